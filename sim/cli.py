@@ -1,0 +1,135 @@
+"""The `alliance-sim` command: thin wrappers that turn files and flags into library calls.
+
+Every user error ends here as one line per problem and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sim.errors import EXIT_INVALID, ScenarioError, UsageError
+from sim.scenario.keypath import parse_value
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
+
+
+def command(name: str, setup: Callable[[argparse.ArgumentParser], None]):
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = (setup, handler)
+        return handler
+
+    return register
+
+
+def parse_sets(items: Sequence[str] | None) -> dict[str, object]:
+    """`--set key.path=value` pairs as a dict of parsed values."""
+    out: dict[str, object] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set {item!r}: expected key.path=value")
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", type=Path, help="scenario files")
+
+
+@command("validate", _validate_args)
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check scenario files: exit 0 when all are valid, else one line per problem."""
+    from sim.scenario.loader import load_scenario
+
+    failed = False
+    for path in args.paths:
+        try:
+            load_scenario(path)
+            print(f"{path}: ok")
+        except ScenarioError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+    return EXIT_INVALID if failed else 0
+
+
+def _schema_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+
+
+@command("schema", _schema_args)
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the scenario format as JSON Schema (for editor autocompletion)."""
+    from sim.scenario.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if args.output:
+        args.output.write_text(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def _evidence_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--strict", action="store_true", help="fail if any weight has no evidence")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE")
+
+
+@command("evidence", _evidence_args)
+def cmd_evidence(args: argparse.Namespace) -> int:
+    """Print every weight of a scenario with its evidence ids and claims."""
+    from sim.evidence import evidence_rows, format_table
+    from sim.scenario.loader import load_scenario
+
+    loaded = load_scenario(args.scenario, parse_sets(args.set))
+    rows = evidence_rows(loaded)
+    print(format_table(rows))
+    bare = [r.path for r in rows if not r.evidence]
+    if args.strict and bare:
+        for path in bare:
+            print(f"{args.scenario}: {path}: no evidence ids", file=sys.stderr)
+        return EXIT_INVALID
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import sim.commands  # noqa: F401  (registers run, sweep, plot, ...)
+
+    parser = argparse.ArgumentParser(
+        prog="alliance-sim",
+        description="Alliance dynamics around the 2024 Russia–North Korea pact.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (setup, handler) in COMMANDS.items():
+        doc = (handler.__doc__ or "").strip().splitlines()
+        p = sub.add_parser(name, help=doc[0] if doc else None, description=doc[0] if doc else None)
+        setup(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    except UsageError as exc:
+        print(f"alliance-sim {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("alliance-sim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

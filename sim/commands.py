@@ -1,0 +1,1 @@
+"""Registers the commands that live beyond scenario checking (run, compare, sweep, plot...)."""

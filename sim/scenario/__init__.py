@@ -1,0 +1,1 @@
+"""Scenario files: safe YAML loading, the schema, `extends`, evidence ids."""

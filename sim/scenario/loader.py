@@ -1,0 +1,256 @@
+"""Scenario file → validated `Scenario`: extends, overrides, schema, cross-references.
+
+Every problem is collected as a located `Problem`; nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import Problem, ScenarioError, UsageError
+from sim.scenario import keypath
+from sim.scenario.ledger import Ledger, find_ledger, load_ledger
+from sim.scenario.references import check_references
+from sim.scenario.schema import Scenario
+from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
+
+MAX_EXTENDS = 16
+
+
+@dataclass
+class Origins:
+    """Where each key path of the merged document was written (file, line, col)."""
+
+    table: dict[tuple, tuple[str, int, int]] = field(default_factory=dict)
+    keys: dict[tuple, tuple[str, int, int]] = field(default_factory=dict)
+    root: str = ""
+
+    def add(self, located: Located) -> None:
+        for path, (line, col) in located.positions.items():
+            self.table[path] = (located.file, line, col)
+        for path, (line, col) in located.key_positions.items():
+            self.keys[path] = (located.file, line, col)
+
+    def where(self, path: tuple, *, key: bool = False) -> tuple[str, int, int]:
+        for cut in range(len(path), -1, -1):
+            hit = (self.keys.get(path[:cut]) if key else None) or self.table.get(path[:cut])
+            if hit:
+                return hit
+        return (self.root, 1, 1)
+
+    def problem(self, path: tuple, message: str, *, key: bool = False) -> Problem:
+        file, line, col = self.where(path, key=key)
+        return Problem(file, line, col, dotted(path), message)
+
+
+@dataclass
+class LoadedScenario:
+    scenario: Scenario
+    raw: dict[str, Any]
+    path: Path
+    ledger: Ledger | None
+
+    def content_hash(self) -> str:
+        """Hash of the resolved scenario (stable across key order and whitespace)."""
+        text = json.dumps(self.raw, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_raw(path: Path, origins: Origins, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a file and everything it extends, deep-merged, recording origins."""
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
+        raise ScenarioError([Problem(str(path), 1, 1, "extends", f"extends cycle: {cycle}")])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError([Problem(str(path), 1, 1, "extends", "extends chain too long")])
+    try:
+        located = load_yaml(path)
+    except YamlFail as fail:
+        raise ScenarioError([fail_to_problem(str(path), fail)]) from None
+    data = located.data
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ScenarioError([Problem(str(path), 1, 1, "", f"expected a mapping, found {kind}")])
+    parent = data.pop("extends", None)
+    base: dict[str, Any] = {}
+    if parent is not None:
+        line, col = located.positions.get(("extends",), (1, 1))
+        if not isinstance(parent, str):
+            raise ScenarioError([Problem(str(path), line, col, "extends", "expected a file path")])
+        parent_path = path.parent / parent
+        if parent_path.resolve() in (*chain, resolved):
+            cycle = " -> ".join(p.name for p in (*chain, resolved, parent_path.resolve()))
+            raise ScenarioError([Problem(str(path), line, col, "extends", f"extends cycle: {cycle}")])
+        if not parent_path.is_file():
+            msg = f"extends file not found: {parent}"
+            raise ScenarioError([Problem(str(path), line, col, "extends", msg)])
+        base = load_raw(parent_path, origins, (*chain, resolved))
+    origins.add(located)
+    return keypath.deep_merge(base, data)
+
+
+def apply_overrides(
+    raw: dict[str, Any], overrides: dict[str, Any], origins: Origins
+) -> dict[str, Any]:
+    for path, value in overrides.items():
+        try:
+            raw = keypath.assign(raw, path, value)
+        except UsageError as exc:
+            raise ScenarioError([Problem("--set", 1, 1, path, str(exc))]) from None
+        origins.table[tuple(keypath.split(path))] = ("--set", 1, 1)
+    return raw
+
+
+def load_scenario(
+    path: str | Path, overrides: dict[str, Any] | None = None, ledger_path: Path | None = None
+) -> LoadedScenario:
+    """The one entry point: a path (plus `--set` overrides) to a checked scenario."""
+    path = Path(path)
+    origins = Origins(root=str(path))
+    raw = load_raw(path, origins)
+    raw = apply_overrides(raw, overrides or {}, origins)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_translate(err, raw, origins) for err in exc.errors()]) from None
+    ledger_file = ledger_path or find_ledger(path.resolve().parent)
+    ledger = load_ledger(ledger_file) if ledger_file else None
+    problems = check_references(scenario, ledger, origins)
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger)
+
+
+def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Problem:
+    """A pydantic error in the words of the file: expected what, found what."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    # A bare number is wrapped as {value: n}; report it at the number itself.
+    if loc and loc[-1] == "value" and not _is_weight_object(raw, loc[:-1]):
+        loc = loc[:-1]
+    loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+    found = _describe(err.get("input"))
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        known = f"; expected one of: {', '.join(allowed)}" if allowed and not hint else ""
+        return origins.problem(loc, f"unknown key {loc[-1]!r}{did}{known}", key=True)
+    if kind == "missing":
+        return origins.problem(loc[:-1], f"missing required key {loc[-1]!r}")
+    if kind in ("model_type", "dict_type") and _is_weight_loc(loc):
+        return origins.problem(loc, f"expected a number or {{value, evidence}}, found {found}")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return origins.problem(loc, f"{_range_text(err)}, found {found}")
+    expected = _expected(err)
+    return origins.problem(loc, f"{expected}, found {found}")
+
+
+def _is_weight_object(raw: dict[str, Any], loc: tuple) -> bool:
+    node: Any = raw
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        else:
+            return False
+    return isinstance(node, dict)
+
+
+def _is_weight_loc(loc: tuple) -> bool:
+    model = _model_at(loc)
+    return model is not None and "Weight" in model.__name__
+
+
+def _range_text(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx", {})
+    words = {"ge": "at least", "le": "at most", "gt": "more than", "lt": "less than"}
+    for key, word in words.items():
+        if key in ctx:
+            return f"expected a number {word} {ctx[key]}"
+    return err["msg"]
+
+
+def _expected(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    table = {
+        "float_type": "expected a number",
+        "int_type": "expected a whole number",
+        "string_type": "expected text",
+        "bool_type": "expected true or false",
+        "list_type": "expected a list",
+        "dict_type": "expected a mapping",
+        "model_type": "expected a mapping",
+        "literal_error": "expected one of " + str(err.get("ctx", {}).get("expected", "")),
+        "string_pattern_mismatch": "expected an id matching "
+        + str(err.get("ctx", {}).get("pattern", "")),
+        "too_short": "expected at least "
+        + str(err.get("ctx", {}).get("min_length", ""))
+        + " items",
+        "value_error": str(err.get("ctx", {}).get("error", err["msg"])),
+    }
+    return table.get(kind, err["msg"].rstrip(".").lower().replace("input should be", "expected"))
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"{value!r}"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _strip(annotation: Any) -> Any:
+    """Look through Annotated and Optional to the type that matters."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            rich = [a for a in options if get_origin(a) in (dict, list) or _is_model(a)]
+            annotation = (rich or options)[0]
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """Walk the schema along a location to the model that holds its last key."""
+    annotation: Any = Scenario
+    for part in loc:
+        annotation = _strip(annotation)
+        if _is_model(annotation) and part in annotation.model_fields:
+            annotation = annotation.model_fields[part].annotation
+        elif get_origin(annotation) is dict:
+            annotation = get_args(annotation)[1]
+        elif get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
+        else:
+            return None
+    annotation = _strip(annotation)
+    return annotation if _is_model(annotation) else None
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    model = _model_at(loc)
+    return sorted(model.model_fields) if model else []

@@ -1,0 +1,218 @@
+"""The scenario format as pydantic models: the one definition behind validation and JSON Schema.
+
+Numeric weights may be written bare (`0.98`) or with their evidence
+(`{value: 0.98, evidence: [fig-trade-prk-chn]}`); both load into `Weight`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
+
+from sim.parameters import PARAMETERS
+
+ACTOR_ID = r"^[A-Z][A-Z0-9_]{1,11}$"
+NAME_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
+CHANNELS = ("trade", "political_cover", "military_supply", "security_guarantee")
+OBLIGATIONS = ("automatic", "conditional", "vague", "consultation")
+METRICS = ("escalation", "commitment", "tension", "leverage", "distancing", "frustration")
+Number = StrictFloat | StrictInt
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors (they are almost always typos)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
+
+
+def _weight_model(lo: float, hi: float) -> type[BaseModel]:
+    return create_model(
+        f"Weight_{str(lo).replace('-', 'm').replace('.', '_')}_{str(hi).replace('.', '_')}",
+        __base__=Weight,
+        value=(Number, Field(ge=lo, le=hi, description=f"a number in [{lo}, {hi}]")),
+    )
+
+
+class Weight(Strict):
+    """A number with the ids of the ledger records it rests on."""
+
+    value: Number
+    evidence: list[StrictStr] = Field(default_factory=list)
+    note: StrictStr | None = None
+
+
+def _wrap_bare_number(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"value": value}
+    return value
+
+
+def weight(lo: float, hi: float, doc: str) -> Any:
+    """A Weight type bounded to [lo, hi]; the JSON Schema accepts both spellings."""
+    model = _weight_model(lo, hi)
+    number = {"type": "number", "minimum": lo, "maximum": hi}
+    obj = model.model_json_schema()
+    obj.pop("title", None)
+    return Annotated[
+        model,
+        BeforeValidator(_wrap_bare_number),
+        WithJsonSchema({"description": doc, "anyOf": [number, obj]}),
+    ]
+
+
+Share = weight(0, 1, "a weight in [0, 1], bare or as {value, evidence}")
+Signed = weight(-1, 1, "a weight in [-1, 1], bare or as {value, evidence}")
+
+
+class Capabilities(Strict):
+    military: Share = Field(description="conventional military power, 0–1 (1 = largest)")
+    economic: Share = Field(description="economic size, 0–1 (1 = largest)")
+    nuclear: Share = Field(description="nuclear capability, 0–1 (0 = none)")
+
+
+class Traits(Strict):
+    stability: Share = Field(description="preference for regional stability (patron restraint)")
+    risk_tolerance: Share = Field(description="willingness to bear escalation costs")
+    resolve: Share = Field(description="reactivity to perceived threat")
+    grievance: Share = Field(description="dissatisfaction with the US-led order")
+    axis_aversion: Share = Field(description="reputational cost of being seen in an axis")
+
+
+class Actor(Strict):
+    name: StrictStr
+    active: StrictBool = True
+    capabilities: Capabilities
+    traits: Traits
+    escalation: Share = Field(description="initial escalation level, 0–1 (ladder in MODEL.md)")
+    leverage: Share | None = Field(None, description="initial use of patron leverage, 0–1")
+
+
+class Relation(Strict):
+    """What `from` has toward `to`: its dependence on `to` by channel, and its alignment."""
+
+    trade: Share | None = Field(None, description="share of from's trade that is with to")
+    political_cover: Share | None = Field(None, description="from's reliance on to's diplomacy")
+    military_supply: Share | None = Field(None, description="from's reliance on to's arms/tech")
+    security_guarantee: Share | None = Field(None, description="from's reliance on to's defence")
+    commitment: Signed | None = Field(None, description="alignment of from toward to, −1…+1")
+
+
+class Treaty(Strict):
+    members: list[Annotated[StrictStr, Field(pattern=ACTOR_ID)]] = Field(min_length=2)
+    obligation: Literal[OBLIGATIONS]  # type: ignore[valid-type]
+    strength: Share | None = Field(None, description="overrides the obligation's default")
+    signed: StrictStr | StrictInt | None = None
+    label: StrictStr | None = None
+
+
+class Condition(Strict):
+    """A test on the state: metric of an actor (or ordered pair) compared with a value."""
+
+    metric: Literal[METRICS]  # type: ignore[valid-type]
+    actor: Annotated[StrictStr, Field(pattern=ACTOR_ID)] | None = None
+    partner: Annotated[StrictStr, Field(pattern=ACTOR_ID)] | None = None
+    above: Number | None = None
+    below: Number | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+
+EffectMap = dict[StrictStr, Number | StrictBool]
+
+
+class Event(Strict):
+    label: StrictStr = Field(min_length=1, description="name shown in charts and events.csv")
+    at: StrictInt | None = Field(None, ge=0, description="step at which the event fires")
+    when: Condition | None = None
+    once: StrictBool = True
+    set: EffectMap = Field(default_factory=dict, description="key path → new value")
+    add: EffectMap = Field(default_factory=dict, description="key path → amount added")
+    scale: EffectMap = Field(default_factory=dict, description="key path → factor")
+
+    @model_validator(mode="after")
+    def _has_trigger_and_effect(self) -> Event:
+        if self.at is None and self.when is None:
+            raise ValueError("give 'at' (a step) or 'when' (a condition)")
+        if not (self.set or self.add or self.scale):
+            raise ValueError("give at least one of 'set', 'add' or 'scale'")
+        return self
+
+
+class Distancing(Strict):
+    actor: Annotated[StrictStr, Field(pattern=ACTOR_ID)] = "CHN"
+    partners: list[Annotated[StrictStr, Field(pattern=ACTOR_ID)]] = Field(
+        default_factory=lambda: ["RUS", "PRK"], min_length=1
+    )
+
+
+class Run(Strict):
+    steps: StrictInt = Field(36, ge=1, le=10_000)
+    replications: StrictInt = Field(100, ge=1, le=10_000_000)
+    seed: StrictInt = Field(20240619, ge=0, le=2**63 - 1)
+    step_unit: Literal["month", "week", "quarter", "year"] = "month"
+    start: StrictStr = Field("2024-06", pattern=r"^\d{4}-\d{2}$")
+    distancing: Distancing = Field(default_factory=Distancing)
+
+
+def _parameters_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        name: (
+            Number | None,
+            Field(None, ge=p.lo, le=p.hi, description=f"{p.meaning} [{p.unit}]"),
+        )
+        for name, p in PARAMETERS.items()
+    }
+    return create_model("Parameters", __base__=Strict, **fields)
+
+
+Parameters = _parameters_model()
+
+
+class Scenario(Strict):
+    """A whole scenario after `extends` is merged (what the model receives)."""
+
+    name: Annotated[StrictStr, Field(pattern=NAME_ID)]
+    title: StrictStr
+    question: StrictStr | None = None
+    assumptions: list[StrictStr] = Field(default_factory=list)
+    expected: StrictStr | None = None
+    actors: dict[Annotated[StrictStr, Field(pattern=ACTOR_ID)], Actor] = Field(min_length=2)
+    relations: dict[StrictStr, dict[StrictStr, Relation]] = Field(default_factory=dict)
+    treaties: dict[Annotated[StrictStr, Field(pattern=NAME_ID)], Treaty] = Field(
+        default_factory=dict
+    )
+    parameters: Parameters = Field(default_factory=Parameters)  # type: ignore[valid-type]
+    events: dict[Annotated[StrictStr, Field(pattern=NAME_ID)], Event] = Field(default_factory=dict)
+    run: Run = Field(default_factory=Run)
+    sweep: dict[StrictStr, Any] | None = Field(
+        None, description="optional sweep spec (see docs/sweeps.md)"
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use; `extends` is allowed at the top level of a file."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "alliance-sim scenario"
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "path of a scenario this one deep-merges onto",
+    }
+    return schema

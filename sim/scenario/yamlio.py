@@ -1,0 +1,197 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Why not `yaml.safe_load`: it forgets line numbers, silently keeps the last of two
+duplicate keys, expands alias bombs and recurses on deep nesting. Here we scan tokens
+first (cheap depth check, no recursion), compose nodes, and build plain Python data
+ourselves with a node budget, so every later error can name FILE:LINE:COL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 24
+MAX_NODES = 100_000
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken)
+_OPEN_FLOW = (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Parsed data plus the position of every key path (1-based line and column)."""
+
+    data: Any
+    file: str
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Position of the deepest known prefix of `path` (the key itself when `key`)."""
+        table = self.key_positions if key else self.positions
+        for cut in range(len(path), -1, -1):
+            hit = table.get(path[:cut]) or self.positions.get(path[:cut])
+            if hit:
+                return hit
+        return (1, 1)
+
+
+class _Fail(Exception):
+    def __init__(self, line: int, col: int, path: str, message: str):
+        super().__init__(message)
+        self.args_ = (line, col, path, message)
+
+
+def _mark(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def load_yaml(path: str | Path) -> Located:
+    """Load one YAML file into plain data with positions; raise Problem-carrying _Fail."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise _Fail(1, 1, "", "file not found") from None
+    except OSError as exc:
+        raise _Fail(1, 1, "", f"cannot read file ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise _Fail(1, 1, "", f"file is {len(raw)} bytes, a scenario is at most {MAX_BYTES}")
+    text = _decode(raw)
+    _check_depth(text)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        raise _Fail(line, col, "", f"YAML syntax error: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise _Fail(1, 1, "", f"YAML error: {exc}") from None
+    if node is None:
+        raise _Fail(1, 1, "", "empty file: expected a mapping of scenario keys")
+    out = Located(data=None, file=name)
+    builder = _Builder(out)
+    out.data = builder.build(node, ())
+    return out
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise _Fail(line, col, "", f"not UTF-8: byte 0x{raw[exc.start]:02x} is invalid") from None
+
+
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting from the token stream, before any recursive composition."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _OPEN + _OPEN_FLOW):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = _mark(token.start_mark)
+                    raise _Fail(line, col, "", f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(token, _CLOSE):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        raise _Fail(line, col, "", f"YAML syntax error: {exc.problem}") from None
+
+
+class _Builder:
+    """Turns composed nodes into dicts/lists/scalars, checking keys, tags and size."""
+
+    def __init__(self, out: Located):
+        self.out = out
+        self.count = 0
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            line, col = _mark(node.start_mark)
+            raise _Fail(line, col, _dotted(path), f"more than {MAX_NODES} values (alias bomb?)")
+        self.out.positions.setdefault(path, _mark(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            self._check_tag(node, "tag:yaml.org,2002:seq", path)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _check_tag(self, node: yaml.Node, allowed: str, path: Path_) -> None:
+        if node.tag != allowed:
+            line, col = _mark(node.start_mark)
+            raise _Fail(line, col, _dotted(path), f"tag {node.tag!r} is not allowed")
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        self._check_tag(node, "tag:yaml.org,2002:map", path)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                line, col = _mark(key_node.start_mark)
+                raise _Fail(line, col, _dotted(path), "merge keys (<<) are not supported")
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, col = _mark(key_node.start_mark)
+                raise _Fail(line, col, _dotted(path), "expected a plain key, found a collection")
+            key = str(self._scalar(key_node, path))
+            sub = (*path, key)
+            if key in result:
+                line, col = _mark(key_node.start_mark)
+                first = self.out.key_positions[sub][0]
+                raise _Fail(
+                    line, col, _dotted(sub), f"duplicate key (first defined on line {first})"
+                )
+            self.out.key_positions[sub] = _mark(key_node.start_mark)
+            result[key] = self.build(value_node, sub)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        if node.tag not in _PLAIN_TAGS:
+            line, col = _mark(node.start_mark)
+            raise _Fail(line, col, _dotted(path), f"tag {node.tag!r} is not allowed")
+        value = self.scalars.construct_object(node)
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        if isinstance(value, float) and value != value:
+            line, col = _mark(node.start_mark)
+            raise _Fail(line, col, _dotted(path), "expected a number, found NaN")
+        return value
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def dotted(path: Path_) -> str:
+    """Key path as users write it: actors.CHN.traits.stability, events.x.set.0."""
+    return _dotted(path)
+
+
+def fail_to_problem(file: str, fail: _Fail) -> Problem:
+    line, col, path, message = fail.args_
+    return Problem(file, line, col, path, message)
+
+
+YamlFail = _Fail
