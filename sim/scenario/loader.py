@@ -89,7 +89,9 @@ def load_raw(path: Path, origins: Origins, chain: tuple[Path, ...] = ()) -> dict
         parent_path = path.parent / parent
         if parent_path.resolve() in (*chain, resolved):
             cycle = " -> ".join(p.name for p in (*chain, resolved, parent_path.resolve()))
-            raise ScenarioError([Problem(str(path), line, col, "extends", f"extends cycle: {cycle}")])
+            raise ScenarioError(
+                [Problem(str(path), line, col, "extends", f"extends cycle: {cycle}")]
+            )
         if not parent_path.is_file():
             msg = f"extends file not found: {parent}"
             raise ScenarioError([Problem(str(path), line, col, "extends", msg)])
@@ -122,7 +124,9 @@ def load_scenario(
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError([_translate(err, raw, origins) for err in exc.errors()]) from None
-    ledger_file = ledger_path or find_ledger(path.resolve().parent)
+    files = {Path(f).resolve().parent for f, _, _ in origins.table.values() if f != "--set"}
+    candidates = [path.resolve().parent, *sorted(files)]
+    ledger_file = ledger_path or next(filter(None, map(find_ledger, candidates)), None)
     ledger = load_ledger(ledger_file) if ledger_file else None
     problems = check_references(scenario, ledger, origins)
     if problems:
@@ -158,7 +162,9 @@ def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Pr
 def _is_weight_object(raw: dict[str, Any], loc: tuple) -> bool:
     node: Any = raw
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
         else:
             return False

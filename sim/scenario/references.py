@@ -23,14 +23,14 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
     actors = set(scenario.actors)
     problems: list[Problem] = []
 
-    def need_actor(actor: str | None, loc: tuple, role: str = "actor") -> None:
+    def need_actor(actor: str | None, loc: tuple, role: str = "actor", key: bool = False) -> None:
         if actor is not None and actor not in actors:
-            problems.append(origins.problem(loc, _unknown(actor, actors, role)))
+            problems.append(origins.problem(loc, _unknown(actor, actors, role), key=key))
 
     for src, row in scenario.relations.items():
-        need_actor(src, ("relations", src), "relation source")
+        need_actor(src, ("relations", src), "relation source", key=True)
         for dst in row:
-            need_actor(dst, ("relations", src, dst), "relation target")
+            need_actor(dst, ("relations", src, dst), "relation target", key=True)
             if src == dst:
                 problems.append(
                     origins.problem(("relations", src, dst), "an actor has no relation to itself")
