@@ -65,6 +65,9 @@ PARAMETERS: dict[str, Param] = {
         "weight of nuclear capability relative to conventional in power",
         "threat",
     ),
+    "supply_power": Param(
+        0.5, 0, 5, "ratio", "share of a supplier's power its military supplies add to the recipient",
+        "threat"),
     # Alliances (Snyder 1984)
     "backing": Param(
         0.03,
@@ -78,7 +81,7 @@ PARAMETERS: dict[str, Param] = {
         0.04, 0, 1, _RATE, "commitment gained when a treaty partner is threatened", "alliance"
     ),
     "entrapment": Param(
-        0.25, 0, 2, _RATE, "commitment lost per unit a partner out-escalates the actor", "alliance"
+        0.1, 0, 2, _RATE, "commitment lost per unit a partner out-escalates the actor", "alliance"
     ),
     "obligation_automatic": Param(
         1.0, 0, 1, "strength", "default strength of an automatic defence clause", "alliance"

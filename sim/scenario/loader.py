@@ -105,11 +105,24 @@ def apply_overrides(
 ) -> dict[str, Any]:
     for path, value in overrides.items():
         try:
+            parts = tuple(keypath.split(path))
+            created = [parts[:i] for i in range(1, len(parts)) if not _exists(raw, parts[:i])]
             raw = keypath.assign(raw, path, value)
         except UsageError as exc:
             raise ScenarioError([Problem("--set", 1, 1, path, str(exc))]) from None
-        origins.table[tuple(keypath.split(path))] = ("--set", 1, 1)
+        # Mappings the override created have no line in any file: point their errors at --set.
+        for prefix in (*created, parts):
+            origins.table[prefix] = ("--set", 1, 1)
     return raw
+
+
+def _exists(raw: dict[str, Any], parts: tuple[str, ...]) -> bool:
+    node: Any = raw
+    for part in parts:
+        if not (isinstance(node, dict) and part in node):
+            return False
+        node = node[part]
+    return True
 
 
 def load_scenario(
@@ -143,6 +156,8 @@ def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Pr
         loc = loc[:-1]
     loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
     found = _describe(err.get("input"))
+    if loc and loc[-1] == "[key]":  # a bad mapping key (an id): point at the key itself
+        return origins.problem(loc[:-1], f"{_expected(err)}, found {found}", key=True)
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -156,6 +171,8 @@ def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Pr
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return origins.problem(loc, f"{_range_text(err)}, found {found}")
     expected = _expected(err)
+    if kind == "value_error":  # a model's own check: its message says what is wrong
+        return origins.problem(loc, expected)
     return origins.problem(loc, f"{expected}, found {found}")
 
 

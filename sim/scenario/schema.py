@@ -208,7 +208,7 @@ class Scenario(Strict):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema editors use; `extends` is allowed at the top level of a file."""
-    schema = Scenario.model_json_schema()
+    schema = _fix_keywords(Scenario.model_json_schema())
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "alliance-sim scenario"
     schema["properties"]["extends"] = {
@@ -216,3 +216,25 @@ def json_schema() -> dict[str, Any]:
         "description": "path of a scenario this one deep-merges onto",
     }
     return schema
+
+
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
+
+
+def _fix_keywords(node: Any) -> Any:
+    """Make pydantic's output say in JSON Schema what the models check.
+
+    Bounds on a union (`Number`) come out as pydantic's own `ge`/`le`, which JSON Schema
+    ignores; and id-keyed mappings (`patternProperties`) would let any other key through.
+    """
+    if isinstance(node, list):
+        return [_fix_keywords(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        is_bound = key in _BOUNDS and isinstance(value, int | float) and "anyOf" in node
+        out[_BOUNDS[key] if is_bound else key] = _fix_keywords(value)
+    if "patternProperties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    return out

@@ -80,8 +80,7 @@ def load_yaml(path: str | Path) -> Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc.problem_mark or exc.context_mark)
-        raise _Fail(line, col, "", f"YAML syntax error: {exc.problem}") from None
+        raise _syntax_fail(exc) from None
     except yaml.YAMLError as exc:
         raise _Fail(1, 1, "", f"YAML error: {exc}") from None
     if node is None:
@@ -102,6 +101,16 @@ def _decode(raw: bytes) -> str:
         raise _Fail(line, col, "", f"not UTF-8: byte 0x{raw[exc.start]:02x} is invalid") from None
 
 
+def _syntax_fail(exc: yaml.MarkedYAMLError) -> _Fail:
+    """A syntax error at the problem, naming where the construct it broke began."""
+    line, col = _mark(exc.problem_mark or exc.context_mark)
+    message = f"YAML syntax error: {exc.problem}"
+    if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
+        start, start_col = _mark(exc.context_mark)
+        message += f" ({exc.context} that starts at line {start}, column {start_col})"
+    return _Fail(line, col, "", message)
+
+
 def _check_depth(text: str) -> None:
     """Refuse deep nesting from the token stream, before any recursive composition."""
     depth = 0
@@ -115,8 +124,7 @@ def _check_depth(text: str) -> None:
             elif isinstance(token, _CLOSE):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc.problem_mark or exc.context_mark)
-        raise _Fail(line, col, "", f"YAML syntax error: {exc.problem}") from None
+        raise _syntax_fail(exc) from None
 
 
 class _Builder:
@@ -129,6 +137,10 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
+        if len(path) > MAX_DEPTH:  # aliases can nest (even recursively) beyond the token depth
+            line, col = _mark(node.start_mark)
+            message = f"nested more than {MAX_DEPTH} levels deep (through aliases)"
+            raise _Fail(line, col, _dotted(path[:MAX_DEPTH]), message)
         if self.count > MAX_NODES:
             line, col = _mark(node.start_mark)
             raise _Fail(line, col, _dotted(path), f"more than {MAX_NODES} values (alias bomb?)")

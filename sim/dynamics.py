@@ -1,0 +1,175 @@
+"""One month of alliance dynamics, as array operations over a leading replication axis.
+
+Each function is one mechanism of MODEL.md; `advance` composes them. The same code
+serves a single Mesa run (R = 1) and a 10,000-replication ensemble.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.state import State
+
+EPS = 1e-12
+
+
+@dataclass
+class Static:
+    """Per-step constants: recomputed only when an event changes the world (state.version)."""
+
+    act: np.ndarray  # (R|1, N) 1.0 where active
+    mask: np.ndarray  # (R|1, N, N) 1.0 where both active and i != j
+    dep: np.ndarray  # (R|1, N, N) trade + political dependence of row on column
+    dep_all: np.ndarray  # (R|1, N, N) mean dependence over all four channels
+    supply: np.ndarray  # (R|1, N, N) row's reliance on column's military supply
+    base_power: np.ndarray  # (R|1, N)
+    reactivity: np.ndarray  # (R|1, N) a_i
+    grievance: np.ndarray  # (R|1, N) g_i before targeting
+    fatigue: np.ndarray  # (R|1, N) m_i before emboldening
+    stab: np.ndarray  # (R|1, N)
+    aversion: np.ndarray  # (R|1, N)
+    version: int
+
+
+def _p(state: State, name: str) -> np.ndarray:
+    """A parameter shaped (R|1, 1) for broadcasting against (R, N)."""
+    return state.params[name]
+
+
+def _pm(state: State, name: str) -> np.ndarray:
+    """A parameter shaped (R|1, 1, 1) for broadcasting against (R, N, N)."""
+    return state.params[name][..., None]
+
+
+def statics(state: State) -> Static:
+    cached = state.cache
+    if cached is not None and cached.version == state.version:
+        return cached
+    t, ch = state.traits, state.chan
+    act = state.active.astype(float)
+    n = act.shape[1]
+    mask = act[:, :, None] * act[:, None, :] * (1.0 - np.eye(n))
+    risk_share = 1.0 - _p(state, "risk_discount") * t["risk_tolerance"]
+    state.cache = Static(
+        act=act,
+        mask=mask,
+        dep=0.5 * (ch["trade"] + ch["political_cover"]),
+        dep_all=sum(ch.values()) / len(ch),
+        supply=ch["military_supply"],
+        base_power=state.cap["military"] + _p(state, "nuclear_weight") * state.cap["nuclear"],
+        reactivity=_p(state, "reactivity") * t["resolve"],
+        grievance=_p(state, "grievance_gain") * t["grievance"],
+        fatigue=_p(state, "fatigue") * risk_share,
+        stab=t["stability"],
+        aversion=t["axis_aversion"],
+        version=state.version,
+    )
+    return state.cache
+
+
+@dataclass
+class Derived:
+    """Quantities several mechanisms share within one step."""
+
+    H: np.ndarray  # (R, N, N) hostility max(-C, 0) among active actors
+    A: np.ndarray  # (R, N, N) alliance max(C, 0) among active actors
+    threat: np.ndarray  # (R, N)
+    support: np.ndarray  # (R, N) military supply received from allies
+    supplied: np.ndarray  # (R, N, N) supply × alliance
+
+
+def derive(state: State, s: Static) -> Derived:
+    C = state.C * s.mask
+    H = np.maximum(-C, 0.0)
+    A = np.maximum(C, 0.0)
+    supplied = s.supply * A
+    support = supplied.sum(axis=2)
+    p = s.base_power + _p(state, "supply_power") * (supplied * s.base_power[:, None, :]).sum(2)
+    w = 2.0 * p[:, None, :] / (p[:, :, None] + p[:, None, :] + EPS)
+    transfer = H @ np.swapaxes(A, 1, 2)
+    E = np.minimum(H + _pm(state, "threat_transfer") * transfer * s.mask, 1.0)
+    threat = (E * w * (state.x * s.act)[:, None, :]).sum(axis=2)
+    return Derived(H=H, A=A, threat=threat, support=support, supplied=supplied)
+
+
+def escalation_rate(state: State, s: Static, d: Derived) -> np.ndarray:
+    """Richardson drift a·threat + g + backing − (fatigue + restraint)·x (R, N)."""
+    g = s.grievance * d.H.max(axis=2)
+    backing = _p(state, "backing") * (state.O * d.A * d.threat[:, None, :]).sum(axis=2)
+    m = s.fatigue / (1.0 + _p(state, "embolden") * d.support)
+    return s.reactivity * d.threat + g + backing - (m + restraint(state, s, d)) * state.x
+
+
+def restraint(state: State, s: Static, d: Derived) -> np.ndarray:
+    """Patron restraint: dependence × alignment × patron stability × leverage, diluted
+    by military support from other suppliers (seed lines 15, 21, 39–41)."""
+    others = d.support[:, :, None] - d.supplied
+    pull = s.dep * d.A * (s.stab * state.lev)[:, None, :]
+    diluted = pull / (1.0 + _pm(state, "alt_support") * others)
+    return _p(state, "restraint") * diluted.sum(axis=2)
+
+
+def leverage_update(state: State, s: Static, d: Derived) -> np.ndarray:
+    """A stability-minded patron leans on escalating dependants (R, N)."""
+    clients = (s.dep * d.A * state.x[:, :, None]).sum(axis=1)
+    target = state.lev0 + _p(state, "leverage_response") * s.stab * clients
+    target = np.clip(target, 0.0, 1.0)
+    return state.lev + _p(state, "leverage_rate") * (target - state.lev)
+
+
+def commitment_rate(state: State, s: Static, d: Derived) -> np.ndarray:
+    """Change of each ordered commitment C_ij this month (R, N, N)."""
+    C, H, A, x = state.C, d.H, d.A, state.x
+    xj = x[:, None, :]
+    room = 1.0 - C  # headroom towards +1
+    rate = _pm(state, "anchor") * (state.C_anchor - C)
+    rate -= _pm(state, "hostility_spiral") * xj * np.minimum(1.0 + C, 1.0) * (C < 0)
+    shared = (H * xj) @ np.swapaxes(H, 1, 2)
+    pull = _pm(state, "shared_threat") * shared
+    pull += _pm(state, "dependence_pull") * s.dep_all * (C >= 0)
+    pull += _pm(state, "abandonment") * state.O * d.threat[:, None, :]
+    rate += pull * room
+    reckless = np.maximum(xj - x[:, :, None], 0.0) * (0.5 + s.stab[:, :, None])
+    shed = _pm(state, "entrapment") * (1.0 - state.O) * reckless
+    excess = association_cost(state, s, d) - association_benefit(state, s, d)
+    shed += _pm(state, "distancing") * np.maximum(excess, 0.0)
+    rate -= shed * A
+    return rate
+
+
+def association_cost(state: State, s: Static, d: Derived) -> np.ndarray:
+    """Cost to i of standing with j: axis image, j's instability, the counter-escalation j draws."""
+    bound = d.A * state.O
+    axis = bound.sum(axis=2)[:, None, :] - np.swapaxes(bound, 1, 2)  # j's ties except to i
+    counter = (d.H * state.x[:, :, None]).sum(axis=1)  # escalation of those hostile to j
+    cost = _pm(state, "axis_cost") * s.aversion[:, :, None] * axis
+    cost += _pm(state, "instability_cost") * s.stab[:, :, None] * state.x[:, None, :]
+    cost += _pm(state, "counter_cost") * counter[:, None, :]
+    return cost
+
+
+def association_benefit(state: State, s: Static, d: Derived) -> np.ndarray:
+    """Benefit to i of standing with j: shared rivals and j's dependence on i."""
+    n_active = np.maximum(s.act.sum(axis=1), 3.0)[:, None, None]
+    shared = d.H @ np.swapaxes(d.H, 1, 2) / (n_active - 2.0)
+    dependence = np.swapaxes(s.dep_all, 1, 2)
+    return _pm(state, "shared_benefit") * shared + _pm(state, "dependence_benefit") * dependence
+
+
+def advance(state: State, shock: np.ndarray) -> None:
+    """Move `state` one step forward in place; `shock` is (R, N) standard normal noise."""
+    s = statics(state)
+    d = derive(state, s)
+    x_new = state.x + escalation_rate(state, s, d) + _p(state, "noise") * shock
+    x_new = np.clip(x_new, 0.0, 1.0)
+    C_new = np.clip(state.C + commitment_rate(state, s, d) * s.mask, -1.0, 1.0)
+    keep_sign = (state.C >= 0) & (state.C_anchor >= 0)
+    C_new = np.where(keep_sign, np.maximum(C_new, 0.0), C_new)
+    lev_new = leverage_update(state, s, d)
+    live = state.active
+    state.x = np.where(live, x_new, state.x)
+    state.C = C_new
+    state.lev = np.where(live, lev_new, state.lev)
+    state.step += 1

@@ -1,0 +1,148 @@
+"""Scenario events compiled to array updates, applied at the start of a step in file order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.metrics import distancing_index, frustration, tension
+from sim.parameters import PARAMETERS
+from sim.scenario.schema import Event, Scenario
+from sim.scenario.targets import Target, parse_target
+from sim.state import State, widen
+from sim.world import World, obligations
+
+
+@dataclass(frozen=True)
+class Effect:
+    target: Target
+    op: str  # set | add | scale
+    value: float
+
+
+@dataclass(frozen=True)
+class CompiledEvent:
+    id: str
+    label: str
+    at: int | None
+    once: bool
+    condition: Callable[[State, World], np.ndarray] | None
+    effects: tuple[Effect, ...]
+
+    def due(self, state: State, world: World, fired: np.ndarray) -> np.ndarray:
+        """(R,) replications in which the event fires at this step."""
+        r = state.replications
+        mask = np.ones(r, dtype=bool)
+        if self.at is not None:
+            on_time = state.step == self.at if self.condition is None else state.step >= self.at
+            mask &= on_time
+        if self.condition is not None and mask.any():
+            mask &= self.condition(state, world)
+        if self.once:
+            mask &= ~fired
+        return mask
+
+
+def compile_events(scenario: Scenario, world: World) -> list[CompiledEvent]:
+    actors, treaties = set(scenario.actors), set(scenario.treaties)
+    out = []
+    for eid, ev in scenario.events.items():
+        effects = []
+        for op in ("set", "add", "scale"):
+            for path, value in getattr(ev, op).items():
+                target = parse_target(path, actors, treaties)
+                assert isinstance(target, Target), target  # validated by the loader
+                effects.append(Effect(target, op, float(value)))
+        cond = _condition(ev, world) if ev.when is not None else None
+        out.append(CompiledEvent(eid, ev.label, ev.at, ev.once, cond, tuple(effects)))
+    return out
+
+
+def _condition(ev: Event, world: World) -> Callable[[State, World], np.ndarray]:
+    c = ev.when
+    assert c is not None
+    i = world.index(c.actor) if c.actor else None
+    j = world.index(c.partner) if c.partner else None
+    readers: dict[str, Callable[[State, World], np.ndarray]] = {
+        "escalation": lambda s, w: s.x[:, i],
+        "leverage": lambda s, w: s.lev[:, i],
+        "commitment": lambda s, w: s.C[:, i, j],
+        "tension": lambda s, w: tension(s)[:, i, j],
+        "distancing": distancing_index,
+        "frustration": lambda s, w: frustration(s),
+    }
+    read = readers[c.metric]
+    if c.above is not None:
+        bound = float(c.above)
+        return lambda s, w: read(s, w) > bound
+    bound = float(c.below)  # type: ignore[arg-type]
+    return lambda s, w: read(s, w) < bound
+
+
+def apply_effect(state: State, world: World, effect: Effect, mask: np.ndarray) -> None:
+    """Apply one effect to the replications in `mask`, keeping values in their range."""
+    t = effect.target
+    r = state.replications
+    state.version += 1
+    if t.kind == "actor" and t.field == "active":
+        state.active = widen(state.active, r)
+        state.active[mask, world.index(t.actor)] = bool(effect.value)
+        return
+    for holder, index, lo, hi in _slots(t, world):
+        array = widen(_get(state, holder), r)
+        array[(mask, *index)] = np.clip(_combine(array[(mask, *index)], effect), lo, hi)
+        _put(state, holder, array)
+    if t.kind == "treaty":
+        state.O = obligations(world, state.treaty_strength)
+
+
+def _get(state: State, holder: str | tuple[str, str]) -> np.ndarray:
+    if isinstance(holder, str):
+        return getattr(state, holder)
+    return getattr(state, holder[0])[holder[1]]
+
+
+def _put(state: State, holder: str | tuple[str, str], array: np.ndarray) -> None:
+    if isinstance(holder, str):
+        setattr(state, holder, array)
+    else:
+        getattr(state, holder[0])[holder[1]] = array
+
+
+def _combine(old: np.ndarray, effect: Effect) -> np.ndarray:
+    if effect.op == "set":
+        return np.full_like(old, effect.value)
+    if effect.op == "add":
+        return old + effect.value
+    return old * effect.value
+
+
+def _slots(t: Target, world: World) -> list:
+    """(holder, index, lo, hi) for each array the target names."""
+    i = world.index(t.actor) if t.actor else None
+    j = world.index(t.partner) if t.partner else None
+    return _SLOT_TABLE[t.kind](t, i, j, world)
+
+
+def _actor_slots(t: Target, i, j, world):
+    if t.field == "escalation":
+        return [("x", (i,), 0.0, 1.0)]
+    return [("lev", (i,), 0.0, 1.0), ("lev0", (i,), 0.0, 1.0)]
+
+
+_SLOT_TABLE: dict[str, Callable] = {
+    "actor": _actor_slots,
+    "capability": lambda t, i, j, w: [(("cap", t.field), (i,), 0.0, 1.0)],
+    "trait": lambda t, i, j, w: [(("traits", t.field), (i,), 0.0, 1.0)],
+    "pair": lambda t, i, j, w: (
+        [("C", (i, j), -1.0, 1.0), ("C_anchor", (i, j), -1.0, 1.0)]
+        if t.field == "commitment"
+        else [(("chan", t.field), (i, j), 0.0, 1.0)]
+    ),
+    "parameter": lambda t, i, j, w: [
+        (("params", t.field), (0,), PARAMETERS[t.field].lo, PARAMETERS[t.field].hi)
+    ],
+    "treaty": lambda t, i, j, w: [("treaty_strength", (w.treaty_ids.index(t.treaty),), 0.0, 1.0)],
+}

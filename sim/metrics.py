@@ -1,0 +1,57 @@
+"""Outputs computed from the state: tension, distancing, bloc frustration, crisis and war."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.state import State
+from sim.world import World
+
+
+def live_commitment(state: State) -> np.ndarray:
+    act = state.active.astype(float)
+    return state.C * act[:, :, None] * act[:, None, :]
+
+
+def tension(state: State) -> np.ndarray:
+    """(R, N, N): hostility of i toward j times the higher of their escalation levels."""
+    H = np.maximum(-live_commitment(state), 0.0)
+    return H * np.maximum(state.x[:, :, None], state.x[:, None, :])
+
+
+def distancing_index(state: State, world: World) -> np.ndarray:
+    """(R,): fall in the actor's mean commitment to the partners since step 0.
+
+    Positive = moving away (China from the Russia–North Korea pair, seed line 33);
+    range −2…2.
+    """
+    c, partners = world.distancing_actor, world.distancing_partners
+    start = world.C0[:, c, partners].mean(axis=-1)
+    return start - state.C[:, c, partners].mean(axis=-1)
+
+
+def frustration(state: State) -> np.ndarray:
+    """(R,): weighted share of unbalanced triads in the signed alignment graph.
+
+    With S the symmetrised commitment, tr(S³) sums triad signs and tr(|S|³) their
+    weights, so the unbalanced share is (tr|S|³ − trS³) / (2·tr|S|³): 0 exactly when the
+    graph splits into at most two camps (Cartwright & Harary 1956).
+    """
+    C = live_commitment(state)
+    S = 0.5 * (C + np.swapaxes(C, 1, 2))
+    absS = np.abs(S)
+    signed = ((S @ S) * S).sum(axis=(1, 2))  # S symmetric, so S_ki = S_ik
+    total = ((absS @ absS) * absS).sum(axis=(1, 2))
+    out = np.zeros_like(total)
+    nz = total > 1e-15
+    out[nz] = (total[nz] - signed[nz]) / (2.0 * total[nz])
+    return np.clip(out, 0.0, 1.0)
+
+
+def flags(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """(crisis, war) per replication: any active actor at or above the threshold."""
+    x = np.where(state.active, state.x, 0.0)
+    peak = x.max(axis=1)
+    crisis = peak >= state.params["crisis_threshold"][:, 0]
+    war = peak >= state.params["war_threshold"][:, 0]
+    return crisis, war

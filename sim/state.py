@@ -1,0 +1,60 @@
+"""Mutable per-replication state: what changes from step to step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.world import World, obligations
+
+
+@dataclass
+class State:
+    """State of R replications. World arrays an event touched are copied in here."""
+
+    x: np.ndarray  # (R, N) escalation level in [0, 1]
+    C: np.ndarray  # (R, N, N) commitment in [-1, 1]; anchor of structural level in C_anchor
+    C_anchor: np.ndarray  # (R|1, N, N) structural commitment that C relaxes towards
+    lev: np.ndarray  # (R, N) leverage in use
+    lev0: np.ndarray  # (R|1, N) base leverage
+    active: np.ndarray  # (R|1, N) bool
+    cap: dict[str, np.ndarray]
+    traits: dict[str, np.ndarray]
+    chan: dict[str, np.ndarray]
+    treaty_strength: np.ndarray  # (R|1, K)
+    O: np.ndarray  # (R|1, N, N) treaty obligation
+    params: dict[str, np.ndarray]  # (R|1, 1)
+    step: int = 0
+    version: int = 0  # bumped by every event effect, so cached statics are refreshed
+    cache: Any = None
+
+    @property
+    def replications(self) -> int:
+        return self.x.shape[0]
+
+
+def initial_state(world: World, replications: int) -> State:
+    r = replications
+    return State(
+        x=np.repeat(world.x0, r, axis=0),
+        C=np.repeat(world.C0, r, axis=0),
+        C_anchor=world.C0.copy(),
+        lev=np.repeat(world.lev0, r, axis=0),
+        lev0=world.lev0.copy(),
+        active=world.active0.copy(),
+        cap={k: v.copy() for k, v in world.cap.items()},
+        traits={k: v.copy() for k, v in world.traits.items()},
+        chan={k: v.copy() for k, v in world.chan.items()},
+        treaty_strength=world.treaty_strength.copy(),
+        O=obligations(world, world.treaty_strength),
+        params={k: v.copy() for k, v in world.params.items()},
+    )
+
+
+def widen(array: np.ndarray, replications: int) -> np.ndarray:
+    """A per-replication copy of a shared (leading axis 1) array."""
+    if array.shape[0] == replications:
+        return array
+    return np.repeat(array, replications, axis=0)

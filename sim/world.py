@@ -1,0 +1,103 @@
+"""Compile a validated Scenario into arrays: the model's whole input, nothing hidden.
+
+Arrays carry a leading replication axis of size 1 (shared by every replication) until an
+event changes them in some replications only; then that one array is expanded to size R.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.parameters import PARAMETERS
+from sim.scenario.schema import CHANNELS, Scenario
+from sim.scenario.targets import CAPABILITIES, TRAITS
+
+
+@dataclass
+class World:
+    """Everything the dynamics read, as arrays (leading axis 1 or R)."""
+
+    ids: list[str]
+    names: list[str]
+    x0: np.ndarray  # (1, N) initial escalation
+    lev0: np.ndarray  # (1, N) base leverage use
+    active0: np.ndarray  # (1, N) bool
+    C0: np.ndarray  # (1, N, N) initial commitment (reference for distancing)
+    cap: dict[str, np.ndarray]  # name -> (1, N)
+    traits: dict[str, np.ndarray]  # name -> (1, N)
+    chan: dict[str, np.ndarray]  # name -> (1, N, N): row's dependence on column
+    treaty_pairs: list[tuple[int, int, int]]  # (treaty k, i, j)
+    treaty_strength: np.ndarray  # (1, K)
+    treaty_ids: list[str]
+    params: dict[str, np.ndarray]  # name -> (1, 1)
+    distancing_actor: int
+    distancing_partners: list[int]
+    steps: int
+    event_specs: list = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def index(self, actor: str) -> int:
+        return self.ids.index(actor)
+
+
+def _v(weight) -> float:
+    return 0.0 if weight is None else float(weight.value)
+
+
+def compile_world(scenario: Scenario) -> World:
+    ids = list(scenario.actors)
+    n = len(ids)
+    pos = {a: i for i, a in enumerate(ids)}
+    actors = scenario.actors.values()
+    chan = {c: np.zeros((1, n, n)) for c in CHANNELS}
+    commit = np.zeros((1, n, n))
+    for src, row in scenario.relations.items():
+        for dst, rel in row.items():
+            i, j = pos[src], pos[dst]
+            for c in CHANNELS:
+                chan[c][0, i, j] = _v(getattr(rel, c))
+            commit[0, i, j] = _v(rel.commitment)
+    given = scenario.parameters.model_dump()
+    params = {
+        name: np.full((1, 1), p.default if given.get(name) is None else float(given[name]))
+        for name, p in PARAMETERS.items()
+    }
+    pairs, strengths, treaty_ids = [], [], []
+    for k, (tid, treaty) in enumerate(scenario.treaties.items()):
+        default = params[f"obligation_{treaty.obligation}"][0, 0]
+        strengths.append(_v(treaty.strength) if treaty.strength is not None else default)
+        treaty_ids.append(tid)
+        members = [pos[m] for m in treaty.members]
+        pairs += [(k, i, j) for i in members for j in members if i != j]
+    dist = scenario.run.distancing
+    return World(
+        ids=ids,
+        names=[a.name for a in actors],
+        x0=np.array([[_v(a.escalation) for a in actors]]),
+        lev0=np.array([[_v(a.leverage) for a in actors]]),
+        active0=np.array([[a.active for a in actors]]),
+        C0=commit,
+        cap={c: np.array([[_v(getattr(a.capabilities, c)) for a in actors]]) for c in CAPABILITIES},
+        traits={t: np.array([[_v(getattr(a.traits, t)) for a in actors]]) for t in TRAITS},
+        chan=chan,
+        treaty_pairs=pairs,
+        treaty_strength=np.array([strengths], dtype=float).reshape(1, -1),
+        treaty_ids=treaty_ids,
+        params=params,
+        distancing_actor=pos[dist.actor],
+        distancing_partners=[pos[p] for p in dist.partners],
+        steps=scenario.run.steps,
+    )
+
+
+def obligations(world: World, strength: np.ndarray) -> np.ndarray:
+    """(R|1, N, N) treaty obligation: the strongest treaty binding each ordered pair."""
+    out = np.zeros((strength.shape[0], world.n, world.n))
+    for k, i, j in world.treaty_pairs:
+        np.maximum(out[:, i, j], strength[:, k], out=out[:, i, j])
+    return out
