@@ -24,7 +24,7 @@ _RATE = "per month"
 PARAMETERS: dict[str, Param] = {
     # Action–reaction escalation (Richardson 1960)
     "reactivity": Param(
-        0.12,
+        0.09,
         0,
         2,
         _RATE,
