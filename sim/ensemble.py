@@ -181,3 +181,64 @@ def run_chunk(
 def prepare(scenario: Scenario) -> tuple[World, list[CompiledEvent]]:
     world = compile_world(scenario)
     return world, compile_events(scenario, world)
+
+
+def merge(chunks: list[ChunkResult]) -> ChunkResult:
+    """Concatenate chunk results in replication order."""
+    chunks = sorted(chunks, key=lambda c: int(c.replications[0]) if len(c.replications) else 0)
+    log = EventLog()
+    for c in chunks:
+        log.replication += c.events.replication
+        log.step += c.events.step
+        log.event += c.events.event
+        log.label += c.events.label
+    summary = {k: np.concatenate([c.summary[k] for c in chunks]) for k in chunks[0].summary}
+    series = None
+    if chunks[0].series is not None:
+        fields = chunks[0].series.__dataclass_fields__
+        series = Series(
+            **{f: np.concatenate([getattr(c.series, f) for c in chunks], axis=1) for f in fields}
+        )
+    reps = np.concatenate([c.replications for c in chunks])
+    return ChunkResult(reps, summary, log, series)
+
+
+def _chunk_job(args: tuple) -> ChunkResult:
+    scenario, reps, seed, steps, keep = args
+    world, events = prepare(scenario)
+    return run_chunk(world, events, reps, seed, steps, keep)
+
+
+def run_ensemble(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    steps: int,
+    keep_series: bool = True,
+    chunk_size: int = 1000,
+    workers: int = 1,
+    progress: bool = False,
+) -> ChunkResult:
+    """All replications of a scenario, in chunks, on `workers` processes (same result)."""
+    from tqdm import tqdm
+
+    bounds = range(0, replications, chunk_size)
+    jobs = [
+        (scenario, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keep_series)
+        for lo in bounds
+    ]
+    bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
+    results = []
+    if workers <= 1 or len(jobs) == 1:
+        for job in jobs:
+            results.append(_chunk_job(job))
+            bar.update(len(job[1]))
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for res in pool.map(_chunk_job, jobs):
+                results.append(res)
+                bar.update(len(res.replications))
+    bar.close()
+    return merge(results)

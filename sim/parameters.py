@@ -66,8 +66,13 @@ PARAMETERS: dict[str, Param] = {
         "threat",
     ),
     "supply_power": Param(
-        0.5, 0, 5, "ratio", "share of a supplier's power its military supplies add to the recipient",
-        "threat"),
+        0.5,
+        0,
+        5,
+        "ratio",
+        "share of a supplier's power its military supplies add to the recipient",
+        "threat",
+    ),
     # Alliances (Snyder 1984)
     "backing": Param(
         0.03,

@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from sim.scenario.schema import Scenario, Weight
 
-
 _ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
@@ -75,7 +74,7 @@ def _plain(value: Any) -> Any:
         result: dict[str, Any] = {}
         for name in type(value).model_fields:
             item = _plain(getattr(value, name))
-            if item is None or (item == {} or item == []) and _optional(value, name):
+            if item is None or ((item == {} or item == []) and _optional(value, name)):
                 continue  # unset, an empty default, or parameters with nothing overridden
             result[name] = item
         return result

@@ -1,1 +1,0 @@
-"""Registers the commands that live beyond scenario checking (run, compare, sweep, plot...)."""

@@ -1,0 +1,3 @@
+"""Subcommands beyond scenario checking; importing a module registers its commands."""
+
+from sim.commands import compare, plot, run, sweep  # noqa: F401

@@ -1,0 +1,1 @@
+"""`alliance-sim compare`: registered here when implemented."""

@@ -1,0 +1,1 @@
+"""`alliance-sim plot`: registered here when implemented."""

@@ -1,0 +1,1 @@
+"""`alliance-sim sweep`: registered here when implemented."""

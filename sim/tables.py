@@ -1,0 +1,103 @@
+"""Ensemble arrays → tidy pandas tables (the column names users see)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.ensemble import ChunkResult, EventLog
+from sim.ladder import RUNGS, rung_of
+from sim.world import World
+
+MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
+
+
+def step_dates(start: str, unit: str, steps: int) -> list[str]:
+    """Calendar label of each step (YYYY-MM, or YYYY-MM-DD for weekly steps)."""
+    if unit == "week":
+        first = pd.Timestamp(f"{start}-01")
+        return [(first + pd.Timedelta(weeks=k)).strftime("%Y-%m-%d") for k in range(steps + 1)]
+    period = pd.Period(start, freq="M")
+    return [str(period + k * MONTHS_PER_STEP[unit]) for k in range(steps + 1)]
+
+
+def actor_table(world: World, result: ChunkResult, dates: list[str]) -> pd.DataFrame:
+    """One row per replication × step × actor."""
+    s = result.series
+    assert s is not None
+    t1, r, n = s.escalation.shape
+    esc = s.escalation.reshape(-1)
+    rung = rung_of(esc)
+    return pd.DataFrame(
+        {
+            "replication": np.tile(np.repeat(result.replications, n), t1),
+            "step": np.repeat(np.arange(t1), r * n),
+            "date": np.repeat(np.array(dates), r * n),
+            "actor": np.tile(np.array(world.ids), t1 * r),
+            "escalation": esc,
+            "rung": rung,
+            "rung_name": pd.Categorical.from_codes(rung, categories=list(RUNGS)),
+            "leverage": s.leverage.reshape(-1),
+            "active": s.active.reshape(-1),
+        }
+    )
+
+
+def pair_table(world: World, result: ChunkResult, pairs: list[tuple[int, int]]) -> pd.DataFrame:
+    """One row per replication × step × ordered pair (only pairs the scenario relates)."""
+    s = result.series
+    assert s is not None
+    t1, r = s.distancing.shape
+    src = np.array([i for i, _ in pairs])
+    dst = np.array([j for _, j in pairs])
+    k = len(pairs)
+    ids = np.array(world.ids)
+    return pd.DataFrame(
+        {
+            "replication": np.tile(np.repeat(result.replications, k), t1),
+            "step": np.repeat(np.arange(t1), r * k),
+            "source": np.tile(ids[src], t1 * r),
+            "target": np.tile(ids[dst], t1 * r),
+            "commitment": s.commitment[:, :, src, dst].reshape(-1),
+            "tension": s.tension[:, :, src, dst].reshape(-1),
+        }
+    )
+
+
+def system_table(result: ChunkResult, dates: list[str]) -> pd.DataFrame:
+    """One row per replication × step: distancing, frustration, crisis and war flags."""
+    s = result.series
+    assert s is not None
+    t1, r = s.distancing.shape
+    return pd.DataFrame(
+        {
+            "replication": np.tile(result.replications, t1),
+            "step": np.repeat(np.arange(t1), r),
+            "date": np.repeat(np.array(dates), r),
+            "distancing": s.distancing.reshape(-1),
+            "frustration": s.frustration.reshape(-1),
+            "crisis": s.crisis.reshape(-1),
+            "war": s.war.reshape(-1),
+        }
+    )
+
+
+def summary_table(result: ChunkResult) -> pd.DataFrame:
+    frame = pd.DataFrame({"replication": result.replications, **result.summary})
+    return frame
+
+
+def events_table(log: EventLog) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"replication": log.replication, "step": log.step, "event": log.event, "label": log.label}
+    )
+
+
+def related_pairs(world: World) -> list[tuple[int, int]]:
+    """Ordered pairs with any initial commitment, dependence or treaty."""
+    link = np.abs(world.C0[0]) > 0
+    for arr in world.chan.values():
+        link |= arr[0] > 0
+    for _, i, j in world.treaty_pairs:
+        link[i, j] = True
+    return [(i, j) for i in range(world.n) for j in range(world.n) if i != j and link[i, j]]
