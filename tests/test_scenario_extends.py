@@ -245,8 +245,8 @@ def test_middle_and_child_errors_each_in_their_file(chain: Path, tmp_path: Path)
     problems = problems_of(chain)
     where = {(Path(p.file).name, p.line, p.col, p.path) for p in problems}
     assert where == {
-        ("middle.yaml", 6, 19, "actors.AAA.traits.stability"),
-        ("child.yaml", 6, 19, "relations.AAA.BBB.commitment"),
+        ("middle.yaml", 6, 25, "actors.AAA.traits.stability"),
+        ("child.yaml", 6, 23, "relations.AAA.BBB.commitment"),
     }
 
 
@@ -255,7 +255,7 @@ def test_dangling_reference_after_child_deletes_actor(chain: Path, tmp_path: Pat
     write(tmp_path, "child.yaml", CHILD.replace("  BBB: null\n", "  BBB: null\nactors: {CCC: null}\n")
           .replace("partners: [BBB, CCC]", "partners: [BBB]"))  # fmt: skip
     [problem] = problems_of(chain)
-    assert (Path(problem.file).name, problem.line, problem.col) == ("middle.yaml", 14, 32)
+    assert (Path(problem.file).name, problem.line, problem.col) == ("middle.yaml", 14, 30)
     assert problem.path == "treaties.pact.members.2"
     assert "unknown treaty member 'CCC'" in problem.message
 
@@ -289,7 +289,7 @@ def test_set_bare_number_and_new_keys(chain: Path) -> None:
     s = loaded.scenario
     assert s.actors["BBB"].escalation.value == 0.25
     assert s.actors["BBB"].escalation.evidence == []
-    assert s.parameters.fatigue.value == 0.4  # the parameters block did not exist
+    assert s.parameters.fatigue == 0.4  # the parameters block did not exist
     assert s.relations["BBB"]["AAA"].commitment.value == 0.1  # nor did this row
 
 

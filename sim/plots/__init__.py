@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from sim.plots.run_charts import draw_run_charts
 

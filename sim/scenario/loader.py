@@ -113,6 +113,12 @@ def apply_overrides(
         # Mappings the override created have no line in any file: point their errors at --set.
         for prefix in (*created, parts):
             origins.table[prefix] = ("--set", 1, 1)
+        if isinstance(value, dict):  # a replaced mapping: forget where its old keys were
+            for table in (origins.table, origins.keys):
+                for stale in [k for k in table if len(k) > len(parts) and k[: len(parts)] == parts]:
+                    del table[stale]
+        elif _exists(raw, (*parts, "value")):  # a weight keeps its evidence; its value is ours
+            origins.table[(*parts, "value")] = ("--set", 1, 1)
     return raw
 
 
