@@ -39,11 +39,15 @@ class Strict(BaseModel):
 
 
 def _weight_model(lo: float, hi: float) -> type[BaseModel]:
-    return create_model(
-        f"Weight_{str(lo).replace('-', 'm').replace('.', '_')}_{str(hi).replace('.', '_')}",
+    name = f"Weight_{str(lo).replace('-', 'm').replace('.', '_')}_{str(hi).replace('.', '_')}"
+    model = create_model(
+        name,
         __base__=Weight,
+        __module__=__name__,
         value=(Number, Field(ge=lo, le=hi, description=f"a number in [{lo}, {hi}]")),
     )
+    globals()[name] = model  # importable by name, so scenarios pickle to worker processes
+    return model
 
 
 class Weight(Strict):

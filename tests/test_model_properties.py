@@ -1,0 +1,129 @@
+"""Invariants of the dynamics for any valid scenario (hypothesis-generated)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.ensemble import prepare, run_chunk
+from sim.parameters import PARAMETERS
+from sim.scenario.schema import CHANNELS, OBLIGATIONS, Scenario
+from tests.model_builders import actor
+
+POOL = ["AA", "BB", "CC", "DD", "EE", "FF"]
+unit = st.floats(0, 1, allow_nan=False)
+signed = st.floats(-1, 1, allow_nan=False)
+
+
+@st.composite
+def scenarios(draw, hostile: bool = True, with_events: bool = True, noise: float | None = None):
+    n = draw(st.integers(2, 6))
+    ids = POOL[:n]
+    actors = {}
+    for a in ids:
+        spec = actor(a, draw(unit), **{t: draw(unit) for t in
+                     ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")})  # fmt: skip
+        spec["capabilities"] = {c: draw(unit) for c in ("military", "economic", "nuclear")}
+        spec["active"] = draw(st.booleans()) if a not in ids[:2] else True
+        spec["leverage"] = draw(unit)
+        actors[a] = spec
+    commit = signed if hostile else unit
+    relations: dict = {}
+    for a in ids:
+        for b in ids:
+            if a != b and draw(st.booleans()):
+                rel = {c: draw(unit) for c in CHANNELS if draw(st.booleans())}
+                rel["commitment"] = draw(commit)
+                relations.setdefault(a, {})[b] = rel
+    treaties = {}
+    for k in range(draw(st.integers(0, 2))):
+        members = draw(st.lists(st.sampled_from(ids), min_size=2, max_size=3, unique=True))
+        treaties[f"t{k}"] = {"members": members, "obligation": draw(st.sampled_from(OBLIGATIONS))}
+    params = {
+        name: draw(st.floats(p.lo, p.hi, allow_nan=False))
+        for name, p in PARAMETERS.items()
+        if draw(st.booleans())
+    }
+    if noise is not None:
+        params["noise"] = noise
+    events = {}
+    if with_events:
+        for k in range(draw(st.integers(0, 3))):
+            target = draw(st.sampled_from(
+                [f"actors.{ids[0]}.escalation", f"relations.{ids[0]}.{ids[1]}.commitment",
+                 "parameters.reactivity", f"actors.{ids[1]}.traits.resolve"]))  # fmt: skip
+            op = draw(st.sampled_from(["set", "add", "scale"]))
+            trigger = (
+                {"at": draw(st.integers(0, 20))}
+                if draw(st.booleans())
+                else {"when": {"metric": "escalation", "actor": ids[1], "above": draw(unit)}}
+            )
+            events[f"e{k}"] = {
+                "label": f"event {k}",
+                op: {target: draw(st.floats(-2, 2))},
+                **trigger,
+            }
+    return Scenario.model_validate(
+        {
+            "name": "generated",
+            "title": "generated",
+            "actors": actors,
+            "relations": relations,
+            "treaties": treaties,
+            "parameters": params,
+            "events": events,
+            "run": {"steps": 30, "distancing": {"actor": ids[0], "partners": [ids[1]]}},
+        }
+    )
+
+
+def simulate(scenario: Scenario, seed: int = 7, reps: int = 8):
+    world, events = prepare(scenario)
+    return run_chunk(world, events, np.arange(reps), seed, scenario.run.steps, keep_series=True)
+
+
+COMMON = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@given(scenarios())
+@COMMON
+def test_state_stays_in_bounds_and_finite(scenario):
+    s = simulate(scenario).series
+    for name in ("escalation", "leverage", "commitment", "tension", "distancing", "frustration"):
+        assert np.isfinite(getattr(s, name)).all(), name
+    assert s.escalation.min() >= 0.0 and s.escalation.max() <= 1.0
+    assert s.leverage.min() >= 0.0 and s.leverage.max() <= 1.0
+    assert s.commitment.min() >= -1.0 and s.commitment.max() <= 1.0
+    assert s.frustration.min() >= 0.0 and s.frustration.max() <= 1.0
+
+
+@given(scenarios(noise=0.0))
+@COMMON
+def test_zero_noise_is_deterministic_whatever_the_seed(scenario):
+    a, b = simulate(scenario, seed=1), simulate(scenario, seed=99)
+    np.testing.assert_array_equal(a.series.escalation, b.series.escalation)
+    np.testing.assert_array_equal(a.series.commitment, b.series.commitment)
+    # ... and every replication is the same run.
+    np.testing.assert_array_equal(a.series.escalation[:, 0], a.series.escalation[:, -1])
+
+
+@given(scenarios(hostile=False, with_events=False, noise=0.0))
+@COMMON
+def test_no_hostility_and_no_events_gives_no_escalation(scenario):
+    s = simulate(scenario, reps=1).series
+    start = s.escalation[0]
+    assert (s.escalation <= start + 1e-12).all()
+    assert s.commitment.min() >= 0.0
+
+
+@given(scenarios())
+@COMMON
+def test_inactive_actors_do_not_move(scenario):
+    inactive = [i for i, a in enumerate(scenario.actors.values()) if not a.active]
+    activators = [e for e in scenario.events.values() if any(p.endswith(".active") for p in e.set)]
+    if not inactive or activators:
+        return
+    s = simulate(scenario).series
+    for i in inactive:
+        assert (s.escalation[:, :, i] == s.escalation[0, :, i]).all()

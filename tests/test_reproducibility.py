@@ -1,0 +1,87 @@
+"""Same seed → identical outputs, whatever the workers or chunking; different seeds differ."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.ensemble import run_ensemble
+from sim.scenario.loader import load_scenario
+
+DATA_FILES = ("timeseries.parquet", "pairs.parquet", "system.parquet", "summary.csv", "events.csv")
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {f: hashlib.sha256((folder / f).read_bytes()).hexdigest() for f in DATA_FILES}
+
+
+def run_cli(tmp_path: Path, name: str, *extra: str) -> Path:
+    out = tmp_path / name
+    code = main(["run", "scenarios/baseline.yaml", "-n", "16", "--steps", "12", "--out", str(out),
+                 "--no-plots", "-q", *extra])  # fmt: skip
+    assert code == 0
+    return out
+
+
+def test_same_seed_gives_bit_identical_files(tmp_path):
+    a = run_cli(tmp_path, "a", "--seed", "5")
+    b = run_cli(tmp_path, "b", "--seed", "5", "--workers", "2")
+    assert digest(a) == digest(b)
+
+
+def test_different_seeds_differ(tmp_path):
+    a = pd.read_csv(run_cli(tmp_path, "a", "--seed", "5") / "summary.csv")
+    b = pd.read_csv(run_cli(tmp_path, "b", "--seed", "6") / "summary.csv")
+    assert not np.allclose(a["peak_escalation_PRK"], b["peak_escalation_PRK"])
+
+
+@pytest.mark.parametrize(("chunk", "workers"), [(7, 1), (5, 2), (64, 2)])
+def test_chunking_and_workers_do_not_change_results(chunk, workers):
+    scenario = load_scenario("scenarios/baseline.yaml").scenario
+    ref = run_ensemble(scenario, 20, 11, 10, keep_series=True, chunk_size=20, workers=1)
+    got = run_ensemble(scenario, 20, 11, 10, keep_series=True, chunk_size=chunk, workers=workers)
+    np.testing.assert_array_equal(ref.series.escalation, got.series.escalation)
+    np.testing.assert_array_equal(ref.series.commitment, got.series.commitment)
+    for key, values in ref.summary.items():
+        np.testing.assert_array_equal(values, got.summary[key], err_msg=key)
+
+
+def test_replication_prefix_is_stable():
+    """Replication r is the same run whether 5 or 50 replications were asked for."""
+    scenario = load_scenario("scenarios/baseline.yaml").scenario
+    few = run_ensemble(scenario, 5, 3, 10, keep_series=True)
+    many = run_ensemble(scenario, 50, 3, 10, keep_series=True)
+    np.testing.assert_array_equal(few.series.escalation, many.series.escalation[:, :5])
+
+
+def test_interrupted_run_leaves_nothing_that_looks_complete(tmp_path, monkeypatch):
+    import sim.commands.run as run_cmd
+
+    def boom():
+        def draw(folder):
+            raise KeyboardInterrupt
+
+        return draw
+
+    monkeypatch.setattr(run_cmd, "_chart_writer", boom)
+    out = tmp_path / "r"
+    code = main(
+        ["run", "scenarios/baseline.yaml", "-n", "4", "--steps", "3", "--out", str(out), "-q"]
+    )
+    assert code == 130
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_out_folder_is_refused(tmp_path, capsys):
+    out = tmp_path / "r"
+    out.mkdir()
+    code = main(["run", "scenarios/baseline.yaml", "-n", "2", "--out", str(out), "-q"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "already exists" in err[0]
