@@ -8,8 +8,13 @@ from sim.scenario.schema import Scenario
 
 
 def actor(name: str, escalation: float = 0.1, **traits: float) -> dict[str, Any]:
-    base = {"stability": 0.5, "risk_tolerance": 0.5, "resolve": 0.5, "grievance": 0.0,
-            "axis_aversion": 0.0}  # fmt: skip
+    base = {
+        "stability": 0.5,
+        "risk_tolerance": 0.5,
+        "resolve": 0.5,
+        "grievance": 0.0,
+        "axis_aversion": 0.0,
+    }
     base.update(traits)
     return {
         "name": name,
@@ -20,9 +25,16 @@ def actor(name: str, escalation: float = 0.1, **traits: float) -> dict[str, Any]
 
 
 def richardson(
-    a: float, b: float, m: float, n: float, g: float, h: float,
-    x0: float = 0.1, y0: float = 0.1, steps: int = 3000,
-) -> Scenario:  # fmt: skip
+    a: float,
+    b: float,
+    m: float,
+    n: float,
+    g: float,
+    h: float,
+    x0: float = 0.1,
+    y0: float = 0.1,
+    steps: int = 3000,
+) -> Scenario:
     """Two mutually hostile, equally strong actors with no dependencies and no noise.
 
     With reactivity = fatigue = risk_discount = grievance_gain = 1 the model's drift is
@@ -43,7 +55,7 @@ def richardson(
                 "risk_discount": 1,
                 "grievance_gain": 1,
                 "noise": 0,
-            },  # fmt: skip
+            },
             "run": {
                 "steps": steps,
                 "replications": 1,

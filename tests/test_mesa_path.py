@@ -21,18 +21,19 @@ def with_events() -> Scenario:
             "label": "tech transfer",
             "at": 3,
             "set": {"relations.PRK.RUS.military_supply": 0.7},
-        },  # fmt: skip
+        },
         "alarm": {
             "label": "PRK alarm",
-            "when": {"metric": "escalation", "actor": "PRK", "above": 0.41},  # fmt: skip
+            "when": {"metric": "escalation", "actor": "PRK", "above": 0.41},
             "add": {"actors.KOR.escalation": 0.1},
         },
     }
     return Scenario.model_validate(raw)
 
 
-@pytest.mark.parametrize("scenario", [load_scenario(BASELINE).scenario, with_events()],
-                         ids=["baseline", "with-events"])  # fmt: skip
+@pytest.mark.parametrize(
+    "scenario", [load_scenario(BASELINE).scenario, with_events()], ids=["baseline", "with-events"]
+)
 def test_mesa_path_equals_ensemble_path(scenario):
     steps, seed = 24, 42
     world, events = prepare(scenario)
@@ -46,8 +47,13 @@ def test_mesa_path_equals_ensemble_path(scenario):
         np.testing.assert_array_equal(mesa_path, ens.series.escalation[:, rep, :])
         system = model.datacollector.get_model_vars_dataframe()
         np.testing.assert_array_equal(system["distancing"], ens.series.distancing[:, rep])
-        fired = [(s, e) for r, s, e in zip(ens.events.replication, ens.events.step,
-                                           ens.events.event, strict=True) if r == rep]  # fmt: skip
+        fired = [
+            (s, e)
+            for r, s, e in zip(
+                ens.events.replication, ens.events.step, ens.events.event, strict=True
+            )
+            if r == rep
+        ]
         assert list(zip(model.event_log.step, model.event_log.event, strict=True)) == fired
 
 

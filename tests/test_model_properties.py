@@ -22,8 +22,8 @@ def scenarios(draw, hostile: bool = True, with_events: bool = True, noise: float
     ids = POOL[:n]
     actors = {}
     for a in ids:
-        spec = actor(a, draw(unit), **{t: draw(unit) for t in
-                     ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")})  # fmt: skip
+        traits = ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")
+        spec = actor(a, draw(unit), **{t: draw(unit) for t in traits})
         spec["capabilities"] = {c: draw(unit) for c in ("military", "economic", "nuclear")}
         spec["active"] = draw(st.booleans()) if a not in ids[:2] else True
         spec["leverage"] = draw(unit)
@@ -50,9 +50,16 @@ def scenarios(draw, hostile: bool = True, with_events: bool = True, noise: float
     events = {}
     if with_events:
         for k in range(draw(st.integers(0, 3))):
-            target = draw(st.sampled_from(
-                [f"actors.{ids[0]}.escalation", f"relations.{ids[0]}.{ids[1]}.commitment",
-                 "parameters.reactivity", f"actors.{ids[1]}.traits.resolve"]))  # fmt: skip
+            target = draw(
+                st.sampled_from(
+                    [
+                        f"actors.{ids[0]}.escalation",
+                        f"relations.{ids[0]}.{ids[1]}.commitment",
+                        "parameters.reactivity",
+                        f"actors.{ids[1]}.traits.resolve",
+                    ]
+                )
+            )
             op = draw(st.sampled_from(["set", "add", "scale"]))
             trigger = (
                 {"at": draw(st.integers(0, 20))}

@@ -38,9 +38,13 @@ def test_stable_case_converges_to_analytic_equilibrium(a, b, m, n, g, h):
 
 
 @given(
-    a=st.floats(0, 0.5), b=st.floats(0, 0.5), m=st.floats(0.1, 0.6), n=st.floats(0.1, 0.6),
-    g=st.floats(0, 0.05), h=st.floats(0, 0.05),
-)  # fmt: skip
+    a=st.floats(0, 0.5),
+    b=st.floats(0, 0.5),
+    m=st.floats(0.1, 0.6),
+    n=st.floats(0.1, 0.6),
+    g=st.floats(0, 0.05),
+    h=st.floats(0, 0.05),
+)
 @settings(max_examples=25, deadline=None)
 def test_any_stable_case_converges(a, b, m, n, g, h):
     assume(m * n - a * b >= 0.02)

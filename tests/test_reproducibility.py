@@ -22,8 +22,21 @@ def digest(folder: Path) -> dict[str, str]:
 
 def run_cli(tmp_path: Path, name: str, *extra: str) -> Path:
     out = tmp_path / name
-    code = main(["run", "scenarios/baseline.yaml", "-n", "16", "--steps", "12", "--out", str(out),
-                 "--no-plots", "-q", *extra])  # fmt: skip
+    code = main(
+        [
+            "run",
+            "scenarios/baseline.yaml",
+            "-n",
+            "16",
+            "--steps",
+            "12",
+            "--out",
+            str(out),
+            "--no-plots",
+            "-q",
+            *extra,
+        ]
+    )
     assert code == 0
     return out
 
