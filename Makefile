@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO := results/demo
+
 demo: $(STAMP)
-	$(BIN)/alliance-sim demo
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/alliance-sim validate scenarios/*.yaml
+	$(BIN)/alliance-sim evidence scenarios/baseline.yaml --strict > $(DEMO)/evidence.txt
+	@tail -n 1 $(DEMO)/evidence.txt
+	$(BIN)/alliance-sim run scenarios/baseline.yaml -n 100 --out $(DEMO)/baseline
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
