@@ -1,4 +1,4 @@
-"""Shared paths for the scenario tests (kept minimal on purpose)."""
+"""Shared fixtures (kept minimal on purpose)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def repo() -> Path:
-    return REPO
-
-
-@pytest.fixture(scope="session")
 def baseline() -> Path:
+    """Absolute path of scenarios/baseline.yaml (tests may run from any folder)."""
     return REPO / "scenarios" / "baseline.yaml"
-
-
-@pytest.fixture(scope="session")
-def bad_dir() -> Path:
-    return REPO / "tests" / "data" / "bad"

@@ -214,7 +214,9 @@ def test_error_in_parent_points_at_parent(tmp_path: Path) -> None:
 def test_child_can_repair_parent(tmp_path: Path) -> None:
     write(tmp_path, "base.yaml", BASE.replace("escalation: 0.4", "escalation: 1.4"))
     child = write(
-        tmp_path, "child.yaml", "extends: base.yaml\nname: child\nactors: {BBB: {escalation: 0.4}}\n"
+        tmp_path,
+        "child.yaml",
+        "extends: base.yaml\nname: child\nactors: {BBB: {escalation: 0.4}}\n",
     )
     assert load_scenario(child).scenario.actors["BBB"].escalation.value == 0.4
 
@@ -252,8 +254,8 @@ def test_middle_and_child_errors_each_in_their_file(chain: Path, tmp_path: Path)
 
 def test_dangling_reference_after_child_deletes_actor(chain: Path, tmp_path: Path) -> None:
     # The child deletes CCC; the middle's treaty still names it: the error is in the middle.
-    write(tmp_path, "child.yaml", CHILD.replace("  BBB: null\n", "  BBB: null\nactors: {CCC: null}\n")
-          .replace("partners: [BBB, CCC]", "partners: [BBB]"))  # fmt: skip
+    child = CHILD.replace("  BBB: null\n", "  BBB: null\nactors: {CCC: null}\n")
+    write(tmp_path, "child.yaml", child.replace("partners: [BBB, CCC]", "partners: [BBB]"))
     [problem] = problems_of(chain)
     assert (Path(problem.file).name, problem.line, problem.col) == ("middle.yaml", 14, 30)
     assert problem.path == "treaties.pact.members.2"

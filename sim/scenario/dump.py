@@ -1,8 +1,8 @@
 """A validated `Scenario` written back as YAML that `load_scenario` reads to an equal scenario.
 
 Weights are written as one-line `{value: ..., evidence: [...]}` maps so every number keeps
-its evidence in view; fields left unset (`None`) and empty optional collections are omitted; everything else,
-defaults included, is written out, so a dumped scenario stands alone (no `extends`).
+its evidence in view; fields left unset (`None`) and empty optional collections are omitted;
+everything else, defaults included, is written out, so a dumped scenario stands alone.
 """
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ def _block_map(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items())
 
 
+def _text(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # PyYAML folds NEL/LS/PS inside plain and single-quoted scalars; double quotes escape them.
+    style = '"' if any(c in data for c in _BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_BREAKS = ("\x85", "\u2028", "\u2029")
+_Dumper.add_representer(str, _text)
 _Dumper.add_representer(_Flow, _flow_map)
 _Dumper.add_representer(_FlowList, _flow_list)
 _Dumper.add_representer(dict, _block_map)

@@ -142,7 +142,8 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError([_translate(err, raw, origins) for err in exc.errors()]) from None
+        errors = _merge_union_errors(exc.errors(), raw)
+        raise ScenarioError([_translate(err, raw, origins) for err in errors]) from None
     files = {Path(f).resolve().parent for f, _, _ in origins.table.values() if f != "--set"}
     candidates = [path.resolve().parent, *sorted(files)]
     ledger_file = ledger_path or next(filter(None, map(find_ledger, candidates)), None)
@@ -151,6 +152,50 @@ def load_scenario(
     if problems:
         raise ScenarioError(problems)
     return LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger)
+
+
+_UNION_TAGS = {"float": "a number", "int": "a whole number", "bool": "true/false", "str": "text"}
+
+
+def _merge_union_errors(errors: list[Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """One error per value for unions (`0.5 | 1`, `text | 2024`), without pydantic's tags.
+
+    pydantic reports a value that fits no member of `StrictFloat | StrictInt` once per member,
+    at `path.float` and `path.int`; users should see one line at `path`.
+    """
+    grouped: dict[tuple, list[tuple[str | None, dict[str, Any]]]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        tag = loc[-1] if loc and loc[-1] in _UNION_TAGS else None
+        if tag is not None and not _is_key(raw, loc):
+            loc = loc[:-1]
+        else:
+            tag = None
+        grouped.setdefault(loc, []).append((tag, {**err, "loc": loc}))
+    out = []
+    for items in grouped.values():
+        tags = [tag for tag, _ in items if tag]
+        if len(tags) < 2 or len(tags) != len(items):
+            out += [err for _, err in items]
+            continue
+        words = [_UNION_TAGS[t] for t in _UNION_TAGS if t in tags]
+        if "a number" in words and "a whole number" in words:
+            words.remove("a whole number")
+        merged = {**items[0][1], "type": "union_type", "ctx": {"expected": " or ".join(words)}}
+        out.append(merged)
+    return out
+
+
+def _is_key(raw: dict[str, Any], loc: tuple) -> bool:
+    """True when the last part of `loc` is a key written in the data (not a pydantic tag)."""
+    node: Any = raw
+    for part in loc[:-1]:
+        in_map = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_map or in_list):
+            return False
+        node = node[part]
+    return isinstance(node, dict) and loc[-1] in node
 
 
 def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Problem:
@@ -225,6 +270,7 @@ def _expected(err: dict[str, Any]) -> str:
         + str(err.get("ctx", {}).get("min_length", ""))
         + " items",
         "value_error": str(err.get("ctx", {}).get("error", err["msg"])),
+        "union_type": "expected " + str(err.get("ctx", {}).get("expected", "")),
     }
     return table.get(kind, err["msg"].rstrip(".").lower().replace("input should be", "expected"))
 
