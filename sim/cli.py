@@ -90,10 +90,11 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     rows = evidence_rows(loaded)
     print(format_table(rows))
-    bare = [r.path for r in rows if not r.evidence]
+    bare = [r for r in rows if not r.evidence]
     if args.strict and bare:
-        for path in bare:
-            print(f"{args.scenario}: {path}: no evidence ids", file=sys.stderr)
+        for row in bare:
+            loc = tuple(row.path.split("."))
+            print(loaded.origins.problem(loc, "no evidence ids (strict)"), file=sys.stderr)
         return EXIT_INVALID
     return 0
 

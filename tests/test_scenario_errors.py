@@ -235,7 +235,8 @@ def test_cli_evidence_strict_bare_number(baseline: Path, tmp_path: Path, capsys)
     assert main(["evidence", str(variant), "--strict"]) == 2
     out, err = capsys.readouterr()
     assert "1 without" in out
-    assert err.splitlines() == [f"{variant}: actors.CHN.traits.stability: no evidence ids"]
+    expected = f"{variant}:7:18: actors.CHN.traits.stability: no evidence ids (strict)"
+    assert err.splitlines() == [expected]
 
 
 def test_cli_bad_set_is_one_line(baseline: Path, capsys) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -60,6 +61,13 @@ def find_ledger(start: Path) -> Path | None:
 
 
 def load_ledger(path: Path) -> Ledger:
+    """The ledger at `path`, parsed once per file version (sweeps load scenarios often)."""
+    stat = Path(path).stat()
+    return _load_ledger(Path(path).resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_ledger(path: Path, _mtime: int, _size: int) -> Ledger:
     try:
         located = load_yaml(path)
     except YamlFail as fail:

@@ -57,6 +57,7 @@ class LoadedScenario:
     raw: dict[str, Any]
     path: Path
     ledger: Ledger | None
+    origins: Origins = field(default_factory=Origins)
 
     def content_hash(self) -> str:
         """Hash of the resolved scenario (stable across key order and whitespace)."""
@@ -151,7 +152,7 @@ def load_scenario(
     problems = check_references(scenario, ledger, origins)
     if problems:
         raise ScenarioError(problems)
-    return LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger)
+    return LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger, origins=origins)
 
 
 _UNION_TAGS = {"float": "a number", "int": "a whole number", "bool": "true/false", "str": "text"}

@@ -17,6 +17,8 @@ import yaml
 
 from sim.errors import Problem
 
+# libyaml when present (same nodes and marks, ~10x faster); pure Python otherwise.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 24
 MAX_NODES = 100_000
@@ -78,7 +80,7 @@ def load_yaml(path: str | Path) -> Located:
     text = _decode(raw)
     _check_depth(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_fail(exc) from None
     except yaml.YAMLError as exc:
@@ -115,7 +117,7 @@ def _check_depth(text: str) -> None:
     """Refuse deep nesting from the token stream, before any recursive composition."""
     depth = 0
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        for token in yaml.scan(text, Loader=_LOADER):
             if isinstance(token, _OPEN + _OPEN_FLOW):
                 depth += 1
                 if depth > MAX_DEPTH:
