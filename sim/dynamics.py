@@ -151,10 +151,15 @@ def association_cost(state: State, s: Static, d: Derived) -> np.ndarray:
 
 
 def association_benefit(state: State, s: Static, d: Derived) -> np.ndarray:
-    """Benefit to i of standing with j: shared rivals and j's dependence on i."""
+    """Benefit to i of standing with j: shared rivals and j's dependence on i.
+
+    j's dependence is worth less to i when j has other military suppliers, diluted as in
+    `restraint`: a patron values the hold it has (seed lines 21, 37)."""
     n_active = np.maximum(s.act.sum(axis=1), 3.0)[:, None, None]
     shared = d.H @ np.swapaxes(d.H, 1, 2) / (n_active - 2.0)
-    dependence = np.swapaxes(s.dep_all, 1, 2)
+    others = d.support[:, :, None] - d.supplied  # [j, i]: j's military support from others
+    held = s.dep_all / (1.0 + _pm(state, "alt_support") * others)
+    dependence = np.swapaxes(held, 1, 2)
     return _pm(state, "shared_benefit") * shared + _pm(state, "dependence_benefit") * dependence
 
 

@@ -1,1 +1,72 @@
-"""`alliance-sim compare`: registered here when implemented."""
+"""`alliance-sim compare`: several scenarios, the same random numbers, paired differences."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli import command
+
+
+def _compare_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenarios", nargs="+", type=Path, help="scenario files; the first is the reference"
+    )
+    p.add_argument(
+        "-n", "--replications", type=int, help="default: the first scenario's run.replications"
+    )
+    p.add_argument("--seed", type=int, help="root seed (default: the first scenario's run.seed)")
+    p.add_argument("--steps", type=int, help="number of steps (default: the first's run.steps)")
+    p.add_argument("--out", type=Path, help="results folder (default results/compare/TIMESTAMP)")
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--no-plots", action="store_true", help="skip the charts")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+@command("compare", _compare_args)
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run scenarios with common random numbers and tabulate paired differences."""
+    from sim.commands.run import _positive
+    from sim.compare import (
+        chart_writer,
+        default_out,
+        run_compare,
+        settings_for,
+        terminal_lines,
+        write_compare,
+    )
+    from sim.errors import ScenarioError, UsageError
+    from sim.run import main_argv
+    from sim.scenario.loader import load_scenario
+
+    for name in ("replications", "steps", "workers"):
+        _positive(f"--{name}", getattr(args, name))
+    if args.seed is not None and args.seed < 0:
+        raise UsageError(f"--seed must be at least 0, found {args.seed}")
+    if len(args.scenarios) < 2:
+        raise UsageError("give at least two scenario files (the first is the reference)")
+    loaded, problems = [], []
+    for path in args.scenarios:
+        try:
+            loaded.append(load_scenario(path))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    settings = settings_for(loaded, args.replications, args.seed, args.steps, args.workers)
+    out = args.out or default_out()
+    if out.exists():
+        raise UsageError(f"--out {out} already exists; results are never overwritten")
+    names, frames, table = run_compare(loaded, settings, progress=not args.quiet)
+    charts = None if args.no_plots else chart_writer()
+    write_compare(out, loaded, names, settings, frames, table, main_argv(), charts)
+    print(
+        f"{len(names)} scenarios × {settings.replications} replications × {settings.steps} steps,"
+        f" seed {settings.seed} (common random numbers; Δ = paired difference from {names[0]})"
+    )
+    for line in terminal_lines(table, names):
+        print("  " + line)
+    print(f"results: {out}")
+    if charts is not None:
+        print(f"charts:  {out / 'charts'}")
+    return 0
