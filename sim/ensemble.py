@@ -117,6 +117,7 @@ class Recorder:
             out[f"peak_escalation_{a}"] = self.peak[:, i]
             out[f"final_escalation_{a}"] = state.x[:, i]
             out[f"final_rung_{a}"] = final_rung[:, i]
+            out[f"final_leverage_{a}"] = state.lev[:, i]
         out["first_crisis_step"] = self.first_crisis
         out["first_war_step"] = self.first_war
         out["crisis_months"] = self.crisis_months
