@@ -1,1 +1,111 @@
-"""`alliance-sim plot`: registered here when implemented."""
+"""`alliance-sim plot` and `alliance-sim report`: redraw charts and write the HTML report
+from a saved results folder, without running the model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli import command
+
+CHART_NAMES = (
+    "escalation",
+    "occupancy",
+    "network",
+    "distancing",
+    "outcomes",
+    "comparison",
+    "compare_outcomes",
+    "heatmap",
+    "sobol",
+    "morris",
+    "scatter",
+)
+
+
+def _results_dir(path: Path) -> Path:
+    """The folder, or one clear line (UsageError) when it is not a results folder."""
+    from sim.errors import UsageError
+
+    if not path.is_dir() or not (path / "manifest.json").is_file():
+        raise UsageError(f"{path}: not a results folder (no manifest.json)")
+    if ".partial" in path.name:
+        raise UsageError(f"{path}: an unfinished results folder (.partial); rerun the command")
+    return path
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _plot_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "results", type=Path, metavar="RESULTS_DIR", help="a run, compare or sweep folder"
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        metavar="CHART",
+        help=f"only these charts (repeat or comma-separate): {', '.join(CHART_NAMES)}",
+    )
+    p.add_argument(
+        "--format",
+        action="append",
+        metavar="FMT",
+        help="png (default), svg or pdf; repeat for several",
+    )
+    p.add_argument(
+        "--at",
+        action="append",
+        type=int,
+        metavar="STEP",
+        help="network chart: steps to draw (default: first and last); repeat for several",
+    )
+    p.add_argument("--dpi", type=int, help="PNG resolution (default 150)")
+
+
+@command("plot", _plot_args)
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Redraw the charts of a results folder into RESULTS_DIR/charts (never runs the model)."""
+    from sim.plots import FORMATS, draw_charts
+
+    folder = _results_dir(args.results)
+    formats = _split(args.format) or ["png"]
+    from sim.errors import UsageError
+
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise UsageError(f"--format {fmt!r}: choose from {', '.join(FORMATS)}")
+    if args.at and any(step < 0 for step in args.at):
+        raise UsageError("--at: steps start at 0")
+    if args.dpi is not None and not 20 <= args.dpi <= 1200:
+        raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
+    kinds = _split(args.kind) or None
+    written = draw_charts(folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi)
+    for path in written:
+        print(path)
+    if not written:
+        print(f"{folder}: nothing to draw (the folder has none of the tables the charts read)")
+    return 0
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "results", type=Path, metavar="RESULTS_DIR", help="a run, compare or sweep folder"
+    )
+    p.add_argument("-o", "--out", type=Path, help="write here (default RESULTS_DIR/report.html)")
+    p.add_argument(
+        "--redraw",
+        action="store_true",
+        help="draw every chart afresh instead of embedding the saved charts/*.png",
+    )
+
+
+@command("report", _report_args)
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write one self-contained report.html (charts embedded) from a results folder."""
+    from sim.report import write_report
+
+    folder = _results_dir(args.results)
+    print(write_report(folder, args.out, reuse_charts=not args.redraw))
+    return 0

@@ -1,8 +1,207 @@
-"""Charts drawn from saved results (they never run the model)."""
+"""Charts drawn from saved results folders (they never run the model).
+
+`draw_charts(folder)` reads `manifest.json`, picks the charts for its kind (run, compare,
+sweep), draws those the folder has data for, and writes them to `folder/charts/`.
+Every chart function returns a matplotlib Figure (or None when the folder lacks its data),
+so tests and the HTML report can use the figures without touching the disk.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from sim.plots.run_charts import draw_run_charts
+from matplotlib.figure import Figure
 
-__all__ = ["draw_run_charts"]
+from sim.errors import UsageError
+from sim.plots import compare_charts, run_charts, sweep_charts
+from sim.plots.data import Results
+from sim.plots.style import save
+
+FORMATS = ("png", "svg", "pdf")
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    kind: str
+    draw: Callable[..., Figure | None]
+    caption: str
+    reads: str
+
+
+CHARTS: tuple[Chart, ...] = (
+    Chart(
+        "escalation",
+        "run",
+        run_charts.escalation_chart,
+        "Escalation over time per actor: median and the middle 50% / 90% of replications, "
+        "with the escalation-ladder rungs marked.",
+        "timeseries.parquet",
+    ),
+    Chart(
+        "occupancy",
+        "run",
+        run_charts.occupancy_chart,
+        "Ladder occupancy: the share of replications on each rung at each step, per actor.",
+        "timeseries.parquet",
+    ),
+    Chart(
+        "network",
+        "run",
+        run_charts.network_chart,
+        "The relation network at the start and the end: edge colour is commitment "
+        "(red hostile, blue allied), edge width the strongest dependency channel, node size "
+        "military capability.",
+        "pairs.parquet, timeseries.parquet, manifest.json",
+    ),
+    Chart(
+        "distancing",
+        "run",
+        run_charts.distancing_chart,
+        "China's distancing from the Russia–North Korea pair, bloc frustration, and the "
+        "share of replications in crisis or at war over time.",
+        "system.parquet",
+    ),
+    Chart(
+        "outcomes",
+        "run",
+        run_charts.outcomes_chart,
+        "Outcome distributions across replications: peak escalation per actor, time to the "
+        "first crisis, outcome class.",
+        "summary.csv",
+    ),
+    Chart(
+        "comparison",
+        "compare",
+        compare_charts.comparison_chart,
+        "Each scenario's difference from the reference (paired by replication): median with "
+        "the 5th–95th percentile range.",
+        "comparison.csv, summaries.parquet",
+    ),
+    Chart(
+        "compare_outcomes",
+        "compare",
+        compare_charts.outcome_classes_chart,
+        "Outcome classes and peak escalation per scenario.",
+        "summaries.parquet",
+    ),
+    Chart(
+        "heatmap",
+        "sweep",
+        sweep_charts.heatmap_chart,
+        "Mean outcomes over the two swept parameters of a grid design.",
+        "analysis/by_point.parquet",
+    ),
+    Chart(
+        "sobol",
+        "sweep",
+        sweep_charts.sobol_chart,
+        "Sobol sensitivity indices: first-order S1 and total ST with confidence intervals.",
+        "analysis/sobol.csv",
+    ),
+    Chart(
+        "morris",
+        "sweep",
+        sweep_charts.morris_chart,
+        "Morris screening: mean absolute elementary effect μ* with its confidence interval, and σ.",
+        "analysis/morris.csv",
+    ),
+    Chart(
+        "scatter",
+        "sweep",
+        sweep_charts.scatter_chart,
+        "Each swept parameter against key outcomes: every run and the per-point mean.",
+        "chunks/*.parquet, points.parquet, analysis/by_point.parquet",
+    ),
+)
+CHART_NAMES = tuple(c.name for c in CHARTS)
+
+
+def charts_for(kind: str, names: Iterable[str] | None = None) -> list[Chart]:
+    """The charts of a folder kind, optionally only those named (unknown names: UsageError)."""
+    wanted = list(dict.fromkeys(names or ()))
+    unknown = [n for n in wanted if n not in CHART_NAMES]
+    if unknown:
+        raise UsageError(f"unknown chart {unknown[0]!r}; choose from {', '.join(CHART_NAMES)}")
+    mine = [c for c in CHARTS if c.kind == kind]
+    if not wanted:
+        return mine
+    wrong = [n for n in wanted if n not in {c.name for c in mine}]
+    if wrong:
+        theirs = next(c.kind for c in CHARTS if c.name == wrong[0])
+        raise UsageError(
+            f"chart {wrong[0]!r} is drawn from {theirs} folders, this is a {kind} folder; "
+            f"choose from {', '.join(c.name for c in mine)}"
+        )
+    return [c for c in mine if c.name in wanted]
+
+
+def figures(
+    results_dir: Path | Results,
+    kinds: Iterable[str] | None = None,
+    steps: Sequence[int] | None = None,
+) -> list[tuple[Chart, Figure]]:
+    """Every chart the folder supports, as (chart, Figure) pairs; charts without data: skipped."""
+    res = results_dir if isinstance(results_dir, Results) else Results(results_dir)
+    out = []
+    for chart in charts_for(res.kind, kinds):
+        fig = build(chart, res, steps)
+        if fig is not None:
+            out.append((chart, fig))
+    return out
+
+
+def build(chart: Chart, res: Results, steps: Sequence[int] | None = None) -> Figure | None:
+    """One chart's Figure, or None when the folder lacks its data."""
+    return chart.draw(res, steps=steps) if chart.name == "network" else chart.draw(res)
+
+
+def draw_charts(
+    results_dir: Path,
+    formats: Sequence[str] = ("png",),
+    kinds: Iterable[str] | None = None,
+    steps: Sequence[int] | None = None,
+    dpi: int | None = None,
+) -> list[Path]:
+    """Draw every chart the results folder supports into `results_dir/charts/`; their paths.
+
+    `kinds` picks charts by name (see CHART_NAMES), `steps` the network chart's steps,
+    `dpi` the resolution of PNGs (default 150).
+    """
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise UsageError(f"unknown format {bad[0]!r}; choose from {', '.join(FORMATS)}")
+    results_dir = Path(results_dir)
+    res = Results(results_dir)
+    out_dir = results_dir / "charts"
+    written = []
+    for chart, fig in figures(res, kinds, steps):
+        try:
+            for fmt in formats:
+                written.append(save(fig, out_dir / f"{chart.name}.{fmt}", dpi, close=False))
+        finally:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+    return written
+
+
+def draw_run_charts(run_dir: Path) -> list[Path]:
+    """Used by `alliance-sim run`: every chart of a run folder, as PNG."""
+    return draw_charts(run_dir)
+
+
+__all__ = [
+    "CHARTS",
+    "CHART_NAMES",
+    "FORMATS",
+    "Chart",
+    "Results",
+    "build",
+    "charts_for",
+    "draw_charts",
+    "draw_run_charts",
+    "figures",
+]

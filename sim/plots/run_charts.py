@@ -1,30 +1,526 @@
-"""Minimal run charts (escalation bands, distancing); issue 6 extends this package."""
+"""Charts of one run folder: escalation bands, ladder occupancy, the relation network,
+China's distancing and bloc frustration, outcome distributions.
+
+Each function takes a `Results` and returns a matplotlib Figure (or None when the folder
+lacks what the chart needs); `sim.plots.draw_charts` saves them.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import math
+from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Patch
+
+from sim.ladder import RUNGS
+from sim.plots.data import Results, count, quantile_bands, wide
+from sim.plots.style import (
+    DIVERGING,
+    GUIDE,
+    OUTCOME_CLASSES,
+    OUTCOME_COLOURS,
+    RUNG_COLOURS,
+    actor_colours,
+    actor_label,
+    band,
+    band_legend,
+    date_axis,
+    footer,
+    rung_guides,
+    rung_top,
+    series_colour,
+    style,
+    tick_steps,
+)
+
+CHANNELS = ("trade", "political_cover", "military_supply", "security_guarantee")
+# Hand-placed, roughly geographic positions of the article's actors (west → east).
+POSITIONS = {
+    "RUS": (-0.55, 0.95),
+    "CHN": (-0.95, -0.15),
+    "PRK": (0.0, 0.42),
+    "KOR": (0.12, -0.55),
+    "JPN": (0.85, -0.05),
+    "USA": (1.25, 0.85),
+    "UKR": (-1.45, 0.95),
+    "IRN": (-1.5, -0.8),
+}
 
 
-def draw_run_charts(run_dir: Path) -> list[Path]:
-    charts = run_dir / "charts"
-    charts.mkdir(exist_ok=True)
-    ts = pd.read_parquet(run_dir / "timeseries.parquet")
-    ts = ts[ts["active"]]
-    out = []
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for actor, g in ts.groupby("actor", sort=False):
-        q = g.groupby("step")["escalation"].quantile([0.05, 0.5, 0.95]).unstack()
-        (line,) = ax.plot(q.index, q[0.5], label=actor)
-        ax.fill_between(q.index, q[0.05], q[0.95], alpha=0.2, color=line.get_color())
-    ax.set(xlabel="step (months)", ylabel="escalation level (0–1)", title="Escalation")
-    ax.legend()
-    fig.savefig(charts / "escalation.png", dpi=120)
-    plt.close(fig)
-    out.append(charts / "escalation.png")
-    return out
+def _grid(n: int, ncols: int = 3) -> tuple[int, int]:
+    ncols = max(1, min(ncols, n))
+    return math.ceil(n / ncols), ncols
+
+
+def _active_escalation(ts: pd.DataFrame, actor: str) -> np.ndarray:
+    g = ts[ts["actor"] == actor]
+    if "active" in g:
+        g = g.assign(escalation=g["escalation"].where(g["active"]))
+    return wide(g, "escalation")
+
+
+def _event_marks(res: Results, n_rep: int, limit: int = 4) -> list[tuple[float, str]]:
+    """(median step, legend text) of the events that fired most often."""
+    ev = res.events
+    if ev is None or ev.empty or not {"replication", "step", "event"} <= set(ev.columns):
+        return []
+    first = ev.sort_values("step").drop_duplicates(["replication", "event"])
+    marks = []
+    for event, g in first.groupby("event", sort=False):
+        label = str(g["label"].iloc[0]) if "label" in g else str(event)
+        share = g["replication"].nunique() / max(n_rep, 1)
+        marks.append((share, float(g["step"].median()), f"{label} (fires in {share:.0%})"))
+    marks.sort(key=lambda m: -m[0])
+    return [(step, text) for _, step, text in marks[:limit]]
+
+
+def escalation_chart(res: Results) -> Figure | None:
+    """Escalation per actor over time: median, middle-50% and middle-90% bands, rungs."""
+    ts, dates = res.timeseries, res.dates()
+    actors = res.shown_actors()
+    if ts is None or not dates or not actors:
+        return None
+    n_rep = int(ts["replication"].nunique())
+    data = {a: quantile_bands(_active_escalation(ts, a)) for a in actors}
+    top = rung_top(max(float(np.nanmax(q[0.95])) for q in data.values()))
+    colours, names = actor_colours(actors), res.actor_names()
+    marks = _event_marks(res, n_rep)
+    nrows, ncols = _grid(len(actors))
+    x = np.arange(len(dates))
+    with style():
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(3.7 * ncols + 1.4, 2.5 * nrows + 1.3),
+            sharex=True,
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
+        fig.get_layout_engine().set(wspace=0.04)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(actors):
+                ax.set_visible(False)
+                continue
+            a = actors[k]
+            row, col = divmod(k, ncols)
+            last_in_row = col == ncols - 1 or k == len(actors) - 1
+            rung_guides(ax, top, names=last_in_row)
+            band(ax, x, data[a], colours[a], label=a)
+            for i, (step, _) in enumerate(marks):
+                ax.axvline(step, color="#333333", lw=1, ls=_DASHES[i % len(_DASHES)])
+            ax.set_title(actor_label(a, names), color=colours[a], loc="left")
+            bottom = row == nrows - 1 or k + ncols >= len(actors)
+            date_axis(ax, dates, label=bottom, unit=res.step_unit)
+            ax.tick_params(labelbottom=bottom)
+            if col == 0:
+                ax.set_ylabel("escalation level (0–1)")
+        handles, labels = band_legend(n_rep)
+        handles.append(Line2D([], [], color=GUIDE, lw=0.8, ls=(0, (3, 3))))
+        labels.append("rung boundary (rung names on the right)")
+        for i, (_, text) in enumerate(marks):
+            handles.append(Line2D([], [], color="#333333", lw=1, ls=_DASHES[i % len(_DASHES)]))
+            labels.append(f"event: {text}")
+        fig.suptitle(f"Escalation over time by actor\n{res.title}")
+        footer(
+            fig,
+            res.provenance() + " · timeseries.parquet",
+            handles,
+            labels,
+            ncol=4 if len(labels) <= 4 else 2,
+        )
+    return fig
+
+
+_DASHES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
+
+
+def occupancy_chart(res: Results) -> Figure | None:
+    """Share of replications on each ladder rung over time, one stacked panel per actor."""
+    ts, dates = res.timeseries, res.dates()
+    actors = res.shown_actors()
+    if ts is None or not dates or not actors or "rung" not in ts:
+        return None
+    steps = np.arange(len(dates))
+    names = res.actor_names()
+    nrows, ncols = _grid(len(actors))
+    with style():
+        fig, axes = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(3.6 * ncols + 2.0, 2.4 * nrows + 1.2),
+            sharex=True,
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
+        fig.get_layout_engine().set(wspace=0.04)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(actors):
+                ax.set_visible(False)
+                continue
+            a = actors[k]
+            row, col = divmod(k, ncols)
+            g = ts[ts["actor"] == a]
+            if "active" in g:
+                g = g[g["active"]]
+            counts = pd.crosstab(g["step"], g["rung"]).reindex(
+                index=steps, columns=range(len(RUNGS)), fill_value=0
+            )
+            total = counts.sum(axis=1).replace(0, np.nan)
+            share = counts.div(total, axis=0).fillna(0.0) * 100
+            ax.stackplot(
+                steps,
+                share.to_numpy().T,
+                colors=RUNG_COLOURS,
+                labels=RUNGS,
+                edgecolor="white",
+                linewidth=0.3,
+            )
+            ax.set_ylim(0, 100)
+            ax.grid(False)
+            ax.set_title(actor_label(a, names), loc="left")
+            bottom = row == nrows - 1 or k + ncols >= len(actors)
+            date_axis(ax, dates, label=bottom, unit=res.step_unit)
+            ax.tick_params(labelbottom=bottom)
+            if col == 0:
+                ax.set_ylabel("share of replications (%)")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(
+            handles[::-1],
+            labels[::-1],
+            loc="outside right center",
+            title="ladder rung\n(top = most severe)",
+        )
+        n_rep = int(ts["replication"].nunique())
+        fig.suptitle(
+            f"Ladder occupancy: where the {count(n_rep, 'replication')} stand\n{res.title}"
+        )
+        footer(fig, res.provenance() + " · timeseries.parquet (rung)")
+    return fig
+
+
+def _positions(actors: Sequence[str]) -> dict[str, tuple[float, float]]:
+    pos = {a: POSITIONS[a] for a in actors if a in POSITIONS}
+    others = [a for a in actors if a not in POSITIONS]
+    for i, a in enumerate(others):
+        angle = -math.pi / 2 + 2 * math.pi * (i + 0.5) / max(len(others), 1)
+        pos[a] = (1.9 * math.cos(angle), 1.9 * math.sin(angle))
+    return pos
+
+
+def dependency(res: Results, a: str, b: str) -> float:
+    """Strongest dependency channel between a and b, either direction (0–1)."""
+    rel = res.scenario.get("relations") or {}
+    best = 0.0
+    for src, dst in ((a, b), (b, a)):
+        spec = (rel.get(src) or {}).get(dst) or {}
+        for ch in CHANNELS:
+            v = res.weight("relations", src, dst, ch) if ch in spec else None
+            best = max(best, v or 0.0)
+    return best
+
+
+def _node_size(cap: float) -> float:
+    return 420 + 2600 * cap
+
+
+def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | None:
+    """Relation network at chosen steps (default: first and last), side by side."""
+    pairs, ts, dates = res.pairs, res.timeseries, res.dates()
+    if pairs is None or ts is None or not dates:
+        return None
+    last = len(dates) - 1
+    chosen = sorted({min(max(int(s), 0), last) for s in (steps or (0, last))})
+    n_rep = int(ts["replication"].nunique())
+    order = res.shown_actors()
+    colours = actor_colours(order)
+    pos = _positions(order)
+    cmap, norm = plt.get_cmap(DIVERGING), Normalize(-1, 1)
+    caps = {a: res.weight("actors", a, "capabilities", "military") for a in order}
+    with style():
+        fig, grid = plt.subplots(
+            1,
+            len(chosen) + 1,
+            figsize=(4.9 * len(chosen) + 1.7, 4.9),
+            squeeze=False,
+            layout="constrained",
+            width_ratios=[*([1.0] * len(chosen)), 0.3],
+        )
+        axes, key = grid[:, :-1], grid[0, -1]
+        for ax, step in zip(axes.flat, chosen, strict=True):
+            at = ts[ts["step"] == step]
+            live = at[at["active"]] if "active" in at else at
+            share = live.groupby("actor")["replication"].nunique() / max(n_rep, 1)
+            actors = [a for a in order if share.get(a, 0) >= 0.5]
+            med = pairs[pairs["step"] == step].groupby(["source", "target"])["commitment"].median()
+            edges = []
+            for i, a in enumerate(actors):
+                for b in actors[i + 1 :]:
+                    vals = [med[k] for k in ((a, b), (b, a)) if k in med.index]
+                    if vals:
+                        edges.append((float(np.mean(vals)), dependency(res, a, b), a, b))
+            radius = {a: math.sqrt(_node_size(caps.get(a) or 0.3)) / 2 + 1 for a in actors}
+            for c, dep, a, b in sorted(edges, key=lambda e: abs(e[0])):
+                patch = FancyArrowPatch(
+                    pos[a],
+                    pos[b],
+                    arrowstyle="-",
+                    connectionstyle="arc3,rad=0.12",
+                    color=cmap(norm(c)),
+                    lw=0.8 + 7 * dep,
+                    zorder=1 + abs(c),
+                    shrinkA=radius[a],
+                    shrinkB=radius[b],
+                    capstyle="round",
+                )
+                ax.add_patch(patch)
+            for a in actors:
+                size = _node_size(caps.get(a) or 0.3)
+                ax.scatter(*pos[a], s=size, color="white", edgecolor=colours[a], lw=2.5, zorder=4)
+                ax.text(*pos[a], a, ha="center", va="center", fontsize=9, weight="bold", zorder=5)
+            label = "start" if step == chosen[0] else "end" if step == last else "step"
+            ax.set_title(f"{label}: {dates[step]} (step {step})")
+            xs, ys = zip(*pos.values(), strict=True)
+            ax.update_datalim([(min(xs) - 0.3, min(ys) - 0.3), (max(xs) + 0.3, max(ys) + 0.3)])
+            ax.autoscale_view()
+            ax.set_aspect("equal", adjustable="datalim")
+            ax.axis("off")
+        bar = fig.colorbar(
+            ScalarMappable(norm, cmap),
+            ax=axes.ravel().tolist(),
+            orientation="horizontal",
+            location="bottom",
+            shrink=0.55,
+            aspect=40,
+            pad=0.02,
+        )
+        bar.set_label("commitment between the pair (median over replications; mean of both ways)")
+        bar.set_ticks(
+            [-1, -0.5, 0, 0.5, 1], labels=["−1 hostile", "−0.5", "0", "+0.5", "+1 allied"]
+        )
+        _network_key(key)
+        when = (
+            "at the start and the end" if len(chosen) == 2 and chosen[-1] == last else "over time"
+        )
+        fig.suptitle(f"Relation network {when}\n{res.title}")
+        footer(fig, res.provenance() + " · pairs.parquet, manifest resolved_scenario")
+    return fig
+
+
+def _network_key(ax) -> None:
+    """The size and width key, drawn in its own narrow axes beside the panels."""
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    ax.text(0, 1.0, "edge width:\nstrongest dependency\nchannel (0–1)", va="top", fontsize=8.5)
+    for i, d in enumerate((0.1, 0.5, 1.0)):
+        y = 0.83 - 0.05 * i
+        ax.plot([0.05, 0.45], [y, y], color="#666666", lw=0.8 + 7 * d, solid_capstyle="butt")
+        ax.text(0.55, y, f"{d:g}", va="center", fontsize=8.5)
+    ax.text(0, 0.67, "node size:\nmilitary capability\n(0–1, USA = 1)", va="top", fontsize=8.5)
+    for cap, y in ((0.1, 0.465), (0.5, 0.31), (1.0, 0.1)):
+        ax.scatter(
+            0.25, y, s=_node_size(cap), color="white", edgecolor="#666666", lw=1.5, clip_on=False
+        )
+        ax.text(0.7, y, f"{cap:g}", va="center", fontsize=8.5)
+
+
+def _first_crisis(ax, first: np.ndarray, steps: int, unit: str) -> None:
+    """Histogram of the first crisis step, plus a bar for replications with none.
+
+    The crisis bins get their own scale; when the 'none' bar would dwarf them it is cut at
+    the top of the axis and its value printed on it.
+    """
+    n = max(len(first), 1)
+    width = max(1, math.ceil(steps / 12))
+    edges = np.arange(0, steps + width + 1, width)
+    counts, _ = np.histogram(first[first >= 0], bins=edges)
+    shares = counts / n * 100
+    none = float((first < 0).mean() * 100)
+    most = float(shares.max(initial=0))
+    top = 105.0 if most == 0 or none <= 2 * max(most, 1) else max(5.0, most * 1.35)
+    ax.bar(
+        edges[:-1],
+        shares,
+        width=width,
+        align="edge",
+        color=series_colour(1),
+        edgecolor="white",
+        label=f"first crisis in this {width}-{unit} bin",
+    )
+    none_x = edges[-1] + width
+    cut = none > top
+    label = f"no crisis in {steps} {unit}s" + (" (bar cut; value printed)" if cut else "")
+    ax.bar(
+        none_x,
+        min(none, top),
+        width=width * 1.6,
+        color="#bbbbbb",
+        hatch="//",
+        edgecolor="white",
+        label=label,
+    )
+    ax.text(
+        none_x,
+        min(none, top) * (0.5 if cut else 1.0) + (0 if cut else top * 0.01),
+        f"{none:.0f}%",
+        ha="center",
+        va="center" if cut else "bottom",
+        fontsize=8.5,
+        weight="bold",
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5} if cut else None,
+    )
+    ticks = [int(t) for t in tick_steps(int(edges[-1]), 6)]
+    ax.set_xticks([*ticks, none_x], [str(t) for t in ticks] + ["none"])
+    ax.set_xlim(-width * 0.5, none_x + width * 1.3)
+    ax.set_ylim(0, top)
+    ax.legend(loc="upper left", fontsize=7.5)
+
+
+def distancing_chart(res: Results) -> Figure | None:
+    """China's distancing index and bloc frustration over time, plus crisis and war shares."""
+    sysf, dates = res.system, res.dates()
+    if sysf is None or not dates:
+        return None
+    x = np.arange(len(dates))
+    n_rep = int(sysf["replication"].nunique())
+    dist = res.scenario.get("run", {}).get("distancing", {}) if res.scenario else {}
+    who = dist.get("actor", "CHN")
+    partners = "–".join(dist.get("partners", ["RUS", "PRK"]))
+    colour = actor_colours([who])[who]
+    has_flags = {"crisis", "war"} <= set(sysf.columns)
+    with style():
+        fig, axes = plt.subplots(
+            3 if has_flags else 2,
+            1,
+            figsize=(9, 8.2 if has_flags else 6.2),
+            sharex=True,
+            layout="constrained",
+            height_ratios=[1, 1, 0.7] if has_flags else [1, 1],
+        )
+        ax = axes[0]
+        band(ax, x, quantile_bands(wide(sysf, "distancing")), colour)
+        ax.axhline(0, color=GUIDE, lw=0.8)
+        ax.set_ylabel("distancing index\n(fall in commitment, −2…2)")
+        ax.set_title(
+            f"{who}'s distancing from the {partners} pair (above 0 = moving away)", loc="left"
+        )
+        ax = axes[1]
+        frus = quantile_bands(wide(sysf, "frustration"))
+        band(ax, x, frus, "#444444")
+        top = max(float(np.nanmax(frus[0.95])), 0.05) * 1.1
+        ax.set_ylim(-0.03 * top, top)
+        if float(np.nanmax(frus[0.95])) == 0.0:
+            ax.text(
+                0.5,
+                0.5,
+                "0 at every step: the alignment graph stays balanced",
+                transform=ax.transAxes,
+                ha="center",
+                color="#555555",
+            )
+        ax.set_ylabel("bloc frustration\n(share of unbalanced triads)")
+        ax.set_title("Bloc frustration (0 = the actors split cleanly into two camps)", loc="left")
+        if has_flags:
+            ax = axes[2]
+            peak = 0.0
+            for flag, colour in (("crisis", series_colour(1)), ("war", "#000000")):
+                share = sysf.groupby("step")[flag].mean().reindex(x) * 100
+                ax.plot(x, share.to_numpy(), color=colour, label=flag)
+                peak = max(peak, float(np.nanmax(share.to_numpy())))
+            top = 100.0 if peak > 50 else next(t for t in (5, 10, 20, 50, 100) if t >= peak * 1.15)
+            ax.set_ylim(-0.03 * top, top)
+            ax.set_ylabel("replications (%)")
+            ax.set_title("Share of replications in crisis / at war at each step", loc="left")
+            ax.legend(loc="upper left", ncol=2)
+        for ax in axes:
+            date_axis(ax, dates, label=ax is axes[-1], unit=res.step_unit, most=8)
+        handles, labels = band_legend(n_rep)
+        fig.suptitle(
+            f"{actor_label(who, res.actor_names())}: distancing, bloc frustration and crises"
+            f" over time\n{res.title}"
+        )
+        footer(fig, res.provenance() + " · system.parquet", handles, labels, ncol=3)
+    return fig
+
+
+def outcomes_chart(res: Results) -> Figure | None:
+    """Per-replication outcomes: peak escalation by actor, time to first crisis, outcome class."""
+    summ = res.summary
+    if summ is None or summ.empty:
+        return None
+    actors = [a for a in res.shown_actors() if f"peak_escalation_{a}" in summ]
+    steps = int(res.manifest.get("steps") or max(summ.get("first_crisis_step", [0]).max(), 1))
+    n_rep = len(summ)
+    colours = actor_colours(actors)
+    with style():
+        fig, axes = plt.subplots(
+            1, 3, figsize=(13.5, 4.6), layout="constrained", width_ratios=[3.2, 2.2, 1.5]
+        )
+        ax = axes[0]
+        if actors:
+            values = [summ[f"peak_escalation_{a}"].to_numpy(dtype=float) for a in actors]
+            top = rung_top(max(float(np.max(v)) for v in values))
+            rung_guides(ax, top)
+            parts = ax.violinplot(values, showextrema=False, widths=0.8)
+            for body, a in zip(parts["bodies"], actors, strict=True):
+                body.set_facecolor(colours[a])
+                body.set_edgecolor(colours[a])
+                body.set_alpha(0.45)
+            ax.boxplot(
+                values,
+                widths=0.18,
+                showfliers=False,
+                patch_artist=True,
+                whis=(5, 95),
+                boxprops={"facecolor": "white", "edgecolor": "#333333"},
+                medianprops={"color": "#000000", "lw": 1.6},
+                whiskerprops={"color": "#333333"},
+                capprops={"color": "#333333"},
+            )
+            ax.set_xticks(range(1, len(actors) + 1), actors)
+        ax.set_xlabel("actor")
+        ax.set_ylabel("peak escalation in the run (level 0–1)")
+        ax.set_title("Peak escalation per replication", loc="left")
+        ax.legend(
+            [Patch(color="#999999", alpha=0.45), Patch(facecolor="white", edgecolor="#333333")],
+            ["distribution (violin)", "quartiles, median, 5–95% whiskers"],
+            loc="best",
+            fontsize=7.5,
+        )
+
+        ax = axes[1]
+        first = summ["first_crisis_step"].to_numpy() if "first_crisis_step" in summ else None
+        if first is not None:
+            _first_crisis(ax, first, steps, res.step_unit)
+        ax.set_xlabel(f"{res.step_unit}s until the first crisis")
+        ax.set_ylabel("share of replications (%)")
+        ax.set_title("Time to first crisis", loc="left")
+
+        ax = axes[2]
+        if "outcome" in summ:
+            shares = summ["outcome"].value_counts(normalize=True).reindex(OUTCOME_CLASSES)
+            shares = shares.fillna(0.0) * 100
+            bars = ax.bar(
+                OUTCOME_CLASSES,
+                shares.to_numpy(),
+                color=[OUTCOME_COLOURS[c] for c in OUTCOME_CLASSES],
+                edgecolor="#555555",
+                lw=0.5,
+            )
+            ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=2)
+            ax.set_ylim(0, 110)
+        ax.set_xlabel("outcome class at the end of the run")
+        ax.set_ylabel("share of replications (%)")
+        ax.set_title("Outcome class", loc="left")
+        fig.suptitle(f"Outcome distributions over {count(n_rep, 'replication')}\n{res.title}")
+        footer(fig, res.provenance() + " · summary.csv")
+    return fig

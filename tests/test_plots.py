@@ -1,0 +1,322 @@
+"""Every chart is built from the stored results fixtures, never by running the model.
+
+Fixtures: tests/data/results/run (a real 12-replication, 12-step baseline run) and
+tests/data/results/{compare,sweep} (synthetic, written by tests/data/make_fixtures.py).
+Chart functions return Figures; these tests check their titles, axis labels, legend entries
+and number of series without drawing them (fast); a few tests save files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.container import BarContainer, ErrorbarContainer
+from matplotlib.image import AxesImage
+from matplotlib.patches import FancyArrowPatch
+
+import sim.dynamics
+import sim.ensemble
+import sim.run
+from sim.ladder import RUNGS
+from sim.plots import CHART_NAMES, Results, charts_for, draw_charts, figures
+from sim.plots.style import RC
+
+DATA = Path(__file__).resolve().parent / "data" / "results"
+ACTORS = ["CHN", "RUS", "PRK", "USA", "JPN", "KOR"]
+
+
+def _forbid(*_a, **_k):
+    raise AssertionError("charts must not run the model")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_model():
+    """Any call into the model fails the test: charts read results folders only."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sim.dynamics, "advance", _forbid)
+        mp.setattr(sim.ensemble, "run_ensemble", _forbid)
+        mp.setattr(sim.run, "simulate", _forbid)
+        yield
+    plt.close("all")
+
+
+def _figs(kind: str) -> dict:
+    return {chart.name: fig for chart, fig in figures(DATA / kind)}
+
+
+@pytest.fixture(scope="module")
+def all_figs(no_model):
+    """Every chart of every fixture folder, built once (not drawn)."""
+    return {kind: _figs(kind) for kind in ("run", "compare", "sweep")}
+
+
+@pytest.fixture(scope="module")
+def run_figs(all_figs):
+    return all_figs["run"]
+
+
+def test_model_is_blocked():
+    with pytest.raises(AssertionError, match="must not run the model"):
+        sim.dynamics.advance(None, None)
+
+
+def _legend_texts(legend) -> list[str]:
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def _series(ax) -> list:
+    return [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+
+
+def test_fixtures_are_small():
+    for kind in ("run", "compare", "sweep"):
+        size = sum(f.stat().st_size for f in (DATA / kind).rglob("*") if f.is_file())
+        assert size < 300_000, f"{kind} fixture is {size} bytes"
+        assert json.loads((DATA / kind / "manifest.json").read_text())["kind"] == kind
+
+
+def test_every_chart_of_each_kind_is_built(all_figs):
+    for kind in ("run", "compare", "sweep"):
+        names = [c.name for c in charts_for(kind)]
+        assert list(all_figs[kind]) == names, kind
+    assert len(CHART_NAMES) == 11
+
+
+def test_escalation_chart(run_figs):
+    fig = run_figs["escalation"]
+    assert "Escalation over time by actor" in fig._suptitle.get_text()
+    assert "Baseline" in fig._suptitle.get_text()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in panels] == [
+        "China (CHN)",
+        "Russia (RUS)",
+        "North Korea (PRK)",
+        "United States (USA)",
+        "Japan (JPN)",
+        "South Korea (KOR)",
+    ]
+    for k, ax in enumerate(panels):
+        assert [ln.get_label() for ln in _series(ax)] == [ACTORS[k]]  # one median line
+        bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(bands) == 2  # middle 50% and middle 90%
+        if k % 3 == 0:
+            assert ax.get_ylabel() == "escalation level (0–1)"
+        if k >= 3:
+            assert ax.get_xlabel().startswith("date (1 step = 1 month")
+            assert ax.get_xticklabels()[0].get_text() == "2024-06"
+    # rung names on the right-hand axis of the last column
+    rungs = [t.get_text() for t in panels[2].child_axes[0].get_yticklabels()]
+    assert rungs[:4] == list(RUNGS[:4])
+    assert _legend_texts(fig.legends[0]) == [
+        "median of 12 replications",
+        "middle 50% of replications",
+        "middle 90% of replications",
+        "rung boundary (rung names on the right)",
+    ]
+
+
+def test_occupancy_chart(run_figs):
+    fig = run_figs["occupancy"]
+    assert "Ladder occupancy" in fig._suptitle.get_text()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 6
+    for k, ax in enumerate(panels):
+        stacks = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(stacks) == len(RUNGS)
+        assert ax.get_ylim() == (0, 100)
+        if k % 3 == 0:
+            assert ax.get_ylabel() == "share of replications (%)"
+    legend = fig.legends[0]
+    assert _legend_texts(legend) == list(reversed(RUNGS))
+    assert "ladder rung" in legend.get_title().get_text()
+
+
+def test_network_chart(run_figs):
+    fig = run_figs["network"]
+    assert "Relation network" in fig._suptitle.get_text()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["start: 2024-06 (step 0)", "end: 2025-06 (step 12)"]
+    pairs = pd.read_parquet(DATA / "run" / "pairs.parquet")
+    live = pairs[pairs["source"].isin(ACTORS) & pairs["target"].isin(ACTORS)]
+    undirected = {frozenset(p) for p in zip(live["source"], live["target"], strict=True)}
+    for ax in fig.axes[:2]:
+        edges = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+        assert len(edges) == len(undirected)
+        nodes = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(nodes) == len(ACTORS)
+        assert sorted(t.get_text() for t in ax.texts) == sorted(ACTORS)
+    bar = [ax for ax in fig.axes if "commitment" in ax.get_xlabel()]
+    assert len(bar) == 1
+    key = " ".join(t.get_text() for t in fig.axes[2].texts)
+    assert "edge width" in key and "node size" in key
+
+
+def test_network_chart_at_chosen_steps():
+    from sim.plots.run_charts import network_chart
+
+    fig = network_chart(Results(DATA / "run"), steps=[0, 6, 12])
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["start: 2024-06 (step 0)", "step: 2024-12 (step 6)", "end: 2025-06 (step 12)"]
+
+
+def test_distancing_chart(run_figs):
+    fig = run_figs["distancing"]
+    top, mid, low = fig.axes
+    assert top.get_title(loc="left").startswith("CHN's distancing from the RUS–PRK pair")
+    assert top.get_ylabel().startswith("distancing index")
+    assert mid.get_ylabel().startswith("bloc frustration")
+    assert low.get_ylabel() == "replications (%)"
+    assert low.get_xlabel().startswith("date")
+    for ax in (top, mid):
+        assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 2
+        assert len(_series(ax)) == 0 or all(ln.get_label() for ln in _series(ax))
+    assert _legend_texts(low.get_legend()) == ["crisis", "war"]
+    assert len(_series(low)) == 2
+    assert _legend_texts(fig.legends[0])[0] == "median of 12 replications"
+
+
+def test_outcomes_chart(run_figs):
+    fig = run_figs["outcomes"]
+    violin, hist, classes = fig.axes
+    assert violin.get_ylabel() == "peak escalation in the run (level 0–1)"
+    assert [t.get_text() for t in violin.get_xticklabels()] == ACTORS
+    bodies = [c for c in violin.collections if isinstance(c, PolyCollection)]
+    assert len(bodies) == len(ACTORS)
+    assert hist.get_xlabel() == "months until the first crisis"
+    assert hist.get_ylabel() == "share of replications (%)"
+    assert [t.get_text() for t in hist.get_xticklabels()][-1] == "none"
+    texts = _legend_texts(hist.get_legend())
+    assert texts[0].startswith("first crisis in this") and texts[1].startswith("no crisis in 12")
+    assert [t.get_text() for t in classes.get_xticklabels()] == ["calm", "tense", "crisis", "war"]
+    assert len([c for c in classes.containers if isinstance(c, BarContainer)]) == 1
+
+
+def test_comparison_chart(all_figs):
+    fig = all_figs["compare"]["comparison"]
+    assert "relative to 'baseline'" in fig._suptitle.get_text()
+    peak, final, *rest = fig.axes
+    assert peak.get_title(loc="left") == "peak escalation by actor"
+    assert final.get_title(loc="left") == "final escalation by actor"
+    assert [t.get_text() for t in peak.get_yticklabels()] == ACTORS
+    assert peak.get_xlabel() == "difference in escalation level (0–1)"
+    for ax in fig.axes:
+        assert len([c for c in ax.containers if isinstance(c, ErrorbarContainer)]) == 2
+    labels = {t.get_text() for ax in rest for t in ax.get_yticklabels()}
+    assert {"crisis", "final distancing", "peak bloc frustration", "time in crisis"} <= labels
+    assert "percentage points" in rest[0].get_xlabel()
+    assert _legend_texts(fig.legends[0]) == ["china_restrains", "tech_transfer"]
+
+
+def test_compare_outcomes_chart(all_figs):
+    fig = all_figs["compare"]["compare_outcomes"]
+    classes, peaks = fig.axes[:2]
+    assert [t.get_text() for t in classes.get_yticklabels()] == [
+        "baseline",
+        "china_restrains",
+        "tech_transfer",
+    ]
+    assert classes.get_xlabel() == "share of replications (%)"
+    assert _legend_texts(classes.get_legend()) == ["calm", "tense", "crisis", "war"]
+    assert peaks.get_ylabel() == "peak escalation (level 0–1)"
+    assert _legend_texts(peaks.get_legend()) == ["baseline", "china_restrains", "tech_transfer"]
+    assert [t.get_text() for t in peaks.get_xticklabels()] == ACTORS
+
+
+def test_sweep_charts(all_figs):
+    figs = all_figs["sweep"]
+    heat = figs["heatmap"]
+    panels = [ax for ax in heat.axes if ax.get_images()]
+    assert len(panels) == 4
+    for ax in panels:
+        assert len([i for i in ax.get_images() if isinstance(i, AxesImage)]) == 1
+        assert ax.get_xlabel() == "reactivity (per month)"
+        assert ax.get_ylabel() == "axis_cost (ratio)"
+    assert panels[0].get_title(loc="left") == "P(crisis)"
+    assert any(ax.get_ylabel() == "P(crisis) (share of replications)" for ax in heat.axes)
+
+    sobol = figs["sobol"]
+    assert "Sobol" in sobol._suptitle.get_text()
+    for ax in sobol.axes:
+        assert len([c for c in ax.containers if isinstance(c, BarContainer)]) == 2
+        assert ax.get_xlabel() == "Sobol index (share of outcome variance)"
+        assert {t.get_text() for t in ax.get_yticklabels()} == {
+            "reactivity (per month)",
+            "axis_cost (ratio)",
+        }
+    assert _legend_texts(sobol.legends[0]) == ["first-order S1", "total ST"]
+
+    morris = figs["morris"]
+    for ax in morris.axes:
+        assert len([c for c in ax.containers if isinstance(c, BarContainer)]) == 2
+        assert ax.get_xlabel().startswith("elementary effect on")
+    assert _legend_texts(morris.legends[0])[0] == "μ* (mean |effect|)"
+
+    scatter = figs["scatter"]
+    assert len(scatter.axes) == 6  # 3 outcomes × 2 parameters
+    assert scatter.axes[-1].get_xlabel() == "axis_cost (ratio)"
+    assert scatter.axes[0].get_ylabel().startswith("P(crisis)")
+    assert _legend_texts(scatter.legends[0]) == [
+        "one run",
+        "mean over replications at a design point",
+        "mean over the other parameters (binned)",
+    ]
+
+
+def test_draw_charts_writes_files(tmp_path):
+    folder = tmp_path / "sweep"
+    shutil.copytree(DATA / "sweep", folder)
+    written = draw_charts(folder, formats=("png", "svg"), kinds=["sobol"], dpi=40)
+    assert written == [folder / "charts" / "sobol.png", folder / "charts" / "sobol.svg"]
+    assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in written[1].read_bytes()[:2000]
+    assert not [p for p in (folder / "charts").iterdir() if p.name.startswith(".")]
+
+
+def test_charts_skip_what_the_folder_lacks(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for name in ("manifest.json", "summary.csv"):
+        shutil.copy(DATA / "run" / name, folder / name)
+    assert [chart.name for chart, _ in figures(folder)] == ["outcomes"]
+    sweep = tmp_path / "sweep"
+    shutil.copytree(DATA / "sweep", sweep)
+    (sweep / "analysis" / "sobol.csv").unlink()
+    shutil.rmtree(sweep / "chunks")
+    assert [chart.name for chart, _ in figures(sweep)] == ["heatmap", "morris", "scatter"]
+
+
+def test_style_is_colour_blind_safe():
+    from sim.plots.style import ACTOR_COLOURS, OKABE_ITO
+
+    assert set(ACTOR_COLOURS.values()) - {"#777777"} <= set(OKABE_ITO.values())
+    assert RC["axes.prop_cycle"].by_key()["color"][0] == OKABE_ITO["blue"]
+
+
+def test_escalation_chart_marks_events(tmp_path):
+    from sim.plots.run_charts import escalation_chart
+
+    folder = tmp_path / "run"
+    shutil.copytree(DATA / "run", folder)
+    rows = [(r, 4, "provocation", "PRK provocation") for r in range(12)]
+    rows += [(r, 7, "talks", "Talks open") for r in range(3)]
+    pd.DataFrame(rows, columns=["replication", "step", "event", "label"]).to_csv(
+        folder / "events.csv", index=False
+    )
+    fig = escalation_chart(Results(folder))
+    texts = _legend_texts(fig.legends[0])
+    assert texts[-2:] == [
+        "event: PRK provocation (fires in 100%)",
+        "event: Talks open (fires in 25%)",
+    ]
+    first = fig.axes[0]
+    marks = [ln for ln in first.get_lines() if list(ln.get_xdata()) in ([4, 4], [7, 7])]
+    assert len(marks) == 2
