@@ -22,6 +22,10 @@ demo: $(STAMP)
 	$(BIN)/alliance-sim evidence scenarios/baseline.yaml --strict > $(DEMO)/evidence.txt
 	@tail -n 1 $(DEMO)/evidence.txt
 	$(BIN)/alliance-sim run scenarios/baseline.yaml -n 100 --out $(DEMO)/baseline
+	$(BIN)/alliance-sim compare scenarios/baseline.yaml scenarios/russia_tech_transfer.yaml \
+		scenarios/china_restrains.yaml scenarios/china_distances.yaml -n 200 --out $(DEMO)/compare
+	$(BIN)/alliance-sim report $(DEMO)/compare
+	$(BIN)/alliance-sim report $(DEMO)/baseline
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
