@@ -127,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"alliance-sim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"alliance-sim {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,5 +262,22 @@ def run_compare(
 ) -> tuple[list[str], list[pd.DataFrame], pd.DataFrame]:
     """Run every scenario with common random numbers; (names, summary frames, table)."""
     names = labels(loaded)
+    mismatch = different_actor_lists(loaded)
+    if mismatch:
+        print(f"warning: {mismatch}", file=sys.stderr)
     frames = [summary_frame(simulate(item, settings, progress)) for item in loaded]
     return names, frames, comparison_table(names, frames)
+
+
+def different_actor_lists(loaded: Sequence[LoadedScenario]) -> str | None:
+    """Shocks are drawn per replication in actor order, so common random numbers need the
+    same actor list; say so when scenarios differ (pairing is still by replication)."""
+    ref = list(loaded[0].scenario.actors)
+    for item in loaded[1:]:
+        ids = list(item.scenario.actors)
+        if ids != ref:
+            return (
+                f"{item.scenario.name} lists actors {ids}, the reference {ref}: replications "
+                "are paired but their shocks differ, so differences include noise"
+            )
+    return None

@@ -66,6 +66,8 @@ def write_report(results_dir: Path, out: Path | None = None, reuse_charts: bool 
     body = sections[res.kind](res, reuse_charts)
     text = _page(res, body)
     target = Path(out) if out is not None else results_dir / REPORT_NAME
+    if target.is_dir():
+        target = target / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:

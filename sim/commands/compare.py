@@ -26,7 +26,7 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
 @command("compare", _compare_args)
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios with common random numbers and tabulate paired differences."""
-    from sim.commands.run import _positive
+    from sim.commands.checks import check_run_flags
     from sim.compare import (
         chart_writer,
         default_out,
@@ -39,10 +39,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.run import main_argv
     from sim.scenario.loader import load_scenario
 
-    for name in ("replications", "steps", "workers"):
-        _positive(f"--{name}", getattr(args, name))
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be at least 0, found {args.seed}")
+    check_run_flags(args, ("replications", "steps", "workers"))
     if len(args.scenarios) < 2:
         raise UsageError("give at least two scenario files (the first is the reference)")
     loaded, problems = [], []

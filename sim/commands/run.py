@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from sim.cli import command, parse_sets
+from sim.commands.checks import check_run_flags
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -24,13 +24,6 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def _positive(name: str, value: int | None) -> None:
-    from sim.errors import UsageError
-
-    if value is not None and value < 1:
-        raise UsageError(f"{name} must be at least 1, found {value}")
-
-
 @command("run", _run_args)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's ensemble and write data, charts and a manifest."""
@@ -38,8 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.run import default_out, main_argv, outcome_lines, settings_for, simulate, write_run
     from sim.scenario.loader import load_scenario
 
-    for name in ("replications", "steps", "workers"):
-        _positive(f"--{name}", getattr(args, name))
+    check_run_flags(args, ("replications", "steps", "workers"))
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     settings = settings_for(
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv
@@ -75,7 +67,3 @@ def _chart_writer():
     from sim.plots import draw_run_charts
 
     return draw_run_charts
-
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -268,7 +268,7 @@ def outcome_classes_chart(res: Results) -> Figure | None:
                 loc="upper center",
                 ncol=4,
                 bbox_to_anchor=(0.5, -0.13),
-                title="outcome class at the end of the run",
+                title="outcome class (war, crisis: at any step; tense: ends ≥ arms transfers)",
             )
         ax.set_xlabel("share of replications (%)")
         ax.set_ylabel("scenario")
