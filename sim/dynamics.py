@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.reductions import along_i, along_j, max_last, sum_last, sum_mid
 from sim.state import State
 
 EPS = 1e-12
@@ -85,19 +86,20 @@ def derive(state: State, s: Static) -> Derived:
     H = np.maximum(-C, 0.0)
     A = np.maximum(C, 0.0)
     supplied = s.supply * A
-    support = supplied.sum(axis=2)
-    p = s.base_power + _p(state, "supply_power") * (supplied * s.base_power[:, None, :]).sum(2)
-    w = 2.0 * p[:, None, :] / (p[:, :, None] + p[:, None, :] + EPS)
+    support = sum_last(supplied)
+    p = s.base_power + _p(state, "supply_power") * sum_last(supplied * s.base_power[:, None, :])
+    pj = along_j(p)
+    w = 2.0 * pj / (along_i(p) + pj + EPS)
     transfer = H @ np.swapaxes(A, 1, 2)
     E = np.minimum(H + _pm(state, "threat_transfer") * transfer * s.mask, 1.0)
-    threat = (E * w * (state.x * s.act)[:, None, :]).sum(axis=2)
+    threat = sum_last(E * w * along_j(state.x * s.act))
     return Derived(H=H, A=A, threat=threat, support=support, supplied=supplied)
 
 
 def escalation_rate(state: State, s: Static, d: Derived) -> np.ndarray:
     """Richardson drift a·threat + g + backing − (fatigue + restraint)·x (R, N)."""
-    g = s.grievance * d.H.max(axis=2)
-    backing = _p(state, "backing") * (state.O * d.A * d.threat[:, None, :]).sum(axis=2)
+    g = s.grievance * max_last(d.H)
+    backing = _p(state, "backing") * sum_last(state.O * d.A * along_j(d.threat))
     m = s.fatigue / (1.0 + _p(state, "embolden") * d.support)
     return s.reactivity * d.threat + g + backing - (m + restraint(state, s, d)) * state.x
 
@@ -105,15 +107,15 @@ def escalation_rate(state: State, s: Static, d: Derived) -> np.ndarray:
 def restraint(state: State, s: Static, d: Derived) -> np.ndarray:
     """Patron restraint: dependence × alignment × patron stability × leverage, diluted
     by military support from other suppliers (seed lines 15, 21, 39–41)."""
-    others = d.support[:, :, None] - d.supplied
-    pull = s.dep * d.A * (s.stab * state.lev)[:, None, :]
+    others = along_i(d.support) - d.supplied
+    pull = s.dep * d.A * along_j(s.stab * state.lev)
     diluted = pull / (1.0 + _pm(state, "alt_support") * others)
-    return _p(state, "restraint") * diluted.sum(axis=2)
+    return _p(state, "restraint") * sum_last(diluted)
 
 
 def leverage_update(state: State, s: Static, d: Derived) -> np.ndarray:
     """A stability-minded patron leans on escalating dependants (R, N)."""
-    clients = (s.dep * d.A * state.x[:, :, None]).sum(axis=1)
+    clients = sum_mid(s.dep * d.A * along_i(state.x))
     target = state.lev0 + _p(state, "leverage_response") * s.stab * clients
     target = np.clip(target, 0.0, 1.0)
     return state.lev + _p(state, "leverage_rate") * (target - state.lev)
@@ -122,16 +124,16 @@ def leverage_update(state: State, s: Static, d: Derived) -> np.ndarray:
 def commitment_rate(state: State, s: Static, d: Derived) -> np.ndarray:
     """Change of each ordered commitment C_ij this month (R, N, N)."""
     C, H, A, x = state.C, d.H, d.A, state.x
-    xj = x[:, None, :]
+    xj = along_j(x)
     room = 1.0 - C  # headroom towards +1
     rate = _pm(state, "anchor") * (state.C_anchor - C)
     rate -= _pm(state, "hostility_spiral") * xj * np.minimum(1.0 + C, 1.0) * (C < 0)
     shared = (H * xj) @ np.swapaxes(H, 1, 2)
     pull = _pm(state, "shared_threat") * shared
     pull += _pm(state, "dependence_pull") * s.dep_all * (C >= 0)
-    pull += _pm(state, "abandonment") * state.O * d.threat[:, None, :]
+    pull += _pm(state, "abandonment") * state.O * along_j(d.threat)
     rate += pull * room
-    reckless = np.maximum(xj - x[:, :, None], 0.0) * (0.5 + s.stab[:, :, None])
+    reckless = np.maximum(xj - along_i(x), 0.0) * (0.5 + s.stab[:, :, None])
     shed = _pm(state, "entrapment") * (1.0 - state.O) * reckless
     excess = association_cost(state, s, d) - association_benefit(state, s, d)
     shed += _pm(state, "distancing") * np.maximum(excess, 0.0)
@@ -142,11 +144,11 @@ def commitment_rate(state: State, s: Static, d: Derived) -> np.ndarray:
 def association_cost(state: State, s: Static, d: Derived) -> np.ndarray:
     """Cost to i of standing with j: axis image, j's instability, the counter-escalation j draws."""
     bound = d.A * state.O
-    axis = bound.sum(axis=2)[:, None, :] - np.swapaxes(bound, 1, 2)  # j's ties except to i
-    counter = (d.H * state.x[:, :, None]).sum(axis=1)  # escalation of those hostile to j
+    axis = along_j(sum_last(bound)) - np.swapaxes(bound, 1, 2)  # j's ties except to i
+    counter = sum_mid(d.H * along_i(state.x))  # escalation of those hostile to j
     cost = _pm(state, "axis_cost") * s.aversion[:, :, None] * axis
-    cost += _pm(state, "instability_cost") * s.stab[:, :, None] * state.x[:, None, :]
-    cost += _pm(state, "counter_cost") * counter[:, None, :]
+    cost += _pm(state, "instability_cost") * s.stab[:, :, None] * along_j(state.x)
+    cost += _pm(state, "counter_cost") * along_j(counter)
     return cost
 
 
@@ -157,7 +159,7 @@ def association_benefit(state: State, s: Static, d: Derived) -> np.ndarray:
     `restraint`: a patron values the hold it has (seed lines 21, 37)."""
     n_active = np.maximum(s.act.sum(axis=1), 3.0)[:, None, None]
     shared = d.H @ np.swapaxes(d.H, 1, 2) / (n_active - 2.0)
-    others = d.support[:, :, None] - d.supplied  # [j, i]: j's military support from others
+    others = along_i(d.support) - d.supplied  # [j, i]: j's military support from others
     held = s.dep_all / (1.0 + _pm(state, "alt_support") * others)
     dependence = np.swapaxes(held, 1, 2)
     return _pm(state, "shared_benefit") * shared + _pm(state, "dependence_benefit") * dependence
@@ -171,7 +173,7 @@ def advance(state: State, shock: np.ndarray) -> None:
     x_new = np.clip(x_new, 0.0, 1.0)
     C_new = np.clip(state.C + commitment_rate(state, s, d) * s.mask, -1.0, 1.0)
     keep_sign = (state.C >= 0) & (state.C_anchor >= 0)
-    C_new = np.where(keep_sign, np.maximum(C_new, 0.0), C_new)
+    np.maximum(C_new, 0.0, out=C_new, where=keep_sign)
     lev_new = leverage_update(state, s, d)
     live = state.active
     state.x = np.where(live, x_new, state.x)

@@ -14,6 +14,7 @@ from sim.dynamics import advance
 from sim.events import CompiledEvent, apply_effect, compile_events
 from sim.ladder import rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
+from sim.reductions import tune_allocator
 from sim.scenario.schema import Scenario
 from sim.state import State, initial_state
 from sim.world import World, compile_world
@@ -165,6 +166,7 @@ def run_chunk(
     keep_series: bool = False,
 ) -> ChunkResult:
     """Simulate the given replication indices for `steps` steps."""
+    tune_allocator()  # keep freed temporaries in the heap (speed only; sim/reductions.py)
     reps = np.asarray(replications, dtype=np.int64)
     noise = shocks(root_seed, reps, steps, world.n)
     state = initial_state(world, len(reps))

@@ -10,7 +10,7 @@ from sim.world import World
 
 def live_commitment(state: State) -> np.ndarray:
     act = state.active.astype(float)
-    return state.C * act[:, :, None] * act[:, None, :]
+    return state.C * (act[:, :, None] * act[:, None, :])  # exact: act is 0.0 or 1.0
 
 
 def tension(state: State) -> np.ndarray:

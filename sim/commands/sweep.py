@@ -1,1 +1,145 @@
-"""`alliance-sim sweep`: registered here when implemented."""
+"""`alliance-sim sweep` and `alliance-sim analyze`: parameter sweeps and their analysis."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.cli import command, parse_sets
+
+EXECUTORS = ("local", "dask")
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    from sim.sweep.spec import DESIGNS
+
+    p.add_argument(
+        "spec",
+        type=Path,
+        help="a sweep file, or a scenario file (its `sweep:` block and/or --param)",
+    )
+    p.add_argument(
+        "--param", action="append", metavar="KEY.PATH=LOW:HIGH[:N]|v1,v2,...",
+        help="sweep a value: a range (N grid levels) or a list of choices; repeatable",
+    )  # fmt: skip
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help="fix a value")
+    p.add_argument(
+        "--design", choices=DESIGNS, help="sampling design (default: the spec's, or grid)"
+    )
+    p.add_argument(
+        "--samples", type=int, metavar="N",
+        help="grid: levels per range; lhs: points; sobol: base samples N (a power of 2); "
+        "morris: trajectories",
+    )  # fmt: skip
+    p.add_argument("-n", "--replications", type=int, help="replications per design point")
+    p.add_argument("--seed", type=int, help="root seed (default: the spec's, else run.seed)")
+    p.add_argument("--steps", type=int, help="steps per run (default: the spec's, else run.steps)")
+    p.add_argument("--chunk-size", type=int, help="runs per chunk file (default 2048)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=EXECUTORS, default="local", help="local (default) or dask")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (default: start a LocalCluster)",
+    )  # fmt: skip
+    p.add_argument(
+        "--out", type=Path, help="results folder (default results/sweeps/NAME/TIMESTAMP)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted sweep of the same spec"
+    )
+    p.add_argument("--no-analysis", action="store_true", help="skip `analyze` at the end")
+    p.add_argument("--no-plots", action="store_true", help="skip the charts")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _positive(name: str, value: int | None) -> None:
+    from sim.errors import UsageError
+
+    if value is not None and value < 1:
+        raise UsageError(f"{name} must be at least 1, found {value}")
+
+
+@command("sweep", _sweep_args)
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Sweep scenario parameters (grid, Latin hypercube, Sobol, Morris) with replications."""
+    from sim.errors import UsageError
+    from sim.run import main_argv
+    from sim.sweep.batch import SweepPointError
+    from sim.sweep.executors import cpu_count
+    from sim.sweep.runner import ExecutionFailed, Options, run_sweep
+    from sim.sweep.spec import load_spec
+
+    for name in ("samples", "replications", "steps", "chunk_size", "workers"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    if args.seed is not None and args.seed < 0:
+        raise UsageError(f"--seed must be at least 0, found {args.seed}")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask")
+    spec = load_spec(
+        args.spec, args.param, parse_sets(args.set), design=args.design, samples=args.samples,
+        replications=args.replications, seed=args.seed, steps=args.steps,
+        chunk_size=args.chunk_size,
+    )  # fmt: skip
+    opts = Options(
+        out=args.out, resume=args.resume, executor=args.executor,
+        workers=args.workers or cpu_count(), scheduler=args.scheduler,
+        progress=not args.quiet, argv=main_argv(),
+    )  # fmt: skip
+    try:
+        done = run_sweep(spec, opts, log=_err)
+    except SweepPointError as exc:
+        raise UsageError(str(exc)) from None
+    except ExecutionFailed as exc:
+        raise UsageError(f"a chunk failed: {exc}") from None
+    print(
+        f"{done.plan.n_runs} runs ({done.plan.n_points} points × {spec.replications} "
+        f"replications) in {done.seconds:.1f} s"
+    )
+    print(f"results: {done.folder}")
+    if not args.no_analysis:
+        _report(done.folder, prim=True, threshold=None, plots=not args.no_plots)
+    return 0
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _analyze_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "sweep_dir", type=Path,
+        help="a sweep results folder, or results/sweeps/NAME (its newest complete sweep)",
+    )  # fmt: skip
+    p.add_argument(
+        "--prim-threshold", type=float, metavar="DENSITY",
+        help="share of crisis (war) runs a PRIM box must reach "
+        "(default: max(0.5, (1 + overall share) / 2))",
+    )  # fmt: skip
+    p.add_argument("--no-prim", action="store_true", help="skip scenario discovery (PRIM)")
+    p.add_argument("--no-plots", action="store_true", help="skip the charts")
+
+
+@command("analyze", _analyze_args)
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Sensitivity (Sobol, Morris) and scenario discovery (PRIM) for a finished sweep."""
+    from sim.errors import UsageError
+
+    if args.prim_threshold is not None and not 0.0 < args.prim_threshold <= 1.0:
+        raise UsageError(f"--prim-threshold must be in (0, 1], found {args.prim_threshold}")
+    _report(args.sweep_dir, prim=not args.no_prim, threshold=args.prim_threshold,
+            plots=not args.no_plots)  # fmt: skip
+    return 0
+
+
+def _report(folder: Path, prim: bool, threshold: float | None, plots: bool) -> None:
+    from sim.sweep.analysis import analyze, top_lines
+
+    result = analyze(folder, prim=prim, prim_threshold=threshold, plots=plots)
+    for line in top_lines(result):
+        print("  " + line)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"analysis: {result.folder / 'analysis'}")
+    if result.charts is not None:
+        print(f"charts:   {result.charts}")

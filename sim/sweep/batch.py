@@ -1,0 +1,227 @@
+"""Simulate a chunk of sweep runs: many design points stacked in one array batch.
+
+Run k of a sweep is replication `k % R` of point `k // R` (R replications per point).
+Its noise is replication r's stream, SeedSequence(root_seed, spawn_key=(r,)), the same
+at every point (common random numbers: differences between points are not noise), and
+exactly the stream `alliance-sim run` gives replication r.
+
+The dynamics already broadcast a leading (R|1) axis over every world array, so runs of
+different points are simulated together by giving each row its own world values.
+Every operation is row-wise, so a run's numbers do not depend on which runs share its
+batch, chunk or worker: tests/test_sweep_engine.py checks them bit for bit against
+`sim.ensemble.run_chunk` on each point alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.ensemble import Recorder, prepare, shocks
+from sim.events import CompiledEvent
+from sim.reductions import tune_allocator
+from sim.state import initial_state
+from sim.sweep import paths
+from sim.sweep.spec import PointInvalid, validate_raw
+from sim.world import World
+
+OUTCOME_CATEGORIES = ("calm", "tense", "crisis", "war")
+
+
+@dataclass
+class Payload:
+    """Everything a worker needs to run any chunk of one sweep (sent once per worker)."""
+
+    token: str  # the plan hash: identifies the sweep
+    base_raw: dict[str, Any]
+    keys: list[tuple[str, ...]]  # resolved key path of each parameter
+    labels: list[str]  # key paths as written
+    rows: list[tuple]  # per point: one value per parameter
+    replications: int
+    seed: int
+    steps: int
+    chunk_size: int
+    n_runs: int
+    batch: int  # runs simulated together (memory layout; does not change results)
+
+    def chunk_range(self, chunk: int) -> tuple[int, int]:
+        lo = chunk * self.chunk_size
+        return lo, min(lo + self.chunk_size, self.n_runs)
+
+
+class SweepPointError(Exception):
+    """A design point the model refuses; the message names the point and its values."""
+
+
+@dataclass
+class Compiled:
+    world: World
+    events: list[CompiledEvent]
+    structure: str  # runs can share a batch only if this matches
+    events_key: str
+
+
+_CACHE: OrderedDict[tuple[str, int], Compiled] = OrderedDict()
+_CACHE_SIZE = 512
+
+
+def compile_point(payload: Payload, point: int) -> Compiled:
+    key = (payload.token, point)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        return hit
+    values = payload.rows[point]
+    raw = paths.assign_all(payload.base_raw, list(zip(payload.keys, values, strict=True)))
+    try:
+        scenario = validate_raw(raw)
+    except PointInvalid as exc:
+        shown = ", ".join(f"{k}={v!r}" for k, v in zip(payload.labels, values, strict=True))
+        raise SweepPointError(f"design point {point} ({shown}): {exc}") from None
+    world, events = prepare(scenario)
+    structure = json.dumps(
+        [world.ids, world.treaty_pairs, world.treaty_ids, world.distancing_actor,
+         world.distancing_partners],
+    )  # fmt: skip
+    events_key = json.dumps(scenario.model_dump(mode="json")["events"], sort_keys=True)
+    out = Compiled(world, events, structure, events_key)
+    _CACHE[key] = out
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
+
+
+_ARRAYS = ("x0", "lev0", "active0", "C0", "treaty_strength")
+_DICTS = ("cap", "traits", "chan", "params")
+
+
+def stack_worlds(worlds: list[World], counts: list[int]) -> World:
+    """One world whose row block i repeats worlds[i]'s values counts[i] times."""
+    first = worlds[0]
+    if len(worlds) == 1:
+        return first
+
+    def cat(arrays: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(
+            [np.repeat(a, c, axis=0) for a, c in zip(arrays, counts, strict=True)], axis=0
+        )
+
+    kwargs = {f.name: getattr(first, f.name) for f in fields(World)}
+    for name in _ARRAYS:
+        kwargs[name] = cat([getattr(w, name) for w in worlds])
+    for name in _DICTS:
+        kwargs[name] = {k: cat([getattr(w, name)[k] for w in worlds]) for k in getattr(first, name)}
+    return World(**kwargs)
+
+
+def run_batch(
+    compiled: list[Compiled], counts: list[int], reps: np.ndarray, seed: int, steps: int
+) -> dict[str, np.ndarray]:
+    """Summaries of len(reps) runs: counts[i] consecutive rows use compiled[i]."""
+    tune_allocator()
+    world = stack_worlds([c.world for c in compiled], counts)
+    r = len(reps)
+    uniq, inverse = np.unique(reps, return_inverse=True)
+    noise = shocks(seed, uniq, steps, world.n)
+    if len(uniq) != r or not np.array_equal(uniq, reps):
+        noise = noise[:, inverse, :]
+    # one state for all rows: a single world as (1, ...) arrays, stacked worlds as (R, ...)
+    state = initial_state(world, r if len(compiled) == 1 else 1)
+    groups = _event_groups(compiled, counts, r)
+    rec = Recorder(world, r, steps, keep_series=False)
+    rec.record(state)
+    from sim.dynamics import advance
+
+    for t in range(steps):
+        for events, rows, fired in groups:
+            _fire(state, world, events, rows, fired)
+        advance(state, noise[t])
+        rec.record(state)
+    return rec.summary(state)
+
+
+def _event_groups(compiled: list[Compiled], counts: list[int], r: int) -> list:
+    """(events, row mask or None, fired flags) per distinct event list among the points."""
+    by_key: dict[str, tuple[list[CompiledEvent], np.ndarray]] = {}
+    start = 0
+    for c, n in zip(compiled, counts, strict=True):
+        if c.events:
+            events, rows = by_key.setdefault(c.events_key, (c.events, np.zeros(r, dtype=bool)))
+            rows[start : start + n] = True
+        start += n
+    out = []
+    for events, rows in by_key.values():
+        mask = None if rows.all() else rows
+        out.append((events, mask, np.zeros((r, len(events)), dtype=bool)))
+    return out
+
+
+def _fire(state, world, events, rows, fired) -> None:
+    """`sim.ensemble.fire_events` restricted to some rows (no event log: sweeps keep summaries)."""
+    from sim.events import apply_effect
+
+    for k, ev in enumerate(events):
+        mask = ev.due(state, world, fired[:, k])
+        if rows is not None:
+            mask &= rows
+        if not mask.any():
+            continue
+        fired[:, k] |= mask
+        for effect in ev.effects:
+            apply_effect(state, world, effect, mask)
+
+
+def run_runs(payload: Payload, lo: int, hi: int) -> pd.DataFrame:
+    """Per-run summaries of sweep runs lo..hi-1, in run order."""
+    runs = np.arange(lo, hi, dtype=np.int64)
+    points = runs // payload.replications
+    reps = runs % payload.replications
+    frames = []
+    for blo, bhi, pts, counts in _batches(payload, points):
+        compiled = [compile_point(payload, int(p)) for p in pts]
+        summary = run_batch(compiled, counts, reps[blo:bhi], payload.seed, payload.steps)
+        frames.append(_frame(points[blo:bhi], reps[blo:bhi], summary))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _batches(payload: Payload, points: np.ndarray):
+    """Consecutive runs grouped into batches of at most `payload.batch` rows whose points
+    share one structure; yields (lo, hi, points, run counts per point)."""
+    i, n = 0, len(points)
+    while i < n:
+        lo = i
+        pts: list[int] = []
+        counts: list[int] = []
+        structure = None
+        while i < n and i - lo < payload.batch:
+            p = int(points[i])
+            c = compile_point(payload, p)
+            if structure is None:
+                structure = c.structure
+            elif c.structure != structure:
+                break
+            end = i
+            while end < n and points[end] == p and end - lo < payload.batch:
+                end += 1
+            pts.append(p)
+            counts.append(end - i)
+            i = end
+        yield lo, i, pts, counts
+
+
+def _frame(points: np.ndarray, reps: np.ndarray, summary: dict[str, np.ndarray]) -> pd.DataFrame:
+    cols: dict[str, Any] = {"point": points, "replication": reps}
+    for k, v in summary.items():
+        cols[k] = pd.array(v.astype(str), dtype="str") if k == "outcome" else v
+    return pd.DataFrame(cols)
+
+
+def run_chunk_task(payload: Payload, chunk: int) -> tuple[int, pd.DataFrame]:
+    """A chunk's summaries (the unit of work every executor runs)."""
+    lo, hi = payload.chunk_range(chunk)
+    return chunk, run_runs(payload, lo, hi)

@@ -1,0 +1,171 @@
+"""Where chunks run: this process, local worker processes, or a Dask cluster.
+
+Every executor runs `sim.sweep.batch.run_chunk_task(payload, chunk)` and hands back
+(chunk, summaries) as chunks finish, in any order; the driver writes them. At most a few
+chunks per worker are in flight, so memory stays flat however many chunks a sweep has.
+The payload (scenario, design points) is sent once per worker, not once per chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+
+import pandas as pd
+
+from sim.errors import UsageError
+from sim.sweep.batch import Payload, run_chunk_task
+
+Result = tuple[int, pd.DataFrame]
+IN_FLIGHT_PER_WORKER = 2
+
+
+def cpu_count() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class InlineExecutor:
+    """Chunks one after another in this process (1 worker, and the reference for tests)."""
+
+    workers = 1
+
+    def __enter__(self) -> InlineExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
+        for chunk in chunks:
+            yield run_chunk_task(payload, chunk)
+
+
+_PAYLOAD: Payload | None = None
+
+
+def _init_worker(payload: Payload) -> None:
+    global _PAYLOAD
+    _PAYLOAD = payload
+
+
+def _local_task(chunk: int) -> Result:
+    assert _PAYLOAD is not None
+    return run_chunk_task(_PAYLOAD, chunk)
+
+
+class LocalExecutor:
+    """A pool of local processes (forkserver where available: no fork of a threaded parent)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
+        import multiprocessing as mp
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+        if "forkserver" in methods:
+            ctx.set_forkserver_preload(["sim.sweep.batch"])
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(payload,)
+        )
+        todo = iter(chunks)
+        pending = set()
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        for chunk in todo:
+            pending.add(self.pool.submit(_local_task, chunk))
+            if len(pending) >= limit:
+                break
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                yield fut.result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.add(self.pool.submit(_local_task, nxt))
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: `--scheduler ADDRESS`, or a LocalCluster on loopback."""
+
+    def __init__(self, workers: int, scheduler: str | None = None):
+        self.workers = workers
+        self.scheduler = scheduler
+        self.client = None
+        self.cluster = None
+
+    def __enter__(self) -> DaskExecutor:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            timeout = dask.config.get("distributed.comm.timeouts.connect")
+            try:
+                self.client = Client(self.scheduler, timeout=timeout)
+            except (OSError, TimeoutError) as exc:
+                raise UsageError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
+        else:
+            self.cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self.cluster)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
+        from distributed import as_completed
+
+        client = self.client
+        assert client is not None
+        threads = sum(client.nthreads().values()) or 1
+        shared = client.scatter(payload, broadcast=True, hash=False)
+        todo = iter(chunks)
+
+        def submit(chunk: int):
+            return client.submit(
+                run_chunk_task, shared, chunk, key=f"sweep-{payload.token}-{chunk}", pure=False
+            )
+
+        first = [
+            submit(c) for _, c in zip(range(threads * IN_FLIGHT_PER_WORKER), todo, strict=False)
+        ]
+        queue = as_completed(first)
+        for fut in queue:
+            result = fut.result()
+            fut.release()
+            yield result
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.add(submit(nxt))
+
+
+def make_executor(kind: str, workers: int, scheduler: str | None):
+    if kind == "dask":
+        return DaskExecutor(workers, scheduler)
+    if scheduler:
+        raise UsageError("--scheduler needs --executor dask")
+    if workers <= 1:
+        return InlineExecutor()
+    return LocalExecutor(workers)

@@ -1,0 +1,157 @@
+"""A spec turned into work: design points, run numbering, chunks and the plan hash.
+
+Runs are numbered point-major (run k = replication k % R of point k // R) and cut into
+chunks of `chunk_size` consecutive runs. Chunk boundaries depend only on the spec, never
+on the number of workers, so chunk files are identical however the sweep is executed.
+The plan hash covers everything that decides the numbers in the chunks; `--resume`
+continues only a folder whose plan hash matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.sweep.batch import Payload
+from sim.sweep.designs import Design, make_design
+from sim.sweep.spec import SweepSpec
+
+
+def batch_size(n_actors: int) -> int:
+    """Runs simulated together: (batch, N, N) arrays of about 256 KB stay in cache."""
+    target = 32768 // max(1, n_actors * n_actors)
+    return int(min(1024, max(16, 2 ** round(math.log2(max(1, target))))))
+
+
+def auto_chunk_size(n_runs: int) -> int:
+    """About 64 chunks (progress, resume granularity), 256 to 8192 runs each.
+
+    A function of the spec alone, never of the workers: chunk files must not depend on
+    how the sweep was executed.
+    """
+    per = -(-n_runs // 64)
+    return int(min(8192, max(256, -(-per // 256) * 256)))
+
+
+@dataclass
+class Plan:
+    spec: SweepSpec
+    design: Design
+    payload: Payload
+    token: str
+
+    @property
+    def n_points(self) -> int:
+        return self.design.n_points
+
+    @property
+    def n_runs(self) -> int:
+        return self.payload.n_runs
+
+    @property
+    def chunk_size(self) -> int:
+        return self.payload.chunk_size
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n_runs // self.chunk_size)
+
+    def chunk_rows(self, chunk: int) -> int:
+        lo, hi = self.payload.chunk_range(chunk)
+        return hi - lo
+
+    def describe(self) -> dict[str, Any]:
+        """Manifest fields (docs/results-format.md), without time, command and versions."""
+        spec = self.spec
+        scenario = spec.loaded.scenario
+        return {
+            "kind": "sweep",
+            "name": spec.name,
+            "scenario": scenario.name,
+            "scenario_file": str(spec.loaded.path),
+            "spec_file": spec.source,
+            "description": spec.description,
+            "design": spec.design,
+            "parameters": [p.describe() for p in self.design.params],
+            "fixed": spec.fixed,
+            "samples": spec.n_samples,
+            "second_order": spec.second_order if spec.design == "sobol" else None,
+            "levels": spec.levels if spec.design == "morris" else None,
+            "design_seed": self.design.seed,
+            "replications": spec.replications,
+            "root_seed": spec.seed,
+            "steps": spec.steps,
+            "step_unit": scenario.run.step_unit,
+            "start": scenario.run.start,
+            "chunk_size": self.chunk_size,
+            "n_points": self.n_points,
+            "n_runs": self.n_runs,
+            "n_chunks": self.n_chunks,
+            "noise": "common random numbers: replication r uses SeedSequence(root_seed, "
+            "spawn_key=(r,)) at every point",
+            "scenario_hash": _hash(spec.base_raw),
+            "plan_hash": self.token,
+            "resolved_scenario": spec.base_raw,
+            "files": {
+                "points": "points.parquet",
+                "design": "design.parquet",
+                "chunks": "chunks/chunk-NNNNN.parquet",
+                "analysis": "analysis/",
+                "charts": "charts/",
+            },
+        }
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def make_plan(spec: SweepSpec) -> Plan:
+    design = make_design(spec)
+    points = design.points
+    labels = [p.path for p in design.params]
+    rows = list(zip(*[points[c].tolist() for c in labels], strict=True))
+    n_runs = len(points) * spec.replications
+    chunk_size = spec.chunk_size or auto_chunk_size(n_runs)
+    token = _hash(
+        {
+            "base": spec.base_raw,
+            "params": [p.describe() for p in design.params],
+            "rows": rows,
+            "design": spec.design,
+            "samples": spec.n_samples,
+            "second_order": spec.second_order,
+            "levels": spec.levels,
+            "replications": spec.replications,
+            "seed": spec.seed,
+            "steps": spec.steps,
+            "chunk_size": chunk_size,
+        }
+    )[:32]
+    payload = Payload(
+        token=token,
+        base_raw=spec.base_raw,
+        keys=[p.keys for p in design.params],
+        labels=labels,
+        rows=rows,
+        replications=spec.replications,
+        seed=spec.seed,
+        steps=spec.steps,
+        chunk_size=chunk_size,
+        n_runs=n_runs,
+        batch=batch_size(len(spec.loaded.scenario.actors)),
+    )
+    return Plan(spec, design, payload, token)
+
+
+def design_frame(plan: Plan) -> pd.DataFrame:
+    """design.parquet: the design matrix in sampler units (what SALib analyses read)."""
+    frame = pd.DataFrame(plan.design.matrix, columns=[p.path for p in plan.design.params])
+    frame.insert(0, "point", range(plan.n_points))
+    return frame

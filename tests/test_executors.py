@@ -1,0 +1,95 @@
+"""Same seed → bit-identical chunk files with 1 worker, 2 local processes and Dask.
+
+Chunk boundaries depend only on the spec, and a run's numbers only on its point and
+replication, so the chunk files (Parquet bytes) are identical however they were computed.
+Dask runs on a LocalCluster bound to 127.0.0.1 (loopback only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+
+
+def spec_file(tmp_path: Path) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        f"scenario: {BASELINE}\nname: exec\ndesign: lhs\nsamples: 9\nreplications: 5\n"
+        "steps: 8\nchunk_size: 7\nseed: 4242\nparameters:\n"
+        "  parameters.reactivity: 0.05:0.3\n"
+        "  treaties.chn_prk_1961.obligation: [vague, automatic]\n"
+        "  actors.UKR.active: [true, false]\n"
+    )
+    return path
+
+
+def digests(folder: Path) -> dict[str, str]:
+    files = [*sorted((folder / "chunks").glob("*.parquet")), folder / "points.parquet"]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def sweep(spec: Path, out: Path, *extra: str) -> Path:
+    assert main(["sweep", str(spec), "--out", str(out), "-q", "--no-analysis", *extra]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("ref")
+    spec = spec_file(tmp)
+    return spec, sweep(spec, tmp / "one", "--workers", "1")
+
+
+def test_reference_folder_follows_the_contract(reference):
+    _, folder = reference
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "sweep" and manifest["design"] == "lhs"
+    assert (manifest["n_points"], manifest["replications"], manifest["n_runs"]) == (9, 5, 45)
+    assert (manifest["chunk_size"], manifest["n_chunks"], manifest["root_seed"]) == (7, 7, 4242)
+    for key in ("created_utc", "command", "versions", "parameters", "samples", "scenario"):
+        assert key in manifest
+    chunks = sorted((folder / "chunks").glob("chunk-*.parquet"))
+    assert [c.name for c in chunks] == [f"chunk-{k:05d}.parquet" for k in range(7)]
+    frame = pd.concat(map(pd.read_parquet, chunks), ignore_index=True)
+    assert list(frame.columns[:3]) == ["point", "replication", "peak_escalation_CHN"]
+    assert list(frame["point"]) == [k // 5 for k in range(45)]
+    assert list(frame["replication"]) == [k % 5 for k in range(45)]
+    points = pd.read_parquet(folder / "points.parquet")
+    assert list(points.columns) == [
+        "point", "parameters.reactivity", "treaties.chn_prk_1961.obligation", "actors.UKR.active"
+    ]  # fmt: skip
+    assert not list(folder.parent.glob(".*partial*"))
+
+
+def test_two_local_workers_give_identical_chunks(reference, tmp_path):
+    spec, ref = reference
+    assert digests(sweep(spec, tmp_path / "two", "--workers", "2")) == digests(ref)
+
+
+def test_dask_local_cluster_gives_identical_chunks(reference, tmp_path):
+    spec, ref = reference
+    out = sweep(spec, tmp_path / "dask", "--executor", "dask", "--workers", "2")
+    assert digests(out) == digests(ref)
+
+
+def test_unreachable_scheduler_is_one_line(reference, tmp_path, capsys):
+    import dask
+
+    spec, _ = reference
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        code = main(
+            ["sweep", str(spec), "--out", str(tmp_path / "x"), "-q", "--executor", "dask",
+             "--scheduler", "tcp://127.0.0.1:9"]
+        )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith("alliance-sim sweep: error: --scheduler tcp://127.0.0.1:9:")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
