@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/alliance-sim run scenarios/baseline.yaml -n 100 --out $(DEMO)/baseline
 	$(BIN)/alliance-sim compare scenarios/baseline.yaml scenarios/russia_tech_transfer.yaml \
 		scenarios/china_restrains.yaml scenarios/china_distances.yaml -n 200 --out $(DEMO)/compare
+	$(BIN)/alliance-sim sweep scenarios/sweeps/demo.yaml --out $(DEMO)/sweep
+	$(BIN)/alliance-sim report $(DEMO)/sweep
 	$(BIN)/alliance-sim report $(DEMO)/compare
 	$(BIN)/alliance-sim report $(DEMO)/baseline
 

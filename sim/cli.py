@@ -137,4 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main: commands register on `sim.cli`, not on `__main__`.
+    from sim.cli import main as registered_main
+
+    sys.exit(registered_main())

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.dynamics import advance
 from sim.events import CompiledEvent, apply_effect, compile_events
-from sim.ladder import rung_of
+from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
 from sim.reductions import tune_allocator
 from sim.scenario.schema import Scenario
@@ -98,7 +98,7 @@ class Recorder:
         crisis, war = flags(state)
         frus = frustration(state)
         active = np.broadcast_to(state.active, state.x.shape)
-        np.maximum(self.peak, np.where(active, state.x, 0.0), out=self.peak)
+        np.maximum(self.peak, state.x, out=self.peak)  # inactive actors: their frozen level
         self.first_crisis[(self.first_crisis < 0) & crisis] = t
         self.first_war[(self.first_war < 0) & war] = t
         self.crisis_months += crisis
@@ -133,7 +133,7 @@ def outcome_class(rec: Recorder, state: State) -> np.ndarray:
     """calm < tense (an actor ends at 'arms transfers' or above) < crisis < war."""
     active = np.broadcast_to(state.active, state.x.shape)
     final_top = np.where(active, state.x, 0.0).max(axis=1)
-    code = np.where(final_top >= 0.35, 1, 0)
+    code = np.where(final_top >= EDGES[2], 1, 0)  # ends at 'arms transfers' or above
     code = np.where(rec.first_crisis >= 0, 2, code)
     code = np.where(rec.first_war >= 0, 3, code)
     return np.array(OUTCOMES, dtype=object)[code]
@@ -189,12 +189,20 @@ def prepare(scenario: Scenario) -> tuple[World, list[CompiledEvent]]:
 def merge(chunks: list[ChunkResult]) -> ChunkResult:
     """Concatenate chunk results in replication order."""
     chunks = sorted(chunks, key=lambda c: int(c.replications[0]) if len(c.replications) else 0)
+    rows = [
+        row
+        for c in chunks
+        for row in zip(
+            c.events.replication, c.events.step, c.events.event, c.events.label, strict=True
+        )
+    ]
+    rows.sort(key=lambda row: (row[1], row[0]))  # by step, then replication; stable: file order
     log = EventLog()
-    for c in chunks:
-        log.replication += c.events.replication
-        log.step += c.events.step
-        log.event += c.events.event
-        log.label += c.events.label
+    for rep, step, event, label in rows:
+        log.replication.append(rep)
+        log.step.append(step)
+        log.event.append(event)
+        log.label.append(label)
     summary = {k: np.concatenate([c.summary[k] for c in chunks]) for k in chunks[0].summary}
     series = None
     if chunks[0].series is not None:
@@ -225,6 +233,8 @@ def run_ensemble(
     """All replications of a scenario, in chunks, on `workers` processes (same result)."""
     from tqdm import tqdm
 
+    if workers > 1:  # give every worker a share, whatever the count (results do not change)
+        chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     bounds = range(0, replications, chunk_size)
     jobs = [
         (scenario, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keep_series)

@@ -20,12 +20,12 @@ def digest(folder: Path) -> dict[str, str]:
     return {f: hashlib.sha256((folder / f).read_bytes()).hexdigest() for f in DATA_FILES}
 
 
-def run_cli(tmp_path: Path, name: str, *extra: str) -> Path:
+def run_cli(tmp_path: Path, name: str, *extra: str, scenario: Path | None = None) -> Path:
     out = tmp_path / name
     code = main(
         [
             "run",
-            "scenarios/baseline.yaml",
+            str(scenario or "scenarios/baseline.yaml"),
             "-n",
             "16",
             "--steps",
@@ -42,9 +42,18 @@ def run_cli(tmp_path: Path, name: str, *extra: str) -> Path:
 
 
 def test_same_seed_gives_bit_identical_files(tmp_path):
-    a = run_cli(tmp_path, "a", "--seed", "5")
-    b = run_cli(tmp_path, "b", "--seed", "5", "--workers", "2")
+    """16 replications on 2 workers run as two chunks in two processes."""
+    scenario = tmp_path / "events.yaml"
+    scenario.write_text(
+        f"extends: {Path('scenarios/baseline.yaml').resolve()}\n"
+        "events:\n  alarm:\n    label: PRK alarm\n"
+        "    when: {metric: escalation, actor: PRK, above: 0.401}\n"
+        "    add: {actors.KOR.escalation: 0.05}\n"
+    )
+    a = run_cli(tmp_path, "a", "--seed", "5", scenario=scenario)
+    b = run_cli(tmp_path, "b", "--seed", "5", "--workers", "2", scenario=scenario)
     assert digest(a) == digest(b)
+    assert len(pd.read_csv(a / "events.csv")) > 1
 
 
 def test_different_seeds_differ(tmp_path):
@@ -62,6 +71,7 @@ def test_chunking_and_workers_do_not_change_results(chunk, workers):
     np.testing.assert_array_equal(ref.series.commitment, got.series.commitment)
     for key, values in ref.summary.items():
         np.testing.assert_array_equal(values, got.summary[key], err_msg=key)
+    assert ref.events == got.events
 
 
 def test_replication_prefix_is_stable():

@@ -53,16 +53,10 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def _positive(name: str, value: int | None) -> None:
-    from sim.errors import UsageError
-
-    if value is not None and value < 1:
-        raise UsageError(f"{name} must be at least 1, found {value}")
-
-
 @command("sweep", _sweep_args)
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Sweep scenario parameters (grid, Latin hypercube, Sobol, Morris) with replications."""
+    from sim.commands.checks import check_run_flags
     from sim.errors import UsageError
     from sim.run import main_argv
     from sim.sweep.batch import SweepPointError
@@ -70,10 +64,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep.runner import ExecutionFailed, Options, run_sweep
     from sim.sweep.spec import load_spec
 
-    for name in ("samples", "replications", "steps", "chunk_size", "workers"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be at least 0, found {args.seed}")
+    check_run_flags(args, ("samples", "replications", "steps", "chunk_size", "workers"))
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
     spec = load_spec(
