@@ -12,9 +12,6 @@ under a `.partial` name and renamed at the end, like a run folder.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import ChunkResult, run_ensemble
-from sim.errors import UsageError
+from sim.output import atomic_folder, finish
 from sim.run import versions
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
@@ -191,12 +188,7 @@ def write_compare(
     charts: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write the compare folder atomically (`.NAME.partial-PID`, renamed at the end)."""
-    if out.exists():
-        raise UsageError(f"--out {out} already exists; results are never overwritten")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    try:
-        tmp.mkdir()
+    with atomic_folder(out) as tmp:
         stacked = pd.concat(
             [f.assign(scenario=n) for n, f in zip(names, frames, strict=True)], ignore_index=True
         )
@@ -204,13 +196,7 @@ def write_compare(
         stacked.to_parquet(tmp / "summaries.parquet", index=False)
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         meta = manifest(loaded, names, settings, table["outcome"].unique().tolist(), argv)
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        if charts is not None:
-            charts(tmp)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        finish(tmp, meta, charts)
     return out
 
 

@@ -7,10 +7,7 @@ interrupted run never leaves a directory that looks complete.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import platform
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.ensemble import ChunkResult, prepare, run_ensemble
+from sim.output import atomic_folder, finish
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
     actor_table,
@@ -117,21 +115,9 @@ def write_run(
     charts: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write every output into `out` atomically; returns `out`."""
-    if out.exists():
-        raise FileExistsError(f"{out} already exists; choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    try:
-        tmp.mkdir()
+    with atomic_folder(out) as tmp:
         _write_tables(tmp, loaded, settings, result)
-        meta = manifest(loaded, settings, argv)
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        if charts is not None:
-            charts(tmp)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        finish(tmp, manifest(loaded, settings, argv), charts)
     return out
 
 
