@@ -4,6 +4,7 @@ parameter–outcome scatter."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -169,10 +170,18 @@ def _bars(ax, sub: pd.DataFrame, series: list[tuple[str, str | None, str]]) -> N
     ax.axvline(0, color="#999999", lw=0.8)
 
 
-def sobol_chart(res: Results) -> Figure | None:
-    """First-order (S1) and total (ST) Sobol indices with their confidence intervals."""
-    df = res.sobol
-    panels = _sensitivity_panels(res, df, "ST")
+def _sensitivity_figure(
+    res: Results,
+    df: pd.DataFrame,
+    rank_by: str,
+    bars: list[tuple[str, str | None, str]],
+    xlabel: Callable[[str, str], str],
+    headline: str,
+    source: str,
+    legend_title: str,
+) -> Figure | None:
+    """One panel per outcome of horizontal index bars, parameters ranked by `rank_by`."""
+    panels = _sensitivity_panels(res, df, rank_by)
     if panels is None:
         return None
     outcomes, nrows, ncols = panels
@@ -190,72 +199,50 @@ def sobol_chart(res: Results) -> Figure | None:
                 ax.set_visible(False)
                 continue
             sub = df[df["outcome"].astype(str) == outcomes[k]]
-            sub = sub.sort_values("ST", ascending=False).head(MAX_PARAMETERS)
-            _bars(ax, sub, [("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST")])
-            ax.set_title(outcome_parts(outcomes[k])[0], loc="left")
-            ax.set_xlabel("Sobol index (share of outcome variance)")
-            ax.set_xlim(min(0.0, ax.get_xlim()[0]), max(1.05, ax.get_xlim()[1]))
+            sub = sub.sort_values(rank_by, ascending=False).head(MAX_PARAMETERS)
+            _bars(ax, sub, bars)
+            name, unit = outcome_parts(outcomes[k])
+            ax.set_title(name, loc="left")
+            ax.set_xlabel(xlabel(name, unit))
+            if rank_by == "ST":
+                ax.set_xlim(min(0.0, ax.get_xlim()[0]), max(1.05, ax.get_xlim()[1]))
         handles, labels = axes.flat[0].get_legend_handles_labels()
         more = df["outcome"].nunique() - len(outcomes)
         note = f" (first {len(outcomes)} of {len(outcomes) + more} outcomes)" if more > 0 else ""
-        fig.suptitle(f"Which parameters drive the outcomes? Sobol indices{note} — {res.title}")
-        footer(
-            fig,
-            res.provenance() + " · analysis/sobol.csv",
-            handles,
-            labels,
-            ncol=2,
-            title="whiskers: 95% confidence interval (SALib default)",
-        )
+        fig.suptitle(f"{headline}{note} — {res.title}")
+        footer(fig, res.provenance() + f" · {source}", handles, labels, ncol=2, title=legend_title)
     return fig
+
+
+def sobol_chart(res: Results) -> Figure | None:
+    """First-order (S1) and total (ST) Sobol indices with their confidence intervals."""
+    return _sensitivity_figure(
+        res,
+        res.sobol,
+        "ST",
+        [("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST")],
+        lambda name, unit: "Sobol index (share of outcome variance)",
+        "Which parameters drive the outcomes? Sobol indices",
+        "analysis/sobol.csv",
+        "whiskers: 95% confidence interval (SALib default)",
+    )
 
 
 def morris_chart(res: Results) -> Figure | None:
     """Morris screening: μ* (mean absolute elementary effect) with confidence, and σ."""
-    df = res.morris
-    panels = _sensitivity_panels(res, df, "mu_star")
-    if panels is None:
-        return None
-    outcomes, nrows, ncols = panels
-    n_par = min(MAX_PARAMETERS, df["parameter"].nunique())
-    with style():
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(4.8 * ncols + 1.2, (0.32 * n_par + 1.4) * nrows + 1.0),
-            squeeze=False,
-            layout="constrained",
-        )
-        for k, ax in enumerate(axes.flat):
-            if k >= len(outcomes):
-                ax.set_visible(False)
-                continue
-            sub = df[df["outcome"].astype(str) == outcomes[k]]
-            sub = sub.sort_values("mu_star", ascending=False).head(MAX_PARAMETERS)
-            _bars(
-                ax,
-                sub,
-                [
-                    ("mu_star", "mu_star_conf", "μ* (mean |effect|)"),
-                    ("sigma", None, "σ (spread: interactions / non-linearity)"),
-                ],
-            )
-            name, unit = outcome_parts(outcomes[k])
-            ax.set_title(name, loc="left")
-            ax.set_xlabel(f"elementary effect on {name}" + (f"\n({unit})" if unit else ""))
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        more = df["outcome"].nunique() - len(outcomes)
-        note = f" (first {len(outcomes)} of {len(outcomes) + more} outcomes)" if more > 0 else ""
-        fig.suptitle(f"Morris screening: which parameters matter{note} — {res.title}")
-        footer(
-            fig,
-            res.provenance() + " · analysis/morris.csv",
-            handles,
-            labels,
-            ncol=2,
-            title="μ*, σ in outcome units (inputs scaled to their ranges); whiskers on μ*: 95% CI",
-        )
-    return fig
+    return _sensitivity_figure(
+        res,
+        res.morris,
+        "mu_star",
+        [
+            ("mu_star", "mu_star_conf", "μ* (mean |effect|)"),
+            ("sigma", None, "σ (spread: interactions / non-linearity)"),
+        ],
+        lambda name, unit: f"elementary effect on {name}" + (f"\n({unit})" if unit else ""),
+        "Morris screening: which parameters matter",
+        "analysis/morris.csv",
+        "μ*, σ in outcome units (inputs scaled to their ranges); whiskers on μ*: 95% CI",
+    )
 
 
 def scatter_chart(res: Results) -> Figure | None:
