@@ -14,15 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.ensemble import ChunkResult, run_ensemble
-from sim.output import atomic_folder, finish
-from sim.run import versions
+from sim.ensemble import ChunkResult
+from sim.output import atomic_folder, finish, timestamped
+from sim.run import RunSettings, simulate, versions
+from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
 
@@ -40,24 +40,10 @@ KEY_OUTCOMES = (
 )
 
 
-@dataclass(frozen=True)
-class CompareSettings:
-    replications: int
-    seed: int
-    steps: int
-    workers: int = 1
-
-
 def settings_for(loaded: Sequence[LoadedScenario], n: int | None, seed: int | None,
-                 steps: int | None, workers: int = 1) -> CompareSettings:  # fmt: skip
+                 steps: int | None, workers: int = 1) -> RunSettings:  # fmt: skip
     """Flags win; otherwise the first (reference) scenario's `run` section decides."""
-    run = loaded[0].scenario.run
-    return CompareSettings(
-        replications=run.replications if n is None else n,
-        seed=run.seed if seed is None else seed,
-        steps=run.steps if steps is None else steps,
-        workers=workers,
-    )
+    return run_settings_for(loaded[0], n, seed, steps, workers)
 
 
 def labels(loaded: Sequence[LoadedScenario]) -> list[str]:
@@ -71,19 +57,6 @@ def labels(loaded: Sequence[LoadedScenario]) -> list[str]:
             label = f"{name}_{k}"
         out.append(label)
     return out
-
-
-def simulate(loaded: LoadedScenario, settings: CompareSettings,
-             progress: bool = False) -> ChunkResult:  # fmt: skip
-    return run_ensemble(
-        loaded.scenario,
-        settings.replications,
-        settings.seed,
-        settings.steps,
-        keep_series=False,
-        workers=settings.workers,
-        progress=progress,
-    )
 
 
 def summary_frame(result: ChunkResult) -> pd.DataFrame:
@@ -141,7 +114,7 @@ def comparison_table(names: Sequence[str], frames: Sequence[pd.DataFrame]) -> pd
     return pd.DataFrame(rows, columns=[*COLUMNS, *EXTRA_COLUMNS])
 
 
-def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: CompareSettings,
+def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: RunSettings,
              outcomes: Sequence[str], argv: list[str]) -> dict:  # fmt: skip
     return {
         "kind": "compare",
@@ -173,15 +146,14 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: C
 
 
 def default_out(root: Path = Path("results")) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return root / "compare" / stamp
+    return timestamped("compare", root)
 
 
 def write_compare(
     out: Path,
     loaded: Sequence[LoadedScenario],
     names: Sequence[str],
-    settings: CompareSettings,
+    settings: RunSettings,
     frames: Sequence[pd.DataFrame],
     table: pd.DataFrame,
     argv: list[str],
@@ -243,7 +215,7 @@ def terminal_lines(table: pd.DataFrame, names: Sequence[str]) -> list[str]:
 
 def run_compare(
     loaded: Sequence[LoadedScenario],
-    settings: CompareSettings,
+    settings: RunSettings,
     progress: bool = False,
 ) -> tuple[list[str], list[pd.DataFrame], pd.DataFrame]:
     """Run every scenario with common random numbers; (names, summary frames, table)."""
@@ -251,7 +223,9 @@ def run_compare(
     mismatch = different_actor_lists(loaded)
     if mismatch:
         print(f"warning: {mismatch}", file=sys.stderr)
-    frames = [summary_frame(simulate(item, settings, progress)) for item in loaded]
+    frames = [
+        summary_frame(simulate(item, settings, progress, keep_series=False)) for item in loaded
+    ]
     return names, frames, comparison_table(names, frames)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -10,6 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import UsageError
+
+
+def timestamped(name: str, root: Path = Path("results")) -> Path:
+    """The default results folder: results/NAME/<UTC timestamp>."""
+    return root / name / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.ensemble import ChunkResult, prepare, run_ensemble
-from sim.output import atomic_folder, finish
+from sim.output import atomic_folder, finish, timestamped
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
     actor_table,
@@ -54,8 +54,7 @@ def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps:
 
 
 def default_out(loaded: LoadedScenario, root: Path = Path("results")) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return root / loaded.scenario.name / stamp
+    return timestamped(loaded.scenario.name, root)
 
 
 def versions() -> dict[str, str]:
@@ -94,13 +93,15 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
     }
 
 
-def simulate(loaded: LoadedScenario, settings: RunSettings, progress: bool = False) -> ChunkResult:
+def simulate(
+    loaded: LoadedScenario, settings: RunSettings, progress: bool = False, keep_series: bool = True
+) -> ChunkResult:
     return run_ensemble(
         loaded.scenario,
         settings.replications,
         settings.seed,
         settings.steps,
-        keep_series=True,
+        keep_series=keep_series,
         workers=settings.workers,
         progress=progress,
     )

@@ -33,6 +33,7 @@ from sim.plots.style import (
     band_legend,
     date_axis,
     footer,
+    panel_grid,
     rung_guides,
     rung_top,
     series_colour,
@@ -95,20 +96,16 @@ def escalation_chart(res: Results) -> Figure | None:
     nrows, ncols = _grid(len(actors))
     x = np.arange(len(dates))
     with style():
-        fig, axes = plt.subplots(
+        fig, axes = panel_grid(
+            len(actors),
             nrows,
             ncols,
-            figsize=(3.7 * ncols + 1.4, 2.5 * nrows + 1.3),
+            (3.7 * ncols + 1.4, 2.5 * nrows + 1.3),
             sharex=True,
             sharey=True,
-            squeeze=False,
-            layout="constrained",
         )
         fig.get_layout_engine().set(wspace=0.04)
-        for k, ax in enumerate(axes.flat):
-            if k >= len(actors):
-                ax.set_visible(False)
-                continue
+        for k, ax in enumerate(axes.flat[: len(actors)]):
             a = actors[k]
             row, col = divmod(k, ncols)
             last_in_row = col == ncols - 1 or k == len(actors) - 1
@@ -152,20 +149,16 @@ def occupancy_chart(res: Results) -> Figure | None:
     names = res.actor_names()
     nrows, ncols = _grid(len(actors))
     with style():
-        fig, axes = plt.subplots(
+        fig, axes = panel_grid(
+            len(actors),
             nrows,
             ncols,
-            figsize=(3.6 * ncols + 2.0, 2.4 * nrows + 1.2),
+            (3.6 * ncols + 2.0, 2.4 * nrows + 1.2),
             sharex=True,
             sharey=True,
-            squeeze=False,
-            layout="constrained",
         )
         fig.get_layout_engine().set(wspace=0.04)
-        for k, ax in enumerate(axes.flat):
-            if k >= len(actors):
-                ax.set_visible(False)
-                continue
+        for k, ax in enumerate(axes.flat[: len(actors)]):
             a = actors[k]
             row, col = divmod(k, ncols)
             g = ts[ts["actor"] == a]

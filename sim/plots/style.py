@@ -219,6 +219,18 @@ def rung_guides(ax: Axes, top: float, names: bool = True) -> None:
         right.spines["right"].set_visible(False)
 
 
+def panel_grid(
+    used: int, nrows: int, ncols: int, figsize: tuple[float, float], **kwargs: object
+) -> tuple[Figure, np.ndarray]:
+    """A constrained-layout grid of panels (always 2-D); panels past the `used`-th are hidden."""
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=figsize, squeeze=False, layout="constrained", **kwargs
+    )
+    for ax in axes.flat[used:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def footer(
     fig: Figure,
     text: str,

@@ -20,7 +20,7 @@ from sim.plots.data import (
     parameter_label,
     pick_outcomes,
 )
-from sim.plots.style import SEQUENTIAL, footer, series_colour, style
+from sim.plots.style import SEQUENTIAL, footer, panel_grid, series_colour, style
 
 SHARE_OUTCOMES = ("p_crisis", "p_war", "crisis", "war")
 NOT_OUTCOMES = ("point", "replication", "n", "runs", "n_runs")
@@ -78,17 +78,8 @@ def heatmap_chart(res: Results) -> Figure | None:
     nrows, ncols = (1, len(outcomes)) if len(outcomes) <= 2 else (2, 2)
     cells = len(xs) * len(ys)
     with style():
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(5.0 * ncols + 0.6, 4.2 * nrows + 1.0),
-            squeeze=False,
-            layout="constrained",
-        )
-        for k, ax in enumerate(axes.flat):
-            if k >= len(outcomes):
-                ax.set_visible(False)
-                continue
+        fig, axes = panel_grid(len(outcomes), nrows, ncols, (5.0 * ncols + 0.6, 4.2 * nrows + 1.0))
+        for k, ax in enumerate(axes.flat[: len(outcomes)]):
             o = outcomes[k]
             table = grid[o].unstack(px).reindex(index=ys, columns=xs).to_numpy(dtype=float)
             share = o in SHARE_OUTCOMES or o.startswith(("peak_escalation_", "final_escalation_"))
@@ -187,17 +178,10 @@ def _sensitivity_figure(
     outcomes, nrows, ncols = panels
     n_par = min(MAX_PARAMETERS, df["parameter"].nunique())
     with style():
-        fig, axes = plt.subplots(
-            nrows,
-            ncols,
-            figsize=(4.8 * ncols + 1.2, (0.32 * n_par + 1.4) * nrows + 1.0),
-            squeeze=False,
-            layout="constrained",
+        fig, axes = panel_grid(
+            len(outcomes), nrows, ncols, (4.8 * ncols + 1.2, (0.32 * n_par + 1.4) * nrows + 1.0)
         )
-        for k, ax in enumerate(axes.flat):
-            if k >= len(outcomes):
-                ax.set_visible(False)
-                continue
+        for k, ax in enumerate(axes.flat[: len(outcomes)]):
             sub = df[df["outcome"].astype(str) == outcomes[k]]
             sub = sub.sort_values(rank_by, ascending=False).head(MAX_PARAMETERS)
             _bars(ax, sub, bars)
