@@ -1,7 +1,12 @@
 """One month of alliance dynamics, as array operations over a leading replication axis.
 
 Each function is one mechanism of MODEL.md; `advance` composes them. The same code
-serves a single Mesa run (R = 1) and a 10,000-replication ensemble.
+serves a single Mesa run (R = 1) and a 10,000-replication ensemble. Every operation is
+row-wise, so a replication's numbers do not depend on which others share its array.
+
+The start is settled (MODEL.md §2): `settle` measures what the mechanisms would do in the
+evidenced initial state and stores the opposite as structural terms, so that without
+events or noise nothing moves, and every later movement has a cause.
 """
 
 from __future__ import annotations
@@ -10,28 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.reductions import along_i, along_j, max_last, sum_last, sum_mid
 from sim.state import State
 
 EPS = 1e-12
-
-
-@dataclass
-class Static:
-    """Per-step constants: recomputed only when an event changes the world (state.version)."""
-
-    act: np.ndarray  # (R|1, N) 1.0 where active
-    mask: np.ndarray  # (R|1, N, N) 1.0 where both active and i != j
-    dep: np.ndarray  # (R|1, N, N) trade + political dependence of row on column
-    dep_all: np.ndarray  # (R|1, N, N) mean dependence over all four channels
-    supply: np.ndarray  # (R|1, N, N) row's reliance on column's military supply
-    base_power: np.ndarray  # (R|1, N)
-    reactivity: np.ndarray  # (R|1, N) a_i
-    grievance: np.ndarray  # (R|1, N) g_i before targeting
-    fatigue: np.ndarray  # (R|1, N) m_i before emboldening
-    stab: np.ndarray  # (R|1, N)
-    aversion: np.ndarray  # (R|1, N)
-    version: int
+Z_MAX = 50.0  # logit argument cap: exp(50) is finite, and the choice is decided by then
 
 
 def _p(state: State, name: str) -> np.ndarray:
@@ -44,137 +31,184 @@ def _pm(state: State, name: str) -> np.ndarray:
     return state.params[name][..., None]
 
 
-def statics(state: State) -> Static:
-    cached = state.cache
-    if cached is not None and cached.version == state.version:
-        return cached
-    t, ch = state.traits, state.chan
-    act = state.active.astype(float)
-    n = act.shape[1]
-    mask = act[:, :, None] * act[:, None, :] * (1.0 - np.eye(n))
-    risk_share = 1.0 - _p(state, "risk_discount") * t["risk_tolerance"]
-    state.cache = Static(
-        act=act,
-        mask=mask,
-        dep=0.5 * (ch["trade"] + ch["political_cover"]),
-        dep_all=sum(ch.values()) / len(ch),
-        supply=ch["military_supply"],
-        base_power=state.cap["military"] + _p(state, "nuclear_weight") * state.cap["nuclear"],
-        reactivity=_p(state, "reactivity") * t["resolve"],
-        grievance=_p(state, "grievance_gain") * t["grievance"],
-        fatigue=_p(state, "fatigue") * risk_share,
-        stab=t["stability"],
-        aversion=t["axis_aversion"],
-        version=state.version,
-    )
-    return state.cache
+def _cols(v: np.ndarray) -> np.ndarray:
+    """(R, N) → (R, 1, N): the value of column j in entry [i, j]."""
+    return v[:, None, :]
+
+
+def _rows(v: np.ndarray) -> np.ndarray:
+    """(R, N) → (R, N, 1): the value of row i in entry [i, j]."""
+    return v[:, :, None]
+
+
+def _t(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, 1, 2)
 
 
 @dataclass
 class Derived:
     """Quantities several mechanisms share within one step."""
 
+    mask: np.ndarray  # (R|1, N, N) 1.0 where both active and i != j
+    need: np.ndarray  # (R|1, N, N) i's need for j: mean of the four dependency channels
     H: np.ndarray  # (R, N, N) hostility max(-C, 0) among active actors
     A: np.ndarray  # (R, N, N) alliance max(C, 0) among active actors
-    threat: np.ndarray  # (R, N)
-    support: np.ndarray  # (R, N) military supply received from allies
-    supplied: np.ndarray  # (R, N, N) supply × alliance
+    hold: np.ndarray  # (R, N, N) [i, p]: patron p's hold on client i
+    threat: np.ndarray  # (R, N) perceived threat
 
 
-def derive(state: State, s: Static) -> Derived:
-    C = state.C * s.mask
+def derive(state: State) -> Derived:
+    act = state.active.astype(float)
+    n = act.shape[1]
+    mask = _rows(act) * _cols(act) * (1.0 - np.eye(n))
+    ch = state.chan
+    need = (ch["trade"] + ch["political_cover"] + ch["military_supply"]) + ch["security_guarantee"]
+    need = need / 4.0
+    C = state.C * mask
     H = np.maximum(-C, 0.0)
     A = np.maximum(C, 0.0)
-    supplied = s.supply * A
-    support = sum_last(supplied)
-    p = s.base_power + _p(state, "supply_power") * sum_last(supplied * s.base_power[:, None, :])
-    pj = along_j(p)
-    w = 2.0 * pj / (along_i(p) + pj + EPS)
-    transfer = H @ np.swapaxes(A, 1, 2)
-    E = np.minimum(H + _pm(state, "threat_transfer") * transfer * s.mask, 1.0)
-    threat = sum_last(E * w * along_j(state.x * s.act))
-    return Derived(H=H, A=A, threat=threat, support=support, supplied=supplied)
+    hold = patron_hold(state, need, A)
+    return Derived(mask, need, H, A, hold, perceived_threat(state, H, A, mask))
 
 
-def escalation_rate(state: State, s: Static, d: Derived) -> np.ndarray:
-    """Richardson drift a·threat + g + backing − (fatigue + restraint)·x (R, N)."""
-    g = s.grievance * max_last(d.H)
-    backing = _p(state, "backing") * sum_last(state.O * d.A * along_j(d.threat))
-    m = s.fatigue / (1.0 + _p(state, "embolden") * d.support)
-    return s.reactivity * d.threat + g + backing - (m + restraint(state, s, d)) * state.x
+def patron_hold(state: State, need: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """[i, p]: the share of client i's aligned needs that patron p meets, diluted by i's
+    other aligned dependencies (Hirschman 1945: influence grows with a dependant's lack of
+    alternatives). Military supply from Russia is one such alternative for North Korea:
+    it makes China's control harder (seed line 21)."""
+    aligned = need * A
+    others = aligned.sum(axis=-1, keepdims=True) - aligned
+    return aligned / (1.0 + _pm(state, "alt_support") * others)
 
 
-def restraint(state: State, s: Static, d: Derived) -> np.ndarray:
-    """Patron restraint: dependence × alignment × patron stability × leverage, diluted
-    by military support from other suppliers (seed lines 15, 21, 39–41)."""
-    others = along_i(d.support) - d.supplied
-    pull = s.dep * d.A * along_j(s.stab * state.lev)
-    diluted = pull / (1.0 + _pm(state, "alt_support") * others)
-    return _p(state, "restraint") * sum_last(diluted)
+def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """T_i = Σ_k E_ik·w_ik·x_k: hostile, powerful, escalating actors and their allies (Walt)."""
+    cap = state.cap
+    power = cap["military"] + _p(state, "nuclear_weight") * cap["nuclear"]
+    w = 2.0 * _cols(power) / (_rows(power) + _cols(power) + EPS)
+    E = np.minimum(H + _pm(state, "threat_transfer") * (H @ _t(A)), 1.0) * mask
+    return (E * w * _cols(state.x)).sum(axis=-1)
 
 
-def leverage_update(state: State, s: Static, d: Derived) -> np.ndarray:
-    """A stability-minded patron leans on escalating dependants (R, N)."""
-    clients = sum_mid(s.dep * d.A * along_i(state.x))
-    target = state.lev0 + _p(state, "leverage_response") * s.stab * clients
+def escalation_rate(state: State, d: Derived) -> np.ndarray:
+    """Richardson drift a·T + g + backing − (fatigue + restraint)·x + u (R, N)."""
+    t = state.traits
+    a = _p(state, "reactivity") * t["resolve"]
+    g = _p(state, "grievance_gain") * t["grievance"] * d.H.max(axis=-1)
+    backing = _p(state, "backing") * (state.O * d.A * _cols(d.threat)).sum(axis=-1)
+    m = _p(state, "fatigue") * (1.0 - 0.5 * t["risk_tolerance"])
+    return a * d.threat + g + backing - (m + restraint(state, d)) * state.x + state.u
+
+
+def restraint(state: State, d: Derived) -> np.ndarray:
+    """ρ_i: patrons restrain clients in proportion to their hold, their own preference for
+    stability and the leverage they are using (seed lines 15, 21, 39–41)."""
+    patron = _cols(state.traits["stability"] * state.lev)
+    return _p(state, "restraint") * (d.hold * patron).sum(axis=-1)
+
+
+def clients(d: Derived, x: np.ndarray) -> np.ndarray:
+    """(R, N): how much escalation patron p holds a stake in, Σ_i hold_ip·x_i."""
+    return (d.hold * _rows(x)).sum(axis=1)
+
+
+def leverage_update(state: State, d: Derived) -> np.ndarray:
+    """A stability-minded patron leans harder on clients that escalate beyond the settled
+    state (and eases off when they calm down)."""
+    excess = clients(d, state.x) - state.clients0
+    target = state.lev0 + _p(state, "leverage_response") * state.traits["stability"] * excess
     target = np.clip(target, 0.0, 1.0)
     return state.lev + _p(state, "leverage_rate") * (target - state.lev)
 
 
-def commitment_rate(state: State, s: Static, d: Derived) -> np.ndarray:
-    """Change of each ordered commitment C_ij this month (R, N, N)."""
+def payoffs(state: State, d: Derived) -> np.ndarray:
+    """Marginal payoff to i of more commitment to j (R, N, N), before inertia (MODEL.md §6)."""
     C, H, A, x = state.C, d.H, d.A, state.x
-    xj = along_j(x)
-    room = 1.0 - C  # headroom towards +1
-    rate = _pm(state, "anchor") * (state.C_anchor - C)
-    rate -= _pm(state, "hostility_spiral") * xj * np.minimum(1.0 + C, 1.0) * (C < 0)
-    shared = (H * xj) @ np.swapaxes(H, 1, 2)
-    pull = _pm(state, "shared_threat") * shared
-    pull += _pm(state, "dependence_pull") * s.dep_all * (C >= 0)
-    pull += _pm(state, "abandonment") * state.O * along_j(d.threat)
-    rate += pull * room
-    reckless = np.maximum(xj - along_i(x), 0.0) * (0.5 + s.stab[:, :, None])
-    shed = _pm(state, "entrapment") * (1.0 - state.O) * reckless
-    excess = association_cost(state, s, d) - association_benefit(state, s, d)
-    shed += _pm(state, "distancing") * np.maximum(excess, 0.0)
-    rate -= shed * A
-    return rate
+    t = state.traits
+    pay = _pm(state, "shared_threat") * ((H * _cols(x)) @ _t(H))
+    pay += _pm(state, "dependence_benefit") * (d.need + _t(d.hold))
+    bound = A * state.O
+    axis = _cols(bound.sum(axis=-1)) - _t(bound)  # j's binding ties to others than i
+    pay -= _pm(state, "axis_cost") * _rows(t["axis_aversion"]) * axis
+    pay -= _pm(state, "instability_cost") * _rows(t["stability"]) * _cols(x) * (C > 0)
+    pay -= entrapment_fear(state, d) + _pm(state, "hostility_spiral") * H * _cols(x)
+    pay += abandonment_fear(state, d)
+    return pay * d.mask
 
 
-def association_cost(state: State, s: Static, d: Derived) -> np.ndarray:
-    """Cost to i of standing with j: axis image, j's instability, the counter-escalation j draws."""
-    bound = d.A * state.O
-    axis = along_j(sum_last(bound)) - np.swapaxes(bound, 1, 2)  # j's ties except to i
-    counter = sum_mid(d.H * along_i(state.x))  # escalation of those hostile to j
-    cost = _pm(state, "axis_cost") * s.aversion[:, :, None] * axis
-    cost += _pm(state, "instability_cost") * s.stab[:, :, None] * along_j(state.x)
-    cost += _pm(state, "counter_cost") * along_j(counter)
-    return cost
+def entrapment_fear(state: State, d: Derived) -> np.ndarray:
+    """Snyder (1984): the firmer i's commitment to j (alignment plus treaty) and the more j
+    out-escalates i and takes risks, the more i fears being dragged into j's conflict."""
+    firm = d.A + state.O
+    excess = np.maximum(_cols(state.x) - _rows(state.x), 0.0)
+    return _pm(state, "entrapment") * firm * excess * _cols(state.traits["risk_tolerance"])
 
 
-def association_benefit(state: State, s: Static, d: Derived) -> np.ndarray:
-    """Benefit to i of standing with j: shared rivals and j's dependence on i.
+def abandonment_fear(state: State, d: Derived) -> np.ndarray:
+    """Snyder (1984): i fears being abandoned by j when it needs j for its security, j's
+    commitment to i is slack, and j has other partners to turn to."""
+    secure = np.maximum(state.chan["security_guarantee"], state.O)
+    slack = 1.0 - _t(d.A)
+    return _pm(state, "abandonment") * secure * slack * (1.0 + outside_options(d.A)) / 2.0
 
-    j's dependence is worth less to i when j has other military suppliers, diluted as in
-    `restraint`: a patron values the hold it has (seed lines 21, 37)."""
-    n_active = np.maximum(s.act.sum(axis=1), 3.0)[:, None, None]
-    shared = d.H @ np.swapaxes(d.H, 1, 2) / (n_active - 2.0)
-    others = along_i(d.support) - d.supplied  # [j, i]: j's military support from others
-    held = s.dep_all / (1.0 + _pm(state, "alt_support") * others)
-    dependence = np.swapaxes(held, 1, 2)
-    return _pm(state, "shared_benefit") * shared + _pm(state, "dependence_benefit") * dependence
+
+def outside_options(A: np.ndarray) -> np.ndarray:
+    """[i, j]: j's strongest alignment with anyone but i (R, N, N)."""
+    n = A.shape[-1]
+    if n < 2:
+        return np.zeros_like(A)
+    top2 = np.sort(A, axis=-1)[..., -2:]  # [r, j, (second, first)]
+    best_is = np.argmax(A, axis=-1)  # [r, j]: j's best partner
+    first, second = _cols(top2[..., 1]), _cols(top2[..., 0])
+    mine = best_is[:, None, :] == np.arange(n)[None, :, None]  # [r, i, j]: is i j's best?
+    return np.where(mine, second, first)
+
+
+def logit_move(mu: np.ndarray, temperature: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Expected change of commitment when an actor picks tighten (+step), hold (0) or
+    distance (−step) with logit probabilities of their payoffs +mu, 0, −mu (quantal
+    response, McKelvey & Palfrey 1995): step·(e^z − e^−z)/(e^z + 1 + e^−z), z = mu/temperature.
+
+    The expected move is used, not a sampled one: the choice's randomness is the logit
+    spread itself, and the noise-free model stays deterministic."""
+    z = np.clip(mu / temperature, -Z_MAX, Z_MAX)
+    up, down = np.exp(z), np.exp(-z)
+    return step * (up - down) / (up + 1.0 + down)
+
+
+def commitment_rate(state: State, d: Derived) -> np.ndarray:
+    """Change of each ordered commitment C_ij this month (R, N, N)."""
+    mu = payoffs(state, d) - (state.C - state.C_anchor) + state.r
+    move = logit_move(mu, _pm(state, "choice_temperature"), _pm(state, "commit_step"))
+    return move * d.mask
+
+
+def settle(state: State, drives: bool = True) -> None:
+    """Store the structural terms that make the current state a fixed point of the
+    noise-free dynamics: u (escalation drive), r (alignment preference) and the
+    leverage reference. They stand for everything outside the model that holds the
+    evidenced world where it is (MODEL.md §2); events and noise then move it.
+
+    With `drives=False` (`run.settle: false`) u and r stay 0: the pure mechanisms, as in
+    the Richardson special case."""
+    state.u = np.zeros_like(state.x)
+    state.r = np.zeros_like(state.C)
+    d = derive(state)
+    state.clients0 = clients(d, state.x)
+    if drives:
+        state.u = -escalation_rate(state, d) * state.active
+        state.r = -payoffs(state, d) * d.mask
 
 
 def advance(state: State, shock: np.ndarray) -> None:
     """Move `state` one step forward in place; `shock` is (R, N) standard normal noise."""
-    s = statics(state)
-    d = derive(state, s)
-    x_new = state.x + escalation_rate(state, s, d) + _p(state, "noise") * shock
+    d = derive(state)
+    x_new = state.x + escalation_rate(state, d) + _p(state, "noise") * shock
     x_new = np.clip(x_new, 0.0, 1.0)
-    C_new = np.clip(state.C + commitment_rate(state, s, d) * s.mask, -1.0, 1.0)
+    C_new = np.clip(state.C + commitment_rate(state, d), -1.0, 1.0)
     keep_sign = (state.C >= 0) & (state.C_anchor >= 0)
     np.maximum(C_new, 0.0, out=C_new, where=keep_sign)
-    lev_new = leverage_update(state, s, d)
+    lev_new = leverage_update(state, d)
     live = state.active
     state.x = np.where(live, x_new, state.x)
     state.C = C_new

@@ -1,47 +1,25 @@
-"""Run many replications of one scenario at once: the engine behind run, compare and sweep.
-
-Replication r always draws its noise from SeedSequence(root_seed, spawn_key=(r,)), so a
-replication's trajectory does not depend on which chunk, worker or machine ran it.
+"""Many replications of one scenario, in chunks and processes, recorded as series and
+per-replication summaries. The loop itself is `sim.engine.simulate`; each actor's noise
+in replication r comes from its own stream spawned from the root seed (sim/engine.py), so
+a replication's trajectory does not depend on which chunk, worker or machine ran it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
-from sim.dynamics import advance
-from sim.events import CompiledEvent, apply_effect, compile_events
+from sim.engine import EventGroup, EventLog, simulate
+from sim.events import CompiledEvent, compile_events
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
-from sim.reductions import tune_allocator
 from sim.scenario.schema import Scenario
-from sim.state import State, initial_state
+from sim.state import State
 from sim.world import World, compile_world
 
 OUTCOMES = ("calm", "tense", "crisis", "war")
-
-
-def replication_rng(root_seed: int, replication: int) -> np.random.Generator:
-    """The generator of one replication, spawned from the root seed."""
-    seq = np.random.SeedSequence(root_seed, spawn_key=(int(replication),))
-    return np.random.Generator(np.random.PCG64(seq))
-
-
-def shocks(root_seed: int, replications: np.ndarray, steps: int, n: int) -> np.ndarray:
-    """(steps, R, N) standard-normal shocks, replication by replication."""
-    out = np.empty((steps, len(replications), n))
-    for k, rep in enumerate(replications):
-        out[:, k, :] = replication_rng(root_seed, rep).standard_normal((steps, n))
-    return out
-
-
-@dataclass
-class EventLog:
-    replication: list[int] = field(default_factory=list)
-    step: list[int] = field(default_factory=list)
-    event: list[str] = field(default_factory=list)
-    label: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -119,6 +97,9 @@ class Recorder:
             out[f"final_escalation_{a}"] = state.x[:, i]
             out[f"final_rung_{a}"] = final_rung[:, i]
             out[f"final_leverage_{a}"] = state.lev[:, i]
+        c = self.world.distancing_actor
+        for p in self.world.distancing_partners:
+            out[f"final_commitment_{ids[c]}_{ids[p]}"] = state.C[:, c, p]
         out["first_crisis_step"] = self.first_crisis
         out["first_war_step"] = self.first_war
         out["crisis_months"] = self.crisis_months
@@ -139,24 +120,6 @@ def outcome_class(rec: Recorder, state: State) -> np.ndarray:
     return np.array(OUTCOMES, dtype=object)[code]
 
 
-def fire_events(
-    state: State, world: World, events: list[CompiledEvent], fired: np.ndarray,
-    log: EventLog, reps: np.ndarray,
-) -> None:  # fmt: skip
-    for k, ev in enumerate(events):
-        mask = ev.due(state, world, fired[:, k])
-        if not mask.any():
-            continue
-        fired[:, k] |= mask
-        for effect in ev.effects:
-            apply_effect(state, world, effect, mask)
-        hit = reps[mask]
-        log.replication += hit.tolist()
-        log.step += [state.step] * len(hit)
-        log.event += [ev.id] * len(hit)
-        log.label += [ev.label] * len(hit)
-
-
 def run_chunk(
     world: World,
     events: list[CompiledEvent],
@@ -164,20 +127,14 @@ def run_chunk(
     root_seed: int,
     steps: int,
     keep_series: bool = False,
+    coefficients: Mapping[str, np.ndarray] | None = None,
 ) -> ChunkResult:
     """Simulate the given replication indices for `steps` steps."""
-    tune_allocator()  # keep freed temporaries in the heap (speed only; sim/reductions.py)
     reps = np.asarray(replications, dtype=np.int64)
-    noise = shocks(root_seed, reps, steps, world.n)
-    state = initial_state(world, len(reps))
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
-    fired = np.zeros((len(reps), len(events)), dtype=bool)
-    rec.record(state)
-    for t in range(steps):
-        fire_events(state, world, events, fired, log, reps)
-        advance(state, noise[t])
-        rec.record(state)
+    groups = [EventGroup.for_all(events, len(reps))]
+    state = simulate(world, groups, reps, root_seed, steps, rec, log, coefficients)
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
@@ -215,9 +172,12 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    scenario, reps, seed, steps, keep = args
+    scenario, reps, seed, steps, keep, coefficients = args
     world, events = prepare(scenario)
-    return run_chunk(world, events, reps, seed, steps, keep)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
+        return run_chunk(world, events, reps, seed, steps, keep, coefficients)
 
 
 def run_ensemble(
@@ -229,15 +189,26 @@ def run_ensemble(
     chunk_size: int = 1000,
     workers: int = 1,
     progress: bool = False,
+    coefficients: Mapping[str, np.ndarray] | None = None,
 ) -> ChunkResult:
-    """All replications of a scenario, in chunks, on `workers` processes (same result)."""
+    """All replications of a scenario, in chunks, on `workers` processes (same result).
+
+    `coefficients[name][r]` replaces coefficient `name` in replication r (arrays of length
+    `replications`): posterior draws and robustness draws enter here."""
     from tqdm import tqdm
 
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     bounds = range(0, replications, chunk_size)
     jobs = [
-        (scenario, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keep_series)
+        (
+            scenario,
+            np.arange(lo, min(lo + chunk_size, replications)),
+            seed,
+            steps,
+            keep_series,
+            coefficients,
+        )  # fmt: skip
         for lo in bounds
     ]
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)

@@ -85,7 +85,6 @@ def apply_effect(state: State, world: World, effect: Effect, mask: np.ndarray) -
     """Apply one effect to the replications in `mask`, keeping values in their range."""
     t = effect.target
     r = state.replications
-    state.version += 1
     if t.kind == "actor" and t.field == "active":
         state.active = widen(state.active, r)
         state.active[mask, world.index(t.actor)] = bool(effect.value)

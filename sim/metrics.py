@@ -48,10 +48,20 @@ def frustration(state: State) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
+def dyads_at(state: State, threshold: np.ndarray) -> np.ndarray:
+    """(R, N, N): mutually hostile active pairs with both sides at or above `threshold`.
+
+    A crisis is between states (MODEL.md §10): one actor's posture alone — Russia's noise,
+    say — never makes one.
+    """
+    C = live_commitment(state)
+    mutual = (C < 0) & (np.swapaxes(C, 1, 2) < 0)
+    up = state.active & (state.x >= threshold[:, None])
+    return mutual & up[:, :, None] & up[:, None, :]
+
+
 def flags(state: State) -> tuple[np.ndarray, np.ndarray]:
-    """(crisis, war) per replication: any active actor at or above the threshold."""
-    x = np.where(state.active, state.x, 0.0)
-    peak = x.max(axis=1)
-    crisis = peak >= state.params["crisis_threshold"][:, 0]
-    war = peak >= state.params["war_threshold"][:, 0]
+    """(crisis, war) per replication: any dyad at mobilisation, or at war, on both sides."""
+    crisis = dyads_at(state, state.params["crisis_threshold"][:, 0]).any(axis=(1, 2))
+    war = dyads_at(state, state.params["war_threshold"][:, 0]).any(axis=(1, 2))
     return crisis, war

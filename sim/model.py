@@ -12,13 +12,12 @@ from pathlib import Path
 import mesa
 import numpy as np
 
+from sim import engine
 from sim.agents import ActorAgent
-from sim.dynamics import advance
-from sim.ensemble import EventLog, fire_events, prepare, replication_rng
+from sim.ensemble import prepare
 from sim.metrics import distancing_index, flags, frustration
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.schema import Scenario
-from sim.state import initial_state
 
 
 def _as_scenario(scenario: Scenario | LoadedScenario | str | Path) -> Scenario:
@@ -56,10 +55,11 @@ class AllianceModel(mesa.Model):
         self.replication = int(replication)
         self.max_steps = spec.run.steps if steps is None else int(steps)
         self.world, self.events = prepare(spec)
-        self.state = initial_state(self.world, 1)
-        self.noise = replication_rng(root, self.replication)
-        self.fired = np.zeros((1, len(self.events)), dtype=bool)
-        self.event_log = EventLog()
+        self.reps = np.array([self.replication])
+        self.state = engine.start(self.world, self.reps)
+        self.noise = [engine.actor_rng(root, self.replication, a) for a in self.world.ids]
+        self.groups = [engine.EventGroup.for_all(self.events, 1)]
+        self.event_log = engine.EventLog()
         for i, (actor_id, name) in enumerate(zip(self.world.ids, self.world.names, strict=True)):
             ActorAgent(self, i, actor_id, name)
         self.datacollector = mesa.DataCollector(
@@ -80,9 +80,8 @@ class AllianceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def step(self) -> None:
-        reps = np.array([self.replication])
-        fire_events(self.state, self.world, self.events, self.fired, self.event_log, reps)
-        advance(self.state, self.noise.standard_normal((1, self.world.n)))
+        shock = np.array([[g.standard_normal() for g in self.noise]])
+        engine.step(self.state, self.world, self.groups, shock, self.event_log, self.reps)
         self.datacollector.collect(self)
         if self.state.step >= self.max_steps:
             self.running = False

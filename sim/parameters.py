@@ -21,10 +21,11 @@ class Param:
 
 
 _RATE = "per month"
+_PAY = "payoff per unit"  # commitment payoffs are in units of the inertia cost (MODEL.md §6)
 PARAMETERS: dict[str, Param] = {
     # Action–reaction escalation (Richardson 1960)
     "reactivity": Param(
-        0.09,
+        0.06,
         0,
         2,
         _RATE,
@@ -36,19 +37,29 @@ PARAMETERS: dict[str, Param] = {
         0,
         1,
         _RATE,
-        "g_i = grievance_gain·grievance_i: constant revisionist drive",
+        "revisionist drive per unit of grievance × strongest hostility",
         "richardson",
     ),
     "fatigue": Param(
-        0.25, 0, 2, _RATE, "m_i: cost of holding a posture, pulling escalation down", "richardson"
+        0.3,
+        0,
+        2,
+        _RATE,
+        "m_i = fatigue·(1 − risk_tolerance_i/2): cost of holding a posture",
+        "richardson",
     ),
-    "risk_discount": Param(
-        0.5, 0, 1, "fraction", "share of fatigue a fully risk-tolerant actor ignores", "richardson"
+    "backing": Param(
+        0.03,
+        0,
+        1,
+        _RATE,
+        "escalation added per unit of an ally's threat × treaty strength",
+        "alliance",
     ),
     "noise": Param(
         0.02, 0, 1, "level per √month", "s.d. of the monthly random shock to escalation", "noise"
     ),
-    # Threat perception
+    # Threat perception (Walt 1987)
     "threat_transfer": Param(
         0.5,
         0,
@@ -65,48 +76,13 @@ PARAMETERS: dict[str, Param] = {
         "weight of nuclear capability relative to conventional in power",
         "threat",
     ),
-    "supply_power": Param(
-        0.5,
-        0,
-        5,
-        "ratio",
-        "share of a supplier's power its military supplies add to the recipient",
-        "threat",
-    ),
-    # Alliances (Snyder 1984)
-    "backing": Param(
-        0.03,
-        0,
-        1,
-        _RATE,
-        "escalation added per unit of an ally's threat × treaty strength",
-        "alliance",
-    ),
-    "abandonment": Param(
-        0.04, 0, 1, _RATE, "commitment gained when a treaty partner is threatened", "alliance"
-    ),
-    "entrapment": Param(
-        0.1, 0, 2, _RATE, "commitment lost per unit a partner out-escalates the actor", "alliance"
-    ),
-    "obligation_automatic": Param(
-        1.0, 0, 1, "strength", "default strength of an automatic defence clause", "alliance"
-    ),
-    "obligation_conditional": Param(
-        0.6, 0, 1, "strength", "default strength of a conditional clause", "alliance"
-    ),
-    "obligation_vague": Param(
-        0.3, 0, 1, "strength", "default strength of a deliberately vague clause", "alliance"
-    ),
-    "obligation_consultation": Param(
-        0.1, 0, 1, "strength", "default strength of a consultation-only pact", "alliance"
-    ),
-    # Patron restraint
+    # Patron restraint (Morrow 1991; Hirschman 1945)
     "restraint": Param(
         0.5,
         0,
         5,
         _RATE,
-        "extra fatigue per unit of dependence × patron stability × leverage",
+        "extra fatigue per unit of patron hold × patron stability × leverage",
         "restraint",
     ),
     "alt_support": Param(
@@ -114,15 +90,7 @@ PARAMETERS: dict[str, Param] = {
         0,
         20,
         "ratio",
-        "how much other military suppliers dilute a patron's leverage",
-        "restraint",
-    ),
-    "embolden": Param(
-        1.0,
-        0,
-        10,
-        "ratio",
-        "fatigue divisor gained per unit of military supply from allies",
+        "how much a client's other dependencies dilute a patron's hold",
         "restraint",
     ),
     "leverage_response": Param(
@@ -130,75 +98,101 @@ PARAMETERS: dict[str, Param] = {
         0,
         5,
         "ratio",
-        "how strongly a stability-minded patron raises its leverage",
+        "rise of a stability-minded patron's leverage per unit of its clients' escalation",
         "restraint",
     ),
     "leverage_rate": Param(
         0.2, 0, 1, _RATE, "speed at which leverage use adjusts to its target", "restraint"
     ),
-    # Commitment dynamics
-    "anchor": Param(
-        0.05, 0, 1, _RATE, "pull of commitment back to its structural (initial) level", "commitment"
-    ),
-    "hostility_spiral": Param(
-        0.04,
+    # Alignment as a choice (quantal response; McKelvey & Palfrey 1995)
+    "commit_step": Param(
+        0.05,
         0,
-        1,
-        _RATE,
-        "hostility deepening per unit of the adversary's escalation",
-        "commitment",
+        0.5,
+        "commitment per month",
+        "size of a tighten or distance move (the most commitment can change in a month)",
+        "choice",
+    ),
+    "choice_temperature": Param(
+        0.5,
+        0.01,
+        10,
+        _PAY,
+        "logit temperature: how noisily actors pick among tighten, hold and distance",
+        "choice",
     ),
     "shared_threat": Param(
-        0.08, 0, 2, _RATE, "alignment gained from a shared, escalating adversary", "counter"
-    ),
-    "dependence_pull": Param(
-        0.04, 0, 1, _RATE, "alignment gained per unit of dependence on the partner", "commitment"
-    ),
-    # Distancing
-    "distancing": Param(
-        0.15,
-        0,
-        2,
-        _RATE,
-        "commitment shed per unit that association cost exceeds benefit",
-        "distancing",
-    ),
-    "axis_cost": Param(
-        0.6,
+        0.8,
         0,
         5,
-        "ratio",
-        "cost of being seen in an axis: aversion × partner's bindings",
-        "distancing",
-    ),
-    "instability_cost": Param(
-        0.4,
-        0,
-        5,
-        "ratio",
-        "cost of a partner's escalation, × own stability preference",
-        "distancing",
-    ),
-    "counter_cost": Param(
-        0.2,
-        0,
-        5,
-        "ratio",
-        "cost of the counter-escalation a partner draws from others",
-        "distancing",
-    ),
-    "shared_benefit": Param(
-        0.3, 0, 5, "ratio", "benefit of shared hostility to the same rivals", "distancing"
+        _PAY,
+        "security payoff of aligning with a partner against a common escalating adversary",
+        "choice",
     ),
     "dependence_benefit": Param(
-        0.4, 0, 5, "ratio", "benefit of the partner's dependence on the actor", "distancing"
+        0.3,
+        0,
+        5,
+        _PAY,
+        "economic payoff of the actor's reliance on the partner and its hold over it",
+        "choice",
+    ),
+    "axis_cost": Param(
+        0.3,
+        0,
+        5,
+        _PAY,
+        "reputational cost of an axis: aversion × the partner's binding ties to others",
+        "choice",
+    ),
+    "instability_cost": Param(
+        0.3,
+        0,
+        5,
+        _PAY,
+        "cost of an aligned partner's escalation, × own stability preference",
+        "choice",
+    ),
+    "entrapment": Param(
+        0.5,
+        0,
+        5,
+        _PAY,
+        "fear of entrapment: firmness × partner's excess escalation × its risk tolerance",
+        "choice",
+    ),
+    "abandonment": Param(
+        0.3,
+        0,
+        5,
+        _PAY,
+        "fear of abandonment: security need × partner's slack × its outside options",
+        "choice",
+    ),
+    "hostility_spiral": Param(
+        0.3,
+        0,
+        5,
+        _PAY,
+        "hostility deepening per unit of a hostile actor's escalation",
+        "choice",
     ),
     # Outcome thresholds (escalation level, 0–1)
     "crisis_threshold": Param(
-        0.5, 0, 1, "level", "an actor at or above this level (mobilisation) is a crisis", "outputs"
+        0.5,
+        0,
+        1,
+        "level",
+        "a dyad of mutually hostile actors both at or above this level is a crisis",
+        "outputs",
     ),
     "war_threshold": Param(
-        0.8, 0, 1, "level", "an actor at or above this level (war rung) is a war", "outputs"
+        0.8,
+        0,
+        1,
+        "level",
+        "a dyad of mutually hostile actors both at or above this level is a war",
+        "outputs",
     ),
 }
 

@@ -114,12 +114,32 @@ def write_run(
     result: ChunkResult,
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
+    effects: pd.DataFrame | None = None,
 ) -> Path:
     """Write every output into `out` atomically; returns `out`."""
     with atomic_folder(out) as tmp:
         _write_tables(tmp, loaded, settings, result)
-        finish(tmp, manifest(loaded, settings, argv), charts)
+        meta = manifest(loaded, settings, argv)
+        if effects is not None:
+            effects.to_csv(tmp / "effects.csv", index=False)
+            meta["files"]["effects"] = "effects.csv"
+            meta["counterfactual"] = loaded.scenario.counterfactual.model_dump(mode="json")
+        finish(tmp, meta, charts)
     return out
+
+
+def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
+                     result: ChunkResult) -> pd.DataFrame | None:  # fmt: skip
+    """The paired effects against the scenario's counterfactual (None if it names none):
+    the counterfactual runs with the same seed and replications (common random numbers)."""
+    from sim.effects import counterfactual_of, effects_table, reported
+
+    spec = loaded.scenario
+    if spec.counterfactual is None:
+        return None
+    cf = run_ensemble(counterfactual_of(spec), settings.replications, settings.seed,
+                      settings.steps, keep_series=False, workers=settings.workers)  # fmt: skip
+    return effects_table(result.summary, cf.summary, reported(spec, result.summary))
 
 
 def _write_tables(folder: Path, loaded: LoadedScenario, settings: RunSettings,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -26,9 +25,11 @@ class State:
     treaty_strength: np.ndarray  # (R|1, K)
     O: np.ndarray  # (R|1, N, N) treaty obligation
     params: dict[str, np.ndarray]  # (R|1, 1)
+    # Structural terms set by `sim.dynamics.settle` so the start is a fixed point:
+    u: np.ndarray | None = None  # (R, N) escalation drive
+    r: np.ndarray | None = None  # (R, N, N) alignment preference
+    clients0: np.ndarray | None = None  # (R, N) patrons' stake in clients' escalation
     step: int = 0
-    version: int = 0  # bumped by every event effect, so cached statics are refreshed
-    cache: Any = None
 
     @property
     def replications(self) -> int:
@@ -36,7 +37,9 @@ class State:
 
 
 def initial_state(world: World, replications: int) -> State:
-    r = replications
+    """State of `replications` rows; a world whose arrays already have one row per
+    replication (a sweep's stacked points) is used as it is."""
+    r = replications if world.x0.shape[0] == 1 else 1
     return State(
         x=np.repeat(world.x0, r, axis=0),
         C=np.repeat(world.C0, r, axis=0),

@@ -14,6 +14,11 @@ from sim.parameters import PARAMETERS
 from sim.scenario.schema import CHANNELS, Scenario
 from sim.scenario.targets import CAPABILITIES, TRAITS
 
+# Strength of a treaty that gives none, by obligation type (ATOP coding, Leeds et al. 2002):
+# an automatic defence clause binds fully, a conditional one ("constitutional processes")
+# less, a deliberately vague one little, consultation almost not at all.
+DEFAULT_STRENGTH = {"automatic": 1.0, "conditional": 0.6, "vague": 0.3, "consultation": 0.1}
+
 
 @dataclass
 class World:
@@ -35,6 +40,7 @@ class World:
     distancing_actor: int
     distancing_partners: list[int]
     steps: int
+    settle: bool = True
     event_specs: list = field(default_factory=list)
 
     @property
@@ -69,7 +75,7 @@ def compile_world(scenario: Scenario) -> World:
     }
     pairs, strengths, treaty_ids = [], [], []
     for k, (tid, treaty) in enumerate(scenario.treaties.items()):
-        default = params[f"obligation_{treaty.obligation}"][0, 0]
+        default = DEFAULT_STRENGTH[treaty.obligation]
         strengths.append(_v(treaty.strength) if treaty.strength is not None else default)
         treaty_ids.append(tid)
         members = [pos[m] for m in treaty.members]
@@ -92,6 +98,7 @@ def compile_world(scenario: Scenario) -> World:
         distancing_actor=pos[dist.actor],
         distancing_partners=[pos[p] for p in dist.partners],
         steps=scenario.run.steps,
+        settle=scenario.run.settle,
     )
 
 

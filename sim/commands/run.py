@@ -27,8 +27,17 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 @command("run", _run_args)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's ensemble and write data, charts and a manifest."""
+    from sim.effects import effect_lines
     from sim.errors import UsageError
-    from sim.run import default_out, main_argv, outcome_lines, settings_for, simulate, write_run
+    from sim.run import (
+        default_out,
+        main_argv,
+        outcome_lines,
+        settings_for,
+        simulate,
+        simulate_effects,
+        write_run,
+    )
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "steps", "workers"))
@@ -40,11 +49,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")
     result = simulate(loaded, settings, progress=not args.quiet)
+    effects = simulate_effects(loaded, settings, result)
     charts = None if args.no_plots else _chart_writer()
-    write_run(out, loaded, settings, result, main_argv(), charts)
+    write_run(out, loaded, settings, result, main_argv(), charts, effects)
     print(f"{loaded.scenario.title}: {settings.replications} replications × {settings.steps} steps")
     for line in outcome_lines(result, shown_actors(loaded)):
         print("  " + line)
+    if effects is not None:
+        for line in effect_lines(effects, loaded.scenario.counterfactual.label):
+            print("  " + line)
     print(f"results: {out}")
     if charts is not None:
         print(f"charts:  {out / 'charts'}")

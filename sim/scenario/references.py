@@ -47,7 +47,20 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
     for i, partner in enumerate(dist.partners):
         need_actor(partner, ("run", "distancing", "partners", i))
     problems += _check_evidence(scenario, ledger, origins)
+    problems += _check_counterfactual(scenario, origins)
     return problems
+
+
+def _check_counterfactual(scenario: Scenario, origins: Origins) -> list[Problem]:
+    cf = scenario.counterfactual
+    if cf is None:
+        return []
+    loc = ("counterfactual", "remove_events")
+    return [
+        origins.problem((*loc, i), _unknown(eid, set(scenario.events), "event"))
+        for i, eid in enumerate(cf.remove_events)
+        if eid not in scenario.events
+    ]
 
 
 def _check_event(
@@ -101,8 +114,10 @@ def _walk(value: Any, loc: tuple) -> Iterator[tuple[tuple, Weight]]:
 def _check_evidence(scenario: Scenario, ledger: Ledger | None, origins: Origins) -> list[Problem]:
     known = ledger.by_id() if ledger else {}
     problems = []
-    for loc, w in weights(scenario):
-        for i, ref in enumerate(w.evidence):
+    cited = [(loc, w.evidence) for loc, w in weights(scenario)]
+    cited += [(("events", eid), ev.evidence) for eid, ev in scenario.events.items()]
+    for loc, evidence in cited:
+        for i, ref in enumerate(evidence):
             if ledger is None:
                 problems.append(
                     origins.problem(

@@ -146,6 +146,9 @@ class Event(Strict):
     at: StrictInt | None = Field(None, ge=0, description="step at which the event fires")
     when: Condition | None = None
     once: StrictBool = True
+    evidence: list[StrictStr] = Field(
+        default_factory=list, description="ledger ids supporting the event"
+    )
     set: EffectMap = Field(default_factory=dict, description="key path → new value")
     add: EffectMap = Field(default_factory=dict, description="key path → amount added")
     scale: EffectMap = Field(default_factory=dict, description="key path → factor")
@@ -157,6 +160,21 @@ class Event(Strict):
         if not (self.set or self.add or self.scale):
             raise ValueError("give at least one of 'set', 'add' or 'scale'")
         return self
+
+
+class Counterfactual(Strict):
+    """The world a scenario's effects are measured against: the same scenario, seeds and
+    replications with some events removed (paired replication by replication)."""
+
+    label: StrictStr = Field(min_length=1, description="name of the counterfactual world")
+    remove_events: list[Annotated[StrictStr, Field(pattern=NAME_ID)]] = Field(
+        min_length=1, description="ids of the events the counterfactual does without"
+    )
+    headline: list[Annotated[StrictStr, Field(pattern=r"^[a-z][A-Za-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="summary outcomes reported as the headline effects (robustness checks "
+        "their signs)",
+    )
 
 
 class Distancing(Strict):
@@ -173,6 +191,9 @@ class Run(Strict):
     step_unit: Literal["month", "week", "quarter", "year"] = "month"
     start: StrictStr = Field("2024-06", pattern=r"^\d{4}-\d{2}$")
     distancing: Distancing = Field(default_factory=Distancing)
+    settle: StrictBool = Field(
+        True, description="start from a fixed point of the dynamics (MODEL.md §2)"
+    )
 
 
 def _parameters_model() -> type[BaseModel]:
@@ -205,6 +226,7 @@ class Scenario(Strict):
     parameters: Parameters = Field(default_factory=Parameters)  # type: ignore[valid-type]
     events: dict[Annotated[StrictStr, Field(pattern=NAME_ID)], Event] = Field(default_factory=dict)
     run: Run = Field(default_factory=Run)
+    counterfactual: Counterfactual | None = None
     sweep: dict[StrictStr, Any] | None = Field(
         None, description="optional sweep spec (see docs/sweeps.md)"
     )

@@ -1,8 +1,7 @@
 """Simulate a chunk of sweep runs: many design points stacked in one array batch.
 
 Run k of a sweep is replication `k % R` of point `k // R` (R replications per point).
-Its noise is replication r's stream, SeedSequence(root_seed, spawn_key=(r,)), the same
-at every point (common random numbers: differences between points are not noise), and
+Its noise is replication r's streams (sim/engine.py), the same at every point (common random numbers: differences between points are not noise), and
 exactly the stream `alliance-sim run` gives replication r.
 
 The dynamics already broadcast a leading (R|1) axis over every world array, so runs of
@@ -22,10 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.ensemble import Recorder, prepare, shocks
+from sim.engine import EventGroup, simulate
+from sim.ensemble import Recorder, prepare
 from sim.events import CompiledEvent
-from sim.reductions import tune_allocator
-from sim.state import initial_state
 from sim.sweep import paths
 from sim.sweep.spec import PointInvalid, validate_raw
 from sim.world import World
@@ -123,30 +121,14 @@ def run_batch(
     compiled: list[Compiled], counts: list[int], reps: np.ndarray, seed: int, steps: int
 ) -> dict[str, np.ndarray]:
     """Summaries of len(reps) runs: counts[i] consecutive rows use compiled[i]."""
-    tune_allocator()
     world = stack_worlds([c.world for c in compiled], counts)
-    r = len(reps)
-    uniq, inverse = np.unique(reps, return_inverse=True)
-    noise = shocks(seed, uniq, steps, world.n)
-    if len(uniq) != r or not np.array_equal(uniq, reps):
-        noise = noise[:, inverse, :]
-    # one state for all rows: a single world as (1, ...) arrays, stacked worlds as (R, ...)
-    state = initial_state(world, r if len(compiled) == 1 else 1)
-    groups = _event_groups(compiled, counts, r)
-    rec = Recorder(world, r, steps, keep_series=False)
-    rec.record(state)
-    from sim.dynamics import advance
-
-    for t in range(steps):
-        for events, rows, fired in groups:
-            _fire(state, world, events, rows, fired)
-        advance(state, noise[t])
-        rec.record(state)
+    rec = Recorder(world, len(reps), steps, keep_series=False)
+    state = simulate(world, _event_groups(compiled, counts, len(reps)), reps, seed, steps, rec)
     return rec.summary(state)
 
 
-def _event_groups(compiled: list[Compiled], counts: list[int], r: int) -> list:
-    """(events, row mask or None, fired flags) per distinct event list among the points."""
+def _event_groups(compiled: list[Compiled], counts: list[int], r: int) -> list[EventGroup]:
+    """One group per distinct event list among the points, limited to the points' rows."""
     by_key: dict[str, tuple[list[CompiledEvent], np.ndarray]] = {}
     start = 0
     for c, n in zip(compiled, counts, strict=True):
@@ -154,26 +136,10 @@ def _event_groups(compiled: list[Compiled], counts: list[int], r: int) -> list:
             events, rows = by_key.setdefault(c.events_key, (c.events, np.zeros(r, dtype=bool)))
             rows[start : start + n] = True
         start += n
-    out = []
-    for events, rows in by_key.values():
-        mask = None if rows.all() else rows
-        out.append((events, mask, np.zeros((r, len(events)), dtype=bool)))
-    return out
-
-
-def _fire(state, world, events, rows, fired) -> None:
-    """`sim.ensemble.fire_events` restricted to some rows (no event log: sweeps keep summaries)."""
-    from sim.events import apply_effect
-
-    for k, ev in enumerate(events):
-        mask = ev.due(state, world, fired[:, k])
-        if rows is not None:
-            mask &= rows
-        if not mask.any():
-            continue
-        fired[:, k] |= mask
-        for effect in ev.effects:
-            apply_effect(state, world, effect, mask)
+    return [
+        EventGroup(events, None if rows.all() else rows, np.zeros((r, len(events)), dtype=bool))
+        for events, rows in by_key.values()
+    ]
 
 
 def run_runs(payload: Payload, lo: int, hi: int) -> pd.DataFrame:

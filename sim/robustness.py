@@ -1,0 +1,157 @@
+"""Robustness: do a scenario's conclusions survive reasonable changes of every coefficient?
+
+Each draw moves every model coefficient independently and uniformly within ±spread of its
+resolved value (clipped to its documented range). For each draw the scenario and its
+counterfactual run with the same replications and shocks, and the draw's headline effects
+(median paired differences) and modal outcome class are recorded. The report gives, per
+headline outcome, the share of draws in which the effect keeps the nominal sign, and the
+share in which the outcome class is the nominal one. A conclusion that holds in ≥ 90% of
+draws is not a knife edge.
+
+Outcome thresholds (`crisis_threshold`, `war_threshold`) define the outputs rather than the
+dynamics, so they are held fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.effects import CRISIS, _values, counterfactual_of, headline
+from sim.ensemble import prepare, run_ensemble
+from sim.parameters import PARAMETERS
+from sim.scenario.schema import Scenario
+
+FIXED = ("crisis_threshold", "war_threshold")
+DRAW_STREAM = 0x524F42  # spawn key of the coefficient draws ("ROB"), apart from the shocks
+ZERO_TOL = {CRISIS: 0.01}  # an effect this small counts as zero (1 pp for a share)
+DEFAULT_TOL = 1e-3
+
+
+@dataclass(frozen=True)
+class Robustness:
+    draws: pd.DataFrame  # one row per draw: coefficients, effects, outcome class
+    shares: pd.DataFrame  # one row per headline outcome (and the outcome class)
+    nominal: dict[str, float]
+    nominal_class: str
+
+
+def coefficient_draws(scenario: Scenario, draws: int, spread: float, seed: int) -> pd.DataFrame:
+    """(draws × coefficients) values within ±spread of the scenario's resolved values."""
+    world, _ = prepare(scenario)
+    rng = np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
+    )
+    cols = {}
+    for name, p in PARAMETERS.items():
+        if name in FIXED:
+            continue
+        v = float(world.params[name][0, 0])
+        cols[name] = np.clip(v * rng.uniform(1 - spread, 1 + spread, draws), p.lo, p.hi)
+    return pd.DataFrame(cols)
+
+
+def sign(value: float, name: str) -> int:
+    tol = ZERO_TOL.get(name, DEFAULT_TOL)
+    return 0 if abs(value) < tol else int(np.sign(value))
+
+
+def _per_draw(summary: dict, cf: dict, outcomes: list[str], draws: int, n: int) -> dict:
+    out = {}
+    for name in outcomes:
+        diff = (_values(summary, name) - _values(cf, name)).reshape(draws, n)
+        out[name] = diff.mean(axis=1) if name == CRISIS else np.median(diff, axis=1)
+    classes = np.asarray(summary["outcome"]).reshape(draws, n)
+    out["outcome_class"] = np.array([pd.Series(row).mode().iloc[0] for row in classes])
+    out["p_crisis"] = (classes == "crisis").mean(axis=1) + (classes == "war").mean(axis=1)
+    out["p_war"] = (classes == "war").mean(axis=1)
+    return out
+
+
+def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
+               replications: int = 40, seed: int | None = None, steps: int | None = None,
+               workers: int = 1) -> Robustness:  # fmt: skip
+    """Run the nominal scenario and `draws` perturbed ones against the counterfactual."""
+    seed = scenario.run.seed if seed is None else seed
+    steps = scenario.run.steps if steps is None else steps
+    cf_scenario = counterfactual_of(scenario)
+    coeffs = coefficient_draws(scenario, draws, spread, seed)
+    n = replications
+
+    def pair(coefficients, count):
+        kw = {"keep_series": False, "workers": workers, "coefficients": coefficients}
+        a = run_ensemble(scenario, count, seed, steps, **kw)
+        b = run_ensemble(cf_scenario, count, seed, steps, **kw)
+        return a.summary, b.summary
+
+    nom_a, nom_b = pair(None, n)
+    outcomes = headline(scenario, nom_a)
+    nominal = _per_draw(nom_a, nom_b, outcomes, 1, n)
+    per_rep = {k: np.repeat(coeffs[k].to_numpy(), n) for k in coeffs}
+    a, b = pair(per_rep, draws * n)
+    per = _per_draw(a, b, outcomes, draws, n)
+    table = coeffs.copy()
+    for name in outcomes:
+        table[f"effect_{name}"] = per[name]
+    table["outcome_class"] = per["outcome_class"]
+    table["p_crisis"], table["p_war"] = per["p_crisis"], per["p_war"]
+    nominal_class = str(nominal["outcome_class"][0])
+    rows = [
+        {
+            "outcome": name,
+            "nominal_effect": float(nominal[name][0]),
+            "nominal_sign": sign(float(nominal[name][0]), name),
+            "share_same_sign": float(
+                np.mean([sign(v, name) == sign(float(nominal[name][0]), name) for v in per[name]])
+            ),
+            "effect_p5": float(np.percentile(per[name], 5)),
+            "effect_p95": float(np.percentile(per[name], 95)),
+        }
+        for name in outcomes
+    ]
+    rows.append(
+        {
+            "outcome": "outcome_class",
+            "nominal_effect": np.nan,
+            "nominal_sign": 0,
+            "share_same_sign": float(np.mean(per["outcome_class"] == nominal_class)),
+            "effect_p5": np.nan,
+            "effect_p95": np.nan,
+        }
+    )
+    for key, label in (("p_crisis", "draws_p_crisis_ge_half"), ("p_war", "draws_p_war_ge_half")):
+        rows.append({"outcome": label, "nominal_effect": float(nominal[key][0]),
+                     "nominal_sign": 0, "share_same_sign": float(np.mean(per[key] >= 0.5)),
+                     "effect_p5": np.nan, "effect_p95": np.nan})  # fmt: skip
+    return Robustness(
+        table, pd.DataFrame(rows), {k: float(nominal[k][0]) for k in outcomes}, nominal_class
+    )
+
+
+def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
+    lines = [
+        f"{draws} draws, every coefficient independently within ±{spread:.0%}; "
+        "share of draws that keep the nominal conclusion:"
+    ]
+    for row in result.shares.itertuples():
+        if row.outcome == "outcome_class":
+            lines.append(
+                f"  outcome class '{result.nominal_class}'{'':<13} {row.share_same_sign:6.1%}"
+            )
+            continue
+        if row.outcome.startswith("draws_"):
+            what = "P(crisis)" if "crisis" in row.outcome else "P(war)"
+            lines.append(
+                f"  draws with {what} ≥ 0.5: {row.share_same_sign:.1%} "
+                f"(nominal {what} {row.nominal_effect:.1%})"
+            )
+            continue
+        name = "P(crisis)" if row.outcome == CRISIS else row.outcome
+        word = {1: "positive", -1: "negative", 0: "zero"}[row.nominal_sign]
+        lines.append(
+            f"  {name:<26} {word:<9}{row.share_same_sign:6.1%}   nominal {row.nominal_effect:+.3f},"
+            f" draws 5–95% [{row.effect_p5:+.3f}, {row.effect_p95:+.3f}]"
+        )
+    return lines
