@@ -85,6 +85,7 @@ def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarra
     """T_i = Σ_k E_ik·w_ik·x_k: hostile, powerful, escalating actors and their allies (Walt)."""
     cap = state.cap
     power = cap["military"] + _p(state, "nuclear_weight") * cap["nuclear"]
+    power = power + _p(state, "economic_weight") * cap["economic"]  # aggregate power (Walt)
     w = 2.0 * _cols(power) / (_rows(power) + _cols(power) + EPS)
     E = np.minimum(H + _pm(state, "threat_transfer") * (H @ _t(A)), 1.0) * mask
     return (E * w * _cols(state.x)).sum(axis=-1)

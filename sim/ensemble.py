@@ -208,7 +208,7 @@ def run_ensemble(
             steps,
             keep_series,
             coefficients,
-        )  # fmt: skip
+        )
         for lo in bounds
     ]
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)

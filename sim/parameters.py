@@ -76,6 +76,14 @@ PARAMETERS: dict[str, Param] = {
         "weight of nuclear capability relative to conventional in power",
         "threat",
     ),
+    "economic_weight": Param(
+        0.25,
+        0,
+        5,
+        "ratio",
+        "weight of economic capability (GDP share) relative to conventional in power",
+        "threat",
+    ),
     # Patron restraint (Morrow 1991; Hirschman 1945)
     "restraint": Param(
         0.5,

@@ -37,26 +37,30 @@ def richardson(
 ) -> Scenario:
     """Two mutually hostile, equally strong actors with no dependencies and no noise.
 
-    With reactivity = fatigue = risk_discount = grievance_gain = 1 the model's drift is
-    dx = a·y − m·x + g, dy = b·x − n·y + h (MODEL.md, "Richardson special case").
+    With reactivity = grievance_gain = 1, fatigue f = max(m, n) and risk tolerances
+    2·(1 − m/f), 2·(1 − n/f) (so that f·(1 − risk/2) = m, n; this needs max/min ≤ 2), and
+    the start not settled (no structural drive), the model's drift is dx = a·y − m·x + g,
+    dy = b·x − n·y + h (MODEL.md, "Richardson special case").
     """
+    f = max(m, n)
+    assert min(m, n) >= f / 2, "the mapping needs max(m, n) ≤ 2·min(m, n)"
     return Scenario.model_validate(
         {
             "name": "richardson",
             "title": "Richardson special case",
             "actors": {
-                "XX": actor("X", x0, resolve=a, risk_tolerance=1 - m, grievance=g),
-                "YY": actor("Y", y0, resolve=b, risk_tolerance=1 - n, grievance=h),
+                "XX": actor("X", x0, resolve=a, risk_tolerance=2 * (1 - m / f), grievance=g),
+                "YY": actor("Y", y0, resolve=b, risk_tolerance=2 * (1 - n / f), grievance=h),
             },
             "relations": {"XX": {"YY": {"commitment": -1}}, "YY": {"XX": {"commitment": -1}}},
             "parameters": {
                 "reactivity": 1,
-                "fatigue": 1,
-                "risk_discount": 1,
+                "fatigue": f,
                 "grievance_gain": 1,
                 "noise": 0,
             },
             "run": {
+                "settle": False,
                 "steps": steps,
                 "replications": 1,
                 "distancing": {"actor": "XX", "partners": ["YY"]},

@@ -17,7 +17,8 @@ signed = st.floats(-1, 1, allow_nan=False)
 
 
 @st.composite
-def scenarios(draw, hostile: bool = True, with_events: bool = True, noise: float | None = None):
+def scenarios(draw, hostile: bool = True, with_events: bool = True, noise: float | None = None,
+              settle: bool | None = None):  # fmt: skip
     n = draw(st.integers(2, 6))
     ids = POOL[:n]
     actors = {}
@@ -80,7 +81,11 @@ def scenarios(draw, hostile: bool = True, with_events: bool = True, noise: float
             "treaties": treaties,
             "parameters": params,
             "events": events,
-            "run": {"steps": 30, "distancing": {"actor": ids[0], "partners": [ids[1]]}},
+            "run": {
+                "steps": 30,
+                "settle": draw(st.booleans()) if settle is None else settle,
+                "distancing": {"actor": ids[0], "partners": [ids[1]]},
+            },
         }
     )
 
@@ -115,7 +120,17 @@ def test_zero_noise_is_deterministic_whatever_the_seed(scenario):
     np.testing.assert_array_equal(a.series.escalation[:, 0], a.series.escalation[:, -1])
 
 
-@given(scenarios(hostile=False, with_events=False, noise=0.0))
+@given(scenarios(with_events=False, noise=0.0, settle=True))
+@COMMON
+def test_a_settled_start_without_events_or_noise_never_moves(scenario):
+    """MODEL.md §2: the structural terms make any evidenced start a fixed point."""
+    s = simulate(scenario, reps=1).series
+    for name in ("escalation", "commitment", "leverage"):
+        series = getattr(s, name)
+        np.testing.assert_allclose(series, np.broadcast_to(series[0], series.shape), atol=1e-9)
+
+
+@given(scenarios(hostile=False, with_events=False, noise=0.0, settle=False))
 @COMMON
 def test_no_hostility_and_no_events_gives_no_escalation(scenario):
     s = simulate(scenario, reps=1).series

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import matplotlib
 
+from sim.parameters import PARAMETERS
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -239,7 +241,7 @@ def test_sweep_charts(all_figs):
     for ax in panels:
         assert len([i for i in ax.get_images() if isinstance(i, AxesImage)]) == 1
         assert ax.get_xlabel() == "reactivity (per month)"
-        assert ax.get_ylabel() == "axis_cost (ratio)"
+        assert ax.get_ylabel() == f"axis_cost ({PARAMETERS['axis_cost'].unit})"
     assert panels[0].get_title(loc="left") == "P(crisis)"
     assert any(ax.get_ylabel() == "P(crisis) (share of replications)" for ax in heat.axes)
 

@@ -1,18 +1,25 @@
-"""Each scenario moves its main outcomes the way the article's analysts expect.
+"""Each scenario moves its main outcomes in a stated direction, through a named mechanism.
 
-Every scenario runs once per module with 200 replications and the baseline's seed and steps,
-so replication r shares its random numbers with replication r of the baseline (common random
-numbers). For each (scenario, outcome, sign) row the median paired difference from the
-baseline must have the expected sign; where the effect should be clear, its 5–95% interval
-must also exclude 0. The seed lines behind each row are in docs/scenarios.md.
+Every row names the mechanism that should produce the effect (MODEL.md) and is tested twice:
+1. direction: the median paired difference from the baseline (common random numbers: the
+   same root seed, replication r against replication r) has the expected sign, and where the
+   effect should be clear its 5–95% interval excludes 0;
+2. ablation: with that mechanism switched off in both worlds, the effect vanishes (its
+   median shrinks to at most ABLATED_SHARE of the nominal one) or flips. Without this a
+   direction test would only show that a scripted event fired.
+
+Rows that only check that a scripted event moved the very quantity it sets live in
+tests/test_scenario_events.py: they are event tests, not evidence. Where the model disagrees
+with the article's analysts the row states the model's direction and docs/scenarios.md says
+so; nothing here is tuned to agree.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim.compare import summary_frame
@@ -20,79 +27,74 @@ from sim.ensemble import run_ensemble
 from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
-
 REPLICATIONS = 200
+ABLATED_SHARE = 0.3
 UP, DOWN = +1, -1
 
-# (scenario, outcome, expected sign, clear: the 5–95% interval must exclude 0, seed lines)
-CASES: list[tuple[str, str, int, bool, str]] = [
-    ("russia_tech_transfer", "peak_escalation_JPN", UP, True, "9"),
-    ("russia_tech_transfer", "peak_escalation_KOR", UP, True, "9"),
-    ("russia_tech_transfer", "final_escalation_PRK", UP, True, "14"),
-    ("russia_tech_transfer", "final_leverage_CHN", UP, True, "15, 21"),
-    ("russia_tech_transfer", "final_distancing", UP, True, "21, 33"),
-    ("russia_tech_transfer", "crisis", UP, False, "14, 26"),
-    ("china_distances", "final_distancing", UP, True, "33"),
-    ("china_distances", "peak_escalation_USA", DOWN, True, "9, 33"),
-    ("china_distances", "peak_escalation_JPN", DOWN, True, "9, 33"),
-    ("china_distances", "peak_escalation_KOR", DOWN, True, "9, 33"),
-    ("china_restrains", "final_escalation_PRK", DOWN, True, "15, 39"),
-    ("china_restrains", "peak_escalation_JPN", DOWN, True, "15"),
-    ("china_restrains", "peak_escalation_KOR", DOWN, True, "15"),
-    ("china_restrains", "final_leverage_CHN", UP, True, "15, 39"),
-    ("china_backs_axis", "final_distancing", DOWN, True, "32, 33"),
-    ("china_backs_axis", "peak_escalation_USA", UP, True, "9, 31, 32"),
-    ("china_backs_axis", "peak_escalation_JPN", UP, True, "9, 32"),
-    ("china_backs_axis", "peak_escalation_KOR", UP, True, "9, 32"),
-    ("china_backs_axis", "peak_escalation_CHN", UP, True, "27, 31"),
-    ("china_backs_axis", "crisis", UP, False, "32"),
-    ("korea_arms_ukraine", "peak_escalation_KOR", UP, True, "9"),
-    ("korea_arms_ukraine", "peak_escalation_RUS", UP, True, "9, 16"),
-    ("korea_arms_ukraine", "final_escalation_PRK", UP, True, "7, 26"),
-    ("peninsula_crisis", "crisis", UP, False, "26"),
-    ("peninsula_crisis", "crisis_months", UP, True, "26"),
-    ("peninsula_crisis", "peak_escalation_KOR", UP, True, "26"),
-    ("peninsula_crisis", "peak_escalation_JPN", UP, True, "9, 26"),
-    ("peninsula_crisis", "peak_escalation_USA", UP, True, "9, 26"),
-    ("peninsula_crisis", "final_escalation_RUS", UP, True, "7"),
-    ("peninsula_crisis", "final_distancing", UP, True, "13, 33"),
-    ("peninsula_crisis", "final_leverage_CHN", UP, True, "15"),
-    ("us_allies_escalate", "final_escalation_PRK", UP, True, "26, 27"),
-    ("us_allies_escalate", "peak_escalation_RUS", UP, True, "27, 28"),
-    ("us_allies_escalate", "peak_escalation_CHN", UP, True, "31"),
-    ("us_allies_escalate", "final_distancing", DOWN, True, "27, 31"),
-    ("axis_with_iran", "final_distancing", UP, True, "32, 33"),
-    ("axis_with_iran", "peak_escalation_USA", UP, True, "32"),
-    ("prk_instability", "final_escalation_PRK", UP, True, "14"),
-    ("prk_instability", "final_escalation_KOR", UP, True, "14, 26"),
-    ("prk_instability", "final_escalation_JPN", UP, True, "14"),
-    ("prk_instability", "final_leverage_CHN", UP, True, "15"),
-    ("prk_instability", "final_distancing", DOWN, True, "15, 39"),
-    ("de_escalation", "final_escalation_PRK", DOWN, True, "26, 39"),
-    ("de_escalation", "peak_escalation_JPN", DOWN, True, "26"),
-    ("de_escalation", "final_escalation_KOR", DOWN, True, "26"),
-    ("pact_hollow", "final_distancing", DOWN, True, "22, 25, 33"),
-    ("pact_hollow", "peak_escalation_JPN", DOWN, True, "9, 25"),
-    ("pact_hollow", "peak_escalation_KOR", DOWN, True, "9, 25"),
-    ("pact_hollow", "final_escalation_PRK", DOWN, True, "25"),
-    ("ukraine_ceasefire", "final_escalation_RUS", DOWN, True, "16"),
-    ("ukraine_ceasefire", "final_escalation_PRK", DOWN, True, "16, 21"),
-    ("ukraine_ceasefire", "final_distancing", DOWN, True, "16, 33"),
+# mechanism → the coefficients that switch it off (MODEL.md section)
+MECHANISMS: dict[str, dict[str, float]] = {
+    "action_reaction": {"reactivity": 0.0},  # §4
+    "alliance_backing": {"backing": 0.0},  # §4
+    "threat_transfer": {"threat_transfer": 0.0},  # §3
+    "patron_restraint": {"restraint": 0.0},  # §5
+    "axis_cost": {"axis_cost": 0.0},  # §6
+    "shared_threat": {"shared_threat": 0.0},  # §6
+}
+
+# (scenario, outcome, expected sign, mechanism, clear, seed lines)
+CASES: list[tuple[str, str, int, str, bool, str]] = [
+    ("russia_tech_transfer", "final_escalation_PRK", UP, "alliance_backing", True, "14"),
+    ("russia_tech_transfer", "peak_escalation_JPN", UP, "action_reaction", True, "9"),
+    ("russia_tech_transfer", "peak_escalation_KOR", UP, "action_reaction", True, "9"),
+    ("russia_tech_transfer", "final_distancing", UP, "axis_cost", True, "21, 33"),
+    ("china_restrains", "final_escalation_PRK", DOWN, "patron_restraint", True, "15, 39"),
+    ("china_restrains", "peak_escalation_JPN", DOWN, "action_reaction", True, "15"),
+    ("china_restrains", "peak_escalation_KOR", DOWN, "action_reaction", True, "15"),
+    ("china_distances", "peak_escalation_USA", DOWN, "threat_transfer", True, "9, 33"),
+    ("china_distances", "peak_escalation_KOR", DOWN, "threat_transfer", True, "9, 33"),
+    ("china_backs_axis", "peak_escalation_USA", UP, "alliance_backing", True, "9, 31, 32"),
+    ("china_backs_axis", "peak_escalation_JPN", UP, "threat_transfer", True, "9, 32"),
+    ("china_backs_axis", "final_escalation_CHN", UP, "alliance_backing", True, "27, 31"),
+    ("korea_arms_ukraine", "final_escalation_RUS", UP, "action_reaction", True, "9, 16"),
+    ("korea_arms_ukraine", "final_escalation_PRK", UP, "alliance_backing", True, "7, 26"),
+    ("peninsula_crisis", "final_distancing", UP, "axis_cost", True, "13, 33"),
+    ("peninsula_crisis", "final_escalation_RUS", UP, "alliance_backing", True, "7"),
+    ("peninsula_crisis", "peak_escalation_USA", UP, "alliance_backing", True, "9, 26"),
+    ("peninsula_crisis", "peak_escalation_KOR", UP, "action_reaction", True, "26"),
+    ("us_allies_escalate", "final_escalation_PRK", UP, "action_reaction", True, "26, 27"),
+    ("us_allies_escalate", "final_escalation_RUS", UP, "alliance_backing", True, "27, 28"),
+    ("us_allies_escalate", "final_distancing", DOWN, "shared_threat", True, "27, 31"),
+    ("axis_with_iran", "final_distancing", UP, "axis_cost", True, "32, 33"),
+    ("axis_with_iran", "peak_escalation_USA", UP, "alliance_backing", True, "32"),
+    ("de_escalation", "peak_escalation_JPN", DOWN, "action_reaction", True, "26"),
+    ("de_escalation", "peak_escalation_KOR", DOWN, "action_reaction", True, "26"),
+    ("de_escalation", "final_escalation_RUS", DOWN, "alliance_backing", True, "27"),
+    ("pact_hollow", "final_distancing", DOWN, "axis_cost", True, "22, 25, 33"),
+    ("pact_hollow", "final_escalation_PRK", DOWN, "alliance_backing", True, "25"),
+    ("pact_hollow", "peak_escalation_USA", DOWN, "alliance_backing", True, "9, 25"),
+    ("prk_instability", "peak_escalation_USA", UP, "alliance_backing", True, "14"),
+    ("ukraine_ceasefire", "final_escalation_RUS", DOWN, "alliance_backing", True, "16"),
+    ("ukraine_ceasefire", "final_escalation_PRK", DOWN, "action_reaction", True, "16, 21"),
+    ("ukraine_ceasefire", "final_distancing", DOWN, "axis_cost", True, "16, 33"),
 ]
 SCENARIOS = sorted({case[0] for case in CASES})
 
 
-def _outcomes(name: str, steps: int, seed: int) -> pd.DataFrame:
-    loaded = load_scenario(REPO / "scenarios" / f"{name}.yaml")
-    result = run_ensemble(loaded.scenario, REPLICATIONS, seed, steps, keep_series=False)
+@cache
+def _outcomes(name: str, mechanism: str | None):
+    """Summary frame of a scenario, with a mechanism switched off (None = nominal)."""
+    spec = load_scenario(REPO / "scenarios" / f"{name}.yaml").scenario
+    if mechanism is not None:
+        params = spec.parameters.model_copy(update=MECHANISMS[mechanism])
+        spec = spec.model_copy(update={"parameters": params})
+    result = run_ensemble(spec, REPLICATIONS, spec.run.seed, spec.run.steps, keep_series=False)
     return summary_frame(result)
 
 
-@pytest.fixture(scope="module")
-def outcomes() -> dict[str, pd.DataFrame]:
-    """Baseline and every scenario, run once, on the baseline's seed and steps."""
-    run = load_scenario(REPO / "scenarios" / "baseline.yaml").scenario.run
-    return {name: _outcomes(name, run.steps, run.seed) for name in ["baseline", *SCENARIOS]}
+def _paired(scenario: str, outcome: str, mechanism: str | None) -> np.ndarray:
+    base, scen = _outcomes("baseline", mechanism), _outcomes(scenario, mechanism)
+    assert np.array_equal(base["replication"], scen["replication"])
+    return scen[outcome].to_numpy(float) - base[outcome].to_numpy(float)
 
 
 def test_every_scenario_file_has_a_direction_test():
@@ -100,17 +102,23 @@ def test_every_scenario_file_has_a_direction_test():
     assert files == set(SCENARIOS)
 
 
-@pytest.mark.parametrize(
-    ("scenario", "outcome", "sign", "clear", "lines"),
-    CASES,
-    ids=[f"{c[0]}-{c[1]}-{'up' if c[2] > 0 else 'down'}" for c in CASES],
-)
-def test_direction(outcomes, scenario, outcome, sign, clear, lines):
-    base, scen = outcomes["baseline"], outcomes[scenario]
-    assert np.array_equal(base["replication"], scen["replication"])
-    paired = scen[outcome].to_numpy(float) - base[outcome].to_numpy(float)
-    lo, median, hi = np.percentile(paired, [5, 50, 95])
+IDS = [f"{c[0]}-{c[1]}-{'up' if c[2] > 0 else 'down'}-{c[3]}" for c in CASES]
+
+
+@pytest.mark.parametrize(("scenario", "outcome", "sign", "mechanism", "clear", "lines"), CASES,
+                         ids=IDS)  # fmt: skip
+def test_direction(scenario, outcome, sign, mechanism, clear, lines):
+    lo, median, hi = np.percentile(_paired(scenario, outcome, None), [5, 50, 95])
     where = f"{scenario} {outcome}: median {median:+.4f} [{lo:+.4f}, {hi:+.4f}] (seed {lines})"
     assert np.sign(median) == sign, where
     if clear:
         assert (lo > 0) if sign > 0 else (hi < 0), where
+
+
+@pytest.mark.parametrize(("scenario", "outcome", "sign", "mechanism", "clear", "lines"), CASES,
+                         ids=IDS)  # fmt: skip
+def test_effect_vanishes_without_its_mechanism(scenario, outcome, sign, mechanism, clear, lines):
+    nominal = float(np.median(_paired(scenario, outcome, None)))
+    ablated = float(np.median(_paired(scenario, outcome, mechanism)))
+    where = f"{scenario} {outcome}: {nominal:+.4f} nominal, {ablated:+.4f} without {mechanism}"
+    assert np.sign(ablated) != sign or abs(ablated) <= ABLATED_SHARE * abs(nominal), where

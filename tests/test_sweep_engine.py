@@ -2,7 +2,6 @@
 
 Runs of different design points are stacked in one array batch (sim/sweep/batch.py);
 each must equal, bit for bit, the same point simulated alone by `sim.ensemble.run_chunk`.
-Also here: sim/reductions.py, the fast row sums the dynamics use, equal numpy's.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.ensemble import prepare, run_chunk, run_ensemble
-from sim.reductions import max_last, sum_last, sum_mid
+from sim.ensemble import run_chunk, run_ensemble
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 from sim.sweep import paths
@@ -94,50 +92,3 @@ def test_replication_r_of_a_point_is_replication_r_of_run():
             got["peak_escalation_PRK"], ens.summary["peak_escalation_PRK"]
         )
         np.testing.assert_array_equal(got["final_distancing"], ens.summary["final_distancing"])
-
-
-@pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 15, 16, 17, 20, 50, 129, 200])
-def test_fast_reductions_equal_numpy(n):
-    rng = np.random.default_rng(n)
-    a = rng.standard_normal((40, n, n)) * 10.0 ** rng.integers(-8, 8, (40, n, n))
-    a[rng.random(a.shape) < 0.2] = 0.0
-    a[rng.random(a.shape) < 0.1] = -0.0
-    assert sum_last(a).tobytes() == a.sum(axis=-1).tobytes()
-    assert sum_mid(a).tobytes() == a.sum(axis=1).tobytes()
-    h = np.abs(a)  # max_last's domain: no negatives (hostility), zeros of both signs
-    h[rng.random(h.shape) < 0.3] = -0.0
-    h[:5] = np.where(rng.random(h[:5].shape) < 0.5, 0.0, -0.0)  # rows of zeros only
-    assert max_last(h).tobytes() == h.max(axis=-1).tobytes()
-    small = a[:3]  # few rows: numpy's own reduction
-    assert sum_last(small).tobytes() == small.sum(axis=-1).tobytes()
-
-
-def test_engine_output_is_unchanged_by_the_fast_reductions():
-    """The engine with sim/reductions.py equals the engine with numpy's own .sum, .max and
-    broadcasting (what the dynamics used before), bit for bit."""
-    scenario = load_scenario(BASELINE).scenario
-    world, events = prepare(scenario)
-    got = run_chunk(world, events, np.arange(64), 20240619, 36).summary
-    with_numpy = _numpy_reductions_run(world, events)
-    for key, values in with_numpy.items():
-        if values.dtype == object:
-            assert list(got[key]) == list(values)
-        else:
-            assert got[key].tobytes() == values.tobytes(), key
-
-
-def _numpy_reductions_run(world, events):
-    import sim.dynamics as dyn
-
-    names = ("sum_last", "sum_mid", "max_last", "along_i", "along_j")
-    saved = [getattr(dyn, n) for n in names]
-    dyn.sum_last = lambda a: a.sum(axis=-1)
-    dyn.sum_mid = lambda a: a.sum(axis=1)
-    dyn.max_last = lambda a: a.max(axis=-1)
-    dyn.along_i = lambda v: v[:, :, None]
-    dyn.along_j = lambda v: v[:, None, :]
-    try:
-        return run_chunk(world, events, np.arange(64), 20240619, 36).summary
-    finally:
-        for n, f in zip(names, saved, strict=True):
-            setattr(dyn, n, f)

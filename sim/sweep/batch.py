@@ -1,7 +1,8 @@
 """Simulate a chunk of sweep runs: many design points stacked in one array batch.
 
 Run k of a sweep is replication `k % R` of point `k // R` (R replications per point).
-Its noise is replication r's streams (sim/engine.py), the same at every point (common random numbers: differences between points are not noise), and
+Its noise is replication r's streams (sim/engine.py), the same at every point (common
+random numbers: differences between points are not noise), and
 exactly the stream `alliance-sim run` gives replication r.
 
 The dynamics already broadcast a leading (R|1) axis over every world array, so runs of
@@ -133,7 +134,7 @@ def _event_groups(compiled: list[Compiled], counts: list[int], r: int) -> list[E
     start = 0
     for c, n in zip(compiled, counts, strict=True):
         if c.events:
-            events, rows = by_key.setdefault(c.events_key, (c.events, np.zeros(r, dtype=bool)))
+            _events, rows = by_key.setdefault(c.events_key, (c.events, np.zeros(r, dtype=bool)))
             rows[start : start + n] = True
         start += n
     return [

@@ -1,0 +1,219 @@
+"""The model-v2 mechanisms: a settled start, effects against a counterfactual, Snyder's
+alliance security dilemma, logit alignment choice, dyadic crises and per-actor noise."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import dynamics
+from sim.effects import counterfactual_of, effects_table
+from sim.engine import shocks, start
+from sim.ensemble import prepare, run_ensemble
+from sim.metrics import flags
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
+from tests.model_builders import actor
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@cache
+def baseline() -> Scenario:
+    return load_scenario(REPO / "scenarios" / "baseline.yaml").scenario
+
+
+def with_params(scenario: Scenario, **values: float) -> Scenario:
+    return scenario.model_copy(update={"parameters": scenario.parameters.model_copy(update=values)})
+
+
+def test_the_baseline_without_its_2024_events_sits_still_for_120_months():
+    quiet = with_params(counterfactual_of(baseline()), noise=0.0)
+    s = run_ensemble(quiet, 1, 0, 120, keep_series=True).series
+    for name in ("escalation", "commitment", "leverage"):
+        series = getattr(s, name)
+        assert np.abs(series - series[0]).max() <= 1e-3, name
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_scenario_starts_settled(path):
+    spec = load_scenario(path).scenario
+    quiet = with_params(spec.model_copy(update={"events": {}, "counterfactual": None}), noise=0.0)
+    s = run_ensemble(quiet, 1, 0, 60, keep_series=True).series
+    assert np.abs(s.escalation - s.escalation[0]).max() <= 1e-9
+    assert np.abs(s.commitment - s.commitment[0]).max() <= 1e-9
+
+
+def paired(scenario: Scenario, outcome: str, n: int = 100) -> np.ndarray:
+    a = run_ensemble(scenario, n, 1, 36, keep_series=False).summary
+    b = run_ensemble(counterfactual_of(scenario), n, 1, 36, keep_series=False).summary
+    return np.asarray(a[outcome]) - np.asarray(b[outcome])
+
+
+def test_the_pacts_distancing_effect_comes_from_the_axis_cost():
+    """China distances from the pair because of the pact (seed line 33); without the
+    reputational cost of an axis (and the partner-instability cost) the effect vanishes."""
+    nominal = np.median(paired(baseline(), "final_distancing"))
+    ablated = np.median(paired(with_params(baseline(), axis_cost=0.0, instability_cost=0.0),
+                               "final_distancing"))  # fmt: skip
+    assert nominal > 0.05
+    assert abs(ablated) < 0.1 * nominal
+
+
+def test_the_pact_emboldens_north_korea_through_alliance_backing():
+    nominal = np.median(paired(baseline(), "final_escalation_PRK"))
+    ablated = np.median(paired(with_params(baseline(), backing=0.0), "final_escalation_PRK"))
+    assert nominal > 0.03
+    assert abs(ablated) < 0.3 * nominal
+
+
+def test_a_counterfactual_without_removed_events_gives_zero_effects():
+    spec = baseline()
+    same = spec.model_copy(
+        update={"counterfactual": spec.counterfactual.model_copy(update={"remove_events": []})}
+    )
+    diff = paired(same, "final_escalation_PRK", n=20)
+    assert np.array_equal(diff, np.zeros_like(diff))
+
+
+def test_effects_are_medians_of_paired_differences():
+    # Medians of each world are equal (2), the median paired difference is not (+1).
+    scen = {"x": np.array([1.0, 2.0, 3.0]), "first_crisis_step": np.array([-1, 3, -1])}
+    cf = {"x": np.array([0.0, 3.0, 2.0]), "first_crisis_step": np.array([-1, -1, -1])}
+    table = effects_table(scen, cf, ["x", "crisis"]).set_index("outcome")
+    assert table.loc["x", "scenario_median"] == table.loc["x", "counterfactual_median"] == 2.0
+    assert table.loc["x", "effect_median"] == 1.0
+    assert table.loc["crisis", "effect_median"] == pytest.approx(1 / 3)
+
+
+# --- Snyder (1984): the defining properties of the two fears ----------------------------------
+
+
+def three_actors(c_ba: float, c_bc: float, x_b: float, risk_b: float, treaty: float):
+    """A depends on B for security; B may also align with C."""
+    spec = Scenario.model_validate(
+        {
+            "name": "snyder",
+            "title": "Snyder",
+            "actors": {
+                "AA": actor("A", 0.2),
+                "BB": actor("B", x_b, risk_tolerance=risk_b),
+                "CC": actor("C", 0.2),
+            },
+            "relations": {
+                "AA": {"BB": {"commitment": 0.6, "security_guarantee": 0.8}},
+                "BB": {"AA": {"commitment": c_ba}, "CC": {"commitment": c_bc}},
+            },
+            "treaties": {
+                "ab": {"members": ["AA", "BB"], "obligation": "conditional", "strength": treaty}
+            },
+            "run": {"distancing": {"actor": "AA", "partners": ["BB"]}},
+        }
+    )
+    world, _ = prepare(spec)
+    state = start(world, np.arange(1))
+    return state, dynamics.derive(state)
+
+
+unit = st.floats(0, 1)
+
+
+@given(c=unit, dc=st.floats(0.01, 0.5), other=unit)
+@settings(max_examples=30, deadline=None)
+def test_fear_of_abandonment_grows_as_the_partners_commitment_falls(c, dc, other):
+    hi, d_hi = three_actors(min(1.0, c + dc), other, 0.2, 0.5, 0.6)
+    lo, d_lo = three_actors(c, other, 0.2, 0.5, 0.6)
+    assert (
+        dynamics.abandonment_fear(lo, d_lo)[0, 0, 1] >= dynamics.abandonment_fear(hi, d_hi)[0, 0, 1]
+    )
+
+
+@given(c=st.floats(0, 0.9), other=unit, more=st.floats(0.01, 0.5))
+@settings(max_examples=30, deadline=None)
+def test_fear_of_abandonment_grows_with_the_partners_outside_options(c, other, more):
+    few, d_few = three_actors(c, other, 0.2, 0.5, 0.6)
+    many, d_many = three_actors(c, min(1.0, other + more), 0.2, 0.5, 0.6)
+    assert (
+        dynamics.abandonment_fear(many, d_many)[0, 0, 1]
+        >= dynamics.abandonment_fear(few, d_few)[0, 0, 1]
+    )
+
+
+@given(t=st.floats(0, 0.9), dt=st.floats(0.01, 0.1), x=st.floats(0.3, 1), risk=unit)
+@settings(max_examples=30, deadline=None)
+def test_fear_of_entrapment_grows_with_firmness_and_the_partners_risk_taking(t, dt, x, risk):
+    loose, d_loose = three_actors(0.5, 0.0, x, risk, t)
+    firm, d_firm = three_actors(0.5, 0.0, x, risk, t + dt)
+    bold, d_bold = three_actors(0.5, 0.0, x, min(1.0, risk + 0.2), t)
+    base = dynamics.entrapment_fear(loose, d_loose)[0, 0, 1]
+    assert dynamics.entrapment_fear(firm, d_firm)[0, 0, 1] >= base
+    assert dynamics.entrapment_fear(bold, d_bold)[0, 0, 1] >= base
+
+
+def test_no_entrapment_fear_when_the_partner_does_not_out_escalate():
+    state, d = three_actors(0.5, 0.0, 0.1, 1.0, 1.0)  # B (0.1) below A (0.2)
+    assert dynamics.entrapment_fear(state, d)[0, 0, 1] == 0.0
+
+
+# --- logit choice --------------------------------------------------------------------------
+
+
+@given(
+    mu=st.floats(-20, 20), dmu=st.floats(1e-3, 5), tau=st.floats(0.05, 5), step=st.floats(0.01, 0.5)
+)
+@settings(max_examples=60, deadline=None)
+def test_logit_move_is_odd_bounded_and_increasing(mu, dmu, tau, step):
+    move = dynamics.logit_move(np.array(mu), np.array(tau), np.array(step))
+    assert abs(move) <= step
+    assert dynamics.logit_move(np.array(-mu), np.array(tau), np.array(step)) == pytest.approx(-move)
+    assert dynamics.logit_move(np.array(mu + dmu), np.array(tau), np.array(step)) >= move
+
+
+def test_logit_move_is_linear_near_indifference():
+    small = dynamics.logit_move(np.array(1e-6), np.array(0.5), np.array(0.05))
+    assert small == pytest.approx(0.05 * (2 / 3) * 1e-6 / 0.5, rel=1e-4)
+
+
+# --- crises are dyads ------------------------------------------------------------------------
+
+
+def dyad_state(x_a: float, x_b: float, c_ab: float, c_ba: float):
+    spec = Scenario.model_validate(
+        {
+            "name": "dyad",
+            "title": "dyad",
+            "actors": {"AA": actor("A", x_a), "BB": actor("B", x_b)},
+            "relations": {"AA": {"BB": {"commitment": c_ab}}, "BB": {"AA": {"commitment": c_ba}}},
+            "run": {"distancing": {"actor": "AA", "partners": ["BB"]}},
+        }
+    )
+    world, _ = prepare(spec)
+    return start(world, np.arange(1))
+
+
+@pytest.mark.parametrize(
+    ("x_a", "x_b", "c_ab", "c_ba", "crisis"),
+    [
+        (0.9, 0.1, -0.8, -0.8, False),  # one actor alone at war footing: no crisis
+        (0.6, 0.55, -0.8, -0.8, True),  # both hostile sides mobilised
+        (0.6, 0.55, -0.8, 0.2, False),  # not mutually hostile
+        (0.6, 0.55, 0.5, 0.5, False),  # allies mobilised together
+    ],
+)
+def test_a_crisis_needs_two_mutually_hostile_mobilised_sides(x_a, x_b, c_ab, c_ba, crisis):
+    assert bool(flags(dyad_state(x_a, x_b, c_ab, c_ba))[0][0]) is crisis
+
+
+# --- noise per entity ------------------------------------------------------------------------
+
+
+def test_adding_an_actor_leaves_every_other_actors_shocks_unchanged():
+    reps = np.arange(5)
+    a = shocks(11, reps, 12, ["CHN", "RUS", "PRK"])
+    b = shocks(11, reps, 12, ["CHN", "NEW", "RUS", "PRK"])
+    np.testing.assert_array_equal(a, b[:, :, [0, 2, 3]])
