@@ -61,7 +61,7 @@ def derive(state: State) -> Derived:
     act = state.active.astype(float)
     n = act.shape[1]
     mask = _rows(act) * _cols(act) * (1.0 - np.eye(n))
-    ch = state.chan
+    ch = channels(state)
     need = (ch["trade"] + ch["political_cover"] + ch["military_supply"]) + ch["security_guarantee"]
     need = need / 4.0
     C = state.C * mask
@@ -69,6 +69,20 @@ def derive(state: State) -> Derived:
     A = np.maximum(C, 0.0)
     hold = patron_hold(state, need, A)
     return Derived(mask, need, H, A, hold, perceived_threat(state, H, A, mask))
+
+
+def channels(state: State) -> dict[str, np.ndarray]:
+    """The dependency channels in force: a channel a theatre feeds is its value times the
+    theatre's intensity (Russia's need for North Korean munitions follows the war in
+    Ukraine, seed lines 16, 19; MODEL.md §2)."""
+    if not state.theatre_feeds:
+        return state.chan
+    out = dict(state.chan)
+    for k, i, j, name in state.theatre_feeds:
+        scaled = out[name] * np.ones((state.theatre_intensity.shape[0], 1, 1))
+        scaled[:, i, j] = scaled[:, i, j] * state.theatre_intensity[:, k]
+        out[name] = scaled
+    return out
 
 
 def patron_hold(state: State, need: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -148,7 +162,7 @@ def entrapment_fear(state: State, d: Derived) -> np.ndarray:
 def abandonment_fear(state: State, d: Derived) -> np.ndarray:
     """Snyder (1984): i fears being abandoned by j when it needs j for its security, j's
     commitment to i is slack, and j has other partners to turn to."""
-    secure = np.maximum(state.chan["security_guarantee"], state.O)
+    secure = np.maximum(channels(state)["security_guarantee"], state.O)
     slack = 1.0 - _t(d.A)
     return _pm(state, "abandonment") * secure * slack * (1.0 + outside_options(d.A)) / 2.0
 

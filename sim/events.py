@@ -46,13 +46,17 @@ class CompiledEvent:
 
 
 def compile_events(scenario: Scenario, world: World) -> list[CompiledEvent]:
-    actors, treaties = set(scenario.actors), set(scenario.treaties)
+    actors, treaties, theatres = (
+        set(scenario.actors),
+        set(scenario.treaties),
+        set(scenario.theatres),
+    )
     out = []
     for eid, ev in scenario.events.items():
         effects = []
         for op in ("set", "add", "scale"):
             for path, value in getattr(ev, op).items():
-                target = parse_target(path, actors, treaties)
+                target = parse_target(path, actors, treaties, theatres)
                 assert isinstance(target, Target), target  # validated by the loader
                 effects.append(Effect(target, op, float(value)))
         cond = _condition(ev, world) if ev.when is not None else None
@@ -144,4 +148,7 @@ _SLOT_TABLE: dict[str, Callable] = {
         (("params", t.field), (0,), PARAMETERS[t.field].lo, PARAMETERS[t.field].hi)
     ],
     "treaty": lambda t, i, j, w: [("treaty_strength", (w.treaty_ids.index(t.treaty),), 0.0, 1.0)],
+    "theatre": lambda t, i, j, w: [
+        ("theatre_intensity", (w.theatre_ids.index(t.treaty),), 0.0, 1.0)
+    ],
 }

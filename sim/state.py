@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +29,9 @@ class State:
     u: np.ndarray | None = None  # (R, N) escalation drive
     r: np.ndarray | None = None  # (R, N, N) alignment preference
     clients0: np.ndarray | None = None  # (R, N) patrons' stake in clients' escalation
+    # Off-ladder theatres (the war in Ukraine): intensity (R|1, K) and the channels it feeds
+    theatre_intensity: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
+    theatre_feeds: list[tuple[int, int, int, str]] = field(default_factory=list)
     step: int = 0
 
     @property
@@ -53,6 +56,8 @@ def initial_state(world: World, replications: int) -> State:
         treaty_strength=world.treaty_strength.copy(),
         O=obligations(world, world.treaty_strength),
         params={k: v.copy() for k, v in world.params.items()},
+        theatre_intensity=world.theatre_intensity.copy(),
+        theatre_feeds=world.theatre_feeds,
     )
 
 

@@ -41,6 +41,9 @@ class World:
     distancing_partners: list[int]
     steps: int
     settle: bool = True
+    theatre_ids: list[str] = field(default_factory=list)
+    theatre_intensity: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
+    theatre_feeds: list[tuple[int, int, int, str]] = field(default_factory=list)  # (k, i, j, ch)
     event_specs: list = field(default_factory=list)
 
     @property
@@ -99,6 +102,15 @@ def compile_world(scenario: Scenario) -> World:
         distancing_partners=[pos[p] for p in dist.partners],
         steps=scenario.run.steps,
         settle=scenario.run.settle,
+        theatre_ids=list(scenario.theatres),
+        theatre_intensity=np.array(
+            [[_v(t.intensity) for t in scenario.theatres.values()]], dtype=float
+        ).reshape(1, -1),
+        theatre_feeds=[
+            (k, pos[f.actor], pos[f.partner], f.channel)
+            for k, t in enumerate(scenario.theatres.values())
+            for f in t.feeds
+        ],
     )
 
 

@@ -217,3 +217,21 @@ def test_adding_an_actor_leaves_every_other_actors_shocks_unchanged():
     a = shocks(11, reps, 12, ["CHN", "RUS", "PRK"])
     b = shocks(11, reps, 12, ["CHN", "NEW", "RUS", "PRK"])
     np.testing.assert_array_equal(a, b[:, :, [0, 2, 3]])
+
+
+# --- theatres ----------------------------------------------------------------------------------
+
+
+def test_a_theatre_scales_the_channel_it_feeds():
+    """Ukraine at intensity 0 is the same world as no munitions need at all."""
+    spec = load_scenario(REPO / "scenarios" / "baseline.yaml").scenario
+    quiet_war = spec.model_copy(deep=True)
+    quiet_war.theatres["ukraine"].intensity.value = 0.0
+    no_need = spec.model_copy(deep=True)
+    no_need.events["munitions_flow"].set["relations.RUS.PRK.military_supply"] = 0.0
+    a = run_ensemble(quiet_war, 8, 3, 24, keep_series=False).summary
+    b = run_ensemble(no_need, 8, 3, 24, keep_series=False).summary
+    for key in ("final_escalation_RUS", "final_escalation_PRK", "final_distancing"):
+        np.testing.assert_array_equal(a[key], b[key])
+    full = run_ensemble(spec, 8, 3, 24, keep_series=False).summary
+    assert not np.array_equal(full["final_escalation_RUS"], a["final_escalation_RUS"])

@@ -252,7 +252,7 @@ def test_sweep_charts(all_figs):
         assert ax.get_xlabel() == "Sobol index (share of outcome variance)"
         assert {t.get_text() for t in ax.get_yticklabels()} == {
             "reactivity (per month)",
-            "axis_cost (ratio)",
+            f"axis_cost ({PARAMETERS['axis_cost'].unit})",
         }
     assert _legend_texts(sobol.legends[0]) == ["first-order S1", "total ST"]
 
@@ -264,7 +264,7 @@ def test_sweep_charts(all_figs):
 
     scatter = figs["scatter"]
     assert len(scatter.axes) == 6  # 3 outcomes × 2 parameters
-    assert scatter.axes[-1].get_xlabel() == "axis_cost (ratio)"
+    assert scatter.axes[-1].get_xlabel() == f"axis_cost ({PARAMETERS['axis_cost'].unit})"
     assert scatter.axes[0].get_ylabel().startswith("P(crisis)")
     assert _legend_texts(scatter.legends[0]) == [
         "one run",

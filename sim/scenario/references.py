@@ -40,6 +40,16 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
             need_actor(member, ("treaties", tid, "members", i), "treaty member")
         if len(set(treaty.members)) != len(treaty.members):
             problems.append(origins.problem(("treaties", tid, "members"), "members repeat"))
+    for tid, theatre in scenario.theatres.items():
+        for i, feed in enumerate(theatre.feeds):
+            need_actor(feed.actor, ("theatres", tid, "feeds", i, "actor"))
+            need_actor(feed.partner, ("theatres", tid, "feeds", i, "partner"))
+            if feed.actor == feed.partner:
+                problems.append(
+                    origins.problem(
+                        ("theatres", tid, "feeds", i), "a feed needs two different actors"
+                    )
+                )
     for eid, event in scenario.events.items():
         problems += _check_event(eid, event, scenario, origins, need_actor)
     dist = scenario.run.distancing
@@ -80,10 +90,11 @@ def _check_event(
         if cond.metric in ACTOR_METRICS and cond.actor is None:
             problems.append(origins.problem(loc, f"metric {cond.metric} needs 'actor'"))
     actors, treaties = set(scenario.actors), set(scenario.treaties)
+    theatres = set(scenario.theatres)
     for op in ("set", "add", "scale"):
         for path, value in getattr(event, op).items():
             loc = (*base, op, path)
-            target = parse_target(path, actors, treaties)
+            target = parse_target(path, actors, treaties, theatres)
             if isinstance(target, str):
                 problems.append(origins.problem(loc, target, key=True))
             elif target.is_bool != isinstance(value, bool):

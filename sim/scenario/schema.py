@@ -122,6 +122,23 @@ class Treaty(Strict):
     label: StrictStr | None = None
 
 
+class Feed(Strict):
+    """`actor`'s dependence on `partner` through `channel` follows a theatre's intensity."""
+
+    actor: Annotated[StrictStr, Field(pattern=ACTOR_ID)]
+    partner: Annotated[StrictStr, Field(pattern=ACTOR_ID)]
+    channel: Literal[CHANNELS]  # type: ignore[valid-type]
+
+
+class Theatre(Strict):
+    """A conflict off the Northeast Asian ladder (the war in Ukraine) that feeds actors'
+    needs: each fed channel is its `relations` value times the theatre's intensity."""
+
+    label: StrictStr | None = None
+    intensity: Share = Field(description="0 (no fighting) – 1 (full-scale war)")
+    feeds: list[Feed] = Field(min_length=1)
+
+
 class Condition(Strict):
     """A test on the state: metric of an actor (or ordered pair) compared with a value."""
 
@@ -227,6 +244,9 @@ class Scenario(Strict):
     events: dict[Annotated[StrictStr, Field(pattern=NAME_ID)], Event] = Field(default_factory=dict)
     run: Run = Field(default_factory=Run)
     counterfactual: Counterfactual | None = None
+    theatres: dict[Annotated[StrictStr, Field(pattern=NAME_ID)], Theatre] = Field(
+        default_factory=dict
+    )
     sweep: dict[StrictStr, Any] | None = Field(
         None, description="optional sweep spec (see docs/sweeps.md)"
     )

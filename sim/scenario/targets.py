@@ -21,7 +21,7 @@ PAIR_FIELDS = (*CHANNELS, "commitment")
 class Target:
     """A resolved state address: kind plus names (actor ids stay ids until compiled)."""
 
-    kind: str  # actor | capability | trait | pair | parameter | treaty
+    kind: str  # actor | capability | trait | pair | parameter | treaty | theatre
     field: str
     actor: str | None = None
     partner: str | None = None
@@ -32,7 +32,9 @@ class Target:
         return self.kind == "actor" and self.field == "active"
 
 
-def parse_target(path: str, actors: set[str], treaties: set[str]) -> Target | str:
+def parse_target(
+    path: str, actors: set[str], treaties: set[str], theatres: set[str] = frozenset()
+) -> Target | str:
     """The Target a key path names, or a message saying what was expected."""
     parts = path.split(".")
     head = parts[0]
@@ -56,9 +58,14 @@ def parse_target(path: str, actors: set[str], treaties: set[str]) -> Target | st
         if parts[1] not in treaties:
             return f"unknown treaty {parts[1]!r}"
         return Target("treaty", "strength", treaty=parts[1])
+    if head == "theatres" and len(parts) == 3 and parts[2] == "intensity":
+        if parts[1] not in theatres:
+            return f"unknown theatre {parts[1]!r}"
+        return Target("theatre", "intensity", treaty=parts[1])
     return (
         "expected actors.ID.(escalation|leverage|active|capabilities.X|traits.X), "
-        "relations.A.B.FIELD, parameters.NAME or treaties.ID.strength"
+        "relations.A.B.FIELD, parameters.NAME, treaties.ID.strength or "
+        "theatres.ID.intensity"
     )
 
 

@@ -95,7 +95,7 @@ def compile_point(payload: Payload, point: int) -> Compiled:
     return out
 
 
-_ARRAYS = ("x0", "lev0", "active0", "C0", "treaty_strength")
+_ARRAYS = ("x0", "lev0", "active0", "C0", "treaty_strength", "theatre_intensity")
 _DICTS = ("cap", "traits", "chan", "params")
 
 
