@@ -68,11 +68,14 @@ def versions() -> dict[str, str]:
 
 
 def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> dict:
+    world, _ = prepare(loaded.scenario)
     return {
         "kind": "run",
         "scenario": loaded.scenario.name,
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
+        "model_fingerprint": world.fingerprint(),
+        "model_input": world.record(),
         "resolved_scenario": loaded.raw,
         "root_seed": settings.seed,
         "replications": settings.replications,

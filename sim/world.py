@@ -50,6 +50,46 @@ class World:
     def n(self) -> int:
         return len(self.ids)
 
+    def record(self) -> dict:
+        """The complete, resolved model input as plain JSON values: every coefficient after
+        defaults, every actor, channel, treaty and theatre value the dynamics read. Results
+        manifests store it, so a results folder says exactly which numbers produced it."""
+
+        def rows(a: np.ndarray) -> list:
+            return np.asarray(a)[0].tolist()
+
+        return {
+            "actors": self.ids,
+            "active": rows(self.active0),
+            "escalation": rows(self.x0),
+            "leverage": rows(self.lev0),
+            "commitment": rows(self.C0),
+            "capabilities": {k: rows(v) for k, v in sorted(self.cap.items())},
+            "traits": {k: rows(v) for k, v in sorted(self.traits.items())},
+            "channels": {k: rows(v) for k, v in sorted(self.chan.items())},
+            "treaties": dict(zip(self.treaty_ids, rows(self.treaty_strength), strict=True)),
+            "treaty_pairs": [list(p) for p in self.treaty_pairs],
+            "theatres": dict(zip(self.theatre_ids, rows(self.theatre_intensity), strict=True)),
+            "theatre_feeds": [list(f) for f in self.theatre_feeds],
+            "coefficients": {k: float(v[0, 0]) for k, v in sorted(self.params.items())},
+            "settle": self.settle,
+            "distancing": [self.distancing_actor, self.distancing_partners],
+        }
+
+    def fingerprint(self) -> str:
+        """sha256 of the resolved model input and the package version: equal fingerprints
+        mean the same model on the same numbers (resume and provenance checks use it)."""
+        import hashlib
+        import json
+        from importlib import metadata
+
+        try:
+            version = metadata.version("alliance-sim")
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+        text = json.dumps({"input": self.record(), "version": version}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def index(self, actor: str) -> int:
         return self.ids.index(actor)
 

@@ -235,3 +235,18 @@ def test_a_theatre_scales_the_channel_it_feeds():
         np.testing.assert_array_equal(a[key], b[key])
     full = run_ensemble(spec, 8, 3, 24, keep_series=False).summary
     assert not np.array_equal(full["final_escalation_RUS"], a["final_escalation_RUS"])
+
+
+# --- the resolved model input ------------------------------------------------------------------
+
+
+def test_the_model_input_records_every_coefficient_and_its_fingerprint_follows_them():
+    from sim.parameters import PARAMETERS
+
+    world, _ = prepare(baseline())
+    record = world.record()
+    assert set(record["coefficients"]) == set(PARAMETERS)
+    changed, _ = prepare(with_params(baseline(), fatigue=0.31))
+    assert changed.fingerprint() != world.fingerprint()
+    again, _ = prepare(baseline())
+    assert again.fingerprint() == world.fingerprint()
