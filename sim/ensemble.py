@@ -6,6 +6,7 @@ replication's trajectory does not depend on which chunk, worker or machine ran i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -255,3 +256,54 @@ def run_ensemble(
                 bar.update(len(res.replications))
     bar.close()
     return merge(results)
+
+
+def iter_ensemble(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    steps: int,
+    keep_series: bool = True,
+    chunk_size: int = 500,
+    workers: int = 1,
+    progress: bool = False,
+) -> Iterator[ChunkResult]:
+    """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
+    order, so a caller can write each chunk and drop it (memory flat in `replications`).
+
+    Chunk boundaries depend only on `chunk_size`, never on `workers`; at most two chunks
+    per worker are in flight, so a slow consumer does not pile results up in memory.
+    """
+    from tqdm import tqdm
+
+    jobs = [
+        (scenario, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keep_series)
+        for lo in range(0, replications, chunk_size)
+    ]
+    bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
+    try:
+        if workers <= 1 or len(jobs) == 1:
+            for job in jobs:
+                res = _chunk_job(job)
+                bar.update(len(res.replications))
+                yield res
+            return
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: deque = deque()
+            todo = iter(jobs)
+            for job in todo:
+                pending.append(pool.submit(_chunk_job, job))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                res = pending.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_chunk_job, nxt))
+                bar.update(len(res.replications))
+                yield res
+    finally:
+        bar.close()

@@ -144,37 +144,9 @@ def along_i(v: np.ndarray) -> np.ndarray:
     return np.repeat(v[:, :, None], v.shape[-1], axis=2)
 
 
-_TUNED = False
-
-
 def tune_allocator() -> None:
-    """Let this process keep freed memory instead of handing it back to the system (glibc).
+    """No-op, kept only while sim/ensemble.py and sim/sweep/batch.py still call it.
 
-    A step of the ensemble frees and re-allocates dozens of (R, N, N) temporaries of a few
-    hundred KB. With glibc's defaults the heap is trimmed and grown again every step, and
-    every re-grown page is a page fault: with two worker processes that costs 10–30% of
-    the run time (benchmarks/results.md). Raising the mmap and trim thresholds (32 MB,
-    128 MB) keeps those pages; results are unaffected. Skipped if MALLOC_MMAP_THRESHOLD_ /
-    MALLOC_TRIM_THRESHOLD_ are set, if ALLIANCE_SIM_NO_MALLOC_TUNING is set, or off glibc.
+    It used to call glibc's `mallopt` from library code (a process-wide side effect a
+    library must not have). Delete it with its two call sites.
     """
-    global _TUNED
-    if _TUNED:
-        return
-    _TUNED = True
-    import os
-    import sys
-
-    env = os.environ
-    if not sys.platform.startswith("linux") or env.get("ALLIANCE_SIM_NO_MALLOC_TUNING"):
-        return
-    if "MALLOC_MMAP_THRESHOLD_" in env or "MALLOC_TRIM_THRESHOLD_" in env:
-        return
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 32 << 20)
-    mallopt(m_trim_threshold, 128 << 20)

@@ -25,8 +25,8 @@ import pandas as pd
 from sim.ensemble import Recorder, prepare, shocks
 from sim.events import CompiledEvent
 from sim.reductions import tune_allocator
+from sim.scenario import keypath as paths
 from sim.state import initial_state
-from sim.sweep import paths
 from sim.sweep.spec import PointInvalid, validate_raw
 from sim.world import World
 
