@@ -271,8 +271,8 @@ def iter_ensemble(
     """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
     order, so a caller can write each chunk and drop it (memory flat in `replications`).
 
-    Chunk boundaries depend only on `chunk_size`, never on `workers`; at most two chunks
-    per worker are in flight, so a slow consumer does not pile results up in memory.
+    Chunk boundaries depend only on `chunk_size`, never on `workers`; at most one chunk
+    per worker (plus one) are in flight, so a slow consumer does not pile results up in memory.
     """
     from tqdm import tqdm
 
@@ -296,7 +296,7 @@ def iter_ensemble(
             todo = iter(jobs)
             for job in todo:
                 pending.append(pool.submit(_chunk_job, job))
-                if len(pending) >= 2 * workers:
+                if len(pending) > workers:
                     break
             while pending:
                 res = pending.popleft().result()

@@ -40,7 +40,9 @@ PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "m
 
 
 SERIES = ("full", "summary")
-CHUNK = 500  # replications per written chunk; fixed, so files do not depend on --workers
+# Replications per chunk; fixed (never from --workers), so files do not depend on --workers.
+CHUNK = 250  # with full series: about 100 MB of tables per chunk in the writing process
+SUMMARY_CHUNK = 1000  # summaries only: chunks are small, larger ones vectorise better
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def stream_run(
     if chunks is None:
         chunks = iter_ensemble(
             loaded.scenario, settings.replications, settings.seed, settings.steps,
-            keep_series=full, chunk_size=CHUNK, workers=settings.workers, progress=progress,
+            keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK, workers=settings.workers, progress=progress,
         )  # fmt: skip
     world, _ = prepare(loaded.scenario)
     run = loaded.scenario.run
@@ -233,7 +235,7 @@ def stream_run(
 # ---------------------------------------------------------------- size estimate
 # Bytes per stored value, measured on baseline runs (Parquet, default compression): the
 # per-step tables compress to about a third of their float64 size.
-DISK_PER_VALUE = 2.9
+DISK_PER_VALUE = 3.6
 MEMORY_PER_VALUE = 8 * 6  # float64, with the DataFrame and Arrow copies of one chunk
 
 
@@ -255,7 +257,7 @@ def estimate_run_bytes(
         return int(memory), int(summary * 1.2)
     per_rep_step = 7 * n_actors + 2 * n_pairs + 5  # values in the three tables
     values_per_chunk = min(chunk, replications) * (steps + 1) * per_rep_step
-    in_flight = (2 * workers + 1) if workers > 1 else 1
+    in_flight = (workers + 2) if workers > 1 else 1
     memory = (
         base_memory
         + in_flight * values_per_chunk * 8
