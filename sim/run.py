@@ -207,7 +207,8 @@ def stream_run(
     if chunks is None:
         chunks = iter_ensemble(
             loaded.scenario, settings.replications, settings.seed, settings.steps,
-            keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK, workers=settings.workers, progress=progress,
+            keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK,
+            workers=settings.workers, progress=progress,
         )  # fmt: skip
     world, _ = prepare(loaded.scenario)
     run = loaded.scenario.run

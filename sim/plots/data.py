@@ -130,12 +130,22 @@ class Results:
     @property
     def title(self) -> str:
         if self.kind == "run":
-            return str(self.scenario.get("title") or self.manifest.get("scenario") or "run")
+            title = str(self.scenario.get("title") or self.manifest.get("scenario") or "run")
+            return title + self.override_note()
         if self.kind == "compare":
             names = [s.get("name", "?") for s in self.manifest.get("scenarios", [])]
             return "Comparison: " + " vs ".join(names)
         base = self.scenario.get("title") or self.manifest.get("scenario") or "a scenario"
         return f"Sweep of {base}"
+
+    def override_note(self) -> str:
+        """` (reactivity=0.1)` for a run made with `--set`, else empty: an altered scenario
+        never carries the unaltered one's title alone."""
+        sets = self.manifest.get("overrides") or {}
+        if not isinstance(sets, dict) or not sets:
+            return ""
+        text = ", ".join(f"{str(k).removeprefix('parameters.')}={v}" for k, v in sets.items())
+        return f" ({text})"
 
     @property
     def step_unit(self) -> str:
