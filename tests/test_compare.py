@@ -93,11 +93,13 @@ def test_scenario_against_itself_differs_by_exactly_zero(tmp_path, capsys):
 
 
 def test_comparison_table_pairs_by_replication():
-    a = pd.DataFrame({"replication": [0, 1, 2], "x": [1.0, 2.0, 3.0]})
-    b = pd.DataFrame({"replication": [0, 1, 2], "x": [2.0, 2.0, 2.0]})
+    """The median of the paired differences, not the difference of the medians."""
+    a = pd.DataFrame({"replication": [0, 1, 2], "x": [0.0, 10.0, 20.0]})
+    b = pd.DataFrame({"replication": [0, 1, 2], "x": [30.0, 0.0, 21.0]})
     table = comparison_table(["a", "b"], [a, b]).set_index(["scenario", "outcome"])
-    assert table.loc[("b", "x"), "diff_median"] == 0.0  # differences (1, 0, -1)
-    assert table.loc[("b", "x"), "median"] - table.loc[("a", "x"), "median"] == 0.0
+    assert table.loc[("b", "x"), "diff_median"] == 1.0  # differences (30, -10, 1)
+    assert table.loc[("b", "x"), "median"] - table.loc[("a", "x"), "median"] == 11.0
+    assert table.loc[("b", "x"), "diff_mean"] == pytest.approx(7.0)
     with pytest.raises(ValueError, match="same replications"):
         comparison_table(["a", "b"], [a, b.assign(replication=[0, 1, 3])])
 
