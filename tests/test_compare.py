@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.plots
 from sim.cli import main
 from sim.compare import COLUMNS, KEY_OUTCOMES, comparison_table
 
@@ -135,7 +134,6 @@ def test_existing_out_is_never_overwritten(tmp_path, capsys):
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.skipif(not hasattr(sim.plots, "draw_charts"), reason="sim.plots.draw_charts absent")
 def test_charts_are_drawn(tmp_path):
     out = tmp_path / "charts"
     code = main(["compare", str(BASELINE), str(TECH), "-n", "20", "--steps", "12", "--out",
