@@ -111,10 +111,24 @@ def versions() -> dict[str, str]:
     return out
 
 
+def shown_actors(loaded: LoadedScenario) -> list[str]:
+    """Actors active at the start or switched on by an event: the ones tables, charts and
+    sensitivity show (an inactive actor's frozen level is not an outcome)."""
+    spec = loaded.scenario
+    switched = {
+        path.split(".")[1]
+        for ev in spec.events.values()
+        for path, value in ev.set.items()
+        if path.startswith("actors.") and path.endswith(".active") and value is True
+    }
+    return [a for a, actor in spec.actors.items() if actor.active or a in switched]
+
+
 def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> dict:
     return {
         "kind": "run",
         "scenario": loaded.scenario.name,
+        "actors": shown_actors(loaded),
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "resolved_scenario": loaded.raw,

@@ -222,8 +222,13 @@ def test_comparison_chart(all_figs):
     for ax in fig.axes:
         assert len([c for c in ax.containers if isinstance(c, ErrorbarContainer)]) == 2
     labels = {t.get_text() for ax in rest for t in ax.get_yticklabels()}
-    assert {"crisis", "final distancing", "peak bloc frustration", "time in crisis"} <= labels
-    assert "percentage points" in rest[0].get_xlabel()
+    assert {"final distancing", "peak bloc frustration", "time in crisis"} <= labels
+    # One whisker meaning per chart (5th–95th percentile of the paired difference): the 0/1
+    # outcomes, whose whisker would be a CI of a mean, are in compare_outcomes instead.
+    assert not labels & {"crisis", "war"}
+    legend_title = fig.legends[0].get_title().get_text()
+    assert "whisker: 5th–95th percentile" in legend_title and "CI" not in legend_title
+    assert not any("percentage points" in ax.get_xlabel() for ax in rest)
     assert _legend_texts(fig.legends[0]) == ["china_restrains", "tech_transfer"]
 
 

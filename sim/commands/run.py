@@ -41,6 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         outcome_lines,
         override_label,
         settings_for,
+        shown_actors,
         stream_run,
     )
     from sim.scenario.loader import load_scenario
@@ -76,18 +77,6 @@ def refuse_sweep_file(path: Path) -> None:
 
     if is_sweep_file(path):
         raise UsageError(f"{path} is a sweep file; run it with: alliance-sim sweep {path}")
-
-
-def shown_actors(loaded) -> list[str]:
-    """Actors active at the start or switched on by an event (inactive ones stay silent)."""
-    spec = loaded.scenario
-    switched = {
-        path.split(".")[1]
-        for ev in spec.events.values()
-        for path, value in ev.set.items()
-        if path.endswith(".active") and value is True
-    }
-    return [a for a, actor in spec.actors.items() if actor.active or a in switched]
 
 
 def _chart_writer():

@@ -175,8 +175,34 @@ class Results:
         actors = self.scenario.get("actors") or {}
         return {a: str(spec.get("name", a)) for a, spec in actors.items() if isinstance(spec, dict)}
 
+    def listed_actors(self) -> list[str] | None:
+        """The actors the manifest says are shown (active, or switched on by an event): for
+        a compare folder, those of any scenario. None for folders written before it said."""
+        if self.kind == "compare":
+            lists = [s.get("actors") for s in self.manifest.get("scenarios", [])]
+            if lists and all(isinstance(x, list) for x in lists):
+                return list(dict.fromkeys(a for x in lists for a in x))
+            return None
+        listed = self.manifest.get("actors")
+        return [str(a) for a in listed] if isinstance(listed, list) else None
+
+    def scenario_actors(self, name: str) -> list[str] | None:
+        """A compared scenario's shown actors, as its manifest entry lists them."""
+        for entry in self.manifest.get("scenarios", []):
+            if entry.get("name") == name and isinstance(entry.get("actors"), list):
+                return [str(a) for a in entry["actors"]]
+        return None
+
+    @property
+    def common_random_numbers(self) -> bool:
+        """Whether paired runs shared their random numbers (compare folders say so)."""
+        return bool(self.manifest.get("common_random_numbers", True))
+
     def shown_actors(self) -> list[str]:
         """Actors that are active at some step (inactive ones stay off the charts)."""
+        listed = self.listed_actors()
+        if listed is not None:
+            return listed
         order = list(self.scenario.get("actors") or {})
         ts = self.timeseries
         if ts is not None and "actor" in ts:
@@ -234,7 +260,8 @@ def actors_from_columns(frame: pd.DataFrame | None, order: list[str]) -> list[st
         m = re.fullmatch(r"peak_escalation_(.+)", str(col))
         if m and frame[col].nunique(dropna=True) > 1:
             found.append(m.group(1))
-    return sorted(found, key=lambda a: (order.index(a) if a in order else len(order), a))
+    # Actors `order` does not list keep their column order (the scenario's actor order).
+    return sorted(found, key=lambda a: order.index(a) if a in order else len(order))
 
 
 def quantile_bands(values: np.ndarray) -> dict[float, np.ndarray]:
