@@ -251,6 +251,16 @@ def weight_value(node: Any) -> float | None:
     return float(node)
 
 
+def varies(values: pd.Series) -> bool:
+    """More than floating-point noise between the finite values (an inactive actor's mean
+    level differs between sweep points only by rounding; sim/sweep/analysis.py agrees)."""
+    y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    y = y[np.isfinite(y)]
+    if y.size < 2:
+        return False
+    return float(np.ptp(y)) > 1e-12 + 1e-9 * float(np.max(np.abs(y)))
+
+
 def actors_from_columns(frame: pd.DataFrame | None, order: list[str]) -> list[str]:
     """Actors named in `peak_escalation_<A>` columns whose values are not constant."""
     if frame is None:
@@ -258,7 +268,7 @@ def actors_from_columns(frame: pd.DataFrame | None, order: list[str]) -> list[st
     found = []
     for col in frame.columns:
         m = re.fullmatch(r"peak_escalation_(.+)", str(col))
-        if m and frame[col].nunique(dropna=True) > 1:
+        if m and varies(frame[col]):
             found.append(m.group(1))
     # Actors `order` does not list keep their column order (the scenario's actor order).
     return sorted(found, key=lambda a: order.index(a) if a in order else len(order))
