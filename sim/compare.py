@@ -187,9 +187,12 @@ def write_compare(
 
 def chart_writer() -> Callable[[Path], object] | None:
     """`sim.plots.draw_charts` when the plotting package provides it, else None."""
+    from functools import partial
+
     import sim.plots
 
-    return getattr(sim.plots, "draw_charts", None)
+    draw = getattr(sim.plots, "draw_charts", None)
+    return None if draw is None else partial(draw, jobs=None)  # the CLI: charts in parallel
 
 
 def _cell(med: float, lo: float, hi: float, signed: bool = False) -> str:

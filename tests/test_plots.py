@@ -297,6 +297,20 @@ def test_draw_charts_writes_files(tmp_path):
     assert not [p for p in (folder / "charts").iterdir() if p.name.startswith(".")]
 
 
+def test_parallel_drawing_writes_the_same_files(tmp_path):
+    """Two processes share the charts; the files and their order are the serial ones."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(DATA / "run", one)
+    shutil.copytree(DATA / "run", two)
+    serial = draw_charts(one, formats=("png", "svg"), dpi=40, jobs=1)
+    parallel = draw_charts(two, formats=("png", "svg"), dpi=40, jobs=2)
+    assert [p.relative_to(two) for p in parallel] == [p.relative_to(one) for p in serial]
+    assert len(serial) == 2 * len(charts_for("run"))
+    for a, b in zip(serial, parallel, strict=True):
+        if a.suffix == ".png":
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_charts_skip_what_the_folder_lacks(tmp_path):
     folder = tmp_path / "run"
     folder.mkdir()

@@ -100,7 +100,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
-    written = draw_charts(folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi)
+    written = draw_charts(
+        folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi, jobs=None
+    )
     for path in written:
         print(path)
     if not written:

@@ -164,13 +164,14 @@ def draw_charts(
     kinds: Iterable[str] | None = None,
     steps: Sequence[int] | None = None,
     dpi: int | None = None,
-    jobs: int | None = None,
+    jobs: int | None = 1,
 ) -> list[Path]:
     """Draw every chart the results folder supports into `results_dir/charts/`; their paths.
 
     `kinds` picks charts by name (see CHART_NAMES), `steps` the network chart's steps,
-    `dpi` the resolution of PNGs (default 150). `jobs` processes share the charts (default:
-    up to 2 where the OS can fork; the files are the same either way).
+    `dpi` the resolution of PNGs (default 150). `jobs` processes share the charts (None: up
+    to 2 where the OS can fork; the files are the same either way). The default stays in this
+    process: forking is for the command line, not for a program that embeds the library.
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -234,8 +235,8 @@ def _draw_parallel(
 
 
 def draw_run_charts(run_dir: Path) -> list[Path]:
-    """Used by `alliance-sim run`: every chart of a run folder, as PNG."""
-    return draw_charts(run_dir)
+    """Used by `alliance-sim run`: every chart of a run folder, as PNG, in two processes."""
+    return draw_charts(run_dir, jobs=None)
 
 
 __all__ = [
