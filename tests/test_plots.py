@@ -299,7 +299,7 @@ def test_draw_charts_writes_files(tmp_path):
 
 def test_parallel_drawing_writes_the_same_files(tmp_path):
     """Two processes share the charts; the files and their order are the serial ones."""
-    one, two = tmp_path / "one", tmp_path / "two"
+    one, two = tmp_path / "a" / "run", tmp_path / "b" / "run"  # footers name the folder
     shutil.copytree(DATA / "run", one)
     shutil.copytree(DATA / "run", two)
     serial = draw_charts(one, formats=("png", "svg"), dpi=40, jobs=1)
