@@ -17,7 +17,9 @@ Figures:
              and with the loaded scenario object (the honest measure), against the ensemble;
 - floor:     the engine's cost per replication-step against a plain loop of the same
              dynamics calls (no recording, no events);
-- load:      load_scenario(baseline) time, old and new.
+- load:      load_scenario(baseline) time, old and new;
+- setup:     a fresh venv as each `make demo` installs it (size), and test-suite wall times
+             (old full suite; new `make test-fast` selection and full suite).
 """
 
 from __future__ import annotations
@@ -223,6 +225,38 @@ def bench_load(old: Path) -> list[dict]:
     return rows
 
 
+def bench_setup(old: Path, quick: bool) -> list[dict]:
+    """Size of a fresh virtual environment as each code's `make demo` installs it (old: the
+    dev extras; new: runtime only), pip's cache warm; and test-suite wall times."""
+    rows = []
+    installs = (("old", old, ".[dev]"), ("new", REPO, "."))
+    with tempfile.TemporaryDirectory() as t:
+        for side, code, spec in installs:
+            venv = Path(t) / side
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            start = time.perf_counter()
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                            spec], cwd=code, check=True, capture_output=True)  # fmt: skip
+            size = sum(f.stat().st_size for f in venv.rglob("*") if f.is_file() and
+                       not f.is_symlink())  # fmt: skip
+            rows.append({"what": f"fresh venv, pip install '{spec}' ({side} make demo)",
+                         "code": side, "mb": round(size / 1e6),
+                         "seconds": round(time.perf_counter() - start, 1)})  # fmt: skip
+    if quick:
+        return rows
+    suites = (("old", old, []), ("new", REPO, ["-m", "not slow"]), ("new", REPO, []))
+    for side, code, extra in suites:
+        cmd = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider", *extra]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=code, capture_output=True, text=True)
+        tail = (proc.stdout.strip().splitlines() or [""])[-1]
+        rows.append({"what": "pytest -n 2" + (" -m 'not slow' (make test-fast)" if extra
+                     else " (make test, without lint)"), "code": side,
+                     "seconds": round(time.perf_counter() - start, 1),
+                     "passed": proc.returncode == 0, "tail": tail[-120:]})  # fmt: skip
+    return rows
+
+
 def which_sim(code: Path) -> str:
     """The folder the `sim` package is imported from when run in `code` (a sanity check)."""
     proc = subprocess.run([sys.executable, "-c", "import sim; print(sim.__file__)"], cwd=code,
@@ -246,6 +280,7 @@ def bench_issue9(quick: bool, old_ref: str = OLD_REF) -> dict[str, Any]:
             "mesa": bench_mesa(quick),
             "floor": bench_floor(quick),
             "load": bench_load(old),
+            "setup": bench_setup(old, quick),
         }
 
 
@@ -292,6 +327,13 @@ def render_issue9(d: dict[str, Any]) -> list[str]:
         lines.append(f"engine {f['engine_us']} µs, plain loop {f['plain_loop_us']} µs: "
                      f"**{f['ratio']}×** (within 2×: {'yes' if f['within_2x'] else 'no'}). "
                      f"Measured: {f['command']}.")  # fmt: skip
+    if "setup" in d:
+        lines += ["", "**Set-up and tests**", "", "| code | what | size (MB) | wall s |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for r in d["setup"]:
+            ok = "" if r.get("passed", True) else " (FAILED)"
+            lines.append(f"| {r['code']} | {r['what']} | {r.get('mb', '–')} | "
+                         f"{r['seconds']}{ok} |")  # fmt: skip
     lines += ["", "**load_scenario(baseline)** (best of 10): " + ", ".join(
         f"{r['code']} {r['load_ms']} ms" for r in d["load"]) + ".", ""]  # fmt: skip
     return lines
