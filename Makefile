@@ -3,20 +3,27 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
 
-.PHONY: demo test lint bench clean-results
+.PHONY: demo test test-fast lint bench clean-results
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# `make demo` needs the runtime dependencies only; `make test` adds the dev extras
+# (pytest, ruff, PRIM's ema_workbench, Dask).
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME)
 
 DEMO := results/demo
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(BIN)/alliance-sim validate scenarios/*.yaml
 	$(BIN)/alliance-sim evidence scenarios/baseline.yaml --strict > $(DEMO)/evidence.txt
@@ -33,6 +40,11 @@ test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest -n 2
+
+# The quick loop while editing: everything but the tests marked slow (tests/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix sim tests benchmarks

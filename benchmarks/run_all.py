@@ -18,7 +18,9 @@ Measurements:
 - steps:    cost with 12 … 400 steps (baseline);
 - rss:      peak memory of `alliance-sim sweep` for 10^4, 10^5 (and 10^6) runs of summaries,
             sampled over the whole process tree in a separate process;
-- resume:   a sweep killed with SIGKILL and resumed equals an uninterrupted one.
+- resume:   a sweep killed with SIGKILL and resumed equals an uninterrupted one;
+- issue9:   the figures of issue #9, the old code against this checkout in one run
+            (benchmarks/issue9.py).
 """
 
 from __future__ import annotations
@@ -77,9 +79,12 @@ def bench_mesa(quick: bool) -> dict[str, Any]:
     k, t = (40, 36) if quick else (300, 36)
     start = time.perf_counter()
     cpu = time.process_time()
+    # The loaded scenario object, not its path: with a path every Mesa run re-reads the YAML,
+    # which is not the model's cost (issue #9; benchmarks/issue9.py shows both).
+    loaded = load_scenario(BASELINE).scenario
     mesa.batch_run(
         AllianceModel,
-        parameters={"scenario": [str(BASELINE)], "replication": range(k), "steps": [t]},
+        parameters={"scenario": [loaded], "replication": range(k), "steps": [t]},
         max_steps=t,
         number_processes=1,
         display_progress=False,
@@ -113,10 +118,11 @@ def bench_mesa(quick: bool) -> dict[str, Any]:
         "ratio_series": round(mesa_s / rows[True], 1),
         "ratio_summary": round(mesa_s / rows[False], 1),
         "same_numbers_checked": same,
-        "command": f"mesa.batch_run(AllianceModel, parameters={{'scenario': [baseline.yaml], "
+        "command": f"mesa.batch_run(AllianceModel, parameters={{'scenario': [load_scenario("
+        "baseline).scenario], "
         f"'replication': range({k}), 'steps': [{t}]}}, max_steps={t}, number_processes=1) vs "
-        f"run_ensemble(baseline, {k}, seed, {t}, workers=1) (best of 3), scenario loading "
-        "included in both",
+        f"run_ensemble(baseline, {k}, seed, {t}, workers=1) (best of 3, loading included); "
+        "Mesa gets the loaded scenario object (loading once)",
     }
 
 
@@ -202,9 +208,19 @@ def bench_actors(quick: bool) -> dict[str, Any]:
         row["relative_to_6"] = round(row["us_per_replication_step"] / base, 1)
     return {
         "rows": rows,
+        "exponent": fitted_exponent(rows),
         "command": "run_chunk on synthetic scenarios (benchmarks/synthetic.py), batches of "
         "sim.sweep.plan.batch_size(N), one process, CPU time, best of 2",
     }
+
+
+def fitted_exponent(rows: list[dict[str, Any]]) -> float:
+    """b in cost ∝ actors^b: the least-squares slope of log cost on log actors."""
+    import numpy as np
+
+    x = np.log([r["actors"] for r in rows])
+    y = np.log([r["us_per_replication_step"] for r in rows])
+    return round(float(np.polyfit(x, y, 1)[0]), 2)
 
 
 def bench_steps(quick: bool) -> dict[str, Any]:
@@ -244,12 +260,12 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def run_measured(cmd: list[str], env: dict | None = None) -> dict[str, Any]:
+def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> dict[str, Any]:
     """Run a command; sample the RSS of its whole process tree every 0.1 s."""
     import psutil
 
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
     peak_tree = peak_main = 0
     while proc.poll() is None:
@@ -265,6 +281,7 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict[str, Any]:
         "peak_tree_rss_mb": round(peak_tree / 2**20, 1),
         "peak_driver_rss_mb": round(peak_main / 2**20, 1),
         "stdout": out.decode(),
+        "stderr": err.decode(),
     }
 
 
@@ -439,6 +456,10 @@ def render(results: dict[str, Any]) -> str:
             f"{r['us_per_replication_step']} | {r['relative_to_6']} | {r['runs_per_s_one_core']} |"
             for r in d["rows"]
         ]
+        if "exponent" in d:
+            lines += ["", f"Fitted exponent (cost ∝ actors^b, least squares on logs, "
+                      f"{d['rows'][0]['actors']} to {d['rows'][-1]['actors']} actors): "
+                      f"**b = {d['exponent']}**."]  # fmt: skip
         lines += ["", f"Measured: {d['command']}.", ""]
     d = head("steps", "Cost with the number of steps (baseline, 8 actors)")
     if d:
@@ -480,10 +501,15 @@ def render(results: dict[str, Any]) -> str:
             f"Measured: {d['command']}.",
             "",
         ]
+    d = head("issue9", "Issue #9 figures, old code against new (one run)")
+    if d:
+        from benchmarks.issue9 import render_issue9
+
+        lines += render_issue9(d)
     return "\n".join(lines)
 
 
-BENCHES = ("mesa", "target", "actors", "steps", "rss", "resume")
+BENCHES = ("issue9", "mesa", "target", "actors", "steps", "rss", "resume")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -498,6 +524,10 @@ def main(argv: list[str] | None = None) -> int:
         help="report file (default benchmarks/results.md; with --quick a file in the temp "
         "folder, so a smoke test never replaces the real numbers)",
     )  # fmt: skip
+    parser.add_argument(
+        "--old-ref", default=None,
+        help="issue9: the commit to measure as the old code (default benchmarks.issue9.OLD_REF)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     md = args.out or (
         Path(tempfile.gettempdir()) / "alliance-sim-bench-quick.md" if args.quick else RESULTS_MD
@@ -510,7 +540,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or BENCHES:
         print(f"benchmark {name} ...", flush=True)
         info = machine()
-        if name == "rss":
+        if name == "issue9":
+            from benchmarks.issue9 import OLD_REF, bench_issue9
+
+            data = bench_issue9(args.quick, args.old_ref or OLD_REF)
+        elif name == "rss":
             data = bench_rss(args.quick, args.full)
             if not args.full and "rss" in results and not args.quick:
                 old = {r["runs"]: r for r in results["rss"]["data"]["rows"]}

@@ -43,14 +43,22 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 @command("validate", _validate_args)
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario files: exit 0 when all are valid, else one line per problem."""
+    """Check scenario and sweep files: exit 0 when all are valid, else one line per problem."""
     from sim.scenario.loader import load_scenario
+    from sim.sweep.spec import is_sweep_file, load_spec
 
     failed = False
     for path in args.paths:
         try:
-            load_scenario(path)
-            print(f"{path}: ok")
+            if is_sweep_file(path):
+                spec = load_spec(path)
+                print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
+            else:
+                load_scenario(path)
+                print(f"{path}: ok")
+        except UsageError as exc:
+            failed = True
+            print(f"{path}: {exc}", file=sys.stderr)
         except ScenarioError as exc:
             failed = True
             for problem in exc.problems:
@@ -106,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="alliance-sim",
         description="Alliance dynamics around the 2024 Russia–North Korea pact.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (setup, handler) in COMMANDS.items():
         doc = (handler.__doc__ or "").strip().splitlines()
@@ -115,11 +124,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("alliance-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -134,6 +156,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`alliance-sim ... | head -1`): stop quietly, like `cat` does.
+
+    Output still buffered for the closed pipe would fail again at exit, so stdout is pointed
+    at /dev/null first (the recipe in Python's `signal` documentation)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests capture it)
+        pass
+    return 141  # 128 + SIGPIPE, what a shell reports for a command a pipe closed
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.ensemble import ChunkResult
 from sim.output import atomic_folder, finish, timestamped
-from sim.run import RunSettings, simulate, versions
+from sim.run import RunSettings, override_slug, shown_actors, simulate, versions
 from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
@@ -29,21 +29,25 @@ from sim.tables import summary_table
 QUANTILES = (5.0, 50.0, 95.0)
 COLUMNS = ("scenario", "outcome", "median", "lo", "hi", "diff_median", "diff_lo", "diff_hi")
 EXTRA_COLUMNS = ("mean", "diff_mean")  # after the contract columns: P(crisis) is a mean
-# The short terminal table: (outcome, heading).
-KEY_OUTCOMES = (
-    ("peak_escalation_PRK", "PRK peak"),
-    ("peak_escalation_JPN", "JPN peak"),
-    ("peak_escalation_KOR", "KOR peak"),
-    ("peak_escalation_CHN", "CHN peak"),
-    ("final_distancing", "CHN distancing"),
-    ("crisis", "P(crisis)"),
-)
+# The short terminal table after the actors' peaks: (outcome, heading).
+SYSTEM_OUTCOMES = (("final_distancing", "CHN distancing"), ("crisis", "P(crisis)"))
+
+
+def key_outcomes(actors: Sequence[str]) -> list[tuple[str, str]]:
+    """(outcome, heading) of the terminal table: each shown actor's peak, then the system."""
+    return [(f"peak_escalation_{a}", f"{a} peak") for a in actors] + list(SYSTEM_OUTCOMES)
+
+
+def compared_actors(loaded: Sequence[LoadedScenario]) -> list[str]:
+    """Actors shown in any scenario (active or switched on), in first-listed order."""
+    return list(dict.fromkeys(a for item in loaded for a in shown_actors(item)))
 
 
 def settings_for(loaded: Sequence[LoadedScenario], n: int | None, seed: int | None,
-                 steps: int | None, workers: int = 1) -> RunSettings:  # fmt: skip
+                 steps: int | None, workers: int = 1, csv: bool = False,
+                 overrides: dict | None = None) -> RunSettings:  # fmt: skip
     """Flags win; otherwise the first (reference) scenario's `run` section decides."""
-    return run_settings_for(loaded[0], n, seed, steps, workers)
+    return run_settings_for(loaded[0], n, seed, steps, workers, csv, overrides=overrides)
 
 
 def labels(loaded: Sequence[LoadedScenario]) -> list[str]:
@@ -126,6 +130,10 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
         "steps": settings.steps,
         "step_unit": loaded[0].scenario.run.step_unit,
         "reference": names[0],
+        "overrides": dict(settings.overrides),
+        # Paired shocks are common random numbers only when every scenario lists the same
+        # actors (shocks are drawn in actor order; sim/ensemble.py).
+        "common_random_numbers": different_actor_lists(loaded) is None,
         "scenarios": [
             {
                 "name": name,
@@ -133,6 +141,7 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
                 "title": item.scenario.title,
                 "question": item.scenario.question,
                 "scenario_hash": item.content_hash(),
+                "actors": shown_actors(item),
             }
             for name, item in zip(names, loaded, strict=True)
         ],
@@ -145,8 +154,9 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
     }
 
 
-def default_out(root: Path = Path("results")) -> Path:
-    return timestamped("compare", root)
+def default_out(root: Path = Path("results"), overrides: dict | None = None) -> Path:
+    """results/compare/TIMESTAMP, or results/compare+KEY=VALUE/TIMESTAMP with `--set`."""
+    return timestamped("compare" + override_slug(overrides or {}), root)
 
 
 def write_compare(
@@ -159,13 +169,16 @@ def write_compare(
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
 ) -> Path:
-    """Write the compare folder atomically (`.NAME.partial-PID`, renamed at the end)."""
+    """Write the compare folder atomically (`.NAME.partial-PID`, renamed at the end);
+    `settings.csv` adds summaries.csv beside summaries.parquet."""
     with atomic_folder(out) as tmp:
         stacked = pd.concat(
             [f.assign(scenario=n) for n, f in zip(names, frames, strict=True)], ignore_index=True
         )
         stacked = stacked[["scenario", *[c for c in stacked.columns if c != "scenario"]]]
         stacked.to_parquet(tmp / "summaries.parquet", index=False)
+        if settings.csv:
+            stacked.to_csv(tmp / "summaries.csv", index=False)
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         meta = manifest(loaded, names, settings, table["outcome"].unique().tolist(), argv)
         finish(tmp, meta, charts)
@@ -174,9 +187,12 @@ def write_compare(
 
 def chart_writer() -> Callable[[Path], object] | None:
     """`sim.plots.draw_charts` when the plotting package provides it, else None."""
+    from functools import partial
+
     import sim.plots
 
-    return getattr(sim.plots, "draw_charts", None)
+    draw = getattr(sim.plots, "draw_charts", None)
+    return None if draw is None else partial(draw, jobs=None)  # the CLI: charts in parallel
 
 
 def _cell(med: float, lo: float, hi: float, signed: bool = False) -> str:
@@ -184,16 +200,18 @@ def _cell(med: float, lo: float, hi: float, signed: bool = False) -> str:
     return f"{f.format(med)} [{f.format(lo)},{f.format(hi)}]"
 
 
-def terminal_lines(table: pd.DataFrame, names: Sequence[str]) -> list[str]:
-    """Key outcomes per scenario: median [5–95%], then the paired difference (Δ)."""
+def terminal_lines(table: pd.DataFrame, names: Sequence[str], actors: Sequence[str]) -> list[str]:
+    """Key outcomes per scenario: median [5–95%], then the paired difference (Δ); one column
+    per actor the scenarios show ("–": not in that scenario, or not in the reference)."""
+    keys = key_outcomes(actors)
     by = table.set_index(["scenario", "outcome"])
     width = max(12, *(len(n) + 1 for n in names))
-    col = 21
-    head = f"{'scenario':<{width}}" + "".join(f"{h:>{col}}" for _, h in KEY_OUTCOMES)
+    col = 20
+    head = f"{'scenario':<{width}}" + "".join(f"{h:>{col}}" for _, h in keys)
     lines = [head]
     for k, name in enumerate(names):
         level, delta = f"{name:<{width}}", f"{'  Δ':<{width}}"
-        for outcome, _ in KEY_OUTCOMES:
+        for outcome, _ in keys:
             if (name, outcome) not in by.index:
                 level += f"{'–':>{col}}"
                 delta += f"{'–':>{col}}"
@@ -205,7 +223,10 @@ def terminal_lines(table: pd.DataFrame, names: Sequence[str]) -> list[str]:
                 delta += f"{round(pp):>+{col - 3}d} pp" if np.isfinite(pp) else f"{'–':>{col}}"
             else:
                 level += f"{_cell(r['median'], r['lo'], r['hi']):>{col}}"
-                cell = _cell(r["diff_median"], r["diff_lo"], r["diff_hi"], signed=True)
+                if np.isfinite(r["diff_median"]):
+                    cell = _cell(r["diff_median"], r["diff_lo"], r["diff_hi"], signed=True)
+                else:
+                    cell = "–"
                 delta += f"{cell:>{col}}"
         lines.append(level)
         if k > 0:

@@ -6,7 +6,7 @@ a replication's trajectory does not depend on which chunk, worker or machine ran
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,11 +195,32 @@ def run_ensemble(
 
     `coefficients[name][r]` replaces coefficient `name` in replication r (arrays of length
     `replications`): posterior draws and robustness draws enter here."""
-    from tqdm import tqdm
-
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
-    bounds = range(0, replications, chunk_size)
+    chunks = iter_ensemble(scenario, replications, seed, steps, keep_series, chunk_size,
+                           workers, progress, coefficients)  # fmt: skip
+    return merge(list(chunks))
+
+
+def iter_ensemble(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    steps: int,
+    keep_series: bool = True,
+    chunk_size: int = 500,
+    workers: int = 1,
+    progress: bool = False,
+    coefficients: Mapping[str, np.ndarray] | None = None,
+) -> Iterator[ChunkResult]:
+    """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
+    order, so a caller can write each chunk and drop it (memory flat in `replications`).
+
+    Chunk boundaries depend only on `chunk_size`, never on `workers`; at most one chunk
+    per worker (plus one) are in flight, so a slow consumer does not pile results up in memory.
+    """
+    from tqdm import tqdm
+
     jobs = [
         (
             scenario,
@@ -209,20 +230,32 @@ def run_ensemble(
             keep_series,
             coefficients,
         )
-        for lo in bounds
+        for lo in range(0, replications, chunk_size)
     ]
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
-    results = []
-    if workers <= 1 or len(jobs) == 1:
-        for job in jobs:
-            results.append(_chunk_job(job))
-            bar.update(len(job[1]))
-    else:
+    try:
+        if workers <= 1 or len(jobs) == 1:
+            for job in jobs:
+                res = _chunk_job(job)
+                bar.update(len(res.replications))
+                yield res
+            return
+        from collections import deque
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for res in pool.map(_chunk_job, jobs):
-                results.append(res)
+            pending: deque = deque()
+            todo = iter(jobs)
+            for job in todo:
+                pending.append(pool.submit(_chunk_job, job))
+                if len(pending) > workers:
+                    break
+            while pending:
+                res = pending.popleft().result()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_chunk_job, nxt))
                 bar.update(len(res.replications))
-    bar.close()
-    return merge(results)
+                yield res
+    finally:
+        bar.close()

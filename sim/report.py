@@ -425,17 +425,25 @@ def _compare_sections(res: Results, reuse: bool) -> str:
         for s in m.get("scenarios", [])
     ]
     parts.append(table(["scenario", "title", "question", "file"], rows))
-    parts.append(
-        '<p class="note">Every scenario ran with the same seed, replications and steps, so '
-        "replication r shares its random numbers across scenarios; differences are paired "
-        "by replication (common random numbers).</p>"
-    )
+    if res.common_random_numbers:
+        note = (
+            "Every scenario ran with the same seed, replications and steps, so replication r "
+            "shares its random numbers across scenarios; differences are paired by "
+            "replication (common random numbers)."
+        )
+    else:
+        note = (
+            "Every scenario ran with the same seed, replications and steps and differences "
+            "are paired by replication, but the scenarios list different actors, so their "
+            "random numbers differ: the differences include that noise."
+        )
+    parts.append(f'<p class="note">{note}</p>')
     comp = res.comparison
     if comp is not None and not comp.empty:
         parts.append("<h2>Key outcomes</h2>")
         outcomes = list(dict.fromkeys(comp["outcome"]))
-        keys = [o for o in outcomes if o.startswith("peak_escalation_")]
-        keys = [o for o in keys if comp.loc[comp["outcome"] == o, "hi"].max() > 0]
+        shown = res.shown_actors()  # active or switched on in some scenario
+        keys = [f"peak_escalation_{a}" for a in shown if f"peak_escalation_{a}" in outcomes]
         keys += [
             o for o in ("crisis", "war", "final_distancing", "peak_frustration") if o in outcomes
         ]
@@ -448,8 +456,22 @@ def _compare_sections(res: Results, reuse: bool) -> str:
     parts.append(_charts(res, reuse))
     if comp is not None and not comp.empty:
         parts.append("<h2>All compared outcomes</h2>")
-        parts.append(_comparison_table(comp, list(dict.fromkeys(comp["outcome"]))))
+        hidden = _hidden_actor_outcomes(res, comp)
+        every = [o for o in dict.fromkeys(comp["outcome"]) if o not in hidden]
+        parts.append(_comparison_table(comp, every))
     return "\n".join(parts)
+
+
+def _hidden_actor_outcomes(res: Results, comp: pd.DataFrame) -> set[str]:
+    """Per-actor outcomes of actors no compared scenario shows (inactive throughout)."""
+    shown = set(res.shown_actors())
+    out = set()
+    for outcome in comp["outcome"].unique():
+        head, _, actor = str(outcome).rpartition("_")
+        per_actor = head in ("peak_escalation", "final_escalation", "final_rung", "final_leverage")
+        if per_actor and actor not in shown:
+            out.add(outcome)
+    return out
 
 
 def _comparison_table(comp: pd.DataFrame, outcomes: list[str]) -> str:

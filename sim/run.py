@@ -7,16 +7,23 @@ interrupted run never leaves a directory that looks complete.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import platform
+import re
+import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from sim.ensemble import ChunkResult, prepare, run_ensemble
+from sim.ensemble import ChunkResult, iter_ensemble, merge, prepare, run_ensemble
+from sim.errors import UsageError
 from sim.output import atomic_folder, finish, timestamped
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
@@ -32,6 +39,12 @@ from sim.tables import (
 PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
 
+SERIES = ("full", "summary")
+# Replications per chunk; fixed (never from --workers), so files do not depend on --workers.
+CHUNK = 250  # with full series: about 100 MB of tables per chunk in the writing process
+SUMMARY_CHUNK = 1000  # summaries only: chunks are small, larger ones vectorise better
+
+
 @dataclass(frozen=True)
 class RunSettings:
     replications: int
@@ -39,10 +52,13 @@ class RunSettings:
     steps: int
     workers: int = 1
     csv: bool = False
+    series: str = "full"  # "summary": per-replication summaries only, no per-step tables
+    overrides: tuple[tuple[str, object], ...] = ()  # `--set` pairs, in the order given
 
 
 def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps: int | None,
-                 workers: int = 1, csv: bool = False) -> RunSettings:  # fmt: skip
+                 workers: int = 1, csv: bool = False, series: str = "full",
+                 overrides: dict[str, object] | None = None) -> RunSettings:  # fmt: skip
     run = loaded.scenario.run
     return RunSettings(
         replications=run.replications if n is None else n,
@@ -50,11 +66,39 @@ def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps:
         steps=run.steps if steps is None else steps,
         workers=workers,
         csv=csv,
+        series=series,
+        overrides=tuple((overrides or {}).items()),
     )
 
 
-def default_out(loaded: LoadedScenario, root: Path = Path("results")) -> Path:
-    return timestamped(loaded.scenario.name, root)
+def default_out(
+    loaded: LoadedScenario, root: Path = Path("results"), overrides: dict | None = None
+) -> Path:
+    """results/NAME/TIMESTAMP, or results/NAME+KEY=VALUE/TIMESTAMP for a run with `--set`
+    (an altered scenario never lands among the unaltered one's runs)."""
+    return timestamped(loaded.scenario.name + override_slug(overrides or {}), root)
+
+
+def override_label(overrides: dict) -> str:
+    """`reactivity=0.1, relations.PRK.RUS.trade=0.5`: the overrides as a reader sees them."""
+    return ", ".join(f"{_short(k)}={v}" for k, v in overrides.items())
+
+
+def override_slug(overrides: dict) -> str:
+    """A folder-name suffix naming the overrides (hashed when too long for a name)."""
+    if not overrides:
+        return ""
+    text = "+" + "+".join(f"{_short(k)}={v}" for k, v in overrides.items())
+    text = re.sub(r"[^A-Za-z0-9_.=+-]", "-", text)
+    if len(text) > 80:
+        digest = hashlib.sha256(json.dumps(overrides, default=str).encode()).hexdigest()[:10]
+        text = text[:60] + "-" + digest
+    return text
+
+
+def _short(path: str) -> str:
+    """A key path without the `parameters.` prefix (the common case stays short)."""
+    return path.removeprefix("parameters.")
 
 
 def versions() -> dict[str, str]:
@@ -67,11 +111,25 @@ def versions() -> dict[str, str]:
     return out
 
 
+def shown_actors(loaded: LoadedScenario) -> list[str]:
+    """Actors active at the start or switched on by an event: the ones tables, charts and
+    sensitivity show (an inactive actor's frozen level is not an outcome)."""
+    spec = loaded.scenario
+    switched = {
+        path.split(".")[1]
+        for ev in spec.events.values()
+        for path, value in ev.set.items()
+        if path.startswith("actors.") and path.endswith(".active") and value is True
+    }
+    return [a for a, actor in spec.actors.items() if actor.active or a in switched]
+
+
 def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> dict:
     world, _ = prepare(loaded.scenario)
     return {
         "kind": "run",
         "scenario": loaded.scenario.name,
+        "actors": shown_actors(loaded),
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "model_fingerprint": world.fingerprint(),
@@ -85,15 +143,17 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": argv,
         "versions": versions(),
-        "files": {
-            "timeseries": "timeseries.parquet",
-            "pairs": "pairs.parquet",
-            "system": "system.parquet",
-            "summary": "summary.csv",
-            "events": "events.csv",
-            "charts": "charts/",
-        },
+        "series": settings.series,
+        "overrides": dict(settings.overrides),
+        "files": _files(settings),
     }
+
+
+def _files(settings: RunSettings) -> dict[str, str]:
+    tables = (
+        {name: f"{name}.parquet" for name in SERIES_TABLES} if settings.series == "full" else {}
+    )
+    return {**tables, "summary": "summary.csv", "events": "events.csv", "charts": "charts/"}
 
 
 def simulate(
@@ -110,6 +170,30 @@ def simulate(
     )
 
 
+SERIES_TABLES = ("timeseries", "pairs", "system")
+
+
+class TableWriter:
+    """Appends chunk frames to Parquet files (one row group per chunk) and CSV copies."""
+
+    def __init__(self, folder: Path, csv: bool):
+        self.folder, self.csv = folder, csv
+        self.writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+        self.writers[name].write_table(table)
+        if self.csv:
+            path = self.folder / f"{name}.csv"
+            frame.to_csv(path, index=False, mode="a", header=not path.exists())
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+
 def write_run(
     out: Path,
     loaded: LoadedScenario,
@@ -117,24 +201,66 @@ def write_run(
     result: ChunkResult,
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
-    effects: pd.DataFrame | None = None,
 ) -> Path:
-    """Write every output into `out` atomically; returns `out`."""
+    """Write an in-memory result into `out` atomically; returns `out`."""
+    stream_run(out, loaded, settings, argv, charts, chunks=[result])
+    return out
+
+
+def stream_run(
+    out: Path,
+    loaded: LoadedScenario,
+    settings: RunSettings,
+    argv: list[str],
+    charts: Callable[[Path], object] | None = None,
+    progress: bool = False,
+    chunks: Iterable[ChunkResult] | None = None,
+) -> ChunkResult:
+    """Simulate chunk by chunk, appending each chunk's series to the Parquet files as it
+    arrives, so memory stays flat in the number of replications; then the summary, events,
+    manifest and charts. Everything lands in `out` atomically. Returns the merged summaries
+    and events (no series)."""
+    full = settings.series == "full"
+    if chunks is None:
+        chunks = iter_ensemble(
+            loaded.scenario, settings.replications, settings.seed, settings.steps,
+            keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK,
+            workers=settings.workers, progress=progress,
+        )  # fmt: skip
+    world, _ = prepare(loaded.scenario)
+    run = loaded.scenario.run
+    dates = step_dates(run.start, run.step_unit, settings.steps)
+    pairs = related_pairs(world)
+    kept: list[ChunkResult] = []
     with atomic_folder(out) as tmp:
-        _write_tables(tmp, loaded, settings, result)
+        writer = TableWriter(tmp, settings.csv)
+        try:
+            for chunk in chunks:
+                if full and chunk.series is not None:
+                    writer.write("timeseries", actor_table(world, chunk, dates))
+                    writer.write("pairs", pair_table(world, chunk, pairs))
+                    writer.write("system", system_table(chunk, dates))
+                kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
+        finally:
+            writer.close()
+        result = merge(kept)
+        summary_table(result).to_csv(tmp / "summary.csv", index=False)
+        events_table(result.events).to_csv(tmp / "events.csv", index=False)
         meta = manifest(loaded, settings, argv)
+        effects = simulate_effects(loaded, settings, result)
         if effects is not None:
             effects.to_csv(tmp / "effects.csv", index=False)
             meta["files"]["effects"] = "effects.csv"
             meta["counterfactual"] = loaded.scenario.counterfactual.model_dump(mode="json")
         finish(tmp, meta, charts)
-    return out
+    return result
 
 
 def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
                      result: ChunkResult) -> pd.DataFrame | None:  # fmt: skip
     """The paired effects against the scenario's counterfactual (None if it names none):
-    the counterfactual runs with the same seed and replications (common random numbers)."""
+    the counterfactual runs with the same seed and replications (common random numbers),
+    summaries only."""
     from sim.effects import counterfactual_of, effects_table, reported
 
     spec = loaded.scenario
@@ -145,22 +271,95 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
     return effects_table(result.summary, cf.summary, reported(spec, result.summary))
 
 
-def _write_tables(folder: Path, loaded: LoadedScenario, settings: RunSettings,
-                  result: ChunkResult) -> None:  # fmt: skip
+# ---------------------------------------------------------------- size estimate
+# Bytes per stored value, measured on baseline runs (Parquet, default compression): the
+# per-step tables compress to about a third of their float64 size.
+DISK_PER_VALUE = 3.6
+MEMORY_PER_VALUE = 8 * 6  # float64, with the DataFrame and Arrow copies of one chunk
+
+
+def estimate_run_bytes(
+    n_actors: int, n_pairs: int, replications: int, steps: int, series: str,
+    chunk: int = CHUNK, workers: int = 1,
+) -> tuple[int, int]:  # fmt: skip
+    """(peak memory, disk) of a run, in bytes. Memory is bounded by the chunks in flight,
+    not by `replications`; disk grows with it when the series are kept.
+
+    To be merged with sim/limits.py's estimator (rel helper's branch).
+    """
+    summary_cols = 4 * n_actors + 8
+    summary = replications * summary_cols * 8
+    base_memory = 250 << 20  # interpreter, numpy, pandas, pyarrow
+    per_chunk_state = min(chunk, replications) * (steps + 1) * 16 * n_actors  # shocks etc.
+    if series != "full":
+        memory = base_memory + workers * per_chunk_state + 3 * summary
+        return int(memory), int(summary * 1.2)
+    per_rep_step = 7 * n_actors + 2 * n_pairs + 5  # values in the three tables
+    values_per_chunk = min(chunk, replications) * (steps + 1) * per_rep_step
+    in_flight = (workers + 2) if workers > 1 else 1
+    memory = (
+        base_memory
+        + in_flight * values_per_chunk * 8
+        + values_per_chunk * MEMORY_PER_VALUE
+        + 3 * summary
+    )
+    disk = replications * (steps + 1) * per_rep_step * DISK_PER_VALUE + summary * 1.2
+    return int(memory), int(disk)
+
+
+PRINT_ABOVE = 200 << 20  # print the estimate when a run needs more than this (either kind)
+
+
+def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tuple[int, int]:
+    """Print the estimate before a large run; refuse (UsageError) when it will not fit in the
+    free disk under `out` or the available memory. Returns (memory, disk) in bytes."""
     world, _ = prepare(loaded.scenario)
-    run = loaded.scenario.run
-    dates = step_dates(run.start, run.step_unit, settings.steps)
-    frames = {
-        "timeseries": actor_table(world, result, dates),
-        "pairs": pair_table(world, result, related_pairs(world)),
-        "system": system_table(result, dates),
-    }
-    for name, frame in frames.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
-        if settings.csv:
-            frame.to_csv(folder / f"{name}.csv", index=False)
-    summary_table(result).to_csv(folder / "summary.csv", index=False)
-    events_table(result.events).to_csv(folder / "events.csv", index=False)
+    memory, disk = estimate_run_bytes(
+        world.n, len(related_pairs(world)), settings.replications, settings.steps,
+        settings.series, workers=settings.workers,
+    )  # fmt: skip
+    free_disk = shutil.disk_usage(_existing_parent(out)).free
+    free_memory = available_memory()
+    if disk > PRINT_ABOVE or memory > 4 * PRINT_ABOVE:
+        print(
+            f"estimate: {_mb(disk)} on disk (free {_mb(free_disk)}), "
+            f"peak memory {_mb(memory)} (available {_mb(free_memory)})",
+            file=sys.stderr,
+        )
+    hint = " (use --series summary, fewer replications or steps)"
+    if disk > free_disk:
+        raise UsageError(
+            f"this run needs about {_mb(disk)} on disk, only {_mb(free_disk)} free"
+            + ("" if settings.series == "summary" else hint)
+        )
+    if free_memory and memory > free_memory:
+        raise UsageError(
+            f"this run needs about {_mb(memory)} of memory, only {_mb(free_memory)} available"
+            " (use fewer --workers)"
+        )
+    return memory, disk
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
+
+
+def _existing_parent(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), in bytes; None where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def outcome_lines(result: ChunkResult, ids: list[str]) -> list[str]:

@@ -13,3 +13,37 @@ REPO = Path(__file__).resolve().parents[1]
 def baseline() -> Path:
     """Absolute path of scenarios/baseline.yaml (tests may run from any folder)."""
     return REPO / "scenarios" / "baseline.yaml"
+
+
+# The tests `make test-fast` leaves out (`-m "not slow"`): each takes seconds because it starts
+# processes, a Dask cluster or a fresh interpreter, or runs a whole sweep. One table, so the
+# test files stay as their owners wrote them; `make test` runs everything.
+SLOW = {
+    "test_plots_read_only.py::test_plot_and_report_import_nothing_of_the_engine",
+    "test_executors.py::test_dask_local_cluster_gives_identical_chunks",
+    "test_executors.py::test_two_local_workers_give_identical_chunks",
+    "test_executors.py::test_unreachable_scheduler_is_one_line",
+    "test_analyze.py::test_grid_sweep_prim_and_latest_folder",
+    "test_model_richardson.py::test_boundary_is_at_mn_equals_ab",
+    "test_compare.py::test_charts_are_drawn",
+    "test_sweep_resume.py::test_resume_after_sigkill_equals_uninterrupted",
+    "test_plots_cli.py::test_plot_redraws_chosen_charts",
+    "test_mesa_path.py::test_mesa_batch_run_accepts_the_model",
+    "test_sweep_designs.py::test_samples_respect_any_bounds",
+    "test_scenario_jsonschema.py::test_generated_scenarios_pass_json_schema",
+    "test_scenario_roundtrip.py::test_dump_then_load_is_identity",
+    "test_analyze.py::test_prim_finds_a_planted_box",
+}
+NEEDS_DASK = ("dask", "scheduler")  # test names that need the optional `dask` extra
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    import importlib.util
+
+    has_dask = importlib.util.find_spec("distributed") is not None
+    for item in items:
+        key = f"{Path(str(item.fspath)).name}::{item.originalname}"
+        if key in SLOW:
+            item.add_marker(pytest.mark.slow)
+        if not has_dask and any(word in item.name for word in NEEDS_DASK):
+            item.add_marker(pytest.mark.skip(reason="needs the dask extra: pip install '.[dask]'"))

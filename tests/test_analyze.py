@@ -147,3 +147,27 @@ def test_analyze_bad_folder_is_one_line(tmp_path, capsys, make, piece):
     code = main(["analyze", str(make(tmp_path))])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and piece in err[0]
+
+
+def test_rounding_noise_is_a_constant_outcome():
+    """An inactive actor's mean level differs between points only by rounding: no
+    sensitivity for it, and no chart row either."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.plots.data import actors_from_columns
+    from sim.sweep.analysis import sensitivity_outcomes
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "point": range(8),
+            "parameters.reactivity": np.linspace(0.05, 0.2, 8),
+            "peak_escalation_IRN": 0.3 + rng.choice([-1, 0, 1], 8) * np.spacing(0.3),
+            "peak_escalation_PRK": np.linspace(0.4, 0.5, 8),
+        }
+    )
+    assert frame["peak_escalation_IRN"].nunique() > 1  # not exactly constant
+    keep, constant = sensitivity_outcomes(frame, ["parameters.reactivity"])
+    assert keep == ["peak_escalation_PRK"] and constant == ["peak_escalation_IRN"]
+    assert actors_from_columns(frame, []) == ["PRK"]

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.plots
 from sim.cli import main
-from sim.compare import COLUMNS, KEY_OUTCOMES, comparison_table
+from sim.compare import COLUMNS, comparison_table, key_outcomes
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
@@ -87,17 +86,21 @@ def test_scenario_against_itself_differs_by_exactly_zero(tmp_path, capsys):
     assert set(table["scenario"]) == {"russia_tech_transfer", "russia_tech_transfer_2"}
     assert (table[["diff_median", "diff_lo", "diff_hi", "diff_mean"]] == 0.0).all().all()
     text = capsys.readouterr().out
-    for _, heading in KEY_OUTCOMES:
+    meta = json.loads((out / "manifest.json").read_text())
+    shown = meta["scenarios"][0]["actors"]
+    for _, heading in key_outcomes(shown):
         assert heading in text
     assert "Δ" in text and f"results: {out}" in text
 
 
 def test_comparison_table_pairs_by_replication():
-    a = pd.DataFrame({"replication": [0, 1, 2], "x": [1.0, 2.0, 3.0]})
-    b = pd.DataFrame({"replication": [0, 1, 2], "x": [2.0, 2.0, 2.0]})
+    """The median of the paired differences, not the difference of the medians."""
+    a = pd.DataFrame({"replication": [0, 1, 2], "x": [0.0, 10.0, 20.0]})
+    b = pd.DataFrame({"replication": [0, 1, 2], "x": [30.0, 0.0, 21.0]})
     table = comparison_table(["a", "b"], [a, b]).set_index(["scenario", "outcome"])
-    assert table.loc[("b", "x"), "diff_median"] == 0.0  # differences (1, 0, -1)
-    assert table.loc[("b", "x"), "median"] - table.loc[("a", "x"), "median"] == 0.0
+    assert table.loc[("b", "x"), "diff_median"] == 1.0  # differences (30, -10, 1)
+    assert table.loc[("b", "x"), "median"] - table.loc[("a", "x"), "median"] == 11.0
+    assert table.loc[("b", "x"), "diff_mean"] == pytest.approx(7.0)
     with pytest.raises(ValueError, match="same replications"):
         comparison_table(["a", "b"], [a, b.assign(replication=[0, 1, 3])])
 
@@ -133,10 +136,62 @@ def test_existing_out_is_never_overwritten(tmp_path, capsys):
     assert list(out.iterdir()) == []
 
 
-@pytest.mark.skipif(not hasattr(sim.plots, "draw_charts"), reason="sim.plots.draw_charts absent")
 def test_charts_are_drawn(tmp_path):
     out = tmp_path / "charts"
     code = main(["compare", str(BASELINE), str(TECH), "-n", "20", "--steps", "12", "--out",
                  str(out), "-q"])  # fmt: skip
     assert code == 0
     assert list((out / "charts").glob("*.png"))
+
+
+def _extra_actor(tmp_path: Path) -> Path:
+    """The baseline plus one active actor the reference does not have."""
+    path = tmp_path / "plus_one.yaml"
+    path.write_text(
+        f"extends: {BASELINE}\nname: plus_one\ntitle: Baseline plus one actor\n"
+        "actors:\n  NEW:\n    name: Newcomer\n    escalation: 0.1\n    leverage: 0.1\n"
+        "    capabilities: {military: 0.5, economic: 0.5, nuclear: 0.3}\n"
+        "    traits: {stability: 0.5, risk_tolerance: 0.3, resolve: 0.5, grievance: 0.3,"
+        " axis_aversion: 0.5}\n"
+        "relations:\n  NEW:\n    CHN: {commitment: -0.3}\n"
+    )
+    return path
+
+
+def test_tables_follow_the_scenarios_actors(tmp_path, capsys, recwarn):
+    """An added actor gets its own column; inactive actors get none; no NaN warnings; the
+    manifest says the runs no longer share their random numbers."""
+    from sim.scenario.loader import load_scenario
+
+    extra = _extra_actor(tmp_path)
+    out = tmp_path / "cmp"
+    code = main(["compare", str(BASELINE), str(extra), "-n", "12", "--steps", "6", "--out",
+                 str(out), "-q", "--csv"])  # fmt: skip
+    assert code == 0
+    text = capsys.readouterr().out
+    head = next(line for line in text.splitlines() if line.strip().startswith("scenario"))
+    base = load_scenario(BASELINE).scenario
+    for a, actor in base.actors.items():
+        assert (f"{a} peak" in head) == actor.active, a
+    assert "NEW peak" in head and "common random numbers" not in text
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["common_random_numbers"] is False
+    assert meta["scenarios"][1]["actors"][-1] == "NEW"
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
+    stacked = pd.read_csv(out / "summaries.csv")
+    assert len(stacked) == 24 and "peak_escalation_NEW" in stacked
+    from sim.plots.data import Results
+
+    assert Results(out).shown_actors()[-1] == "NEW"
+
+
+def test_set_applies_to_every_scenario_and_names_the_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["compare", str(BASELINE), str(TECH), "-n", "4", "--steps", "3", "--no-plots",
+                 "-q", "--set", "parameters.reactivity=0.1"])  # fmt: skip
+    assert code == 0
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name == "compare+reactivity=0.1"
+    meta = json.loads(next(folder.glob("*/manifest.json")).read_text())
+    assert meta["overrides"] == {"parameters.reactivity": 0.1}
+    assert "with reactivity=0.1" in capsys.readouterr().out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim.ensemble import prepare, run_chunk
@@ -144,8 +144,7 @@ def test_no_hostility_and_no_events_gives_no_escalation(scenario):
 def test_inactive_actors_do_not_move(scenario):
     inactive = [i for i, a in enumerate(scenario.actors.values()) if not a.active]
     activators = [e for e in scenario.events.values() if any(p.endswith(".active") for p in e.set)]
-    if not inactive or activators:
-        return
+    assume(inactive and not activators)  # hypothesis draws again, never a vacuous pass
     s = simulate(scenario).series
     for i in inactive:
         assert (s.escalation[:, :, i] == s.escalation[0, :, i]).all()

@@ -26,6 +26,7 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import FancyArrowPatch
 
 import sim.dynamics
+import sim.engine
 import sim.ensemble
 import sim.run
 from sim.ladder import RUNGS
@@ -33,6 +34,17 @@ from sim.plots import CHART_NAMES, Results, charts_for, draw_charts, figures
 from sim.plots.style import RC
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
+ENGINE_ENTRY_POINTS = [
+    (sim.dynamics, "advance"),
+    (sim.engine, "advance"),
+    (sim.engine, "step"),
+    (sim.engine, "simulate"),
+    (sim.ensemble, "run_chunk"),
+    (sim.ensemble, "run_ensemble"),
+    (sim.ensemble, "iter_ensemble"),
+    (sim.run, "simulate"),
+    (sim.run, "stream_run"),
+]
 ACTORS = ["CHN", "RUS", "PRK", "USA", "JPN", "KOR"]
 
 
@@ -44,9 +56,10 @@ def _forbid(*_a, **_k):
 def no_model():
     """Any call into the model fails the test: charts read results folders only."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sim.dynamics, "advance", _forbid)
-        mp.setattr(sim.ensemble, "run_ensemble", _forbid)
-        mp.setattr(sim.run, "simulate", _forbid)
+        # Every name the engine is reached through (sim.engine holds its own `advance`);
+        # tests/test_plots_read_only.py checks that plotting imports no engine at all.
+        for module, name in ENGINE_ENTRY_POINTS:
+            mp.setattr(module, name, _forbid)
         yield
     plt.close("all")
 
@@ -67,8 +80,9 @@ def run_figs(all_figs):
 
 
 def test_model_is_blocked():
-    with pytest.raises(AssertionError, match="must not run the model"):
-        sim.dynamics.advance(None, None)
+    for module, name in ENGINE_ENTRY_POINTS:
+        with pytest.raises(AssertionError, match="must not run the model"):
+            getattr(module, name)(None, None)
 
 
 def _legend_texts(legend) -> list[str]:
@@ -213,8 +227,13 @@ def test_comparison_chart(all_figs):
     for ax in fig.axes:
         assert len([c for c in ax.containers if isinstance(c, ErrorbarContainer)]) == 2
     labels = {t.get_text() for ax in rest for t in ax.get_yticklabels()}
-    assert {"crisis", "final distancing", "peak bloc frustration", "time in crisis"} <= labels
-    assert "percentage points" in rest[0].get_xlabel()
+    assert {"final distancing", "peak bloc frustration", "time in crisis"} <= labels
+    # One whisker meaning per chart (5th–95th percentile of the paired difference): the 0/1
+    # outcomes, whose whisker would be a CI of a mean, are in compare_outcomes instead.
+    assert not labels & {"crisis", "war"}
+    legend_title = fig.legends[0].get_title().get_text()
+    assert "whisker: 5th–95th percentile" in legend_title and "CI" not in legend_title
+    assert not any("percentage points" in ax.get_xlabel() for ax in rest)
     assert _legend_texts(fig.legends[0]) == ["china_restrains", "tech_transfer"]
 
 
@@ -281,6 +300,20 @@ def test_draw_charts_writes_files(tmp_path):
     assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in written[1].read_bytes()[:2000]
     assert not [p for p in (folder / "charts").iterdir() if p.name.startswith(".")]
+
+
+def test_parallel_drawing_writes_the_same_files(tmp_path):
+    """Two processes share the charts; the files and their order are the serial ones."""
+    one, two = tmp_path / "a" / "run", tmp_path / "b" / "run"  # footers name the folder
+    shutil.copytree(DATA / "run", one)
+    shutil.copytree(DATA / "run", two)
+    serial = draw_charts(one, formats=("png", "svg"), dpi=40, jobs=1)
+    parallel = draw_charts(two, formats=("png", "svg"), dpi=40, jobs=2)
+    assert [p.relative_to(two) for p in parallel] == [p.relative_to(one) for p in serial]
+    assert len(serial) == 2 * len(charts_for("run"))
+    for a, b in zip(serial, parallel, strict=True):
+        if a.suffix == ".png":
+            assert a.read_bytes() == b.read_bytes(), a.name
 
 
 def test_charts_skip_what_the_folder_lacks(tmp_path):

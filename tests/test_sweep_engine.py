@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from sim.ensemble import run_chunk, run_ensemble
+from sim.scenario import keypath
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
-from sim.sweep import paths
 from sim.sweep.batch import Payload, compile_point, run_runs
 from sim.sweep.plan import make_plan
 from sim.sweep.spec import load_spec
@@ -51,7 +51,7 @@ def payload(batch: int, chunk: int = 13, reps: int = 5, steps: int = 30) -> Payl
          float(rng.uniform(0, 1)), bool(i % 2))
         for i in range(6)
     ]  # fmt: skip
-    keys = [paths.resolve(raw, p) for p in labels]
+    keys = [keypath.resolve(raw, p) for p in labels]
     return Payload(f"t{batch}-{chunk}", raw, keys, labels, rows, reps, 99, steps, chunk,
                    len(rows) * reps, batch)  # fmt: skip
 
@@ -85,7 +85,7 @@ def test_replication_r_of_a_point_is_replication_r_of_run():
     plan = make_plan(spec)
     frame = run_runs(plan.payload, 0, plan.n_runs)
     for point, value in enumerate([0.05, 0.2]):
-        raw = paths.assign(spec.base_raw, ("parameters", "reactivity"), value)
+        raw = keypath.assign(spec.base_raw, ("parameters", "reactivity"), value)
         ens = run_ensemble(Scenario.model_validate(raw), 4, spec.seed, 12, keep_series=False)
         got = frame[frame["point"] == point]
         np.testing.assert_array_equal(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import command
+from sim.cli import command, parse_sets
 
 
 def _compare_args(p: argparse.ArgumentParser) -> None:
@@ -17,7 +17,12 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, help="root seed (default: the first scenario's run.seed)")
     p.add_argument("--steps", type=int, help="number of steps (default: the first's run.steps)")
+    p.add_argument(
+        "--set", action="append", metavar="KEY.PATH=VALUE",
+        help="override a value in every scenario (repeatable)",
+    )  # fmt: skip
     p.add_argument("--out", type=Path, help="results folder (default results/compare/TIMESTAMP)")
+    p.add_argument("--csv", action="store_true", help="also write summaries.csv")
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -29,39 +34,46 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.commands.checks import check_run_flags
     from sim.compare import (
         chart_writer,
+        compared_actors,
         default_out,
+        different_actor_lists,
         run_compare,
         settings_for,
         terminal_lines,
         write_compare,
     )
     from sim.errors import ScenarioError, UsageError
-    from sim.run import main_argv
+    from sim.run import main_argv, override_label
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "steps", "workers"))
     if len(args.scenarios) < 2:
         raise UsageError("give at least two scenario files (the first is the reference)")
+    overrides = parse_sets(args.set)
     loaded, problems = [], []
     for path in args.scenarios:
         try:
-            loaded.append(load_scenario(path))
+            loaded.append(load_scenario(path, overrides))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    settings = settings_for(loaded, args.replications, args.seed, args.steps, args.workers)
-    out = args.out or default_out()
+    settings = settings_for(
+        loaded, args.replications, args.seed, args.steps, args.workers, args.csv, overrides
+    )
+    out = args.out or default_out(overrides=overrides)
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")
     names, frames, table = run_compare(loaded, settings, progress=not args.quiet)
     charts = None if args.no_plots else chart_writer()
     write_compare(out, loaded, names, settings, frames, table, main_argv(), charts)
+    crn = "common random numbers" if different_actor_lists(loaded) is None else "paired runs"
+    sets = f", with {override_label(overrides)}" if overrides else ""
     print(
         f"{len(names)} scenarios × {settings.replications} replications × {settings.steps} steps,"
-        f" seed {settings.seed} (common random numbers; Δ = paired difference from {names[0]})"
+        f" seed {settings.seed}{sets} ({crn}; Δ = paired difference from {names[0]})"
     )
-    for line in terminal_lines(table, names):
+    for line in terminal_lines(table, names, compared_actors(loaded)):
         print("  " + line)
     print(f"results: {out}")
     if charts is not None:

@@ -24,14 +24,33 @@ CHART_NAMES = (
 
 
 def _results_dir(path: Path) -> Path:
-    """The folder, or one clear line (UsageError) when it is not a results folder."""
+    """The folder, the newest complete results folder inside it (results/NAME holds one per
+    run), or one clear line (UsageError) when there is none."""
+    import sys
+
     from sim.errors import UsageError
 
-    if not path.is_dir() or not (path / "manifest.json").is_file():
-        raise UsageError(f"{path}: not a results folder (no manifest.json)")
     if ".partial" in path.name:
         raise UsageError(f"{path}: an unfinished results folder (.partial); rerun the command")
-    return path
+    if path.is_dir() and (path / "manifest.json").is_file():
+        return path
+    newest = newest_results(path)
+    if newest is None:
+        raise UsageError(f"{path}: not a results folder (no manifest.json)")
+    print(f"{path}: using its newest results, {newest}", file=sys.stderr)
+    return newest
+
+
+def newest_results(path: Path) -> Path | None:
+    """The newest complete results folder directly inside `path` (timestamped names sort by
+    time; unfinished `.NAME.partial-PID` folders are skipped), or None."""
+    if not path.is_dir():
+        return None
+    found = sorted(
+        p for p in path.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "manifest.json").is_file()
+    )  # fmt: skip
+    return found[-1] if found else None
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -81,7 +100,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
-    written = draw_charts(folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi)
+    written = draw_charts(
+        folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi, jobs=None
+    )
     for path in written:
         print(path)
     if not written:

@@ -20,6 +20,12 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="results folder (default results/NAME/TIMESTAMP)")
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--csv", action="store_true", help="also write CSV copies of the tables")
+    p.add_argument(
+        "--series",
+        choices=("full", "summary"),
+        default="full",
+        help="full: per-step tables (streamed to Parquet); summary: per-replication only",
+    )
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -27,35 +33,42 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 @command("run", _run_args)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's ensemble and write data, charts and a manifest."""
+    import pandas as pd
+
     from sim.effects import effect_lines
     from sim.errors import UsageError
     from sim.run import (
+        check_size,
         default_out,
         main_argv,
         outcome_lines,
+        override_label,
         settings_for,
-        simulate,
-        simulate_effects,
-        write_run,
+        shown_actors,
+        stream_run,
     )
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "steps", "workers"))
-    loaded = load_scenario(args.scenario, parse_sets(args.set))
+    refuse_sweep_file(args.scenario)
+    overrides = parse_sets(args.set)
+    loaded = load_scenario(args.scenario, overrides)
     settings = settings_for(
-        loaded, args.replications, args.seed, args.steps, args.workers, args.csv
-    )
-    out = args.out or default_out(loaded)
+        loaded, args.replications, args.seed, args.steps, args.workers, args.csv, args.series,
+        overrides,
+    )  # fmt: skip
+    out = args.out or default_out(loaded, overrides=overrides)
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")
-    result = simulate(loaded, settings, progress=not args.quiet)
-    effects = simulate_effects(loaded, settings, result)
+    check_size(loaded, settings, out)
     charts = None if args.no_plots else _chart_writer()
-    write_run(out, loaded, settings, result, main_argv(), charts, effects)
-    print(f"{loaded.scenario.title}: {settings.replications} replications × {settings.steps} steps")
+    result = stream_run(out, loaded, settings, main_argv(), charts, progress=not args.quiet)
+    title = loaded.scenario.title + (f" ({override_label(overrides)})" if overrides else "")
+    print(f"{title}: {settings.replications} replications × {settings.steps} steps")
     for line in outcome_lines(result, shown_actors(loaded)):
         print("  " + line)
-    if effects is not None:
+    if (out / "effects.csv").exists():
+        effects = pd.read_csv(out / "effects.csv")
         for line in effect_lines(effects, loaded.scenario.counterfactual.label):
             print("  " + line)
     print(f"results: {out}")
@@ -64,16 +77,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def shown_actors(loaded) -> list[str]:
-    """Actors active at the start or switched on by an event (inactive ones stay silent)."""
-    spec = loaded.scenario
-    switched = {
-        path.split(".")[1]
-        for ev in spec.events.values()
-        for path, value in ev.set.items()
-        if path.endswith(".active") and value is True
-    }
-    return [a for a, actor in spec.actors.items() if actor.active or a in switched]
+def refuse_sweep_file(path: Path) -> None:
+    """`run` on a sweep file: say which command reads it."""
+    from sim.errors import UsageError
+    from sim.sweep.spec import is_sweep_file
+
+    if is_sweep_file(path):
+        raise UsageError(f"{path} is a sweep file; run it with: alliance-sim sweep {path}")
 
 
 def _chart_writer():

@@ -49,6 +49,10 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="continue an interrupted sweep of the same spec"
     )
     p.add_argument("--no-analysis", action="store_true", help="skip `analyze` at the end")
+    p.add_argument(
+        "--csv", action="store_true",
+        help="also write points.csv and analysis/by_point.csv (the per-run chunks stay Parquet)",
+    )  # fmt: skip
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -88,9 +92,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         f"replications) in {done.seconds:.1f} s"
     )
     print(f"results: {done.folder}")
+    if args.csv:
+        _points_csv(done.folder)
     if not args.no_analysis:
-        _report(done.folder, prim=True, threshold=None, plots=not args.no_plots)
+        _report(done.folder, prim=True, threshold=None, plots=not args.no_plots, csv=args.csv)
     return 0
+
+
+def _points_csv(folder: Path) -> None:
+    """points.csv beside points.parquet (written whole, then renamed)."""
+    import os
+
+    import pandas as pd
+
+    tmp = folder / f".points.csv.tmp-{os.getpid()}"
+    pd.read_parquet(folder / "points.parquet").to_csv(tmp, index=False)
+    tmp.replace(folder / "points.csv")
 
 
 def _err(line: str) -> None:
@@ -109,6 +126,7 @@ def _analyze_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     p.add_argument("--no-prim", action="store_true", help="skip scenario discovery (PRIM)")
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
+    p.add_argument("--csv", action="store_true", help="also write analysis/by_point.csv")
 
 
 @command("analyze", _analyze_args)
@@ -119,14 +137,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.prim_threshold is not None and not 0.0 < args.prim_threshold <= 1.0:
         raise UsageError(f"--prim-threshold must be in (0, 1], found {args.prim_threshold}")
     _report(args.sweep_dir, prim=not args.no_prim, threshold=args.prim_threshold,
-            plots=not args.no_plots)  # fmt: skip
+            plots=not args.no_plots, csv=args.csv)  # fmt: skip
     return 0
 
 
-def _report(folder: Path, prim: bool, threshold: float | None, plots: bool) -> None:
+def _report(folder: Path, prim: bool, threshold: float | None, plots: bool,
+            csv: bool = False) -> None:  # fmt: skip
     from sim.sweep.analysis import analyze, top_lines
 
-    result = analyze(folder, prim=prim, prim_threshold=threshold, plots=plots)
+    result = analyze(folder, prim=prim, prim_threshold=threshold, plots=plots, csv=csv)
     for line in top_lines(result):
         print("  " + line)
     for note in result.notes:

@@ -164,20 +164,45 @@ def draw_charts(
     kinds: Iterable[str] | None = None,
     steps: Sequence[int] | None = None,
     dpi: int | None = None,
+    jobs: int | None = 1,
 ) -> list[Path]:
     """Draw every chart the results folder supports into `results_dir/charts/`; their paths.
 
     `kinds` picks charts by name (see CHART_NAMES), `steps` the network chart's steps,
-    `dpi` the resolution of PNGs (default 150).
+    `dpi` the resolution of PNGs (default 150). `jobs` processes share the charts (None: up
+    to 2 where the OS can fork; the files are the same either way). The default stays in this
+    process: forking is for the command line, not for a program that embeds the library.
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown format {bad[0]!r}; choose from {', '.join(FORMATS)}")
     results_dir = Path(results_dir)
     res = Results(results_dir)
-    out_dir = results_dir / "charts"
+    names = [c.name for c in charts_for(res.kind, kinds)]
+    jobs = _jobs(jobs, len(names))
+    if jobs <= 1:
+        return _draw(res, formats, names, steps, dpi)
+    return _draw_parallel(results_dir, formats, names, steps, dpi, jobs)
+
+
+def _jobs(jobs: int | None, n: int) -> int:
+    import multiprocessing as mp
+    import os
+
+    if jobs is None:
+        forkable = "fork" in mp.get_all_start_methods()
+        jobs = min(2, os.cpu_count() or 1) if forkable else 1
+    return max(1, min(jobs, n))
+
+
+def _draw(
+    res: Results | Path, formats: Sequence[str], names: Sequence[str],
+    steps: Sequence[int] | None, dpi: int | None,
+) -> list[Path]:  # fmt: skip
+    res = res if isinstance(res, Results) else Results(res)
+    out_dir = res.path / "charts"
     written = []
-    for chart, fig in figures(res, kinds, steps):
+    for chart, fig in figures(res, names, steps):
         try:
             for fmt in formats:
                 written.append(save(fig, out_dir / f"{chart.name}.{fmt}", dpi, close=False))
@@ -188,9 +213,30 @@ def draw_charts(
     return written
 
 
+def _draw_parallel(
+    results_dir: Path, formats: Sequence[str], names: list[str],
+    steps: Sequence[int] | None, dpi: int | None, jobs: int,
+) -> list[Path]:  # fmt: skip
+    """Charts dealt round-robin to `jobs` processes (forked: matplotlib is already loaded);
+    this process draws the first share. Paths come back in chart order."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [names[k::jobs] for k in range(jobs)]
+    with ProcessPoolExecutor(jobs - 1, mp_context=mp.get_context("fork")) as pool:
+        futures = [
+            pool.submit(_draw, results_dir, formats, share, steps, dpi) for share in shares[1:]
+        ]
+        written = _draw(results_dir, formats, shares[0], steps, dpi)
+        for future in futures:
+            written += future.result()
+    order = {name: k for k, name in enumerate(names)}
+    return sorted(written, key=lambda p: (order[p.stem], formats.index(p.suffix[1:])))
+
+
 def draw_run_charts(run_dir: Path) -> list[Path]:
-    """Used by `alliance-sim run`: every chart of a run folder, as PNG."""
-    return draw_charts(run_dir)
+    """Used by `alliance-sim run`: every chart of a run folder, as PNG, in two processes."""
+    return draw_charts(run_dir, jobs=None)
 
 
 __all__ = [

@@ -57,6 +57,15 @@ def reference(res: Results) -> str:
     return str(res.manifest.get("reference") or scenario_names(res)[0])
 
 
+def _percentiles(values: np.ndarray) -> np.ndarray:
+    """5th, 25th, 50th, 75th, 95th percentiles of the finite values; NaN when there are none
+    (an actor a scenario does not have), without numpy's All-NaN warning."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.full(5, np.nan)
+    return np.percentile(finite, [5, 25, 50, 75, 95])
+
+
 def _varies(rows: pd.DataFrame) -> bool:
     """False when every scenario has the same constant value (e.g. an inactive actor)."""
     with np.errstate(all="ignore"):
@@ -154,7 +163,9 @@ def comparison_chart(res: Results) -> Figure | None:
     for kind in ("peak", "final"):
         rows = [f"{kind}_escalation_{a}" for a in actors]
         panels.append((f"{kind} escalation", rows, actors, "difference in escalation level (0–1)"))
-    for _key, label, test in GROUPS[1:]:
+    for key, label, test in GROUPS[1:]:
+        if key == "binary":  # a CI of a mean is another whisker: shares are in compare_outcomes
+            continue
         rows = [o for o in outcomes if test(o)]
         if rows:
             names_ = [outcome_label(o, unit=False) for o in rows]
@@ -196,13 +207,13 @@ def comparison_chart(res: Results) -> Figure | None:
         for _title, rows, labels, xlabel in rest:
             ax = fig.add_subplot(grid[row, :])
             _forest(ax, rows, labels, others, value, colour, marker)
-            note = " — mean, whisker: 90% CI of the mean" if rows[0] in BINARY else ""
-            ax.set_xlabel(xlabel + note)
+            ax.set_xlabel(xlabel)
             row += 1
         handles, labels = fig.axes[0].get_legend_handles_labels()
         fig.suptitle(
             f"How each scenario changes the outcomes, relative to {ref!r}\n"
-            f"(paired by replication over {count(n_rep, 'replication')}, common random numbers)"
+            f"(paired by replication over {count(n_rep, 'replication')}"
+            + (", common random numbers)" if res.common_random_numbers else ")")
         )
         footer(
             fig,
@@ -224,9 +235,8 @@ def outcome_classes_chart(res: Results) -> Figure | None:
     names = [n for n in scenario_names(res) if n in set(s["scenario"])] or list(
         dict.fromkeys(s["scenario"])
     )
-    actors = actors_from_columns(s, [])
-    order = ["CHN", "RUS", "PRK", "USA", "JPN", "KOR"]
-    actors.sort(key=lambda a: (order.index(a) if a in order else len(order), a))
+    present = actors_from_columns(s, [])
+    actors = [a for a in res.shown_actors() if a in present]
     with style():
         fig, axes = plt.subplots(
             1,
@@ -280,14 +290,11 @@ def outcome_classes_chart(res: Results) -> Figure | None:
         for i, name in enumerate(names):
             sub = s[s["scenario"] == name]
             q = np.array(
-                [
-                    np.nanpercentile(
-                        sub[f"peak_escalation_{a}"].to_numpy(dtype=float), [5, 25, 50, 75, 95]
-                    )
-                    for a in actors
-                ]
+                [_percentiles(sub[f"peak_escalation_{a}"].to_numpy(dtype=float)) for a in actors]
             ).reshape(len(actors), 5)
-            q[q[:, 4] <= 0] = np.nan  # never active in this scenario: nothing to show
+            listed = res.scenario_actors(name)
+            if listed is not None:  # not shown in this scenario: nothing to draw
+                q[[a not in listed for a in actors]] = np.nan
             x = np.arange(len(actors)) - 0.4 + width * (i + 0.5)
             colour, marker = series_colour(i), scenario_marker(i)
             ax.vlines(x, q[:, 0], q[:, 4], color=colour, lw=1)
@@ -310,7 +317,7 @@ def outcome_classes_chart(res: Results) -> Figure | None:
             "Peak escalation by scenario (dot: median; thick: quartiles; thin: 5th–95th pct.)",
             loc="left",
         )
-        top = max((float(np.nanmax(s[f"peak_escalation_{a}"])) for a in actors), default=0.5)
+        top = max((float(s[f"peak_escalation_{a}"].max(skipna=True)) for a in actors), default=0.5)
         rung_guides(ax, rung_top(top))
         ax.legend(
             title="scenario",

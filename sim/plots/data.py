@@ -130,12 +130,22 @@ class Results:
     @property
     def title(self) -> str:
         if self.kind == "run":
-            return str(self.scenario.get("title") or self.manifest.get("scenario") or "run")
+            title = str(self.scenario.get("title") or self.manifest.get("scenario") or "run")
+            return title + self.override_note()
         if self.kind == "compare":
             names = [s.get("name", "?") for s in self.manifest.get("scenarios", [])]
             return "Comparison: " + " vs ".join(names)
         base = self.scenario.get("title") or self.manifest.get("scenario") or "a scenario"
         return f"Sweep of {base}"
+
+    def override_note(self) -> str:
+        """` (reactivity=0.1)` for a run made with `--set`, else empty: an altered scenario
+        never carries the unaltered one's title alone."""
+        sets = self.manifest.get("overrides") or {}
+        if not isinstance(sets, dict) or not sets:
+            return ""
+        text = ", ".join(f"{str(k).removeprefix('parameters.')}={v}" for k, v in sets.items())
+        return f" ({text})"
 
     @property
     def step_unit(self) -> str:
@@ -165,8 +175,34 @@ class Results:
         actors = self.scenario.get("actors") or {}
         return {a: str(spec.get("name", a)) for a, spec in actors.items() if isinstance(spec, dict)}
 
+    def listed_actors(self) -> list[str] | None:
+        """The actors the manifest says are shown (active, or switched on by an event): for
+        a compare folder, those of any scenario. None for folders written before it said."""
+        if self.kind == "compare":
+            lists = [s.get("actors") for s in self.manifest.get("scenarios", [])]
+            if lists and all(isinstance(x, list) for x in lists):
+                return list(dict.fromkeys(a for x in lists for a in x))
+            return None
+        listed = self.manifest.get("actors")
+        return [str(a) for a in listed] if isinstance(listed, list) else None
+
+    def scenario_actors(self, name: str) -> list[str] | None:
+        """A compared scenario's shown actors, as its manifest entry lists them."""
+        for entry in self.manifest.get("scenarios", []):
+            if entry.get("name") == name and isinstance(entry.get("actors"), list):
+                return [str(a) for a in entry["actors"]]
+        return None
+
+    @property
+    def common_random_numbers(self) -> bool:
+        """Whether paired runs shared their random numbers (compare folders say so)."""
+        return bool(self.manifest.get("common_random_numbers", True))
+
     def shown_actors(self) -> list[str]:
         """Actors that are active at some step (inactive ones stay off the charts)."""
+        listed = self.listed_actors()
+        if listed is not None:
+            return listed
         order = list(self.scenario.get("actors") or {})
         ts = self.timeseries
         if ts is not None and "actor" in ts:
@@ -215,6 +251,16 @@ def weight_value(node: Any) -> float | None:
     return float(node)
 
 
+def varies(values: pd.Series) -> bool:
+    """More than floating-point noise between the finite values (an inactive actor's mean
+    level differs between sweep points only by rounding; sim/sweep/analysis.py agrees)."""
+    y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    y = y[np.isfinite(y)]
+    if y.size < 2:
+        return False
+    return float(np.ptp(y)) > 1e-12 + 1e-9 * float(np.max(np.abs(y)))
+
+
 def actors_from_columns(frame: pd.DataFrame | None, order: list[str]) -> list[str]:
     """Actors named in `peak_escalation_<A>` columns whose values are not constant."""
     if frame is None:
@@ -222,9 +268,10 @@ def actors_from_columns(frame: pd.DataFrame | None, order: list[str]) -> list[st
     found = []
     for col in frame.columns:
         m = re.fullmatch(r"peak_escalation_(.+)", str(col))
-        if m and frame[col].nunique(dropna=True) > 1:
+        if m and varies(frame[col]):
             found.append(m.group(1))
-    return sorted(found, key=lambda a: (order.index(a) if a in order else len(order), a))
+    # Actors `order` does not list keep their column order (the scenario's actor order).
+    return sorted(found, key=lambda a: order.index(a) if a in order else len(order))
 
 
 def quantile_bands(values: np.ndarray) -> dict[float, np.ndarray]:

@@ -511,7 +511,7 @@ def outcomes_chart(res: Results) -> Figure | None:
             )
             ax.bar_label(bars, fmt="%.0f%%", fontsize=8, padding=2)
             ax.set_ylim(0, 110)
-        ax.set_xlabel("outcome class (war, crisis: at any step; tense: ends ≥ arms transfers)")
+        ax.set_xlabel("outcome class\n(war, crisis: at any step;\ntense: ends ≥ arms transfers)")
         ax.set_ylabel("share of replications (%)")
         ax.set_title("Outcome class", loc="left")
         fig.suptitle(f"Outcome distributions over {count(n_rep, 'replication')}\n{res.title}")

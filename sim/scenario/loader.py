@@ -106,9 +106,9 @@ def apply_overrides(
 ) -> dict[str, Any]:
     for path, value in overrides.items():
         try:
-            parts = tuple(keypath.split(path))
+            parts = keypath.resolve(raw, path)  # keys may hold dots (event effects)
             created = [parts[:i] for i in range(1, len(parts)) if not _exists(raw, parts[:i])]
-            raw = keypath.assign(raw, path, value)
+            raw = keypath.assign(raw, parts, value)
         except UsageError as exc:
             raise ScenarioError([Problem("--set", 1, 1, path, str(exc))]) from None
         # Mappings the override created have no line in any file: point their errors at --set.

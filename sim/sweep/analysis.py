@@ -38,6 +38,11 @@ CONF_LEVEL = 0.95
 RESAMPLES = 200
 NOT_SENSITIVITY = ("first_crisis_step", "first_war_step")
 PRIM_MAX_RUNS = 200_000
+# An outcome counts as constant across points when its spread is within floating-point noise
+# of its size: an inactive actor's level differs between points only by rounding, and its
+# "sensitivity" would be an index of that rounding.
+CONSTANT_RTOL = 1e-9
+CONSTANT_ATOL = 1e-12
 
 
 @dataclass
@@ -127,8 +132,15 @@ def sensitivity_outcomes(by_point: pd.DataFrame, params: list[str]) -> tuple[lis
     keep, constant = [], []
     for c in ordered:
         y = by_point[c].to_numpy(float)
-        (keep if np.isfinite(y).all() and np.ptp(y) > 0 else constant).append(c)
+        (keep if np.isfinite(y).all() and not is_constant(y) else constant).append(c)
     return keep, constant
+
+
+def is_constant(y: np.ndarray) -> bool:
+    """True when the values differ only by floating-point noise (see CONSTANT_RTOL)."""
+    if len(y) == 0:
+        return True
+    return float(np.ptp(y)) <= CONSTANT_ATOL + CONSTANT_RTOL * float(np.max(np.abs(y)))
 
 
 def salib_problem(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +264,9 @@ def analyze(
     prim_threshold: float | None = None,
     plots: bool = True,
     log: Callable[[str], None] = print,
+    csv: bool = False,
 ) -> Analysis:
+    """Analyse a finished sweep into `analysis/`; `csv` adds by_point.csv."""
     folder = find_sweep(Path(path))
     manifest = store.read_manifest(folder)
     points = pd.read_parquet(folder / "points.parquet")
@@ -286,13 +300,13 @@ def analyze(
             )
         except prim_mod.PrimUnavailable as exc:
             result.notes.append(str(exc))
-    _write(folder, result)
+    _write(folder, result, csv)
     if plots:
         result.charts = _charts(folder, result)
     return result
 
 
-def _write(folder: Path, result: Analysis) -> None:
+def _write(folder: Path, result: Analysis, csv: bool = False) -> None:
     """Write analysis/ atomically: a reader sees the old tables or the new ones."""
     target = folder / "analysis"
     tmp = folder / f".analysis.partial-{os.getpid()}"
@@ -302,6 +316,8 @@ def _write(folder: Path, result: Analysis) -> None:
         shutil.rmtree(tmp)
     tmp.mkdir()
     result.by_point.to_parquet(tmp / "by_point.parquet", index=False)
+    if csv:
+        result.by_point.to_csv(tmp / "by_point.csv", index=False)
     for name, table in result.tables.items():
         table.to_csv(tmp / f"{name}.csv", index=False)
     store.replace_dir(tmp, target)

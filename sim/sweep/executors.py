@@ -107,8 +107,13 @@ class DaskExecutor:
         self.cluster = None
 
     def __enter__(self) -> DaskExecutor:
-        import dask
-        from distributed import Client, LocalCluster
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError(
+                "--executor dask needs Dask: pip install 'alliance-sim[dask]'"
+            ) from None
 
         if self.scheduler:
             timeout = dask.config.get("distributed.comm.timeouts.connect")

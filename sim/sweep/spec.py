@@ -21,12 +21,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError, UsageError
-from sim.scenario import yamlio
+from sim.scenario import keypath, yamlio
 from sim.scenario.keypath import parse_value
 from sim.scenario.loader import LoadedScenario, Origins, _translate, load_raw, load_scenario
 from sim.scenario.references import check_references
 from sim.scenario.schema import NAME_ID, Scenario
-from sim.sweep import paths
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_SAMPLES = {"grid": 5, "lhs": 100, "sobol": 64, "morris": 10}
@@ -138,6 +137,19 @@ class _Where:
 
 
 # ---------------------------------------------------------------- reading the spec file
+
+
+def is_sweep_file(path: Path) -> bool:
+    """A sweep file names a `scenario:` to sweep and defines no actors of its own.
+
+    Cheap and forgiving: unreadable or malformed files are "not a sweep file", so the
+    scenario loader reports their real problem.
+    """
+    try:
+        data = yamlio.load_yaml(path).data
+    except (yamlio.YamlFail, OSError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "scenario" in data and "actors" not in data
 
 
 def read_spec_file(path: Path) -> tuple[dict[str, Any], _Where, Path, bool]:
@@ -319,7 +331,7 @@ def check_param(param: Param, base: dict[str, Any], ledger: Any) -> Param:
     """Check the extremes (or each choice) one at a time against the scenario; detect
     whole-number settings (e.g. an event's `at`)."""
     if param.kind == "range":
-        probe = paths.assign(base, param.keys, param.low + (param.high - param.low) * 0.37)
+        probe = keypath.assign(base, param.keys, param.low + (param.high - param.low) * 0.37)
         if _is_int_error(probe):
             for end in (param.low, param.high):
                 if float(end) != int(end):
@@ -330,7 +342,7 @@ def check_param(param: Param, base: dict[str, Any], ledger: Any) -> Param:
         trials = [(f"value {v!r}", v) for v in param.values or ()]
     for name, value in trials:
         try:
-            validate_raw(paths.assign(base, param.keys, value), ledger, references=True)
+            validate_raw(keypath.assign(base, param.keys, value), ledger, references=True)
         except PointInvalid as exc:
             raise ValueError(f"{name}: {_explain(exc, base, param.keys)}") from None
     return param
@@ -365,7 +377,7 @@ def _missing_hint(base: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 
 
 def _resolve(base: dict[str, Any], path: str) -> tuple[str, ...]:
-    keys = paths.resolve(base, path)
+    keys = keypath.resolve(base, path)
     if keys[0] in FORBIDDEN_ROOTS:
         raise ValueError(
             f"{keys[0]}.* cannot be swept (use --steps, -n and --seed for the run settings)"
@@ -471,7 +483,7 @@ def load_spec(
             keys = _resolve(base, key)
             if isinstance(value, dict | list):
                 raise ValueError("expected a single value")
-            candidate = paths.assign(base, keys, value)
+            candidate = keypath.assign(base, keys, value)
             try:
                 validate_raw(candidate, loaded.ledger, references=True)
             except PointInvalid as exc:
