@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean-results
+.PHONY: demo test lint bench clean-results browser app
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,11 @@ demo: $(STAMP)
 	$(BIN)/alliance-sim report $(DEMO)/compare
 	$(BIN)/alliance-sim report $(DEMO)/baseline
 
-test: $(STAMP)
+# The dashboard's browser test drives Debian's Chromium (no browser download); as root.
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest -n 2
@@ -37,6 +41,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix sim tests benchmarks
 	$(BIN)/ruff format sim tests benchmarks
+
+SCENARIO ?= scenarios/baseline.yaml
+
+app: $(STAMP)
+	$(BIN)/alliance-sim app $(SCENARIO)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
