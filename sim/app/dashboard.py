@@ -102,7 +102,12 @@ def LeverSlider(lever: Lever):
     def set_value(v: float) -> None:
         lever_values.value = {**lever_values.value, lever.path: float(v)}
 
-    with solara.Tooltip(lever.tooltip), solara.Column(classes=["lever", lever.css], gap="0px"):
+    lines = [solara.Text(line) for line in lever.tooltip.splitlines()]
+    tip = solara.Column(children=lines, gap="2px", style={"max-width": "480px"})
+    with (
+        solara.Tooltip(tip, color="#263238"),
+        solara.Column(classes=["lever", lever.css], gap="0px"),
+    ):
         solara.Text(lever.label, style={"font-size": "0.9em"})
         solara.SliderFloat(
             "",
@@ -244,6 +249,7 @@ def _load(path: str, moved: dict[str, float] | None = None) -> tuple[LoadedScena
 @solara.component
 def Page():
     solara.Title("alliance-sim dashboard")
+    solara.Style(".v-tooltip__content { opacity: 1 !important; }")  # evidence must be legible
     path = scenario_path.value
     loaded, problems = solara.use_memo(lambda: _load(path), [path])
     levers = solara.use_memo(lambda: levers_for(loaded) if loaded else [], [path])
