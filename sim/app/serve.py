@@ -9,6 +9,7 @@ should not be reachable from the network by default.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ DEFAULT_PORT = 8765
 def command(host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "solara", "run", "sim.app.dashboard",
-        "--host", host, "--port", str(port), "--production", "--no-open",
+        "--host", host, "--port", str(port), "--production", "--no-open", "--no-check-version",
     ]  # fmt: skip
 
 
@@ -45,9 +46,16 @@ def serve(scenario: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) ->
     print(f"alliance-sim dashboard for {scenario}: http://{host}:{port}  (Ctrl-C stops it)")
     sys.stdout.flush()
     proc = start(scenario, host, port)
+    # SIGTERM (a service manager, `timeout`) must stop the server too, not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait()
         return 130
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
