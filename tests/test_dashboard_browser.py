@@ -118,6 +118,17 @@ def test_moving_a_lever_and_running_changes_the_charts(dashboard, tmp_path):
             expect(label).to_contain_text(re.compile(re.escape(f"{path_shown}={lever.hi:g}")))
             after = chart_images(page)
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+
+            # The teaching run: Mesa's SolaraViz controls step and reset one replication.
+            page.get_by_role("tab", name=re.compile("single run", re.I)).click()
+            step = page.get_by_role("button", name="Step", exact=True)
+            step.click()
+            expect(page.get_by_text("Step: 1")).to_be_visible(timeout=30_000)
+            step.click()
+            expect(page.get_by_text("Step: 2")).to_be_visible(timeout=30_000)
+            page.get_by_role("button", name="Reset", exact=True).click()
+            expect(page.get_by_text("Step: 0")).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(tmp_path / "mesa-run.png"))
         finally:
             context.close()
     changed = [name for name in CHARTS if before[name] != after[name]]

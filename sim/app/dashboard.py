@@ -203,7 +203,7 @@ def EnsemblePanel():
     Effects(ensemble)
 
 
-def escalation_lines(model: AllianceModel):
+def escalation_lines(model: LeverModel):
     """Mesa component: each active actor's escalation so far in this one replication."""
     frame = model.datacollector.get_agent_vars_dataframe().reset_index()
     frame = frame[frame["active"]]
@@ -214,28 +214,47 @@ def escalation_lines(model: AllianceModel):
     ax.set_xlim(0, model.max_steps)
     ax.set_xlabel(f"step ({model.scenario.run.step_unit}s)")
     ax.set_ylabel("escalation (0–1)")
-    ax.set_title(f"Replication {model.replication} of seed {model.root_seed}")
+    moved = ", ".join(f"{p.split('.', 1)[1]}={v:g}" for p, v in model.moved.items())
+    ax.set_title(
+        f"{model.scenario.name}: replication {model.replication} of seed {model.root_seed}"
+        + (f"\n{moved}" if moved else ""),
+        fontsize="medium",
+    )
     ax.legend(ncol=4, fontsize="small")
     return solara.FigureMatplotlib(fig)
 
 
+class LeverModel(AllianceModel):
+    """`AllianceModel` of the scenario and levers the page shows when it is built.
+
+    Mesa's Reset rebuilds the model from its parameters (root seed, replication); the
+    scenario and the moved levers are read from the page's state at that moment, so the
+    SolaraViz stays mounted and Reset applies whatever the sidebar now says.
+    """
+
+    def __init__(self, seed: int | None = None, replication: int = 0):
+        path = scenario_path.value
+        moved = overrides(levers_for(sim.load(path)), lever_values.value)
+        super().__init__(sim.load(path, set=moved), seed=seed, replication=replication)
+        self.moved = moved
+
+
 @solara.component
-def MesaRun(loaded: LoadedScenario, token: str):
-    seed = loaded.scenario.run.seed
-    model = solara.use_memo(lambda: AllianceModel(loaded, seed=seed), [token])
+def MesaRun(seed: int):
+    model = solara.use_memo(lambda: LeverModel(seed=seed), [])
     params = {
-        "scenario": loaded,
         "seed": {"type": "SliderInt", "value": seed, "min": seed, "max": seed + 999,
                  "label": "root seed (replication r of it is row r of the ensemble)"},
         "replication": {"type": "SliderInt", "value": 0, "min": 0, "max": 99,
                         "label": "replication"},
     }  # fmt: skip
+    solara.Markdown("Reset builds the run from the scenario and levers in the sidebar.")
     SolaraViz(
         model,
         components=[escalation_lines, make_plot_component("distancing")],
         model_params=params,
         name="alliance-sim",
-    ).key(token)
+    )
 
 
 def _load(path: str, moved: dict[str, float] | None = None) -> tuple[LoadedScenario | None, str]:
@@ -254,11 +273,8 @@ def Page():
     loaded, problems = solara.use_memo(lambda: _load(path), [path])
     levers = solara.use_memo(lambda: levers_for(loaded) if loaded else [], [path])
     solara.use_effect(lambda: start_run(levers) if loaded else None, [path])
-    moved = overrides(levers, lever_values.value)
-    token = path + repr(sorted(moved.items()))
-    mesa_loaded, _ = solara.use_memo(lambda: _load(path, moved), [token])
-    if loaded is None or mesa_loaded is None:
-        solara.Error(problems or "the moved levers make the scenario invalid")
+    if loaded is None:
+        solara.Error(problems)
         return
     with solara.Sidebar():
         Controls(loaded, levers)
@@ -266,4 +282,4 @@ def Page():
         with solara.lab.Tab("Ensemble"):
             EnsemblePanel()
         with solara.lab.Tab("Single run (Mesa)"):
-            MesaRun(mesa_loaded, token)
+            MesaRun(loaded.scenario.run.seed)

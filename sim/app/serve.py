@@ -32,6 +32,8 @@ def environment(scenario: Path) -> dict[str, str]:
     env[SCENARIO_ENV] = str(scenario)
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no calls home
+    # solara's rules-of-hooks check flags a line inside Mesa's SolaraViz on every start
+    env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:solara.validate_hooks")
     return env
 
 
