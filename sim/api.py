@@ -72,7 +72,8 @@ class _Folder:
         """One chart of docs/charts.md (e.g. "escalation", "network") as a matplotlib Figure.
 
         `steps` picks the network chart's steps. Raises UsageError for a chart this kind
-        of results does not have, ValueError when the results lack its data.
+        of results does not have, ValueError when the results lack its data. The figure
+        is pyplot's: `plt.close(fig)` when drawing many.
         """
         from sim.plots import build, charts_for
 
