@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME := $(VENV)/.installed-runtime
 
-.PHONY: demo test test-fast lint bench clean-results
+APP := $(VENV)/.installed-app
+
+.PHONY: demo test test-fast lint bench clean-results browser app
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,7 +21,12 @@ $(RUNTIME): pyproject.toml | $(BIN)/python
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP) $(RUNTIME)
+	touch $(STAMP) $(RUNTIME) $(APP)
+
+# `make app` after `make demo`: the dashboard's extras (solara and Mesa's visualisation).
+$(APP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[app]'
+	touch $(APP) $(RUNTIME)
 
 DEMO := results/demo
 
@@ -36,7 +43,11 @@ demo: $(RUNTIME)
 	$(BIN)/alliance-sim report $(DEMO)/compare
 	$(BIN)/alliance-sim report $(DEMO)/baseline
 
-test: $(STAMP)
+# The dashboard's browser test drives Debian's Chromium (no browser download); as root.
+browser:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(STAMP) browser
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
 	$(BIN)/python -m pytest -n 2
@@ -49,6 +60,11 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix sim tests benchmarks
 	$(BIN)/ruff format sim tests benchmarks
+
+SCENARIO ?= scenarios/baseline.yaml
+
+app: $(APP)
+	$(BIN)/alliance-sim app $(SCENARIO)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

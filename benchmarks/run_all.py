@@ -100,7 +100,7 @@ def bench_mesa(quick: bool) -> dict[str, Any]:
             rows[keep] = min(rows[keep], time.perf_counter() - start)
             assert len(result.replications) == k
     # the same numbers: a Mesa model is one replication of the ensemble
-    model = AllianceModel(str(BASELINE), replication=3, steps=t)
+    model = AllianceModel(str(BASELINE), seed=scenario.run.seed, replication=3, steps=t)
     while model.running:
         model.step()
     final = [result.summary[f"final_escalation_{a}"][3] for a in model.world.ids]

@@ -107,6 +107,31 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "scenario", nargs="?", type=Path, default=Path("scenarios/baseline.yaml"),
+        help="scenario shown first (default scenarios/baseline.yaml)",
+    )  # fmt: skip
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
+
+@command("app", _app_args)
+def cmd_app(args: argparse.Namespace) -> int:
+    """Start the interactive dashboard (Mesa's SolaraViz) and print its address."""
+    import importlib.util
+
+    from sim.app.serve import serve
+    from sim.scenario.loader import load_scenario
+
+    load_scenario(args.scenario)  # a bad file: one line per problem, before any server
+    if importlib.util.find_spec("solara") is None:
+        raise UsageError("the dashboard needs solara: pip install -e '.[app]' (make demo does)")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be in 1..65535, found {args.port}")
+    return serve(args.scenario, args.host, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     import sim.commands  # noqa: F401  (registers run, sweep, plot, ...)
 

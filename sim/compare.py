@@ -262,3 +262,8 @@ def different_actor_lists(loaded: Sequence[LoadedScenario]) -> str | None:
                 "are paired but their shocks differ, so differences include noise"
             )
     return None
+
+
+from sim._callable import make_callable  # noqa: E402
+
+make_callable(__name__)

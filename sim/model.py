@@ -1,8 +1,18 @@
 """`AllianceModel`: the Mesa 3 face of the array engine, for Mesa's own tools.
 
-One model is one replication. Its noise comes from the same per-replication generator
-the ensemble uses, so `AllianceModel(s, replication=r)` reproduces row r of an ensemble
-run bit for bit (tests/test_mesa_path.py).
+One model is one replication. Seeding follows Mesa's contract (`mesa.Model(seed=, rng=)`):
+
+- `seed=S`: the root seed of an ensemble. The model draws its noise from replication
+  `replication`'s stream of that root, `SeedSequence(S, spawn_key=(replication,))`, the
+  same generator the ensemble uses, so `AllianceModel(s, seed=S, replication=r)` is row r
+  of `alliance-sim run --seed S` bit for bit (tests/test_mesa_path.py).
+- `rng=...` (an int, a SeedSequence or a numpy Generator, as Mesa accepts) or nothing:
+  Mesa builds `self.rng` from it (fresh OS entropy when None), and the root seed is drawn
+  from `self.rng`. So `mesa.batch_run(AllianceModel, ..., iterations=k)` gives k distinct
+  replications, and passing `rng` (or `seed`) as a batch parameter makes them reproducible.
+
+Either way `model.root_seed` records the root, so any run can be replayed exactly with
+`AllianceModel(s, seed=model.root_seed, replication=model.replication)`.
 """
 
 from __future__ import annotations
@@ -28,14 +38,21 @@ def _as_scenario(scenario: Scenario | LoadedScenario | str | Path) -> Scenario:
     return load_scenario(scenario).scenario
 
 
+def _root_from(rng: np.random.Generator) -> int:
+    """A root seed drawn from Mesa's generator (63 bits, as SeedSequence takes any int)."""
+    return int(rng.integers(0, 2**63 - 1))
+
+
 class AllianceModel(mesa.Model):
     """Alliance dynamics of one scenario, one replication.
 
     Args:
         scenario: a Scenario, a LoadedScenario or the path of a scenario file.
         replication: index of the replication (selects its spawned noise stream).
-        seed: root seed; defaults to the scenario's run.seed.
+        seed: root seed of the ensemble this replication belongs to (reproducible).
         steps: run length; defaults to the scenario's run.steps (sets `running`).
+        rng: Mesa's generator argument; without `seed` the root seed is drawn from it
+            (None: OS entropy, a new replication each time).
     """
 
     def __init__(
@@ -44,20 +61,20 @@ class AllianceModel(mesa.Model):
         replication: int = 0,
         seed: int | None = None,
         steps: int | None = None,
-        rng: object = None,
+        rng: np.random.Generator | np.random.SeedSequence | int | None = None,
     ):
         spec = _as_scenario(scenario)
-        root = spec.run.seed if seed is None else int(seed)
-        # Mesa's own generator is kept apart from the noise stream, so Mesa never
-        # consumes draws that belong to the dynamics.
-        super().__init__(seed=root)
+        super().__init__(seed=seed, rng=rng)  # Mesa: either one, never both
+        # The noise stream is spawned from the root seed and kept apart from Mesa's own
+        # generators, so Mesa never consumes draws that belong to the dynamics.
+        self.root_seed = int(seed) if seed is not None else _root_from(self.rng)
         self.scenario = spec
         self.replication = int(replication)
         self.max_steps = spec.run.steps if steps is None else int(steps)
         self.world, self.events = prepare(spec)
         self.reps = np.array([self.replication])
         self.state = engine.start(self.world, self.reps)
-        self.noise = [engine.actor_rng(root, self.replication, a) for a in self.world.ids]
+        self.noise = [engine.actor_rng(self.root_seed, self.replication, a) for a in self.world.ids]
         self.groups = [engine.EventGroup.for_all(self.events, 1)]
         self.event_log = engine.EventLog()
         for i, (actor_id, name) in enumerate(zip(self.world.ids, self.world.names, strict=True)):
@@ -69,11 +86,14 @@ class AllianceModel(mesa.Model):
                 "crisis": lambda m: bool(flags(m.state)[0][0]),
                 "war": lambda m: bool(flags(m.state)[1][0]),
             },
+            # Named as the columns of system.parquet and timeseries.parquet.
             agent_reporters={
                 "actor": "actor_id",
                 "escalation": "escalation",
                 "rung": "rung",
+                "rung_name": "rung_name",
                 "leverage": "leverage",
+                "active": "active",
             },
         )
         self.running = True

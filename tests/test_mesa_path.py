@@ -12,6 +12,7 @@ from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
 BASELINE = "scenarios/baseline.yaml"
+SEED = load_scenario(BASELINE).scenario.run.seed
 
 
 def with_events() -> Scenario:
@@ -78,7 +79,7 @@ def test_agents_expose_the_state():
 def test_mesa_batch_run_accepts_the_model():
     results = mesa.batch_run(
         AllianceModel,
-        parameters={"scenario": [BASELINE], "replication": range(3), "steps": 6},
+        parameters={"scenario": [BASELINE], "replication": range(3), "steps": 6, "seed": SEED},
         iterations=1,
         max_steps=100,
         number_processes=1,
@@ -93,7 +94,79 @@ def test_mesa_batch_run_accepts_the_model():
     # Mesa's runs agree with the ensemble engine step by step.
     scenario = load_scenario(BASELINE).scenario
     world, events = prepare(scenario)
-    ens = run_chunk(world, events, np.arange(20), scenario.run.seed, 6, keep_series=True)
+    ens = run_chunk(world, events, np.arange(20), SEED, 6, keep_series=True)
     for (rep, step), rows in frame.groupby(["replication", "Step"]):
         got = rows.set_index("actor")["escalation"][world.ids].to_numpy()
         np.testing.assert_array_equal(got, ens.series.escalation[step, rep])
+
+
+def _batch(parameters: dict, iterations: int):
+    import pandas as pd
+
+    rows = mesa.batch_run(
+        AllianceModel,
+        parameters={"scenario": [BASELINE], "steps": 6, **parameters},
+        iterations=iterations,
+        max_steps=100,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(rows)
+    return frame.pivot_table(index="RunId", columns="actor", values="escalation")
+
+
+def test_batch_run_iterations_are_distinct_replications():
+    """Without a seed, Mesa's rng comes from OS entropy: each iteration is a new draw."""
+    finals = _batch({}, iterations=3)
+    assert len(finals) == 3
+    assert len({tuple(row) for row in finals.to_numpy()}) == 3
+
+
+def test_batch_run_is_reproducible_with_rng_and_seed():
+    """Passing Mesa's `rng` (or `seed`) as a batch parameter makes every run repeatable."""
+    first = _batch({"rng": [1, 2, 3]}, iterations=1)
+    again = _batch({"rng": [1, 2, 3]}, iterations=1)
+    np.testing.assert_array_equal(first.to_numpy(), again.to_numpy())
+    assert len({tuple(row) for row in first.to_numpy()}) == 3
+    seeded = _batch({"seed": SEED, "replication": range(3)}, iterations=1)
+    assert len({tuple(row) for row in seeded.to_numpy()}) == 3
+    np.testing.assert_array_equal(
+        seeded.to_numpy(), _batch({"seed": SEED, "replication": range(3)}, 1).to_numpy()
+    )
+
+
+def test_root_seed_replays_an_unseeded_model():
+    """A model built from entropy records its root seed; seed=root_seed replays it."""
+    first = AllianceModel(BASELINE, steps=8, rng=np.random.default_rng(99))
+    while first.running:
+        first.step()
+    replay = AllianceModel(BASELINE, steps=8, seed=first.root_seed)
+    while replay.running:
+        replay.step()
+    np.testing.assert_array_equal(first.state.x, replay.state.x)
+    other = AllianceModel(BASELINE, steps=8)
+    assert other.root_seed != first.root_seed
+
+
+def test_seed_and_rng_together_are_refused_as_in_mesa():
+    with pytest.raises(ValueError, match="either rng or seed"):
+        AllianceModel(BASELINE, seed=1, rng=2)
+
+
+def test_reporters_are_named_as_the_results_columns():
+    """The DataCollector's columns are those of system.parquet and timeseries.parquet."""
+    import sim
+
+    res = sim.run(BASELINE, n=1, seed=SEED, steps=3)
+    model = AllianceModel(BASELINE, seed=SEED, steps=3)
+    while model.running:
+        model.step()
+    system = model.datacollector.get_model_vars_dataframe()
+    agents = model.datacollector.get_agent_vars_dataframe()
+    skip = {"replication", "step", "date"}
+    assert set(system.columns) == set(res.system.columns) - skip
+    assert set(agents.columns) == set(res.timeseries.columns) - skip
+    mesa_ts = agents.reset_index(drop=True)
+    np.testing.assert_array_equal(mesa_ts["escalation"], res.timeseries["escalation"])
+    assert mesa_ts["rung_name"].tolist() == res.timeseries["rung_name"].astype(str).tolist()
