@@ -6,6 +6,7 @@ replication's trajectory does not depend on which chunk, worker or machine ran i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -164,12 +165,20 @@ def run_chunk(
     root_seed: int,
     steps: int,
     keep_series: bool = False,
+    coefficients: Mapping[str, np.ndarray] | None = None,
 ) -> ChunkResult:
-    """Simulate the given replication indices for `steps` steps."""
+    """Simulate the given replication indices for `steps` steps.
+
+    `coefficients` maps a coefficient name to an array indexed by replication number:
+    replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle), so
+    the result does not depend on how replications are split into chunks or workers.
+    """
     tune_allocator()  # keep freed temporaries in the heap (speed only; sim/reductions.py)
     reps = np.asarray(replications, dtype=np.int64)
     noise = shocks(root_seed, reps, steps, world.n)
     state = initial_state(world, len(reps))
+    for name, values in (coefficients or {}).items():
+        state.params[name] = np.asarray(values, dtype=float)[reps][:, None]
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
     fired = np.zeros((len(reps), len(events)), dtype=bool)
@@ -215,9 +224,28 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    scenario, reps, seed, steps, keep = args
+    scenario, reps, seed, steps, keep, coefficients = args
     world, events = prepare(scenario)
-    return run_chunk(world, events, reps, seed, steps, keep)
+    return run_chunk(world, events, reps, seed, steps, keep, coefficients)
+
+
+def _checked_coefficients(
+    coefficients: Mapping[str, np.ndarray] | None, replications: int
+) -> dict[str, np.ndarray] | None:
+    """Coefficient arrays as float arrays of one value per replication, names checked."""
+    if not coefficients:
+        return None
+    from sim.parameters import PARAMETERS
+
+    out = {}
+    for name, values in coefficients.items():
+        if name not in PARAMETERS:
+            raise KeyError(f"unknown coefficient {name!r}")
+        arr = np.asarray(values, dtype=float)
+        if arr.shape != (replications,):
+            raise ValueError(f"coefficients[{name!r}] has shape {arr.shape}, not ({replications},)")
+        out[name] = arr
+    return out
 
 
 def run_ensemble(
@@ -229,15 +257,27 @@ def run_ensemble(
     chunk_size: int = 1000,
     workers: int = 1,
     progress: bool = False,
+    coefficients: Mapping[str, np.ndarray] | None = None,
 ) -> ChunkResult:
-    """All replications of a scenario, in chunks, on `workers` processes (same result)."""
+    """All replications of a scenario, in chunks, on `workers` processes (same result).
+
+    `coefficients`: per-replication coefficient values (see `run_chunk`), each array of
+    length `replications`."""
     from tqdm import tqdm
 
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     bounds = range(0, replications, chunk_size)
+    coefficients = _checked_coefficients(coefficients, replications)
     jobs = [
-        (scenario, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keep_series)
+        (
+            scenario,
+            np.arange(lo, min(lo + chunk_size, replications)),
+            seed,
+            steps,
+            keep_series,
+            coefficients,
+        )
         for lo in bounds
     ]
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
