@@ -10,7 +10,7 @@ import datetime as dt
 import platform
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -39,6 +39,10 @@ class RunSettings:
     steps: int
     workers: int = 1
     csv: bool = False
+    # --posterior: the file's name and hash (for the manifest), and replication r's model
+    # coefficients (sim/observe/posterior.py `with_posterior`); None runs the scenario's values
+    posterior: dict | None = None
+    coefficients: dict | None = field(default=None, compare=False, repr=False)
 
 
 def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps: int | None,
@@ -82,6 +86,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": argv,
         "versions": versions(),
+        "posterior": settings.posterior,
         "files": {
             "timeseries": "timeseries.parquet",
             "pairs": "pairs.parquet",
@@ -104,6 +109,7 @@ def simulate(
         keep_series=keep_series,
         workers=settings.workers,
         progress=progress,
+        coefficients=settings.coefficients,
     )
 
 

@@ -186,7 +186,7 @@ def _observation(ck: _Checker, item: Any, path: tuple) -> Observation | None:
             ck.bad((*path, key), f"one of {', '.join(KEYS)}", key, key=True)
     for key in REQUIRED:
         if key not in item:
-            ck.bad(path, f"the key {key!r}", "no such key")
+            ck.bad(path, f"the key {key!r}", None)
     if len(ck.problems) > before:
         return None
     oid = ck.text(item, path, "id", _ID, "an id of lower-case letters, digits and '-'")
@@ -249,7 +249,7 @@ def _actors(ck: _Checker, item: dict, path: tuple, kind: str) -> tuple[str, ...]
             return None
         return (pair[0], pair[1])
     if "pair" in item:
-        ck.bad((*path, "pair"), f"'actor' (a {kind} observation is about one actor)", "'pair'")
+        ck.bad((*path, "pair"), f"'actor' (a {kind} observation is about one actor)", "pair")
         return None
     actor = item.get("actor")
     if not (isinstance(actor, str) and _ACTOR.match(actor)):

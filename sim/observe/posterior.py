@@ -38,6 +38,13 @@ def read_posterior(path: Path) -> pd.DataFrame:
     ]
     if unknown:
         raise UsageError(f"--posterior {path}: unknown coefficient columns {unknown}")
+    for c in frame.columns:
+        if c in NON_COEFFICIENTS:
+            continue
+        spec = PARAMETERS.get(c) or OPERATOR_COEFFICIENTS[c]
+        v = frame[c].to_numpy(float)
+        if not np.all((v >= spec.lo) & (v <= spec.hi)):
+            raise UsageError(f"--posterior {path}: {c} outside its bounds [{spec.lo}, {spec.hi}]")
     w = frame["weight"].to_numpy(float)
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise UsageError(f"--posterior {path}: weights must be finite, ≥ 0, not all 0")
@@ -65,3 +72,17 @@ def draw_coefficients(
 def model_only(coefficients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The coefficients the dynamics read (names in sim.parameters.PARAMETERS)."""
     return {k: v for k, v in coefficients.items() if k in PARAMETERS}
+
+
+def with_posterior(settings, posterior_file: Path):
+    """Run settings whose replication r uses the posterior's coefficient set r (drawn with the
+    settings' root seed), and the file's name and hash for the manifest. Used by run and
+    compare; sweep and robustness call `draw_coefficients` the same way."""
+    import dataclasses
+    import hashlib
+
+    draws = draw_coefficients(posterior_file, settings.replications, settings.seed)
+    model = model_only(draws)
+    digest = hashlib.sha256(Path(posterior_file).read_bytes()).hexdigest()
+    info = {"file": str(posterior_file), "sha256": digest, "coefficients": sorted(model)}
+    return dataclasses.replace(settings, posterior=info, coefficients=model)
