@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean-results
+.PHONY: demo test lint bench clean-results validate-model
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,3 +43,7 @@ bench: $(STAMP)
 
 clean-results:
 	rm -rf results/*/
+
+# Calibrate against history, leave-one-episode-out hindcasts; rewrites docs/validation.md tables.
+validate-model: $(STAMP)
+	$(BIN)/python -m benchmarks.calibrate

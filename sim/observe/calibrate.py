@@ -25,6 +25,19 @@ from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
 
 
+# Smallest distance scale per kind, on the transformed scale (sim.observe.operators.transform):
+# 0.5 is the s.d. of √Poisson counts and about that of a coin flip; 0.1 is 10% in trade value.
+SCALE_FLOOR = {
+    "missile_launches": 0.5,
+    "nuclear_test": 0.5,
+    "summit": 0.5,
+    "sanction_measure": 0.5,
+    "unsc_vote": 0.5,
+    "joint_exercise": 0.5,
+    "trade_value": 0.1,
+}
+
+
 @dataclass
 class FitSetup:
     """Everything a simulation of a batch of particles needs."""
@@ -99,11 +112,12 @@ def simulated_matrix(
     return np.column_stack([cols[(e, o.id)] for e, o in prob.targets])
 
 
-def robust_scales(sim: np.ndarray) -> np.ndarray:
-    """Per-observation spread of the prior predictive: MAD·1.4826, else s.d., else 1."""
+def robust_scales(sim: np.ndarray, floors: np.ndarray) -> np.ndarray:
+    """Per-observation spread of the prior predictive (MAD·1.4826), at least the kind's floor:
+    an observable the prior predicts almost surely (China votes yes) must not get a scale
+    so small that one miss outweighs every other observation."""
     mad = 1.4826 * np.median(np.abs(sim - np.median(sim, axis=0)), axis=0)
-    sd = sim.std(axis=0)
-    return np.where(mad > 0, mad, np.where(sd > 0, sd, 1.0))
+    return np.maximum(mad, floors)
 
 
 def simulator(prob: FitSetup) -> Callable[[np.ndarray, int, int], np.ndarray]:
@@ -113,7 +127,8 @@ def simulator(prob: FitSetup) -> Callable[[np.ndarray, int, int], np.ndarray]:
             prob, coefficient_arrays(prob.names, theta, k), len(theta) * k, (t, b)
         )
         if prob.scales is None:
-            prob.scales = robust_scales(sim)
+            floors = np.array([SCALE_FLOOR[o.kind] for _, o in prob.targets])
+            prob.scales = robust_scales(sim, floors)
         z = (sim - prob.observed) / prob.scales
         d = np.sqrt((prob.weights * z**2).sum(axis=1) / prob.weights.sum())
         return d.reshape(len(theta), k)

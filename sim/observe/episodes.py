@@ -1,6 +1,8 @@
 """History episodes: a scenario, the observations its time window covers, and the model's
 predictive draws of each of them.
 
+Step t's state stands for calendar month start + t; an episode of T steps covers the months
+start … start + T − 1 (its final state is the next episode's first month, not its own).
 An observation belongs to the first episode (in the order given) whose months cover its whole
 period and whose actors include the ones it names; the others are reported as not covered.
 """
@@ -32,7 +34,7 @@ class Episode:
 
     def covers(self, obs: Observation) -> bool:
         needed = set(obs.actors) | ({VOTE_TARGET} if obs.kind == "unsc_vote" else set())
-        inside = self.start <= obs.first and obs.last <= self.start + self.steps
+        inside = self.start <= obs.first and obs.last < self.start + self.steps
         return inside and needed <= set(self.ids)
 
 
