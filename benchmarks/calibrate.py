@@ -21,6 +21,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.ensemble import run_ensemble
@@ -58,10 +59,11 @@ def _cov_row(label: str, table: pd.DataFrame) -> dict:
 
 
 def markdown(frame: pd.DataFrame) -> str:
+    """A Markdown table; floats with two decimals, integers as integers."""
     cols = list(frame.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, row in frame.iterrows():
-        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row]
+    for row in frame.itertuples(index=False):
+        cells = [f"{v:.2f}" if isinstance(v, float | np.floating) else str(v) for v in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -108,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     in_rows = [_cov_row(name, ppc[ppc["episode"] == name]) for name in ppc["episode"].unique()]
     in_rows.append(_cov_row("all (in-sample)", ppc))
     by_kind = [
-        {**_cov_row(kind, ppc[ppc["kind"] == kind]), "episode": kind}
+        {
+            "kind": kind,
+            **{k: v for k, v in _cov_row(kind, ppc[ppc["kind"] == kind]).items() if k != "episode"},
+        }
         for kind in sorted(ppc["kind"].unique())
     ]
 
