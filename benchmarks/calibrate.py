@@ -68,6 +68,44 @@ def markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+HEADLINE = ("china_restrains", "china_distances", "russia_tech_transfer")
+
+
+def headline_effects(posterior: Path, replications: int, seed: int, workers: int) -> pd.DataFrame:
+    """The baseline's headline effects (paired differences from the baseline), with the
+    hand-set coefficients and with coefficient sets drawn from the posterior."""
+    from sim.compare import KEY_OUTCOMES, run_compare
+    from sim.observe.posterior import with_posterior
+    from sim.run import settings_for
+    from sim.scenario.loader import load_scenario
+
+    files = [ROOT / "scenarios" / f"{n}.yaml" for n in ("baseline", *HEADLINE)]
+    loaded = [load_scenario(f) for f in files]
+    plain = settings_for(loaded[0], replications, seed, None, workers)
+    tables = {
+        "hand-set": run_compare(loaded, plain)[2],
+        "posterior": run_compare(loaded, with_posterior(plain, posterior))[2],
+    }
+    rows = []
+    for outcome, heading in KEY_OUTCOMES:
+        for name in HEADLINE:
+            row = {"scenario": name, "outcome": heading}
+            for label, table in tables.items():
+                hit = table[(table["scenario"] == name) & (table["outcome"] == outcome)]
+                if hit.empty:
+                    continue
+                r = hit.iloc[0]
+                if outcome == "crisis":  # a share: the mean paired difference
+                    row[f"Δ {label}"] = f"{r.diff_mean:+.3f}"
+                else:
+                    row[f"Δ {label}"] = (
+                        f"{r.diff_median:+.3f} ({r.diff_lo:+.3f} to {r.diff_hi:+.3f})"
+                    )
+            if len(row) > 2:
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     pattern = re.compile(
         rf"(<!-- validation:{name}:begin -->\n).*?(<!-- validation:{name}:end -->)", re.S
@@ -147,7 +185,11 @@ def main(argv: list[str] | None = None) -> int:
             }
         ]
     )
+    headline = headline_effects(
+        out / "in-sample" / "posterior.parquet", 200 if args.quick else 1000, seed, args.workers
+    )
     blocks = {
+        "headline": markdown(headline),
         "in-sample": markdown(pd.DataFrame(in_rows)),
         "by-kind": markdown(pd.DataFrame(by_kind)),
         "loo": markdown(pd.DataFrame(loo_rows)),

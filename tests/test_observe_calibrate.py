@@ -60,8 +60,9 @@ def most_influential(scenario) -> str:
     return names[int(np.argmax(effect))]
 
 
-def synthetic_observations(tmp_path: Path, scenario, name: str, truth: float,
-                           summit_rate: float) -> Path:
+def synthetic_observations(
+    tmp_path: Path, scenario, name: str, truth: float, summit_rate: float
+) -> Path:
     """Half-yearly launch and summit counts simulated from one replication at the true values
     (few aggregated observables: ABC's distance degrades with many noisy ones)."""
     world, _ = prepare(scenario)
@@ -73,17 +74,27 @@ def synthetic_observations(tmp_path: Path, scenario, name: str, truth: float,
     for half in range(STEPS // 6):
         t0 = 6 * half  # state index of the half-year's first month
         year, month = START[0] + (START[1] - 1 + t0) // 12, (START[1] - 1 + t0) % 12 + 1
-        w = Window(s.escalation[t0 : t0 + 6], s.commitment[t0 : t0 + 6],
-                   s.leverage[t0 : t0 + 6], world.ids)
+        w = Window(
+            s.escalation[t0 : t0 + 6], s.commitment[t0 : t0 + 6], s.leverage[t0 : t0 + 6], world.ids
+        )
         period = f"{year}-{month:02d}/{year}-{month + 5:02d}"
         for kind, actor_key, actors, draw in (
             ("missile_launches", "actor", "PRK", launches),
             ("summit", "pair", ["CHN", "PRK"], summits),
         ):
             value = int(draw(_Obs(actors), w, k, rng, 1)[0, 0])
-            items.append({"id": f"{kind.replace('_', '-')}-{year}-{month:02d}", "kind": kind,
-                          actor_key: actors, "period": period, "value": value,
-                          "unit": "per half-year", "reliability": "solid", "source": SRC})
+            items.append(
+                {
+                    "id": f"{kind.replace('_', '-')}-{year}-{month:02d}",
+                    "kind": kind,
+                    actor_key: actors,
+                    "period": period,
+                    "value": value,
+                    "unit": "per half-year",
+                    "reliability": "solid",
+                    "source": SRC,
+                }
+            )
     path = tmp_path / "observations.yaml"
     path.write_text(yaml.safe_dump({"observations": items}, sort_keys=False))
     return path

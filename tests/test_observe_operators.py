@@ -183,3 +183,26 @@ def test_intervals_and_coverage_by_hand():
     assert c["coverage50"] == 1 / 3  # only 50 lies in [25, 75]
     assert c["coverage90"] == 2 / 3  # 50 and 80 lie in [5, 95]; 99 does not
     assert c["direction_hits"] == 0.5
+
+
+def test_direction_of_change_uses_the_paired_change_per_replication():
+    """Observed 3 -> 5 (up). Model: replication-wise the later value is lower in most
+    replications although the pooled medians rise, so the paired direction is 'down'."""
+    from sim.observe.episodes import Episode
+    from sim.observe.hindcast import _row
+
+    first = Observation(
+        "a", "summit", ("CHN", "PRK"), "2017-01", 0, 0, 3.0, "u", "solid", SRC, "f", 1
+    )
+    later = Observation(
+        "b", "summit", ("CHN", "PRK"), "2017-02", 1, 1, 5.0, "u", "solid", SRC, "f", 2
+    )
+    ep = Episode("e", None, IDS, 0, 12, [first, later])
+    samples = {"a": np.array([[1.0], [2.0], [9.0]]), "b": np.array([[0.0], [5.0], [8.0]])}
+    row = _row(ep, later, samples)
+    assert (row["previous"], row["direction_observed"], row["direction_model"]) == (
+        "a",
+        "up",
+        "down",
+    )
+    assert _row(ep, first, samples)["previous"] == ""

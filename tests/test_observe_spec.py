@@ -97,7 +97,7 @@ CASES = [
         "seeds",
         "expected one of name, scenarios, observations, coefficients, operator_coefficients, "
         "population, generations, quantile, min_epsilon, replications, seed, max_batches, "
-        "predictive_replications, found 'seeds'",
+        "predictive_replications, no_war, found 'seeds'",
     ),
 ]
 

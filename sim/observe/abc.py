@@ -110,14 +110,17 @@ def next_generation(
     max_batches: int = 20,
 ) -> Population | None:
     """Generation t, or None when no particle was accepted within the batch budget."""
-    eps = max(float(np.quantile(prev.distances, quantile)), min_epsilon)
+    finite = prev.distances[np.isfinite(prev.distances)]  # inf: a data set ruled out
+    if not finite.size:
+        return None
+    eps = max(float(np.quantile(finite, quantile)), min_epsilon)
     size = len(prev.weights)
     kept_theta, kept_d, proposed = [], [], 0
     for b in range(max_batches):
         theta = propose(prev, priors, generator(root_seed, 0, t, b), size)
         d = simulate(theta, t, b)
         proposed += size
-        ok = (d <= eps).any(axis=1)
+        ok = ((d <= eps) & np.isfinite(d)).any(axis=1)
         kept_theta.append(theta[ok])
         kept_d.append(d[ok])
         if sum(len(k) for k in kept_theta) >= size:
@@ -126,7 +129,7 @@ def next_generation(
     d = np.concatenate(kept_d)[:size]
     if not len(theta):
         return None
-    hits = (d <= eps).mean(axis=1)
+    hits = ((d <= eps) & np.isfinite(d)).mean(axis=1)
     logw = np.log(hits) + log_prior(priors, theta) - log_kernel_mixture(theta, prev)
     w = np.exp(logw - logw.max())
     return Population(theta, w / w.sum(), d, eps, len(theta) / proposed, proposed)

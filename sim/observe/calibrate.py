@@ -24,7 +24,6 @@ from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, tran
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
 
-
 # Smallest distance scale per kind, on the transformed scale (sim.observe.operators.transform):
 # 0.5 is the s.d. of √Poisson counts and about that of a coin flip; 0.1 is 10% in trade value.
 SCALE_FLOOR = {
@@ -51,6 +50,7 @@ class FitSetup:
     root_seed: int
     workers: int = 1
     scales: np.ndarray | None = None  # fixed from generation 0
+    no_war: bool = False  # reject simulated data sets in which any actor reached war
 
 
 def build_problem(
@@ -79,6 +79,7 @@ def build_problem(
         spec.settings["replications"],
         spec.settings["seed"],
         workers,
+        no_war=spec.settings["no_war"],
     )
     return prob, left
 
@@ -93,23 +94,22 @@ def coefficient_arrays(names: list[str], theta: np.ndarray, k: int) -> dict[str,
     return out
 
 
-def simulated_matrix(
-    prob: FitSetup, coefs: dict[str, np.ndarray], reps: int, key: tuple[int, ...]
-) -> np.ndarray:
-    """(reps, K) transformed draws of every scored observation, one draw per replication."""
+def simulated_matrix(prob: FitSetup, coefs: dict[str, np.ndarray], reps: int,
+                     key: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(reps, K) transformed draws of every scored observation, one draw per replication,
+    and (reps,) whether the replication reached war in any episode."""
     model, ops = split(coefs)
     cols = {}
+    war = np.zeros(reps, dtype=bool)
     for e, ep in enumerate(prob.episodes):
-        seed = int(
-            np.random.SeedSequence(prob.root_seed, spawn_key=(1, *key, e)).generate_state(
-                1, np.uint64
-            )[0]
-        )
+        seed = int(np.random.SeedSequence(prob.root_seed, spawn_key=(1, *key, e))
+                   .generate_state(1, np.uint64)[0])  # fmt: skip
         rng = generator(prob.root_seed, 2, *key, e)
         draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers)
+        war |= draws.war
         for obs in ep.observations:
-            cols[(e, obs.id)] = transform(obs.kind, draws[obs.id][:, 0])
-    return np.column_stack([cols[(e, o.id)] for e, o in prob.targets])
+            cols[(e, obs.id)] = transform(obs.kind, draws.values[obs.id][:, 0])
+    return np.column_stack([cols[(e, o.id)] for e, o in prob.targets]), war
 
 
 def robust_scales(sim: np.ndarray, floors: np.ndarray) -> np.ndarray:
@@ -123,7 +123,7 @@ def robust_scales(sim: np.ndarray, floors: np.ndarray) -> np.ndarray:
 def simulator(prob: FitSetup) -> Callable[[np.ndarray, int, int], np.ndarray]:
     def simulate(theta: np.ndarray, t: int, b: int) -> np.ndarray:
         k = prob.replications
-        sim = simulated_matrix(
+        sim, war = simulated_matrix(
             prob, coefficient_arrays(prob.names, theta, k), len(theta) * k, (t, b)
         )
         if prob.scales is None:
@@ -131,6 +131,8 @@ def simulator(prob: FitSetup) -> Callable[[np.ndarray, int, int], np.ndarray]:
             prob.scales = robust_scales(sim, floors)
         z = (sim - prob.observed) / prob.scales
         d = np.sqrt((prob.weights * z**2).sum(axis=1) / prob.weights.sum())
+        if prob.no_war:  # a pattern filter: no war happened, so a simulated one never fits
+            d[war] = np.inf
         return d.reshape(len(theta), k)
 
     return simulate

@@ -87,6 +87,14 @@ def split(coefficients: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
     return model, ops
 
 
+@dataclass
+class EpisodeDraws:
+    """Predictive draws of an episode's observations, and which replications reached war."""
+
+    values: dict[str, np.ndarray]  # observation id -> (R, draws)
+    war: np.ndarray  # (R,) bool: some actor reached the war rung during the episode's months
+
+
 def draw_observables(
     ep: Episode,
     model_coefs: Mapping[str, np.ndarray],
@@ -96,8 +104,8 @@ def draw_observables(
     rng: np.random.Generator,
     draws: int = 1,
     workers: int = 1,
-) -> dict[str, np.ndarray]:
-    """{observation id: (R, draws)} predictive draws for every observation of the episode.
+) -> EpisodeDraws:
+    """Predictive draws (R, draws) for every observation of the episode.
 
     Replication r runs with model coefficients [r] and its observables use operator
     coefficients [r]; the ensemble noise comes from `seed`, the measurement noise from `rng`.
@@ -122,4 +130,4 @@ def draw_observables(
             out[obs.id] = trade(obs, w, op_coefs, rng, draws, (anchor.value, c_anchor))
         else:
             out[obs.id] = OPERATORS[obs.kind](obs, w, op_coefs, rng, draws)
-    return out
+    return EpisodeDraws(out, s.war[: ep.steps].any(axis=0))

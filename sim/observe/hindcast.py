@@ -58,8 +58,9 @@ def score_episodes(
         samples = draw_observables(
             ep, model, ops, replications, ens_seed, generator(seed, 4, e), draws, workers
         )
+        war_share = float(samples.war.mean())
         for obs in sorted(ep.observations, key=lambda o: (o.first, o.id)):
-            rows.append(_row(ep, obs, samples))
+            rows.append({**_row(ep, obs, samples.values), "war_share": war_share})
     return pd.DataFrame(rows)
 
 

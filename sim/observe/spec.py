@@ -29,6 +29,7 @@ SETTINGS = {  # key: (type, default, lowest, highest)
     "seed": (int, 1, 0, 2**63 - 1),
     "max_batches": (int, 20, 1, 10_000),
     "predictive_replications": (int, 200, 1, 1_000_000),
+    "no_war": (bool, False, False, True),
 }
 KEYS = ("name", "scenarios", "observations", "coefficients", "operator_coefficients", *SETTINGS)
 
@@ -191,6 +192,11 @@ def _number(v: Any) -> bool:
 
 def _setting(ck: _Spec, data: dict, key: str, kind: type, default, lo, hi):
     v = data.get(key, default)
+    if kind is bool:
+        if not isinstance(v, bool):
+            ck.bad((key,), "true or false", v)
+            return default
+        return v
     ok = isinstance(v, int) and not isinstance(v, bool) if kind is int else _number(v)
     if not ok or not lo <= v <= hi:
         what = "a whole number" if kind is int else "a number"
