@@ -172,6 +172,8 @@ def run_chunk(
     `coefficients` maps a coefficient name to an array indexed by replication number:
     replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle), so
     the result does not depend on how replications are split into chunks or workers.
+    Coefficients read only while compiling the world (today the obligation_* defaults of
+    treaty strength) are not affected: they would need a per-replication world.
     """
     tune_allocator()  # keep freed temporaries in the heap (speed only; sim/reductions.py)
     reps = np.asarray(replications, dtype=np.int64)
