@@ -215,7 +215,10 @@ def test_calibrate_writes_charts_report_and_hindcast_scores(setup, tmp_path):
     assert main(["calibrate", str(spec_path), "--out", str(out), "-q"]) == 0
     names = {p.name for p in (out / "charts").iterdir()}
     assert names == {"prior_posterior.png", "diagnostics.png", "predictive_check.png"}
-    assert "Posterior predictive check" in (out / "report.html").read_text()
+    page = (out / "report.html").read_text()
+    assert "Posterior predictive check" in page and page.count("data:image/png;base64,") == 3
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0 and (out / "report.html").exists()
     meta = json.loads((out / "manifest.json").read_text())
     assert meta["coefficients"] == [name, "summit_log_rate"]
     hc = tmp_path / "hc"

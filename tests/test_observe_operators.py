@@ -206,3 +206,12 @@ def test_direction_of_change_uses_the_paired_change_per_replication():
         "down",
     )
     assert _row(ep, first, samples)["previous"] == ""
+
+
+def test_docs_list_every_operator_coefficient_as_the_table_says():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "observations.md").read_text()
+    for name, c in OPERATOR_COEFFICIENTS.items():
+        row = f"| `{name}` | {c.kind} | {c.default:g} | [{c.lo:g}, {c.hi:g}] | {c.meaning} |"
+        assert row in text, row

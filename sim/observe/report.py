@@ -6,6 +6,7 @@ the model.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import math
@@ -114,6 +115,12 @@ def diagnostics_chart(folder: Path) -> Path:
         return save(fig, folder / "charts" / "diagnostics.png")
 
 
+def _image(chart: Path) -> str:
+    """The chart embedded as a data URI, so report.html is one self-contained file."""
+    data = base64.b64encode(chart.read_bytes()).decode()
+    return f"<p><img src='data:image/png;base64,{data}' alt='{html.escape(chart.stem)}'></p>"
+
+
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0)
 
@@ -173,7 +180,7 @@ def write_calibration_report(folder: Path) -> list[Path]:
             ]
         ),
     ]
-    parts += [f"<p><img src='charts/{c.name}' alt='{c.stem}'></p>" for c in charts if c]
+    parts += [_image(c) for c in charts if c]
     page = folder / "report.html"
     page.write_text(_page(f"Calibration: {meta['spec']}", parts))
     return [c for c in charts if c] + [page]
@@ -193,7 +200,11 @@ def write_hindcast_report(folder: Path) -> list[Path]:
         _table(table),
     ]
     if chart:
-        parts.append(f"<p><img src='charts/{chart.name}' alt='hindcast'></p>")
+        parts.append(_image(chart))
     page = folder / "report.html"
     page.write_text(_page(f"Hindcast: {meta['scenario']}", parts))
     return [p for p in (chart, page) if p]
+
+
+# `alliance-sim report FOLDER` on a calibration or hindcast folder (manifest kind -> writer)
+REPORTS = {"calibration": write_calibration_report, "hindcast": write_hindcast_report}
