@@ -238,3 +238,32 @@ def test_hindcast_bad_file_one_line_exit_2(tmp_path, capsys, baseline):
         f"{file}:6:12: observations.0.value: expected a whole number ≥ 0 (a count), found 2.5"
     ]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["calibrate", "spec.yaml", "--resume"],
+            "alliance-sim calibrate: error: --resume needs the --out folder of the interrupted "
+            "calibration",
+        ),
+        (
+            ["calibrate", "spec.yaml", "--workers", "0"],
+            "alliance-sim calibrate: error: --workers must be at least 1",
+        ),
+    ],
+)
+def test_calibrate_flag_errors_one_line(capsys, args, message):
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == message
+
+
+def test_hindcast_outside_the_window_is_one_line(tmp_path, capsys, baseline):
+    file = _write(tmp_path, VALID)  # 2017: the baseline starts in June 2024
+    assert main(["hindcast", str(file), str(baseline), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"alliance-sim hindcast: error: no observation of {file} falls inside baseline's "
+        "time window"
+    )
+    assert not (tmp_path / "o").exists()
