@@ -86,7 +86,7 @@ class Window:
     """The model's state over the months of one observation's period, every replication.
 
     x: (M, R, N) escalation; C: (M, R, N, N) commitment; lev: (M, R, N) leverage in use;
-    ids: actor order; anchor: the same arrays' summary for the trade anchor, when any.
+    ids: actor order (`world.ids`).
     """
 
     x: np.ndarray
