@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 
 APP := $(VENV)/.installed-app
 
-.PHONY: demo test test-fast lint bench clean-results browser app
+.PHONY: demo test test-fast lint bench clean-results browser app validate-model
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,3 +71,7 @@ bench: $(STAMP)
 
 clean-results:
 	rm -rf results/*/
+
+# Calibrate against history, leave-one-episode-out hindcasts; rewrites docs/validation.md tables.
+validate-model: $(STAMP)
+	$(BIN)/python -m benchmarks.calibrate

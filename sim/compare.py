@@ -128,6 +128,7 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
         "root_seed": settings.seed,
         "replications": settings.replications,
         "steps": settings.steps,
+        "posterior": settings.posterior,
         "step_unit": loaded[0].scenario.run.step_unit,
         "reference": names[0],
         "overrides": dict(settings.overrides),

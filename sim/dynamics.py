@@ -186,9 +186,12 @@ def logit_move(mu: np.ndarray, temperature: np.ndarray, step: np.ndarray) -> np.
 
     The expected move is used, not a sampled one: the choice's randomness is the logit
     spread itself, and the noise-free model stays deterministic."""
-    z = np.clip(mu / temperature, -Z_MAX, Z_MAX)
-    up, down = np.exp(z), np.exp(-z)
-    return step * (up - down) / (up + 1.0 + down)
+    z = mu / temperature
+    a = np.exp(-np.minimum(np.abs(z), Z_MAX))
+    # (1 − a²)/(1 + a + a²) with a = e^−|z| is the same ratio, written so that rounding
+    # keeps it monotone in z (every operation is monotone in a) and exactly odd.
+    share = (1.0 - a * a) / ((1.0 + a) + a * a)
+    return step * np.sign(z) * share
 
 
 def commitment_rate(state: State, d: Derived) -> np.ndarray:

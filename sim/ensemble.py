@@ -129,7 +129,13 @@ def run_chunk(
     keep_series: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
 ) -> ChunkResult:
-    """Simulate the given replication indices for `steps` steps."""
+    """Simulate the given replication indices for `steps` steps.
+
+    `coefficients` maps a coefficient name to an array indexed by replication number:
+    replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle, a
+    robustness draw), so the result does not depend on how replications are split into
+    chunks or workers.
+    """
     reps = np.asarray(replications, dtype=np.int64)
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
@@ -180,6 +186,25 @@ def _chunk_job(args: tuple) -> ChunkResult:
         return run_chunk(world, events, reps, seed, steps, keep, coefficients)
 
 
+def _checked_coefficients(
+    coefficients: Mapping[str, np.ndarray] | None, replications: int
+) -> dict[str, np.ndarray] | None:
+    """Coefficient arrays as float arrays of one value per replication, names checked."""
+    if not coefficients:
+        return None
+    from sim.parameters import PARAMETERS
+
+    out = {}
+    for name, values in coefficients.items():
+        if name not in PARAMETERS:
+            raise KeyError(f"unknown coefficient {name!r}")
+        arr = np.asarray(values, dtype=float)
+        if arr.shape != (replications,):
+            raise ValueError(f"coefficients[{name!r}] has shape {arr.shape}, not ({replications},)")
+        out[name] = arr
+    return out
+
+
 def run_ensemble(
     scenario: Scenario,
     replications: int,
@@ -221,6 +246,7 @@ def iter_ensemble(
     """
     from tqdm import tqdm
 
+    coefficients = _checked_coefficients(coefficients, replications)
     jobs = [
         (
             scenario,

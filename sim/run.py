@@ -14,7 +14,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -54,6 +54,10 @@ class RunSettings:
     csv: bool = False
     series: str = "full"  # "summary": per-replication summaries only, no per-step tables
     overrides: tuple[tuple[str, object], ...] = ()  # `--set` pairs, in the order given
+    # --posterior: the file's name and hash (for the manifest), and replication r's model
+    # coefficients (sim/observe/posterior.py `with_posterior`); None runs the scenario's values
+    posterior: dict | None = None
+    coefficients: dict | None = field(default=None, compare=False, repr=False)
 
 
 def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps: int | None,
@@ -145,6 +149,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "versions": versions(),
         "series": settings.series,
         "overrides": dict(settings.overrides),
+        "posterior": settings.posterior,
         "files": _files(settings),
     }
 
@@ -167,6 +172,7 @@ def simulate(
         keep_series=keep_series,
         workers=settings.workers,
         progress=progress,
+        coefficients=settings.coefficients,
     )
 
 
@@ -225,7 +231,7 @@ def stream_run(
         chunks = iter_ensemble(
             loaded.scenario, settings.replications, settings.seed, settings.steps,
             keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK,
-            workers=settings.workers, progress=progress,
+            workers=settings.workers, progress=progress, coefficients=settings.coefficients,
         )  # fmt: skip
     world, _ = prepare(loaded.scenario)
     run = loaded.scenario.run
@@ -260,14 +266,15 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
                      result: ChunkResult) -> pd.DataFrame | None:  # fmt: skip
     """The paired effects against the scenario's counterfactual (None if it names none):
     the counterfactual runs with the same seed and replications (common random numbers),
-    summaries only."""
+    summaries only, and with the same coefficient set per replication (--posterior)."""
     from sim.effects import counterfactual_of, effects_table, reported
 
     spec = loaded.scenario
     if spec.counterfactual is None:
         return None
     cf = run_ensemble(counterfactual_of(spec), settings.replications, settings.seed,
-                      settings.steps, keep_series=False, workers=settings.workers)  # fmt: skip
+                      settings.steps, keep_series=False, workers=settings.workers,
+                      coefficients=settings.coefficients)  # fmt: skip
     return effects_table(result.summary, cf.summary, reported(spec, result.summary))
 
 

@@ -1,3 +1,3 @@
 """Subcommands beyond scenario checking; importing a module registers its commands."""
 
-from sim.commands import compare, plot, robustness, run, sweep  # noqa: F401
+from sim.commands import calibrate, compare, plot, robustness, run, sweep  # noqa: F401

@@ -26,6 +26,7 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--posterior", type=Path, help="posterior.parquet: replication r runs set r")
 
 
 @command("compare", _compare_args)
@@ -61,6 +62,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = settings_for(
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, overrides
     )
+    if args.posterior is not None:
+        from sim.observe.posterior import with_posterior
+
+        settings = with_posterior(settings, args.posterior)
     out = args.out or default_out(overrides=overrides)
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")

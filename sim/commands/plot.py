@@ -125,8 +125,15 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 @command("report", _report_args)
 def cmd_report(args: argparse.Namespace) -> int:
     """Write one self-contained report.html (charts embedded) from a results folder."""
+    import json
+
+    from sim.observe.report import REPORTS
     from sim.report import write_report
 
     folder = _results_dir(args.results)
+    kind = json.loads((folder / "manifest.json").read_text()).get("kind")
+    if kind in REPORTS:  # calibration and hindcast folders have their own page
+        print(REPORTS[kind](folder)[-1])
+        return 0
     print(write_report(folder, args.out, reuse_charts=not args.redraw))
     return 0

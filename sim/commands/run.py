@@ -28,6 +28,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--posterior", type=Path, help="posterior.parquet: replication r runs set r")
 
 
 @command("run", _run_args)
@@ -57,6 +58,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, args.series,
         overrides,
     )  # fmt: skip
+    if args.posterior is not None:
+        from sim.observe.posterior import with_posterior
+
+        settings = with_posterior(settings, args.posterior)
     out = args.out or default_out(loaded, overrides=overrides)
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")

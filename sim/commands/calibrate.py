@@ -1,0 +1,107 @@
+"""`alliance-sim calibrate` and `alliance-sim hindcast`: fit to history, score against it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.cli import command
+
+
+def _calibrate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", type=Path, help="calibration spec (scenarios/calibration/*.yaml)")
+    p.add_argument("--out", type=Path, help="results folder (default results/calibrate/NAME/TS)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted --out")
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--exclude", metavar="EPISODE", help="leave this episode (scenario name) out")
+    p.add_argument("--no-plots", action="store_true", help="skip the charts and report")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+@command("calibrate", _calibrate_args)
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Estimate coefficients by ABC-SMC against observed history; write the posterior."""
+    from sim.errors import UsageError
+    from sim.observe.calibrate import calibrate, diagnostics_frame, finish_run
+    from sim.observe.spec import load_spec
+    from sim.output import timestamped
+    from sim.run import main_argv
+
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs the --out folder of the interrupted calibration")
+    spec = load_spec(args.spec)
+    out = args.out or timestamped(spec.name, Path("results") / "calibrate")
+    if out.exists():
+        raise UsageError(f"--out {out} already exists; results are never overwritten")
+    pops, prob, left = calibrate(spec, out, args.workers, args.resume, not args.quiet, args.exclude)
+    finish_run(out, spec, pops, prob, left, main_argv(), charts=not args.no_plots)
+    last = diagnostics_frame(pops).iloc[-1]
+    print(
+        f"{spec.name}: {len(pops)} generations, ε = {last.epsilon:.3g}, "
+        f"acceptance {last.acceptance:.2f}, ESS {last.ess:.0f}; "
+        f"{len(prob.targets)} observations scored, {len(left)} outside every episode"
+    )
+    print(f"results: {out}")
+    return 0
+
+
+def _hindcast_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("observations", type=Path, help="observations file (docs/observations.md)")
+    p.add_argument("scenario", type=Path, help="scenario whose time window covers them")
+    p.add_argument("--posterior", type=Path, help="posterior.parquet from calibrate")
+    p.add_argument("-n", "--replications", type=int, default=200, help="default 200")
+    p.add_argument("--draws", type=int, default=10, help="measurement draws per replication")
+    p.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--out", type=Path, help="results folder (default results/hindcast/NAME/TS)")
+    p.add_argument("--no-plots", action="store_true", help="skip the chart and report")
+
+
+@command("hindcast", _hindcast_args)
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    """Score a scenario against observations: intervals, coverage, direction, CRPS."""
+    from sim.errors import UsageError
+    from sim.observe.hindcast import hindcast, write_hindcast
+    from sim.observe.scoring import coverage
+    from sim.output import timestamped
+    from sim.run import main_argv
+    from sim.scenario.loader import load_scenario
+
+    for flag in ("replications", "draws", "workers"):
+        if getattr(args, flag) < 1:
+            raise UsageError(f"--{flag} must be at least 1")
+    seed = args.seed if args.seed is not None else load_scenario(args.scenario).scenario.run.seed
+    table, left, ep = hindcast(
+        [args.observations],
+        args.scenario,
+        args.posterior,
+        args.replications,
+        seed,
+        args.draws,
+        args.workers,
+    )
+    if table.empty:
+        raise UsageError(
+            f"no observation of {args.observations} falls inside {ep.name}'s time window"
+        )
+    out = args.out or timestamped(ep.name, Path("results") / "hindcast")
+    meta = {
+        "scenario_file": str(args.scenario),
+        "observations": str(args.observations),
+        "posterior": str(args.posterior) if args.posterior else None,
+        "root_seed": seed,
+        "replications": args.replications,
+        "draws": args.draws,
+        "argv": main_argv(),
+    }
+    write_hindcast(out, table, left, ep, meta, charts=not args.no_plots)
+    c = coverage(table)
+    print(
+        f"{ep.name}: {c['observations']} observations scored ({len(left)} outside the window);"
+        f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
+        f"mean CRPS {c['mean_crps']:.3g}"
+    )
+    print(f"results: {out}")
+    return 0

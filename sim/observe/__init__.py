@@ -1,0 +1,1 @@
+"""Observations of real history, the operators that predict them, calibration and hindcasts."""

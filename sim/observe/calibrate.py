@@ -1,0 +1,317 @@
+"""`alliance-sim calibrate`: ABC-SMC of model and operator coefficients against history.
+
+Work in progress lives in `.NAME.work/` beside the results folder (one file per finished
+generation, so `--resume` continues after an interrupt); the results folder itself is
+assembled atomically at the end (sim/output.py) and the work folder removed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UsageError
+from sim.observe.abc import Population, abc_smc, generator
+from sim.observe.episodes import Episode, assign, draw_observables, episode_of, is_anchor, split
+from sim.observe.observations import Observation, load_observations
+from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
+from sim.observe.spec import CalibrationSpec
+from sim.scenario.loader import load_scenario
+
+# Smallest distance scale per kind, on the transformed scale (sim.observe.operators.transform):
+# 0.5 is the s.d. of √Poisson counts and about that of a coin flip; 0.1 is 10% in trade value.
+SCALE_FLOOR = {
+    "missile_launches": 0.5,
+    "nuclear_test": 0.5,
+    "summit": 0.5,
+    "sanction_measure": 0.5,
+    "unsc_vote": 0.5,
+    "joint_exercise": 0.5,
+    "trade_value": 0.1,
+}
+
+
+@dataclass
+class FitSetup:
+    """Everything a simulation of a batch of particles needs."""
+
+    episodes: list[Episode]
+    names: list[str]
+    targets: list[tuple[int, Observation]]  # (episode index, observation) that are scored
+    observed: np.ndarray  # (K,) transformed observed values
+    weights: np.ndarray  # (K,) reliability weights
+    replications: int  # per particle
+    root_seed: int
+    workers: int = 1
+    scales: np.ndarray | None = None  # fixed from generation 0
+    no_war: bool = False  # reject simulated data sets in which any actor reached war
+
+
+def build_problem(
+    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None
+) -> tuple[FitSetup, list[Observation]]:
+    """Episodes (minus `exclude`), their observations, and what is left uncovered."""
+    episodes = [episode_of(load_scenario(p)) for p in spec.scenarios]
+    episodes = [ep for ep in episodes if ep.name != exclude]
+    if not episodes:
+        raise UsageError("no episode left to calibrate on")
+    observations = load_observations(list(spec.observations))
+    left = assign(episodes, observations)
+    targets = [
+        (e, o) for e, ep in enumerate(episodes) for o in ep.observations if not is_anchor(ep, o)
+    ]
+    if not targets:
+        raise UsageError("no observation falls inside the episodes' time windows")
+    observed = np.array([transform(o.kind, o.value) for _, o in targets])
+    weights = np.array([RELIABILITY_WEIGHT[o.reliability] for _, o in targets])
+    prob = FitSetup(
+        episodes,
+        spec.names,
+        targets,
+        observed,
+        weights,
+        spec.settings["replications"],
+        spec.settings["seed"],
+        workers,
+        no_war=spec.settings["no_war"],
+    )
+    return prob, left
+
+
+def coefficient_arrays(names: list[str], theta: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """Per-replication arrays: replication r runs particle r // k; operator coefficients not
+    being calibrated keep their documented defaults."""
+    reps = theta.shape[0] * k
+    out = default_coefficients(reps)
+    for i, name in enumerate(names):
+        out[name] = np.repeat(theta[:, i], k)
+    return out
+
+
+def simulated_matrix(prob: FitSetup, coefs: dict[str, np.ndarray], reps: int,
+                     key: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(reps, K) transformed draws of every scored observation, one draw per replication,
+    and (reps,) whether the replication reached war in any episode."""
+    model, ops = split(coefs)
+    cols = {}
+    war = np.zeros(reps, dtype=bool)
+    for e, ep in enumerate(prob.episodes):
+        seed = int(np.random.SeedSequence(prob.root_seed, spawn_key=(1, *key, e))
+                   .generate_state(1, np.uint64)[0])  # fmt: skip
+        rng = generator(prob.root_seed, 2, *key, e)
+        draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers)
+        war |= draws.war
+        for obs in ep.observations:
+            cols[(e, obs.id)] = transform(obs.kind, draws.values[obs.id][:, 0])
+    return np.column_stack([cols[(e, o.id)] for e, o in prob.targets]), war
+
+
+def robust_scales(sim: np.ndarray, floors: np.ndarray) -> np.ndarray:
+    """Per-observation spread of the prior predictive (MAD·1.4826), at least the kind's floor:
+    an observable the prior predicts almost surely (China votes yes) must not get a scale
+    so small that one miss outweighs every other observation."""
+    mad = 1.4826 * np.median(np.abs(sim - np.median(sim, axis=0)), axis=0)
+    return np.maximum(mad, floors)
+
+
+def simulator(prob: FitSetup) -> Callable[[np.ndarray, int, int], np.ndarray]:
+    def simulate(theta: np.ndarray, t: int, b: int) -> np.ndarray:
+        k = prob.replications
+        sim, war = simulated_matrix(
+            prob, coefficient_arrays(prob.names, theta, k), len(theta) * k, (t, b)
+        )
+        if prob.scales is None:
+            floors = np.array([SCALE_FLOOR[o.kind] for _, o in prob.targets])
+            prob.scales = robust_scales(sim, floors)
+        z = (sim - prob.observed) / prob.scales
+        d = np.sqrt((prob.weights * z**2).sum(axis=1) / prob.weights.sum())
+        if prob.no_war:  # a pattern filter: no war happened, so a simulated one never fits
+            d[war] = np.inf
+        return d.reshape(len(theta), k)
+
+    return simulate
+
+
+# --- work folder (resume) ------------------------------------------------------------------
+
+
+def work_dir(out: Path) -> Path:
+    return out.with_name(f".{out.name}.work")
+
+
+def save_generation(work: Path, t: int, pop: Population, prob: FitSetup, spec_hash: str) -> None:
+    tmp = work / f".gen_{t:03d}.npz"
+    with open(tmp, "wb") as fh:
+        np.savez(
+            fh,
+            theta=pop.theta,
+            weights=pop.weights,
+            distances=pop.distances,
+            meta=np.array([pop.epsilon, pop.acceptance, pop.proposed]),
+        )
+    tmp.rename(work / f"gen_{t:03d}.npz")
+    state = {"spec_hash": spec_hash, "names": prob.names, "scales": prob.scales.tolist()}
+    (work / "state.json").write_text(json.dumps(state))
+
+
+def load_generations(work: Path, prob: FitSetup, spec_hash: str) -> list[Population]:
+    state_file = work / "state.json"
+    if not state_file.exists():
+        return []
+    state = json.loads(state_file.read_text())
+    if state["spec_hash"] != spec_hash or state["names"] != prob.names:
+        raise UsageError(
+            f"--resume: {work} belongs to a different spec; remove it or drop --resume"
+        )
+    prob.scales = np.array(state["scales"])
+    pops = []
+    for f in sorted(work.glob("gen_*.npz")):
+        z = np.load(f)
+        eps, acc, proposed = z["meta"]
+        pops.append(
+            Population(
+                z["theta"], z["weights"], z["distances"], float(eps), float(acc), int(proposed)
+            )
+        )
+    return pops
+
+
+# --- the whole calibration -----------------------------------------------------------------
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    out: Path | None,
+    workers: int = 1,
+    resume: bool = False,
+    progress: bool = True,
+    exclude: str | None = None,
+) -> tuple[list[Population], FitSetup, list[Observation]]:
+    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`."""
+    from tqdm import tqdm
+
+    from sim.observe.priors import Prior
+
+    prob, left = build_problem(spec, workers, exclude)
+    s = spec.settings
+    spec_hash = spec.content_hash() + (f":-{exclude}" if exclude else "")
+    history: list[Population] = []
+    work = work_dir(out) if out is not None else None
+    if work is not None:
+        if work.exists() and not resume:
+            raise UsageError(f"{work} holds an unfinished calibration: add --resume")
+        if resume and work.exists():
+            history = load_generations(work, prob, spec_hash)
+        work.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(
+        total=s["generations"], unit="gen", disable=not progress, leave=False, initial=len(history)
+    )
+
+    def done(t: int, pop: Population) -> None:
+        if work is not None:
+            save_generation(work, t, pop, prob, spec_hash)
+        bar.update(1)
+        bar.set_postfix(eps=f"{pop.epsilon:.3g}", acc=f"{pop.acceptance:.2f}", ess=int(pop.ess))
+
+    priors: list[Prior] = list(spec.priors)
+    pops = abc_smc(
+        priors,
+        simulator(prob),
+        s["population"],
+        s["generations"],
+        s["seed"],
+        s["quantile"],
+        s["min_epsilon"],
+        history,
+        done,
+        s["max_batches"],
+    )
+    bar.close()
+    return pops, prob, left
+
+
+def population_frame(names: list[str], pops: list[Population]) -> pd.DataFrame:
+    frames = []
+    for t, pop in enumerate(pops):
+        f = pd.DataFrame(pop.theta, columns=names)
+        f["weight"] = pop.weights
+        f["distance"] = np.median(pop.distances, axis=1)
+        f.insert(0, "generation", t)
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def diagnostics_frame(pops: list[Population]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "generation": range(len(pops)),
+            "epsilon": [p.epsilon for p in pops],
+            "acceptance": [p.acceptance for p in pops],
+            "ess": [p.ess for p in pops],
+            "particles": [len(p.weights) for p in pops],
+            "proposed": [p.proposed for p in pops],
+        }
+    )
+
+
+def posterior_frame(names: list[str], pop: Population) -> pd.DataFrame:
+    f = pd.DataFrame(pop.theta, columns=names)
+    f["weight"] = pop.weights
+    f["distance"] = np.median(pop.distances, axis=1)
+    return f
+
+
+def predictive_table(
+    prob: FitSetup, posterior: pd.DataFrame | None, replications: int, seed: int, draws: int = 10
+) -> pd.DataFrame:
+    """Posterior (or default-coefficient) predictive check of every episode observation."""
+    from sim.observe.hindcast import score_episodes
+
+    return score_episodes(prob.episodes, posterior, replications, seed, draws, prob.workers)
+
+
+def finish_run(
+    out: Path,
+    spec: CalibrationSpec,
+    pops: list[Population],
+    prob: FitSetup,
+    left: list[Observation],
+    argv: list[str],
+    charts: bool = True,
+) -> None:
+    """Write the results folder atomically, then drop the work folder."""
+    from sim.observe.report import write_calibration_report
+    from sim.output import atomic_folder, finish
+    from sim.run import versions
+
+    s = spec.settings
+    posterior = posterior_frame(prob.names, pops[-1])
+    ppc = predictive_table(prob, posterior, s["predictive_replications"], s["seed"])
+    with atomic_folder(out) as tmp:
+        posterior.to_parquet(tmp / "posterior.parquet", index=False)
+        population_frame(prob.names, pops).to_parquet(tmp / "populations.parquet", index=False)
+        diagnostics_frame(pops).to_csv(tmp / "diagnostics.csv", index=False)
+        ppc.to_csv(tmp / "predictive_check.csv", index=False)
+        meta = {
+            "kind": "calibration",
+            "spec": str(spec.file),
+            "spec_hash": spec.content_hash(),
+            "resolved_spec": spec.raw,
+            "coefficients": prob.names,
+            "priors": [
+                {"name": p.name, "family": p.family, "args": p.args, "lo": p.lo, "hi": p.hi}
+                for p in spec.priors
+            ],
+            "episodes": [ep.name for ep in prob.episodes],
+            "not_covered": [o.id for o in left],
+            "argv": argv,
+            "versions": versions(),
+        }
+        finish(tmp, meta, write_calibration_report if charts else None)
+    shutil.rmtree(work_dir(out), ignore_errors=True)

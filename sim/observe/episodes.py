@@ -1,0 +1,133 @@
+"""History episodes: a scenario, the observations its time window covers, and the model's
+predictive draws of each of them.
+
+Step t's state stands for calendar month start + t; an episode of T steps covers the months
+start … start + T − 1 (its final state is the next episode's first month, not its own).
+An observation belongs to the first episode (in the order given) whose months cover its whole
+period and whose actors include the ones it names; the others are reported as not covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.ensemble import prepare, run_ensemble
+from sim.errors import UsageError
+from sim.observe.observations import Observation, month_index
+from sim.observe.operators import OPERATORS, VOTE_TARGET, Window, trade
+from sim.parameters import PARAMETERS
+from sim.scenario.loader import LoadedScenario
+
+
+@dataclass
+class Episode:
+    name: str
+    loaded: LoadedScenario
+    ids: list[str]
+    start: int  # month index of step 0
+    steps: int
+    observations: list[Observation] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)  # trade obs id -> its anchor's id
+
+    def covers(self, obs: Observation) -> bool:
+        needed = set(obs.actors) | ({VOTE_TARGET} if obs.kind == "unsc_vote" else set())
+        inside = self.start <= obs.first and obs.last < self.start + self.steps
+        return inside and needed <= set(self.ids)
+
+
+def episode_of(loaded: LoadedScenario) -> Episode:
+    run = loaded.scenario.run
+    if run.step_unit != "month":
+        raise UsageError(f"{loaded.path}: observation operators need run.step_unit: month")
+    year, month = (int(p) for p in run.start.split("-"))
+    world, _ = prepare(loaded.scenario)
+    return Episode(
+        loaded.scenario.name, loaded, list(world.ids), month_index(year, month), run.steps
+    )
+
+
+def assign(episodes: list[Episode], observations: list[Observation]) -> list[Observation]:
+    """Give each observation to the first episode covering it; return those none covers."""
+    left = []
+    for obs in observations:
+        home = next((ep for ep in episodes if ep.covers(obs)), None)
+        if home is None:
+            left.append(obs)
+        else:
+            home.observations.append(obs)
+    for ep in episodes:
+        first: dict[tuple, Observation] = {}
+        for obs in sorted(ep.observations, key=lambda o: o.first):
+            if obs.kind == "trade_value":
+                key = (obs.actors, obs.unit)
+                anchor = first.setdefault(key, obs)
+                ep.anchors[obs.id] = anchor.id
+    return left
+
+
+def is_anchor(ep: Episode, obs: Observation) -> bool:
+    """A trade observation that anchors its pair's level: the model cannot predict it."""
+    return ep.anchors.get(obs.id) == obs.id
+
+
+def window(series, ep: Episode, obs: Observation) -> Window:
+    lo, hi = obs.first - ep.start, obs.last - ep.start + 1
+    return Window(
+        series.escalation[lo:hi], series.commitment[lo:hi], series.leverage[lo:hi], ep.ids
+    )
+
+
+def split(coefficients: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
+    """Model coefficients (names in sim.parameters.PARAMETERS) and operator coefficients."""
+    model = {k: np.asarray(v, float) for k, v in coefficients.items() if k in PARAMETERS}
+    ops = {k: np.asarray(v, float) for k, v in coefficients.items() if k not in PARAMETERS}
+    return model, ops
+
+
+@dataclass
+class EpisodeDraws:
+    """Predictive draws of an episode's observations, and which replications reached war."""
+
+    values: dict[str, np.ndarray]  # observation id -> (R, draws)
+    war: np.ndarray  # (R,) bool: some actor reached the war rung during the episode's months
+
+
+def draw_observables(
+    ep: Episode,
+    model_coefs: Mapping[str, np.ndarray],
+    op_coefs: Mapping[str, np.ndarray],
+    replications: int,
+    seed: int,
+    rng: np.random.Generator,
+    draws: int = 1,
+    workers: int = 1,
+) -> EpisodeDraws:
+    """Predictive draws (R, draws) for every observation of the episode.
+
+    Replication r runs with model coefficients [r] and its observables use operator
+    coefficients [r]; the ensemble noise comes from `seed`, the measurement noise from `rng`.
+    """
+    result = run_ensemble(
+        ep.loaded.scenario,
+        replications,
+        seed,
+        ep.steps,
+        keep_series=True,
+        workers=workers,
+        coefficients=model_coefs or None,
+    )
+    s = result.series
+    out: dict[str, np.ndarray] = {}
+    by_id = {o.id: o for o in ep.observations}
+    for obs in ep.observations:
+        w = window(s, ep, obs)
+        if obs.kind == "trade_value":
+            anchor = by_id[ep.anchors[obs.id]]
+            c_anchor = window(s, ep, anchor).mutual(*anchor.actors).mean(axis=0)
+            out[obs.id] = trade(obs, w, op_coefs, rng, draws, (anchor.value, c_anchor))
+        else:
+            out[obs.id] = OPERATORS[obs.kind](obs, w, op_coefs, rng, draws)
+    return EpisodeDraws(out, s.war[: ep.steps].any(axis=0))

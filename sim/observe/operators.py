@@ -1,0 +1,206 @@
+"""Observation operators: from the model's monthly state to the predictive distribution of
+one observable. Equations and the reason for each form are in docs/observations.md.
+
+Every operator reads a `Window` (the months of one observation's period, for every
+replication) and per-replication operator coefficients, and returns draws of the observable,
+shaped (R, draws). The coefficients live in OPERATOR_COEFFICIENTS (one table, like
+sim/parameters.py) and are estimated by `alliance-sim calibrate` with the model's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.observe.observations import Observation
+
+
+@dataclass(frozen=True)
+class OperatorCoefficient:
+    default: float
+    lo: float
+    hi: float
+    kind: str  # the observation kind that uses it
+    meaning: str
+
+
+OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
+    "launch_log_rate": OperatorCoefficient(
+        -1.0, -6, 3, "missile_launches", "α: log launch events per month at escalation 0"
+    ),
+    "launch_escalation": OperatorCoefficient(
+        3.0, 0, 10, "missile_launches", "β: rise of the log monthly rate per unit of x_actor"
+    ),
+    "nuclear_log_rate": OperatorCoefficient(
+        -5.0, -10, 0, "nuclear_test", "log nuclear tests per month at escalation 0"
+    ),
+    "nuclear_escalation": OperatorCoefficient(
+        4.0, 0, 12, "nuclear_test", "rise of the log monthly test rate per unit of x_actor"
+    ),
+    "trade_commitment": OperatorCoefficient(
+        1.0, -5, 10, "trade_value", "κ: log trade change per unit change of mutual commitment"
+    ),
+    "trade_log_sd": OperatorCoefficient(
+        0.25, 0.01, 2, "trade_value", "σ: s.d. of log trade around the operator's prediction"
+    ),
+    "vote_intercept": OperatorCoefficient(
+        2.0, -5, 5, "unsc_vote", "η0: latent support for sanctions on North Korea"
+    ),
+    "vote_commitment": OperatorCoefficient(
+        3.0, 0, 10, "unsc_vote", "fall of latent support per unit of the voter's C to PRK"
+    ),
+    "vote_leverage": OperatorCoefficient(
+        2.0, -10, 10, "unsc_vote", "rise of latent support per unit of the voter's leverage"
+    ),
+    "vote_cut": OperatorCoefficient(
+        1.0, 0.01, 5, "unsc_vote", "half-width of the abstain band of the ordered logit"
+    ),
+    "exercise_intercept": OperatorCoefficient(
+        0.0, -10, 10, "joint_exercise", "logit of holding the exercises at index 0"
+    ),
+    "exercise_slope": OperatorCoefficient(
+        5.0, -20, 20, "joint_exercise", "rise of that logit per unit of the pair's index"
+    ),
+    "summit_log_rate": OperatorCoefficient(
+        -4.0, -10, 2, "summit", "γ: log summits per month at mutual commitment 0"
+    ),
+    "summit_commitment": OperatorCoefficient(
+        3.0, 0, 10, "summit", "δ: rise of the log monthly rate per unit of mutual commitment"
+    ),
+    "sanction_log_rate": OperatorCoefficient(
+        -4.0, -10, 2, "sanction_measure", "log sanction measures per month at leverage 0"
+    ),
+    "sanction_leverage": OperatorCoefficient(
+        3.0, 0, 10, "sanction_measure", "rise of the log monthly rate per unit of leverage"
+    ),
+}
+
+VOTE_TARGET = "PRK"  # UNSC votes in the observations are on resolutions about North Korea
+RELIABILITY_WEIGHT = {"solid": 1.0, "estimate": 0.8, "derived": 0.6, "contested": 0.3}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The model's state over the months of one observation's period, every replication.
+
+    x: (M, R, N) escalation; C: (M, R, N, N) commitment; lev: (M, R, N) leverage in use;
+    ids: actor order (`world.ids`).
+    """
+
+    x: np.ndarray
+    C: np.ndarray
+    lev: np.ndarray
+    ids: list[str]
+
+    def col(self, actor: str) -> int:
+        return self.ids.index(actor)
+
+    def mutual(self, i: str, j: str) -> np.ndarray:
+        """(M, R) mean of C_ij and C_ji: how committed the pair is to each other."""
+        a, b = self.col(i), self.col(j)
+        return 0.5 * (self.C[:, :, a, b] + self.C[:, :, b, a])
+
+
+Coefs = Mapping[str, np.ndarray]  # name -> (R,) per-replication values
+Draw = Callable[[Observation, Window, Coefs, np.random.Generator, int], np.ndarray]
+
+
+def _poisson_total(rng: np.random.Generator, log_rate: np.ndarray, draws: int) -> np.ndarray:
+    """Counts over the period: Poisson(Σ_months exp(log_rate)), log_rate shaped (M, R)."""
+    lam = np.exp(np.clip(log_rate, -50, 20)).sum(axis=0)
+    return rng.poisson(np.broadcast_to(lam[:, None], (lam.size, draws))).astype(float)
+
+
+def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    x = w.x[:, :, w.col(obs.actors[0])]
+    return _poisson_total(rng, k["launch_log_rate"] + k["launch_escalation"] * x, draws)
+
+
+def nuclear_tests(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    x = w.x[:, :, w.col(obs.actors[0])]
+    return _poisson_total(rng, k["nuclear_log_rate"] + k["nuclear_escalation"] * x, draws)
+
+
+def summits(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    c = w.mutual(*obs.actors)
+    return _poisson_total(rng, k["summit_log_rate"] + k["summit_commitment"] * c, draws)
+
+
+def sanctions(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    lev = w.lev[:, :, w.col(obs.actors[0])]
+    return _poisson_total(rng, k["sanction_log_rate"] + k["sanction_leverage"] * lev, draws)
+
+
+def vote_probabilities(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    """(R, 3) probabilities of no/veto, abstain, yes: a symmetric ordered logit."""
+    a, t = w.col(obs.actors[0]), w.col(VOTE_TARGET)
+    commit = w.C[:, :, a, t].mean(axis=0)
+    lev = w.lev[:, :, a].mean(axis=0)
+    eta = k["vote_intercept"] - k["vote_commitment"] * commit + k["vote_leverage"] * lev
+    yes = 1 / (1 + np.exp(-(eta - k["vote_cut"])))
+    no = 1 / (1 + np.exp(eta + k["vote_cut"]))
+    return np.stack([no, 1 - yes - no, yes], axis=1)
+
+
+def votes(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    p = vote_probabilities(obs, w, k)
+    u = rng.random((p.shape[0], draws))
+    return np.where(u < p[:, :1], -1.0, np.where(u < p[:, :1] + p[:, 1:2], 0.0, 1.0))
+
+
+def exercise_index(obs: Observation, w: Window) -> np.ndarray:
+    """(R,) mean over the period of the pair's mean escalation plus mutual commitment."""
+    a, b = w.col(obs.actors[0]), w.col(obs.actors[1])
+    esc = 0.5 * (w.x[:, :, a] + w.x[:, :, b])
+    return (esc + w.mutual(*obs.actors)).mean(axis=0)
+
+
+def exercises(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    logit = k["exercise_intercept"] + k["exercise_slope"] * exercise_index(obs, w)
+    p = 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
+    return (rng.random((p.size, draws)) < p[:, None]).astype(float)
+
+
+def trade(
+    obs: Observation,
+    w: Window,
+    k: Coefs,
+    rng: np.random.Generator,
+    draws: int,
+    anchor: tuple[float, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Lognormal around anchor_value · exp(κ·(c̄ − c̄_anchor)): the model has no trade
+    volumes, so it predicts changes from the pair's earliest observed value (the anchor)."""
+    c = w.mutual(*obs.actors).mean(axis=0)
+    value, c_anchor = anchor if anchor is not None else (obs.value, c)
+    mu = np.log(value) + k["trade_commitment"] * (c - c_anchor)
+    z = rng.standard_normal((c.size, draws))
+    return np.exp(mu[:, None] + k["trade_log_sd"][:, None] * z)
+
+
+OPERATORS: dict[str, Draw] = {
+    "missile_launches": launches,
+    "nuclear_test": nuclear_tests,
+    "summit": summits,
+    "sanction_measure": sanctions,
+    "unsc_vote": votes,
+    "joint_exercise": exercises,
+    "trade_value": trade,
+}
+
+
+def transform(kind: str, values: np.ndarray | float) -> np.ndarray:
+    """The scale distances are measured on: sqrt for counts (variance-stabilising for Poisson),
+    log for trade values (errors are relative), the raw value for votes and exercises."""
+    v = np.asarray(values, dtype=float)
+    if kind == "trade_value":
+        return np.log(v)
+    if kind in ("unsc_vote", "joint_exercise"):
+        return v
+    return np.sqrt(v)
+
+
+def default_coefficients(replications: int) -> dict[str, np.ndarray]:
+    return {n: np.full(replications, c.default) for n, c in OPERATOR_COEFFICIENTS.items()}

@@ -1,0 +1,88 @@
+"""Posterior coefficient draws for `run`, `compare`, `sweep`, `robustness` and `hindcast`.
+
+Replication r gets coefficient set r of a weighted resample of the posterior, drawn with a
+generator spawned from the root seed under its own key: the draws depend only on the file,
+the number of replications and the seed (never on workers or chunking), and replication
+r's draw is the same whatever the number of replications (a prefix-stable sequence).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UsageError
+from sim.observe.operators import OPERATOR_COEFFICIENTS
+from sim.parameters import PARAMETERS
+
+POSTERIOR_KEY = 0x706F7374  # "post": keeps these draws apart from replication keys (r,)
+NON_COEFFICIENTS = ("weight", "distance")
+
+
+def read_posterior(path: Path) -> pd.DataFrame:
+    """A posterior.parquet with known coefficient columns and non-negative weights."""
+    try:
+        frame = pd.read_parquet(path)
+    except FileNotFoundError:
+        raise UsageError(f"--posterior {path}: file not found") from None
+    except Exception as exc:  # pyarrow raises several types for a non-Parquet file
+        raise UsageError(f"--posterior {path}: not a Parquet file ({exc})") from None
+    if "weight" not in frame.columns or frame.empty:
+        raise UsageError(f"--posterior {path}: expected a 'weight' column and rows")
+    unknown = [
+        c
+        for c in frame.columns
+        if c not in NON_COEFFICIENTS and c not in PARAMETERS and c not in OPERATOR_COEFFICIENTS
+    ]
+    if unknown:
+        raise UsageError(f"--posterior {path}: unknown coefficient columns {unknown}")
+    for c in frame.columns:
+        if c in NON_COEFFICIENTS:
+            continue
+        spec = PARAMETERS.get(c) or OPERATOR_COEFFICIENTS[c]
+        v = frame[c].to_numpy(float)
+        if not np.all((v >= spec.lo) & (v <= spec.hi)):
+            raise UsageError(f"--posterior {path}: {c} outside its bounds [{spec.lo}, {spec.hi}]")
+    w = frame["weight"].to_numpy(float)
+    if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+        raise UsageError(f"--posterior {path}: weights must be finite, ≥ 0, not all 0")
+    return frame
+
+
+def resample(frame: pd.DataFrame, replications: int, root_seed: int) -> dict[str, np.ndarray]:
+    seq = np.random.SeedSequence(root_seed, spawn_key=(POSTERIOR_KEY,))
+    rng = np.random.Generator(np.random.PCG64(seq))
+    w = frame["weight"].to_numpy(float)
+    u = rng.random(replications)  # inverse-CDF: draw r depends on the r-th uniform only
+    idx = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), u, side="right"), len(w) - 1)
+    return {c: frame[c].to_numpy(float)[idx] for c in frame.columns if c not in NON_COEFFICIENTS}
+
+
+def draw_coefficients(
+    posterior_file: Path | str, replications: int, root_seed: int
+) -> dict[str, np.ndarray]:
+    """{coefficient: (replications,) values}: model and operator coefficients of the
+    posterior, replication r holding set r. Pass the model ones (`model_only`) to
+    `run_ensemble(..., coefficients=...)`."""
+    return resample(read_posterior(Path(posterior_file)), replications, root_seed)
+
+
+def model_only(coefficients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The coefficients the dynamics read (names in sim.parameters.PARAMETERS)."""
+    return {k: v for k, v in coefficients.items() if k in PARAMETERS}
+
+
+def with_posterior(settings, posterior_file: Path):
+    """Run settings whose replication r uses the posterior's coefficient set r (drawn with the
+    settings' root seed), and the file's name and hash for the manifest. Used by run and
+    compare; sweep and robustness call `draw_coefficients` the same way."""
+    import dataclasses
+    import hashlib
+
+    draws = draw_coefficients(posterior_file, settings.replications, settings.seed)
+    model = model_only(draws)
+    digest = hashlib.sha256(Path(posterior_file).read_bytes()).hexdigest()
+    info = {"file": str(posterior_file), "sha256": digest, "coefficients": sorted(model)}
+    return dataclasses.replace(settings, posterior=info, coefficients=model)

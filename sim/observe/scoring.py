@@ -1,0 +1,68 @@
+"""Scores of a predictive sample against an observed value: intervals, coverage, CRPS."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def crps_sample(samples: np.ndarray, y: float) -> float:
+    """CRPS of an empirical predictive: E|X − y| − ½ E|X − X'| (Gneiting & Raftery 2007),
+    with E|X − X'| from the sorted sample in O(n log n)."""
+    x = np.sort(np.asarray(samples, dtype=float).ravel())
+    n = x.size
+    spread = 2.0 * np.sum((2 * np.arange(1, n + 1) - n - 1) * x) / n**2
+    return float(np.mean(np.abs(x - y)) - 0.5 * spread)
+
+
+def crps_normal(mu: float, sigma: float, y: float) -> float:
+    """Closed form for a normal predictive: σ[z(2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ."""
+    z = (y - mu) / sigma
+    cdf = 0.5 * (1 + math.erf(z / math.sqrt(2)))
+    pdf = math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return sigma * (z * (2 * cdf - 1) + 2 * pdf - 1 / math.sqrt(math.pi))
+
+
+def interval_row(samples: np.ndarray, y: float) -> dict[str, float | bool]:
+    """Predictive quantiles, whether y lies in the central 50% and 90% intervals, the CRPS."""
+    q = np.quantile(np.asarray(samples, dtype=float).ravel(), QUANTILES)
+    return {
+        "q05": q[0],
+        "q25": q[1],
+        "median": q[2],
+        "q75": q[3],
+        "q95": q[4],
+        "in50": bool(q[1] <= y <= q[3]),
+        "in90": bool(q[0] <= y <= q[4]),
+        "crps": crps_sample(samples, y),
+    }
+
+
+def coverage(table: pd.DataFrame) -> dict[str, float]:
+    """Share of scored observations inside their 50% and 90% intervals, and mean CRPS."""
+    scored = table[table["scored"]]
+    if scored.empty:
+        return {
+            "observations": 0,
+            "coverage50": float("nan"),
+            "coverage90": float("nan"),
+            "mean_crps": float("nan"),
+            "direction_hits": float("nan"),
+        }
+    has_dir = scored["direction_observed"].notna() & (scored["direction_observed"] != "")
+    hits = scored.loc[has_dir, "direction_observed"] == scored.loc[has_dir, "direction_model"]
+    return {
+        "observations": len(scored),
+        "coverage50": float(scored["in50"].mean()),
+        "coverage90": float(scored["in90"].mean()),
+        "mean_crps": float(scored["crps"].mean()),
+        "direction_hits": float(hits.mean()) if len(hits) else float("nan"),
+    }
+
+
+def sign_word(delta: float) -> str:
+    return "up" if delta > 0 else "down" if delta < 0 else "same"

@@ -1,0 +1,122 @@
+"""Calibration spec files: bad values give one located line each; names come from the
+coefficient tables, never from a list in the spec loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.observe.operators import OPERATOR_COEFFICIENTS
+from sim.observe.spec import load_spec
+from sim.parameters import PARAMETERS
+
+NAME = next(iter(PARAMETERS))
+P = PARAMETERS[NAME]
+
+
+def spec_text(coefficient: str = f"{NAME}: {{prior: uniform}}", extra: str = "") -> str:
+    return (
+        "name: t\n"
+        "scenarios: [scenario.yaml]\n"
+        "observations: [obs.yaml]\n"
+        "coefficients:\n"
+        f"  {coefficient}\n"
+        "operator_coefficients:\n"
+        "  launch_log_rate: {prior: normal, mean: -1, sd: 1}\n"
+        f"{extra}"
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "scenario.yaml").write_text("name: x\n")
+    (tmp_path / "obs.yaml").write_text("observations: []\n")
+    return tmp_path
+
+
+def test_valid_spec(folder):
+    path = folder / "spec.yaml"
+    path.write_text(spec_text(extra="population: 50\n"))
+    spec = load_spec(path)
+    assert spec.names == [NAME, "launch_log_rate"]
+    assert (spec.priors[0].lo, spec.priors[0].hi) == (P.lo, P.hi)  # bounds from the table
+    lo = OPERATOR_COEFFICIENTS["launch_log_rate"].lo
+    assert spec.priors[1].lo == lo and spec.settings["population"] == 50
+
+
+CASES = [
+    (
+        "no_such_coefficient: {prior: uniform}",
+        "",
+        5,
+        3,
+        "coefficients.no_such_coefficient",
+        "expected a coefficient of sim.parameters.PARAMETERS, found 'no_such_coefficient'",
+    ),
+    (
+        f"{NAME}: {{prior: gamma}}",
+        "",
+        5,
+        len(NAME) + 13,
+        f"coefficients.{NAME}.prior",
+        "expected prior: one of uniform, normal, lognormal, beta, found 'gamma'",
+    ),
+    (
+        f"{NAME}: {{prior: normal, mean: 0.1}}",
+        "",
+        5,
+        len(NAME) + 5,
+        f"coefficients.{NAME}.sd",
+        "expected a positive number, found nothing",
+    ),
+    (
+        f"{NAME}: {{prior: uniform, hi: {P.hi + 1:g}}}",
+        "",
+        5,
+        len(NAME) + 26,
+        f"coefficients.{NAME}.hi",
+        f"expected a number within the coefficient's bounds [{P.lo:g}, {P.hi:g}], "
+        f"found {P.hi + 1!r}",
+    ),
+    (
+        f"{NAME}: {{prior: uniform}}",
+        "population: 2\n",
+        8,
+        13,
+        "population",
+        "expected a whole number in [4, 100000], found 2",
+    ),
+    (
+        f"{NAME}: {{prior: uniform}}",
+        "seeds: 3\n",
+        8,
+        1,
+        "seeds",
+        "expected one of name, scenarios, observations, coefficients, operator_coefficients, "
+        "population, generations, quantile, min_epsilon, replications, seed, max_batches, "
+        "predictive_replications, no_war, found 'seeds'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("coef", "extra", "line", "col", "path", "message"), CASES)
+def test_spec_errors(folder, coef, extra, line, col, path, message):
+    file = folder / "spec.yaml"
+    file.write_text(spec_text(coef, extra))
+    with pytest.raises(ScenarioError) as err:
+        load_spec(file)
+    assert [str(p) for p in err.value.problems] == [f"{file}:{line}:{col}: {path}: {message}"]
+
+
+def test_missing_observation_file_located(folder, capsys):
+    file = folder / "spec.yaml"
+    file.write_text(spec_text().replace("[obs.yaml]", "[missing.yaml]"))
+    assert main(["calibrate", str(file), "--out", str(folder / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{file}:3:16: observations.0: expected a file that exists (relative to the spec), "
+        "found 'missing.yaml'"
+    )
+    assert not (folder / "out").exists()
