@@ -163,11 +163,11 @@ def bench_floor(quick: bool) -> dict[str, Any]:
     of the same dynamics calls on the same state (shocks drawn first, nothing recorded)."""
     import numpy as np
 
-    from sim.ensemble import prepare, run_chunk, shocks
     from sim.scenario.loader import load_scenario
 
     try:  # the engine's internals may move (issue #9's one engine); say so if they did
         from sim.dynamics import advance
+        from sim.ensemble import prepare, run_chunk, shocks
         from sim.state import initial_state
     except ImportError as exc:
         return {"error": f"plain loop not measurable on this code: {exc}"}
