@@ -163,12 +163,12 @@ def bench_floor(quick: bool) -> dict[str, Any]:
     of the same dynamics calls on the same state (shocks drawn first, nothing recorded)."""
     import numpy as np
 
-    from sim.ensemble import prepare, run_chunk, shocks
     from sim.scenario.loader import load_scenario
 
     try:  # the engine's internals may move (issue #9's one engine); say so if they did
         from sim.dynamics import advance
-        from sim.state import initial_state
+        from sim.engine import shocks, start
+        from sim.ensemble import prepare, run_chunk
     except ImportError as exc:
         return {"error": f"plain loop not measurable on this code: {exc}"}
     scenario = load_scenario(REPO / "scenarios" / "baseline.yaml").scenario
@@ -180,8 +180,8 @@ def bench_floor(quick: bool) -> dict[str, Any]:
         run_chunk(world, events, rr, 1, steps, keep_series=False)
 
     def plain() -> None:
-        noise = shocks(1, rr, steps, world.n)
-        state = initial_state(world, reps)
+        noise = shocks(1, rr, steps, world.ids)
+        state = start(world, rr)
         for t in range(steps):
             advance(state, noise[t])
 
@@ -198,7 +198,7 @@ def bench_floor(quick: bool) -> dict[str, Any]:
     out["within_2x"] = out["ratio"] <= 2.0
     out["command"] = (
         f"run_chunk(baseline, {reps} replications, {steps} steps, keep_series=False) vs "
-        "shocks + initial_state + advance() per step; CPU time, best of 3, one process"
+        "shocks + start + advance() per step; CPU time, best of 3, one process"
     )
     return out
 

@@ -33,6 +33,7 @@ SLOW = {
     "test_scenario_jsonschema.py::test_generated_scenarios_pass_json_schema",
     "test_scenario_roundtrip.py::test_dump_then_load_is_identity",
     "test_analyze.py::test_prim_finds_a_planted_box",
+    "test_plots_real_folders.py::test_real_charts_keep_their_text_inside",
 }
 NEEDS_DASK = ("dask", "scheduler")  # test names that need the optional `dask` extra
 

@@ -97,3 +97,23 @@ def test_analyze_csv_writes_by_point_csv(tmp_path):
     pd.testing.assert_frame_equal(
         by_point, pd.read_parquet(folder / "analysis" / "by_point.parquet"), check_dtype=False
     )
+
+
+def test_dask_executor_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
+    """Dask is an extra: asking for it without it installed says how to get it."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "distributed" else real(name, *a),
+    )
+    out = tmp_path / "never"
+    code = main(["sweep", str(REPO / "scenarios/sweeps/demo.yaml"), "--executor", "dask",
+                 "--out", str(out), "-q"])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["alliance-sim sweep: error: --executor dask needs Dask: "
+                   "pip install 'alliance-sim[dask]'"]  # fmt: skip
+    assert not out.exists()

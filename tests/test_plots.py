@@ -268,7 +268,7 @@ def test_sweep_charts(all_figs):
     assert "Sobol" in sobol._suptitle.get_text()
     for ax in sobol.axes:
         assert len([c for c in ax.containers if isinstance(c, BarContainer)]) == 2
-        assert ax.get_xlabel() == "Sobol index (share of outcome variance)"
+        assert ax.get_xlabel() == "Sobol index\n(share of outcome variance)"
         assert {t.get_text() for t in ax.get_yticklabels()} == {
             "reactivity (per month)",
             f"axis_cost ({PARAMETERS['axis_cost'].unit})",

@@ -122,3 +122,18 @@ def test_overrides_name_the_folder_and_the_title(tmp_path, monkeypatch, capsys):
     folders = [p.name for p in (tmp_path / "results").iterdir()]
     assert folders == [f"{name}+reactivity=0.1"]
     assert "(reactivity=0.1)" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_summary_run_draws_the_charts_its_tables_support(tmp_path):
+    """Inactive actors stay off them: the manifest lists the shown actors."""
+    from sim.plots.data import Results
+
+    out = tmp_path / "s"
+    code = main(["run", "scenarios/axis_with_iran.yaml", "-n", "8", "--steps", "6", "-q",
+                 "--series", "summary", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    assert sorted(p.name for p in (out / "charts").iterdir()) == ["outcomes.png"]
+    loaded = load_scenario("scenarios/axis_with_iran.yaml").scenario
+    shown = Results(out).shown_actors()
+    assert "IRN" in shown and "UKR" not in shown  # IRN is switched on by an event, UKR never
+    assert not loaded.actors["IRN"].active and not loaded.actors["UKR"].active

@@ -71,6 +71,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     check_run_flags(args, ("samples", "replications", "steps", "chunk_size", "workers"))
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask")
+    if args.executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise UsageError("--executor dask needs Dask: pip install 'alliance-sim[dask]'")
     spec = load_spec(
         args.spec, args.param, parse_sets(args.set), design=args.design, samples=args.samples,
         replications=args.replications, seed=args.seed, steps=args.steps,

@@ -283,9 +283,14 @@ def quantile_bands(values: np.ndarray) -> dict[float, np.ndarray]:
 
 
 def wide(frame: pd.DataFrame, value: str) -> np.ndarray:
-    """(steps, replications) array of one column; missing cells are NaN."""
-    table = frame.pivot_table(index="step", columns="replication", values=value, aggfunc="first")
-    return table.sort_index().to_numpy(dtype=float)
+    """(steps, replications) array of one column; missing cells are NaN. Steps where every
+    value is NaN stay (an actor switched on by an event is NaN before it), so rows keep
+    lining up with the dates."""
+    table = frame.pivot_table(
+        index="step", columns="replication", values=value, aggfunc="first", dropna=False
+    )
+    steps = np.sort(frame["step"].unique())
+    return table.reindex(steps).sort_index().to_numpy(dtype=float)
 
 
 # ---------------------------------------------------------------------- outcome labels

@@ -127,6 +127,14 @@ def heatmap_chart(res: Results) -> Figure | None:
     return fig
 
 
+def _wrap(text: str, width: int = 30) -> str:
+    """Break a label into lines of at most `width` characters: an axis label wider than its
+    panel would run into the next panel or off the figure."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def _sensitivity_panels(
     res: Results, frame: pd.DataFrame | None, value: str, limit: int = 6
 ) -> tuple[list[str], int, int] | None:
@@ -193,7 +201,7 @@ def _sensitivity_figure(
         handles, labels = axes.flat[0].get_legend_handles_labels()
         more = df["outcome"].nunique() - len(outcomes)
         note = f" (first {len(outcomes)} of {len(outcomes) + more} outcomes)" if more > 0 else ""
-        fig.suptitle(f"{headline}{note} — {res.title}")
+        fig.suptitle(f"{headline}{note}\n{res.title}")
         footer(fig, res.provenance() + f" · {source}", handles, labels, ncol=2, title=legend_title)
     return fig
 
@@ -205,7 +213,7 @@ def sobol_chart(res: Results) -> Figure | None:
         res.sobol,
         "ST",
         [("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST")],
-        lambda name, unit: "Sobol index (share of outcome variance)",
+        lambda name, unit: "Sobol index\n(share of outcome variance)",
         "Which parameters drive the outcomes? Sobol indices",
         "analysis/sobol.csv",
         "whiskers: 95% confidence interval (SALib default)",
@@ -222,7 +230,7 @@ def morris_chart(res: Results) -> Figure | None:
             ("mu_star", "mu_star_conf", "μ* (mean |effect|)"),
             ("sigma", None, "σ (spread: interactions / non-linearity)"),
         ],
-        lambda name, unit: f"elementary effect on {name}" + (f"\n({unit})" if unit else ""),
+        lambda name, unit: _wrap(f"elementary effect on {name}" + (f" ({unit})" if unit else "")),
         "Morris screening: which parameters matter",
         "analysis/morris.csv",
         "μ*, σ in outcome units (inputs scaled to their ranges); whiskers on μ*: 95% CI",
@@ -301,7 +309,7 @@ def scatter_chart(res: Results) -> Figure | None:
         ]
         if runs is None or not any(o in runs for o in outcomes):
             handles = handles[1:]
-        fig.suptitle(f"Swept parameters against key outcomes — {res.title}")
+        fig.suptitle(f"Swept parameters against key outcomes\n{_wrap(res.title, 70)}")
         footer(
             fig,
             res.provenance() + " · chunks/, analysis/by_point.parquet",
