@@ -132,9 +132,9 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
         "step_unit": loaded[0].scenario.run.step_unit,
         "reference": names[0],
         "overrides": dict(settings.overrides),
-        # Paired shocks are common random numbers only when every scenario lists the same
-        # actors (shocks are drawn in actor order; sim/ensemble.py).
-        "common_random_numbers": different_actor_lists(loaded) is None,
+        # Every actor draws its shocks from its own stream keyed by its id (sim/engine.py),
+        # so replication r shares them across scenarios even when actor lists differ.
+        "common_random_numbers": True,
         "scenarios": [
             {
                 "name": name,
@@ -242,9 +242,9 @@ def run_compare(
 ) -> tuple[list[str], list[pd.DataFrame], pd.DataFrame]:
     """Run every scenario with common random numbers; (names, summary frames, table)."""
     names = labels(loaded)
-    mismatch = different_actor_lists(loaded)
-    if mismatch:
-        print(f"warning: {mismatch}", file=sys.stderr)
+    note = different_actor_lists(loaded)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     frames = [
         summary_frame(simulate(item, settings, progress, keep_series=False)) for item in loaded
     ]
@@ -252,15 +252,16 @@ def run_compare(
 
 
 def different_actor_lists(loaded: Sequence[LoadedScenario]) -> str | None:
-    """Shocks are drawn per replication in actor order, so common random numbers need the
-    same actor list; say so when scenarios differ (pairing is still by replication)."""
-    ref = list(loaded[0].scenario.actors)
+    """Name the actors that only some scenarios have. Their shared actors keep their shocks
+    (one stream per actor id), so the comparison stays paired; the note says what differs."""
+    ref = set(loaded[0].scenario.actors)
     for item in loaded[1:]:
-        ids = list(item.scenario.actors)
+        ids = set(item.scenario.actors)
         if ids != ref:
+            added, missing = sorted(ids - ref), sorted(ref - ids)
             return (
-                f"{item.scenario.name} lists actors {ids}, the reference {ref}: replications "
-                "are paired but their shocks differ, so differences include noise"
+                f"{item.scenario.name} adds actors {added} and lacks {missing} against the "
+                "reference; the actors they share keep their shocks (common random numbers)"
             )
     return None
 

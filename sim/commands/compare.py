@@ -37,7 +37,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         chart_writer,
         compared_actors,
         default_out,
-        different_actor_lists,
         run_compare,
         settings_for,
         terminal_lines,
@@ -72,7 +71,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names, frames, table = run_compare(loaded, settings, progress=not args.quiet)
     charts = None if args.no_plots else chart_writer()
     write_compare(out, loaded, names, settings, frames, table, main_argv(), charts)
-    crn = "common random numbers" if different_actor_lists(loaded) is None else "paired runs"
+    crn = "common random numbers"  # one noise stream per actor id (sim/engine.py)
     sets = f", with {override_label(overrides)}" if overrides else ""
     print(
         f"{len(names)} scenarios × {settings.replications} replications × {settings.steps} steps,"
