@@ -116,8 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sim.procs import Terminated, handle_sigterm
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    handle_sigterm()  # SIGTERM unwinds like Ctrl-C: partial folders removed, workers stopped
     try:
         return args.handler(args)
     except ScenarioError as exc:
@@ -131,6 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"alliance-sim {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
+    except Terminated:
+        print("alliance-sim: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130

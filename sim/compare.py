@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import ChunkResult
-from sim.output import atomic_folder, finish, timestamped
+from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.run import RunSettings, simulate, versions
 from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
@@ -158,9 +158,10 @@ def write_compare(
     table: pd.DataFrame,
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
+    slot: Slot | None = None,
 ) -> Path:
-    """Write the compare folder atomically (`.NAME.partial-PID`, renamed at the end)."""
-    with atomic_folder(out) as tmp:
+    """Write the compare folder atomically (`.NAME.partial-open`, renamed at the end)."""
+    with atomic_folder(out, slot) as tmp:
         stacked = pd.concat(
             [f.assign(scenario=n) for n, f in zip(names, frames, strict=True)], ignore_index=True
         )

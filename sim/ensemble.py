@@ -247,9 +247,9 @@ def run_ensemble(
             results.append(_chunk_job(job))
             bar.update(len(job[1]))
     else:
-        from concurrent.futures import ProcessPoolExecutor
+        from sim.procs import process_pool, useful_workers
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(useful_workers(workers, len(jobs))) as pool:
             for res in pool.map(_chunk_job, jobs):
                 results.append(res)
                 bar.update(len(res.replications))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.ensemble import ChunkResult, prepare, run_ensemble
-from sim.output import atomic_folder, finish, timestamped
+from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
     actor_table,
@@ -114,9 +114,10 @@ def write_run(
     result: ChunkResult,
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
+    slot: Slot | None = None,
 ) -> Path:
-    """Write every output into `out` atomically; returns `out`."""
-    with atomic_folder(out) as tmp:
+    """Write every output into `out` atomically (into `slot` if reserved); returns `out`."""
+    with atomic_folder(out, slot) as tmp:
         _write_tables(tmp, loaded, settings, result)
         finish(tmp, manifest(loaded, settings, argv), charts)
     return out

@@ -27,7 +27,8 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 @command("run", _run_args)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's ensemble and write data, charts and a manifest."""
-    from sim.errors import UsageError
+    from sim.limits import check_run_resources
+    from sim.output import reserved
     from sim.run import default_out, main_argv, outcome_lines, settings_for, simulate, write_run
     from sim.scenario.loader import load_scenario
 
@@ -37,11 +38,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv
     )
     out = args.out or default_out(loaded)
-    if out.exists():
-        raise UsageError(f"--out {out} already exists; results are never overwritten")
-    result = simulate(loaded, settings, progress=not args.quiet)
-    charts = None if args.no_plots else _chart_writer()
-    write_run(out, loaded, settings, result, main_argv(), charts)
+    series = getattr(args, "series", "full")
+    check_run_resources(len(loaded.scenario.actors), settings.replications, settings.steps,
+                        series, out.parent)  # fmt: skip
+    with reserved(out) as slot:  # refuse a taken --out before computing
+        result = simulate(loaded, settings, progress=not args.quiet)
+        charts = None if args.no_plots else _chart_writer()
+        write_run(out, loaded, settings, result, main_argv(), charts, slot)
     print(f"{loaded.scenario.title}: {settings.replications} replications × {settings.steps} steps")
     for line in outcome_lines(result, shown_actors(loaded)):
         print("  " + line)

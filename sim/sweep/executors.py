@@ -57,35 +57,33 @@ def _local_task(chunk: int) -> Result:
 
 
 class LocalExecutor:
-    """A pool of local processes (forkserver where available: no fork of a threaded parent)."""
+    """A pool of local processes that die with this one (sim/procs.py: forkserver where
+    available, so no threaded parent is forked; parent-death signal; stopped on interrupt)."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.pool = None
+        self._pool = None
 
     def __enter__(self) -> LocalExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.__exit__(*exc)
+            self._pool = None
 
     def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
-        import multiprocessing as mp
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        methods = mp.get_all_start_methods()
-        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if "forkserver" in methods:
-            ctx.set_forkserver_preload(["sim.sweep.batch"])
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(payload,)
-        )
+        from sim.procs import process_pool
+
+        self._pool = process_pool(self.workers, _init_worker, (payload,))
+        pool = self._pool.__enter__()
         todo = iter(chunks)
         pending = set()
         limit = self.workers * IN_FLIGHT_PER_WORKER
         for chunk in todo:
-            pending.add(self.pool.submit(_local_task, chunk))
+            pending.add(pool.submit(_local_task, chunk))
             if len(pending) >= limit:
                 break
         while pending:
@@ -94,7 +92,7 @@ class LocalExecutor:
                 yield fut.result()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.add(self.pool.submit(_local_task, nxt))
+                    pending.add(pool.submit(_local_task, nxt))
 
 
 class DaskExecutor:
