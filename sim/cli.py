@@ -49,7 +49,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.paths:
         try:
-            load_scenario(path)
+            loaded = load_scenario(path)
+            for warning in loaded.warnings:  # valid, but something can never happen
+                print(warning, file=sys.stderr)
             print(f"{path}: ok")
         except ScenarioError as exc:
             failed = True

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.ensemble import ChunkResult
 from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.provenance import provenance
 from sim.run import RunSettings, simulate, versions
 from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
@@ -133,6 +134,7 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
                 "title": item.scenario.title,
                 "question": item.scenario.question,
                 "scenario_hash": item.content_hash(),
+                **provenance(item.scenario),
             }
             for name, item in zip(names, loaded, strict=True)
         ],

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.ensemble import ChunkResult, prepare, run_ensemble
 from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
     actor_table,
@@ -74,6 +75,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "resolved_scenario": loaded.raw,
+        **provenance(loaded.scenario),
         "root_seed": settings.seed,
         "replications": settings.replications,
         "steps": settings.steps,

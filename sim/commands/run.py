@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.cli import command, parse_sets
@@ -31,12 +32,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import reserved
     from sim.run import default_out, main_argv, outcome_lines, settings_for, simulate, write_run
     from sim.scenario.loader import load_scenario
+    from sim.scenario.references import never_fire
 
     check_run_flags(args, ("replications", "steps", "workers"))
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     settings = settings_for(
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv
     )
+    for warning in never_fire(loaded.scenario, settings.steps, loaded.origins):
+        print(warning, file=sys.stderr)
     out = args.out or default_out(loaded)
     series = getattr(args, "series", "full")
     check_run_resources(len(loaded.scenario.actors), settings.replications, settings.steps,
