@@ -25,12 +25,9 @@ CHART_NAMES = (
 
 def _results_dir(path: Path) -> Path:
     """The folder, or one clear line (UsageError) when it is not a results folder."""
-    from sim.errors import UsageError
+    from sim.results_io import check_folder
 
-    if not path.is_dir() or not (path / "manifest.json").is_file():
-        raise UsageError(f"{path}: not a results folder (no manifest.json)")
-    if ".partial" in path.name:
-        raise UsageError(f"{path}: an unfinished results folder (.partial); rerun the command")
+    check_folder(path)  # manifest fields and each table's schema (sim/results_io.py)
     return path
 
 
@@ -81,7 +78,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
-    written = draw_charts(folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi)
+    from sim.results_io import reading
+
+    with reading(folder):
+        written = draw_charts(folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi)
     for path in written:
         print(path)
     if not written:
@@ -105,7 +105,10 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write one self-contained report.html (charts embedded) from a results folder."""
     from sim.report import write_report
+    from sim.results_io import check_output, reading
 
     folder = _results_dir(args.results)
-    print(write_report(folder, args.out, reuse_charts=not args.redraw))
+    check_output(folder, args.out, ("report.html",))  # never over the folder's own files
+    with reading(folder):
+        print(write_report(folder, args.out, reuse_charts=not args.redraw))
     return 0

@@ -153,7 +153,13 @@ def finish(partial: Path, lock: output.FolderLock, manifest: dict[str, Any]) -> 
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / MANIFEST).read_text())
+    """The manifest of a finished sweep, after checking the folder (sim/results_io.py)."""
+    from sim.results_io import check_folder
+
+    manifest = check_folder(folder)
+    if manifest["kind"] != "sweep":
+        raise UsageError(f"{folder}: a {manifest['kind']} folder, expected a sweep")
+    return manifest
 
 
 def replace_dir(tmp: Path, target: Path) -> None:
