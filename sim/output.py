@@ -33,9 +33,9 @@ OPEN = "open"  # `.NAME.partial-open`: the one name a command reserves with mkdi
 
 
 def stamp() -> str:
-    """UTC timestamp plus 4 random hex digits: unique even for runs started together."""
+    """UTC timestamp plus 6 random hex digits: unique even for runs started together."""
     now = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{now}-{secrets.token_hex(2)}"
+    return f"{now}-{secrets.token_hex(3)}"
 
 
 def timestamped(name: str, root: Path = Path("results")) -> Path:

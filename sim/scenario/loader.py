@@ -157,6 +157,9 @@ def apply_overrides(
         try:
             parts = tuple(keypath.split(path))
             _check_override_ids(raw, parts, path)
+            if isinstance(value, float) and not math.isfinite(value):
+                message = f"expected a finite number, found {value}"
+                raise ScenarioError([Problem("--set", 1, 1, path, message)])
             created = [parts[:i] for i in range(1, len(parts)) if not _exists(raw, parts[:i])]
             raw = keypath.assign(raw, path, value)
         except UsageError as exc:

@@ -275,7 +275,12 @@ class _Builder:
         if node.tag not in _PLAIN_TAGS:
             line, col = _mark(node.start_mark)
             raise _Fail(line, col, _dotted(path), f"tag {node.tag!r} is not allowed")
-        value = self.scalars.construct_object(node)
+        try:
+            value = self.scalars.construct_object(node)
+        except (ValueError, OverflowError, yaml.constructor.ConstructorError):
+            line, col = _mark(node.start_mark)
+            what = "a real date" if node.tag.endswith(":timestamp") else "a valid value"
+            raise _Fail(line, col, _dotted(path), f"expected {what}, found {node.value!r}") from None
         if isinstance(value, dt.date | dt.datetime):
             return value.isoformat()
         if isinstance(value, float) and not math.isfinite(value):

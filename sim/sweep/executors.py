@@ -114,6 +114,8 @@ class DaskExecutor:
                 self.client = Client(self.scheduler, timeout=timeout)
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
+            except (ValueError, TypeError) as exc:  # a malformed address
+                raise UsageError(f"--scheduler {self.scheduler}: not an address ({exc})") from None
         else:
             self.cluster = LocalCluster(
                 n_workers=self.workers,
