@@ -280,7 +280,8 @@ class _Builder:
         except (ValueError, OverflowError, yaml.constructor.ConstructorError):
             line, col = _mark(node.start_mark)
             what = "a real date" if node.tag.endswith(":timestamp") else "a valid value"
-            raise _Fail(line, col, _dotted(path), f"expected {what}, found {node.value!r}") from None
+            message = f"expected {what}, found {node.value!r}"
+            raise _Fail(line, col, _dotted(path), message) from None
         if isinstance(value, dt.date | dt.datetime):
             return value.isoformat()
         if isinstance(value, float) and not math.isfinite(value):
