@@ -9,6 +9,7 @@ so the tests do not depend on timing.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -149,3 +150,23 @@ def test_disk_too_small_is_refused_before_computing(small_disk):
     assert proc.returncode == 2
     assert "of disk in" in err and len(err.strip().splitlines()) == 1
     assert list(small_disk.iterdir()) == []
+
+
+def test_ctrl_c_of_a_dask_sweep_is_one_line_without_worker_tracebacks(tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text(LONG_SWEEP)
+    args = ["sweep", str(spec), "--out", "o", "-q", "--no-analysis", "--executor", "dask",
+            "--workers", "2"]  # fmt: skip
+    proc = start(args, tmp_path, start_new_session=True)
+    chunks = tmp_path / ".o.partial-open" / "chunks"
+
+    def computing() -> bool:
+        assert proc.poll() is None, proc.communicate()
+        return chunks.is_dir() and any(chunks.glob("chunk-*.parquet"))
+
+    wait_for(computing, 120, "the first chunk")
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "alliance-sim: interrupted"

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -95,6 +98,18 @@ class LocalExecutor:
                     pending.add(pool.submit(_local_task, nxt))
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class DaskExecutor:
     """A Dask distributed cluster: `--scheduler ADDRESS`, or a LocalCluster on loopback."""
 
@@ -117,14 +132,17 @@ class DaskExecutor:
             except (ValueError, TypeError) as exc:  # a malformed address
                 raise UsageError(f"--scheduler {self.scheduler}: not an address ({exc})") from None
         else:
-            self.cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            # Worker processes inherit an ignored SIGINT: Ctrl-C reaches this process alone,
+            # which stops the cluster, instead of every worker printing a traceback.
+            with _sigint_ignored():
+                self.cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster)
         return self
 
