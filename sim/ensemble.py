@@ -234,6 +234,9 @@ def run_ensemble(
     from tqdm import tqdm
 
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
+        from sim.procs import useful_workers
+
+        workers = useful_workers(workers, replications)  # never more than cores or runs
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     bounds = range(0, replications, chunk_size)
     jobs = [
@@ -247,7 +250,7 @@ def run_ensemble(
             results.append(_chunk_job(job))
             bar.update(len(job[1]))
     else:
-        from sim.procs import process_pool, useful_workers
+        from sim.procs import process_pool
 
         with process_pool(useful_workers(workers, len(jobs))) as pool:
             for res in pool.map(_chunk_job, jobs):

@@ -14,15 +14,13 @@ import os
 import shutil
 from pathlib import Path
 
-from annotated_types import Le
-
 from sim.errors import UsageError
 from sim.scenario.schema import Run
 
 
 def _schema_cap(field: str) -> int:
-    for item in Run.model_fields[field].metadata:
-        if isinstance(item, Le):
+    for item in Run.model_fields[field].metadata:  # pydantic keeps Field(le=...) here
+        if getattr(item, "le", None) is not None:
             return int(item.le)
     raise LookupError(field)
 
