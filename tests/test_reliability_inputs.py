@@ -16,12 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reliability_tools import BASELINE, MINI, sweep_spec
 
 from sim.cli import main
 from sim.limits import MAX_POINTS, MAX_REPLICATIONS, MAX_STEPS, estimate_run_bytes
 from sim.parameters import PARAMETERS
 from sim.procs import useful_workers
+from sim.scenario.yamlio import YamlFail, load_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
 
@@ -495,3 +498,23 @@ def test_manifests_record_every_coefficient(tmp_path):
     meta = json.loads((out / "manifest.json").read_text())
     assert sorted(meta["model_input"]["parameters"]) == sorted(PARAMETERS)
     assert len(meta["model_fingerprint"]) == 64 and meta["package_version"]
+
+
+CONTROL = [c for c in map(chr, range(0x20)) if c not in "\t\n\r"] + ["\x7f", "\x85", "\u2028"]
+SAFE_LINE = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(SAFE_LINE, min_size=1, max_size=12), data=st.data())
+def test_a_control_character_is_reported_where_an_editor_shows_it(tmp_path_factory, lines, data):
+    row = data.draw(st.integers(0, len(lines) - 1))
+    col = data.draw(st.integers(0, len(lines[row])))
+    char = data.draw(st.sampled_from(CONTROL))
+    lines[row] = lines[row][:col] + char + lines[row][col:]
+    path = tmp_path_factory.mktemp("ctl") / "s.yaml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(YamlFail) as caught:
+        load_yaml(path)
+    line, column, _, message = caught.value.args_
+    assert (line, column) == (row + 1, col + 1)
+    assert f"U+{ord(char):04X}" in message
