@@ -118,13 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.procs import Terminated, handle_sigterm
+    from sim.procs import Terminated, sigterm_as_interrupt
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handle_sigterm()  # SIGTERM unwinds like Ctrl-C: partial folders removed, workers stopped
     try:
-        return args.handler(args)
+        with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C: partials removed, no orphans
+            return args.handler(args)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -103,9 +103,17 @@ def _raise_terminated(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
-def handle_sigterm() -> None:
-    """Turn SIGTERM into `Terminated` in the main thread (call once, from the CLI)."""
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises `Terminated` in the main thread (the CLI wraps
+    each command in this); the previous handler comes back afterwards."""
     import threading
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
