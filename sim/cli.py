@@ -54,7 +54,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 spec = load_spec(path)
                 print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
             else:
-                load_scenario(path)
+                loaded = load_scenario(path)
+                for warning in loaded.warnings:  # valid, but something can never happen
+                    print(warning, file=sys.stderr)
                 print(f"{path}: ok")
         except UsageError as exc:
             failed = True
@@ -159,10 +161,13 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sim.procs import Terminated, sigterm_as_interrupt
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = args.handler(args)
+        with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C: partials removed, no orphans
+            code = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
     except BrokenPipeError:
@@ -178,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"alliance-sim {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
+    except Terminated:
+        print("alliance-sim: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130

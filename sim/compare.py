@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import ChunkResult
-from sim.output import atomic_folder, finish, timestamped
+from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.provenance import provenance
 from sim.run import RunSettings, override_slug, shown_actors, simulate, versions
 from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
@@ -143,6 +144,7 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
                 "question": item.scenario.question,
                 "scenario_hash": item.content_hash(),
                 "actors": shown_actors(item),
+                **provenance(item.scenario),
             }
             for name, item in zip(names, loaded, strict=True)
         ],
@@ -169,10 +171,11 @@ def write_compare(
     table: pd.DataFrame,
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
+    slot: Slot | None = None,
 ) -> Path:
-    """Write the compare folder atomically (`.NAME.partial-PID`, renamed at the end);
+    """Write the compare folder atomically (`.NAME.partial-open`, renamed at the end);
     `settings.csv` adds summaries.csv beside summaries.parquet."""
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, slot) as tmp:
         stacked = pd.concat(
             [f.assign(scenario=n) for n, f in zip(names, frames, strict=True)], ignore_index=True
         )

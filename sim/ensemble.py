@@ -221,6 +221,9 @@ def run_ensemble(
     `coefficients[name][r]` replaces coefficient `name` in replication r (arrays of length
     `replications`): posterior draws and robustness draws enter here."""
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
+        from sim.procs import useful_workers
+
+        workers = useful_workers(workers, replications)  # never more than cores or runs
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     chunks = iter_ensemble(scenario, replications, seed, steps, keep_series, chunk_size,
                            workers, progress, coefficients)  # fmt: skip
@@ -267,9 +270,11 @@ def iter_ensemble(
                 yield res
             return
         from collections import deque
-        from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from sim.procs import process_pool, useful_workers
+
+        workers = useful_workers(workers, len(jobs))
+        with process_pool(workers) as pool:
             pending: deque = deque()
             todo = iter(jobs)
             for job in todo:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import platform
 import re
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,8 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.ensemble import ChunkResult, iter_ensemble, merge, prepare, run_ensemble
-from sim.errors import UsageError
-from sim.output import atomic_folder, finish, timestamped
+from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
     actor_table,
@@ -129,16 +128,14 @@ def shown_actors(loaded: LoadedScenario) -> list[str]:
 
 
 def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> dict:
-    world, _ = prepare(loaded.scenario)
     return {
         "kind": "run",
         "scenario": loaded.scenario.name,
         "actors": shown_actors(loaded),
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
-        "model_fingerprint": world.fingerprint(),
-        "model_input": world.record(),
         "resolved_scenario": loaded.raw,
+        **provenance(loaded.scenario),
         "root_seed": settings.seed,
         "replications": settings.replications,
         "steps": settings.steps,
@@ -207,9 +204,10 @@ def write_run(
     result: ChunkResult,
     argv: list[str],
     charts: Callable[[Path], object] | None = None,
+    slot: Slot | None = None,
 ) -> Path:
-    """Write an in-memory result into `out` atomically; returns `out`."""
-    stream_run(out, loaded, settings, argv, charts, chunks=[result])
+    """Write an in-memory result into `out` atomically (into `slot` if reserved)."""
+    stream_run(out, loaded, settings, argv, charts, chunks=[result], slot=slot)
     return out
 
 
@@ -221,6 +219,7 @@ def stream_run(
     charts: Callable[[Path], object] | None = None,
     progress: bool = False,
     chunks: Iterable[ChunkResult] | None = None,
+    slot: Slot | None = None,
 ) -> ChunkResult:
     """Simulate chunk by chunk, appending each chunk's series to the Parquet files as it
     arrives, so memory stays flat in the number of replications; then the summary, events,
@@ -238,7 +237,7 @@ def stream_run(
     dates = step_dates(run.start, run.step_unit, settings.steps)
     pairs = related_pairs(world)
     kept: list[ChunkResult] = []
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, slot) as tmp:
         writer = TableWriter(tmp, settings.csv)
         try:
             for chunk in chunks:
@@ -279,94 +278,36 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
 
 
 # ---------------------------------------------------------------- size estimate
-# Bytes per stored value, measured on baseline runs (Parquet, default compression): the
-# per-step tables compress to about a third of their float64 size.
-DISK_PER_VALUE = 3.6
-MEMORY_PER_VALUE = 8 * 6  # float64, with the DataFrame and Arrow copies of one chunk
-
-
-def estimate_run_bytes(
-    n_actors: int, n_pairs: int, replications: int, steps: int, series: str,
-    chunk: int = CHUNK, workers: int = 1,
-) -> tuple[int, int]:  # fmt: skip
-    """(peak memory, disk) of a run, in bytes. Memory is bounded by the chunks in flight,
-    not by `replications`; disk grows with it when the series are kept.
-
-    To be merged with sim/limits.py's estimator (rel helper's branch).
-    """
-    summary_cols = 4 * n_actors + 8
-    summary = replications * summary_cols * 8
-    base_memory = 250 << 20  # interpreter, numpy, pandas, pyarrow
-    per_chunk_state = min(chunk, replications) * (steps + 1) * 16 * n_actors  # shocks etc.
-    if series != "full":
-        memory = base_memory + workers * per_chunk_state + 3 * summary
-        return int(memory), int(summary * 1.2)
-    per_rep_step = 7 * n_actors + 2 * n_pairs + 5  # values in the three tables
-    values_per_chunk = min(chunk, replications) * (steps + 1) * per_rep_step
-    in_flight = (workers + 2) if workers > 1 else 1
-    memory = (
-        base_memory
-        + in_flight * values_per_chunk * 8
-        + values_per_chunk * MEMORY_PER_VALUE
-        + 3 * summary
-    )
-    disk = replications * (steps + 1) * per_rep_step * DISK_PER_VALUE + summary * 1.2
-    return int(memory), int(disk)
-
-
 PRINT_ABOVE = 200 << 20  # print the estimate when a run needs more than this (either kind)
 
 
 def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tuple[int, int]:
-    """Print the estimate before a large run; refuse (UsageError) when it will not fit in the
-    free disk under `out` or the available memory. Returns (memory, disk) in bytes."""
+    """Print the estimate before a large run; refuse (UsageError, one line) when it will not
+    fit in the free disk under `out` or the available memory (sim/limits.py)."""
+    from sim.limits import available_memory, check_fits, estimate_run_bytes, free_disk
+
     world, _ = prepare(loaded.scenario)
     memory, disk = estimate_run_bytes(
-        world.n, len(related_pairs(world)), settings.replications, settings.steps,
-        settings.series, workers=settings.workers,
+        world.n, settings.replications, settings.steps, settings.series,
+        n_pairs=len(related_pairs(world)), workers=settings.workers,
     )  # fmt: skip
-    free_disk = shutil.disk_usage(_existing_parent(out)).free
-    free_memory = available_memory()
+    hint = "use fewer replications (-n) or steps (--steps)"
+    if settings.series == "full":
+        hint += ", or --series summary"
+    what = f"{settings.replications:,} replications × {settings.steps:,} steps"
+    check_fits(what, memory, disk, out.parent, hint)  # a refusal is the only line
     if disk > PRINT_ABOVE or memory > 4 * PRINT_ABOVE:
+        room, have = free_disk(out) or 0, available_memory() or 0
         print(
-            f"estimate: {_mb(disk)} on disk (free {_mb(free_disk)}), "
-            f"peak memory {_mb(memory)} (available {_mb(free_memory)})",
+            f"estimate: {_mb(disk)} on disk (free {_mb(room)}), "
+            f"peak memory {_mb(memory)} (available {_mb(have)})",
             file=sys.stderr,
-        )
-    hint = " (use --series summary, fewer replications or steps)"
-    if disk > free_disk:
-        raise UsageError(
-            f"this run needs about {_mb(disk)} on disk, only {_mb(free_disk)} free"
-            + ("" if settings.series == "summary" else hint)
-        )
-    if free_memory and memory > free_memory:
-        raise UsageError(
-            f"this run needs about {_mb(memory)} of memory, only {_mb(free_memory)} available"
-            " (use fewer --workers)"
         )
     return memory, disk
 
 
 def _mb(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
-
-
-def _existing_parent(path: Path) -> Path:
-    path = path.absolute()
-    while not path.exists():
-        path = path.parent
-    return path
-
-
-def available_memory() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), in bytes; None where unknown."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
 
 
 def outcome_lines(result: ChunkResult, ids: list[str]) -> list[str]:

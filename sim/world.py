@@ -79,16 +79,9 @@ class World:
     def fingerprint(self) -> str:
         """sha256 of the resolved model input and the package version: equal fingerprints
         mean the same model on the same numbers (resume and provenance checks use it)."""
-        import hashlib
-        import json
-        from importlib import metadata
+        from sim.provenance import fingerprint_of
 
-        try:
-            version = metadata.version("alliance-sim")
-        except metadata.PackageNotFoundError:
-            version = "unknown"
-        text = json.dumps({"input": self.record(), "version": version}, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return fingerprint_of(self.record())
 
     def index(self, actor: str) -> int:
         return self.ids.index(actor)

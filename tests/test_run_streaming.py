@@ -68,8 +68,10 @@ def test_series_summary_keeps_the_same_summaries_and_no_series(tmp_path):
 
 
 def test_estimate_is_flat_in_replications_for_memory_and_linear_for_disk():
-    small = sim.run.estimate_run_bytes(6, 20, 1_000, 200, "full", workers=2)
-    large = sim.run.estimate_run_bytes(6, 20, 100_000, 200, "full", workers=2)
+    from sim.limits import estimate_run_bytes
+
+    small = estimate_run_bytes(6, 1_000, 200, "full", n_pairs=20, workers=2)
+    large = estimate_run_bytes(6, 100_000, 200, "full", n_pairs=20, workers=2)
     assert large[1] == pytest.approx(100 * small[1], rel=0.01)
     # memory grows only by the per-replication summaries kept for summary.csv (< 1 KB each)
     assert large[0] - small[0] < 1_000 * (100_000 - 1_000)
@@ -78,10 +80,11 @@ def test_estimate_is_flat_in_replications_for_memory_and_linear_for_disk():
 
 def test_a_run_that_will_not_fit_is_refused_before_it_starts(tmp_path, capsys):
     out = tmp_path / "huge"
-    code = main(["run", BASE, "-n", "100000000", "--steps", "1000", "--out", str(out), "-q"])
+    code = main(["run", BASE, "-n", "10000000", "--steps", "1000", "--out", str(out), "-q"])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert "needs about" in err[-1] and "on disk" in err[-1] and "--series summary" in err[-1]
+    assert len(err) == 1
+    assert "needs about" in err[-1] and "of disk" in err[-1] and "--series summary" in err[-1]
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 

@@ -300,7 +300,7 @@ def test_set_bare_number_and_new_keys(chain: Path) -> None:
     [
         ("actors.CHN.traits.stabilty", 0.5, "actors.CHN.traits.stabilty", "did you mean"),
         ("actors.CHN.traits.stability", 1.5, "actors.CHN.traits.stability.value", "at most 1"),
-        ("actors.XYZ.escalation", 0.5, "actors.XYZ", "missing required key"),
+        ("actors.XYZ.escalation", 0.5, "actors.XYZ.escalation", "unknown actor 'XYZ'"),
         ("name.sub", 1, "name.sub", "not a mapping"),
         ("parameters.no_such_parameter", 1, "parameters.no_such_parameter", "unknown key"),
     ],

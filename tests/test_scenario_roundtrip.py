@@ -8,6 +8,7 @@ test_scenario_jsonschema.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import shutil
 from pathlib import Path
@@ -22,7 +23,7 @@ from sim.parameters import PARAMETERS
 from sim.scenario.dump import dump_scenario
 from sim.scenario.ledger import find_ledger, load_ledger
 from sim.scenario.loader import load_scenario
-from sim.scenario.references import ACTOR_METRICS, PAIR_METRICS
+from sim.scenario.references import ACTOR_METRICS, PAIR_METRICS, cites_evidence, target_range
 from sim.scenario.schema import (
     ACTOR_ID,
     CHANNELS,
@@ -31,7 +32,7 @@ from sim.scenario.schema import (
     OBLIGATIONS,
     Scenario,
 )
-from sim.scenario.targets import ACTOR_FIELDS, CAPABILITIES, TRAITS
+from sim.scenario.targets import ACTOR_FIELDS, CAPABILITIES, TRAITS, parse_target
 
 REPO = Path(__file__).resolve().parents[1]
 LEDGER = REPO / "seeds" / "ledger.yaml"
@@ -111,6 +112,13 @@ def targets(actors: list[str], treaties: list[str]) -> list[str]:
     return out
 
 
+def effect_range(path: str, actors: list[str], treaties: list[str]) -> tuple[float, float]:
+    """The values the target can hold (the validator refuses effects outside them)."""
+    target = parse_target(path, set(actors), set(treaties))
+    assert not isinstance(target, str)
+    return target_range(target)
+
+
 @st.composite
 def condition(draw: st.DrawFn, actors: list[str]) -> dict[str, Any]:
     metric = draw(st.sampled_from(METRICS))
@@ -135,7 +143,9 @@ def event(draw: st.DrawFn, actors: list[str], treaties: list[str]) -> dict[str, 
             effects["set"][path] = draw(st.booleans())
         else:
             op = draw(st.sampled_from(["set", "add", "scale"]))
-            effects[op][path] = draw(number(-2, 2))
+            lo, hi = effect_range(path, actors, treaties)
+            span = {"set": (lo, hi), "add": (lo - hi, hi - lo), "scale": (0, 2)}[op]
+            effects[op][path] = draw(number(*span))
     trigger: dict[str, Any] = {}
     kind = draw(st.sampled_from(["at", "when", "both"]))
     if kind in ("at", "both"):
@@ -146,6 +156,10 @@ def event(draw: st.DrawFn, actors: list[str], treaties: list[str]) -> dict[str, 
     return drop_none(
         {"label": draw(short), **trigger, "once": once, **{k: v for k, v in effects.items() if v}}
     )
+
+
+real_dates = st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat)
+months = st.builds("{:04d}-{:02d}".format, st.integers(1000, 9999), st.integers(1, 12))
 
 
 @st.composite
@@ -165,7 +179,7 @@ def scenario_data(draw: st.DrawFn, evidence: bool = False) -> dict[str, Any]:
                 "members": members,
                 "obligation": draw(st.sampled_from(OBLIGATIONS)),
                 "strength": maybe(draw, weight(0, 1, evidence)),
-                "signed": maybe(draw, st.integers(1800, 2100) | short),
+                "signed": maybe(draw, st.integers(1800, 2100) | real_dates),
                 "label": maybe(draw, text),
             }
         )
@@ -173,15 +187,17 @@ def scenario_data(draw: st.DrawFn, evidence: bool = False) -> dict[str, Any]:
     parameters = {p: draw(number(PARAMETERS[p].lo, PARAMETERS[p].hi)) for p in chosen}
     event_ids = draw(st.lists(name_ids, unique=True, max_size=3))
     events = {e: draw(event(ids, list(treaties))) for e in event_ids}
-    partners = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3))
+    focus = draw(st.sampled_from(ids))
+    others = [i for i in ids if i != focus]
+    partners = draw(st.lists(st.sampled_from(others), min_size=1, max_size=3, unique=True))
     run = drop_none(
         {
             "steps": draw(st.integers(1, 10_000)),
             "replications": maybe(draw, st.integers(1, 10_000_000)),
             "seed": maybe(draw, st.integers(0, 2**63 - 1)),
             "step_unit": maybe(draw, st.sampled_from(["month", "week", "quarter", "year"])),
-            "start": maybe(draw, st.from_regex(r"^\d{4}-\d{2}$", fullmatch=True)),
-            "distancing": {"actor": draw(st.sampled_from(ids)), "partners": partners},
+            "start": maybe(draw, months),
+            "distancing": {"actor": focus, "partners": partners},
         }
     )
     data = drop_none(
@@ -227,7 +243,8 @@ def test_dump_then_load_is_identity(folders: dict[bool, Path], case: tuple) -> N
     path.write_text(text, encoding="utf-8")
     loaded = load_scenario(path)
     assert loaded.scenario == first, text
-    assert (loaded.ledger is not None) == evidence
+    # the ledger is read exactly when the scenario cites evidence (sim/scenario/loader.py)
+    assert (loaded.ledger is not None) == (evidence and cites_evidence(first))
     assert dump_scenario(loaded.scenario) == text
 
 

@@ -1,9 +1,9 @@
 """--resume after SIGKILL: no completed chunk is redone or lost; the data equal an
 uninterrupted sweep's, byte for byte.
 
-A subprocess sweep is parked at a known point by the test-only hook
-ALLIANCE_SIM_TEST_HOLD (sim/sweep/runner.py), then killed with SIGKILL from here, so
-the tests do not depend on timing.
+A subprocess sweep is parked at a known point by the test seam tests/fault_hold.py
+(which wraps sim.sweep.store from outside), then killed with SIGKILL from here, so the
+tests do not depend on timing.
 """
 
 from __future__ import annotations
@@ -47,15 +47,9 @@ def spec_and_reference(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 
 
 def kill_while_held(spec: Path, out: Path, hold: str, marker: Path) -> None:
-    env = {
-        **os.environ,
-        "ALLIANCE_SIM_TEST_HOLD": hold,
-        "ALLIANCE_SIM_TEST_HOLD_MARKER": str(marker),
-    }
-    cli = "import sys; from sim.cli import main; sys.exit(main())"
     args = ["sweep", str(spec), "--out", str(out), "-q", "--no-analysis", "--workers", "1"]
-    cmd = [sys.executable, "-c", cli, *args]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
+    cmd = [sys.executable, str(REPO / "tests" / "fault_hold.py"), hold, str(marker), *args]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120  # a safety net, not a timing assumption
         while not marker.exists():

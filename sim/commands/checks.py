@@ -13,9 +13,16 @@ def positive(name: str, value: int | None) -> None:
 
 
 def check_run_flags(args: argparse.Namespace, counts: tuple[str, ...]) -> None:
-    """Counts must be ≥ 1 and a seed ≥ 0 (numpy's SeedSequence takes no negatives)."""
+    """Counts must be ≥ 1 and within the caps a scenario file has (sim/limits.py), and a
+    seed ≥ 0 (numpy's SeedSequence takes no negatives)."""
+    from sim.limits import CAPS, check_count
+
     for name in counts:
-        positive(f"--{name.replace('_', '-')}", getattr(args, name, None))
+        flag = f"--{name.replace('_', '-')}"
+        if name in CAPS:
+            check_count(flag, getattr(args, name, None), CAPS[name])
+        else:
+            positive(flag, getattr(args, name, None))
     seed = getattr(args, "seed", None)
-    if seed is not None and seed < 0:
-        raise UsageError(f"--seed must be at least 0, found {seed}")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UsageError(f"--seed must be between 0 and 2**63 - 1, found {seed}")

@@ -43,6 +43,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_compare,
     )
     from sim.errors import ScenarioError, UsageError
+    from sim.limits import check_run_resources
+    from sim.output import reserved
     from sim.run import main_argv, override_label
     from sim.scenario.loader import load_scenario
 
@@ -66,11 +68,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         settings = with_posterior(settings, args.posterior)
     out = args.out or default_out(overrides=overrides)
-    if out.exists():
-        raise UsageError(f"--out {out} already exists; results are never overwritten")
-    names, frames, table = run_compare(loaded, settings, progress=not args.quiet)
-    charts = None if args.no_plots else chart_writer()
-    write_compare(out, loaded, names, settings, frames, table, main_argv(), charts)
+    actors = max(len(item.scenario.actors) for item in loaded)
+    check_run_resources(actors, settings.replications * len(loaded), settings.steps, "summary",
+                        out.parent)  # fmt: skip
+    with reserved(out) as slot:  # refuse a taken --out before computing
+        names, frames, table = run_compare(loaded, settings, progress=not args.quiet)
+        charts = None if args.no_plots else chart_writer()
+        write_compare(out, loaded, names, settings, frames, table, main_argv(), charts, slot)
     crn = "common random numbers"  # one noise stream per actor id (sim/engine.py)
     sets = f", with {override_label(overrides)}" if overrides else ""
     print(

@@ -25,25 +25,28 @@ CHART_NAMES = (
 
 def _results_dir(path: Path) -> Path:
     """The folder, the newest complete results folder inside it (results/NAME holds one per
-    run), or one clear line (UsageError) when there is none."""
+    run), or one clear line (UsageError) when there is none; the folder is checked (manifest
+    fields, each table's schema: sim/results_io.py)."""
     import sys
 
     from sim.errors import UsageError
+    from sim.results_io import check_folder
 
     if ".partial" in path.name:
         raise UsageError(f"{path}: an unfinished results folder (.partial); rerun the command")
-    if path.is_dir() and (path / "manifest.json").is_file():
-        return path
-    newest = newest_results(path)
-    if newest is None:
-        raise UsageError(f"{path}: not a results folder (no manifest.json)")
-    print(f"{path}: using its newest results, {newest}", file=sys.stderr)
-    return newest
+    if not (path.is_dir() and (path / "manifest.json").is_file()):
+        newest = newest_results(path)
+        if newest is None:
+            raise UsageError(f"{path}: not a results folder (no manifest.json)")
+        print(f"{path}: using its newest results, {newest}", file=sys.stderr)
+        path = newest
+    check_folder(path)
+    return path
 
 
 def newest_results(path: Path) -> Path | None:
     """The newest complete results folder directly inside `path` (timestamped names sort by
-    time; unfinished `.NAME.partial-PID` folders are skipped), or None."""
+    time; unfinished `.NAME.partial-…` folders are skipped), or None."""
     if not path.is_dir():
         return None
     found = sorted(
@@ -100,9 +103,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
-    written = draw_charts(
-        folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi, jobs=None
-    )
+    from sim.results_io import reading
+
+    with reading(folder):
+        written = draw_charts(
+            folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi, jobs=None
+        )
     for path in written:
         print(path)
     if not written:
@@ -129,11 +135,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from sim.observe.report import REPORTS
     from sim.report import write_report
+    from sim.results_io import check_output, reading
 
     folder = _results_dir(args.results)
     kind = json.loads((folder / "manifest.json").read_text()).get("kind")
     if kind in REPORTS:  # calibration and hindcast folders have their own page
         print(REPORTS[kind](folder)[-1])
         return 0
-    print(write_report(folder, args.out, reuse_charts=not args.redraw))
+    check_output(folder, args.out, ("report.html",))  # never over the folder's own files
+    with reading(folder):
+        print(write_report(folder, args.out, reuse_charts=not args.redraw))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.cli import command, parse_sets
@@ -37,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.effects import effect_lines
-    from sim.errors import UsageError
+    from sim.output import reserved
     from sim.run import (
         check_size,
         default_out,
@@ -49,6 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stream_run,
     )
     from sim.scenario.loader import load_scenario
+    from sim.scenario.references import never_fire
 
     check_run_flags(args, ("replications", "steps", "workers"))
     refuse_sweep_file(args.scenario)
@@ -62,12 +64,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.observe.posterior import with_posterior
 
         settings = with_posterior(settings, args.posterior)
+    for warning in never_fire(loaded.scenario, settings.steps, loaded.origins):
+        print(warning, file=sys.stderr)
     out = args.out or default_out(loaded, overrides=overrides)
-    if out.exists():
-        raise UsageError(f"--out {out} already exists; results are never overwritten")
     check_size(loaded, settings, out)
-    charts = None if args.no_plots else _chart_writer()
-    result = stream_run(out, loaded, settings, main_argv(), charts, progress=not args.quiet)
+    with reserved(out) as slot:  # refuse a taken --out before computing
+        charts = None if args.no_plots else _chart_writer()
+        result = stream_run(out, loaded, settings, main_argv(), charts,
+                            progress=not args.quiet, slot=slot)  # fmt: skip
     title = loaded.scenario.title + (f" ({override_label(overrides)})" if overrides else "")
     print(f"{title}: {settings.replications} replications × {settings.steps} steps")
     for line in outcome_lines(result, shown_actors(loaded)):

@@ -148,9 +148,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def _report(folder: Path, prim: bool, threshold: float | None, plots: bool,
             csv: bool = False) -> None:  # fmt: skip
+    from sim.results_io import reading
     from sim.sweep.analysis import analyze, top_lines
 
-    result = analyze(folder, prim=prim, prim_threshold=threshold, plots=plots, csv=csv)
+    with reading(folder):
+        result = analyze(folder, prim=prim, prim_threshold=threshold, plots=plots, csv=csv)
     for line in top_lines(result):
         print("  " + line)
     for note in result.notes:

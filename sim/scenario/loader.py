@@ -6,8 +6,12 @@ Every problem is collected as a located `Problem`; nothing is half-loaded.
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
+import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
@@ -18,9 +22,22 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import Problem, ScenarioError, UsageError
 from sim.scenario import keypath
 from sim.scenario.ledger import Ledger, find_ledger, load_ledger
-from sim.scenario.references import check_references
+from sim.scenario.references import (
+    check_references,
+    check_semantics,
+    cites_evidence,
+    never_fire,
+    unknown_id,
+)
 from sim.scenario.schema import Scenario
-from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
+from sim.scenario.yamlio import (
+    EXPONENT,
+    Located,
+    YamlFail,
+    dotted,
+    fail_to_problem,
+    load_yaml,
+)
 
 MAX_EXTENDS = 16
 
@@ -58,6 +75,7 @@ class LoadedScenario:
     path: Path
     ledger: Ledger | None
     origins: Origins = field(default_factory=Origins)
+    warnings: list[Problem] = field(default_factory=list)  # e.g. events that can never fire
 
     def content_hash(self) -> str:
         """Hash of the resolved scenario (stable across key order and whitespace)."""
@@ -67,7 +85,7 @@ class LoadedScenario:
 
 def load_raw(path: Path, origins: Origins, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a file and everything it extends, deep-merged, recording origins."""
-    resolved = path.resolve()
+    resolved = Path(os.path.realpath(path))  # never raises on a symlink loop (resolve() may)
     if resolved in chain:
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([Problem(str(path), 1, 1, "extends", f"extends cycle: {cycle}")])
@@ -88,17 +106,48 @@ def load_raw(path: Path, origins: Origins, chain: tuple[Path, ...] = ()) -> dict
         if not isinstance(parent, str):
             raise ScenarioError([Problem(str(path), line, col, "extends", "expected a file path")])
         parent_path = path.parent / parent
-        if parent_path.resolve() in (*chain, resolved):
-            cycle = " -> ".join(p.name for p in (*chain, resolved, parent_path.resolve()))
+        parent_real = Path(os.path.realpath(parent_path))
+        if parent_real in (*chain, resolved):
+            cycle = " -> ".join(p.name for p in (*chain, resolved, parent_real))
             raise ScenarioError(
                 [Problem(str(path), line, col, "extends", f"extends cycle: {cycle}")]
             )
-        if not parent_path.is_file():
-            msg = f"extends file not found: {parent}"
-            raise ScenarioError([Problem(str(path), line, col, "extends", msg)])
+        why = _not_a_file(parent_path)
+        if why is not None:
+            raise ScenarioError([Problem(str(path), line, col, "extends", f"{parent}: {why}")])
         base = load_raw(parent_path, origins, (*chain, resolved))
     origins.add(located)
     return keypath.deep_merge(base, data)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be a parent scenario, or None when it is a regular file."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop (the link points back to itself)"
+        return "extends file not found" if exc.errno == errno.ENOENT else str(exc.strerror)
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory, expected a scenario file"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a FIFO, device or socket), expected a scenario file"
+    return None
+
+
+def _check_override_ids(raw: dict[str, Any], parts: tuple[str, ...], path: str) -> None:
+    """`--set actors.CHM.x=1` names an actor that does not exist: say so, not "missing key"."""
+    roles = {"actors": "actor", "relations": "actor", "treaties": "treaty", "events": "event"}
+    if len(parts) < 3 or parts[0] not in roles or not isinstance(raw.get(parts[0]), dict):
+        return
+    known = set(raw["actors"]) if isinstance(raw.get("actors"), dict) else set()
+    ids = [parts[1], parts[2]] if parts[0] == "relations" and len(parts) >= 4 else [parts[1]]
+    if parts[0] in ("treaties", "events"):
+        known = set(raw[parts[0]])
+    for name in ids:
+        if name not in known:
+            message = unknown_id(name, known, roles[parts[0]])
+            raise ScenarioError([Problem("--set", 1, 1, path, message)])
 
 
 def apply_overrides(
@@ -107,6 +156,10 @@ def apply_overrides(
     for path, value in overrides.items():
         try:
             parts = keypath.resolve(raw, path)  # keys may hold dots (event effects)
+            _check_override_ids(raw, parts, path)
+            if isinstance(value, float) and not math.isfinite(value):
+                message = f"expected a finite number, found {value}"
+                raise ScenarioError([Problem("--set", 1, 1, path, message)])
             created = [parts[:i] for i in range(1, len(parts)) if not _exists(raw, parts[:i])]
             raw = keypath.assign(raw, parts, value)
         except UsageError as exc:
@@ -145,14 +198,23 @@ def load_scenario(
     except ValidationError as exc:
         errors = _merge_union_errors(exc.errors(), raw)
         raise ScenarioError([_translate(err, raw, origins) for err in errors]) from None
-    files = {Path(f).resolve().parent for f, _, _ in origins.table.values() if f != "--set"}
-    candidates = [path.resolve().parent, *sorted(files)]
-    ledger_file = ledger_path or next(filter(None, map(find_ledger, candidates)), None)
-    ledger = load_ledger(ledger_file) if ledger_file else None
+    ledger = None
+    if cites_evidence(scenario):  # a broken ledger must not break scenarios that cite nothing
+        files = {_real(f).parent for f, _, _ in origins.table.values() if f != "--set"}
+        candidates = [_real(path).parent, *sorted(files)]
+        ledger_file = ledger_path or next(filter(None, map(find_ledger, candidates)), None)
+        ledger = load_ledger(ledger_file) if ledger_file else None
     problems = check_references(scenario, ledger, origins)
+    problems += check_semantics(scenario, raw, origins)
     if problems:
         raise ScenarioError(problems)
-    return LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger, origins=origins)
+    loaded = LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger, origins=origins)
+    loaded.warnings = never_fire(scenario, scenario.run.steps, origins)
+    return loaded
+
+
+def _real(path: str | Path) -> Path:
+    return Path(os.path.realpath(path))
 
 
 _UNION_TAGS = {"float": "a number", "int": "a whole number", "bool": "true/false", "str": "text"}
@@ -218,6 +280,9 @@ def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Pr
         return origins.problem(loc, f"unknown key {loc[-1]!r}{did}{known}", key=True)
     if kind == "missing":
         return origins.problem(loc[:-1], f"missing required key {loc[-1]!r}")
+    number_text = isinstance(err.get("input"), str) and EXPONENT.match(err["input"])
+    if number_text and kind in ("float_type", "int_type", "union_type", "model_type", "dict_type"):
+        return origins.problem(loc, _exponent_text(err["input"]))
     if kind in ("model_type", "dict_type") and _is_weight_loc(loc):
         return origins.problem(loc, f"expected a number or {{value, evidence}}, found {found}")
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -226,6 +291,16 @@ def _translate(err: dict[str, Any], raw: dict[str, Any], origins: Origins) -> Pr
     if kind == "value_error":  # a model's own check: its message says what is wrong
         return origins.problem(loc, expected)
     return origins.problem(loc, f"{expected}, found {found}")
+
+
+def _exponent_text(text: str) -> str:
+    """Why `1e-3` or `1e400` is not a number here, and what to write instead."""
+    value = float(text)
+    if not math.isfinite(value):
+        return f"expected a finite number, found {text} (beyond the largest number, ~1.8e308)"
+    mantissa, _, exponent = text.lower().partition("e")
+    fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}"
+    return f"expected a number, found {text}, which YAML reads as text: write {fixed}"
 
 
 def _is_weight_object(raw: dict[str, Any], loc: tuple) -> bool:

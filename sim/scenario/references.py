@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from sim.errors import Problem
+from sim.parameters import PARAMETERS
 from sim.scenario.schema import Event, Scenario, Weight
-from sim.scenario.targets import parse_target
+from sim.scenario.targets import Target, parse_target
 
 if TYPE_CHECKING:
     from sim.scenario.ledger import Ledger
@@ -25,7 +29,7 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
 
     def need_actor(actor: str | None, loc: tuple, role: str = "actor", key: bool = False) -> None:
         if actor is not None and actor not in actors:
-            problems.append(origins.problem(loc, _unknown(actor, actors, role), key=key))
+            problems.append(origins.problem(loc, unknown_id(actor, actors, role), key=key))
 
     for src, row in scenario.relations.items():
         need_actor(src, ("relations", src), "relation source", key=True)
@@ -67,7 +71,7 @@ def _check_counterfactual(scenario: Scenario, origins: Origins) -> list[Problem]
         return []
     loc = ("counterfactual", "remove_events")
     return [
-        origins.problem((*loc, i), _unknown(eid, set(scenario.events), "event"))
+        origins.problem((*loc, i), unknown_id(eid, set(scenario.events), "event"))
         for i, eid in enumerate(cf.remove_events)
         if eid not in scenario.events
     ]
@@ -136,15 +140,140 @@ def _check_evidence(scenario: Scenario, ledger: Ledger | None, origins: Origins)
                     )
                 )
             elif ref not in known:
-                problems.append(
-                    origins.problem((*loc, "evidence", i), _unknown(ref, set(known), "evidence id"))
-                )
+                message = unknown_id(ref, set(known), "evidence id")
+                problems.append(origins.problem((*loc, "evidence", i), message))
     return problems
 
 
-def _unknown(name: str, known: set[str], role: str) -> str:
+def unknown_id(name: str, known: set[str], role: str) -> str:
+    """ "unknown actor 'CHM' (did you mean 'CHN'?)"."""
     import difflib
 
     hint = difflib.get_close_matches(name, sorted(known), n=1)
     did = f" (did you mean {hint[0]!r}?)" if hint else ""
     return f"unknown {role} {name!r}{did}"
+
+
+def cites_evidence(scenario: Scenario) -> bool:
+    """True when any weight or event names ledger ids (only then is the ledger read)."""
+    if any(w.evidence for _, w in weights(scenario)):
+        return True
+    return any(getattr(event, "evidence", None) for event in scenario.events.values())
+
+
+# What each metric of a condition can reach; a bound outside can never be crossed.
+METRIC_RANGES = {"escalation": (0.0, 1.0), "leverage": (0.0, 1.0), "commitment": (-1.0, 1.0)}
+MAX_FACTOR = 1000.0
+
+
+def target_range(target: Target) -> tuple[float, float]:
+    """The values a state address can hold (the model clips every effect into it)."""
+    if target.kind == "parameter":
+        spec = PARAMETERS[target.field]
+        return float(spec.lo), float(spec.hi)
+    if target.kind == "pair" and target.field == "commitment":
+        return -1.0, 1.0
+    return 0.0, 1.0
+
+
+def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -> list[Problem]:
+    """Meaning, not shape: finite numbers, effects in range, real dates, distinct actors."""
+    problems = [origins.problem(loc, msg) for loc, msg in _non_finite(raw, ())]
+    problems += _check_dates(scenario, origins)
+    dist = scenario.run.distancing
+    if dist.actor in dist.partners:
+        loc = ("run", "distancing", "partners", dist.partners.index(dist.actor))
+        problems.append(origins.problem(loc, f"{dist.actor} cannot be its own partner"))
+    if len(set(dist.partners)) != len(dist.partners):
+        problems.append(origins.problem(("run", "distancing", "partners"), "partners repeat"))
+    actors, treaties = set(scenario.actors), set(scenario.treaties)
+    for eid, event in scenario.events.items():
+        cond = event.when
+        if cond is not None and cond.actor is not None and cond.actor == cond.partner:
+            loc = ("events", eid, "when", "partner")
+            problems.append(origins.problem(loc, "a pair condition needs two different actors"))
+        for op in ("set", "add", "scale"):
+            for path, value in getattr(event, op).items():
+                target = parse_target(path, actors, treaties)
+                if isinstance(target, str) or isinstance(value, bool):
+                    continue  # reported by check_references
+                message = _effect_problem(op, float(value), target_range(target))
+                if message:
+                    problems.append(origins.problem(("events", eid, op, path), message))
+    return problems
+
+
+def _effect_problem(op: str, value: float, bounds: tuple[float, float]) -> str | None:
+    lo, hi = bounds
+    if not math.isfinite(value):
+        return f"expected a finite number, found {value}"
+    if op == "set" and not lo <= value <= hi:
+        return f"expected a value in [{lo:g}, {hi:g}], found {value:g}"
+    if op == "add" and abs(value) > hi - lo:
+        return f"expected an amount in [{lo - hi:g}, {hi - lo:g}], found {value:g}"
+    if op == "scale" and not 0 <= value <= MAX_FACTOR:
+        return f"expected a factor in [0, {MAX_FACTOR:g}], found {value:g}"
+    return None
+
+
+def _non_finite(node: Any, loc: tuple) -> Iterator[tuple[tuple, str]]:
+    """Every inf or NaN in the resolved data (files reject them; `--set x=inf` does not)."""
+    if isinstance(node, float) and not math.isfinite(node):
+        yield loc, f"expected a finite number, found {node}"
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _non_finite(item, (*loc, key))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _non_finite(item, (*loc, i))
+
+
+def _check_dates(scenario: Scenario, origins: Origins) -> list[Problem]:
+    problems = []
+    year, month = (int(x) for x in scenario.run.start.split("-"))
+    if not (1 <= month <= 12 and year >= 1):
+        message = f"expected a real month YYYY-MM, found {scenario.run.start}"
+        problems.append(origins.problem(("run", "start"), message))
+    for tid, treaty in scenario.treaties.items():
+        if isinstance(treaty.signed, str) and not _real_date(treaty.signed):
+            loc = ("treaties", tid, "signed")
+            found = treaty.signed[:40]
+            message = f"expected a real date YYYY, YYYY-MM or YYYY-MM-DD, found {found!r}"
+            problems.append(origins.problem(loc, message))
+    return problems
+
+
+def _real_date(text: str) -> bool:
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+    if m is None:
+        return False
+    year, month, day = int(m[1]), int(m[2] or 1), int(m[3] or 1)
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def never_fire(scenario: Scenario, steps: int, origins: Origins) -> list[Problem]:
+    """Warnings (not errors): events that cannot fire within a run of `steps` steps."""
+    out = []
+    for eid, event in scenario.events.items():
+        if event.at is not None and event.at >= steps:
+            message = (
+                f"warning: never fires: step {event.at} is beyond the run (steps 0 to {steps - 1})"
+            )
+            out.append(origins.problem(("events", eid, "at"), message))
+        cond = event.when
+        if cond is not None and cond.metric in METRIC_RANGES:
+            lo, hi = METRIC_RANGES[cond.metric]
+            if (cond.above is not None and cond.above >= hi) or (
+                cond.below is not None and cond.below <= lo
+            ):
+                bound = cond.above if cond.above is not None else cond.below
+                message = (
+                    f"warning: never fires: {cond.metric} stays within [{lo:g}, {hi:g}], "
+                    f"so it is never {'above' if cond.above is not None else 'below'} {bound:g}"
+                )
+                out.append(origins.problem(("events", eid, "when"), message))
+    return out

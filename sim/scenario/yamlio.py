@@ -9,6 +9,11 @@ ourselves with a node budget, so every later error can name FILE:LINE:COL.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import math
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,8 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+"""Numbers YAML 1.1 reads as text (an exponent without a dot: 1e-3, 1e400)."""
 _OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken)
 _OPEN_FLOW = (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 _CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
@@ -69,20 +76,14 @@ def _mark(mark: Any) -> tuple[int, int]:
 def load_yaml(path: str | Path) -> Located:
     """Load one YAML file into plain data with positions; raise Problem-carrying _Fail."""
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise _Fail(1, 1, "", "file not found") from None
-    except OSError as exc:
-        raise _Fail(1, 1, "", f"cannot read file ({exc.strerror})") from None
-    if len(raw) > MAX_BYTES:
-        raise _Fail(1, 1, "", f"file is {len(raw)} bytes, a scenario is at most {MAX_BYTES}")
+    raw = read_capped(Path(path), MAX_BYTES)
     text = _decode(raw)
+    _check_characters(text)
     _check_depth(text)
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_fail(exc) from None
+        raise _syntax_fail(exc, text) from None
     except yaml.YAMLError as exc:
         raise _Fail(1, 1, "", f"YAML error: {exc}") from None
     if node is None:
@@ -91,6 +92,56 @@ def load_yaml(path: str | Path) -> Located:
     builder = _Builder(out)
     out.data = builder.build(node, ())
     return out
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, never reading past the limit.
+
+    The type is checked before opening (a FIFO would block, a device never ends), the size
+    before reading (a huge sparse file is refused at once), and the read itself stops at
+    `limit + 1` bytes in case the file grows meanwhile.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise _Fail(1, 1, "", "file not found") from None
+    except OSError as exc:
+        raise _Fail(1, 1, "", _os_reason(exc)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _Fail(1, 1, "", "is a directory, expected a YAML file")
+    if not stat.S_ISREG(info.st_mode):
+        raise _Fail(1, 1, "", "not a regular file (a FIFO, device or socket), expected a YAML file")
+    if info.st_size > limit:
+        raise _Fail(1, 1, "", f"file is {info.st_size} bytes, a scenario is at most {limit}")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _Fail(1, 1, "", _os_reason(exc)) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between stat and open
+            raise _Fail(1, 1, "", "not a regular file, expected a YAML file")
+        chunks, total = [], 0
+        while total <= limit:
+            block = os.read(fd, min(1 << 16, limit + 1 - total))
+            if not block:
+                break
+            chunks.append(block)
+            total += len(block)
+    except OSError as exc:
+        raise _Fail(1, 1, "", _os_reason(exc)) from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise _Fail(1, 1, "", f"file is more than {limit} bytes, a scenario is at most {limit}")
+    return b"".join(chunks)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symlink loop (the link points back to itself)"
+    if exc.errno == errno.ENOENT:
+        return "file not found"
+    return f"cannot read file ({exc.strerror or exc})"
 
 
 def _decode(raw: bytes) -> str:
@@ -103,14 +154,53 @@ def _decode(raw: bytes) -> str:
         raise _Fail(line, col, "", f"not UTF-8: byte 0x{raw[exc.start]:02x} is invalid") from None
 
 
-def _syntax_fail(exc: yaml.MarkedYAMLError) -> _Fail:
+_NAMES = {0x85: "NEL", 0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR"}
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\x85\u2028\u2029]")
+
+
+def _check_characters(text: str) -> None:
+    """Refuse control characters, and line breaks that YAML counts but editors do not.
+
+    YAML treats U+0085, U+2028 and U+2029 as line breaks, so every line number after one
+    would be off from what an editor shows; NUL, BEL and the like are never meant.
+    Positions here count lines by newline only, as editors do.
+    """
+    hit = _BAD_CHARS.search(text)
+    if hit is None:
+        return
+    line = text.count("\n", 0, hit.start()) + 1
+    col = hit.start() - (text.rfind("\n", 0, hit.start()) + 1) + 1
+    code = ord(hit.group())
+    if code in _NAMES:
+        why = f"character U+{code:04X} ({_NAMES[code]}) is a line break to YAML but not to editors"
+    else:
+        why = f"control character U+{code:04X} is not allowed"
+    raise _Fail(line, col, "", f"{why}; remove it")
+
+
+def _syntax_fail(exc: yaml.MarkedYAMLError, text: str = "") -> _Fail:
     """A syntax error at the problem, naming where the construct it broke began."""
     line, col = _mark(exc.problem_mark or exc.context_mark)
+    tab = _tab_indent(text, line)
+    if tab is not None:
+        return _Fail(tab, 1, "", "a tab in the indentation: YAML indents with spaces only")
     message = f"YAML syntax error: {exc.problem}"
     if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
         start, start_col = _mark(exc.context_mark)
         message += f" ({exc.context} that starts at line {start}, column {start_col})"
     return _Fail(line, col, "", message)
+
+
+def _tab_indent(text: str, line: int) -> int | None:
+    """The line (this one or the one before) whose indentation holds a tab, if any."""
+    lines = text.split("\n")
+    for number in (line, line - 1):
+        if 1 <= number <= len(lines):
+            body = lines[number - 1]
+            indent = body[: len(body) - len(body.lstrip(" \t"))]
+            if "\t" in indent:
+                return number
+    return None
 
 
 def _check_depth(text: str) -> None:
@@ -126,7 +216,7 @@ def _check_depth(text: str) -> None:
             elif isinstance(token, _CLOSE):
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_fail(exc) from None
+        raise _syntax_fail(exc, text) from None
 
 
 class _Builder:
@@ -185,12 +275,19 @@ class _Builder:
         if node.tag not in _PLAIN_TAGS:
             line, col = _mark(node.start_mark)
             raise _Fail(line, col, _dotted(path), f"tag {node.tag!r} is not allowed")
-        value = self.scalars.construct_object(node)
+        try:
+            value = self.scalars.construct_object(node)
+        except (ValueError, OverflowError, yaml.constructor.ConstructorError):
+            line, col = _mark(node.start_mark)
+            what = "a real date" if node.tag.endswith(":timestamp") else "a valid value"
+            message = f"expected {what}, found {node.value!r}"
+            raise _Fail(line, col, _dotted(path), message) from None
         if isinstance(value, dt.date | dt.datetime):
             return value.isoformat()
-        if isinstance(value, float) and value != value:
+        if isinstance(value, float) and not math.isfinite(value):
             line, col = _mark(node.start_mark)
-            raise _Fail(line, col, _dotted(path), "expected a number, found NaN")
+            found = "NaN" if value != value else node.value
+            raise _Fail(line, col, _dotted(path), f"expected a finite number, found {found}")
         return value
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -57,35 +60,33 @@ def _local_task(chunk: int) -> Result:
 
 
 class LocalExecutor:
-    """A pool of local processes (forkserver where available: no fork of a threaded parent)."""
+    """A pool of local processes that die with this one (sim/procs.py: forkserver where
+    available, so no threaded parent is forked; parent-death signal; stopped on interrupt)."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self.pool = None
+        self._pool = None
 
     def __enter__(self) -> LocalExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.__exit__(*exc)
+            self._pool = None
 
     def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
-        import multiprocessing as mp
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        methods = mp.get_all_start_methods()
-        ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-        if "forkserver" in methods:
-            ctx.set_forkserver_preload(["sim.sweep.batch"])
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(payload,)
-        )
+        from sim.procs import process_pool
+
+        self._pool = process_pool(self.workers, _init_worker, (payload,))
+        pool = self._pool.__enter__()
         todo = iter(chunks)
         pending = set()
         limit = self.workers * IN_FLIGHT_PER_WORKER
         for chunk in todo:
-            pending.add(self.pool.submit(_local_task, chunk))
+            pending.add(pool.submit(_local_task, chunk))
             if len(pending) >= limit:
                 break
         while pending:
@@ -94,7 +95,19 @@ class LocalExecutor:
                 yield fut.result()
                 nxt = next(todo, None)
                 if nxt is not None:
-                    pending.add(self.pool.submit(_local_task, nxt))
+                    pending.add(pool.submit(_local_task, nxt))
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class DaskExecutor:
@@ -121,15 +134,20 @@ class DaskExecutor:
                 self.client = Client(self.scheduler, timeout=timeout)
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
+            except (ValueError, TypeError) as exc:  # a malformed address
+                raise UsageError(f"--scheduler {self.scheduler}: not an address ({exc})") from None
         else:
-            self.cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            # Worker processes inherit an ignored SIGINT: Ctrl-C reaches this process alone,
+            # which stops the cluster, instead of every worker printing a traceback.
+            with _sigint_ignored():
+                self.cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self.client = Client(self.cluster)
         return self
 

@@ -3,8 +3,9 @@
 Runs are numbered point-major (run k = replication k % R of point k // R) and cut into
 chunks of `chunk_size` consecutive runs. Chunk boundaries depend only on the spec, never
 on the number of workers, so chunk files are identical however the sweep is executed.
-The plan hash covers everything that decides the numbers in the chunks; `--resume`
-continues only a folder whose plan hash matches.
+The plan hash covers everything that decides the numbers in the chunks, including the
+resolved model input and the package version (sim/provenance.py); `--resume` finds a
+folder by the spec's hash and continues it only if the plan hash matches too.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from sim.provenance import provenance
 from sim.sweep.batch import Payload
 from sim.sweep.designs import Design, make_design
 from sim.sweep.spec import SweepSpec
@@ -43,7 +45,9 @@ class Plan:
     spec: SweepSpec
     design: Design
     payload: Payload
-    token: str
+    token: str  # the plan hash: the spec's numbers plus the model fingerprint
+    spec_hash: str = ""  # the spec's numbers alone (how --resume finds a folder)
+    origin: dict[str, Any] = field(default_factory=dict)  # sim.provenance.provenance()
 
     @property
     def n_points(self) -> int:
@@ -96,6 +100,8 @@ class Plan:
             "spawn_key=(r,)) at every point",
             "scenario_hash": _hash(spec.base_raw),
             "plan_hash": self.token,
+            "spec_hash": self.spec_hash,
+            **self.origin,
             "resolved_scenario": spec.base_raw,
             "files": {
                 "points": "points.parquet",
@@ -119,7 +125,7 @@ def make_plan(spec: SweepSpec) -> Plan:
     rows = list(zip(*[points[c].tolist() for c in labels], strict=True))
     n_runs = len(points) * spec.replications
     chunk_size = spec.chunk_size or auto_chunk_size(n_runs)
-    token = _hash(
+    spec_hash = _hash(
         {
             "base": spec.base_raw,
             "params": [p.describe() for p in design.params],
@@ -134,6 +140,8 @@ def make_plan(spec: SweepSpec) -> Plan:
             "chunk_size": chunk_size,
         }
     )[:32]
+    origin = provenance(spec.loaded.scenario)
+    token = _hash({"spec": spec_hash, "model": origin["model_fingerprint"]})[:32]
     payload = Payload(
         token=token,
         base_raw=spec.base_raw,
@@ -147,7 +155,7 @@ def make_plan(spec: SweepSpec) -> Plan:
         n_runs=n_runs,
         batch=batch_size(len(spec.loaded.scenario.actors)),
     )
-    return Plan(spec, design, payload, token)
+    return Plan(spec, design, payload, token, spec_hash, origin)
 
 
 def design_frame(plan: Plan) -> pd.DataFrame:

@@ -9,14 +9,17 @@ runs only the chunks that are missing, so the final data equals an uninterrupted
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim import output
 from sim.errors import UsageError
+from sim.limits import check_sweep_resources, check_sweep_size
+from sim.procs import useful_workers
+from sim.provenance import differences
 from sim.sweep import store
 from sim.sweep.batch import SweepPointError
 from sim.sweep.executors import make_executor
@@ -24,8 +27,6 @@ from sim.sweep.plan import Plan, design_frame, make_plan
 from sim.sweep.spec import SweepSpec
 
 EXTRA_PACKAGES = ("scipy", "SALib", "dask", "distributed")
-HOLD_ENV = "ALLIANCE_SIM_TEST_HOLD"  # fault injection for the resume tests: "written:N" etc.
-HOLD_MARKER_ENV = "ALLIANCE_SIM_TEST_HOLD_MARKER"
 
 
 class ExecutionFailed(Exception):
@@ -67,69 +68,60 @@ def versions() -> dict[str, str]:
     return out
 
 
-def _unique(folder: Path) -> Path:
-    candidate, k = folder, 1
-    while candidate.exists() or any(candidate.parent.glob(f".{candidate.name}.partial-*")):
-        k += 1
-        candidate = folder.with_name(f"{folder.name}-{k}")
-    return candidate
-
-
-def _hold_hook() -> Callable[[str, Path], None] | None:
-    """Test-only: park the process at a known point so a test can SIGKILL it there."""
-    spec = os.environ.get(HOLD_ENV)
-    if not spec:
+def _resume_target(plan: Plan, final: Path | None, root: Path, log: Callable[[str], None]):
+    """(partial, lock) of the interrupted sweep to continue, or None to start anew."""
+    found, others = store.find_resumable(final, root, plan.spec_hash)
+    if found is None:
+        why = f" ({len(others)} interrupted sweep(s) there have a different spec)" if others else ""
+        log(f"nothing to resume under {final.parent if final else root}{why}; starting anew")
         return None
-    kind, _, count = spec.partition(":")
-    left = [int(count or 1)]
-    marker = Path(os.environ.get(HOLD_MARKER_ENV, "hold.marker"))
-
-    def hook(event: str, path: Path) -> None:
-        if event != kind:
-            return
-        left[0] -= 1
-        if left[0] == 0:
-            marker.write_text(f"{os.getpid()} {event} {path}\n")
-            while True:  # wait for the test's SIGKILL
-                time.sleep(60)
-
-    return hook
+    old = store.read_plan(found)
+    if old.get("plan_hash") != plan.token:
+        what = differences(old, plan.origin) or "the plan hash differs"
+        raise UsageError(
+            f"--resume: {found} was computed with another model input ({what}); "
+            "start anew without --resume, or resume with the version that began it"
+        )
+    partial, lock = store.claim(found)
+    log(f"resuming {partial}")
+    return partial, lock
 
 
 def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print) -> Outcome:
     started = time.perf_counter()
+    check_sweep_size(spec)
     plan = make_plan(spec)
     root = opts.root / spec.name
     final = opts.out
-    partial: Path | None = None
-    created = False
     if final is not None and final.exists():
         raise UsageError(f"--out {final} already exists; results are never overwritten")
-    if opts.resume:
-        found, others = store.find_resumable(final, root, plan.token)
-        if found is not None:
-            partial = store.claim(found)
-            log(f"resuming {partial}")
-        else:
-            why = (
-                f" ({len(others)} interrupted sweep(s) there have a different spec)"
-                if others
-                else ""
-            )
-            log(f"nothing to resume under {final.parent if final else root}{why}; starting anew")
-    if partial is None:
-        final = final if final is not None else _unique(root / store.stamp())
-        partial = store.partial_name(final)
-        manifest = plan.describe()
-        store.create(partial, manifest, plan.design.points, design_frame(plan))
-        created = True
+    check_sweep_resources(
+        plan,
+        final.parent if final is not None else root,
+        useful_workers(opts.workers, plan.n_chunks),
+    )
+    claimed = _resume_target(plan, final, root, log) if opts.resume else None
+    created = claimed is None
+    if claimed is None:
+        partial, lock, stale = output.reserve(final if final is not None else root / output.stamp())
+        if stale is not None:
+            log(f"an interrupted sweep was kept in {stale} (continue it with --resume)")
+        try:
+            store.create(partial, plan.describe(), plan.design.points, design_frame(plan))
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            lock.release()
+            raise
+    else:
+        partial, lock = claimed
     expected = {i: plan.chunk_rows(i) for i in range(plan.n_chunks)}
     done = store.completed_chunks(partial, expected)
     todo = [i for i in range(plan.n_chunks) if i not in done]
+    workers = useful_workers(opts.workers, len(todo)) if opts.scheduler is None else opts.workers
     where = (
         f"Dask at {opts.scheduler}" if opts.executor == "dask" and opts.scheduler
-        else f"a Dask LocalCluster of {opts.workers}" if opts.executor == "dask"
-        else f"{opts.workers} local process{'es' if opts.workers > 1 else ''}"
+        else f"a Dask LocalCluster of {workers}" if opts.executor == "dask"
+        else f"{workers} local process{'es' if workers > 1 else ''}"
     )  # fmt: skip
     log(
         f"sweep {spec.name}: {spec.design} design, {plan.n_points} points × "
@@ -138,7 +130,7 @@ def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print
     )
     ran = 0
     try:
-        _execute(plan, partial, todo, expected, done, opts)
+        _execute(plan, partial, todo, expected, done, opts, workers)
         ran = len(todo)
     except BaseException as exc:
         written = any((partial / store.CHUNKS).glob("chunk-*.parquet"))
@@ -149,6 +141,7 @@ def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print
                 f"stopped: the chunks written so far are kept in {partial}; "
                 "continue with the same command and --resume"
             )
+        lock.release()
         raise
     manifest = {
         **plan.describe(),
@@ -157,27 +150,26 @@ def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print
         "versions": versions(),
         "resumed": not created,
     }
-    folder = store.finish(partial, manifest)
+    try:
+        folder = store.finish(partial, lock, manifest)
+    finally:
+        lock.release()
     return Outcome(folder, plan, len(done), ran, time.perf_counter() - started)
 
 
 def _execute(plan: Plan, partial: Path, todo: list[int], expected: dict[int, int],
-             done: set[int], opts: Options) -> None:  # fmt: skip
+             done: set[int], opts: Options, workers: int) -> None:  # fmt: skip
     from tqdm import tqdm
 
-    hook = _hold_hook()
     initial = sum(expected[i] for i in done)
     bar = tqdm(
         total=plan.n_runs, initial=initial, unit="run", disable=not opts.progress,
         dynamic_ncols=True, smoothing=0.05, desc=plan.spec.name,
     )  # fmt: skip
     try:
-        workers = opts.workers if len(todo) > 1 or opts.executor == "dask" else 1
         with make_executor(opts.executor, workers, opts.scheduler) as ex:
             for chunk, frame in ex.run(plan.payload, todo):
-                store.write_chunk(partial, chunk, frame, hook)
-                if hook is not None:
-                    hook("committed", partial / store.CHUNKS / store.chunk_name(chunk))
+                store.write_chunk(partial, chunk, frame)
                 bar.update(len(frame))
     except (KeyboardInterrupt, SweepPointError, UsageError):
         raise

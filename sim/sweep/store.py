@@ -2,7 +2,8 @@
 
 Layout while running (docs/results-format.md):
 
-    results/sweeps/NAME/.STAMP.partial-PID/
+    results/sweeps/NAME/.STAMP.partial-open/
+        .lock                held with flock by the running sweep (see sim/output.py)
         plan.json            the manifest-to-be, with the plan hash (what --resume matches)
         points.parquet       one row per design point
         design.parquet       the design matrix in sampler units
@@ -10,12 +11,13 @@ Layout while running (docs/results-format.md):
 
 A chunk is written to a temporary name, flushed to disk and renamed, so a chunk file that
 exists is complete: a sweep killed at any instant (even by SIGKILL) resumes from the chunk
-files present. At the end `manifest.json` is written and the folder renamed to STAMP.
+files present. A partial folder whose lock nobody holds is an interrupted sweep; a new
+sweep of the same folder moves it aside to `.STAMP.partial-stale-X`. At the end
+`manifest.json` is written and the folder renamed to STAMP.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -26,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim import output
 from sim.errors import UsageError
 
 PLAN_FILE = "plan.json"
@@ -37,44 +40,13 @@ def chunk_name(chunk: int) -> str:
     return f"chunk-{chunk:05d}.parquet"
 
 
-def stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+def find_resumable(
+    final: Path | None, root: Path, spec_hash: str
+) -> tuple[Path | None, list[Path]]:
+    """(newest stale partial folder of this spec, stale partial folders of other specs).
 
-
-def partial_name(final: Path, pid: int | None = None) -> Path:
-    return final.with_name(f".{final.name}.partial-{os.getpid() if pid is None else pid}")
-
-
-def final_of(partial: Path) -> Path:
-    name = partial.name
-    return partial.with_name(name[1 : name.rindex(".partial-")])
-
-
-def _pid_of(partial: Path) -> int | None:
-    try:
-        return int(partial.name.rsplit(".partial-", 1)[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a recycled pid running something else does not hold the folder
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True
-    return b"alliance-sim" in cmdline or b"sim.cli" in cmdline or b"python" in cmdline
-
-
-def find_resumable(final: Path | None, root: Path, token: str) -> tuple[Path | None, list[Path]]:
-    """(newest partial folder with this plan hash, partial folders of other plans)."""
+    Partial folders whose lock is held belong to running sweeps and are left alone.
+    """
     if final is not None:
         candidates = list(final.parent.glob(f".{final.name}.partial-*"))
     else:
@@ -85,24 +57,39 @@ def find_resumable(final: Path | None, root: Path, token: str) -> tuple[Path | N
             plan = json.loads((folder / PLAN_FILE).read_text())
         except (OSError, ValueError):
             continue
-        (match if plan.get("plan_hash") == token else other).append(folder)
+        if not isinstance(plan, dict) or output.is_live(folder):
+            continue
+        same = plan.get("spec_hash", plan.get("plan_hash")) == spec_hash
+        (match if same else other).append(folder)
     match.sort(key=lambda p: p.stat().st_mtime)
     return (match[-1] if match else None), other
 
 
-def claim(partial: Path) -> Path:
-    """Take over an interrupted sweep's folder (refuse if its process still runs)."""
-    pid = _pid_of(partial)
-    if pid is not None and _alive(pid):
-        raise UsageError(f"{partial} belongs to a sweep that is still running (pid {pid})")
-    mine = partial_name(final_of(partial))
+def read_plan(partial: Path) -> dict[str, Any]:
+    return json.loads((partial / PLAN_FILE).read_text())
+
+
+def claim(partial: Path) -> tuple[Path, output.FolderLock]:
+    """Take over an interrupted sweep's folder: lock it (refuse if its process still runs)
+    and give it the name a new sweep of the same folder would reserve."""
+    lock = output.try_lock(partial)
+    if lock is None:
+        raise UsageError(f"{partial} belongs to a sweep that is still running")
+    mine = output.partial_of(output.final_of(partial))
     if mine != partial:
-        partial.rename(mine)
-    return mine
+        try:
+            output.rename_noreplace(partial, mine)
+        except OSError:
+            lock.release()
+            raise UsageError(
+                f"{mine} exists beside {partial}: another sweep of the same folder is there; "
+                "delete the one you do not need"
+            ) from None
+    return mine, lock
 
 
 def create(partial: Path, plan: dict[str, Any], points: pd.DataFrame, design: pd.DataFrame) -> None:
-    partial.mkdir(parents=True)
+    """Fill a reserved (already created and locked) partial folder with the plan."""
     (partial / CHUNKS).mkdir()
     _write_parquet(points, partial / "points.parquet")
     _write_parquet(design, partial / "design.parquet")
@@ -133,13 +120,11 @@ def completed_chunks(partial: Path, expected_rows: dict[int, int]) -> set[int]:
     return done
 
 
-def write_chunk(partial: Path, chunk: int, frame: pd.DataFrame, hook: Any = None) -> None:
+def write_chunk(partial: Path, chunk: int, frame: pd.DataFrame) -> None:
     """Write one chunk file atomically (temporary name, fsync, rename)."""
     final = partial / CHUNKS / chunk_name(chunk)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     _write_parquet(frame, tmp)
-    if hook is not None:
-        hook("written", tmp)
     os.replace(tmp, final)
 
 
@@ -160,19 +145,21 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def finish(partial: Path, manifest: dict[str, Any]) -> Path:
-    """Write the manifest and give the folder its final name."""
+def finish(partial: Path, lock: output.FolderLock, manifest: dict[str, Any]) -> Path:
+    """Write the manifest and give the folder its final name (never onto an existing one)."""
     _atomic_text(partial / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
     (partial / PLAN_FILE).unlink(missing_ok=True)
-    final = final_of(partial)
-    if final.exists():
-        raise UsageError(f"{final} already exists; results are never overwritten")
-    partial.rename(final)
-    return final
+    return output.publish(partial, lock, output.final_of(partial))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / MANIFEST).read_text())
+    """The manifest of a finished sweep, after checking the folder (sim/results_io.py)."""
+    from sim.results_io import check_folder
+
+    manifest = check_folder(folder)
+    if manifest["kind"] != "sweep":
+        raise UsageError(f"{folder}: a {manifest['kind']} folder, expected a sweep")
+    return manifest
 
 
 def replace_dir(tmp: Path, target: Path) -> None:

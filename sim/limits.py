@@ -1,0 +1,205 @@
+"""Caps on every count a user can give, and memory/disk estimates checked before work starts.
+
+Why: a scenario file is capped by its schema, but the same counts given on the command line
+(`--steps 1000000000`, `-n 10**12`, `--samples 10**9`, a huge grid) used to run into a
+MemoryError traceback after seconds of allocation. Every count is checked here against the
+file's caps (one table: the schema's bounds), and the memory and disk a command needs are
+estimated and refused with one line when they will not fit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+from sim.errors import UsageError
+from sim.scenario.schema import Run
+
+
+def _schema_cap(field: str) -> int:
+    for item in Run.model_fields[field].metadata:  # pydantic keeps Field(le=...) here
+        if getattr(item, "le", None) is not None:
+            return int(item.le)
+    raise LookupError(field)
+
+
+MAX_STEPS = _schema_cap("steps")
+MAX_REPLICATIONS = _schema_cap("replications")
+MAX_POINTS = 1_000_000  # design points of one sweep (grid product, samples × (D + 2) ...)
+MAX_RUNS = 1_000_000_000  # runs of one sweep (each is one summary row on disk)
+MAX_WORKERS = 1024
+CAPS = {
+    "steps": MAX_STEPS,
+    "replications": MAX_REPLICATIONS,
+    "samples": MAX_POINTS,
+    "chunk_size": MAX_REPLICATIONS,
+    "workers": MAX_WORKERS,
+}
+SAFETY = 0.8  # use at most this share of what the machine reports free
+BYTES_PER_SUMMARY_VALUE = 8
+
+
+def check_count(flag: str, value: int | None, cap: int) -> None:
+    """A command-line count: at least 1, at most the cap a scenario file would have."""
+    if value is None:
+        return
+    if value < 1:
+        raise UsageError(f"{flag} must be at least 1, found {value}")
+    if value > cap:
+        raise UsageError(f"{flag} must be at most {cap:,}, found {value:,}")
+
+
+def _series_bytes_per_step(n_actors: int) -> int:
+    """Bytes one replication-step of the full series holds (sim/ensemble.py `Series`)."""
+    floats = 2 * n_actors + 2 * n_actors * n_actors + 2  # x, leverage, C, tension, dist, frus
+    flags = 2 + n_actors  # crisis, war, active
+    return 8 * floats + flags
+
+
+def summary_columns(n_actors: int) -> int:
+    """Columns of one summary row: four per actor plus the system-wide ones."""
+    return 4 * n_actors + 8
+
+
+# `run` streams its series chunk by chunk (sim/run.py): memory is bounded by the chunks in
+# flight, not by the number of replications; disk grows with it when the series are kept.
+RUN_CHUNK = 250  # replications per chunk with full series (sim/run.py CHUNK)
+DISK_PER_VALUE = 3.6  # bytes per stored series value, measured (Parquet compresses ~1/3)
+MEMORY_PER_VALUE = 8 * 6  # float64, with the DataFrame and Arrow copies of one chunk
+BASE_MEMORY = 250 << 20  # interpreter, numpy, pandas, pyarrow
+
+
+def estimate_run_bytes(
+    n_actors: int, replications: int, steps: int, series: str, n_pairs: int | None = None,
+    chunk: int = RUN_CHUNK, workers: int = 1,
+) -> tuple[int, int]:  # fmt: skip
+    """(peak memory, disk) of `run` in bytes, an estimate from array sizes.
+
+    `series="full"` writes three per-step tables chunk by chunk: memory holds a few chunks
+    (one per worker in flight) and every replication's summary row; disk holds every step.
+    `series="summary"` keeps one row per replication. `n_pairs` is the number of related
+    pairs in pairs.parquet (default: every ordered pair)."""
+    if series not in ("full", "summary"):
+        raise ValueError(f"series must be 'full' or 'summary', found {series!r}")
+    pairs = n_actors * (n_actors - 1) if n_pairs is None else n_pairs
+    summary = replications * summary_columns(n_actors) * BYTES_PER_SUMMARY_VALUE
+    per_chunk_state = min(chunk, replications) * (steps + 1) * 16 * n_actors  # shocks etc.
+    if series == "summary":
+        return int(BASE_MEMORY + workers * per_chunk_state + 3 * summary), int(summary * 1.2)
+    per_rep_step = 7 * n_actors + 2 * pairs + 5  # values in the three tables
+    values_per_chunk = min(chunk, replications) * (steps + 1) * per_rep_step
+    in_flight = (workers + 2) if workers > 1 else 1
+    memory = (
+        BASE_MEMORY + in_flight * values_per_chunk * 8 + values_per_chunk * MEMORY_PER_VALUE
+        + 3 * summary
+    )  # fmt: skip
+    disk = replications * (steps + 1) * per_rep_step * DISK_PER_VALUE + summary * 1.2
+    return int(memory), int(disk)
+
+
+def estimate_sweep_bytes(n_actors: int, n_runs: int, n_points: int, n_params: int,
+                         chunk_size: int, workers: int) -> tuple[int, int]:  # fmt: skip
+    """(peak memory, disk) of a sweep: the design in memory plus a few chunks per worker;
+    on disk every run's summary row plus the design."""
+    row = summary_columns(n_actors) * BYTES_PER_SUMMARY_VALUE + 16
+    design = n_points * (n_params + 1) * 8 * 3
+    chunks = 2 * max(1, workers) * min(chunk_size, n_runs) * row * 3
+    return design + chunks, n_runs * row + design
+
+
+def available_memory() -> int | None:
+    """Bytes the kernel says can be allocated without swapping (None when unknown)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def free_disk(folder: Path) -> int | None:
+    """Free bytes on the file system that will hold `folder` (its nearest existing parent)."""
+    for candidate in [folder, *folder.parents]:
+        if candidate.exists():
+            try:
+                return shutil.disk_usage(candidate).free
+            except OSError:
+                return None
+    return None
+
+
+def _size(n: int) -> str:
+    units = ["bytes", "KB", "MB", "GB", "TB", "PB"]
+    k = min(len(units) - 1, int(math.log(max(n, 1), 1024)))
+    return f"{n / 1024**k:.1f} {units[k]}" if k else f"{n} bytes"
+
+
+def check_fits(what: str, memory: int, disk: int, folder: Path, hint: str) -> None:
+    """Refuse in one line when the estimate exceeds what the machine has free."""
+    have = available_memory()
+    if have is not None and memory > SAFETY * have:
+        raise UsageError(
+            f"{what} needs about {_size(memory)} of memory, {_size(have)} is free; {hint}"
+        )
+    room = free_disk(folder)
+    if room is not None and disk > SAFETY * room:
+        raise UsageError(
+            f"{what} needs about {_size(disk)} of disk in {folder}, {_size(room)} is free; {hint}"
+        )
+
+
+def check_run_resources(n_actors: int, replications: int, steps: int, series: str,
+                        folder: Path) -> None:  # fmt: skip
+    memory, disk = estimate_run_bytes(n_actors, replications, steps, series)
+    hint = "use fewer replications (-n) or steps (--steps)"
+    if series == "full":
+        hint += ", or keep summaries only"
+    check_fits(f"{replications:,} replications × {steps:,} steps", memory, disk, folder, hint)
+
+
+def check_design_size(n_points: int, replications: int) -> None:
+    """Before a design is built: its points and runs within the caps."""
+    if n_points > MAX_POINTS:
+        raise UsageError(
+            f"the design has {n_points:,} points, at most {MAX_POINTS:,} are allowed; "
+            "use fewer samples or grid levels"
+        )
+    if n_points * replications > MAX_RUNS:
+        raise UsageError(
+            f"the sweep has {n_points * replications:,} runs, at most {MAX_RUNS:,} are allowed"
+        )
+
+
+def check_sweep_resources(plan, folder: Path, workers: int = 1) -> None:
+    """A planned sweep fits in memory and on disk (the plan exists, nothing is computed)."""
+    spec = plan.spec
+    memory, disk = estimate_sweep_bytes(
+        len(spec.loaded.scenario.actors), plan.n_runs, plan.n_points, len(plan.design.params),
+        plan.chunk_size, workers,
+    )  # fmt: skip
+    check_fits(f"the sweep ({plan.n_runs:,} runs)", memory, disk, folder, "use a smaller design")
+
+
+def check_sweep_size(spec) -> None:
+    """Before a design is built: samples, grid levels, points and runs within the caps."""
+    from sim.sweep.designs import expected_points
+
+    if spec.n_samples > MAX_POINTS:
+        raise UsageError(f"samples must be at most {MAX_POINTS:,}, found {spec.n_samples:,}")
+    for p in spec.params:
+        if p.levels is not None and p.levels > MAX_POINTS:
+            raise UsageError(f"{p.path}: at most {MAX_POINTS:,} grid levels, found {p.levels:,}")
+    if spec.design == "grid":  # the product, without building any level list
+        counts = [
+            len(p.values or ()) if p.kind == "choice" else (p.levels or spec.n_samples)
+            for p in spec.params
+        ]
+        check_design_size(math.prod(counts), spec.replications)
+    check_design_size(expected_points(spec), spec.replications)

@@ -1,0 +1,119 @@
+"""Worker processes that never outlive the command that started them.
+
+Why: a `ProcessPoolExecutor` left alone keeps its workers (and, with forkserver, the
+server and the resource tracker) running under PID 1 when the main process is killed.
+Here every worker asks the kernel for SIGKILL when its parent dies (Linux
+`PR_SET_PDEATHSIG`, set through ctypes in the initializer), ignores SIGINT (the parent
+handles Ctrl-C and stops them, so no worker prints a traceback), and the pool kills its
+workers outright when the block it serves ends by an exception. SIGTERM of the main
+process is turned into `Terminated` (a KeyboardInterrupt), so the same clean-up that Ctrl-C
+runs (removing `.partial` folders, stopping workers) runs for `kill` and `timeout` too.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+FORKSERVER_GUARD = "sim.procs_guard"  # imported by the forkserver only: it dies with us too
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM: unwind like Ctrl-C, then exit with status 143."""
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent exits (Linux; no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the pool's own clean-up still runs
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _worker_init(user_init: Callable[..., Any] | None, args: tuple) -> None:
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if user_init is not None:
+        user_init(*args)
+
+
+def useful_workers(requested: int, tasks: int) -> int:
+    """Never more processes than tasks or cores: `--workers 1000` for 2 chunks starts 2."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(requested, tasks, cores or 1))
+
+
+def _context() -> mp.context.BaseContext:
+    methods = mp.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload([FORKSERVER_GUARD, "sim.sweep.batch", "sim.ensemble"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+@contextmanager
+def process_pool(
+    workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers die with this process and stop when the block fails."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_worker_init,
+        initargs=(initializer, initargs),
+    )
+    try:
+        yield pool
+    except BaseException:
+        kill_workers(pool)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now (an interrupt must not wait for running chunks)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        with suppress(OSError, ValueError, AttributeError):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with suppress(OSError, ValueError, AssertionError, AttributeError):
+            proc.join(timeout=5)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises `Terminated` in the main thread (the CLI wraps
+    each command in this); the previous handler comes back afterwards."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,257 @@
+"""Results folders checked on read: the manifest's fields and each table's schema.
+
+Why: `plot`, `report` and `analyze` read folders that may have been truncated (a full
+disk, a copy cut short), edited by hand or tampered with. Reading them blindly ended in
+pyarrow or pandas tracebacks. Here a folder is checked before any chart is drawn: the
+manifest is a JSON object of the right kind with the fields readers use, each table
+that is present parses (Parquet footer and schema, CSV header) and has its key columns.
+Anything else is one line naming the file. `reading()` turns a failure found only while
+reading the data itself into the same kind of line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UsageError
+
+MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 64_000_000
+KINDS = ("run", "compare", "sweep", "calibration", "hindcast", "robustness")
+
+# Key columns of each table (what readers index by); other columns vary with the scenario.
+TABLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "run": {
+        "timeseries.parquet": ("replication", "step", "actor", "escalation"),
+        "pairs.parquet": ("replication", "step", "source", "target"),
+        "system.parquet": ("replication", "step"),
+        "summary.csv": ("replication", "outcome"),
+        "events.csv": ("replication", "step", "event"),
+    },
+    "compare": {
+        "summaries.parquet": ("scenario", "replication", "outcome"),
+        "comparison.csv": ("scenario", "outcome"),
+    },
+    "sweep": {
+        "points.parquet": ("point",),
+        "design.parquet": ("point",),
+    },
+    "calibration": {"diagnostics.csv": ("generation",)},
+    "hindcast": {"hindcast.csv": ("id", "kind")},
+    "robustness": {"robustness.csv": ("outcome", "share_same_sign")},
+}
+REQUIRED_TABLES = {
+    "run": ("summary.csv",),
+    "compare": ("summaries.parquet", "comparison.csv"),
+    "sweep": ("points.parquet",),
+    "calibration": ("posterior.parquet", "diagnostics.csv"),
+    "hindcast": ("hindcast.csv",),
+    "robustness": ("draws.parquet", "robustness.csv"),
+}
+CHUNK_COLUMNS = ("point", "replication", "outcome")
+INTEGER_COLUMNS = ("replication", "step", "point")
+FLOAT_COLUMNS = ("escalation", "leverage", "commitment", "tension")
+# Manifest fields readers use: name -> accepted JSON types (required, then optional).
+FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "run": {"scenario": (str,), "replications": (int,), "steps": (int,)},
+    "compare": {"scenarios": (list,), "replications": (int,), "steps": (int,)},
+    "sweep": {"design": (str,), "parameters": (list,), "replications": (int,), "steps": (int,)},
+    "calibration": {"coefficients": (list,), "episodes": (list,)},
+    "hindcast": {"scenario": (str,)},
+    "robustness": {"scenario": (str,), "draws": (int,), "replications_per_draw": (int,)},
+}
+OPTIONAL: dict[str, tuple[type, ...]] = {
+    "root_seed": (int,),
+    "n_points": (int,),
+    "n_runs": (int,),
+    "n_chunks": (int,),
+    "name": (str,),
+    "resolved_scenario": (dict,),
+    "step_unit": (str,),
+}
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a finished results folder, checked; one line (UsageError) if not."""
+    if ".partial-" in folder.name:
+        raise UsageError(f"{folder}: an unfinished results folder (.partial); rerun the command")
+    path = folder / MANIFEST
+    try:
+        info = path.stat()
+    except OSError:
+        raise UsageError(f"{folder}: not a results folder (no manifest.json)") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{path}: not a regular file")
+    if info.st_size > MAX_MANIFEST_BYTES:
+        raise UsageError(
+            f"{path}: {info.st_size} bytes, a manifest is at most {MAX_MANIFEST_BYTES}"
+        )
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UsageError(f"{path}: not valid JSON ({_short(exc)})") from None
+    if not isinstance(manifest, dict):
+        raise UsageError(f"{path}: expected a JSON object, found {type(manifest).__name__}")
+    kind = manifest.get("kind")
+    if kind not in KINDS:
+        raise UsageError(f"{path}: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    optional = {k: v for k, v in OPTIONAL.items() if k in manifest}
+    for name, types in {**FIELDS[kind], **optional}.items():
+        value = manifest.get(name)
+        if not isinstance(value, types) or isinstance(value, bool):
+            want = " or ".join(_TYPE_WORDS[t] for t in types)
+            raise UsageError(f"{path}: {name}: expected {want}, found {_json_word(value)}")
+        if isinstance(value, int) and value < (0 if name == "root_seed" else 1):
+            raise UsageError(f"{path}: {name}: expected a positive whole number, found {value}")
+    if kind == "sweep":
+        for i, param in enumerate(manifest["parameters"]):
+            if not (isinstance(param, dict) and isinstance(param.get("path"), str)):
+                raise UsageError(f"{path}: parameters.{i}: expected an object with a 'path'")
+    if kind == "compare":
+        for i, item in enumerate(manifest["scenarios"]):
+            if not (isinstance(item, dict) and isinstance(item.get("name"), str)):
+                raise UsageError(f"{path}: scenarios.{i}: expected an object with a 'name'")
+    return manifest
+
+
+_TYPE_WORDS = {str: "text", int: "a whole number", list: "a list", dict: "an object"}
+
+
+def _json_word(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {bool: "true/false", str: "text", int: "a number", float: "a number",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+def check_folder(folder: Path) -> dict[str, Any]:
+    """Manifest plus every table present: parses, with its key columns. Returns the manifest."""
+    manifest = read_manifest(folder)
+    kind = manifest["kind"]
+    for name in REQUIRED_TABLES[kind]:
+        if not (folder / name).exists():
+            raise UsageError(f"{folder / name}: missing (the {kind} folder is incomplete)")
+    for name, columns in TABLES[kind].items():
+        path = folder / name
+        if path.exists():
+            check_table(path, columns)
+    if kind == "sweep":
+        _check_chunks(folder, manifest)
+    return manifest
+
+
+def check_table(path: Path, columns: tuple[str, ...]) -> list[str]:
+    """A table file's column names, after checking it parses and has `columns`."""
+    names = _parquet_columns(path) if path.suffix == ".parquet" else _csv_columns(path)
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise UsageError(f"{path}: missing column(s) {', '.join(missing)}")
+    return names
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    """Column names from the Parquet footer, after checking the types of the key columns."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable Parquet file ({_short(exc)})") from None
+    for field in schema:
+        wrong_int = field.name in INTEGER_COLUMNS and not pa.types.is_integer(field.type)
+        wrong_float = field.name in FLOAT_COLUMNS and not pa.types.is_floating(field.type)
+        if wrong_int or wrong_float:
+            want = "whole numbers" if wrong_int else "numbers"
+            raise UsageError(f"{path}: column {field.name}: expected {want}, found {field.type}")
+    return list(schema.names)
+
+
+def _csv_columns(path: Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            header = fh.readline(1_000_000)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a readable CSV file ({_short(exc)})") from None
+    if not header.strip():
+        raise UsageError(f"{path}: empty (no header line)")
+    import csv
+
+    return next(csv.reader([header]))
+
+
+def _check_chunks(folder: Path, manifest: dict[str, Any]) -> None:
+    chunks = folder / "chunks"
+    if not chunks.is_dir():  # a folder trimmed to its analysis: readers say what is missing
+        return
+    files = sorted(chunks.glob("chunk-*.parquet"))
+    if "n_chunks" in manifest and len(files) != manifest["n_chunks"]:
+        raise UsageError(
+            f"{chunks}: {len(files)} chunk file(s), the manifest says {manifest['n_chunks']}"
+        )
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for path in files:
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise UsageError(f"{path}: not a readable Parquet file ({_short(exc)})") from None
+        names = meta.schema.names
+        missing = [c for c in CHUNK_COLUMNS if c not in names]
+        if missing:
+            raise UsageError(f"{path}: missing column(s) {', '.join(missing)}")
+        rows += meta.num_rows
+    if "n_runs" in manifest and rows != manifest["n_runs"]:
+        raise UsageError(
+            f"{chunks}: {rows} rows in the chunks, the manifest says {manifest['n_runs']} runs"
+        )
+
+
+def check_output(folder: Path, out: Path | None, allowed: tuple[str, ...]) -> None:
+    """Refuse an output path that would replace one of a results folder's own files.
+
+    `report R -o R/manifest.json` used to replace the manifest with HTML; only the files
+    a command owns (`allowed`, e.g. report.html) may be written inside the folder.
+    """
+    if out is None:
+        return
+    target = Path(os.path.realpath(out))
+    home = Path(os.path.realpath(folder))
+    if target == home or target.is_dir():
+        raise UsageError(f"-o {out}: a folder; give a file name (e.g. {home.name}.html)")
+    inside = home in target.parents
+    if inside and target.name not in allowed and target.exists():
+        raise UsageError(
+            f"-o {out}: would write into the results folder's own files; "
+            f"choose a path outside {folder} or {', '.join(allowed)}"
+        )
+
+
+@contextmanager
+def reading(folder: Path) -> Iterator[None]:
+    """Turn a failure met while reading a checked folder's data into one line naming it."""
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        yield
+    except (pa.ArrowException, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as exc:  # fmt: skip
+        raise UsageError(f"{folder}: a table could not be read ({_short(exc)})") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise UsageError(
+            f"{folder}: the tables do not match the manifest ({type(exc).__name__}: {_short(exc)})"
+        ) from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]

@@ -1,0 +1,97 @@
+"""Helpers shared by the reliability suite (tests/test_reliability_*.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+CLI = [sys.executable, "-m", "sim.cli"]
+
+ACTOR = (
+    "{{name: {name}, capabilities: {{military: 0.5, economic: 0.5, nuclear: 0}}, "
+    "traits: {{stability: 0.5, risk_tolerance: 0.5, resolve: 0.5, grievance: 0.5, "
+    "axis_aversion: 0.5}}, escalation: 0.1}}"
+)
+MINI = (
+    "name: mini\ntitle: Mini\nactors:\n"
+    f"  AAA: {ACTOR.format(name='A')}\n  BBB: {ACTOR.format(name='B')}\n"
+    "run: {steps: 6, replications: 4, distancing: {actor: AAA, partners: [BBB]}}\n"
+)
+"""A two-actor scenario that cites no evidence (so no ledger is needed)."""
+
+
+def sweep_spec(name: str, replications: int, steps: int, chunk: int, values: str) -> str:
+    return (
+        f"scenario: {BASELINE}\nname: {name}\ndesign: grid\nreplications: {replications}\n"
+        f"steps: {steps}\nchunk_size: {chunk}\nparameters:\n  parameters.reactivity: {values}\n"
+    )
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every chunk and the points table of a sweep folder."""
+    files = [*sorted((folder / "chunks").iterdir()), folder / "points.parquet"]
+    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+def _ppid_and_state(pid: int) -> tuple[int, str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), fields[0]
+
+
+def descendants(root: int) -> set[int]:
+    """Live (non-zombie) processes below `root`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            info = _ppid_and_state(int(entry))
+            if info is not None and info[1] != "Z":
+                children.setdefault(info[0], []).append(int(entry))
+    out, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def alive(pids: set[int]) -> set[int]:
+    """The pids among `pids` that still run (zombies count as dead)."""
+    live = set()
+    for pid in pids:
+        info = _ppid_and_state(pid)
+        if info is not None and info[1] != "Z":
+            live.add(pid)
+    return live
+
+
+def wait_for(predicate, seconds: float, what: str) -> None:
+    """Poll until `predicate()` holds; a safety net against hangs, not a timing assumption."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def start(args: list[str], cwd: Path, **kw) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [*CLI, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, **kw,
+    )  # fmt: skip
+
+
+def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
