@@ -43,7 +43,10 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 @command("validate", _validate_args)
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check scenario and sweep files: exit 0 when all are valid, else one line per problem."""
+    """Check scenario, sweep and calibration files: exit 0 when all are valid, else one line
+    per problem."""
+    from sim.observe.spec import is_calibration_spec
+    from sim.observe.spec import load_spec as load_calibration
     from sim.scenario.loader import load_scenario
     from sim.sweep.spec import is_sweep_file, load_spec
 
@@ -53,6 +56,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if is_sweep_file(path):
                 spec = load_spec(path)
                 print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
+            elif is_calibration_spec(path):
+                cal = load_calibration(path)
+                print(f"{path}: ok (calibration of {len(cal.names)} coefficients)")
             else:
                 loaded = load_scenario(path)
                 for warning in loaded.warnings:  # valid, but something can never happen

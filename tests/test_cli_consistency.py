@@ -117,3 +117,8 @@ def test_dask_executor_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
     assert err == ["alliance-sim sweep: error: --executor dask needs Dask: "
                    "pip install 'alliance-sim[dask]'"]  # fmt: skip
     assert not out.exists()
+
+
+def test_validate_recognises_calibration_specs(capsys):
+    assert main(["validate", str(REPO / "scenarios" / "calibration" / "history.yaml")]) == 0
+    assert "ok (calibration of" in capsys.readouterr().out

@@ -80,6 +80,19 @@ class _Spec:
         )
 
 
+def is_calibration_spec(path: Path) -> bool:
+    """A calibration spec names `scenarios:` and `observations:` and no actors of its own.
+    Cheap and forgiving: an unreadable file is "not a spec", so the scenario loader reports
+    its real problem."""
+    try:
+        data = load_yaml(path).data
+    except (YamlFail, OSError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and {"scenarios", "observations"} <= set(data) and (
+        "actors" not in data
+    )
+
+
 def load_spec(path: Path) -> CalibrationSpec:
     """Read and check a spec; raise ScenarioError listing every problem, located."""
     try:
