@@ -201,7 +201,8 @@ def _page(res: Results, body: str) -> str:
 
 # ---------------------------------------------------------------------- run
 def _run_sections(res: Results, reuse: bool) -> str:
-    parts = [_scenario_section(res), _run_summary(res), _charts(res, reuse), _events(res)]
+    parts = [_scenario_section(res), _effects(res), _run_summary(res), _charts(res, reuse)]
+    parts.append(_events(res))
     parts.append(_evidence_section(res))
     return "\n".join(p for p in parts if p)
 
@@ -227,6 +228,35 @@ def _scenario_section(res: Results) -> str:
         parts.append("<h3>Scheduled and conditional events</h3>")
         parts.append(table(["event", "label", "fires"], rows))
     return "\n".join(parts)
+
+
+def _effects(res: Results) -> str:
+    """The headline effects against the counterfactual (effects.csv), first: they are the
+    run's findings; the levels below also carry the start and everything held fixed."""
+    eff = res._csv("effects.csv")
+    if eff is None or eff.empty:
+        return ""
+    label = (res.manifest.get("counterfactual") or {}).get("label", "the counterfactual")
+    rows = []
+    for r in eff.itertuples():
+        share = r.outcome == "crisis"
+        fmt = (lambda v: f"{v:.0%}") if share else (lambda v: f"{v:.3f}")
+        interval = f"{r.effect_median:+.3f} ({r.effect_p5:+.3f} to {r.effect_p95:+.3f})"
+        rows.append(("P(crisis)" if share else outcome_label(r.outcome),
+                     fmt(r.counterfactual_median), fmt(r.scenario_median), interval))  # fmt: skip
+    note = (
+        f"Each outcome in this scenario minus the same outcome in <em>{esc(label)}</em>, paired "
+        "replication by replication with common random numbers: the median paired effect "
+        "with the 5th to 95th percentile (for P(crisis), the difference in shares and its "
+        "90% interval)."
+    )
+    return "\n".join(
+        [
+            "<h2>Effects against the counterfactual</h2>",
+            f'<p class="note">{note}</p>',
+            table(["outcome", "counterfactual", "scenario", "effect"], rows, numeric=(1, 2, 3)),
+        ]
+    )
 
 
 def _condition(cond: Any) -> str:

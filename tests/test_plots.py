@@ -104,7 +104,7 @@ def test_every_chart_of_each_kind_is_built(all_figs):
     for kind in ("run", "compare", "sweep"):
         names = [c.name for c in charts_for(kind)]
         assert list(all_figs[kind]) == names, kind
-    assert len(CHART_NAMES) == 11
+    assert len(CHART_NAMES) == 12
 
 
 def test_escalation_chart(run_figs):
@@ -137,6 +137,10 @@ def test_escalation_chart(run_figs):
         "middle 50% of replications",
         "middle 90% of replications",
         "rung boundary (rung names on the right)",
+        # the baseline's three 2024 events, at step 0 in every replication
+        "event: North Korean munitions for Russia's war (fires in 100%)",
+        "event: Russia–North Korea mutual-defence treaty (fires in 100%)",
+        "event: Russian military technology for North Korea (fires in 100%)",
     ]
 
 
@@ -355,3 +359,28 @@ def test_escalation_chart_marks_events(tmp_path):
     first = fig.axes[0]
     marks = [ln for ln in first.get_lines() if list(ln.get_xdata()) in ([4, 4], [7, 7])]
     assert len(marks) == 2
+
+
+def test_effects_chart_reads_effects_csv_only(tmp_path):
+    """A run folder with effects.csv gets a forest of its headline effects; without it, none."""
+    folder = tmp_path / "run"
+    shutil.copytree(DATA / "run", folder)
+    (folder / "effects.csv").unlink()
+    assert charts_for("run", ["effects"])[0].draw(Results(folder)) is None
+    rows = pd.DataFrame(
+        {
+            "outcome": ["final_distancing", "final_escalation_PRK", "crisis"],
+            "scenario_median": [0.16, 0.52, 0.05],
+            "counterfactual_median": [0.0, 0.40, 0.0],
+            "effect_median": [0.16, 0.12, 0.05],
+            "effect_p5": [0.15, 0.10, 0.02],
+            "effect_p95": [0.17, 0.14, 0.08],
+        }
+    )
+    rows.to_csv(folder / "effects.csv", index=False)
+    fig = charts_for("run", ["effects"])[0].draw(Results(folder))
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["China's distancing from the pair", "final escalation, PRK"]
+    assert "P(crisis) 0% → 5% (+5.0 pp)" in ax.get_title(loc="left")
+    plt.close(fig)

@@ -10,6 +10,7 @@ from sim.cli import command
 
 CHART_NAMES = (
     "escalation",
+    "effects",
     "occupancy",
     "network",
     "distancing",

@@ -88,8 +88,10 @@ def is_calibration_spec(path: Path) -> bool:
         data = load_yaml(path).data
     except (YamlFail, OSError, UnicodeDecodeError):
         return False
-    return isinstance(data, dict) and {"scenarios", "observations"} <= set(data) and (
-        "actors" not in data
+    return (
+        isinstance(data, dict)
+        and {"scenarios", "observations"} <= set(data)
+        and ("actors" not in data)
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.errors import UsageError
-from sim.plots import compare_charts, run_charts, sweep_charts
+from sim.plots import compare_charts, effects_chart, run_charts, sweep_charts
 from sim.plots.data import Results
 from sim.plots.style import save
 
@@ -39,6 +39,14 @@ CHARTS: tuple[Chart, ...] = (
         "Escalation over time per actor: median and the middle 50% / 90% of replications, "
         "with the escalation-ladder rungs marked.",
         "timeseries.parquet",
+    ),
+    Chart(
+        "effects",
+        "run",
+        effects_chart.effects_chart,
+        "The scenario's effects against its counterfactual (paired by replication, common "
+        "random numbers): median and 5th–95th percentile of each headline outcome.",
+        "effects.csv",
     ),
     Chart(
         "occupancy",
