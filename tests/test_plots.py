@@ -25,41 +25,19 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.image import AxesImage
 from matplotlib.patches import FancyArrowPatch
 
-import sim.dynamics
-import sim.engine
-import sim.ensemble
-import sim.run
 from sim.ladder import RUNGS
 from sim.plots import CHART_NAMES, Results, charts_for, draw_charts, figures
 from sim.plots.style import RC
+from tests.engine_guard import ENGINE_ENTRY_POINTS, model_forbidden
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-ENGINE_ENTRY_POINTS = [
-    (sim.dynamics, "advance"),
-    (sim.engine, "advance"),
-    (sim.engine, "step"),
-    (sim.engine, "simulate"),
-    (sim.ensemble, "run_chunk"),
-    (sim.ensemble, "run_ensemble"),
-    (sim.ensemble, "iter_ensemble"),
-    (sim.run, "simulate"),
-    (sim.run, "stream_run"),
-]
 ACTORS = ["CHN", "RUS", "PRK", "USA", "JPN", "KOR"]
-
-
-def _forbid(*_a, **_k):
-    raise AssertionError("charts must not run the model")
 
 
 @pytest.fixture(scope="module", autouse=True)
 def no_model():
     """Any call into the model fails the test: charts read results folders only."""
-    with pytest.MonkeyPatch.context() as mp:
-        # Every name the engine is reached through (sim.engine holds its own `advance`);
-        # tests/test_plots_read_only.py checks that plotting imports no engine at all.
-        for module, name in ENGINE_ENTRY_POINTS:
-            mp.setattr(module, name, _forbid)
+    with model_forbidden("charts must not run the model"):
         yield
     plt.close("all")
 

@@ -10,41 +10,20 @@ from pathlib import Path
 
 import pytest
 
-import sim.dynamics
-import sim.engine
-import sim.ensemble
-import sim.run
 from sim.cli import main
 from sim.plots import Results, charts_for, draw_charts
 from sim.report import evidence_rows_for, write_report
 from sim.scenario.references import weights
 from sim.scenario.schema import Scenario
+from tests.engine_guard import model_forbidden
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-ENGINE_ENTRY_POINTS = [
-    (sim.dynamics, "advance"),
-    (sim.engine, "advance"),
-    (sim.engine, "step"),
-    (sim.engine, "simulate"),
-    (sim.ensemble, "run_chunk"),
-    (sim.ensemble, "run_ensemble"),
-    (sim.ensemble, "iter_ensemble"),
-    (sim.run, "simulate"),
-    (sim.run, "stream_run"),
-]
 IMG = '<img src="data:image/png;base64,'
 
 
 @pytest.fixture(scope="module", autouse=True)
 def no_model():
-    def forbid(*_a, **_k):
-        raise AssertionError("the report must not run the model")
-
-    with pytest.MonkeyPatch.context() as mp:
-        # Every name the engine is reached through (sim.engine holds its own `advance`);
-        # tests/test_plots_read_only.py checks that reporting imports no engine at all.
-        for module, name in ENGINE_ENTRY_POINTS:
-            mp.setattr(module, name, forbid)
+    with model_forbidden("the report must not run the model"):
         yield
 
 
