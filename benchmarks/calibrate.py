@@ -68,41 +68,29 @@ def markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-HEADLINE = ("china_restrains", "china_distances", "russia_tech_transfer")
-
-
 def headline_effects(posterior: Path, replications: int, seed: int, workers: int) -> pd.DataFrame:
-    """The baseline's headline effects (paired differences from the baseline), with the
-    hand-set coefficients and with coefficient sets drawn from the posterior."""
-    from sim.compare import KEY_OUTCOMES, run_compare
+    """The baseline's headline effects against its counterfactual (the world without the
+    Russia–North Korea rapprochement), paired by replication: with the hand-set coefficients,
+    and with replication r running posterior draw r (noise and parameter uncertainty)."""
     from sim.observe.posterior import with_posterior
-    from sim.run import settings_for
+    from sim.run import settings_for, simulate, simulate_effects
     from sim.scenario.loader import load_scenario
 
-    files = [ROOT / "scenarios" / f"{n}.yaml" for n in ("baseline", *HEADLINE)]
-    loaded = [load_scenario(f) for f in files]
-    plain = settings_for(loaded[0], replications, seed, None, workers)
-    tables = {
-        "hand-set": run_compare(loaded, plain)[2],
-        "posterior": run_compare(loaded, with_posterior(plain, posterior))[2],
-    }
+    loaded = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    plain = settings_for(loaded, replications, seed, None, workers)
+    tables = {}
+    for label, settings in (("hand-set", plain), ("posterior", with_posterior(plain, posterior))):
+        result = simulate(loaded, settings, keep_series=False)
+        tables[label] = simulate_effects(loaded, settings, result).set_index("outcome")
     rows = []
-    for outcome, heading in KEY_OUTCOMES:
-        for name in HEADLINE:
-            row = {"scenario": name, "outcome": heading}
-            for label, table in tables.items():
-                hit = table[(table["scenario"] == name) & (table["outcome"] == outcome)]
-                if hit.empty:
-                    continue
-                r = hit.iloc[0]
-                if outcome == "crisis":  # a share: the mean paired difference
-                    row[f"Δ {label}"] = f"{r.diff_mean:+.3f}"
-                else:
-                    row[f"Δ {label}"] = (
-                        f"{r.diff_median:+.3f} ({r.diff_lo:+.3f} to {r.diff_hi:+.3f})"
-                    )
-            if len(row) > 2:
-                rows.append(row)
+    for outcome in tables["hand-set"].index:
+        row = {"outcome": "P(crisis)" if outcome == "crisis" else outcome}
+        for label, table in tables.items():
+            r = table.loc[outcome]
+            row[f"effect, {label}"] = (
+                f"{r.effect_median:+.3f} ({r.effect_p5:+.3f} to {r.effect_p95:+.3f})"
+            )
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

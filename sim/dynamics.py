@@ -207,15 +207,33 @@ def settle(state: State, drives: bool = True) -> None:
     leverage reference. They stand for everything outside the model that holds the
     evidenced world where it is (MODEL.md §2); events and noise then move it.
 
+    An actor inactive at the start (Iran, Ukraine) gets its terms from the world with it
+    switched on, so that switching it on later moves neither it nor its relations by
+    itself; the others then answer its arrival (its threat, its alliances). (Exact when
+    actors join one at a time; two joining together see each other as they did alone.)
+
     With `drives=False` (`run.settle: false`) u and r stay 0: the pure mechanisms, as in
     the Richardson special case."""
     state.u = np.zeros_like(state.x)
     state.r = np.zeros_like(state.C)
     d = derive(state)
     state.clients0 = clients(d, state.x)
-    if drives:
-        state.u = -escalation_rate(state, d) * state.active
-        state.r = -payoffs(state, d) * d.mask
+    if not drives:
+        return
+    u, r = -escalation_rate(state, d), -payoffs(state, d) * d.mask
+    live = np.broadcast_to(state.active, state.x.shape)
+    active = state.active
+    for k in np.flatnonzero(~live.all(axis=0)):  # actors inactive at the start (any row)
+        late = ~live[:, k]  # (R,) rows in which actor k joins later
+        state.active = live.copy()
+        state.active[:, k] = True
+        joined = derive(state)
+        u_k, r_k = -escalation_rate(state, joined), -payoffs(state, joined) * joined.mask
+        u[late, k] = u_k[late, k]
+        r[late, k, :] = r_k[late, k, :]
+        r[late, :, k] = r_k[late, :, k]
+    state.active = active
+    state.u, state.r = u, r
 
 
 def advance(state: State, shock: np.ndarray) -> None:

@@ -250,3 +250,20 @@ def test_the_model_input_records_every_coefficient_and_its_fingerprint_follows_t
     assert changed.fingerprint() != world.fingerprint()
     again, _ = prepare(baseline())
     assert again.fingerprint() == world.fingerprint()
+
+
+def test_an_actor_switched_on_later_does_not_move_by_itself():
+    """Settled as if it had joined (MODEL.md §2): Iran's arrival moves neither Iran nor its
+    relations at once; the others answer it afterwards (a cause: its threat)."""
+    quiet = with_params(counterfactual_of(baseline()), noise=0.0)
+    raw = quiet.model_dump(mode="json", exclude_none=True)
+    raw["events"] = {"iran": {"label": "Iran joins", "at": 3, "set": {"actors.IRN.active": True}}}
+    spec = Scenario.model_validate(raw)
+    world, _ = prepare(spec)
+    irn = world.ids.index("IRN")
+    s = run_ensemble(spec, 1, 0, 8, keep_series=True).series
+    assert s.escalation[4, 0, irn] == pytest.approx(s.escalation[0, 0, irn], abs=1e-12)
+    np.testing.assert_allclose(s.commitment[4, 0, irn], s.commitment[0, 0, irn], atol=1e-12)
+    np.testing.assert_allclose(s.commitment[4, 0, :, irn], s.commitment[0, 0, :, irn], atol=1e-12)
+    usa = world.ids.index("USA")
+    assert s.escalation[8, 0, usa] > s.escalation[0, 0, usa]  # the US answers Iran's arrival
