@@ -3,8 +3,9 @@
 One model is one replication. Seeding follows Mesa's contract (`mesa.Model(seed=, rng=)`):
 
 - `seed=S`: the root seed of an ensemble. The model draws its noise from replication
-  `replication`'s stream of that root, `SeedSequence(S, spawn_key=(replication,))`, the
-  same generator the ensemble uses, so `AllianceModel(s, seed=S, replication=r)` is row r
+  `replication`'s streams of that root, one per actor,
+  `SeedSequence(S, spawn_key=(replication, crc32(actor)))` (sim/engine.py), the same
+  generators the ensemble uses, so `AllianceModel(s, seed=S, replication=r)` is row r
   of `alliance-sim run --seed S` bit for bit (tests/test_mesa_path.py).
 - `rng=...` (an int, a SeedSequence or a numpy Generator, as Mesa accepts) or nothing:
   Mesa builds `self.rng` from it (fresh OS entropy when None), and the root seed is drawn

@@ -96,8 +96,8 @@ class Plan:
             "n_points": self.n_points,
             "n_runs": self.n_runs,
             "n_chunks": self.n_chunks,
-            "noise": "common random numbers: replication r uses SeedSequence(root_seed, "
-            "spawn_key=(r,)) at every point",
+            "noise": "common random numbers: in replication r actor a uses "
+            "SeedSequence(root_seed, spawn_key=(r, crc32(a))) at every point",
             "scenario_hash": _hash(spec.base_raw),
             "plan_hash": self.token,
             "spec_hash": self.spec_hash,
