@@ -82,7 +82,7 @@ def test_every_chart_of_each_kind_is_built(all_figs):
     for kind in ("run", "compare", "sweep"):
         names = [c.name for c in charts_for(kind)]
         assert list(all_figs[kind]) == names, kind
-    assert len(CHART_NAMES) == 12
+    assert len(CHART_NAMES) == 13  # with the robustness chart (tests/test_robustness.py)
 
 
 def test_escalation_chart(run_figs):

@@ -49,7 +49,31 @@ def outside(fig) -> list[str]:
 
 
 def test_every_chart_is_checked():
-    assert {name for _, name in CASES} == {c.name for c in CHARTS}
+    checked = {name for _, name in CASES} | {c.name for c in charts_for("robustness")}
+    assert checked == {c.name for c in CHARTS}
+
+
+@pytest.fixture(scope="module")
+def robustness_folder(tmp_path_factory) -> Path:
+    from sim.cli import main
+
+    out = tmp_path_factory.mktemp("rob") / "rob"
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    argv = ["robustness", str(scenario), "--draws", "3", "-n", "3", "--steps", "4",
+            "--out", str(out), "--no-plots"]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
+@pytest.mark.parametrize("name", [c.name for c in charts_for("robustness")])
+def test_robustness_chart_text_lies_inside_the_figure(robustness_folder, name):
+    chart = next(c for c in charts_for("robustness") if c.name == name)
+    fig = build(chart, Results(robustness_folder))
+    assert fig is not None
+    try:
+        assert outside(fig) == []
+    finally:
+        plt.close(fig)
 
 
 @pytest.mark.parametrize(("kind", "name"), CASES)

@@ -54,7 +54,7 @@ def test_command_writes_a_results_folder(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert "share of draws" in proc.stdout
-    assert {"draws.parquet", "robustness.csv", "robustness.png", "manifest.json"} <= {
+    assert {"draws.parquet", "robustness.csv", "charts", "manifest.json"} <= {
         p.name for p in out.iterdir()
     }
     assert json.loads((out / "manifest.json").read_text())["kind"] == "robustness"
@@ -68,3 +68,28 @@ def test_a_scenario_without_counterfactual_is_refused_in_one_line(tmp_path):
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "counterfactual" in proc.stderr
+
+
+def test_plot_and_report_read_a_robustness_folder(tmp_path):
+    out = tmp_path / "rob"
+    base = [sys.executable, "-m", "sim.cli"]
+    cmd = [*base, "robustness", str(BASELINE), "--draws", "3", "-n", "4", "--steps", "6",
+           "--out", str(out), "--no-plots"]  # fmt: skip
+    assert subprocess.run(cmd, capture_output=True, cwd=REPO).returncode == 0
+    assert not (out / "charts").exists()
+    plot = subprocess.run([*base, "plot", str(out)], capture_output=True, text=True, cwd=REPO)
+    assert plot.returncode == 0, plot.stderr
+    assert (out / "charts" / "robustness.png").exists()
+    report = subprocess.run([*base, "report", str(out), "-o", str(tmp_path / "r.html")],
+                            capture_output=True, text=True, cwd=REPO)  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert "Robustness" in page and "share keeping it" in page
+
+
+def test_draws_times_replications_are_capped_in_one_line():
+    cmd = [sys.executable, "-m", "sim.cli", "robustness", str(BASELINE), "--draws", "100000",
+           "-n", "1000"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "--draws × --replications must be at most" in proc.stderr

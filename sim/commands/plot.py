@@ -21,6 +21,7 @@ CHART_NAMES = (
     "sobol",
     "morris",
     "scatter",
+    "robustness",
 )
 
 
@@ -104,7 +105,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
+    import json
+
+    from sim.observe.report import REPORTS
     from sim.results_io import reading
+
+    kind = json.loads((folder / "manifest.json").read_text()).get("kind")
+    if kind in REPORTS:  # calibration and hindcast folders draw their charts with their page
+        for path in REPORTS[kind](folder)[:-1]:
+            print(path)
+        return 0
 
     with reading(folder):
         written = draw_charts(
@@ -140,10 +150,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     folder = _results_dir(args.results)
     kind = json.loads((folder / "manifest.json").read_text()).get("kind")
-    if kind in REPORTS:  # calibration and hindcast folders have their own page
-        print(REPORTS[kind](folder)[-1])
-        return 0
     check_output(folder, args.out, ("report.html",))  # never over the folder's own files
+    if kind in REPORTS:  # calibration and hindcast folders have their own page
+        print(REPORTS[kind](folder, args.out)[-1])
+        return 0
     with reading(folder):
         print(write_report(folder, args.out, reuse_charts=not args.redraw))
     return 0

@@ -92,7 +92,9 @@ class EpisodeDraws:
     """Predictive draws of an episode's observations, and which replications reached war."""
 
     values: dict[str, np.ndarray]  # observation id -> (R, draws)
-    war: np.ndarray  # (R,) bool: a war (two mutually hostile actors at the war rung) during the episode's months
+    war: (
+        np.ndarray
+    )  # (R,) bool: a war (two mutually hostile actors at the war rung) during the episode's months
 
 
 def draw_observables(

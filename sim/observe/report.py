@@ -139,7 +139,17 @@ def _page(title: str, parts: list[str]) -> str:
     )
 
 
-def write_calibration_report(folder: Path) -> list[Path]:
+def _target(folder: Path, out: Path | None) -> Path:
+    """Where the page goes: `out` (a file, or a folder to hold report.html) or the folder."""
+    if out is None:
+        return folder / "report.html"
+    out = Path(out)
+    target = out / "report.html" if out.is_dir() else out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def write_calibration_report(folder: Path, out: Path | None = None) -> list[Path]:
     from sim.observe.scoring import coverage
 
     meta = json.loads((folder / "manifest.json").read_text())
@@ -181,12 +191,12 @@ def write_calibration_report(folder: Path) -> list[Path]:
         ),
     ]
     parts += [_image(c) for c in charts if c]
-    page = folder / "report.html"
+    page = _target(folder, out)
     page.write_text(_page(f"Calibration: {meta['spec']}", parts))
     return [c for c in charts if c] + [page]
 
 
-def write_hindcast_report(folder: Path) -> list[Path]:
+def write_hindcast_report(folder: Path, out: Path | None = None) -> list[Path]:
     from sim.observe.scoring import coverage
 
     meta = json.loads((folder / "manifest.json").read_text())
@@ -201,7 +211,7 @@ def write_hindcast_report(folder: Path) -> list[Path]:
     ]
     if chart:
         parts.append(_image(chart))
-    page = folder / "report.html"
+    page = _target(folder, out)
     page.write_text(_page(f"Hindcast: {meta['scenario']}", parts))
     return [p for p in (chart, page) if p]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.errors import UsageError
-from sim.plots import compare_charts, effects_chart, run_charts, sweep_charts
+from sim.plots import compare_charts, effects_chart, robustness_chart, run_charts, sweep_charts
 from sim.plots.data import Results
 from sim.plots.style import save
 
@@ -122,6 +122,16 @@ CHARTS: tuple[Chart, ...] = (
         sweep_charts.scatter_chart,
         "Each swept parameter against key outcomes: every run and the per-point mean.",
         "chunks/*.parquet, points.parquet, analysis/by_point.parquet",
+    ),
+)
+CHARTS += (
+    Chart(
+        "robustness",
+        "robustness",
+        robustness_chart.robustness_chart,
+        "Share of coefficient draws (every coefficient within ±spread) in which each headline "
+        "effect keeps its sign and the outcome class holds, against the 90% line.",
+        "robustness.csv",
     ),
 )
 CHART_NAMES = tuple(c.name for c in CHARTS)

@@ -15,7 +15,7 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.parameters import PARAMETERS
 
-KINDS = ("run", "compare", "sweep")
+KINDS = ("run", "compare", "sweep", "robustness")  # calibration, hindcast: sim/observe/report.py
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 

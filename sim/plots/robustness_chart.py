@@ -1,42 +1,40 @@
 """The robustness chart: per headline outcome, the share of coefficient draws that keep the
-nominal sign, against the 90% line. Reads robustness.csv only."""
+nominal sign, against the 90% line. Reads robustness.csv and the manifest only."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.plots.data import Results
+from sim.plots.style import footer, style
 
 
-def draw_robustness(folder: Path) -> Path:
-    shares = pd.read_csv(folder / "robustness.csv")
+def robustness_chart(res: Results) -> Figure | None:
+    shares = res._csv("robustness.csv")
+    if shares is None or shares.empty:
+        return None
     shares = shares[~shares["outcome"].str.startswith("draws_")]
-    meta = json.loads((folder / "manifest.json").read_text())
     labels = [
         "outcome class" if o == "outcome_class" else ("P(crisis)" if o == "crisis" else o)
         for o in shares["outcome"]
     ]
-    fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(labels) + 1.6), dpi=110)
-    y = range(len(labels))
-    colours = ["#2b6cb0" if s >= 0.9 else "#c05621" for s in shares["share_same_sign"]]
-    ax.barh(list(y), shares["share_same_sign"] * 100, color=colours)
-    ax.axvline(90, color="#444", ls="--", lw=1, label="90% of draws")
-    ax.set_yticks(list(y), labels)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("draws keeping the nominal sign / class (%)")
-    ax.set_title(
-        f"{meta['scenario']}: {meta['draws']} draws, every coefficient ±{meta['spread']:.0%}",
-        fontsize=10,
-    )
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    path = folder / "robustness.png"
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    meta = res.manifest
+    with style():
+        fig, ax = plt.subplots(figsize=(8.0, 0.38 * len(labels) + 2.0), layout="constrained")
+        y = range(len(labels))
+        colours = ["#2b6cb0" if s >= 0.9 else "#c05621" for s in shares["share_same_sign"]]
+        ax.barh(list(y), shares["share_same_sign"] * 100, color=colours)
+        ax.axvline(90, color="#444", ls="--", lw=1, label="90% of draws")
+        ax.set_yticks(list(y), labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("draws keeping the nominal sign / class (%)")
+        ax.set_title(
+            f"{meta.get('draws')} draws, every coefficient ±{meta.get('spread', 0):.0%}",
+            loc="left",
+        )
+        fig.suptitle(f"Robustness of {meta.get('scenario')}", fontweight="bold")
+        ax.legend(loc="lower right")
+        footer(fig, f"alliance-sim · robustness · {res.name} · robustness.csv")
+    return fig
