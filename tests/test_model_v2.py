@@ -269,3 +269,23 @@ def test_an_actor_switched_on_later_does_not_move_by_itself():
     np.testing.assert_allclose(s.commitment[4, 0, :, irn], s.commitment[0, 0, :, irn], atol=1e-12)
     usa = world.ids.index("USA")
     assert s.escalation[8, 0, usa] > s.escalation[0, 0, usa]  # the US answers Iran's arrival
+
+
+def test_the_shipped_posterior_names_live_coefficients_and_runs():
+    """seeds/posterior: every model coefficient it sets exists, and a run with it keeps the
+    pact's headline signs (docs/validation.md)."""
+    from sim.observe.operators import OPERATOR_COEFFICIENTS
+    from sim.observe.posterior import draw_coefficients, model_only
+    from sim.parameters import PARAMETERS
+
+    path = REPO / "seeds" / "posterior" / "history-2016-2024.parquet"
+    draws = draw_coefficients(path, 60, 7)
+    assert set(draws) <= set(PARAMETERS) | set(OPERATOR_COEFFICIENTS)
+    coefficients = model_only(draws)
+    assert coefficients and set(coefficients) <= set(PARAMETERS)
+    spec = baseline()
+    a = run_ensemble(spec, 60, 7, 36, keep_series=False, coefficients=coefficients).summary
+    b = run_ensemble(counterfactual_of(spec), 60, 7, 36, keep_series=False,
+                     coefficients=coefficients).summary  # fmt: skip
+    assert np.median(a["final_distancing"] - b["final_distancing"]) > 0
+    assert np.median(a["final_escalation_PRK"] - b["final_escalation_PRK"]) > 0
