@@ -50,6 +50,7 @@ class Derived:
     """Quantities several mechanisms share within one step."""
 
     mask: np.ndarray  # (R|1, N, N) 1.0 where both active and i != j
+    chan: dict[str, np.ndarray]  # the channels in force (theatres applied)
     need: np.ndarray  # (R|1, N, N) i's need for j: mean of the four dependency channels
     H: np.ndarray  # (R, N, N) hostility max(-C, 0) among active actors
     A: np.ndarray  # (R, N, N) alliance max(C, 0) among active actors
@@ -68,7 +69,7 @@ def derive(state: State) -> Derived:
     H = np.maximum(-C, 0.0)
     A = np.maximum(C, 0.0)
     hold = patron_hold(state, need, A)
-    return Derived(mask, need, H, A, hold, perceived_threat(state, H, A, mask))
+    return Derived(mask, ch, need, H, A, hold, perceived_threat(state, H, A, mask))
 
 
 def channels(state: State) -> dict[str, np.ndarray]:
@@ -162,7 +163,7 @@ def entrapment_fear(state: State, d: Derived) -> np.ndarray:
 def abandonment_fear(state: State, d: Derived) -> np.ndarray:
     """Snyder (1984): i fears being abandoned by j when it needs j for its security, j's
     commitment to i is slack, and j has other partners to turn to."""
-    secure = np.maximum(channels(state)["security_guarantee"], state.O)
+    secure = np.maximum(d.chan["security_guarantee"], state.O)
     slack = 1.0 - _t(d.A)
     return _pm(state, "abandonment") * secure * slack * (1.0 + outside_options(d.A)) / 2.0
 

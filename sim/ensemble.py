@@ -244,8 +244,9 @@ def iter_ensemble(
     """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
     order, so a caller can write each chunk and drop it (memory flat in `replications`).
 
-    Chunk boundaries depend only on `chunk_size`, never on `workers`; at most one chunk
-    per worker (plus one) are in flight, so a slow consumer does not pile results up in memory.
+    Chunk boundaries depend only on `chunk_size` (`run_ensemble` shrinks it to share work
+    among workers; the results are the same for any chunking); at most one chunk per worker
+    (plus one) are in flight, so a slow consumer does not pile results up in memory.
     """
     from tqdm import tqdm
 

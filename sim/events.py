@@ -149,6 +149,6 @@ _SLOT_TABLE: dict[str, Callable] = {
     ],
     "treaty": lambda t, i, j, w: [("treaty_strength", (w.treaty_ids.index(t.treaty),), 0.0, 1.0)],
     "theatre": lambda t, i, j, w: [
-        ("theatre_intensity", (w.theatre_ids.index(t.treaty),), 0.0, 1.0)
+        ("theatre_intensity", (w.theatre_ids.index(t.theatre),), 0.0, 1.0)
     ],
 }

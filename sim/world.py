@@ -44,7 +44,7 @@ class World:
     theatre_ids: list[str] = field(default_factory=list)
     theatre_intensity: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
     theatre_feeds: list[tuple[int, int, int, str]] = field(default_factory=list)  # (k, i, j, ch)
-    event_specs: list = field(default_factory=list)
+    events: dict = field(default_factory=dict)  # the scenario's events, as plain values
 
     @property
     def n(self) -> int:
@@ -74,6 +74,7 @@ class World:
             "coefficients": {k: float(v[0, 0]) for k, v in sorted(self.params.items())},
             "settle": self.settle,
             "distancing": [self.distancing_actor, self.distancing_partners],
+            "events": self.events,
         }
 
     def fingerprint(self) -> str:
@@ -135,6 +136,7 @@ def compile_world(scenario: Scenario) -> World:
         distancing_partners=[pos[p] for p in dist.partners],
         steps=scenario.run.steps,
         settle=scenario.run.settle,
+        events=scenario.model_dump(mode="json", exclude_none=True)["events"],
         theatre_ids=list(scenario.theatres),
         theatre_intensity=np.array(
             [[_v(t.intensity) for t in scenario.theatres.values()]], dtype=float

@@ -289,3 +289,12 @@ def test_the_shipped_posterior_names_live_coefficients_and_runs():
                      coefficients=coefficients).summary  # fmt: skip
     assert np.median(a["final_distancing"] - b["final_distancing"]) > 0
     assert np.median(a["final_escalation_PRK"] - b["final_escalation_PRK"]) > 0
+
+
+def test_the_fingerprint_covers_events():
+    spec = baseline()
+    moved = spec.model_copy(deep=True)
+    moved.events["pact_signed"].at = 2
+    a, _ = prepare(spec)
+    b, _ = prepare(moved)
+    assert a.fingerprint() != b.fingerprint()

@@ -26,6 +26,7 @@ class Target:
     actor: str | None = None
     partner: str | None = None
     treaty: str | None = None
+    theatre: str | None = None
 
     @property
     def is_bool(self) -> bool:
@@ -61,7 +62,7 @@ def parse_target(
     if head == "theatres" and len(parts) == 3 and parts[2] == "intensity":
         if parts[1] not in theatres:
             return f"unknown theatre {parts[1]!r}"
-        return Target("theatre", "intensity", treaty=parts[1])
+        return Target("theatre", "intensity", theatre=parts[1])
     return (
         "expected actors.ID.(escalation|leverage|active|capabilities.X|traits.X), "
         "relations.A.B.FIELD, parameters.NAME, treaties.ID.strength or "
