@@ -167,7 +167,8 @@ def bench_floor(quick: bool) -> dict[str, Any]:
 
     try:  # the engine's internals may move (issue #9's one engine); say so if they did
         from sim.dynamics import advance
-        from sim.engine import shocks, start
+        from sim.engine import shocks
+        from sim.engine import start as start_state
         from sim.ensemble import prepare, run_chunk
     except ImportError as exc:
         return {"error": f"plain loop not measurable on this code: {exc}"}
@@ -181,7 +182,7 @@ def bench_floor(quick: bool) -> dict[str, Any]:
 
     def plain() -> None:
         noise = shocks(1, rr, steps, world.ids)
-        state = start(world, rr)
+        state = start_state(world, rr)
         for t in range(steps):
             advance(state, noise[t])
 

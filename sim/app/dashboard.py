@@ -81,9 +81,10 @@ def run_ensemble(path: str, moved: dict[str, float], n: int, number: int) -> Ens
     results = sim.run(loaded, n=n)
     run_ensemble.progress = 70
     charts = {}
-    for k, kind in enumerate(("escalation", "distancing")):
+    kinds = ("escalation", "distancing") + (("effects",) if results.effects is not None else ())
+    for k, kind in enumerate(kinds):
         charts[kind] = png(results.plot(kind))
-        run_ensemble.progress = 85 + 7 * k
+        run_ensemble.progress = 75 + 20 * (k + 1) // len(kinds)
     what = ", ".join(f"{p.split('.', 1)[1]}={v:g}" for p, v in moved.items()) or "as written"
     label = f"run {number}: {loaded.scenario.name}, {n} replications, {what}"
     return Ensemble(number, label, results, charts, int(results.manifest["steps"]))
@@ -181,6 +182,7 @@ def Effects(ensemble: Ensemble):
     if table is None:
         solara.Info(NO_COUNTERFACTUAL, classes=["no-counterfactual"])
     else:
+        Chart(ensemble.charts["effects"], "effects")
         solara.DataFrame(pd.DataFrame(table), items_per_page=20)
 
 
