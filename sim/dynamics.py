@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.schema import CHANNELS
 from sim.state import State
 
 EPS = 1e-12
@@ -63,8 +64,7 @@ def derive(state: State) -> Derived:
     n = act.shape[1]
     mask = _rows(act) * _cols(act) * (1.0 - np.eye(n))
     ch = channels(state)
-    need = (ch["trade"] + ch["political_cover"] + ch["military_supply"]) + ch["security_guarantee"]
-    need = need / 4.0
+    need = sum(ch[c] for c in CHANNELS) / 4.0  # trade, political cover, military, security
     C = state.C * mask
     H = np.maximum(-C, 0.0)
     A = np.maximum(C, 0.0)
