@@ -54,7 +54,7 @@ def reported(scenario: Scenario, summary: Mapping[str, np.ndarray]) -> list[str]
     return names if CRISIS in names else [*names, CRISIS]
 
 
-def _values(summary: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+def outcome_values(summary: Mapping[str, np.ndarray], name: str) -> np.ndarray:
     if name == CRISIS:
         return (np.asarray(summary["first_crisis_step"]) >= 0).astype(float)
     return np.asarray(summary[name], dtype=float)
@@ -69,7 +69,7 @@ def effects_table(summary: Mapping[str, np.ndarray], cf_summary: Mapping[str, np
     the normal interval of a paired mean difference (5–95%)."""
     rows = []
     for name in outcomes:
-        a, b = _values(summary, name), _values(cf_summary, name)
+        a, b = outcome_values(summary, name), outcome_values(cf_summary, name)
         diff = a - b
         lo, med, hi = np.percentile(diff, QUANTILES)
         if name == CRISIS:

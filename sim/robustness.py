@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.effects import CRISIS, _values, counterfactual_of, headline
+from sim.effects import CRISIS, counterfactual_of, headline, outcome_values
 from sim.ensemble import prepare, run_ensemble
 from sim.parameters import PARAMETERS
 from sim.scenario.schema import Scenario
@@ -61,13 +61,26 @@ def sign(value: float, name: str) -> int:
 def _per_draw(summary: dict, cf: dict, outcomes: list[str], draws: int, n: int) -> dict:
     out = {}
     for name in outcomes:
-        diff = (_values(summary, name) - _values(cf, name)).reshape(draws, n)
+        diff = (outcome_values(summary, name) - outcome_values(cf, name)).reshape(draws, n)
         out[name] = diff.mean(axis=1) if name == CRISIS else np.median(diff, axis=1)
     classes = np.asarray(summary["outcome"]).reshape(draws, n)
     out["outcome_class"] = np.array([pd.Series(row).mode().iloc[0] for row in classes])
     out["p_crisis"] = (classes == "crisis").mean(axis=1) + (classes == "war").mean(axis=1)
     out["p_war"] = (classes == "war").mean(axis=1)
     return out
+
+
+def _share_row(name: str, nominal: float, effects: np.ndarray) -> dict:
+    """How often the draws' effects keep the nominal effect's sign, and their spread."""
+    want = sign(nominal, name)
+    return {
+        "outcome": name,
+        "nominal_effect": nominal,
+        "nominal_sign": want,
+        "share_same_sign": float(np.mean([sign(v, name) == want for v in effects])),
+        "effect_p5": float(np.percentile(effects, 5)),
+        "effect_p95": float(np.percentile(effects, 95)),
+    }
 
 
 def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
@@ -98,19 +111,7 @@ def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
     table["outcome_class"] = per["outcome_class"]
     table["p_crisis"], table["p_war"] = per["p_crisis"], per["p_war"]
     nominal_class = str(nominal["outcome_class"][0])
-    rows = [
-        {
-            "outcome": name,
-            "nominal_effect": float(nominal[name][0]),
-            "nominal_sign": sign(float(nominal[name][0]), name),
-            "share_same_sign": float(
-                np.mean([sign(v, name) == sign(float(nominal[name][0]), name) for v in per[name]])
-            ),
-            "effect_p5": float(np.percentile(per[name], 5)),
-            "effect_p95": float(np.percentile(per[name], 95)),
-        }
-        for name in outcomes
-    ]
+    rows = [_share_row(name, float(nominal[name][0]), per[name]) for name in outcomes]
     rows.append(
         {
             "outcome": "outcome_class",

@@ -176,14 +176,21 @@ def _file_observations(ck: _Checker) -> list[Observation]:
     return out
 
 
-def _observation(ck: _Checker, item: Any, path: tuple) -> Observation | None:
+def _known_keys(ck: _Checker, item: Any, path: tuple, keys, expected: str) -> bool:
+    """A mapping whose keys are all known; one located problem per unknown key."""
     if not isinstance(item, dict):
-        ck.bad(path, "a mapping", item)
-        return None
-    before = len(ck.problems)
+        ck.bad(path, expected, item)
+        return False
     for key in item:
-        if key not in KEYS:
-            ck.bad((*path, key), f"one of {', '.join(KEYS)}", key, key=True)
+        if key not in keys:
+            ck.bad((*path, key), f"one of {', '.join(keys)}", key, key=True)
+    return True
+
+
+def _observation(ck: _Checker, item: Any, path: tuple) -> Observation | None:
+    before = len(ck.problems)
+    if not _known_keys(ck, item, path, KEYS, "a mapping"):
+        return None
     for key in REQUIRED:
         if key not in item:
             ck.bad(path, f"the key {key!r}", None)
@@ -279,13 +286,9 @@ def _value(ck: _Checker, value: Any, path: tuple, kind: str) -> float | None:
 
 
 def _source(ck: _Checker, source: Any, path: tuple) -> dict[str, str] | None:
-    if not isinstance(source, dict):
-        ck.bad(path, "a mapping {publisher, title, date, url}", source)
-        return None
     before = len(ck.problems)
-    for key in source:
-        if key not in SOURCE_KEYS:
-            ck.bad((*path, key), f"one of {', '.join(SOURCE_KEYS)}", key, key=True)
+    if not _known_keys(ck, source, path, SOURCE_KEYS, "a mapping {publisher, title, date, url}"):
+        return None
     for key in ("publisher", "title"):
         ck.text(source, path, key)
     ck.text(source, path, "date", _DATE, 'a date "YYYY-MM-DD"')
