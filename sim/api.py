@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError, UsageError
-from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.scenario.loader import LoadedScenario, load_scenario, with_overrides
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -46,10 +46,10 @@ def load(path: str | Path, set: Mapping[str, Any] | None = None) -> LoadedScenar
 
 
 def _loaded(scenario: ScenarioLike, set: Mapping[str, Any] | None = None) -> LoadedScenario:
+    """A loaded scenario stays as it is: `set` is applied to it in memory (the file is never
+    read again), and its earlier overrides are kept and recorded with the new ones."""
     if isinstance(scenario, LoadedScenario):
-        if set:
-            return load_scenario(scenario.path, dict(set))
-        return scenario
+        return with_overrides(scenario, dict(set)) if set else scenario
     return load(scenario, set)
 
 

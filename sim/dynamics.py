@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import CHANNELS
+from sim.facts import CHANNELS
 from sim.state import State
 
 EPS = 1e-12

@@ -13,13 +13,12 @@ import numpy as np
 
 from sim.engine import EventGroup, EventLog, simulate
 from sim.events import CompiledEvent, compile_events
+from sim.facts import OUTCOMES
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
 from sim.scenario.schema import Scenario
 from sim.state import State
-from sim.world import World, compile_world
-
-OUTCOMES = ("calm", "tense", "crisis", "war")
+from sim.world import World, as_input
 
 
 @dataclass
@@ -144,9 +143,10 @@ def run_chunk(
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
-def prepare(scenario: Scenario) -> tuple[World, list[CompiledEvent]]:
-    world = compile_world(scenario)
-    return world, compile_events(scenario, world)
+def prepare(source: Scenario | World) -> tuple[World, list[CompiledEvent]]:
+    """The model input (compiled only from a bare Scenario) and its events as updates."""
+    world = as_input(source)
+    return world, compile_events(world)
 
 
 def merge(chunks: list[ChunkResult]) -> ChunkResult:
@@ -178,8 +178,8 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    scenario, reps, seed, steps, keep, coefficients = args
-    world, events = prepare(scenario)
+    model, reps, seed, steps, keep, coefficients = args  # the frozen input, never a Scenario
+    world, events = prepare(model)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
@@ -206,7 +206,7 @@ def _checked_coefficients(
 
 
 def run_ensemble(
-    scenario: Scenario,
+    scenario: Scenario | World,
     replications: int,
     seed: int,
     steps: int,
@@ -231,7 +231,7 @@ def run_ensemble(
 
 
 def iter_ensemble(
-    scenario: Scenario,
+    scenario: Scenario | World,
     replications: int,
     seed: int,
     steps: int,
@@ -251,9 +251,10 @@ def iter_ensemble(
     from tqdm import tqdm
 
     coefficients = _checked_coefficients(coefficients, replications)
+    model = as_input(scenario)  # built once; workers receive it as plain arrays
     jobs = [
         (
-            scenario,
+            model,
             np.arange(lo, min(lo + chunk_size, replications)),
             seed,
             steps,

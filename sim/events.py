@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from sim.metrics import distancing_index, frustration, tension
 from sim.parameters import PARAMETERS
-from sim.scenario.schema import Event, Scenario
 from sim.scenario.targets import Target, parse_target
 from sim.state import State, widen
 from sim.world import World, obligations
@@ -45,30 +45,27 @@ class CompiledEvent:
         return mask
 
 
-def compile_events(scenario: Scenario, world: World) -> list[CompiledEvent]:
-    actors, treaties, theatres = (
-        set(scenario.actors),
-        set(scenario.treaties),
-        set(scenario.theatres),
-    )
+def compile_events(world: World) -> list[CompiledEvent]:
+    """The model input's events (plain values, validated on loading) as array updates."""
+    actors, treaties, theatres = set(world.ids), set(world.treaty_ids), set(world.theatre_ids)
     out = []
-    for eid, ev in scenario.events.items():
+    for eid, ev in world.events.items():
         effects = []
         for op in ("set", "add", "scale"):
-            for path, value in getattr(ev, op).items():
+            for path, value in (ev.get(op) or {}).items():
                 target = parse_target(path, actors, treaties, theatres)
                 assert isinstance(target, Target), target  # validated by the loader
                 effects.append(Effect(target, op, float(value)))
-        cond = _condition(ev, world) if ev.when is not None else None
-        out.append(CompiledEvent(eid, ev.label, ev.at, ev.once, cond, tuple(effects)))
+        when = ev.get("when")
+        cond = _condition(when, world) if when is not None else None
+        at, once = ev.get("at"), ev.get("once", True)
+        out.append(CompiledEvent(eid, ev.get("label", eid), at, once, cond, tuple(effects)))
     return out
 
 
-def _condition(ev: Event, world: World) -> Callable[[State, World], np.ndarray]:
-    c = ev.when
-    assert c is not None
-    i = world.index(c.actor) if c.actor else None
-    j = world.index(c.partner) if c.partner else None
+def _condition(c: Mapping[str, Any], world: World) -> Callable[[State, World], np.ndarray]:
+    i = world.index(c["actor"]) if c.get("actor") else None
+    j = world.index(c["partner"]) if c.get("partner") else None
     readers: dict[str, Callable[[State, World], np.ndarray]] = {
         "escalation": lambda s, w: s.x[:, i],
         "leverage": lambda s, w: s.lev[:, i],
@@ -77,11 +74,11 @@ def _condition(ev: Event, world: World) -> Callable[[State, World], np.ndarray]:
         "distancing": distancing_index,
         "frustration": lambda s, w: frustration(s),
     }
-    read = readers[c.metric]
-    if c.above is not None:
-        bound = float(c.above)
+    read = readers[c["metric"]]
+    if c.get("above") is not None:
+        bound = float(c["above"])
         return lambda s, w: read(s, w) > bound
-    bound = float(c.below)  # type: ignore[arg-type]
+    bound = float(c["below"])
     return lambda s, w: read(s, w) < bound
 
 

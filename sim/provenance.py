@@ -2,10 +2,13 @@
 
 Why: a scenario file leaves most coefficients to their defaults, and defaults change with
 the code. A hash of the file alone would let `--resume` mix chunks of two model versions.
-`model_input` is `World.record()`: every coefficient after defaults, every actor, channel,
-treaty and theatre value the dynamics read; `model_fingerprint` is `World.fingerprint()`,
-its hash with the package version. Manifests store both, and the sweep plan hash covers the
-fingerprint.
+`model_input` is `ModelInput.record()` (sim/world.py): every coefficient after defaults,
+every actor, channel, treaty and theatre value, the events and the overrides;
+`model_fingerprint` is its hash with the package version. Manifests store both, and the
+sweep plan hash covers the fingerprint.
+
+This module imports nothing of the model: the model input calls `fingerprint_of`, and
+`provenance` takes the input it describes.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim.scenario.schema import Scenario
+if TYPE_CHECKING:
+    from sim.world import ModelInput
 
 PACKAGE = "alliance-sim"
 
@@ -28,34 +32,18 @@ def package_version() -> str:
 
 
 def fingerprint_of(record: dict[str, Any]) -> str:
-    """sha256 of a resolved model input (World.record) with the package version."""
+    """sha256 of a resolved model input (ModelInput.record) with the package version."""
     text = json.dumps({"input": record, "version": package_version()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _world(scenario: Scenario):
-    from sim.world import compile_world
-
-    return compile_world(scenario)
-
-
-def model_input(scenario: Scenario) -> dict[str, Any]:
-    """The complete resolved model input (sim.world.World.record)."""
-    return _world(scenario).record()
-
-
-def model_fingerprint(scenario: Scenario) -> str:
-    """sha256 of the resolved model input plus the package version (what --resume compares)."""
-    return _world(scenario).fingerprint()
-
-
-def provenance(scenario: Scenario) -> dict[str, Any]:
+def provenance(model: ModelInput) -> dict[str, Any]:
     """Manifest fields: the fingerprint, the package version and the model input itself."""
-    world = _world(scenario)
+    record = model.record()
     return {
-        "model_fingerprint": world.fingerprint(),
+        "model_fingerprint": fingerprint_of(record),
         "package_version": package_version(),
-        "model_input": world.record(),
+        "model_input": record,
     }
 
 
@@ -72,6 +60,6 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> str:
                 name = "parameters" if group == "coefficients" else group
                 parts.append(f"{name}.{key} {a.get(key, 'absent')} → {b.get(key, 'absent')}")
     if not parts and old.get("model_fingerprint") != new.get("model_fingerprint"):
-        parts.append("model input differs (actors, channels or commitments)")
+        parts.append("model input differs (actors, channels, commitments or events)")
     shown = parts[:4] + ([f"and {len(parts) - 4} more"] if len(parts) > 4 else [])
     return "; ".join(shown)

@@ -19,6 +19,7 @@ from sim.jobs.sweep.spec import load_spec
 from sim.scenario import keypath
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+from sim.world import compile_input
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
@@ -51,8 +52,8 @@ def payload(batch: int, chunk: int = 13, reps: int = 5, steps: int = 30) -> Payl
          float(rng.uniform(0, 1)), bool(i % 2))
         for i in range(6)
     ]  # fmt: skip
-    keys = [keypath.resolve(raw, p) for p in labels]
-    return Payload(f"t{batch}-{chunk}", raw, keys, labels, rows, reps, 99, steps, chunk,
+    base = compile_input(Scenario.model_validate(raw))
+    return Payload(f"t{batch}-{chunk}", base, labels, rows, reps, 99, steps, chunk,
                    len(rows) * reps, batch)  # fmt: skip
 
 

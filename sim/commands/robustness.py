@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import command, parse_sets
 from sim.commands.checks import check_run_flags
+from sim.commands.registry import command, parse_sets
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -53,7 +53,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         "scenario": spec.name,
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
-        **provenance(spec),
+        **provenance(loaded.model_input),
         "draws": args.draws,
         "spread": args.spread,
         "replications_per_draw": args.replications,

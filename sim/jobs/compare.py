@@ -26,6 +26,7 @@ from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
+from sim.world import thaw
 
 QUANTILES = (5.0, 50.0, 95.0)
 COLUMNS = ("scenario", "outcome", "median", "lo", "hi", "diff_median", "diff_lo", "diff_hi")
@@ -144,7 +145,8 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
                 "question": item.scenario.question,
                 "scenario_hash": item.content_hash(),
                 "actors": shown_actors(item),
-                **provenance(item.scenario),
+                **provenance(item.model_input),
+                "overrides": thaw(item.model_input.overrides),
             }
             for name, item in zip(names, loaded, strict=True)
         ],

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.ensemble import ChunkResult, iter_ensemble, merge, prepare, run_ensemble
+from sim.ensemble import ChunkResult, iter_ensemble, merge, run_ensemble
 from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
@@ -34,6 +34,7 @@ from sim.tables import (
     summary_table,
     system_table,
 )
+from sim.world import thaw
 
 PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -135,7 +136,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "resolved_scenario": loaded.raw,
-        **provenance(loaded.scenario),
+        **provenance(loaded.model_input),
         "root_seed": settings.seed,
         "replications": settings.replications,
         "steps": settings.steps,
@@ -145,7 +146,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "command": argv,
         "versions": versions(),
         "series": settings.series,
-        "overrides": dict(settings.overrides),
+        "overrides": thaw(loaded.model_input.overrides),
         "posterior": settings.posterior,
         "files": _files(settings),
     }
@@ -162,7 +163,7 @@ def simulate(
     loaded: LoadedScenario, settings: RunSettings, progress: bool = False, keep_series: bool = True
 ) -> ChunkResult:
     return run_ensemble(
-        loaded.scenario,
+        loaded.model_input,
         settings.replications,
         settings.seed,
         settings.steps,
@@ -228,11 +229,11 @@ def stream_run(
     full = settings.series == "full"
     if chunks is None:
         chunks = iter_ensemble(
-            loaded.scenario, settings.replications, settings.seed, settings.steps,
+            loaded.model_input, settings.replications, settings.seed, settings.steps,
             keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK,
             workers=settings.workers, progress=progress, coefficients=settings.coefficients,
         )  # fmt: skip
-    world, _ = prepare(loaded.scenario)
+    world = loaded.model_input
     run = loaded.scenario.run
     dates = step_dates(run.start, run.step_unit, settings.steps)
     pairs = related_pairs(world)
@@ -266,12 +267,13 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
     """The paired effects against the scenario's counterfactual (None if it names none):
     the counterfactual runs with the same seed and replications (common random numbers),
     summaries only, and with the same coefficient set per replication (--posterior)."""
-    from sim.effects import counterfactual_of, effects_table, reported
+    from sim.effects import effects_table, reported
 
     spec = loaded.scenario
     if spec.counterfactual is None:
         return None
-    cf = run_ensemble(counterfactual_of(spec), settings.replications, settings.seed,
+    world = loaded.model_input.without_events(spec.counterfactual.remove_events)
+    cf = run_ensemble(world, settings.replications, settings.seed,
                       settings.steps, keep_series=False, workers=settings.workers,
                       coefficients=settings.coefficients)  # fmt: skip
     return effects_table(result.summary, cf.summary, reported(spec, result.summary))
@@ -286,7 +288,7 @@ def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tupl
     fit in the free disk under `out` or the available memory (sim/limits.py)."""
     from sim.limits import available_memory, check_fits, estimate_run_bytes, free_disk
 
-    world, _ = prepare(loaded.scenario)
+    world = loaded.model_input
     memory, disk = estimate_run_bytes(
         world.n, settings.replications, settings.steps, settings.series,
         n_pairs=len(related_pairs(world)), workers=settings.workers,

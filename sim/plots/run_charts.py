@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 
+from sim.facts import CHANNELS
 from sim.ladder import RUNGS
 from sim.plots.data import Results, count, quantile_bands, wide
 from sim.plots.style import (
@@ -41,7 +42,6 @@ from sim.plots.style import (
     tick_steps,
 )
 
-CHANNELS = ("trade", "political_cover", "military_supply", "security_guarantee")
 # Hand-placed, roughly geographic positions of the article's actors (west → east).
 POSITIONS = {
     "RUS": (-0.55, 0.95),

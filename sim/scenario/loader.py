@@ -13,9 +13,10 @@ import math
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,6 +31,7 @@ from sim.scenario.references import (
     unknown_id,
 )
 from sim.scenario.schema import Scenario
+from sim.scenario.shadow import refusal
 from sim.scenario.yamlio import (
     EXPONENT,
     Located,
@@ -38,6 +40,9 @@ from sim.scenario.yamlio import (
     fail_to_problem,
     load_yaml,
 )
+
+if TYPE_CHECKING:
+    from sim.world import ModelInput
 
 MAX_EXTENDS = 16
 
@@ -76,6 +81,15 @@ class LoadedScenario:
     ledger: Ledger | None
     origins: Origins = field(default_factory=Origins)
     warnings: list[Problem] = field(default_factory=list)  # e.g. events that can never fire
+    overrides: dict[str, Any] = field(default_factory=dict)  # key path → value, as applied
+
+    @cached_property
+    def model_input(self) -> ModelInput:
+        """The frozen model input (sim/world.py), compiled once and then shared by every
+        job of the command: run, counterfactual, manifest, fingerprint, workers."""
+        from sim.world import compile_input  # reading results never loads the model input
+
+        return compile_input(self.scenario, self.overrides)
 
     def content_hash(self) -> str:
         """Hash of the resolved scenario (stable across key order and whitespace)."""
@@ -192,25 +206,54 @@ def load_scenario(
     path = Path(path)
     origins = Origins(root=str(path))
     raw = load_raw(path, origins)
-    raw = apply_overrides(raw, overrides or {}, origins)
+    return _build(path, raw, origins, dict(overrides or {}), {}, ledger_path=ledger_path)
+
+
+def with_overrides(loaded: LoadedScenario, overrides: dict[str, Any]) -> LoadedScenario:
+    """`loaded` with more overrides, checked as `--set` is, without reading any file again;
+    the result records the earlier overrides and these (later ones win)."""
+    origins = Origins(dict(loaded.origins.table), dict(loaded.origins.keys), loaded.origins.root)
+    return _build(loaded.path, loaded.raw, origins, dict(overrides), loaded.overrides,
+                  ledger=loaded.ledger)  # fmt: skip
+
+
+def _build(path: Path, raw: dict[str, Any], origins: Origins, new: dict[str, Any],
+           earlier: dict[str, Any], ledger_path: Path | None = None,
+           ledger: Ledger | None = None) -> LoadedScenario:  # fmt: skip
+    """Apply `new` overrides to merged data, validate, cross-check: a LoadedScenario."""
+    raw = apply_overrides(raw, new, origins)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         errors = _merge_union_errors(exc.errors(), raw)
         raise ScenarioError([_translate(err, raw, origins) for err in errors]) from None
-    ledger = None
-    if cites_evidence(scenario):  # a broken ledger must not break scenarios that cite nothing
+    if ledger is None and cites_evidence(scenario):  # a broken ledger must not break
         files = {_real(f).parent for f, _, _ in origins.table.values() if f != "--set"}
         candidates = [_real(path).parent, *sorted(files)]
         ledger_file = ledger_path or next(filter(None, map(find_ledger, candidates)), None)
         ledger = load_ledger(ledger_file) if ledger_file else None
     problems = check_references(scenario, ledger, origins)
     problems += check_semantics(scenario, raw, origins)
+    overrides = {**earlier, **new}
+    problems += shadowed_overrides(scenario, overrides)
     if problems:
         raise ScenarioError(problems)
-    loaded = LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger, origins=origins)
+    loaded = LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger, origins=origins,
+                            overrides=overrides)  # fmt: skip
     loaded.warnings = never_fire(scenario, scenario.run.steps, origins)
     return loaded
+
+
+def shadowed_overrides(scenario: Scenario, overrides: dict[str, Any]) -> list[Problem]:
+    """An override of a start value that an event replaces at step 0 would change only the
+    world without that event (the counterfactual): refused, naming the event's key path."""
+    events = scenario.model_dump(mode="json", exclude_none=True)["events"]
+    out = []
+    for path in overrides:
+        reason = refusal(events, path)
+        if reason:
+            out.append(Problem("--set", 1, 1, path, reason))
+    return out
 
 
 def _real(path: str | Path) -> Path:

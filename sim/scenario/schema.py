@@ -22,13 +22,11 @@ from pydantic import (
     model_validator,
 )
 
+from sim.facts import CHANNELS, METRICS, OBLIGATIONS
 from sim.parameters import PARAMETERS
 
 ACTOR_ID = r"^[A-Z][A-Z0-9_]{1,11}$"
 NAME_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
-CHANNELS = ("trade", "political_cover", "military_supply", "security_guarantee")
-OBLIGATIONS = ("automatic", "conditional", "vague", "consultation")
-METRICS = ("escalation", "commitment", "tension", "leverage", "distancing", "frustration")
 Number = StrictFloat | StrictInt
 
 

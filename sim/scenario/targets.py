@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.facts import CAPABILITIES, CHANNELS, TRAITS
 from sim.parameters import PARAMETERS
-from sim.scenario.schema import CHANNELS
 
 ACTOR_FIELDS = ("escalation", "leverage", "active")
-CAPABILITIES = ("military", "economic", "nuclear")
-TRAITS = ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")
 PAIR_FIELDS = (*CHANNELS, "commitment")
 
 

@@ -25,11 +25,11 @@ import pandas as pd
 from sim.engine import EventGroup, simulate
 from sim.ensemble import Recorder, prepare
 from sim.events import CompiledEvent
-from sim.jobs.sweep.spec import PointInvalid, validate_raw
-from sim.scenario import keypath as paths
-from sim.world import World
+from sim.facts import OUTCOMES
+from sim.scenario.overrides import InvalidValue, apply
+from sim.world import ModelInput, World, thaw
 
-OUTCOME_CATEGORIES = ("calm", "tense", "crisis", "war")
+OUTCOME_CATEGORIES = OUTCOMES
 
 
 @dataclass
@@ -37,9 +37,8 @@ class Payload:
     """Everything a worker needs to run any chunk of one sweep (sent once per worker)."""
 
     token: str  # the plan hash: identifies the sweep
-    base_raw: dict[str, Any]
-    keys: list[tuple[str, ...]]  # resolved key path of each parameter
-    labels: list[str]  # key paths as written
+    base: ModelInput  # the sweep's frozen model input; a point is `apply(base, values)`
+    labels: list[str]  # key path of each parameter, as written
     rows: list[tuple]  # per point: one value per parameter
     replications: int
     seed: int
@@ -76,18 +75,17 @@ def compile_point(payload: Payload, point: int) -> Compiled:
         _CACHE.move_to_end(key)
         return hit
     values = payload.rows[point]
-    raw = paths.assign_all(payload.base_raw, list(zip(payload.keys, values, strict=True)))
     try:
-        scenario = validate_raw(raw)
-    except PointInvalid as exc:
+        model = apply(payload.base, dict(zip(payload.labels, values, strict=True)))
+    except InvalidValue as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in zip(payload.labels, values, strict=True))
         raise SweepPointError(f"design point {point} ({shown}): {exc}") from None
-    world, events = prepare(scenario)
+    world, events = prepare(model)
     structure = json.dumps(
         [world.ids, world.treaty_pairs, world.treaty_ids, world.distancing_actor,
-         world.distancing_partners],
+         world.distancing_partners, world.settle],
     )  # fmt: skip
-    events_key = json.dumps(scenario.model_dump(mode="json")["events"], sort_keys=True)
+    events_key = json.dumps(thaw(world.events), sort_keys=True)
     out = Compiled(world, events, structure, events_key)
     _CACHE[key] = out
     if len(_CACHE) > _CACHE_SIZE:

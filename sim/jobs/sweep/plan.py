@@ -140,12 +140,11 @@ def make_plan(spec: SweepSpec) -> Plan:
             "chunk_size": chunk_size,
         }
     )[:32]
-    origin = provenance(spec.loaded.scenario)
+    origin = provenance(spec.model_input)
     token = _hash({"spec": spec_hash, "model": origin["model_fingerprint"]})[:32]
     payload = Payload(
         token=token,
-        base_raw=spec.base_raw,
-        keys=[p.keys for p in design.params],
+        base=spec.model_input,
         labels=labels,
         rows=rows,
         replications=spec.replications,

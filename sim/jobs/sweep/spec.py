@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -24,8 +25,10 @@ from sim.errors import Problem, ScenarioError, UsageError
 from sim.scenario import keypath, yamlio
 from sim.scenario.keypath import parse_value
 from sim.scenario.loader import LoadedScenario, Origins, _translate, load_raw, load_scenario
+from sim.scenario.overrides import InvalidValue
 from sim.scenario.references import check_references
 from sim.scenario.schema import NAME_ID, Scenario
+from sim.scenario.shadow import refusal
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_SAMPLES = {"grid": 5, "lhs": 100, "sobol": 64, "morris": 10}
@@ -45,6 +48,9 @@ SPEC_KEYS = (
     "parameters",
 )
 FORBIDDEN_ROOTS = ("run", "sweep", "extends")
+if TYPE_CHECKING:
+    from sim.world import ModelInput
+
 _RANGE = re.compile(r"^\s*([^:]+):([^:]+)(?::([^:]+))?\s*$")
 
 
@@ -95,6 +101,14 @@ class SweepSpec:
     @property
     def n_samples(self) -> int:
         return self.samples if self.samples is not None else DEFAULT_SAMPLES[self.design]
+
+    @cached_property
+    def model_input(self) -> ModelInput:
+        """The sweep's base model input (the scenario with the fixed values), built once;
+        every design point is `sim.scenario.overrides.apply` of it."""
+        from sim.world import compile_input  # plots read sweep folders without the model
+
+        return compile_input(validate_raw(self.base_raw), {**self.loaded.overrides, **self.fixed})
 
 
 class _Where:
@@ -288,20 +302,7 @@ def check_shape(entry: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- validating against the model
 
 
-class PointInvalid(Exception):
-    """A scenario value that the model refuses: `path` is where, the message says why."""
-
-    def __init__(self, message: str, path: str = ""):
-        self.path = path
-        self.message = message
-        super().__init__(f"{path}: {message}" if path else message)
-
-    def about(self, keys: tuple[str, ...]) -> str:
-        """The message, naming the key path only when it is not the swept value itself."""
-        own = ".".join(keys)
-        if self.path in (own, f"{own}.value", ""):
-            return self.message
-        return f"{self.path}: {self.message}"
+PointInvalid = InvalidValue  # a scenario value the model refuses (path, message)
 
 
 def validate_raw(raw: dict[str, Any], ledger: Any = None, references: bool = False) -> Scenario:
@@ -317,6 +318,13 @@ def validate_raw(raw: dict[str, Any], ledger: Any = None, references: bool = Fal
         if problems:
             raise PointInvalid(problems[0].message, problems[0].path)
     return scenario
+
+
+def _refuse_shadowed(raw: dict[str, Any], path: str) -> None:
+    """A start value an event replaces at step 0 is no lever (sim/scenario/shadow.py)."""
+    reason = refusal(raw, path)
+    if reason:
+        raise ValueError(reason)
 
 
 def _is_int_error(raw: dict[str, Any]) -> bool:
@@ -488,6 +496,7 @@ def load_spec(
                 validate_raw(candidate, loaded.ledger, references=True)
             except PointInvalid as exc:
                 raise ValueError(_explain(exc, base, keys)) from None
+            _refuse_shadowed(candidate, key)
         except (ValueError, UsageError) as exc:
             if loc is None:
                 raise UsageError(f"--set {key}={value}: {exc}") from None
@@ -529,6 +538,7 @@ def load_spec(
                     levels=shape.get("levels"), origin=label,
                 )  # fmt: skip
             param = check_param(param, base, loaded.ledger)
+            _refuse_shadowed(base, key)
         except (ValueError, UsageError) as exc:
             if loc is None:
                 raise UsageError(f"--param {key}={entry}: {exc}") from None
