@@ -64,13 +64,14 @@ def test_same_seed_same_tables_whatever_the_workers(small):
 
 
 def test_set_overrides_reach_the_run():
-    path = "treaties.rus_prk_2024.strength"
+    path = "treaties.usa_kor_1953.strength"
     loaded = sim.load(BASELINE, set={path: 0.25})
-    assert loaded.scenario.treaties["rus_prk_2024"].strength.value == 0.25
+    assert loaded.scenario.treaties["usa_kor_1953"].strength.value == 0.25
     res = sim.run(BASELINE, n=2, steps=2, set={path: 0.25})
     assert (
-        res.manifest["resolved_scenario"]["treaties"]["rus_prk_2024"]["strength"]["value"] == 0.25
+        res.manifest["resolved_scenario"]["treaties"]["usa_kor_1953"]["strength"]["value"] == 0.25
     )
+    assert res.manifest["model_input"]["treaties"]["usa_kor_1953"] == 0.25
 
 
 def test_bad_values_raise_one_line_problems():
@@ -128,7 +129,7 @@ def test_compare_equals_the_command_line(tmp_path):
 
 
 def test_sweep_gives_runs_and_the_ema_pair():
-    path = "treaties.rus_prk_2024.strength"
+    path = "events.pact_signed.set.treaties.rus_prk_2024.strength"
     sw = sim.sweep(BASELINE, {path: (0.2, 1.0, 3)}, n=4, seed=5, steps=4)
     assert sw.parameters == [path]
     assert len(sw.points) == 3

@@ -10,6 +10,7 @@ from sim.cli import main
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import load_scenario
 from sim.scenario.references import weights
+from sim.scenario.shadow import shadowing
 from sim.scenario.yamlio import dotted
 
 BASELINE = "scenarios/baseline.yaml"
@@ -32,11 +33,18 @@ def test_levers_are_the_scenarios_values(loaded):
             expected = PARAMETERS[name].default if set_here is None else set_here
             assert lever.value == getattr(expected, "value", expected)
             assert PARAMETERS[name].meaning in lever.tooltip
+        elif lever.path.startswith("events."):  # a start value an event sets at step 0
+            hit = shadowing(spec, lever.path.split(".", 3)[3])
+            assert hit is not None and (hit.lever, hit.value) == (lever.path, lever.value)
+            assert hit.event in lever.tooltip
         else:
             assert lever.value == by_path[lever.path].value, lever.path
             for ref in by_path[lever.path].evidence:
                 assert ref in lever.tooltip, (lever.path, ref)
     paths = {lever.path for lever in levers}
+    assert "events.pact_signed.set.treaties.rus_prk_2024.strength" in paths
+    assert "treaties.rus_prk_2024.strength" not in paths  # the event replaces it at step 0
+    paths |= {p.split(".", 3)[3] for p in paths if p.startswith("events.")}
     live = [k for k, t in spec.treaties.items() if all(spec.actors[m].active for m in t.members)]
     assert {f"treaties.{k}.strength" for k in live} <= paths
     dead = set(spec.treaties) - set(live)

@@ -8,7 +8,7 @@ names written here, so new treaties, actors or coefficients get sliders without 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sim.evidence import evidence_rows
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
+from sim.scenario.shadow import shadowing
 
 CHANNEL = "military_supply"
 SKIPPED_MECHANISMS = ("outputs",)  # thresholds define what is measured, not the dynamics
@@ -139,14 +140,27 @@ def coefficient_levers(loaded: LoadedScenario, evidence: dict[str, str]) -> list
 
 
 def levers_for(loaded: LoadedScenario) -> list[Lever]:
-    """Treaty strengths, leverage, military supply, then the main coefficients."""
+    """Treaty strengths, leverage, military supply, then the main coefficients; a start
+    value that an event replaces at step 0 becomes a slider of the event's value."""
     evidence = _evidence(loaded)
-    return [
+    levers = [
         *treaty_levers(loaded, evidence),
         *leverage_levers(loaded, evidence),
         *supply_levers(loaded, evidence),
         *coefficient_levers(loaded, evidence),
     ]
+    return [_through_event(loaded, lever) for lever in levers]
+
+
+def _through_event(loaded: LoadedScenario, lever: Lever) -> Lever:
+    """The lever of the event that sets this value at step 0 (sim/scenario/shadow.py):
+    moving the start value would change only the world without that event."""
+    hit = shadowing(loaded.scenario, lever.path)
+    if hit is None:
+        return lever
+    note = f"\nset to {hit.value:g} at step 0 by the event {hit.event!r} ({hit.label}): "
+    note += f"this slider moves the event's value ({hit.lever})"
+    return replace(lever, path=hit.lever, value=hit.value, tooltip=lever.tooltip + note)
 
 
 def overrides(levers: list[Lever], values: dict[str, float]) -> dict[str, float]:

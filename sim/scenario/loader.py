@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError, UsageError
 from sim.scenario import keypath
+from sim.scenario.exploration import check_exploration
 from sim.scenario.ledger import Ledger, find_ledger, load_ledger
 from sim.scenario.references import (
     check_references,
@@ -236,6 +237,7 @@ def _build(path: Path, raw: dict[str, Any], origins: Origins, new: dict[str, Any
     problems += check_semantics(scenario, raw, origins)
     overrides = {**earlier, **new}
     problems += shadowed_overrides(scenario, overrides)
+    problems += check_exploration(scenario, origins)
     if problems:
         raise ScenarioError(problems)
     loaded = LoadedScenario(scenario=scenario, raw=raw, path=path, ledger=ledger, origins=origins,

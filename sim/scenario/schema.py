@@ -222,6 +222,45 @@ class Run(Strict):
     )
 
 
+class Knob(Strict):
+    """One input of the exploration split: a human label and the range (or the choices)
+    a sweep or the dashboard should try."""
+
+    label: StrictStr = Field(min_length=1, description="what a reader calls it")
+    low: Number | None = None
+    high: Number | None = None
+    values: list[Number | StrictBool | StrictStr] | None = Field(None, min_length=1)
+    unit: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> Knob:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both 'low' and 'high', or neither")
+        if self.low is not None and self.values is not None:
+            raise ValueError("give 'low'/'high' or 'values', not both")
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError(f"expected low < high, found {self.low} and {self.high}")
+        return self
+
+
+class OutcomeLabel(Strict):
+    label: StrictStr = Field(min_length=1)
+    unit: StrictStr | None = None
+
+
+class Exploration(Strict):
+    """EMA Workbench's split of a model's inputs and outputs, by key path:
+    `uncertainties` (what nobody in the scenario controls), `levers` (what a decision maker
+    sets), `constants` (held fixed on purpose), and `outcomes` (summary columns reported)."""
+
+    uncertainties: dict[StrictStr, Knob] = Field(default_factory=dict)
+    levers: dict[StrictStr, Knob] = Field(default_factory=dict)
+    constants: dict[StrictStr, Knob] = Field(default_factory=dict)
+    outcomes: dict[Annotated[StrictStr, Field(pattern=r"^[a-z][A-Za-z0-9_]*$")], OutcomeLabel] = (
+        Field(default_factory=dict)
+    )
+
+
 def _parameters_model() -> type[BaseModel]:
     fields: dict[str, Any] = {
         name: (
@@ -258,6 +297,9 @@ class Scenario(Strict):
     )
     sweep: dict[StrictStr, Any] | None = Field(
         None, description="optional sweep spec (see docs/sweeps.md)"
+    )
+    exploration: Exploration | None = Field(
+        None, description="uncertainties, levers, constants and outcomes (EMA Workbench)"
     )
 
 

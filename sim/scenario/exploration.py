@@ -1,0 +1,102 @@
+"""A scenario's `exploration:` section (EMA Workbench's split), checked, and the value each
+explored input really takes.
+
+`uncertainties`, `levers` and `constants` name model-input values by key path, with a human
+label and a range or choices; `outcomes` label summary columns. The dashboard shows levers
+with their effective value and the event that sets it; sweeps and reports can read the
+labels and ranges. A lever must mean what it says, so a key path whose start value an
+event replaces at step 0 is an error that names the event's own key path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import Problem
+from sim.scenario.references import target_range
+from sim.scenario.schema import Knob, Scenario
+from sim.scenario.shadow import OPS, Effective, canonical, effective, refusal
+from sim.scenario.targets import Target, parse_target
+
+if TYPE_CHECKING:
+    from sim.scenario.loader import Origins
+    from sim.world import ModelInput
+
+GROUPS = ("uncertainties", "levers", "constants")
+
+
+def _target(scenario: Scenario, path: str) -> Target | str:
+    """The state target of `path`, or of the effect an event path names; else a message."""
+    actors, treaties = set(scenario.actors), set(scenario.treaties)
+    theatres = set(scenario.theatres)
+    parts = canonical(path).split(".")
+    if parts[0] == "events":
+        if len(parts) < 4 or parts[1] not in scenario.events or parts[2] not in OPS:
+            return "expected events.ID.(set|add|scale).PATH of an event in this scenario"
+        return parse_target(".".join(parts[3:]), actors, treaties, theatres)
+    return parse_target(canonical(path), actors, treaties, theatres)
+
+
+def check_exploration(scenario: Scenario, origins: Origins) -> list[Problem]:
+    """Every explored key path names a value, lies in its range, and is no shadowed start."""
+    section = scenario.exploration
+    if section is None:
+        return []
+    events = scenario.model_dump(mode="json", exclude_none=True)["events"]
+    problems = []
+    for group in GROUPS:
+        for path, knob in getattr(section, group).items():
+            loc = ("exploration", group, path)
+            target = _target(scenario, path)
+            if isinstance(target, str):
+                problems.append(origins.problem(loc, target, key=True))
+                continue
+            reason = refusal(events, path)
+            if reason:
+                problems.append(origins.problem(loc, reason, key=True))
+                continue
+            lo, hi = target_range(target)
+            op = canonical(path).split(".")[2] if path.startswith("events.") else "set"
+            if op == "set" and knob.low is not None and not lo <= knob.low < knob.high <= hi:
+                message = f"expected a range inside [{lo:g}, {hi:g}], found {knob.low}–{knob.high}"
+                problems.append(origins.problem(loc, message))
+    return problems
+
+
+@dataclass(frozen=True)
+class Explored:
+    """One explored input as a control shows it: label, range, and the effective value."""
+
+    group: str  # uncertainties | levers | constants
+    path: str
+    knob: Knob
+    value: Effective  # start value, the value when the dynamics first read it, its event
+
+
+def effective_value(model: ModelInput, path: str) -> Effective:
+    """The value `path` holds when the dynamics first read it: an event's own value for an
+    event path, the shadowing event's value for a start value an event replaces at step 0,
+    else the start value (after defaults)."""
+    parts = canonical(path).split(".")
+    if parts[0] == "events":
+        value = _event_value(model.events, parts)
+        return Effective(canonical(path), value, value, None)
+    return effective(model, path, model.value_at(path))
+
+
+def _event_value(events: Any, parts: list[str]) -> float:
+    event = events[parts[1]]
+    return float(event[parts[2]][".".join(parts[3:])])
+
+
+def explored(scenario: Scenario, model: ModelInput) -> list[Explored]:
+    """The scenario's uncertainties, levers and constants with their effective values."""
+    section = scenario.exploration
+    if section is None:
+        return []
+    return [
+        Explored(group, path, knob, effective_value(model, path))
+        for group in GROUPS
+        for path, knob in getattr(section, group).items()
+    ]
