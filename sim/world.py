@@ -19,7 +19,7 @@ stacked design points give each row its own values. The engine copies what it ch
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -137,6 +137,11 @@ class ModelInput:
         for name in ("events", "overrides"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
 
+    def __reduce__(self):
+        """Pickle as field values and rebuild through __init__, so a worker's copy is
+        frozen too (pickle would otherwise restore writable arrays)."""
+        return (_rebuild, (type(self), {f.name: getattr(self, f.name) for f in fields(self)}))
+
     @property
     def n(self) -> int:
         return len(self.ids)
@@ -200,6 +205,10 @@ class ModelInput:
             raise KeyError(f"{path}: {t}")
         holder, index = slot(self, t)
         return float(holder[index])
+
+
+def _rebuild(cls: type[ModelInput], values: dict[str, Any]) -> ModelInput:
+    return cls(**values)
 
 
 def slot(model: ModelInput, target: Any) -> tuple[np.ndarray, tuple]:

@@ -345,6 +345,8 @@ def outcome_label(outcome: str, unit: bool = True, wrap: bool = False) -> str:
 def parameter_label(path: str) -> str:
     """A swept key path with its unit, e.g. 'parameters.fatigue (per month)'."""
     parts = path.split(".")
+    if parts[0] == "events" and len(parts) > 4:  # an event's value: the target, by the event
+        return f"{'.'.join(parts[4:])} (event {parts[1]})"
     if parts[0] == "parameters" and len(parts) == 2 and parts[1] in PARAMETERS:
         return f"{parts[1]} ({PARAMETERS[parts[1]].unit})"
     if parts[0] in ("actors", "relations") or parts[-1] in ("value", "strength"):
