@@ -293,7 +293,8 @@ def _rss_spec(folder: Path, runs: int, steps: int) -> Path:
         f"scenario: {BASELINE}\nname: rss_{runs}\ndesign: lhs\nsamples: {points}\n"
         f"replications: {reps}\nsteps: {steps}\nparameters:\n"
         "  parameters.reactivity: 0.03:0.3\n  parameters.restraint: 0:2\n"
-        "  treaties.rus_prk_2024.strength: 0.2:1.0\n  relations.PRK.CHN.trade: 0.3:0.99\n"
+        "  events.pact_signed.set.treaties.rus_prk_2024.strength: 0.2:1.0\n"
+        "  relations.PRK.CHN.trade: 0.3:0.99\n"
         "  actors.PRK.traits.resolve: 0.4:1.0\n"
     )
     return spec

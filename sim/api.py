@@ -38,9 +38,11 @@ __all__ = ["CompareResults", "Results", "SweepResults", "compare", "load", "run"
 def load(path: str | Path, set: Mapping[str, Any] | None = None) -> LoadedScenario:
     """A checked scenario from a YAML file; `set` overrides values by key path.
 
-    `set={"treaties.rus_prk_2024.strength": 1.0}` does what `--set` does on the command
-    line; a bad value raises `sim.errors.ScenarioError` whose `.problems` name the file,
-    line and key path.
+    `set={"parameters.fatigue": 0.4}` does what `--set` does on the command line; a bad
+    value, or a start value that an event replaces at step 0 (use the event's key path,
+    e.g. `events.pact_signed.set.treaties.rus_prk_2024.strength`), raises
+    `sim.errors.ScenarioError` whose `.problems` name the file, line and key path. The
+    result's `.model_input` is the frozen input every job of it runs on.
     """
     return load_scenario(path, dict(set or {}))
 

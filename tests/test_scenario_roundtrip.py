@@ -273,7 +273,7 @@ def test_dump_shape(baseline: Path) -> None:
     assert "    members: [RUS, PRK]\n" in text
     assert "null" not in text  # None fields are omitted
     assert "leverage" not in text.split("  JPN:")[1].split("  KOR:")[0]
-    assert "parameters" not in text  # empty, so left out
+    assert "\nparameters:" not in text  # empty, so left out
     assert "  pact_signed:\n" in text and "counterfactual:\n" in text
     assert "extends" not in text
 
