@@ -36,17 +36,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=False)
 
 
-_WEIGHT_MODELS: dict[str, type[BaseModel]] = {}
-
-
-def __getattr__(name: str) -> type[BaseModel]:
-    """Bounded weight classes by name, so scenarios pickle to worker processes (PEP 562)."""
-    try:
-        return _WEIGHT_MODELS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-
-
 def _weight_model(lo: float, hi: float) -> type[BaseModel]:
     name = f"Weight_{str(lo).replace('-', 'm').replace('.', '_')}_{str(hi).replace('.', '_')}"
     model = create_model(
@@ -55,7 +44,6 @@ def _weight_model(lo: float, hi: float) -> type[BaseModel]:
         __module__=__name__,
         value=(Number, Field(ge=lo, le=hi, description=f"a number in [{lo}, {hi}]")),
     )
-    _WEIGHT_MODELS[name] = model
     return model
 
 
