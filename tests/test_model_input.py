@@ -165,3 +165,14 @@ def test_the_pact_lever_acts_through_its_event(base):
     cf_weak = distancing(weak.without_events(removed))
     cf_strong = distancing(strong.without_events(removed))
     assert cf_weak.tobytes() == cf_strong.tobytes()
+
+
+def test_a_scenario_does_not_travel_to_workers(tmp_path):
+    """Workers receive the model input; a pydantic Scenario cannot even be pickled (its
+    bounded weight classes are built at import), so two workers prove it is never sent."""
+    loaded = load_scenario(BASELINE)
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        pickle.dumps(loaded.scenario)
+    one = run_ensemble(loaded.scenario, 6, 2, 4, keep_series=False, chunk_size=3)
+    two = run_ensemble(loaded.scenario, 6, 2, 4, keep_series=False, chunk_size=3, workers=2)
+    assert one.summary["final_distancing"].tobytes() == two.summary["final_distancing"].tobytes()
