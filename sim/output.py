@@ -50,8 +50,11 @@ def stamp() -> str:
 
 
 def timestamped(name: str, root: Path = Path("results")) -> Path:
-    """The default results folder: results/NAME/<UTC timestamp>-<suffix>."""
-    return root / name / stamp()
+    """The default results folder: results/NAME/<UTC timestamp>-<suffix> (NAME one safe
+    path component: sim/paths.py)."""
+    from sim.paths import check_folder_name
+
+    return root / check_folder_name(name) / stamp()
 
 
 def partial_of(final: Path) -> Path:
@@ -131,7 +134,10 @@ def reserve(final: Path, flag: str = "--out") -> tuple[Path, FolderLock, Path | 
     aside to `.NAME.partial-stale-X` (the caller decides whether to resume from it or
     delete it).
     """
-    if final.exists():
+    from sim.paths import check_out
+
+    check_out(final, flag)
+    if final.exists() or final.is_symlink():
         raise UsageError(f"{flag} {final} already exists; results are never overwritten")
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_of(final)

@@ -43,6 +43,9 @@ def _results_dir(path: Path) -> Path:
         print(f"{path}: using its newest results, {newest}", file=sys.stderr)
         path = newest
     check_folder(path)
+    from sim.paths import check_inside
+
+    check_inside(path, "charts", "report.html")  # never write through a symlink (issue #19)
     return path
 
 

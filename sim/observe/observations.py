@@ -158,8 +158,12 @@ def _path_of(located: Located, obs: Observation) -> tuple:
 
 def _file_observations(ck: _Checker) -> list[Observation]:
     data = ck.located.data
-    if not isinstance(data, dict):
-        ck.bad((), "a mapping with the key 'observations'", data)
+    if not isinstance(data, dict) or "observations" not in data:
+        # not an observations file at all: say so without echoing any of its content
+        ck.problems.append(
+            Problem(ck.located.file, 1, 1, "", "not an observations file: expected a mapping "
+                    "with the key 'observations'")
+        )  # fmt: skip
         return []
     for key in data:
         if key != "observations":

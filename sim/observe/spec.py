@@ -18,6 +18,7 @@ from sim.observe.observations import _kind_of
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
+from sim.paths import is_name
 from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 
 SETTINGS = {  # key: (type, default, lowest, highest)
@@ -109,8 +110,12 @@ def load_spec(path: Path) -> CalibrationSpec:
         if key not in KEYS:
             ck.bad((key,), f"one of {', '.join(KEYS)}", key, key=True)
     name = data.get("name", Path(path).stem)
-    if not isinstance(name, str) or not name:
-        ck.bad(("name",), "a non-empty string", name)
+    if not is_name(name):  # it names the results folder: one pattern (sim/paths.py)
+        expected = "a name of letters, digits, '_' and '-' (no '/' or '.')"
+        if "name" in data:
+            ck.bad(("name",), expected, name)
+        else:
+            ck.bad((), f"a `name:` ({expected}); the file name is not one", name)
     scenarios = _files(ck, data, "scenarios", Path(path).parent)
     observations = _files(ck, data, "observations", Path(path).parent)
     priors = []
