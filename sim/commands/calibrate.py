@@ -51,6 +51,10 @@ def _hindcast_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("observations", type=Path, help="observations file (docs/observations.md)")
     p.add_argument("scenario", type=Path, help="scenario whose time window covers them")
     p.add_argument("--posterior", type=Path, help="posterior.parquet from calibrate")
+    p.add_argument(
+        "--allow-model-change", action="store_true",
+        help="use a --posterior fitted under another model version (refused by default)",
+    )  # fmt: skip
     p.add_argument("-n", "--replications", type=int, default=200, help="default 200")
     p.add_argument("--draws", type=int, default=10, help="measurement draws per replication")
     p.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
@@ -81,6 +85,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         seed,
         args.draws,
         args.workers,
+        args.allow_model_change,
     )
     if table.empty:
         raise UsageError(

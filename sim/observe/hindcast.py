@@ -95,6 +95,7 @@ def hindcast(
     seed: int,
     draws: int = 10,
     workers: int = 1,
+    allow_model_change: bool = False,
 ) -> tuple[pd.DataFrame, list[Observation], Episode]:
     """Score one scenario against observation files; return the table, the observations its
     window does not cover, and the episode."""
@@ -105,7 +106,7 @@ def hindcast(
 
     obs = load_observations(observations)
     ep = episode_of(load_scenario(scenario))
-    post = read_posterior(posterior) if posterior is not None else None
+    post = read_posterior(posterior, allow_model_change) if posterior is not None else None
     left = assign([ep], obs)
     table = score_episodes([ep], post, replications, seed, draws, workers)
     return table, left, ep
