@@ -19,7 +19,14 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.observe.abc import Population, abc_smc, generator
 from sim.observe.episodes import Episode, assign, draw_observables, episode_of, is_anchor, split
-from sim.observe.fitguard import check_exclude, check_population, fit_hash, hold_work, model_version
+from sim.observe.fitguard import (
+    check_actors,
+    check_exclude,
+    check_population,
+    fit_hash,
+    hold_work,
+    model_version,
+)
 from sim.observe.observations import Observation, load_observations
 from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
 from sim.observe.posterior import write_posterior
@@ -65,6 +72,7 @@ def build_problem(
     if not episodes:
         raise UsageError("no episode left to calibrate on")
     observations = load_observations(list(spec.observations))
+    check_actors(observations, set().union(*(ep.ids for ep in episodes)), "no episode scenario")
     left = assign(episodes, observations)
     targets = [
         (e, o) for e, ep in enumerate(episodes) for o in ep.observations if not is_anchor(ep, o)

@@ -82,6 +82,21 @@ def check_exclude(exclude: str | None, names: list[str], spec_file: Path) -> Non
         )
 
 
+def check_actors(observations, scenario_actors: set[str], where: str) -> None:
+    """An observation about an actor no scenario has is a typo, not "outside the time window"
+    (what it was reported as when it was left unscored)."""
+    from sim.observe.episodes import VOTE_TARGET
+
+    for obs in observations:
+        needed = set(obs.actors) | ({VOTE_TARGET} if obs.kind == "unsc_vote" else set())
+        unknown = sorted(needed - scenario_actors)
+        if unknown:
+            raise UsageError(
+                f"{obs.file}:{obs.line}: observation {obs.id} is about {', '.join(unknown)}, "
+                f"an actor {where} does not have (it has {', '.join(sorted(scenario_actors))})"
+            )
+
+
 def min_ess(particles: int) -> float:
     return min(MIN_ESS, MIN_ESS_SHARE * particles)
 
