@@ -261,5 +261,10 @@ def check_calibration_resources(n_actors: int, steps: int, settings: dict, n_obs
         estimate_hindcast_bytes(n_actors, batch, steps, n_obs, 1),
         estimate_hindcast_bytes(n_actors, settings["predictive_replications"], steps, n_obs, 10),
     )
-    check_fits(f"the calibration ({batch:,} runs per batch)", memory, 0, folder,
-               "use a smaller population, fewer replications or predictive_replications")
+    check_fits(
+        f"the calibration ({batch:,} runs per batch)",
+        memory,
+        0,
+        folder,
+        "use a smaller population, fewer replications or predictive_replications",
+    )

@@ -11,6 +11,7 @@ user types (`--out`) may point anywhere, but not carry control characters.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -64,3 +65,21 @@ def check_inside(folder: Path, *names: str) -> None:
             raise UsageError(
                 f"{target} is a symbolic link; results are written only inside {folder}"
             )
+
+
+def what_is(path: Path) -> str:
+    """What is at `path`, for a message: a FIFO is not "no such file" (issue #19)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISREG, "a file"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):  # fmt: skip
+        if test(mode):
+            return word
+    return "not a file or folder"

@@ -39,6 +39,11 @@ def _results_dir(path: Path) -> Path:
     if not (path.is_dir() and (path / "manifest.json").is_file()):
         newest = newest_results(path)
         if newest is None:
+            from sim.paths import what_is
+
+            what = what_is(path)
+            if what not in ("a folder", "no such file or folder"):  # a FIFO or a file: say so
+                raise UsageError(f"{path}: {what}, expected a results folder")
             raise UsageError(f"{path}: not a results folder (no manifest.json)")
         print(f"{path}: using its newest results, {newest}", file=sys.stderr)
         path = newest

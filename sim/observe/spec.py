@@ -119,9 +119,10 @@ def load_spec(path: Path) -> CalibrationSpec:
     scenarios = _files(ck, data, "scenarios", Path(path).parent)
     observations = _files(ck, data, "observations", Path(path).parent)
     priors = []
+    before = len(ck.problems)
     for section in ("coefficients", "operator_coefficients"):
         priors += _priors(ck, data.get(section, {}), section)
-    if not priors:
+    if not priors and len(ck.problems) == before:  # none given (a bad one is already named)
         ck.bad(("coefficients",), "at least one coefficient with a prior", None)
     settings = {k: _setting(ck, data, k, *v) for k, v in SETTINGS.items()}
     if ck.problems:
@@ -181,9 +182,8 @@ def _prior(ck: _Spec, name: str, body: Any, path: tuple) -> Prior | None:
     before = len(ck.problems)
     for key in body:
         if key not in ("prior", "lo", "hi", *FAMILIES[family]):
-            ck.bad(
-                (*path, key), f"one of prior, lo, hi, {', '.join(FAMILIES[family])}", key, key=True
-            )
+            allowed = ", ".join(("prior", "lo", "hi", *FAMILIES[family]))  # no ", ," (#19)
+            ck.bad((*path, key), f"one of {allowed}", key, key=True)
     args = []
     for key in FAMILIES[family]:
         v = body.get(key)
