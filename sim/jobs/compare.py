@@ -21,10 +21,10 @@ import pandas as pd
 
 from sim.ensemble import ChunkResult
 from sim.errors import UsageError
+from sim.jobs.run import RunSettings, override_slug, shown_actors, simulate, versions
+from sim.jobs.run import settings_for as run_settings_for
 from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.provenance import provenance
-from sim.run import RunSettings, override_slug, shown_actors, simulate, versions
-from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
 
@@ -286,8 +286,3 @@ def different_actor_lists(loaded: Sequence[LoadedScenario]) -> str | None:
                 "reference; the actors they share keep their shocks (common random numbers)"
             )
     return None
-
-
-from sim._callable import make_callable  # noqa: E402
-
-make_callable(__name__)
