@@ -66,7 +66,7 @@ def check_counts(**values: object) -> None:
         if isinstance(value, bool) or not isinstance(value, int | _np_integer()):
             raise UsageError(f"{name} must be a whole number, found {value!r}")
         if value < lo:
-            raise UsageError(f"{name} must be at least {lo}, found {value}")
+            raise UsageError(f"{name} must be a whole number of at least {lo}, found {value}")
         if cap is not None and value > cap:
             raise UsageError(f"{name} must be at most {cap:,}, found {shown_number(int(value))}")
 

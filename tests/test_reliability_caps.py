@@ -75,11 +75,11 @@ API = [  # (keyword arguments of sim.run, words)
     ({"n": 10**12}, f"n must be at most {MAX_REPLICATIONS:,}"),
     ({"n": int(HUGE)}, "found a number of 401 digits"),
     ({"steps": 10**9}, "steps must be at most"),
-    ({"seed": -1}, "seed must be at least 0"),
+    ({"seed": -1}, "seed must be a whole number of at least 0"),
     ({"seed": 2**64}, "seed must be at most"),
     ({"n": 2.5}, "n must be a whole number, found 2.5"),
     ({"n": True}, "n must be a whole number, found True"),
-    ({"workers": 0}, "workers must be at least 1"),
+    ({"workers": 0}, "workers must be a whole number of at least 1"),
 ]
 
 
