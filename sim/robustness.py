@@ -104,7 +104,8 @@ def _share_row(name: str, nominal: float, effects: np.ndarray) -> dict:
 def regime_table(nominal: dict, per: dict, n: int) -> pd.DataFrame:
     """P(crisis) and P(war) in the scenario world: the nominal value with its Monte Carlo
     standard error (binomial over n replications; at p = 0 or 1 it is floored at half a
-    replication, 0.5/n), and the spread of the draws' values."""
+    replication, 0.5/n), the mean over the draws (the probability with the coefficients
+    uncertain) and the spread of the draws' values."""
     rows = []
     for key, label in (("p_crisis", "P(crisis)"), ("p_war", "P(war)")):
         p = float(nominal[key][0])
@@ -113,6 +114,7 @@ def regime_table(nominal: dict, per: dict, n: int) -> pd.DataFrame:
             "regime": label,
             "nominal": p,
             "mc_se": float(np.sqrt(max(p * (1 - p), 0.25 / n) / n)),
+            "draws_mean": float(np.mean(values)),
             "draws_p5": float(np.percentile(values, 5)),
             "draws_median": float(np.median(values)),
             "draws_p95": float(np.percentile(values, 95)),
@@ -228,8 +230,9 @@ def regime_lines(regimes: pd.DataFrame) -> list[str]:
     for r in regimes.itertuples():
         k = _decimals(r.mc_se)
         lines.append(
-            f"  {r.regime:<10} nominal {100 * r.nominal:.{k}f}% ± {100 * r.mc_se:.{k}f} pp (MC s.e.);"
-            f" draws median {100 * r.draws_median:.{k}f}%,"
+            f"  {r.regime:<10} nominal {100 * r.nominal:.{k}f}%"
+            f" ± {100 * r.mc_se:.{k}f} pp (MC s.e.);"
+            f" over draws mean {100 * r.draws_mean:.{k}f}%, median {100 * r.draws_median:.{k}f}%,"
             f" 5–95% [{100 * r.draws_p5:.{k}f}%, {100 * r.draws_p95:.{k}f}%]"
         )
     return lines
@@ -263,16 +266,16 @@ def _structure_row(result: Robustness) -> dict:
     for r in result.regimes.itertuples():
         key = "p_crisis" if r.regime == "P(crisis)" else "p_war"
         row[f"{key}_nominal"], row[f"{key}_mc_se"] = r.nominal, r.mc_se
-        row[f"{key}_p5"], row[f"{key}_median"], row[f"{key}_p95"] = (
-            r.draws_p5, r.draws_median, r.draws_p95)  # fmt: skip
+        row[f"{key}_mean"], row[f"{key}_p5"], row[f"{key}_median"], row[f"{key}_p95"] = (
+            r.draws_mean, r.draws_p5, r.draws_median, r.draws_p95)  # fmt: skip
     return row
 
 
 def _band(row, key: str) -> str:
     """'5–50–95%' of the draws' regime probability, to the Monte Carlo precision."""
     k = _decimals(getattr(row, f"{key}_mc_se"))
-    p5, p50, p95 = (100 * getattr(row, f"{key}_{q}") for q in ("p5", "median", "p95"))
-    return f"{p5:.{k}f}–{p50:.{k}f}–{p95:.{k}f}%"
+    mean, p5, p50, p95 = (100 * getattr(row, f"{key}_{q}") for q in ("mean", "p5", "median", "p95"))
+    return f"{mean:.{k}f}%; {p5:.{k}f}–{p50:.{k}f}–{p95:.{k}f}%"
 
 
 def structure_lines(frame: pd.DataFrame) -> list[str]:
@@ -280,7 +283,7 @@ def structure_lines(frame: pd.DataFrame) -> list[str]:
     class's share and the draws' regime probabilities."""
     keep = [c for c in frame.columns if c.startswith("keep_") and c != "keep_outcome_class"]
     lines = ["source   structure    weakest headline kept   outcome class kept"
-             "   P(crisis) draws 5–50–95%   P(war) draws 5–50–95%"]  # fmt: skip
+             "   P(crisis) draws mean; 5–50–95%   P(war) draws mean; 5–50–95%"]  # fmt: skip
     for r in frame.itertuples():
         weakest = min(keep, key=lambda c: getattr(r, c))
         pc, pw = _band(r, "p_crisis"), _band(r, "p_war")
