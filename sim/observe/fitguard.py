@@ -36,13 +36,12 @@ def _sha(data: bytes) -> str:
 
 def fit_hash(spec, exclude: str | None = None) -> str:
     """What `--resume` compares: the spec, the data and the model, not only the spec's text."""
-    from sim.provenance import model_fingerprint
     from sim.scenario.loader import load_scenario
 
     episodes = {}
     for path in spec.scenarios:
         loaded = load_scenario(path)
-        episodes[str(path)] = [loaded.content_hash(), model_fingerprint(loaded.scenario)]
+        episodes[str(path)] = [loaded.content_hash(), loaded.model_input.fingerprint()]
     record = {
         "spec": spec.content_hash(),
         "observations": {str(p): _sha(Path(p).read_bytes()) for p in spec.observations},
