@@ -167,12 +167,15 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sim.pool import command_pool
     from sim.procs import Terminated, sigterm_as_interrupt
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C: partials removed, no orphans
+        # SIGTERM unwinds like Ctrl-C: partials removed, no orphans. One worker pool serves
+        # every ensemble and chunk of the command (started on first use).
+        with sigterm_as_interrupt(), command_pool(_workers(args)):
             code = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
@@ -195,6 +198,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """The command's `--workers` (1 when it has none, or gave a bad value the command
+    itself reports)."""
+    workers = getattr(args, "workers", None)
+    return workers if isinstance(workers, int) and workers > 1 else 1
 
 
 def _closed_pipe() -> int:

@@ -20,6 +20,10 @@ from sim.state import State
 from sim.world import World, compile_world
 
 OUTCOMES = ("calm", "tense", "crisis", "war")
+# Replication-steps below which a worker's share costs more to send and collect than to
+# compute here (the engine's per-step overhead does not shrink with the rows): an ensemble
+# smaller than two such shares runs in this process. Measured with benchmarks/run_all.py.
+MIN_SHARE = 4000
 
 
 @dataclass
@@ -223,7 +227,8 @@ def run_ensemble(
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
         from sim.procs import useful_workers
 
-        workers = useful_workers(workers, replications)  # never more than cores or runs
+        # never more than cores, and none for a share too small to pay for sending it
+        workers = useful_workers(workers, replications * steps // MIN_SHARE)
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     chunks = iter_ensemble(scenario, replications, seed, steps, keep_series, chunk_size,
                            workers, progress, coefficients)  # fmt: skip
@@ -265,28 +270,15 @@ def iter_ensemble(
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
     try:
         if workers <= 1 or len(jobs) == 1:
-            for job in jobs:
-                res = _chunk_job(job)
+            results: Iterator[ChunkResult] = map(_chunk_job, jobs)
+            for res in results:
                 bar.update(len(res.replications))
                 yield res
             return
-        from collections import deque
+        from sim.pool import pool_for
 
-        from sim.procs import process_pool, useful_workers
-
-        workers = useful_workers(workers, len(jobs))
-        with process_pool(workers) as pool:
-            pending: deque = deque()
-            todo = iter(jobs)
-            for job in todo:
-                pending.append(pool.submit(_chunk_job, job))
-                if len(pending) > workers:
-                    break
-            while pending:
-                res = pending.popleft().result()
-                nxt = next(todo, None)
-                if nxt is not None:
-                    pending.append(pool.submit(_chunk_job, nxt))
+        with pool_for(workers) as pool:  # the command's pool: started once, reused
+            for res in pool.imap(_chunk_job, ((job,) for job in jobs), ordered=True):
                 bar.update(len(res.replications))
                 yield res
     finally:

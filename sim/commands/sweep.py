@@ -62,9 +62,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Sweep scenario parameters (grid, Latin hypercube, Sobol, Morris) with replications."""
     from sim.commands.checks import check_run_flags
     from sim.errors import UsageError
+    from sim.procs import cpu_count
     from sim.run import main_argv
     from sim.sweep.batch import SweepPointError
-    from sim.sweep.executors import cpu_count
     from sim.sweep.runner import ExecutionFailed, Options, run_sweep
     from sim.sweep.spec import load_spec
 
