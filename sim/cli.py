@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sim.errors import EXIT_INVALID, ScenarioError, UsageError
@@ -167,7 +168,6 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.pool import command_pool
     from sim.procs import Terminated, sigterm_as_interrupt
 
     parser = build_parser()
@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # SIGTERM unwinds like Ctrl-C: partials removed, no orphans. One worker pool serves
         # every ensemble and chunk of the command (started on first use).
-        with sigterm_as_interrupt(), command_pool(_workers(args)):
+        with sigterm_as_interrupt(), _command_pool(args):
             code = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
@@ -200,11 +200,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _workers(args: argparse.Namespace) -> int:
-    """The command's `--workers` (1 when it has none, or gave a bad value the command
-    itself reports)."""
+def _command_pool(args: argparse.Namespace) -> AbstractContextManager:
+    """The worker pool of a command with `--workers` above 1 (sim/pool.py); nothing to set
+    up otherwise (a bad value is the command's own error to report)."""
     workers = getattr(args, "workers", None)
-    return workers if isinstance(workers, int) and workers > 1 else 1
+    if not isinstance(workers, int) or workers <= 1:
+        return nullcontext()
+    from sim.pool import command_pool
+
+    return command_pool(workers)
 
 
 def _closed_pipe() -> int:

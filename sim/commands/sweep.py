@@ -12,7 +12,7 @@ EXECUTORS = ("local", "dask")
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:
-    from sim.sweep.spec import DESIGNS
+    from sim.sweep.names import DESIGNS
 
     p.add_argument(
         "spec",
