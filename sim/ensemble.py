@@ -250,36 +250,66 @@ def iter_ensemble(
     order, so a caller can write each chunk and drop it (memory flat in `replications`).
 
     Chunk boundaries depend only on `chunk_size` (`run_ensemble` shrinks it to share work
-    among workers; the results are the same for any chunking); at most one chunk per worker
-    (plus one) are in flight, so a slow consumer does not pile results up in memory.
+    among workers; the results are the same for any chunking); at most two chunks per worker
+    are in flight, so a slow consumer does not pile results up in memory.
     """
+    arms = [Arm(scenario, keep_series)]
+    for (chunk,) in iter_arms(arms, replications, seed, steps, chunk_size, workers, progress,
+                              coefficients):  # fmt: skip
+        yield chunk
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One scenario of a paired ensemble (the run and its counterfactual share replications,
+    seeds and coefficient draws: common random numbers)."""
+
+    scenario: Scenario
+    keep_series: bool
+
+
+def iter_arms(
+    arms: list[Arm],
+    replications: int,
+    seed: int,
+    steps: int,
+    chunk_size: int = 500,
+    workers: int = 1,
+    progress: bool = False,
+    coefficients: Mapping[str, np.ndarray] | None = None,
+) -> Iterator[tuple[ChunkResult, ...]]:
+    """Several scenarios over the same replications, interleaved chunk by chunk: each yield
+    holds one chunk of every arm, in replication order. A run's counterfactual thus runs
+    beside it on the same workers, not after it while the writer waits (issue 18)."""
     from tqdm import tqdm
 
     coefficients = _checked_coefficients(coefficients, replications)
     jobs = [
-        (
-            scenario,
-            np.arange(lo, min(lo + chunk_size, replications)),
-            seed,
-            steps,
-            keep_series,
-            coefficients,
-        )
+        (arm.scenario, np.arange(lo, min(lo + chunk_size, replications)), seed, steps,
+         arm.keep_series, coefficients)
         for lo in range(0, replications, chunk_size)
-    ]
+        for arm in arms
+    ]  # fmt: skip
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
     try:
         if workers <= 1 or len(jobs) == 1:
             results: Iterator[ChunkResult] = map(_chunk_job, jobs)
-            for res in results:
-                bar.update(len(res.replications))
-                yield res
+            yield from _grouped(results, len(arms), bar)
             return
         from sim.pool import pool_for
 
         with pool_for(workers) as pool:  # the command's pool: started once, reused
-            for res in pool.imap(_chunk_job, ((job,) for job in jobs), ordered=True):
-                bar.update(len(res.replications))
-                yield res
+            results = pool.imap(_chunk_job, ((job,) for job in jobs), ordered=True)
+            yield from _grouped(results, len(arms), bar)
     finally:
         bar.close()
+
+
+def _grouped(results: Iterator[ChunkResult], size: int, bar) -> Iterator[tuple[ChunkResult, ...]]:
+    group: list[ChunkResult] = []
+    for res in results:
+        group.append(res)
+        if len(group) == size:
+            bar.update(len(res.replications))
+            yield tuple(group)
+            group = []

@@ -22,6 +22,8 @@ ENGINE_ENTRY_POINTS = [
     (sim.ensemble, "run_chunk"),
     (sim.ensemble, "run_ensemble"),
     (sim.ensemble, "iter_ensemble"),
+    (sim.ensemble, "iter_arms"),
+    (sim.run, "iter_arms"),
     (sim.run, "simulate"),
     (sim.run, "stream_run"),
 ]
