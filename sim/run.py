@@ -18,22 +18,13 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.ensemble import Arm, ChunkResult, iter_arms, merge, prepare, run_ensemble
 from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
-from sim.tables import (
-    actor_table,
-    events_table,
-    pair_table,
-    related_pairs,
-    step_dates,
-    summary_table,
-    system_table,
-)
+from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
+from sim.tables import events_table, related_pairs, step_dates, summary_table
 
 PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -176,27 +167,6 @@ def simulate(
 SERIES_TABLES = ("timeseries", "pairs", "system")
 
 
-class TableWriter:
-    """Appends chunk frames to Parquet files (one row group per chunk) and CSV copies."""
-
-    def __init__(self, folder: Path, csv: bool):
-        self.folder, self.csv = folder, csv
-        self.writers: dict[str, pq.ParquetWriter] = {}
-
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
-        self.writers[name].write_table(table)
-        if self.csv:
-            path = self.folder / f"{name}.csv"
-            frame.to_csv(path, index=False, mode="a", header=not path.exists())
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-
-
 def write_run(
     out: Path,
     loaded: LoadedScenario,
@@ -251,9 +221,9 @@ def stream_run(
             for group in groups:
                 chunk = group[0]
                 if full and chunk.series is not None:
-                    writer.write("timeseries", actor_table(world, chunk, dates))
-                    writer.write("pairs", pair_table(world, chunk, pairs))
-                    writer.write("system", system_table(chunk, dates))
+                    writer.write("timeseries", actor_arrow(world, chunk, dates))
+                    writer.write("pairs", pair_arrow(world, chunk, pairs))
+                    writer.write("system", system_arrow(chunk, dates))
                 kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
                 counter.extend(group[1:])
         finally:
