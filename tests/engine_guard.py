@@ -12,7 +12,7 @@ import pytest
 import sim.dynamics
 import sim.engine
 import sim.ensemble
-import sim.run
+import sim.jobs.run
 
 ENGINE_ENTRY_POINTS = [
     (sim.dynamics, "advance"),
@@ -23,9 +23,9 @@ ENGINE_ENTRY_POINTS = [
     (sim.ensemble, "run_ensemble"),
     (sim.ensemble, "iter_ensemble"),
     (sim.ensemble, "iter_arms"),
-    (sim.run, "iter_arms"),
-    (sim.run, "simulate"),
-    (sim.run, "stream_run"),
+    (sim.jobs.run, "iter_arms"),
+    (sim.jobs.run, "simulate"),
+    (sim.jobs.run, "stream_run"),
 ]
 
 

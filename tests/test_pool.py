@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from sim.ensemble import MIN_SHARE, run_ensemble
+from sim.jobs.sweep.executors import LocalExecutor
+from sim.jobs.sweep.plan import make_plan
+from sim.jobs.sweep.spec import load_spec
 from sim.pool import active_pool, command_pool
 from sim.robustness import robustness
 from sim.scenario.loader import load_scenario
-from sim.sweep.executors import LocalExecutor
-from sim.sweep.plan import make_plan
-from sim.sweep.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import sim.run
+import sim.jobs.run
 from sim.cli import main
 from sim.ensemble import iter_ensemble, run_ensemble
 from sim.scenario.loader import load_scenario
@@ -46,7 +46,7 @@ def test_iter_ensemble_chunks_equal_one_run():
 
 def test_streamed_files_do_not_depend_on_workers(tmp_path, monkeypatch):
     """Four chunks of 4, one row group each, byte for byte the same on 1 and 2 workers."""
-    monkeypatch.setattr(sim.run, "CHUNK", 4)
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
     _, a = run(tmp_path, "a")
     _, b = run(tmp_path, "b", "--workers", "2")
     for name in (*SERIES_FILES, "summary.csv", "events.csv"):
@@ -63,9 +63,9 @@ def test_the_interleaved_counterfactual_gives_the_effects_of_two_separate_ensemb
     """The counterfactual runs chunk by chunk beside the run (sim.ensemble.iter_arms); its
     effects equal those of the run and the counterfactual simulated one after the other."""
     from sim.effects import counterfactual_of
-    from sim.run import paired_effects
+    from sim.jobs.run import paired_effects
 
-    monkeypatch.setattr(sim.run, "CHUNK", 4)
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
     loaded = load_scenario(BASE)
     assert loaded.scenario.counterfactual is not None  # the baseline names one
     main_run = run_ensemble(loaded.scenario, 16, loaded.scenario.run.seed, 6, keep_series=False)
