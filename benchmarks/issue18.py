@@ -10,14 +10,17 @@ so the ratios compare the code, not the moment (the machine is shared: repeat an
 the ratios, not the seconds).
 
 Figures:
-- calibrate: `python -m benchmarks.calibrate --quick --no-doc` with 1 and 2 workers (the
-             issue: a fresh pool per ensemble made 2 workers 7.9× slower than 1);
+- calibrate: one in-sample calibration (2 generations) with 1 and 2 workers, from a script
+             that imports benchmarks.calibrate as `make validate-model` does (the issue: a
+             fresh pool per ensemble, each worker re-importing that module, made 2 workers
+             7.9× slower than 1);
 - shocks:    the noise of one chunk, old (one seeded generator per replication and actor)
              and new (counter-based Philox blocks), for a calibration-sized and a run-sized
              chunk;
 - engine:    µs per replication-step of `run_chunk` (baseline, summaries only, one process);
              the compiled kernel adds its rows to KERNEL_ROWS (sim/kernel, `--engine`);
-- run:       `alliance-sim run baseline -n N --steps 200 --workers 2`, full series with
+- run:       `alliance-sim run baseline -n N --steps 200 --workers 2` (N = RUN_REPLICATIONS),
+             full series with
              charts and `--series summary --no-plots`: wall time and the peak RSS of the
              largest single process (GNU time) and of the whole process tree;
 - startup:   `alliance-sim --help` and `alliance-sim validate baseline.yaml`, best of 5.
@@ -40,6 +43,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OLD_REF = "be6dd8c"  # main before issue 18
 CLI = "import sys; from sim.cli import main; sys.exit(main())"
+# The issue's target is n = 10,000; on the shared 2-core machine four such runs (old and
+# new, full and summary) take most of an hour, so the default is 2,000 (same ratios asked).
+RUN_REPLICATIONS = 2000
 
 # Rows the compiled kernel adds (name -> python snippet printing µs per replication-step
 # as JSON, run in each checkout like ENGINE below). The kernel engineer fills this in.
@@ -94,14 +100,47 @@ def _wall(tree: Path, args: list[str], repeat: int = 1, cwd: Path | None = None)
     return round(best, 3)
 
 
-def _calibrate(trees: dict[str, Path], tmp: Path) -> list[dict[str, Any]]:
-    """The validation script in a scratch folder (it writes results/validation/ there)."""
+CALIBRATE = """
+import dataclasses, json, sys, time
+from benchmarks.calibrate import with_settings  # the validation script's module, as in make
+
+
+def main():
+    from sim.observe.calibrate import calibrate
+    from sim.observe.spec import load_spec
+    try:
+        from sim.pool import command_pool
+    except ImportError:  # the old code: no command pool
+        from contextlib import nullcontext as command_pool
+    workers, population = int(sys.argv[1]), int(sys.argv[2])
+    spec = with_settings(load_spec(sys.argv[3]), population=population, generations=2)
+    start = time.perf_counter()
+    with command_pool(workers):
+        calibrate(spec, None, workers)
+    print(json.dumps(time.perf_counter() - start))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _calibrate(trees: dict[str, Path], tmp: Path, population: int) -> list[dict[str, Any]]:
+    """One in-sample calibration (scenarios/calibration/history.yaml, 2 generations) on 1
+    and 2 workers. It runs as a script whose main module imports benchmarks.calibrate, as
+    `make validate-model` does: worker processes re-import the main module."""
+    script = tmp / "calibrate_once.py"
+    script.write_text(CALIBRATE)
     rows = []
     for workers in (1, 2):
-        row: dict[str, Any] = {"workers": workers}
+        row: dict[str, Any] = {"workers": workers, "population": population}
         for side, tree in trees.items():
-            args = ["-m", "benchmarks.calibrate", "--quick", "--no-doc", "--workers", str(workers)]
-            row[f"{side}_seconds"] = _wall(tree, args, cwd=tmp)
+            spec = str(tree / "scenarios" / "calibration" / "history.yaml")
+            out = subprocess.run(
+                [sys.executable, str(script), str(workers), str(population), spec], cwd=tmp,
+                env=_env(tree), check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            row[f"{side}_seconds"] = round(json.loads(out.stdout.strip().splitlines()[-1]), 2)
         rows.append(row)
     return rows
 
@@ -137,8 +176,8 @@ def bench_issue18(quick: bool, old_ref: str = OLD_REF) -> dict[str, Any]:
             for side, tree in trees.items()
         }
         with tempfile.TemporaryDirectory(prefix="alliance-issue18-") as tmp:
-            calibrate = _calibrate(trees, Path(tmp))
-            run = _run(trees, 1000 if quick else 10000, Path(tmp))
+            calibrate = _calibrate(trees, Path(tmp), 40 if quick else 100)
+            run = _run(trees, 500 if quick else RUN_REPLICATIONS, Path(tmp))
     return {
         "old_ref": old_ref,
         "shocks_ms": shocks,
@@ -160,8 +199,13 @@ def render_issue18(d: dict[str, Any]) -> list[str]:
         lines.append(f"| {name} | {old:.3g} {unit} | {new:.3g} {unit} | **{ratio:.2f}** |")
 
     for c in d["calibrate"]:
-        row(f"benchmarks.calibrate --quick, {c['workers']} worker(s)", c["old_seconds"],
-            c["new_seconds"], "s")  # fmt: skip
+        row(f"one calibration (population {c['population']}, 2 generations), {c['workers']} "
+            "worker(s)", c["old_seconds"], c["new_seconds"], "s")  # fmt: skip
+    one, two = d["calibrate"]
+    lines_after = [
+        "Calibration, 2 workers ÷ 1 worker: old "
+        f"**{two['old_seconds'] / one['old_seconds']:.2f}×**, new **{two['new_seconds'] / one['new_seconds']:.2f}×** (target ≤ 1)."
+    ]
     for size, old in d["shocks_ms"]["old"].items():
         row(f"shocks of one chunk, {size} (× 6 actors)", old, d["shocks_ms"]["new"][size], "ms")
     e = d["engine_us_per_replication_step"]
@@ -180,7 +224,8 @@ def render_issue18(d: dict[str, Any]) -> list[str]:
         row(f"… {case}: peak RSS, largest process", o["max_rss_mb"], n["max_rss_mb"], "MB")
         row(f"… {case}: peak RSS, process tree", o["tree_rss_mb"], n["tree_rss_mb"], "MB")
     full, summ = two[("full series + charts", "new")], two[("summary, no plots", "new")]
-    lines += ["", f"New: full series with charts takes **{full['seconds'] / summ['seconds']:.2f}×**"
+    lines += ["", *lines_after, ""]
+    lines += [f"New: full series with charts takes **{full['seconds'] / summ['seconds']:.2f}×**"
               " the summary-only time (target ≤ 2×); its largest process peaks at "
               f"**{full['max_rss_mb']:.0f} MB** (target < 1,024 MB).", ""]  # fmt: skip
     return lines
