@@ -202,9 +202,11 @@ def render_issue18(d: dict[str, Any]) -> list[str]:
         row(f"one calibration (population {c['population']}, 2 generations), {c['workers']} "
             "worker(s)", c["old_seconds"], c["new_seconds"], "s")  # fmt: skip
     one, two = d["calibrate"]
+    old_ratio = two["old_seconds"] / one["old_seconds"]
+    new_ratio = two["new_seconds"] / one["new_seconds"]
     lines_after = [
-        "Calibration, 2 workers ÷ 1 worker: old "
-        f"**{two['old_seconds'] / one['old_seconds']:.2f}×**, new **{two['new_seconds'] / one['new_seconds']:.2f}×** (target ≤ 1)."
+        f"Calibration, 2 workers ÷ 1 worker: old **{old_ratio:.2f}×**, new **{new_ratio:.2f}×** "
+        "(target ≤ 1)."
     ]
     for size, old in d["shocks_ms"]["old"].items():
         row(f"shocks of one chunk, {size} (× 6 actors)", old, d["shocks_ms"]["new"][size], "ms")
