@@ -116,6 +116,7 @@ def validate(args: argparse.Namespace) -> int:
     from sim.ensemble import run_ensemble
     from sim.observe.calibrate import calibrate, diagnostics_frame, finish_run, posterior_frame
     from sim.observe.hindcast import score_episodes
+    from sim.observe.posterior import write_posterior
     from sim.observe.report import posterior_summary
     from sim.observe.spec import load_spec
     from sim.output import timestamped
@@ -157,7 +158,7 @@ def validate(args: argparse.Namespace) -> int:
     for ep in prob.episodes:
         p_loo, prob_loo, _ = calibrate(spec, None, args.workers, progress=True, exclude=ep.name)
         post = posterior_frame(prob_loo.names, p_loo[-1])
-        post.to_parquet(out / f"posterior-without-{ep.name}.parquet", index=False)
+        write_posterior(post, out / f"posterior-without-{ep.name}.parquet")  # with its version
         held = score_episodes([ep], post, s["predictive_replications"], seed, 10, args.workers)
         hand = score_episodes([ep], None, s["predictive_replications"], seed, 10, args.workers)
         loo_tables.append(held)

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.ensemble import ChunkResult
 from sim.ladder import RUNGS, rung_of
+from sim.output import tag_schema
 from sim.world import World
 
 
@@ -97,13 +98,14 @@ class TableWriter:
     """Appends chunk tables to Parquet files (one row group per chunk) and, on request,
     CSV copies (plain text: dictionary columns are written as their names)."""
 
-    def __init__(self, folder: Path, csv: bool):
-        self.folder, self.csv = folder, csv
+    def __init__(self, folder: Path, csv: bool, rid: str):
+        self.folder, self.csv, self.rid = folder, csv, rid
         self.writers: dict[str, pq.ParquetWriter] = {}
 
     def write(self, name: str, table: pa.Table) -> None:
         if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+            schema = tag_schema(table.schema, self.rid)  # publish() checks every table's id
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", schema)
         self.writers[name].write_table(table)
         if self.csv:
             path = self.folder / f"{name}.csv"

@@ -65,13 +65,6 @@ def test_the_pacts_distancing_effect_comes_from_the_axis_cost():
     assert abs(ablated) < 0.1 * nominal
 
 
-def test_the_pact_emboldens_north_korea_through_alliance_backing():
-    nominal = np.median(paired(baseline(), "final_escalation_PRK"))
-    ablated = np.median(paired(with_params(baseline(), backing=0.0), "final_escalation_PRK"))
-    assert nominal > 0.03
-    assert abs(ablated) < 0.3 * nominal
-
-
 def test_a_counterfactual_without_removed_events_gives_zero_effects():
     spec = baseline()
     same = spec.model_copy(
@@ -279,7 +272,7 @@ def test_the_shipped_posterior_names_live_coefficients_and_runs():
     from sim.parameters import PARAMETERS
 
     path = REPO / "seeds" / "posterior" / "history-2016-2024.parquet"
-    draws = draw_coefficients(path, 60, 7)
+    draws = draw_coefficients(path, 60, 7, allow_model_change=True)  # made before versions
     assert set(draws) <= set(PARAMETERS) | set(OPERATOR_COEFFICIENTS)
     coefficients = model_only(draws)
     assert coefficients and set(coefficients) <= set(PARAMETERS)

@@ -20,7 +20,14 @@ from pathlib import Path
 import pandas as pd
 
 from sim.ensemble import Arm, ChunkResult, iter_arms, merge, prepare, run_ensemble
-from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.output import (
+    RESULT_ID,
+    Slot,
+    atomic_folder,
+    finish,
+    result_id,
+    timestamped,
+)
 from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
 from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
@@ -119,14 +126,23 @@ def shown_actors(loaded: LoadedScenario) -> list[str]:
 
 
 def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> dict:
+    prov = provenance(loaded.scenario)
+    what = {  # what determines the tables (not workers, time or command): sim/output.py
+        "kind": "run", "scenario_hash": loaded.content_hash(),
+        "model_fingerprint": prov["model_fingerprint"], "root_seed": settings.seed,
+        "replications": settings.replications, "steps": settings.steps,
+        "series": settings.series, "overrides": settings.overrides,
+        "posterior": settings.posterior,
+    }  # fmt: skip
     return {
         "kind": "run",
+        RESULT_ID: result_id(what),
         "scenario": loaded.scenario.name,
         "actors": shown_actors(loaded),
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "resolved_scenario": loaded.raw,
-        **provenance(loaded.scenario),
+        **prov,
         "root_seed": settings.seed,
         "replications": settings.replications,
         "steps": settings.steps,
@@ -215,8 +231,9 @@ def stream_run(
     pairs = related_pairs(world)
     kept: list[ChunkResult] = []
     counter: list[ChunkResult] = []
+    meta = manifest(loaded, settings, argv)
     with atomic_folder(out, slot) as tmp:
-        writer = TableWriter(tmp, settings.csv)
+        writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
         try:
             for group in groups:
                 chunk = group[0]
@@ -231,7 +248,6 @@ def stream_run(
         result = merge(kept)
         summary_table(result).to_csv(tmp / "summary.csv", index=False)
         events_table(result.events).to_csv(tmp / "events.csv", index=False)
-        meta = manifest(loaded, settings, argv)
         if paired:
             effects = paired_effects(loaded, result, merge(counter))
         else:
