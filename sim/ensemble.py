@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine import EventGroup, EventLog, simulate
+from sim.engine import EventGroup, EventLog
 from sim.events import CompiledEvent, compile_events
+from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
 from sim.scenario.schema import Scenario
@@ -128,8 +129,10 @@ def run_chunk(
     steps: int,
     keep_series: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    engine: str = "numpy",
 ) -> ChunkResult:
-    """Simulate the given replication indices for `steps` steps.
+    """Simulate the given replication indices for `steps` steps on `engine` (numpy, the
+    reference, or numba, the compiled kernel of sim/kernel/; same numbers to 1e-12).
 
     `coefficients` maps a coefficient name to an array indexed by replication number:
     replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle, a
@@ -140,7 +143,7 @@ def run_chunk(
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
     groups = [EventGroup.for_all(events, len(reps))]
-    state = simulate(world, groups, reps, root_seed, steps, rec, log, coefficients)
+    state = simulator(engine)(world, groups, reps, root_seed, steps, rec, log, coefficients)
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
@@ -178,12 +181,12 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    scenario, reps, seed, steps, keep, coefficients = args
+    scenario, reps, seed, steps, keep, coefficients, engine = args
     world, events = prepare(scenario)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        return run_chunk(world, events, reps, seed, steps, keep, coefficients)
+        return run_chunk(world, events, reps, seed, steps, keep, coefficients, engine)
 
 
 def _checked_coefficients(
@@ -215,8 +218,10 @@ def run_ensemble(
     workers: int = 1,
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    engine: str = "numpy",
 ) -> ChunkResult:
-    """All replications of a scenario, in chunks, on `workers` processes (same result).
+    """All replications of a scenario, in chunks, on `workers` processes (same result),
+    on `engine` (numpy or numba; `sim.kernel.choose_engine` picks one).
 
     `coefficients[name][r]` replaces coefficient `name` in replication r (arrays of length
     `replications`): posterior draws and robustness draws enter here."""
@@ -226,7 +231,7 @@ def run_ensemble(
         workers = useful_workers(workers, replications)  # never more than cores or runs
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     chunks = iter_ensemble(scenario, replications, seed, steps, keep_series, chunk_size,
-                           workers, progress, coefficients)  # fmt: skip
+                           workers, progress, coefficients, engine)  # fmt: skip
     return merge(list(chunks))
 
 
@@ -240,6 +245,7 @@ def iter_ensemble(
     workers: int = 1,
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    engine: str = "numpy",
 ) -> Iterator[ChunkResult]:
     """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
     order, so a caller can write each chunk and drop it (memory flat in `replications`).
@@ -259,6 +265,7 @@ def iter_ensemble(
             steps,
             keep_series,
             coefficients,
+            engine,
         )
         for lo in range(0, replications, chunk_size)
     ]

@@ -85,8 +85,9 @@ def _share_row(name: str, nominal: float, effects: np.ndarray) -> dict:
 
 def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
                replications: int = 40, seed: int | None = None, steps: int | None = None,
-               workers: int = 1) -> Robustness:  # fmt: skip
-    """Run the nominal scenario and `draws` perturbed ones against the counterfactual."""
+               workers: int = 1, engine: str = "numpy") -> Robustness:  # fmt: skip
+    """Run the nominal scenario and `draws` perturbed ones against the counterfactual, on
+    `engine` (numpy or numba, as `sim.kernel.choose_engine` names them)."""
     seed = scenario.run.seed if seed is None else seed
     steps = scenario.run.steps if steps is None else steps
     cf_scenario = counterfactual_of(scenario)
@@ -94,7 +95,8 @@ def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
     n = replications
 
     def pair(coefficients, count):
-        kw = {"keep_series": False, "workers": workers, "coefficients": coefficients}
+        kw = {"keep_series": False, "workers": workers, "coefficients": coefficients,
+              "engine": engine}  # fmt: skip
         a = run_ensemble(scenario, count, seed, steps, **kw)
         b = run_ensemble(cf_scenario, count, seed, steps, **kw)
         return a.summary, b.summary

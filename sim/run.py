@@ -57,6 +57,7 @@ class RunSettings:
     # coefficients (sim/observe/posterior.py `with_posterior`); None runs the scenario's values
     posterior: dict | None = None
     coefficients: dict | None = field(default=None, compare=False, repr=False)
+    engine: str = "numpy"  # numpy (the reference) or numba (sim/kernel/); the manifest says
 
 
 def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps: int | None,
@@ -145,6 +146,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "command": argv,
         "versions": versions(),
         "series": settings.series,
+        "engine": settings.engine,
         "overrides": dict(settings.overrides),
         "posterior": settings.posterior,
         "files": _files(settings),
@@ -170,6 +172,7 @@ def simulate(
         workers=settings.workers,
         progress=progress,
         coefficients=settings.coefficients,
+        engine=settings.engine,
     )
 
 
@@ -231,6 +234,7 @@ def stream_run(
             loaded.scenario, settings.replications, settings.seed, settings.steps,
             keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK,
             workers=settings.workers, progress=progress, coefficients=settings.coefficients,
+            engine=settings.engine,
         )  # fmt: skip
     world, _ = prepare(loaded.scenario)
     run = loaded.scenario.run
@@ -273,7 +277,7 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
         return None
     cf = run_ensemble(counterfactual_of(spec), settings.replications, settings.seed,
                       settings.steps, keep_series=False, workers=settings.workers,
-                      coefficients=settings.coefficients)  # fmt: skip
+                      coefficients=settings.coefficients, engine=settings.engine)  # fmt: skip
     return effects_table(result.summary, cf.summary, reported(spec, result.summary))
 
 

@@ -26,3 +26,23 @@ def check_run_flags(args: argparse.Namespace, counts: tuple[str, ...]) -> None:
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed < 2**63:
         raise UsageError(f"--seed must be between 0 and 2**63 - 1, found {seed}")
+
+
+def add_engine_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine", choices=("auto", "numpy", "numba"), default="auto",
+        help="numpy (the reference) or numba (the compiled kernel, `pip install "
+        "'alliance-sim[fast]'`); auto: numba when installed and the run is large enough",
+    )  # fmt: skip
+
+
+def engine_for(args: argparse.Namespace, work: int | None) -> str:
+    """The engine for `work` replication-steps (None: many); without numba, one line
+    (unless -q) and the numpy engine, never an error."""
+    import sys
+
+    from sim.kernel import choose_engine
+
+    quiet = getattr(args, "quiet", False)
+    say = None if quiet else (lambda line: print(line, file=sys.stderr))
+    return choose_engine(args.engine, work, say)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli import command, parse_sets
+from sim.commands.checks import add_engine_flag
 
 
 def _compare_args(p: argparse.ArgumentParser) -> None:
@@ -27,12 +28,15 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--posterior", type=Path, help="posterior.parquet: replication r runs set r")
+    add_engine_flag(p)
 
 
 @command("compare", _compare_args)
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios with common random numbers and tabulate paired differences."""
-    from sim.commands.checks import check_run_flags
+    import dataclasses
+
+    from sim.commands.checks import check_run_flags, engine_for
     from sim.compare import (
         chart_writer,
         compared_actors,
@@ -63,6 +67,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = settings_for(
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, overrides
     )
+    work = settings.replications * settings.steps * len(loaded)
+    settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior
 

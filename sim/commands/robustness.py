@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli import command, parse_sets
-from sim.commands.checks import check_run_flags
+from sim.commands.checks import add_engine_flag, check_run_flags, engine_for
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -21,6 +21,7 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--csv", action="store_true", help="also write draws.csv")
     p.add_argument("--no-plots", action="store_true", help="skip the chart")
+    add_engine_flag(p)
 
 
 @command("robustness", _args)
@@ -48,6 +49,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     out = args.out or timestamped(f"{spec.name}-robustness")
     check_run_resources(len(spec.actors), 2 * args.draws * args.replications, steps, "summary",
                         out.parent)  # fmt: skip
+    engine = engine_for(args, 2 * (args.draws + 1) * args.replications * steps)
     meta = {
         "kind": "robustness",
         "scenario": spec.name,
@@ -59,13 +61,14 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         "replications_per_draw": args.replications,
         "steps": steps,
         "root_seed": spec.run.seed if args.seed is None else args.seed,
+        "engine": engine,
         "command": main_argv(),
         "versions": versions(),
         "files": {"draws": "draws.parquet", "shares": "robustness.csv", "charts": "charts/"},
     }
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
-                            args.steps, args.workers)  # fmt: skip
+                            args.steps, args.workers, engine)  # fmt: skip
         from sim.output import atomic_folder
 
         with atomic_folder(out, slot) as tmp:

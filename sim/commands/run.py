@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.cli import command, parse_sets
-from sim.commands.checks import check_run_flags
+from sim.commands.checks import add_engine_flag, check_run_flags
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -30,13 +30,17 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--posterior", type=Path, help="posterior.parquet: replication r runs set r")
+    add_engine_flag(p)
 
 
 @command("run", _run_args)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's ensemble and write data, charts and a manifest."""
+    import dataclasses
+
     import pandas as pd
 
+    from sim.commands.checks import engine_for
     from sim.effects import effect_lines
     from sim.output import reserved
     from sim.run import (
@@ -60,6 +64,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, args.series,
         overrides,
     )  # fmt: skip
+    work = settings.replications * settings.steps
+    settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior
 

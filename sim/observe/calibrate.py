@@ -51,10 +51,11 @@ class FitSetup:
     workers: int = 1
     scales: np.ndarray | None = None  # fixed from generation 0
     no_war: bool = False  # reject simulated data sets in which any actor reached war
+    engine: str = "numpy"  # numpy or numba (sim/kernel/)
 
 
 def build_problem(
-    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None
+    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None, engine: str = "numpy"
 ) -> tuple[FitSetup, list[Observation]]:
     """Episodes (minus `exclude`), their observations, and what is left uncovered."""
     episodes = [episode_of(load_scenario(p)) for p in spec.scenarios]
@@ -80,6 +81,7 @@ def build_problem(
         spec.settings["seed"],
         workers,
         no_war=spec.settings["no_war"],
+        engine=engine,
     )
     return prob, left
 
@@ -105,7 +107,7 @@ def simulated_matrix(prob: FitSetup, coefs: dict[str, np.ndarray], reps: int,
         seed = int(np.random.SeedSequence(prob.root_seed, spawn_key=(1, *key, e))
                    .generate_state(1, np.uint64)[0])  # fmt: skip
         rng = generator(prob.root_seed, 2, *key, e)
-        draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers)
+        draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers, prob.engine)
         war |= draws.war
         for obs in ep.observations:
             cols[(e, obs.id)] = transform(obs.kind, draws.values[obs.id][:, 0])
@@ -192,13 +194,15 @@ def calibrate(
     resume: bool = False,
     progress: bool = True,
     exclude: str | None = None,
+    engine: str = "numpy",
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
-    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`."""
+    """Run ABC-SMC on `engine` (numpy or numba); with `out`, keep every generation in its
+    work folder for `--resume`."""
     from tqdm import tqdm
 
     from sim.observe.priors import Prior
 
-    prob, left = build_problem(spec, workers, exclude)
+    prob, left = build_problem(spec, workers, exclude, engine)
     s = spec.settings
     spec_hash = spec.content_hash() + (f":-{exclude}" if exclude else "")
     history: list[Population] = []
@@ -312,6 +316,7 @@ def finish_run(
             "not_covered": [o.id for o in left],
             "argv": argv,
             "versions": versions(),
+            "engine": prob.engine,  # of the ABC-SMC simulations
         }
         finish(tmp, meta, write_calibration_report if charts else None)
     shutil.rmtree(work_dir(out), ignore_errors=True)
