@@ -20,7 +20,9 @@ Measurements:
             sampled over the whole process tree in a separate process;
 - resume:   a sweep killed with SIGKILL and resumed equals an uninterrupted one;
 - issue9:   the figures of issue #9, the old code against this checkout in one run
-            (benchmarks/issue9.py).
+            (benchmarks/issue9.py);
+- kernel:   the compiled kernel against the numpy engine: per replication-step cost,
+            100k × 200 runs, actor scaling, Mesa ratio (benchmarks/kernel.py).
 """
 
 from __future__ import annotations
@@ -501,6 +503,11 @@ def render(results: dict[str, Any]) -> str:
             f"Measured: {d['command']}.",
             "",
         ]
+    d = head("kernel", "Compiled kernel (numba) against the numpy engine (one run)")
+    if d:
+        from benchmarks.kernel import render_kernel
+
+        lines += render_kernel(d)
     d = head("issue9", "Issue #9 figures, old code against new (one run)")
     if d:
         from benchmarks.issue9 import render_issue9
@@ -509,7 +516,7 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-BENCHES = ("issue9", "mesa", "target", "actors", "steps", "rss", "resume")
+BENCHES = ("issue9", "mesa", "target", "actors", "steps", "rss", "resume", "kernel")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -544,6 +551,10 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.issue9 import OLD_REF, bench_issue9
 
             data = bench_issue9(args.quick, args.old_ref or OLD_REF)
+        elif name == "kernel":
+            from benchmarks.kernel import bench_kernel
+
+            data = bench_kernel(args.quick)
         elif name == "rss":
             data = bench_rss(args.quick, args.full)
             if not args.full and "rss" in results and not args.quick:
