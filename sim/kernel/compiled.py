@@ -56,6 +56,13 @@ def _any_lane(a, i, k):
     return False
 
 
+@njit(cache=True)
+def _fma(acc, a, b):
+    """acc += a·b over the lanes (1-D contiguous rows: one vector loop, no index checks)."""
+    for k in range(acc.shape[0]):
+        acc[k] += a[k] * b[k]
+
+
 # ---------------------------------------------------------------- derive (static per span)
 
 
@@ -122,9 +129,9 @@ def perceived_threat(H, A, mask, w, x, params, prod, threat):
     for i in range(n):
         for k in range(n):
             if _any_lane(H, i, k):
+                h = H[i, k]
                 for j in range(n):
-                    for b in range(lanes):
-                        prod[i, j, b] += H[i, k, b] * A[j, k, b]
+                    _fma(prod[i, j], h, A[j, k])
     for i in range(n):
         threat[i, :] = 0.0
         for j in range(n):
@@ -188,16 +195,17 @@ def leverage_update(x, lev, lev0, clients0, traits, hold, params, out, stake):
 
 
 @njit(cache=True)
-def shared_threat(H, x, prod):
+def shared_threat(H, x, prod, hx):
     """prod[i, j] = Σ_k H_ik·x_k·H_jk: common enemies, weighted by their escalation."""
     n, _, lanes = H.shape
     prod[:] = 0.0
     for i in range(n):
         for k in range(n):
             if _any_lane(H, i, k):
+                for b in range(lanes):
+                    hx[b] = H[i, k, b] * x[k, b]
                 for j in range(n):
-                    for b in range(lanes):
-                        prod[i, j, b] += H[i, k, b] * x[k, b] * H[j, k, b]
+                    _fma(prod[i, j], hx, H[j, k])
 
 
 @njit(cache=True)
@@ -332,25 +340,22 @@ def frustration(C, active, S, P, out, signed, total):
         for k in range(n):
             if _any_lane(S, i, k):
                 for j in range(n):
-                    for b in range(lanes):
-                        P[i, j, b] += S[i, k, b] * S[k, j, b]
+                    _fma(P[i, j], S[i, k], S[k, j])
     signed[:] = 0.0
     for i in range(n):
         for j in range(n):
-            for b in range(lanes):
-                signed[b] += P[i, j, b] * S[i, j, b]
+            _fma(signed, P[i, j], S[i, j])
+    np.abs(S, S)  # |S| in place: S itself is not needed any more
     P[:] = 0.0  # |S|·|S|
     for i in range(n):
         for k in range(n):
             if _any_lane(S, i, k):
                 for j in range(n):
-                    for b in range(lanes):
-                        P[i, j, b] += abs(S[i, k, b]) * abs(S[k, j, b])
+                    _fma(P[i, j], S[i, k], S[k, j])
     total[:] = 0.0
     for i in range(n):
         for j in range(n):
-            for b in range(lanes):
-                total[b] += P[i, j, b] * abs(S[i, j, b])
+            _fma(total, P[i, j], S[i, j])
     for b in range(lanes):
         v = (total[b] - signed[b]) / (2.0 * total[b]) if total[b] > 1e-15 else 0.0
         out[b] = min(max(v, 0.0), 1.0)
@@ -398,7 +403,7 @@ def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O,
         perceived_threat(H, A, mask, w, x, params, prod, threat)
         escalation_rate(x, lev, traits, O, u, H, A, hold, threat, params, rate, tmp)
         leverage_update(x, lev, lev0, clients0, traits, hold, params, lev_new, acc)
-        shared_threat(H, x, prod)
+        shared_threat(H, x, prod, acc)
         commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, mask,
                           params, prod, bound, tmp)  # fmt: skip
         for i in range(n):
