@@ -37,7 +37,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     import dataclasses
 
     from sim.commands.checks import check_run_flags, engine_for
-    from sim.compare import (
+    from sim.errors import ScenarioError, UsageError
+    from sim.jobs.compare import (
         chart_writer,
         compared_actors,
         default_out,
@@ -46,10 +47,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         terminal_lines,
         write_compare,
     )
-    from sim.errors import ScenarioError, UsageError
+    from sim.jobs.run import main_argv, override_label
     from sim.limits import check_run_resources
     from sim.output import reserved
-    from sim.run import main_argv, override_label
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "steps", "workers"))
