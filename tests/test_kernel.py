@@ -193,3 +193,29 @@ def test_manifest_records_the_engine_that_ran(tmp_path):
         assert main([*base, "--engine", engine, "--out", str(out)]) == 0
         ran = json.loads((out / "manifest.json").read_text())["engine"]
         assert ran == ("numpy" if engine == "auto" else engine)  # auto: 12 runs-steps are few
+
+
+def test_the_kernel_keeps_every_running_total_of_the_recorder():
+    """In summary mode the kernel keeps the recorder's totals instead of calling `record`
+    each step: any total the recorder gains must be kept by the kernel too (this fails
+    otherwise)."""
+    from sim.engine import EventGroup
+    from sim.ensemble import Recorder
+    from sim.kernel import simulator
+
+    scenario = load_scenario(ROOT / "scenarios" / "peninsula_crisis.yaml").scenario
+    world, events = prepare(scenario)
+    reps = np.arange(6)
+    recs = {}
+    for engine in ("numpy", "numba"):
+        rec = Recorder(world, len(reps), 30, keep_series=False)
+        groups = [EventGroup.for_all(events, len(reps))]
+        simulator(engine)(world, groups, reps, 2, 30, rec)
+        recs[engine] = rec
+    ref, new = vars(recs["numpy"]), vars(recs["numba"])
+    assert ref.keys() == new.keys()
+    arrays = [k for k, v in ref.items() if isinstance(v, np.ndarray)]
+    assert {"peak", "first_crisis", "crisis_months"} <= set(arrays)
+    for key in arrays:
+        assert new[key].dtype == ref[key].dtype, key
+        np.testing.assert_allclose(new[key], ref[key], rtol=0, atol=TOL, err_msg=key)
