@@ -219,3 +219,12 @@ def test_the_kernel_keeps_every_running_total_of_the_recorder():
     for key in arrays:
         assert new[key].dtype == ref[key].dtype, key
         np.testing.assert_allclose(new[key], ref[key], rtol=0, atol=TOL, err_msg=key)
+
+
+def test_the_kernels_exponential_is_libms_within_an_ulp():
+    from sim.kernel.compiled import Z_MAX, exp_neg
+
+    rng = np.random.default_rng(3)
+    y = np.concatenate([np.linspace(0, Z_MAX, 20001), rng.uniform(0, Z_MAX, 20000), [0.0, 5e-324]])
+    ours = np.array([exp_neg(v) for v in y])
+    np.testing.assert_allclose(ours, np.exp(-y), rtol=np.finfo(float).eps, atol=0)

@@ -21,6 +21,8 @@ scenarios; the sort in outside options is an O(N) top-two scan per row.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -61,6 +63,34 @@ def _fma(acc, a, b):
     """acc += a·b over the lanes (1-D contiguous rows: one vector loop, no index checks)."""
     for k in range(acc.shape[0]):
         acc[k] += a[k] * b[k]
+
+
+# e^−y: Cody–Waite reduction y = k·ln2 − r, |r| ≤ ln2/2, then e^r by its Taylor series to
+# r¹³ (truncation < 1e-17 relative) and 2^−k exactly, bit by bit (k ≤ 73 for y ≤ Z_MAX).
+LN2_HI = 6.93147180369123816490e-01  # ln 2 with trailing zero bits: k·LN2_HI is exact
+LN2_LO = 1.90821492927058770002e-10
+INV_LN2 = 1.44269504088896338700e00
+TAYLOR = tuple(1.0 / math.factorial(n) for n in range(14))
+
+
+@njit(cache=True)
+def exp_neg(y):
+    """e^−y for 0 ≤ y ≤ Z_MAX, within a few ulp of libm's exp, in plain arithmetic the
+    compiler can vectorise (libm's exp is a scalar call in numba without SVML, and it is
+    the logit choice's only transcendental function)."""
+    k = np.floor(y * INV_LN2 + 0.5)
+    r = (k * LN2_HI - y) + k * LN2_LO
+    p = TAYLOR[13]
+    for n in range(12, -1, -1):
+        p = p * r + TAYLOR[n]
+    ki = int(k)
+    scale = 1.0
+    half = 0.5
+    for _ in range(7):  # 2^−k = Π 2^−(2^bit) over k's set bits; exact, k < 128
+        scale *= half if ki & 1 else 1.0
+        half *= half
+        ki >>= 1
+    return p * scale
 
 
 # ---------------------------------------------------------------- derive (static per span)
@@ -285,8 +315,8 @@ def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, ho
                              bound, i, j, b, option) * mask[i, j, b]  # fmt: skip
                 mu = pay - (C[i, j, b] - C_anchor[i, j, b]) + rpref[i, j, b]
                 z[b] = mu / params[CHOICE_TEMPERATURE, b]
-            for b in range(lanes):  # libm exp: not vectorised without SVML
-                a[b] = np.exp(-min(abs(z[b]), Z_MAX))
+            for b in range(lanes):
+                a[b] = exp_neg(min(abs(z[b]), Z_MAX))
             for b in range(lanes):
                 share = (1.0 - a[b] * a[b]) / ((1.0 + a[b]) + a[b] * a[b])
                 move = params[COMMIT_STEP, b] * np.sign(z[b]) * share
