@@ -4,7 +4,7 @@ Events are rare, so the kernel advances as many steps at once as it can: from on
 at which some event could be due to the next (`may_fire` reads each event's timing the
 way `CompiledEvent.due` does), firing the events in Python (`sim.engine.fire`, unchanged)
 on the engine's own state in between. The kernel's inputs are packed again only after
-such a step. A recorder that keeps per-step series sees every state, so it gets spans of
+an event fired. A recorder that keeps per-step series sees every state, so it gets spans of
 one step; a summary-only recorder (sim.ensemble.Recorder with keep_series False) has its
 running totals kept by the kernel and handed back at the end.
 """
@@ -89,13 +89,16 @@ def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed:
         peak, totals = to_lanes(np.zeros((r, world.n)), r), to_lanes(np.zeros((r, 4)), r)
     packed: Packed | None = None
     t = 0
+    events = log if log is not None else EventLog()  # its length tells whether any fired
     while t < steps:
         if may_fire(groups, t):
             if packed is not None:
-                unpack(packed, state)
+                unpack(packed, state)  # conditions read the current state
+            before = len(events.step)
             for group in groups:
-                fire(state, world, group, log, reps)
-            packed = None
+                fire(state, world, group, events, reps)
+            if len(events.step) > before:  # something changed: pack again
+                packed = None
         if packed is None:
             packed = pack(state)
         end = span_end(groups, t, steps, one_step=not keep_totals)
