@@ -66,6 +66,7 @@ def test_constants_match_their_sources():
     from sim.kernel import compiled
 
     assert (compiled.EPS, compiled.Z_MAX) == (dynamics.EPS, dynamics.Z_MAX)
+    assert compiled.ABANDONMENT_RATIO == dynamics.ABANDONMENT_RATIO
     caps = (compiled.MILITARY, compiled.ECONOMIC, compiled.NUCLEAR)
     assert [CAPABILITIES[k] for k in caps] == ["military", "economic", "nuclear"]
     traits = (compiled.STABILITY, compiled.RISK_TOLERANCE, compiled.RESOLVE, compiled.GRIEVANCE,

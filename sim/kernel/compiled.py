@@ -28,19 +28,20 @@ from numba import njit, prange
 
 EPS = 1e-12  # sim.dynamics.EPS
 Z_MAX = 50.0  # sim.dynamics.Z_MAX
+ABANDONMENT_RATIO = 1.0  # sim.dynamics.ABANDONMENT_RATIO
 
 # The coefficients the kernel reads, in the order of its parameter array.
 KERNEL_PARAMS = (
-    "reactivity", "grievance_gain", "fatigue", "backing", "noise", "threat_transfer",
-    "nuclear_weight", "economic_weight", "restraint", "alt_support", "leverage_response",
-    "leverage_rate", "commit_step", "choice_temperature", "shared_threat",
-    "dependence_benefit", "axis_cost", "instability_cost", "entrapment", "abandonment",
-    "hostility_spiral", "crisis_threshold", "war_threshold",
+    "reactivity", "grievance_gain", "fatigue", "backing", "moral_hazard", "noise",
+    "threat_transfer", "nuclear_weight", "economic_weight", "restraint", "alt_support",
+    "leverage_response", "leverage_rate", "commit_step", "choice_temperature",
+    "shared_threat", "dependence_benefit", "axis_cost", "instability_cost", "alliance_fear",
+    "patron_competition", "hostility_spiral", "crisis_threshold", "war_threshold",
 )  # fmt: skip
-(REACTIVITY, GRIEVANCE_GAIN, FATIGUE, BACKING, NOISE, THREAT_TRANSFER, NUCLEAR_WEIGHT,
- ECONOMIC_WEIGHT, RESTRAINT, ALT_SUPPORT, LEVERAGE_RESPONSE, LEVERAGE_RATE, COMMIT_STEP,
- CHOICE_TEMPERATURE, SHARED_THREAT, DEPENDENCE_BENEFIT, AXIS_COST, INSTABILITY_COST,
- ENTRAPMENT, ABANDONMENT, HOSTILITY_SPIRAL, CRISIS_THRESHOLD,
+(REACTIVITY, GRIEVANCE_GAIN, FATIGUE, BACKING, MORAL_HAZARD, NOISE, THREAT_TRANSFER,
+ NUCLEAR_WEIGHT, ECONOMIC_WEIGHT, RESTRAINT, ALT_SUPPORT, LEVERAGE_RESPONSE, LEVERAGE_RATE,
+ COMMIT_STEP, CHOICE_TEMPERATURE, SHARED_THREAT, DEPENDENCE_BENEFIT, AXIS_COST,
+ INSTABILITY_COST, ALLIANCE_FEAR, PATRON_COMPETITION, HOSTILITY_SPIRAL, CRISIS_THRESHOLD,
  WAR_THRESHOLD) = range(len(KERNEL_PARAMS))  # fmt: skip
 MILITARY, ECONOMIC, NUCLEAR = 0, 1, 2  # sim.scenario.targets.CAPABILITIES
 STABILITY, RISK_TOLERANCE, RESOLVE, GRIEVANCE, AXIS_AVERSION = 0, 1, 2, 3, 4  # TRAITS
@@ -137,18 +138,21 @@ def alignment(C, mask, H, A):
 
 
 @njit(cache=True)
-def patron_hold(need, A, params, hold, acc):
-    """hold[i, p] = aligned_ip / (1 + α·Σ_{k≠p} aligned_ik), aligned = need·A (Hirschman)."""
-    n, _, lanes = A.shape
+def patron_hold(need, mask, params, hold, acc):
+    """hold[i, p] = max(live_ip − live_pi, 0) / (1 + α·Σ_{k≠p} live_ik), live = need·mask:
+    asymmetric dependence, diluted by i's other dependencies (Hirschman). It reads only
+    channels and who is active, so it is computed once per span of steps."""
+    n, _, lanes = need.shape
     for i in range(n):
         acc[:] = 0.0
         for j in range(n):
             for b in range(lanes):
-                acc[b] += need[i, j, b] * A[i, j, b]
+                acc[b] += need[i, j, b] * mask[i, j, b]
         for j in range(n):
             for b in range(lanes):
-                aligned = need[i, j, b] * A[i, j, b]
-                hold[i, j, b] = aligned / (1.0 + params[ALT_SUPPORT, b] * (acc[b] - aligned))
+                live = need[i, j, b] * mask[i, j, b]
+                net = max(live - need[j, i, b] * mask[j, i, b], 0.0)
+                hold[i, j, b] = net / (1.0 + params[ALT_SUPPORT, b] * (acc[b] - live))
 
 
 @njit(cache=True)
@@ -186,23 +190,29 @@ def restraint(hold, traits, lev, params, i, out):
 
 @njit(cache=True)
 def escalation_rate(x, lev, traits, O, u, H, A, hold, threat, params, rate, tmp):
-    """Richardson drift a·T + g + backing − (fatigue + restraint)·x + u."""
+    """Richardson drift a·T + g + chain-ganging + moral hazard − (fatigue + restraint)·x + u.
+
+    chain-ganging b_i = backing·Σ_j O_ij·A_ij·T_j; moral hazard
+    h_i = moral_hazard·risk_tolerance_i·maxⱼ H_ij·Σ_p A_pi·O_ip."""
     n, lanes = x.shape
-    hmax, back, rho = tmp[0], tmp[1], tmp[2]
+    hmax, back, rho, cred = tmp[0], tmp[1], tmp[2], tmp[3]
     for i in range(n):
         hmax[:] = 0.0
         back[:] = 0.0
+        cred[:] = 0.0
         for j in range(n):
             for b in range(lanes):
                 hmax[b] = max(hmax[b], H[i, j, b])
                 back[b] += O[i, j, b] * A[i, j, b] * threat[j, b]
+                cred[b] += A[j, i, b] * O[i, j, b]
         restraint(hold, traits, lev, params, i, rho)
         for b in range(lanes):
             a = params[REACTIVITY, b] * traits[RESOLVE, i, b]
             g = params[GRIEVANCE_GAIN, b] * traits[GRIEVANCE, i, b] * hmax[b]
             m = params[FATIGUE, b] * (1.0 - 0.5 * traits[RISK_TOLERANCE, i, b])
-            drift = a * threat[i, b] + g + params[BACKING, b] * back[b]
-            rate[i, b] = drift - (m + rho[b]) * x[i, b] + u[i, b]
+            hazard = params[MORAL_HAZARD, b] * (traits[RISK_TOLERANCE, i, b] * hmax[b]) * cred[b]
+            drive = a * threat[i, b] + g + params[BACKING, b] * back[b] + hazard
+            rate[i, b] = drive - (m + rho[b]) * x[i, b] + u[i, b]
 
 
 @njit(cache=True)
@@ -261,7 +271,7 @@ def entrapment_fear(A, O, x, traits, params, i, j, b):
     """Snyder: firm commitment to a partner that out-escalates i and takes risks."""
     excess = max(x[j, b] - x[i, b], 0.0)
     firm = A[i, j, b] + O[i, j, b]
-    return params[ENTRAPMENT, b] * firm * excess * traits[RISK_TOLERANCE, j, b]
+    return params[ALLIANCE_FEAR, b] * firm * excess * traits[RISK_TOLERANCE, j, b]
 
 
 @njit(cache=True)
@@ -269,27 +279,35 @@ def abandonment_fear(A, O, security, params, i, j, b, option):
     """Snyder: i needs j's protection, j's commitment is slack, j has others to turn to."""
     secure = max(security[i, j, b], O[i, j, b])
     slack = 1.0 - A[j, i, b]
-    return params[ABANDONMENT, b] * secure * slack * (1.0 + option) / 2.0
+    weight = ABANDONMENT_RATIO * params[ALLIANCE_FEAR, b]
+    return weight * secure * slack * (1.0 + option) / 2.0
 
 
 @njit(cache=True)
-def payoff(C, x, traits, need, security, O, H, A, hold, params, shared, bound, i, j, b,
-           option):  # fmt: skip
+def patron_competition(hold, hold0, params, i, j, b):
+    """Patron i's payoff for re-engaging client j, per unit of hold on j it has lost."""
+    return params[PATRON_COMPETITION, b] * max(hold0[j, i, b] - hold[j, i, b], 0.0)
+
+
+@njit(cache=True)
+def payoff(C, x, traits, need, security, O, H, A, hold, hold0, params, shared, bound, i, j,
+           b, option):  # fmt: skip
     """Marginal payoff to i of more commitment to j, before masking (sim.dynamics.payoffs)."""
     pay = params[SHARED_THREAT, b] * shared[i, j, b]
     pay += params[DEPENDENCE_BENEFIT, b] * (need[i, j, b] + hold[j, i, b])
-    axis = bound[j, b] - A[j, i, b] * O[j, i, b]  # j's binding ties to others than i
-    pay -= params[AXIS_COST, b] * traits[AXIS_AVERSION, i, b] * axis
-    firm_up = 1.0 if C[i, j, b] > 0 else 0.0
-    pay -= params[INSTABILITY_COST, b] * traits[STABILITY, i, b] * x[j, b] * firm_up
+    ties = bound[j, b] - A[j, i, b] * O[j, i, b]  # j's binding ties to others than i
+    aligned = 1.0 if C[i, j, b] > 0 else 0.0  # axis cost: only toward an aligned partner
+    pay -= params[AXIS_COST, b] * traits[AXIS_AVERSION, i, b] * ties * aligned
+    pay -= params[INSTABILITY_COST, b] * traits[STABILITY, i, b] * x[j, b] * aligned
     spiral = params[HOSTILITY_SPIRAL, b] * H[i, j, b] * x[j, b]
     pay -= entrapment_fear(A, O, x, traits, params, i, j, b) + spiral
-    return pay + abandonment_fear(A, O, security, params, i, j, b, option)
+    fear = abandonment_fear(A, O, security, params, i, j, b, option)
+    return pay + (fear + patron_competition(hold, hold0, params, i, j, b))
 
 
 @njit(cache=True)
-def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, mask,
-                      params, shared, bound, tmp):  # fmt: skip
+def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, hold0,
+                      mask, params, shared, bound, tmp):  # fmt: skip
     """C ← clip(C + logit move of the payoff, −1, 1), in place (commitment_rate and
     logit_move of sim.dynamics; every term reads H, A and x of the step's start). The
     loops are split so that all but the exponential run as lane vectors."""
@@ -311,8 +329,8 @@ def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, ho
         for i in range(n):
             for b in range(lanes):
                 option = second[b] if best[b] == i else first[b]
-                pay = payoff(C, x, traits, need, security, O, H, A, hold, params, shared,
-                             bound, i, j, b, option) * mask[i, j, b]  # fmt: skip
+                pay = payoff(C, x, traits, need, security, O, H, A, hold, hold0, params,
+                             shared, bound, i, j, b, option) * mask[i, j, b]  # fmt: skip
                 mu = pay - (C[i, j, b] - C_anchor[i, j, b]) + rpref[i, j, b]
                 z[b] = mu / params[CHOICE_TEMPERATURE, b]
             for b in range(lanes):
@@ -416,7 +434,7 @@ def record_summary(C, x, active, params, peak, totals, S, P, tmp, t):
 
 @njit(cache=True)
 def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
-              clients0, params, shocks, peak, totals, t0, record):  # fmt: skip
+              clients0, hold0, params, shocks, peak, totals, t0, record):  # fmt: skip
     """Advance one block of lanes through len(shocks) steps (sim.dynamics.advance), and
     record each new state's summary when `record`."""
     n, lanes = x.shape
@@ -427,15 +445,15 @@ def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O,
     acc, tmp = np.empty(lanes), np.empty((5, lanes))
     live_mask(active, mask)
     power_weights(cap, params, w)
+    patron_hold(need, mask, params, hold, acc)
     for s in range(shocks.shape[0]):
         alignment(C, mask, H, A)
-        patron_hold(need, A, params, hold, acc)
         perceived_threat(H, A, mask, w, x, params, prod, threat)
         escalation_rate(x, lev, traits, O, u, H, A, hold, threat, params, rate, tmp)
         leverage_update(x, lev, lev0, clients0, traits, hold, params, lev_new, acc)
         shared_threat(H, x, prod, acc)
-        commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, mask,
-                          params, prod, bound, tmp)  # fmt: skip
+        commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, hold0,
+                          mask, params, prod, bound, tmp)  # fmt: skip
         for i in range(n):
             for b in range(lanes):
                 if active[i, b] != 0.0:
@@ -448,9 +466,9 @@ def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O,
 
 @njit(cache=True, parallel=True)
 def run_span(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
-             clients0, params, shocks, peak, totals, t0, record):  # fmt: skip
+             clients0, hold0, params, shocks, peak, totals, t0, record):  # fmt: skip
     """All blocks through one span of steps; blocks are independent, threads take them."""
     for k in prange(x.shape[0]):
         run_block(x[k], C[k], lev[k], C_anchor[k], lev0[k], active[k], cap[k], traits[k],
-                  need[k], security[k], O[k], u[k], rpref[k], clients0[k], params[k],
-                  shocks[k], peak[k], totals[k], t0, record)  # fmt: skip
+                  need[k], security[k], O[k], u[k], rpref[k], clients0[k], hold0[k],
+                  params[k], shocks[k], peak[k], totals[k], t0, record)  # fmt: skip

@@ -75,6 +75,7 @@ class Packed:
     u: np.ndarray  # (nb, N, L) settled escalation drive
     rpref: np.ndarray  # (nb, N, N, L) settled alignment preference
     clients0: np.ndarray  # (nb, N, L)
+    hold0: np.ndarray  # (nb, N, N, L) patrons' hold at the start (patron competition)
     params: np.ndarray  # (nb, P, L) in KERNEL_PARAMS order
 
 
@@ -100,6 +101,7 @@ def pack(state: State) -> Packed:
         u=to_lanes(state.u, r),
         rpref=to_lanes(state.r, r),
         clients0=to_lanes(state.clients0, r),
+        hold0=to_lanes(state.hold0, r),
         params=stack_lanes([state.params[k][:, 0] for k in KERNEL_PARAMS], r),
     )
 

@@ -70,7 +70,7 @@ def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarra
                record: bool) -> None:  # fmt: skip
     """Advance the packed state through the steps of `noise` (T, R, N), in place."""
     compiled.run_span(p.x, p.C, p.lev, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
-                      p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.params,
+                      p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.hold0, p.params,
                       shocks_to_lanes(noise), peak, totals, t0, record)  # fmt: skip
 
 
