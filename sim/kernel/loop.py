@@ -76,10 +76,11 @@ def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarra
 
 def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
              steps: int, recorder: Recorder, log: EventLog | None = None,
-             coefficients: Mapping[str, np.ndarray] | None = None) -> State:  # fmt: skip
+             coefficients: Mapping[str, np.ndarray] | None = None,
+             resettle: bool = True) -> State:  # fmt: skip
     """The same contract and numbers (to rounding) as `sim.engine.simulate`."""
     noise = shocks(seed, reps, steps, world.ids)
-    state = start(world, reps, coefficients)
+    state = start(world, reps, coefficients, resettle)
     recorder.record(state)
     r = state.replications
     keep_totals = summary_totals(recorder)
