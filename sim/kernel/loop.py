@@ -87,7 +87,8 @@ def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed:
     if keep_totals:
         peak, totals = _totals_in(recorder, r)
     else:  # placeholders of the right shape, which the kernel does not touch
-        peak, totals = to_lanes(np.zeros((r, world.n)), r), to_lanes(np.zeros((r, 4)), r)
+        peak = to_lanes(np.zeros((r, world.n)), r)
+        totals = to_lanes(np.zeros((r, compiled.TOTALS)), r)
     packed: Packed | None = None
     t = 0
     events = log if log is not None else EventLog()  # its length tells whether any fired
