@@ -23,7 +23,9 @@ Measurements:
             start), the old code against this checkout in one run (benchmarks/issue18.py;
             the compiled kernel's rows go in its KERNEL_ROWS);
 - issue9:   the figures of issue #9, the old code against this checkout in one run
-            (benchmarks/issue9.py).
+            (benchmarks/issue9.py);
+- kernel:   the compiled kernel against the numpy engine: per replication-step cost,
+            100k × 200 runs, actor scaling, Mesa ratio (benchmarks/kernel.py).
 """
 
 from __future__ import annotations
@@ -510,6 +512,11 @@ def render(results: dict[str, Any]) -> str:
         from benchmarks.issue18 import render_issue18
 
         lines += render_issue18(d)
+    d = head("kernel", "Compiled kernel (numba) against the numpy engine (one run)")
+    if d:
+        from benchmarks.kernel import render_kernel
+
+        lines += render_kernel(d)
     d = head("issue9", "Issue #9 figures, old code against new (one run)")
     if d:
         from benchmarks.issue9 import render_issue9
@@ -518,7 +525,7 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-BENCHES = ("issue18", "issue9", "mesa", "target", "actors", "steps", "rss", "resume")
+BENCHES = ("issue18", "issue9", "mesa", "target", "actors", "steps", "rss", "resume", "kernel")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -559,6 +566,10 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.issue18 import bench_issue18
 
             data = bench_issue18(args.quick, args.old_ref or REF18)
+        elif name == "kernel":
+            from benchmarks.kernel import bench_kernel
+
+            data = bench_kernel(args.quick)
         elif name == "rss":
             data = bench_rss(args.quick, args.full)
             if not args.full and "rss" in results and not args.quick:

@@ -179,14 +179,16 @@ def run(
     out: str | Path | None = None,
     charts: bool = False,
     progress: bool = False,
+    engine: str | None = None,
 ) -> Results:
     """Run a scenario's ensemble (`alliance-sim run`); `n`, `seed`, `steps` default to the
-    scenario's `run:` section. Same seed → identical tables, whatever `workers`."""
+    scenario's `run:` section. Same seed → identical tables, whatever `workers`. `engine`:
+    "numpy", "numba" or None/"auto" (the fastest available, as `--engine`)."""
     from sim.jobs.run import settings_for, simulate, write_run
 
     _check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded = _loaded(scenario, set)
-    settings = settings_for(loaded, n, seed, steps, workers)
+    settings = _with_engine(settings_for(loaded, n, seed, steps, workers), engine, 1)
     result = simulate(loaded, settings, progress=progress)
     folder, scratch = _target(out)
     drawer = _chart_drawer() if charts else None
@@ -194,6 +196,20 @@ def run(
                  steps=settings.steps)  # fmt: skip
     write_run(folder, loaded, settings, result, argv, drawer)
     return Results(folder, scratch, _effects_of(result))
+
+
+def _with_engine(settings, engine: str | None, scenarios: int):
+    """The settings with the engine `sim.kernel.choose_engine` picks for their size."""
+    import dataclasses
+
+    from sim.kernel import choose_engine
+
+    work = settings.replications * settings.steps * scenarios
+    try:
+        name = choose_engine(engine, work)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return dataclasses.replace(settings, engine=name)
 
 
 def _chart_drawer():
@@ -235,9 +251,10 @@ def compare(
     workers: int = 1,
     out: str | Path | None = None,
     charts: bool = False,
+    engine: str | None = None,
 ) -> CompareResults:
     """Run two or more scenarios with the same replications and seed; the first is the
-    reference of the paired differences."""
+    reference of the paired differences. `engine` as in `run`."""
     from sim.jobs.compare import run_compare, settings_for, write_compare
 
     if len(scenarios) < 2:
@@ -251,7 +268,7 @@ def compare(
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    settings = settings_for(loaded, n, seed, steps, workers)
+    settings = _with_engine(settings_for(loaded, n, seed, steps, workers), engine, len(loaded))
     names, frames, table = run_compare(loaded, settings)
     folder, scratch = _target(out)
     argv = _argv("compare", *(item.path for item in loaded), n=settings.replications,
@@ -360,24 +377,31 @@ def sweep(
     out: str | Path | None = None,
     prim: bool = False,
     charts: bool = False,
+    engine: str | None = None,
 ) -> SweepResults:
     """Sweep a scenario's parameters (`alliance-sim sweep`), then analyse the sweep.
 
     `spec` is a sweep file or a scenario file; `params` adds ranges
     (`{"parameters.reactivity": (0.05, 0.15, 3)}`) or choices (`[0.2, 0.8]`). Runs stream
-    to disk chunk by chunk; the result reads them back.
+    to disk chunk by chunk; the result reads them back. `engine` as in `run`.
     """
     from sim.jobs.sweep.analysis import analyze
     from sim.jobs.sweep.batch import SweepPointError
     from sim.jobs.sweep.runner import ExecutionFailed, Options, run_sweep
     from sim.jobs.sweep.spec import load_spec
+    from sim.kernel import choose_engine
 
     _check_counts(samples=samples, n=n, steps=steps, workers=workers)
     flags = [_param_flag(path, entry) for path, entry in (params or {}).items()]
     loaded = load_spec(spec, flags, dict(set or {}), design=design, samples=samples,
                        replications=n, seed=seed, steps=steps)  # fmt: skip
     folder, scratch = _target(out)
-    opts = Options(out=folder, workers=workers, argv=_argv("sweep", spec, n=n, seed=seed))
+    try:
+        chosen = choose_engine(engine, loaded.n_samples * loaded.replications * loaded.steps)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    opts = Options(out=folder, workers=workers, argv=_argv("sweep", spec, n=n, seed=seed),
+                   engine=chosen)  # fmt: skip
     try:
         done = run_sweep(loaded, opts, log=lambda line: None)
     except SweepPointError as exc:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine import EventGroup, EventLog, simulate
+from sim.engine import EventGroup, EventLog
 from sim.events import CompiledEvent, compile_events
 from sim.facts import OUTCOMES
+from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
 from sim.scenario.schema import Scenario
@@ -135,8 +136,10 @@ def run_chunk(
     keep_series: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
     resettle: bool = True,
+    engine: str = "numpy",
 ) -> ChunkResult:
-    """Simulate the given replication indices for `steps` steps.
+    """Simulate the given replication indices for `steps` steps on `engine` (numpy, the
+    reference, or numba, the compiled kernel of sim/kernel/; same numbers to 1e-12).
 
     `coefficients` maps a coefficient name to an array indexed by replication number:
     replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle, a
@@ -148,7 +151,8 @@ def run_chunk(
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
     groups = [EventGroup.for_all(events, len(reps))]
-    state = simulate(world, groups, reps, root_seed, steps, rec, log, coefficients, resettle)
+    state = simulator(engine)(world, groups, reps, root_seed, steps, rec, log, coefficients,
+                              resettle)  # fmt: skip
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
@@ -187,12 +191,13 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    model, reps, seed, steps, keep, coefficients, resettle = args  # never a Scenario
+    model, reps, seed, steps, keep, coefficients, resettle, engine = args  # never a Scenario
     world, events = prepare(model)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        return run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle)
+        return run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
+                         engine)  # fmt: skip
 
 
 def _checked_coefficients(
@@ -225,8 +230,10 @@ def run_ensemble(
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
     resettle: bool = True,
+    engine: str = "numpy",
 ) -> ChunkResult:
-    """All replications of a scenario, in chunks, on `workers` processes (same result).
+    """All replications of a scenario, in chunks, on `workers` processes (same result),
+    on `engine` (numpy or numba; `sim.kernel.choose_engine` picks one).
 
     `coefficients[name][r]` replaces coefficient `name` in replication r (arrays of length
     `replications`): posterior draws and robustness draws enter here. `resettle=False`
@@ -238,7 +245,7 @@ def run_ensemble(
         workers = useful_workers(workers, replications * steps // MIN_SHARE)
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     chunks = iter_ensemble(scenario, replications, seed, steps, keep_series, chunk_size,
-                           workers, progress, coefficients, resettle)  # fmt: skip
+                           workers, progress, coefficients, resettle, engine)  # fmt: skip
     return merge(list(chunks))
 
 
@@ -253,6 +260,7 @@ def iter_ensemble(
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
     resettle: bool = True,
+    engine: str = "numpy",
 ) -> Iterator[ChunkResult]:
     """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
     order, so a caller can write each chunk and drop it (memory flat in `replications`).
@@ -263,7 +271,7 @@ def iter_ensemble(
     """
     arms = [Arm(scenario, keep_series, resettle)]
     for (chunk,) in iter_arms(arms, replications, seed, steps, chunk_size, workers, progress,
-                              coefficients):  # fmt: skip
+                              coefficients, engine):  # fmt: skip
         yield chunk
 
 
@@ -286,17 +294,19 @@ def iter_arms(
     workers: int = 1,
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    engine: str = "numpy",
 ) -> Iterator[tuple[ChunkResult, ...]]:
     """Several scenarios over the same replications, interleaved chunk by chunk: each yield
     holds one chunk of every arm, in replication order. A run's counterfactual thus runs
-    beside it on the same workers, not after it while the writer waits (issue 18)."""
+    beside it on the same workers, not after it while the writer waits (issue 18). Every
+    arm runs on `engine` (numpy or numba)."""
     from tqdm import tqdm
 
     coefficients = _checked_coefficients(coefficients, replications)
     models = [as_input(arm.scenario) for arm in arms]  # built once; workers get plain arrays
     jobs = [
         (model, np.arange(lo, min(lo + chunk_size, replications)), seed, steps,
-         arm.keep_series, coefficients, arm.resettle)
+         arm.keep_series, coefficients, arm.resettle, engine)
         for lo in range(0, replications, chunk_size)
         for arm, model in zip(arms, models, strict=True)
     ]  # fmt: skip

@@ -124,9 +124,10 @@ def regime_table(nominal: dict, per: dict, n: int) -> pd.DataFrame:
 
 def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
                replications: int = 40, seed: int | None = None, steps: int | None = None,
-               workers: int = 1, resettle: bool = True,
-               posterior: Path | str | None = None) -> Robustness:  # fmt: skip
-    """Run the nominal scenario and `draws` perturbed ones against the counterfactual.
+               workers: int = 1, resettle: bool = True, posterior: Path | str | None = None,
+               engine: str = "numpy") -> Robustness:  # fmt: skip
+    """Run the nominal scenario and `draws` perturbed ones against the counterfactual, on
+    `engine` (numpy or numba, as `sim.kernel.choose_engine` names them).
 
     `resettle=False` holds the structural terms at their nominal values (see the module
     docstring); `posterior` takes the draws from a posterior file instead of ±spread."""
@@ -142,7 +143,7 @@ def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
 
     def pair(coefficients, count):
         kw = {"keep_series": False, "workers": workers, "coefficients": coefficients,
-              "resettle": resettle}  # fmt: skip
+              "resettle": resettle, "engine": engine}  # fmt: skip
         a = run_ensemble(scenario, count, seed, steps, **kw)
         b = run_ensemble(cf_scenario, count, seed, steps, **kw)
         return a.summary, b.summary

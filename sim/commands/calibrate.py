@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands.checks import add_engine_flag
 from sim.commands.registry import command
 
 
@@ -16,11 +17,13 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", metavar="EPISODE", help="leave this episode (scenario name) out")
     p.add_argument("--no-plots", action="store_true", help="skip the charts and report")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_engine_flag(p)
 
 
 @command("calibrate", _calibrate_args)
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Estimate coefficients by ABC-SMC against observed history; write the posterior."""
+    from sim.commands.checks import engine_for
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
     from sim.observe.calibrate import calibrate, diagnostics_frame, finish_run
@@ -36,7 +39,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")
     _check_calibration_size(spec, out)
-    pops, prob, left = calibrate(spec, out, args.workers, args.resume, not args.quiet, args.exclude)
+    engine = engine_for(args, None)  # ABC-SMC runs many ensembles: always worth compiling
+    pops, prob, left = calibrate(spec, out, args.workers, args.resume, not args.quiet, args.exclude,
+                                 engine)  # fmt: skip
     finish_run(out, spec, pops, prob, left, main_argv(), charts=not args.no_plots)
     last = diagnostics_frame(pops).iloc[-1]
     print(

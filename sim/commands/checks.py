@@ -28,3 +28,23 @@ def check_run_flags(args: argparse.Namespace, counts: tuple[str, ...]) -> None:
         from sim.limits import shown_number
 
         raise UsageError(f"--seed must be between 0 and 2**63 - 1, found {shown_number(seed)}")
+
+
+def add_engine_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine", choices=("auto", "numpy", "numba"), default="auto",
+        help="numpy (the reference) or numba (the compiled kernel, `pip install "
+        "'alliance-sim[fast]'`); auto: numba when installed and the run is large enough",
+    )  # fmt: skip
+
+
+def engine_for(args: argparse.Namespace, work: int | None) -> str:
+    """The engine for `work` replication-steps (None: many); without numba, one line
+    (unless -q) and the numpy engine, never an error."""
+    import sys
+
+    from sim.kernel import choose_engine
+
+    quiet = getattr(args, "quiet", False)
+    say = None if quiet else (lambda line: print(line, file=sys.stderr))
+    return choose_engine(args.engine, work, say)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands.checks import add_engine_flag
 from sim.commands.registry import command, parse_sets
 
 
@@ -31,12 +32,15 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
         "--allow-model-change", action="store_true",
         help="use a --posterior fitted under another model version (refused by default)",
     )  # fmt: skip
+    add_engine_flag(p)
 
 
 @command("compare", _compare_args)
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios with common random numbers and tabulate paired differences."""
-    from sim.commands.checks import check_run_flags
+    import dataclasses
+
+    from sim.commands.checks import check_run_flags, engine_for
     from sim.errors import ScenarioError, UsageError
     from sim.jobs.compare import (
         chart_writer,
@@ -67,6 +71,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = settings_for(
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, overrides
     )
+    work = settings.replications * settings.steps * len(loaded)
+    settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior
 

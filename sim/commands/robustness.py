@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.commands.checks import check_run_flags
+from sim.commands.checks import add_engine_flag, check_run_flags, engine_for
 from sim.commands.registry import command, parse_sets
 
 
@@ -27,6 +27,7 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--structures", action="store_true",
                    help="also compare re-settled vs held structure at ±25%%, ±50%% (and the "
                    "posterior): structures.csv")  # fmt: skip
+    add_engine_flag(p)
 
 
 @command("robustness", _args)
@@ -54,6 +55,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     out = args.out or timestamped(f"{spec.name}-robustness")
     check_run_resources(len(spec.actors), 2 * args.draws * args.replications, steps, "summary",
                         out.parent)  # fmt: skip
+    engine = engine_for(args, 2 * (args.draws + 1) * args.replications * steps)
     meta = {
         "kind": "robustness",
         "scenario": spec.name,
@@ -67,6 +69,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         "structure": "nominal" if args.hold_structure else "re-settled",
         "posterior": None if args.posterior is None else str(args.posterior),
         "root_seed": spec.run.seed if args.seed is None else args.seed,
+        "engine": engine,
         "command": main_argv(),
         "versions": versions(),
         "files": {"draws": "draws.parquet", "shares": "robustness.csv", "charts": "charts/"},
@@ -74,7 +77,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
                             args.steps, args.workers, resettle=not args.hold_structure,
-                            posterior=args.posterior)  # fmt: skip
+                            posterior=args.posterior, engine=engine)  # fmt: skip
         structures = None
         if args.structures:
             from sim.robustness import compare_structures

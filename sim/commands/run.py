@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.commands.checks import check_run_flags
+from sim.commands.checks import add_engine_flag, check_run_flags
 from sim.commands.registry import command, parse_sets
 
 
@@ -34,13 +34,17 @@ def _run_args(p: argparse.ArgumentParser) -> None:
         "--allow-model-change", action="store_true",
         help="use a --posterior fitted under another model version (refused by default)",
     )  # fmt: skip
+    add_engine_flag(p)
 
 
 @command("run", _run_args)
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario's ensemble and write data, charts and a manifest."""
+    import dataclasses
+
     import pandas as pd
 
+    from sim.commands.checks import engine_for
     from sim.effects import effect_lines
     from sim.jobs.run import (
         check_size,
@@ -64,6 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, args.series,
         overrides,
     )  # fmt: skip
+    work = settings.replications * settings.steps
+    settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior
 

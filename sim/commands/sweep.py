@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.commands.checks import add_engine_flag
 from sim.commands.registry import command, parse_sets
 
 EXECUTORS = ("local", "dask")
@@ -55,12 +56,13 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_engine_flag(p)
 
 
 @command("sweep", _sweep_args)
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Sweep scenario parameters (grid, Latin hypercube, Sobol, Morris) with replications."""
-    from sim.commands.checks import check_run_flags
+    from sim.commands.checks import check_run_flags, engine_for
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
     from sim.jobs.sweep.batch import SweepPointError
@@ -85,6 +87,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         out=args.out, resume=args.resume, executor=args.executor,
         workers=args.workers or cpu_count(), scheduler=args.scheduler,
         progress=not args.quiet, argv=main_argv(),
+        engine=engine_for(args, spec.n_samples * spec.replications * spec.steps),  # ≤ runs
     )  # fmt: skip
     try:
         done = run_sweep(spec, opts, log=_err)

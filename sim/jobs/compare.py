@@ -132,6 +132,7 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
         "replications": settings.replications,
         "steps": settings.steps,
         "posterior": settings.posterior,
+        "engine": settings.engine,
         "step_unit": loaded[0].scenario.run.step_unit,
         "reference": names[0],
         "overrides": dict(settings.overrides),

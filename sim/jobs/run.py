@@ -56,6 +56,7 @@ class RunSettings:
     # coefficients (sim/observe/posterior.py `with_posterior`); None runs the scenario's values
     posterior: dict | None = None
     coefficients: dict | None = field(default=None, compare=False, repr=False)
+    engine: str = "numpy"  # numpy (the reference) or numba (sim/kernel/); the manifest says
 
 
 def settings_for(loaded: LoadedScenario, n: int | None, seed: int | None, steps: int | None,
@@ -153,6 +154,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "command": argv,
         "versions": versions(),
         "series": settings.series,
+        "engine": settings.engine,
         "overrides": thaw(loaded.model_input.overrides),
         "posterior": settings.posterior,
         "files": _files(settings),
@@ -178,6 +180,7 @@ def simulate(
         workers=settings.workers,
         progress=progress,
         coefficients=settings.coefficients,
+        engine=settings.engine,
     )
 
 
@@ -223,7 +226,7 @@ def stream_run(
         groups = iter_arms(
             arms, settings.replications, settings.seed, settings.steps,
             chunk_size=CHUNK if full else SUMMARY_CHUNK, workers=settings.workers,
-            progress=progress, coefficients=settings.coefficients,
+            progress=progress, coefficients=settings.coefficients, engine=settings.engine,
         )  # fmt: skip
     else:
         groups = ((chunk,) for chunk in chunks)
@@ -273,7 +276,7 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
     world = loaded.model_input.without_events(spec.counterfactual.remove_events)
     cf = run_ensemble(world, settings.replications, settings.seed,
                       settings.steps, keep_series=False, workers=settings.workers,
-                      coefficients=settings.coefficients)  # fmt: skip
+                      coefficients=settings.coefficients, engine=settings.engine)  # fmt: skip
     return paired_effects(loaded, result, cf)
 
 

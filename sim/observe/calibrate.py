@@ -60,10 +60,11 @@ class FitSetup:
     workers: int = 1
     scales: np.ndarray | None = None  # fixed from generation 0
     no_war: bool = False  # reject simulated data sets in which any actor reached war
+    engine: str = "numpy"  # numpy or numba (sim/kernel/)
 
 
 def build_problem(
-    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None
+    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None, engine: str = "numpy"
 ) -> tuple[FitSetup, list[Observation]]:
     """Episodes (minus `exclude`), their observations, and what is left uncovered."""
     episodes = [episode_of(load_scenario(p)) for p in spec.scenarios]
@@ -91,6 +92,7 @@ def build_problem(
         spec.settings["seed"],
         workers,
         no_war=spec.settings["no_war"],
+        engine=engine,
     )
     return prob, left
 
@@ -116,7 +118,7 @@ def simulated_matrix(prob: FitSetup, coefs: dict[str, np.ndarray], reps: int,
         seed = int(np.random.SeedSequence(prob.root_seed, spawn_key=(1, *key, e))
                    .generate_state(1, np.uint64)[0])  # fmt: skip
         rng = generator(prob.root_seed, 2, *key, e)
-        draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers)
+        draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers, prob.engine)
         war |= draws.war
         for obs in ep.observations:
             cols[(e, obs.id)] = transform(obs.kind, draws.values[obs.id][:, 0])
@@ -225,9 +227,11 @@ def calibrate(
     resume: bool = False,
     progress: bool = True,
     exclude: str | None = None,
+    engine: str = "numpy",
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
-    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`."""
-    prob, left = build_problem(spec, workers, exclude)
+    """Run ABC-SMC on `engine` (numpy or numba); with `out`, keep every generation in its
+    work folder for `--resume`."""
+    prob, left = build_problem(spec, workers, exclude, engine)
     spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
     history: list[Population] = []
     work = work_dir(out) if out is not None else None
@@ -356,6 +360,7 @@ def finish_run(
             "not_covered": [o.id for o in left],
             "argv": argv,
             "versions": versions(),
+            "engine": prob.engine,  # of the ABC-SMC simulations
         }
         finish(tmp, meta, write_calibration_report if charts else None)
     shutil.rmtree(work_dir(out), ignore_errors=True)

@@ -106,6 +106,7 @@ def draw_observables(
     rng: np.random.Generator,
     draws: int = 1,
     workers: int = 1,
+    engine: str = "numpy",
 ) -> EpisodeDraws:
     """Predictive draws (R, draws) for every observation of the episode.
 
@@ -120,6 +121,7 @@ def draw_observables(
         keep_series=True,
         workers=workers,
         coefficients=model_coefs or None,
+        engine=engine,
     )
     s = result.series
     out: dict[str, np.ndarray] = {}

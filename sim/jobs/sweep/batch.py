@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine import EventGroup, simulate
+from sim.engine import EventGroup
 from sim.ensemble import Recorder, prepare
 from sim.events import CompiledEvent
 from sim.facts import OUTCOMES
+from sim.kernel import simulator
 from sim.scenario.overrides import InvalidValue, apply
 from sim.world import ModelInput, World, thaw
 
@@ -46,6 +47,7 @@ class Payload:
     chunk_size: int
     n_runs: int
     batch: int  # runs simulated together (memory layout; does not change results)
+    engine: str = "numpy"  # numpy or numba (sim/kernel/); part of the plan hash
 
     def chunk_range(self, chunk: int) -> tuple[int, int]:
         lo = chunk * self.chunk_size
@@ -117,12 +119,18 @@ def stack_worlds(worlds: list[World], counts: list[int]) -> World:
 
 
 def run_batch(
-    compiled: list[Compiled], counts: list[int], reps: np.ndarray, seed: int, steps: int
+    compiled: list[Compiled],
+    counts: list[int],
+    reps: np.ndarray,
+    seed: int,
+    steps: int,
+    engine: str = "numpy",
 ) -> dict[str, np.ndarray]:
     """Summaries of len(reps) runs: counts[i] consecutive rows use compiled[i]."""
     world = stack_worlds([c.world for c in compiled], counts)
     rec = Recorder(world, len(reps), steps, keep_series=False)
-    state = simulate(world, _event_groups(compiled, counts, len(reps)), reps, seed, steps, rec)
+    groups = _event_groups(compiled, counts, len(reps))
+    state = simulator(engine)(world, groups, reps, seed, steps, rec)
     return rec.summary(state)
 
 
@@ -149,7 +157,8 @@ def run_runs(payload: Payload, lo: int, hi: int) -> pd.DataFrame:
     frames = []
     for blo, bhi, pts, counts in _batches(payload, points):
         compiled = [compile_point(payload, int(p)) for p in pts]
-        summary = run_batch(compiled, counts, reps[blo:bhi], payload.seed, payload.steps)
+        summary = run_batch(compiled, counts, reps[blo:bhi], payload.seed, payload.steps,
+                            payload.engine)  # fmt: skip
         frames.append(_frame(points[blo:bhi], reps[blo:bhi], summary))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 

@@ -94,6 +94,7 @@ class Plan:
             "step_unit": scenario.run.step_unit,
             "start": scenario.run.start,
             "chunk_size": self.chunk_size,
+            "engine": self.payload.engine,
             "n_points": self.n_points,
             "n_runs": self.n_runs,
             "n_chunks": self.n_chunks,
@@ -119,7 +120,9 @@ def _hash(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make_plan(spec: SweepSpec) -> Plan:
+def make_plan(spec: SweepSpec, engine: str = "numpy") -> Plan:
+    """The sweep's plan; `engine` (numpy or numba) is part of its hash, so a sweep resumes
+    on the engine it started with."""
     design = make_design(spec)
     points = design.points
     labels = [p.path for p in design.params]
@@ -139,6 +142,7 @@ def make_plan(spec: SweepSpec) -> Plan:
             "seed": spec.seed,
             "steps": spec.steps,
             "chunk_size": chunk_size,
+            **({"engine": engine} if engine != "numpy" else {}),
         }
     )[:32]
     origin = provenance(spec.model_input)
@@ -156,6 +160,7 @@ def make_plan(spec: SweepSpec) -> Plan:
         chunk_size=chunk_size,
         n_runs=n_runs,
         batch=batch_size(len(spec.loaded.scenario.actors)),
+        engine=engine,
     )
     return Plan(spec, design, payload, token, spec_hash, origin)
 

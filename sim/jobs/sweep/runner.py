@@ -42,6 +42,7 @@ class Options:
     scheduler: str | None = None
     progress: bool = False
     argv: list[str] = field(default_factory=list)
+    engine: str = "numpy"  # numpy or numba, as sim.kernel.choose_engine names them
     root: Path = Path("results") / "sweeps"
 
 
@@ -90,7 +91,7 @@ def _resume_target(plan: Plan, final: Path | None, root: Path, log: Callable[[st
 def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print) -> Outcome:
     started = time.perf_counter()
     check_sweep_size(spec)
-    plan = make_plan(spec)
+    plan = make_plan(spec, opts.engine)
     root = opts.root / spec.name
     final = opts.out
     if final is not None and final.exists():

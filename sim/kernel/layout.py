@@ -1,0 +1,120 @@
+"""The kernel's memory layout: numpy `State` arrays ↔ replications as SIMD lanes.
+
+The engine keeps replications on the leading axis, (R, N, N). The kernel wants the
+replication axis innermost and contiguous, so that every loop over actors does the same
+arithmetic on LANES replications at once (one vector instruction per operation), and it
+cuts the replications into blocks of LANES that threads take independently:
+
+    engine  (R, N, N)  →  kernel  (R / LANES, N, N, LANES)
+
+R is padded to a whole number of blocks by repeating the last replication (never zeros,
+so padded lanes do ordinary arithmetic and are dropped on the way back). Everything the
+dynamics only read is packed once per span of steps between events (`pack`), since only
+events change it; the three arrays the dynamics write (x, C, leverage) come back after
+every span (`unpack`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import dynamics
+from sim.kernel.compiled import KERNEL_PARAMS
+from sim.scenario.schema import CHANNELS
+from sim.scenario.targets import CAPABILITIES, TRAITS
+from sim.state import State
+
+LANES = 32  # replications per block: four AVX-512 or eight AVX2 vectors of doubles
+
+
+def blocks(r: int) -> int:
+    """Number of LANES-wide blocks that hold r replications."""
+    return -(-r // LANES)
+
+
+def to_lanes(a: np.ndarray, r: int) -> np.ndarray:
+    """(R|1, ...) → (blocks, ..., LANES), C-contiguous, padded with the last row."""
+    a = np.broadcast_to(np.asarray(a, dtype=np.float64), (r, *np.shape(a)[1:]))
+    nb = blocks(r)
+    pad = nb * LANES - r
+    if pad:
+        a = np.concatenate([a, np.broadcast_to(a[-1:], (pad, *a.shape[1:]))])
+    a = a.reshape(nb, LANES, *a.shape[1:])
+    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
+
+
+def from_lanes(a: np.ndarray, r: int) -> np.ndarray:
+    """(blocks, ..., LANES) → (R, ...): the inverse of `to_lanes`, padding dropped."""
+    a = np.moveaxis(a, -1, 1)
+    return np.ascontiguousarray(a.reshape(-1, *a.shape[2:])[:r])
+
+
+def stack_lanes(arrays: list[np.ndarray], r: int) -> np.ndarray:
+    """Several (R|1, N...) arrays as one (blocks, K, N..., LANES) array."""
+    return to_lanes(np.stack([np.broadcast_to(a, (r, *a.shape[1:])) for a in arrays], 1), r)
+
+
+@dataclass
+class Packed:
+    """The kernel's inputs for a span of steps (all float64, lane layout)."""
+
+    r: int
+    x: np.ndarray  # (nb, N, L) escalation — written by the kernel
+    C: np.ndarray  # (nb, N, N, L) commitment — written
+    lev: np.ndarray  # (nb, N, L) leverage in use — written
+    C_anchor: np.ndarray  # (nb, N, N, L)
+    lev0: np.ndarray  # (nb, N, L)
+    active: np.ndarray  # (nb, N, L) 1.0 / 0.0
+    cap: np.ndarray  # (nb, 3, N, L) in CAPABILITIES order
+    traits: np.ndarray  # (nb, 5, N, L) in TRAITS order
+    need: np.ndarray  # (nb, N, N, L) mean of the channels in force
+    security: np.ndarray  # (nb, N, N, L) the security-guarantee channel in force
+    O: np.ndarray  # (nb, N, N, L) treaty obligation
+    u: np.ndarray  # (nb, N, L) settled escalation drive
+    rpref: np.ndarray  # (nb, N, N, L) settled alignment preference
+    clients0: np.ndarray  # (nb, N, L)
+    hold0: np.ndarray  # (nb, N, N, L) patrons' hold at the start (patron competition)
+    params: np.ndarray  # (nb, P, L) in KERNEL_PARAMS order
+
+
+def pack(state: State) -> Packed:
+    """Everything `advance` reads, in lane layout. The channels in force (theatres applied)
+    and the need they sum to are computed here, once per span: only events change them."""
+    r = state.replications
+    chan = dynamics.channels(state)
+    need = sum(chan[c] for c in CHANNELS) / 4.0  # as sim.dynamics.derive
+    return Packed(
+        r=r,
+        x=to_lanes(state.x, r),
+        C=to_lanes(state.C, r),
+        lev=to_lanes(state.lev, r),
+        C_anchor=to_lanes(state.C_anchor, r),
+        lev0=to_lanes(state.lev0, r),
+        active=to_lanes(state.active, r),
+        cap=stack_lanes([state.cap[k] for k in CAPABILITIES], r),
+        traits=stack_lanes([state.traits[k] for k in TRAITS], r),
+        need=to_lanes(need, r),
+        security=to_lanes(chan["security_guarantee"], r),
+        O=to_lanes(state.O, r),
+        u=to_lanes(state.u, r),
+        rpref=to_lanes(state.r, r),
+        clients0=to_lanes(state.clients0, r),
+        hold0=to_lanes(state.hold0, r),
+        params=stack_lanes([state.params[k][:, 0] for k in KERNEL_PARAMS], r),
+    )
+
+
+def unpack(packed: Packed, state: State) -> None:
+    """Write the kernel's x, C and leverage back into the engine's state."""
+    r = packed.r
+    state.x = from_lanes(packed.x, r)
+    state.C = from_lanes(packed.C, r)
+    state.lev = from_lanes(packed.lev, r)
+
+
+def shocks_to_lanes(noise: np.ndarray) -> np.ndarray:
+    """(T, R, N) shocks → (nb, T, N, L)."""
+    r = noise.shape[1]
+    return to_lanes(np.moveaxis(noise, 1, 0), r)

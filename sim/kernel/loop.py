@@ -1,0 +1,117 @@
+"""`sim.engine.simulate` on the compiled kernel: events in Python, spans of steps in numba.
+
+Events are rare, so the kernel advances as many steps at once as it can: from one step
+at which some event could be due to the next (`may_fire` reads each event's timing the
+way `CompiledEvent.due` does), firing the events in Python (`sim.engine.fire`, unchanged)
+on the engine's own state in between. The kernel's inputs are packed again only after
+an event fired. A recorder that keeps per-step series sees every state, so it gets spans of
+one step; a summary-only recorder (sim.ensemble.Recorder with keep_series False) has its
+running totals kept by the kernel and handed back at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from sim.engine import EventGroup, EventLog, Recorder, fire, shocks, start
+from sim.kernel import compiled
+from sim.kernel.layout import Packed, from_lanes, pack, shocks_to_lanes, to_lanes, unpack
+from sim.state import State
+from sim.world import World
+
+
+def may_fire(groups: Sequence[EventGroup], t: int) -> bool:
+    """Whether any event could be due at step t (a superset of `CompiledEvent.due`)."""
+    for group in groups:
+        for k, ev in enumerate(group.events):
+            if ev.once and group.fired[:, k].all():
+                continue
+            if ev.condition is None and (ev.at is None or ev.at == t):
+                return True
+            if ev.condition is not None and (ev.at is None or t >= ev.at):
+                return True
+    return False
+
+
+def span_end(groups: Sequence[EventGroup], t: int, steps: int, one_step: bool) -> int:
+    """The step before which the kernel must stop: the next step where an event may fire."""
+    if one_step:
+        return t + 1
+    end = t + 1
+    while end < steps and not may_fire(groups, end):
+        end += 1
+    return end
+
+
+def summary_totals(recorder: Recorder) -> bool:
+    """Whether the kernel can keep this recorder's totals (it has them and no series)."""
+    names = ("peak", "first_crisis", "first_war", "crisis_months", "peak_frustration")
+    return getattr(recorder, "keep", True) is False and all(hasattr(recorder, a) for a in names)
+
+
+def _totals_in(recorder, r: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = [recorder.first_crisis, recorder.first_war, recorder.crisis_months,
+            recorder.peak_frustration]  # fmt: skip
+    return to_lanes(recorder.peak, r), to_lanes(np.stack(rows, 1).astype(np.float64), r)
+
+
+def _totals_out(recorder, peak: np.ndarray, totals: np.ndarray, r: int) -> None:
+    t = from_lanes(totals, r)
+    recorder.peak = from_lanes(peak, r)
+    recorder.first_crisis = t[:, compiled.FIRST_CRISIS].astype(recorder.first_crisis.dtype)
+    recorder.first_war = t[:, compiled.FIRST_WAR].astype(recorder.first_war.dtype)
+    recorder.crisis_months = t[:, compiled.CRISIS_MONTHS].astype(recorder.crisis_months.dtype)
+    recorder.peak_frustration = t[:, compiled.PEAK_FRUSTRATION].copy()
+
+
+def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
+               record: bool) -> None:  # fmt: skip
+    """Advance the packed state through the steps of `noise` (T, R, N), in place."""
+    compiled.run_span(p.x, p.C, p.lev, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
+                      p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.hold0, p.params,
+                      shocks_to_lanes(noise), peak, totals, t0, record)  # fmt: skip
+
+
+def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
+             steps: int, recorder: Recorder, log: EventLog | None = None,
+             coefficients: Mapping[str, np.ndarray] | None = None,
+             resettle: bool = True) -> State:  # fmt: skip
+    """The same contract and numbers (to rounding) as `sim.engine.simulate`."""
+    noise = shocks(seed, reps, steps, world.ids)
+    state = start(world, reps, coefficients, resettle)
+    recorder.record(state)
+    r = state.replications
+    keep_totals = summary_totals(recorder)
+    if keep_totals:
+        peak, totals = _totals_in(recorder, r)
+    else:  # placeholders of the right shape, which the kernel does not touch
+        peak = to_lanes(np.zeros((r, world.n)), r)
+        totals = to_lanes(np.zeros((r, compiled.TOTALS)), r)
+    packed: Packed | None = None
+    t = 0
+    events = log if log is not None else EventLog()  # its length tells whether any fired
+    while t < steps:
+        if may_fire(groups, t):
+            if packed is not None:
+                unpack(packed, state)  # conditions read the current state
+            before = len(events.step)
+            for group in groups:
+                fire(state, world, group, events, reps)
+            if len(events.step) > before:  # something changed: pack again
+                packed = None
+        if packed is None:
+            packed = pack(state)
+        end = span_end(groups, t, steps, one_step=not keep_totals)
+        run_kernel(packed, noise[t:end], peak, totals, t, keep_totals)
+        state.step = end
+        t = end
+        if not keep_totals:
+            unpack(packed, state)
+            recorder.record(state)
+    if packed is not None:
+        unpack(packed, state)
+    if keep_totals:
+        _totals_out(recorder, peak, totals, r)
+    return state

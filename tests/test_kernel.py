@@ -1,0 +1,233 @@
+"""The compiled kernel (sim/kernel/) against the numpy reference (sim/dynamics.py).
+
+The kernel must give the reference's numbers to 1e-12 on every scenario file and on
+random scenarios (actors, channels, commitments, treaties, events and every coefficient
+within its documented range), in both recorder modes (summaries kept by the kernel, and
+per-step series recorded in Python), and be bit-identical whatever the thread count or
+chunking. Without numba, every command falls back to numpy with one line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from sim import dynamics
+from sim.ensemble import prepare, run_chunk
+from sim.kernel import AUTO_MIN_WORK, choose_engine, numba_available
+from sim.parameters import PARAMETERS
+from sim.scenario.loader import load_scenario
+from sim.scenario.overrides import apply
+from sim.scenario.targets import CAPABILITIES, TRAITS
+from tests.test_model_properties import scenarios
+
+pytestmark = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
+    (ROOT / "scenarios" / "history").glob("*.yaml")
+)
+TOL = 1e-12
+
+
+def both(world, events, reps, seed, steps, keep):
+    return [
+        run_chunk(world, events, reps, seed, steps, keep_series=keep, engine=engine)
+        for engine in ("numpy", "numba")
+    ]
+
+
+def assert_same(ref, new, tol=TOL):
+    """Every summary column and series array within `tol`; counts, steps and classes equal."""
+    assert ref.summary.keys() == new.summary.keys()
+    for key, a in ref.summary.items():
+        b = new.summary[key]
+        if a.dtype.kind in "fc":
+            np.testing.assert_allclose(b, a, rtol=0, atol=tol, err_msg=key)
+        else:
+            np.testing.assert_array_equal(b, a, err_msg=key)
+    assert (ref.events.replication, ref.events.step, ref.events.event) == (
+        new.events.replication, new.events.step, new.events.event,
+    )  # fmt: skip
+    if ref.series is not None:
+        for name in ref.series.__dataclass_fields__:
+            a, b = getattr(ref.series, name), getattr(new.series, name)
+            if a.dtype.kind == "f":
+                np.testing.assert_allclose(b, a, rtol=0, atol=tol, err_msg=name)
+            else:
+                np.testing.assert_array_equal(b, a, err_msg=name)
+
+
+def test_constants_match_their_sources():
+    from sim.kernel import compiled
+
+    assert (compiled.EPS, compiled.Z_MAX) == (dynamics.EPS, dynamics.Z_MAX)
+    assert compiled.ABANDONMENT_RATIO == dynamics.ABANDONMENT_RATIO
+    caps = (compiled.MILITARY, compiled.ECONOMIC, compiled.NUCLEAR)
+    assert [CAPABILITIES[k] for k in caps] == ["military", "economic", "nuclear"]
+    traits = (compiled.STABILITY, compiled.RISK_TOLERANCE, compiled.RESOLVE, compiled.GRIEVANCE,
+              compiled.AXIS_AVERSION)  # fmt: skip
+    assert [TRAITS[k] for k in traits] == [
+        "stability", "risk_tolerance", "resolve", "grievance", "axis_aversion",
+    ]  # fmt: skip
+    assert set(compiled.KERNEL_PARAMS) <= set(PARAMETERS)
+    assert compiled.KERNEL_PARAMS[compiled.WAR_THRESHOLD] == "war_threshold"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_kernel_equals_numpy_on_every_scenario(path):
+    scenario = load_scenario(path).scenario
+    world, events = prepare(scenario)
+    reps = np.arange(37)  # not a whole number of 32-lane blocks: padding is exercised
+    ref, new = both(world, events, reps, scenario.run.seed, scenario.run.steps, keep=False)
+    assert_same(ref, new)
+    assert np.ptp(ref.summary["final_distancing"]) > 0  # noise moved it: not a still world
+
+
+@pytest.mark.parametrize("path", FILES[:3], ids=lambda p: p.stem)
+def test_kernel_equals_numpy_with_series(path):
+    scenario = load_scenario(path).scenario
+    world, events = prepare(scenario)
+    ref, new = both(world, events, np.arange(5), 3, 40, keep=True)
+    assert_same(ref, new)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_kernel_equals_numpy_on_random_scenarios(scenario):
+    world, events = prepare(scenario)
+    for keep in (False, True):
+        ref, new = both(world, events, np.arange(5), 11, scenario.run.steps, keep)
+        assert_same(ref, new)
+
+
+def test_thread_count_and_chunking_do_not_change_a_bit():
+    import numba
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml").scenario
+    world, events = prepare(scenario)
+    reps = np.arange(100)
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            runs.append(run_chunk(world, events, reps, 5, 48, engine="numba"))
+    finally:
+        numba.set_num_threads(before)
+    halves = [run_chunk(world, events, reps[s], 5, 48, engine="numba")
+              for s in (slice(0, 41), slice(41, None))]  # fmt: skip
+    for key, a in runs[0].summary.items():
+        np.testing.assert_array_equal(runs[1].summary[key], a, err_msg=key)
+        joined = np.concatenate([h.summary[key] for h in halves])
+        np.testing.assert_array_equal(joined, a, err_msg=key)
+
+
+def test_a_kernel_edit_would_show():
+    """The equality tests can fail: the kernel with one coefficient changed differs."""
+    loaded = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    world, events = prepare(loaded.model_input)
+    reps = np.arange(8)
+    ref = run_chunk(world, events, reps, 1, 36, engine="numpy")
+    restraint = float(world.params["restraint"].ravel()[0])
+    changed, events = prepare(apply(world, {"parameters.restraint": restraint * 1.001}))
+    new = run_chunk(changed, events, reps, 1, 36, engine="numba")
+    diff = np.abs(new.summary["final_escalation_PRK"] - ref.summary["final_escalation_PRK"])
+    assert diff.max() > 1e-9
+
+
+# ---------------------------------------------------------------- engine choice and fallback
+
+
+def test_auto_picks_numba_for_large_runs_only():
+    assert choose_engine("auto", AUTO_MIN_WORK) == "numba"
+    assert choose_engine(None, None) == "numba"
+    assert choose_engine("auto", AUTO_MIN_WORK - 1) == "numpy"
+    assert choose_engine("numpy", 10**9) == "numpy"
+    assert choose_engine("numba", 1) == "numba"
+    with pytest.raises(ValueError, match="unknown engine"):
+        choose_engine("cuda")
+
+
+def _without_numba(monkeypatch):
+    for name in [m for m in sys.modules if m == "numba" or m.startswith("numba.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now fails
+
+
+def test_without_numba_the_engine_falls_back_with_one_line(monkeypatch):
+    _without_numba(monkeypatch)
+    lines: list[str] = []
+    assert not numba_available()
+    assert choose_engine("numba", 10**9, lines.append) == "numpy"
+    assert choose_engine("auto", 10**9, lines.append) == "numpy"
+    assert choose_engine("numpy", 10**9, lines.append) == "numpy"
+    assert len(lines) == 2 and "numba is not installed" in lines[0]
+
+
+def test_run_command_without_numba_runs_on_numpy(monkeypatch, tmp_path, capsys):
+    from sim.cli import main
+
+    _without_numba(monkeypatch)
+    out = tmp_path / "run"
+    args = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "3", "--steps", "4",
+            "--series", "summary", "--no-plots", "--engine", "numba",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.count("numba is not installed") == 1
+    assert json.loads((out / "manifest.json").read_text())["engine"] == "numpy"
+    assert main([*args[:-1], str(tmp_path / "quiet"), "-q"]) == 0
+    assert "numba" not in capsys.readouterr().err
+
+
+def test_manifest_records_the_engine_that_ran(tmp_path):
+    from sim.cli import main
+
+    base = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "-n", "3", "--steps", "4",
+            "--series", "summary", "--no-plots", "-q"]  # fmt: skip
+    for engine in ("numba", "numpy", "auto"):
+        out = tmp_path / engine
+        assert main([*base, "--engine", engine, "--out", str(out)]) == 0
+        ran = json.loads((out / "manifest.json").read_text())["engine"]
+        assert ran == ("numpy" if engine == "auto" else engine)  # auto: 12 runs-steps are few
+
+
+def test_the_kernel_keeps_every_running_total_of_the_recorder():
+    """In summary mode the kernel keeps the recorder's totals instead of calling `record`
+    each step: any total the recorder gains must be kept by the kernel too (this fails
+    otherwise)."""
+    from sim.engine import EventGroup
+    from sim.ensemble import Recorder
+    from sim.kernel import simulator
+
+    scenario = load_scenario(ROOT / "scenarios" / "peninsula_crisis.yaml").scenario
+    world, events = prepare(scenario)
+    reps = np.arange(6)
+    recs = {}
+    for engine in ("numpy", "numba"):
+        rec = Recorder(world, len(reps), 30, keep_series=False)
+        groups = [EventGroup.for_all(events, len(reps))]
+        simulator(engine)(world, groups, reps, 2, 30, rec)
+        recs[engine] = rec
+    ref, new = vars(recs["numpy"]), vars(recs["numba"])
+    assert ref.keys() == new.keys()
+    arrays = [k for k, v in ref.items() if isinstance(v, np.ndarray)]
+    assert {"peak", "first_crisis", "crisis_months"} <= set(arrays)
+    for key in arrays:
+        assert new[key].dtype == ref[key].dtype, key
+        np.testing.assert_allclose(new[key], ref[key], rtol=0, atol=TOL, err_msg=key)
+
+
+def test_the_kernels_exponential_is_libms_within_an_ulp():
+    from sim.kernel.compiled import Z_MAX, exp_neg
+
+    rng = np.random.default_rng(3)
+    y = np.concatenate([np.linspace(0, Z_MAX, 20001), rng.uniform(0, Z_MAX, 20000), [0.0, 5e-324]])
+    ours = np.array([exp_neg(v) for v in y])
+    np.testing.assert_allclose(ours, np.exp(-y), rtol=np.finfo(float).eps, atol=0)
