@@ -58,7 +58,7 @@ class _Folder:
     """A results folder this API wrote: read with the chart readers, never re-run."""
 
     def __init__(self, folder: Path, scratch: tempfile.TemporaryDirectory | None = None):
-        from sim.plots.data import Results as Reader
+        from sim.results.folder import ResultsFolder as Reader
 
         self._scratch = scratch  # keeps a temporary folder alive as long as this object
         self.folder = Path(folder)

@@ -155,7 +155,7 @@ def test_rounding_noise_is_a_constant_outcome():
     import numpy as np
     import pandas as pd
 
-    from sim.plots.data import actors_from_columns
+    from sim.results.folder import actors_from_columns
     from sim.sweep.analysis import sensitivity_outcomes
 
     rng = np.random.default_rng(1)

@@ -99,7 +99,7 @@ def test_plot_refuses_charts_of_other_kinds(small):
 
 def test_save_writes_a_results_folder_once(small, tmp_path):
     out = small.save(tmp_path / "kept")
-    from sim.plots.data import Results as Reader
+    from sim.results.folder import ResultsFolder as Reader
 
     kept = Reader(out)
     assert kept.kind == "run"

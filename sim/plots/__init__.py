@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from sim.errors import UsageError
 from sim.plots import compare_charts, effects_chart, robustness_chart, run_charts, sweep_charts
-from sim.plots.data import Results
 from sim.plots.style import save
+from sim.results.folder import ResultsFolder as Results
 
 FORMATS = ("png", "svg", "pdf")
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from sim.plots.data import Results
 from sim.plots.style import footer, style
+from sim.results.folder import ResultsFolder as Results
 
 
 def robustness_chart(res: Results) -> Figure | None:
-    shares = res._csv("robustness.csv")
+    shares = res.table("shares")
     if shares is None or shares.empty:
         return None
     shares = shares[~shares["outcome"].str.startswith("draws_")]

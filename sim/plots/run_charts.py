@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 
 from sim.ladder import RUNGS
-from sim.plots.data import Results, count, quantile_bands, wide
+from sim.plots.data import quantile_bands, wide
 from sim.plots.style import (
     DIVERGING,
     GUIDE,
@@ -40,6 +40,8 @@ from sim.plots.style import (
     style,
     tick_steps,
 )
+from sim.results.folder import ResultsFolder as Results
+from sim.results.folder import count
 
 CHANNELS = ("trade", "political_cover", "military_supply", "security_guarantee")
 # Hand-placed, roughly geographic positions of the article's actors (west → east).

@@ -12,15 +12,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plots.data import (
-    Results,
-    count,
-    outcome_label,
-    outcome_parts,
-    parameter_label,
-    pick_outcomes,
-)
+from sim.plots.data import pick_outcomes
 from sim.plots.style import SEQUENTIAL, footer, panel_grid, series_colour, style
+from sim.results.folder import ResultsFolder as Results
+from sim.results.folder import count
+from sim.results.labels import key_label, outcome_label, outcome_parts
 
 SHARE_OUTCOMES = ("p_crisis", "p_war", "crisis", "war")
 NOT_OUTCOMES = ("point", "replication", "n", "runs", "n_runs")
@@ -111,8 +107,8 @@ def heatmap_chart(res: Results) -> Figure | None:
                     )
             ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
             ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
-            ax.set_xlabel(parameter_label(px))
-            ax.set_ylabel(parameter_label(py))
+            ax.set_xlabel(key_label(px))
+            ax.set_ylabel(key_label(py))
             ax.grid(False)
             name = outcome_parts(o)[0]
             ax.set_title(name if name.startswith("P(") else f"mean {name}", loc="left")
@@ -162,7 +158,7 @@ def _bars(ax, sub: pd.DataFrame, series: list[tuple[str, str | None, str]]) -> N
             label=label,
             error_kw={"ecolor": "#333333", "elinewidth": 0.9, "capsize": 2},
         )
-    ax.set_yticks(y, [parameter_label(p) for p in sub["parameter"]], fontsize=8)
+    ax.set_yticks(y, [key_label(p) for p in sub["parameter"]], fontsize=8)
     ax.set_ylim(len(sub) - 0.5, -0.5)
     ax.grid(True, axis="x")
     ax.grid(False, axis="y")
@@ -289,7 +285,7 @@ def scatter_chart(res: Results) -> Figure | None:
                 if cats is not None:
                     ax.set_xticks(range(len(cats)), [str(v) for v in cats])
                 if r == nrows - 1:
-                    ax.set_xlabel(parameter_label(p), fontsize=8.5)
+                    ax.set_xlabel(key_label(p), fontsize=8.5)
                 if c == 0:
                     ax.set_ylabel(outcome_label(o, wrap=True), fontsize=8.5)
                 ax.grid(True, axis="both")
