@@ -24,9 +24,7 @@ from sim.results.manifest import KINDS, ManifestError, parse_manifest
 
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64_000_000
-__all__ = [
-    "KINDS", "check_folder", "check_output", "load_manifest", "read_manifest", "reading"
-]
+__all__ = ["KINDS", "check_folder", "check_output", "load_manifest", "read_manifest", "reading"]
 # Key columns of each table (what readers index by); other columns vary with the scenario.
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "run": {
@@ -59,6 +57,8 @@ REQUIRED_TABLES = {
 CHUNK_COLUMNS = ("point", "replication", "outcome")
 INTEGER_COLUMNS = ("replication", "step", "point")
 FLOAT_COLUMNS = ("escalation", "leverage", "commitment", "tension")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a finished results folder, checked; one line (UsageError) if not."""
     if ".partial-" in folder.name:

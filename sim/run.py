@@ -213,21 +213,22 @@ def stream_run(
     world, _ = prepare(loaded.scenario)
     run = loaded.scenario.run
     dates = step_dates(run.start, run.step_unit, settings.steps)
-    pairs = related_pairs(world)
+    shown = shown_actors(loaded)  # actors never active stay out of the tables
+    pairs = related_pairs(world, shown)
     kept: list[ChunkResult] = []
     with atomic_folder(out, slot) as tmp:
         writer = TableWriter(tmp, settings.csv)
         try:
             for chunk in chunks:
                 if full and chunk.series is not None:
-                    writer.write("timeseries", actor_table(world, chunk, dates))
+                    writer.write("timeseries", actor_table(world, chunk, dates, shown))
                     writer.write("pairs", pair_table(world, chunk, pairs))
                     writer.write("system", system_table(chunk, dates))
                 kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
         finally:
             writer.close()
         result = merge(kept)
-        summary_table(result).to_csv(tmp / "summary.csv", index=False)
+        summary_table(result, shown).to_csv(tmp / "summary.csv", index=False)
         events_table(result.events).to_csv(tmp / "events.csv", index=False)
         meta = manifest(loaded, settings, argv)
         effects = simulate_effects(loaded, settings, result)

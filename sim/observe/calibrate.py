@@ -286,8 +286,8 @@ def finish_run(
     charts: bool = True,
 ) -> None:
     """Write the results folder atomically, then drop the work folder."""
-    from sim.observe.report import write_calibration_report
     from sim.output import atomic_folder, finish
+    from sim.report import write_charts_and_report
     from sim.run import versions
 
     s = spec.settings
@@ -313,5 +313,5 @@ def finish_run(
             "argv": argv,
             "versions": versions(),
         }
-        finish(tmp, meta, write_calibration_report if charts else None)
+        finish(tmp, meta, write_charts_and_report if charts else None)
     shutil.rmtree(work_dir(out), ignore_errors=True)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sim.report.render import Section, Table
 from sim.results.folder import ResultsFolder
-from sim.results.labels import key_label, outcome_label
+from sim.results.labels import coefficient_label, outcome_label
 
 KEEPS = 0.9  # a conclusion kept in this share of draws is not a knife edge
 
@@ -24,10 +24,6 @@ def cell(value: Any, digits: int = 3) -> str:
         return f"{value:.{digits}g}"
     text = str(value)
     return "–" if text.lower() in ("nan", "none", "") else text
-
-
-def coefficient_label(name: str) -> str:
-    return key_label(f"parameters.{name}")
 
 
 # ---------------------------------------------------------------------- robustness

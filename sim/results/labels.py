@@ -8,6 +8,7 @@ table's meaning, the scenario schema's field descriptions), so it cannot drift f
 from __future__ import annotations
 
 import re
+import textwrap
 
 from sim.parameters import PARAMETERS
 
@@ -34,16 +35,27 @@ FIELDS = {
 LONGEST_MEANING = 48  # characters of a parameter's meaning kept in its label
 
 
-def key_label(path: str) -> str:
+def key_label(path: str, unit: bool = False, wrap: int | None = None) -> str:
     """A key path in words, e.g. 'parameters.reactivity' -> 'Reactivity (escalation per
-    unit of perceived threat)'; `relations.PRK.RUS.trade` -> 'PRK→RUS trade dependence'."""
+    unit of perceived threat)'; `relations.PRK.RUS.trade` -> 'PRK→RUS trade dependence'.
+    `unit` adds a parameter's unit (chart axes); `wrap` breaks the text into lines."""
+    text = _key_words(path)
+    parts = path.split(".")
+    if unit and parts[0] == "parameters" and len(parts) == 2 and parts[1] in PARAMETERS:
+        text += f" [{PARAMETERS[parts[1]].unit}]"
+    elif unit and parts[-1] in FIELDS and parts[-1] != "active":
+        text += " [weight 0–1]" if parts[-1] != "commitment" else " [−1…+1]"
+    return "\n".join(textwrap.wrap(text, wrap)) if wrap else text
+
+
+def _key_words(path: str) -> str:
     parts = [p for p in path.split(".") if p != "value"]
     if not parts:
         return path
     if parts[0] == "parameters" and len(parts) == 2 and parts[1] in PARAMETERS:
         return parameter_name(parts[1])
     if parts[0] == "events" and len(parts) >= 4 and parts[2] == "set":
-        return f"{key_label('.'.join(parts[3:]))}, set by event {parts[1]}"
+        return f"{_key_words('.'.join(parts[3:]))}, set by event {parts[1]}"
     if parts[0] == "events" and len(parts) == 3:
         return f"event {parts[1]}: {parts[2].replace('_', ' ')}"
     if parts[0] == "actors" and len(parts) >= 3:
@@ -64,6 +76,12 @@ def parameter_name(name: str) -> str:
     if len(meaning) > LONGEST_MEANING:
         meaning = meaning[:LONGEST_MEANING].rsplit(" ", 1)[0] + "…"
     return f"{name.replace('_', ' ').capitalize()} ({meaning})"
+
+
+def coefficient_label(name: str) -> str:
+    """A calibrated coefficient: a model parameter in words, any other (a measurement
+    coefficient such as a log rate) by its name."""
+    return parameter_name(name) if name in PARAMETERS else name.replace("_", " ")
 
 
 def _field(name: str) -> str:
