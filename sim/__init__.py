@@ -23,13 +23,19 @@ from sim.errors import ScenarioError, UsageError
 
 __all__ = [
     "AllianceModel",
+    "CalibrationResults",
     "CompareResults",
+    "HindcastResults",
     "Results",
+    "RobustnessResults",
     "ScenarioError",
     "SweepResults",
     "UsageError",
+    "calibrate",
     "compare",
+    "hindcast",
     "load",
+    "robustness",
     "run",
     "sweep",
 ]
@@ -38,8 +44,20 @@ _MODULES = ("run", "compare", "sweep")  # callable modules (sim/_callable.py)
 _API = ("load", "Results", "CompareResults", "SweepResults")
 
 
+_JOBS_API = (
+    "robustness",
+    "calibrate",
+    "hindcast",
+    "RobustnessResults",
+    "CalibrationResults",
+    "HindcastResults",
+)  # fmt: skip  (sim/api_jobs.py)
+
+
 def __getattr__(name: str):
     """Everything is imported on first use, so `import sim.plots` loads no engine."""
+    if name in _JOBS_API:
+        return getattr(import_module("sim.api_jobs"), name)
     if name in _MODULES:
         return import_module(f"sim.{name}")
     if name in _API:

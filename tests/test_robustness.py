@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import prepare
-from sim.robustness import FIXED, coefficient_draws, robustness
+from sim.jobs.robustness import FIXED, coefficient_draws, robustness
 from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def test_plot_and_report_read_a_robustness_folder(tmp_path):
                             capture_output=True, text=True, cwd=REPO)  # fmt: skip
     assert report.returncode == 0, report.stderr
     page = (tmp_path / "r.html").read_text()
-    assert "Robustness" in page and "share keeping it" in page
+    assert "<h1>Robustness of Baseline" in page and "share of draws keeping it" in page
 
 
 def test_draws_times_replications_are_capped_in_one_line():

@@ -27,19 +27,21 @@ def _args(p: argparse.ArgumentParser) -> None:
 def cmd_robustness(args: argparse.Namespace) -> int:
     """Perturb every coefficient within ±spread and report how often the effects keep their sign."""
     from sim.errors import UsageError
-    from sim.limits import MAX_REPLICATIONS, check_count, check_run_resources
-    from sim.output import finish, reserved, timestamped
+    from sim.jobs.robustness import (
+        check_request,
+        manifest,
+        report_lines,
+        robustness,
+        write_robustness,
+    )
+    from sim.limits import check_run_resources
+    from sim.output import reserved, timestamped
     from sim.plots import draw_charts
-    from sim.provenance import provenance
-    from sim.robustness import report_lines, robustness
-    from sim.run import main_argv, versions
+    from sim.run import main_argv
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("draws", "replications", "steps", "workers"))
-    if not 0.0 <= args.spread < 1.0:
-        raise UsageError(f"--spread must be in [0, 1), found {args.spread}")
-    # every draw runs its replications twice (scenario and counterfactual)
-    check_count("--draws × --replications", args.draws * args.replications, MAX_REPLICATIONS)
+    check_request(args.draws, args.spread, args.replications)
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     spec = loaded.scenario
     if spec.counterfactual is None:
@@ -48,32 +50,13 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     out = args.out or timestamped(f"{spec.name}-robustness")
     check_run_resources(len(spec.actors), 2 * args.draws * args.replications, steps, "summary",
                         out.parent)  # fmt: skip
-    meta = {
-        "kind": "robustness",
-        "scenario": spec.name,
-        "scenario_file": str(loaded.path),
-        "scenario_hash": loaded.content_hash(),
-        **provenance(spec),
-        "draws": args.draws,
-        "spread": args.spread,
-        "replications_per_draw": args.replications,
-        "steps": steps,
-        "root_seed": spec.run.seed if args.seed is None else args.seed,
-        "command": main_argv(),
-        "versions": versions(),
-        "files": {"draws": "draws.parquet", "shares": "robustness.csv", "charts": "charts/"},
-    }
+    meta = manifest(loaded, args.draws, args.spread, args.replications, args.seed, args.steps,
+                    main_argv())  # fmt: skip
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
                             args.steps, args.workers)  # fmt: skip
-        from sim.output import atomic_folder
-
-        with atomic_folder(out, slot) as tmp:
-            result.draws.to_parquet(tmp / "draws.parquet", index=False)
-            if args.csv:
-                result.draws.to_csv(tmp / "draws.csv", index=False)
-            result.shares.to_csv(tmp / "robustness.csv", index=False)
-            finish(tmp, meta, None if args.no_plots else draw_charts)
+        charts = None if args.no_plots else draw_charts
+        write_robustness(out, result, meta, args.csv, charts, slot)
     print(f"{spec.title}: robustness against '{spec.counterfactual.label}'")
     for line in report_lines(result, args.draws, args.spread):
         print("  " + line)

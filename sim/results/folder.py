@@ -122,7 +122,8 @@ class ResultsFolder:
     @property
     def scenario_title(self) -> str:
         """The (base) scenario's title, or its name."""
-        return str(self.scenario.get("title") or self.manifest.get("scenario") or "a scenario")
+        m = self.manifest
+        return str(self.scenario.get("title") or m.get("title") or m.get("scenario") or "a scenario")
 
     @property
     def title(self) -> str:
