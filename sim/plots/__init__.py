@@ -18,6 +18,7 @@ from sim.errors import UsageError
 from sim.plots import (
     compare_charts,
     effects_chart,
+    network_chart,
     observe_charts,
     robustness_chart,
     run_charts,
@@ -65,7 +66,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "network",
         "run",
-        run_charts.network_chart,
+        network_chart.network_chart,
         "The relation network at the start and the end: edge colour is commitment "
         "(red hostile, blue allied), edge width the strongest dependency channel, node size "
         "military capability.",

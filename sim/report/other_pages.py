@@ -176,8 +176,8 @@ def interval_tables(table: pd.DataFrame) -> tuple[list[str], list[Table]]:
     scored = table[table["scored"]] if "scored" in table else table
     notes = [
         f"{c['observations']} observations scored. Inside the 50% predictive interval: "
-        f"{cell(c['coverage50'], 2)} (a calibrated model: about 0.5); inside the 90% interval: "
-        f"{cell(c['coverage90'], 2)} (about 0.9). Mean CRPS {cell(c['mean_crps'])} (lower is "
+        f"{_share(c['coverage50'])} (a calibrated model: about 50%); inside the 90% interval: "
+        f"{_share(c['coverage90'])} (about 90%). Mean CRPS {cell(c['mean_crps'])} (lower is "
         "better, in the observation's units)."
     ]
     rows = []
@@ -209,6 +209,10 @@ def interval_tables(table: pd.DataFrame) -> tuple[list[str], list[Table]]:
         "direction observed / model",
     ]
     return notes, [Table(headers, rows, (4, 5, 8))]
+
+
+def _share(x: float) -> str:
+    return "–" if not math.isfinite(x) else f"{x:.0%}"
 
 
 def _direction(r: dict) -> str:
