@@ -180,17 +180,17 @@ def run(
 ) -> Results:
     """Run a scenario's ensemble (`alliance-sim run`); `n`, `seed`, `steps` default to the
     scenario's `run:` section. Same seed → identical tables, whatever `workers`."""
-    from sim.run import settings_for, simulate, write_run
+    from sim.run import settings_for, stream_run
 
     _check_counts(n=n, steps=steps, workers=workers)
     loaded = _loaded(scenario, set)
     settings = settings_for(loaded, n, seed, steps, workers)
-    result = simulate(loaded, settings, progress=progress)
     folder, scratch = _target(out)
     drawer = _chart_drawer() if charts else None
     argv = _argv("run", loaded.path, n=settings.replications, seed=settings.seed,
                  steps=settings.steps)  # fmt: skip
-    write_run(folder, loaded, settings, result, argv, drawer)
+    # chunk by chunk to disk, as `alliance-sim run` does: memory stays flat in n
+    result = stream_run(folder, loaded, settings, argv, drawer, progress=progress)
     return Results(folder, scratch, _effects_of(result))
 
 
