@@ -159,7 +159,7 @@ def test_network_chart(run_figs):
 
 
 def test_network_chart_at_chosen_steps():
-    from sim.plots.run_charts import network_chart
+    from sim.plots.network_chart import network_chart
 
     fig = network_chart(Results(DATA / "run"), steps=[0, 6, 12])
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]

@@ -189,6 +189,8 @@ def write_robustness(out: Path, result: Robustness, meta: dict, csv: bool = Fals
 
 
 def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
+    from sim.results.labels import outcome_label
+
     lines = [
         f"{draws} draws, every coefficient independently within ±{spread:.0%}; "
         "share of draws that keep the nominal conclusion:"
@@ -206,7 +208,7 @@ def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
                 f"(nominal {what} {row.nominal_effect:.1%})"
             )
             continue
-        name = "P(crisis)" if row.outcome == CRISIS else row.outcome
+        name = "P(crisis)" if row.outcome == CRISIS else outcome_label(row.outcome, unit=False)
         word = {1: "positive", -1: "negative", 0: "zero"}[row.nominal_sign]
         lines.append(
             f"  {name:<26} {word:<9}{row.share_same_sign:6.1%}   nominal {row.nominal_effect:+.3f},"
