@@ -82,7 +82,7 @@ def test_run_api_streams_chunk_by_chunk_like_the_command(monkeypatch, tmp_path):
     """`sim.run` appends one row group per chunk (never the whole ensemble in memory)."""
     import pyarrow.parquet as pq
 
-    import sim.run as job
+    import sim.jobs.run as job
 
     def whole(*_a, **_k):
         raise AssertionError("sim.run held the whole ensemble in memory")

@@ -147,7 +147,7 @@ def test_actors_never_active_stay_out_of_the_tables():
     """The writer leaves UKR and IRN (inactive throughout the baseline) out of the
     timeseries and summary; without the actor list (the ablation) they are there."""
     from sim.ensemble import prepare, run_ensemble
-    from sim.run import shown_actors
+    from sim.jobs.run import shown_actors
     from sim.scenario.loader import load_scenario
     from sim.tables import actor_table, related_pairs, step_dates, summary_table
 

@@ -34,10 +34,10 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         robustness,
         write_robustness,
     )
+    from sim.jobs.run import main_argv
     from sim.limits import check_run_resources
     from sim.output import reserved, timestamped
     from sim.plots import draw_charts
-    from sim.run import main_argv
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("draws", "replications", "steps", "workers"))

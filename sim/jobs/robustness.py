@@ -152,8 +152,8 @@ def check_request(draws: int, spread: float, replications: int) -> None:
 def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: int,
              seed: int | None, steps: int | None, argv: list[str]) -> dict:  # fmt: skip
     """The robustness folder's manifest (sim/results/manifest.py `RobustnessManifest`)."""
+    from sim.jobs.run import versions
     from sim.provenance import provenance
-    from sim.run import versions
 
     spec = loaded.scenario
     return {
