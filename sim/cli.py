@@ -8,33 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+# The subcommand table lives in sim/commands/registry.py (no import circle with the commands).
+from sim.commands.registry import COMMANDS, command, parse_sets
 from sim.errors import EXIT_INVALID, ScenarioError, UsageError
-from sim.scenario.keypath import parse_value
-
-Handler = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
-
-
-def command(name: str, setup: Callable[[argparse.ArgumentParser], None]):
-    def register(handler: Handler) -> Handler:
-        COMMANDS[name] = (setup, handler)
-        return handler
-
-    return register
-
-
-def parse_sets(items: Sequence[str] | None) -> dict[str, object]:
-    """`--set key.path=value` pairs as a dict of parsed values."""
-    out: dict[str, object] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set {item!r}: expected key.path=value")
-        out[key.strip()] = parse_value(value)
-    return out
 
 
 def _validate_args(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import command
+from sim.commands.registry import command
 
 
 def _calibrate_args(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import command, parse_sets
+from sim.commands.registry import command, parse_sets
 
 
 def _compare_args(p: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import command
+from sim.commands.registry import command
 
 CHART_NAMES = (
     "escalation",

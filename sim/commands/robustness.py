@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import command, parse_sets
 from sim.commands.checks import check_run_flags
+from sim.commands.registry import command, parse_sets
 
 
 def _args(p: argparse.ArgumentParser) -> None:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import command, parse_sets
 from sim.commands.checks import check_run_flags
+from sim.commands.registry import command, parse_sets
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:

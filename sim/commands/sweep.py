@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import command, parse_sets
+from sim.commands.registry import command, parse_sets
 
 EXECUTORS = ("local", "dask")
 
