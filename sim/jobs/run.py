@@ -18,11 +18,12 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.ensemble import ChunkResult, iter_ensemble, merge, prepare, run_ensemble
 from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.provenance import provenance
-from sim.results.write import TableWriter
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
     actor_table,
@@ -173,6 +174,27 @@ def simulate(
 
 
 SERIES_TABLES = ("timeseries", "pairs", "system")
+
+
+class TableWriter:
+    """Appends chunk frames to Parquet files (one row group per chunk) and CSV copies."""
+
+    def __init__(self, folder: Path, csv: bool):
+        self.folder, self.csv = folder, csv
+        self.writers: dict[str, pq.ParquetWriter] = {}
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+        self.writers[name].write_table(table)
+        if self.csv:
+            path = self.folder / f"{name}.csv"
+            frame.to_csv(path, index=False, mode="a", header=not path.exists())
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
 
 
 def write_run(

@@ -7,6 +7,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+# Outcome labels live in sim/results/labels.py; these names stay importable from here too.
+from sim.results.labels import outcome_label, outcome_parts
+
+__all__ = ["KEY_OUTCOMES", "outcome_label", "outcome_parts", "pick_outcomes", "quantile_bands",
+           "wide"]  # fmt: skip
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 

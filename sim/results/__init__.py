@@ -4,8 +4,8 @@
   calibration, hindcast) and `KINDS`;
 - `sim.results.folder`: `ResultsFolder`, the one reader (lazy tables), used by charts,
   reports and the Python API;
-- `sim.results.write`: `write_manifest` (checked against the model), `write_frame`,
-  `TableWriter` (the streaming per-chunk tables);
+- `sim.results.write`: `write_manifest` (checked against the model) and `write_frame`
+  (the per-chunk streaming tables are the run job's `TableWriter`);
 - `sim.results.labels`, `sim.results.precision`: what a reader sees (labels for key paths
   and outcome columns; digits the Monte Carlo error supports).
 

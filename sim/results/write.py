@@ -4,7 +4,9 @@ Why: each command wrote its manifest with `json.dumps` and its tables with its o
 calls, so a folder could be written that the readers then refused. Every command ends
 through `write_manifest`, which checks the manifest against the model its readers use
 (sim/results/manifest.py) before a byte is written. Folder reservation and the atomic
-rename stay in sim/output.py; per-chunk streaming keeps its seam in `TableWriter`.
+rename stay in sim/output.py; the per-step tables a run streams chunk by chunk are appended
+by the streaming writer of the run job (`TableWriter`, sim/jobs/run.py), whose seam is
+`write(name, table)` per chunk and `close()`.
 """
 
 from __future__ import annotations
@@ -52,30 +54,3 @@ def write_frame(folder: Path, file: str, frame: pd.DataFrame, csv_copy: bool = F
     else:
         frame.to_csv(path, index=False, float_format=float_format)
     return path
-
-
-class TableWriter:
-    """Appends chunk frames to Parquet files (one row group per chunk) and CSV copies.
-
-    The seam of the streaming per-step tables: `write(name, frame)` per chunk, `close()` at
-    the end; how a chunk becomes a row group is this class's business alone."""
-
-    def __init__(self, folder: Path, csv: bool):
-        self.folder, self.csv = Path(folder), csv
-        self.writers: dict[str, Any] = {}
-
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
-        self.writers[name].write_table(table)
-        if self.csv:
-            path = self.folder / f"{name}.csv"
-            frame.to_csv(path, index=False, mode="a", header=not path.exists())
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
