@@ -17,29 +17,31 @@ from sim.results.precision import effect_text, fmt, interval, spread_interval
 
 def run_sections(res: ResultsFolder) -> tuple[list[Section], int]:
     """(sections, how many come before the charts)."""
-    before = [scenario_section(res), *effects_section(res), summary_section(res)]
+    before = [*scenario_sections(res), *effects_section(res), summary_section(res)]
     after = [s for s in (events_section(res), evidence_section(res)) if s is not None]
     return before + after, len(before)
 
 
-def scenario_section(res: ResultsFolder) -> Section:
+def scenario_sections(res: ResultsFolder) -> list[Section]:
+    """The question, then its assumptions, the author's expectation and the events."""
     sc = res.scenario
-    s = Section("The question", question=str(sc.get("question") or ""))
-    if not s.question:
-        s.notes.append("The scenario states no question.")
+    first = Section("The question", question=str(sc.get("question") or ""))
+    if not first.question:
+        first.notes.append("The scenario states no question.")
+    out = [first]
     if sc.get("assumptions"):
-        s.notes.append("Assumptions:")
-        s.items = [str(a) for a in sc["assumptions"]]
+        out.append(Section("Assumptions", items=[str(a) for a in sc["assumptions"]], level=3))
     if sc.get("expected"):
-        s.notes.append(f"What the scenario's author expected: {sc['expected']}")
+        out.append(Section("What the scenario's author expected", [str(sc["expected"])], level=3))
     events = sc.get("events") or {}
     if events:
         rows = []
         for eid, ev in events.items():
             when = f"step {ev['at']}" if ev.get("at") is not None else condition(ev.get("when"))
             rows.append([eid, ev.get("label", ""), when])
-        s.tables.append(Table(["event", "label", "fires"], rows))
-    return s
+        table = Table(["event", "label", "fires"], rows)
+        out.append(Section("Scheduled and conditional events", tables=[table], level=3))
+    return out
 
 
 def condition(cond: Any) -> str:
