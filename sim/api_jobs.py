@@ -64,11 +64,14 @@ def robustness(
     workers: int = 1,
     *,
     set: Mapping[str, Any] | None = None,
+    posterior: str | Path | None = None,
+    hold_structure: bool = False,
     out: str | Path | None = None,
     charts: bool = False,
 ) -> RobustnessResults:
-    """`alliance-sim robustness`: `draws` coefficient sets within ±`spread`, each run with
-    `n` replications against the scenario's counterfactual (common random numbers)."""
+    """`alliance-sim robustness`: `draws` coefficient sets within ±`spread` (or drawn from
+    `posterior`), each run with `n` replications against the scenario's counterfactual
+    (common random numbers); `hold_structure` keeps the nominal structural terms."""
     from sim.errors import UsageError
     from sim.jobs.robustness import check_request, manifest, write_robustness
     from sim.jobs.robustness import robustness as run_robustness
@@ -84,8 +87,10 @@ def robustness(
     check_run_resources(len(spec.actors), 2 * draws * n, steps or spec.run.steps, "summary",
                         folder.parent)  # fmt: skip
     argv = _argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed)
-    meta = manifest(loaded, draws, spread, n, seed, steps, argv)
-    result = run_robustness(spec, draws, spread, n, seed, steps, workers)
+    post = None if posterior is None else Path(posterior)
+    meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post)
+    result = run_robustness(spec, draws, spread, n, seed, steps, workers,
+                            resettle=not hold_structure, posterior=post)  # fmt: skip
     write_robustness(folder, result, meta, charts=_drawer(charts))
     return RobustnessResults(folder, scratch)
 

@@ -84,6 +84,8 @@ def load_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not valid JSON ({_short(exc)})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: nested too deeply to be a manifest") from None
     try:
         parse_manifest(manifest)
     except ManifestError as exc:
@@ -104,6 +106,10 @@ def check_folder(folder: Path) -> dict[str, Any]:
             check_table(path, columns)
     if kind == "sweep":
         _check_chunks(folder, manifest)
+    from sim.results_checks import check_folder as check_meaning
+
+    with reading(folder):  # values in range, rows as the manifest says (sim/results_checks.py)
+        check_meaning(kind, folder, manifest)
     return manifest
 
 

@@ -21,6 +21,12 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--csv", action="store_true", help="also write draws.csv")
     p.add_argument("--no-plots", action="store_true", help="skip the chart")
+    p.add_argument("--posterior", type=Path, help="draw coefficient sets from this posterior file")
+    p.add_argument("--hold-structure", action="store_true",
+                   help="keep the nominal structural terms (no re-settling per draw)")  # fmt: skip
+    p.add_argument("--structures", action="store_true",
+                   help="also compare re-settled vs held structure at ±25%%, ±50%% (and the "
+                   "posterior): structures.csv")  # fmt: skip
 
 
 @command("robustness", _args)
@@ -29,9 +35,11 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.jobs.robustness import (
         check_request,
+        compare_structures,
         manifest,
         report_lines,
         robustness,
+        structure_lines,
         write_robustness,
     )
     from sim.jobs.run import main_argv
@@ -51,14 +59,24 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     check_run_resources(len(spec.actors), 2 * args.draws * args.replications, steps, "summary",
                         out.parent)  # fmt: skip
     meta = manifest(loaded, args.draws, args.spread, args.replications, args.seed, args.steps,
-                    main_argv())  # fmt: skip
+                    main_argv(), not args.hold_structure, args.posterior)  # fmt: skip
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
-                            args.steps, args.workers)  # fmt: skip
+                            args.steps, args.workers, resettle=not args.hold_structure,
+                            posterior=args.posterior)  # fmt: skip
+        structures = None
+        if args.structures:
+            structures = compare_structures(spec, posterior=args.posterior, draws=args.draws,
+                                            replications=args.replications, seed=args.seed,
+                                            steps=args.steps, workers=args.workers)  # fmt: skip
         charts = None if args.no_plots else draw_charts
-        write_robustness(out, result, meta, args.csv, charts, slot)
+        write_robustness(out, result, meta, args.csv, charts, slot, structures)
     print(f"{spec.title}: robustness against '{spec.counterfactual.label}'")
     for line in report_lines(result, args.draws, args.spread):
         print("  " + line)
+    if structures is not None:
+        print("  re-settled per draw vs structural terms held at nominal:")
+        for line in structure_lines(structures):
+            print("    " + line)
     print(f"results: {out}")
     return 0
