@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sim.robustness import robustness
 
 from sim.ensemble import MIN_SHARE, run_ensemble
+from sim.jobs.robustness import robustness
 from sim.jobs.sweep.executors import LocalExecutor
 from sim.jobs.sweep.plan import make_plan
 from sim.jobs.sweep.spec import load_spec
