@@ -23,13 +23,19 @@ from sim.errors import ScenarioError, UsageError
 
 __all__ = [
     "AllianceModel",
+    "CalibrationResults",
     "CompareResults",
+    "HindcastResults",
     "Results",
+    "RobustnessResults",
     "ScenarioError",
     "SweepResults",
     "UsageError",
+    "calibrate",
     "compare",
+    "hindcast",
     "load",
+    "robustness",
     "run",
     "sweep",
 ]
@@ -37,8 +43,20 @@ __all__ = [
 _API = ("load", "run", "compare", "sweep", "Results", "CompareResults", "SweepResults")
 
 
+_JOBS_API = (
+    "robustness",
+    "calibrate",
+    "hindcast",
+    "RobustnessResults",
+    "CalibrationResults",
+    "HindcastResults",
+)  # fmt: skip  (sim/api_jobs.py)
+
+
 def __getattr__(name: str):
     """Everything is imported on first use, so `import sim.plots` loads no engine."""
+    if name in _JOBS_API:
+        return getattr(import_module("sim.api_jobs"), name)
     if name in _API:
         return getattr(import_module("sim.api"), name)
     if name == "AllianceModel":

@@ -60,7 +60,7 @@ class _Folder:
     """A results folder this API wrote: read with the chart readers, never re-run."""
 
     def __init__(self, folder: Path, scratch: tempfile.TemporaryDirectory | None = None):
-        from sim.plots.data import Results as Reader
+        from sim.results.folder import ResultsFolder as Reader
 
         self._scratch = scratch  # keeps a temporary folder alive as long as this object
         self.folder = Path(folder)
@@ -184,17 +184,17 @@ def run(
     """Run a scenario's ensemble (`alliance-sim run`); `n`, `seed`, `steps` default to the
     scenario's `run:` section. Same seed → identical tables, whatever `workers`. `engine`:
     "numpy", "numba" or None/"auto" (the fastest available, as `--engine`)."""
-    from sim.jobs.run import settings_for, simulate, write_run
+    from sim.jobs.run import settings_for, stream_run
 
     _check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded = _loaded(scenario, set)
     settings = _with_engine(settings_for(loaded, n, seed, steps, workers), engine, 1)
-    result = simulate(loaded, settings, progress=progress)
     folder, scratch = _target(out)
     drawer = _chart_drawer() if charts else None
     argv = _argv("run", loaded.path, n=settings.replications, seed=settings.seed,
                  steps=settings.steps)  # fmt: skip
-    write_run(folder, loaded, settings, result, argv, drawer)
+    # chunk by chunk to disk, as `alliance-sim run` does: memory stays flat in n
+    result = stream_run(folder, loaded, settings, argv, drawer, progress=progress)
     return Results(folder, scratch, _effects_of(result))
 
 

@@ -92,13 +92,22 @@ def effects_table(summary: Mapping[str, np.ndarray], cf_summary: Mapping[str, np
     return pd.DataFrame(rows)
 
 
-def effect_lines(table: pd.DataFrame, label: str) -> list[str]:
-    """The terminal lines: each headline effect with its interval."""
+def effect_lines(table: pd.DataFrame, label: str, replications: int | None = None) -> list[str]:
+    """The terminal lines: each headline effect with its interval, to the digits the
+    replications support (sim/results/precision.py)."""
+    from sim.results.precision import fmt, range_digits
+
     lines = [f"effects against the counterfactual ({label}), paired, median [5–95%]:"]
     for row in table.itertuples():
         name = "P(crisis)" if row.outcome == CRISIS else row.outcome
+        d = (
+            2
+            if row.outcome == CRISIS
+            else range_digits(row.effect_p5, row.effect_p95, replications)
+        )
         lines.append(
-            f"  {name:<28} {row.effect_median:+.3f} [{row.effect_p5:+.3f}, {row.effect_p95:+.3f}]"
-            f"   ({row.counterfactual_median:.3f} → {row.scenario_median:.3f})"
+            f"  {name:<28} {fmt(row.effect_median, d, True)} "
+            f"[{fmt(row.effect_p5, d, True)}, {fmt(row.effect_p95, d, True)}]"
+            f"   ({fmt(row.counterfactual_median, d)} → {fmt(row.scenario_median, d)})"
         )
     return lines

@@ -313,7 +313,10 @@ def atomic_folder(out: Path, slot: Slot | None = None) -> Iterator[Path]:
 
 
 def finish(folder: Path, meta: dict, charts: Callable[[Path], object] | None) -> None:
-    """Write the manifest, then the charts (which read it) into a folder being assembled."""
-    (folder / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    """Write the manifest (checked against its kind's model), then the charts (which read
+    it) into a folder being assembled."""
+    from sim.results.write import write_manifest
+
+    write_manifest(folder, meta)
     if charts is not None:
         charts(folder)

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
+from sim.results.manifest import KINDS, ManifestError, parse_manifest
 
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64_000_000
-KINDS = ("run", "compare", "sweep", "calibration", "hindcast", "robustness")
-
+__all__ = ["KINDS", "check_folder", "check_output", "load_manifest", "read_manifest", "reading"]
 # Key columns of each table (what readers index by); other columns vary with the scenario.
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "run": {
@@ -57,30 +57,18 @@ REQUIRED_TABLES = {
 CHUNK_COLUMNS = ("point", "replication", "outcome")
 INTEGER_COLUMNS = ("replication", "step", "point")
 FLOAT_COLUMNS = ("escalation", "leverage", "commitment", "tension")
-# Manifest fields readers use: name -> accepted JSON types (required, then optional).
-FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
-    "run": {"scenario": (str,), "replications": (int,), "steps": (int,)},
-    "compare": {"scenarios": (list,), "replications": (int,), "steps": (int,)},
-    "sweep": {"design": (str,), "parameters": (list,), "replications": (int,), "steps": (int,)},
-    "calibration": {"coefficients": (list,), "episodes": (list,)},
-    "hindcast": {"scenario": (str,)},
-    "robustness": {"scenario": (str,), "draws": (int,), "replications_per_draw": (int,)},
-}
-OPTIONAL: dict[str, tuple[type, ...]] = {
-    "root_seed": (int,),
-    "n_points": (int,),
-    "n_runs": (int,),
-    "n_chunks": (int,),
-    "name": (str,),
-    "resolved_scenario": (dict,),
-    "step_unit": (str,),
-}
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a finished results folder, checked; one line (UsageError) if not."""
     if ".partial-" in folder.name:
         raise UsageError(f"{folder}: an unfinished results folder (.partial); rerun the command")
+    return load_manifest(folder)
+
+
+def load_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a results folder (finished or being written), checked against its
+    kind's model (sim/results/manifest.py); one line (UsageError) naming the file if not."""
     path = folder / MANIFEST
     try:
         info = path.stat()
@@ -98,38 +86,11 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: not valid JSON ({_short(exc)})") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply to be a manifest") from None
-    if not isinstance(manifest, dict):
-        raise UsageError(f"{path}: expected a JSON object, found {type(manifest).__name__}")
-    kind = manifest.get("kind")
-    if kind not in KINDS:
-        raise UsageError(f"{path}: unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    optional = {k: v for k, v in OPTIONAL.items() if k in manifest}
-    for name, types in {**FIELDS[kind], **optional}.items():
-        value = manifest.get(name)
-        if not isinstance(value, types) or isinstance(value, bool):
-            want = " or ".join(_TYPE_WORDS[t] for t in types)
-            raise UsageError(f"{path}: {name}: expected {want}, found {_json_word(value)}")
-        if isinstance(value, int) and value < (0 if name == "root_seed" else 1):
-            raise UsageError(f"{path}: {name}: expected a positive whole number, found {value}")
-    if kind == "sweep":
-        for i, param in enumerate(manifest["parameters"]):
-            if not (isinstance(param, dict) and isinstance(param.get("path"), str)):
-                raise UsageError(f"{path}: parameters.{i}: expected an object with a 'path'")
-    if kind == "compare":
-        for i, item in enumerate(manifest["scenarios"]):
-            if not (isinstance(item, dict) and isinstance(item.get("name"), str)):
-                raise UsageError(f"{path}: scenarios.{i}: expected an object with a 'name'")
+    try:
+        parse_manifest(manifest)
+    except ManifestError as exc:
+        raise UsageError(f"{path}: {exc}") from None
     return manifest
-
-
-_TYPE_WORDS = {str: "text", int: "a whole number", list: "a list", dict: "an object"}
-
-
-def _json_word(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {bool: "true/false", str: "text", int: "a number", float: "a number",
-            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip
 
 
 def check_folder(folder: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Rows, column names and values are those of `sim.tables.actor_table`, `pair_table
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 from sim.ensemble import ChunkResult
 from sim.ladder import RUNGS, rung_of
 from sim.output import tag_schema
+from sim.tables import kept
 from sim.world import World
 
 
@@ -34,24 +36,29 @@ def _index_type(n: int) -> pa.DataType:
     return pa.int8() if n <= 127 else pa.int16() if n <= 32767 else pa.int32()
 
 
-def actor_arrow(world: World, result: ChunkResult, dates: list[str]) -> pa.Table:
-    """One row per replication × step × actor (the columns of timeseries.parquet)."""
+def actor_arrow(world: World, result: ChunkResult, dates: list[str],
+                shown: Sequence[str] | None = None) -> pa.Table:  # fmt: skip
+    """One row per replication × step × actor (the columns of timeseries.parquet); with
+    `shown`, only those actors (one never active in the run has no outcome)."""
     s = result.series
     assert s is not None
-    t1, r, n = s.escalation.shape
-    esc = s.escalation.reshape(-1)
+    idx = kept(world.ids, shown)
+    t1, r, _ = s.escalation.shape
+    n = len(idx)
+    esc = s.escalation[:, :, idx].reshape(-1)
     rung = rung_of(esc).astype(np.int8)
+    ids = [world.ids[i] for i in idx]
     return pa.table(
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), n), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r * n),
             "date": _codes(np.repeat(np.arange(t1), r * n), dates, pa.int32()),
-            "actor": _codes(np.tile(np.arange(n), t1 * r), world.ids, _index_type(n)),
+            "actor": _codes(np.tile(np.arange(n), t1 * r), ids, _index_type(n)),
             "escalation": esc,
             "rung": rung,
             "rung_name": _codes(rung, list(RUNGS), pa.int8()),
-            "leverage": s.leverage.reshape(-1),
-            "active": s.active.reshape(-1),
+            "leverage": s.leverage[:, :, idx].reshape(-1),
+            "active": s.active[:, :, idx].reshape(-1),
         }
     )
 

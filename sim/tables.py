@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -21,24 +23,33 @@ def step_dates(start: str, unit: str, steps: int) -> list[str]:
     return [str(period + k * MONTHS_PER_STEP[unit]) for k in range(steps + 1)]
 
 
-def actor_table(world: World, result: ChunkResult, dates: list[str]) -> pd.DataFrame:
-    """One row per replication × step × actor."""
+def kept(ids: Sequence[str], shown: Sequence[str] | None) -> np.ndarray:
+    """Indices of the actors a table shows: all, or those in `shown` (an actor never active
+    in the run has no outcome, so its frozen level stays out of the tables)."""
+    return np.array([i for i, a in enumerate(ids) if shown is None or a in shown], dtype=int)
+
+
+def actor_table(world: World, result: ChunkResult, dates: list[str],
+                shown: Sequence[str] | None = None) -> pd.DataFrame:  # fmt: skip
+    """One row per replication × step × shown actor."""
     s = result.series
     assert s is not None
-    t1, r, n = s.escalation.shape
-    esc = s.escalation.reshape(-1)
+    idx = kept(world.ids, shown)
+    t1, r, _ = s.escalation.shape
+    n = len(idx)
+    esc = s.escalation[:, :, idx].reshape(-1)
     rung = rung_of(esc)
     return pd.DataFrame(
         {
             "replication": np.tile(np.repeat(result.replications, n), t1),
             "step": np.repeat(np.arange(t1), r * n),
             "date": np.repeat(np.array(dates), r * n),
-            "actor": np.tile(np.array(world.ids), t1 * r),
+            "actor": np.tile(np.array(world.ids)[idx], t1 * r),
             "escalation": esc,
             "rung": rung,
             "rung_name": pd.Categorical.from_codes(rung, categories=list(RUNGS)),
-            "leverage": s.leverage.reshape(-1),
-            "active": s.active.reshape(-1),
+            "leverage": s.leverage[:, :, idx].reshape(-1),
+            "active": s.active[:, :, idx].reshape(-1),
         }
     )
 
@@ -82,9 +93,18 @@ def system_table(result: ChunkResult, dates: list[str]) -> pd.DataFrame:
     )
 
 
-def summary_table(result: ChunkResult) -> pd.DataFrame:
-    frame = pd.DataFrame({"replication": result.replications, **result.summary})
-    return frame
+def summary_table(result: ChunkResult, shown: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per replication; with `shown`, the per-actor columns of other actors (never
+    active in the run) are left out."""
+    columns = {k: v for k, v in result.summary.items() if shown is None or _shows(k, shown)}
+    return pd.DataFrame({"replication": result.replications, **columns})
+
+
+def _shows(column: str, shown: Sequence[str]) -> bool:
+    from sim.results.labels import actor_of
+
+    actor = actor_of(column)
+    return actor is None or actor in shown
 
 
 def events_table(log: EventLog) -> pd.DataFrame:
@@ -93,11 +113,18 @@ def events_table(log: EventLog) -> pd.DataFrame:
     )
 
 
-def related_pairs(world: World) -> list[tuple[int, int]]:
-    """Ordered pairs with any initial commitment, dependence or treaty."""
+def related_pairs(world: World, shown: Sequence[str] | None = None) -> list[tuple[int, int]]:
+    """Ordered pairs with any initial commitment, dependence or treaty (between shown
+    actors, when `shown` is given)."""
     link = np.abs(world.C0[0]) > 0
     for arr in world.chan.values():
         link |= arr[0] > 0
     for _, i, j in world.treaty_pairs:
         link[i, j] = True
-    return [(i, j) for i in range(world.n) for j in range(world.n) if i != j and link[i, j]]
+    keep = set(kept(world.ids, shown).tolist())
+    return [
+        (i, j)
+        for i in range(world.n)
+        for j in range(world.n)
+        if i != j and link[i, j] and i in keep and j in keep
+    ]

@@ -156,7 +156,7 @@ def test_rounding_noise_is_a_constant_outcome():
     import pandas as pd
 
     from sim.jobs.sweep.analysis import sensitivity_outcomes
-    from sim.plots.data import actors_from_columns
+    from sim.results.folder import actors_from_columns
 
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(

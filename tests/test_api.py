@@ -32,8 +32,11 @@ def test_run_tables_have_the_requested_shape(small):
     world, _ = prepare(sim.load(BASELINE).scenario)
     assert len(small.summary) == 6
     assert len(small.system) == 6 * (5 + 1)
-    assert len(small.timeseries) == 6 * (5 + 1) * world.n
-    assert sorted(small.timeseries["actor"].unique()) == sorted(world.ids)
+    shown = small.manifest["actors"]  # active at some step: UKR and IRN are not
+    assert set(world.ids) - set(shown) == {"UKR", "IRN"}
+    assert len(small.timeseries) == 6 * (5 + 1) * len(shown)
+    assert list(small.timeseries["actor"].unique()) == shown
+    assert not [c for c in small.summary.columns if c.endswith(("_UKR", "_IRN"))]
     assert small.manifest["root_seed"] == 3
     # the baseline names a counterfactual: its headline effects, then the crisis share
     assert list(small.effects["outcome"]) == [
@@ -100,7 +103,7 @@ def test_plot_refuses_charts_of_other_kinds(small):
 
 def test_save_writes_a_results_folder_once(small, tmp_path):
     out = small.save(tmp_path / "kept")
-    from sim.plots.data import Results as Reader
+    from sim.results.folder import ResultsFolder as Reader
 
     kept = Reader(out)
     assert kept.kind == "run"

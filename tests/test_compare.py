@@ -180,7 +180,7 @@ def test_tables_follow_the_scenarios_actors(tmp_path, capsys, recwarn):
     assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]
     stacked = pd.read_csv(out / "summaries.csv")
     assert len(stacked) == 24 and "peak_escalation_NEW" in stacked
-    from sim.plots.data import Results
+    from sim.results.folder import ResultsFolder as Results
 
     assert Results(out).shown_actors()[-1] == "NEW"
 

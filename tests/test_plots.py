@@ -82,7 +82,7 @@ def test_every_chart_of_each_kind_is_built(all_figs):
     for kind in ("run", "compare", "sweep"):
         names = [c.name for c in charts_for(kind)]
         assert list(all_figs[kind]) == names, kind
-    assert len(CHART_NAMES) == 13  # with the robustness chart (tests/test_robustness.py)
+    assert len(CHART_NAMES) == 17  # with robustness, calibration and hindcast charts
 
 
 def test_escalation_chart(run_figs):
@@ -159,7 +159,7 @@ def test_network_chart(run_figs):
 
 
 def test_network_chart_at_chosen_steps():
-    from sim.plots.run_charts import network_chart
+    from sim.plots.network_chart import network_chart
 
     fig = network_chart(Results(DATA / "run"), steps=[0, 6, 12])
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
@@ -241,8 +241,12 @@ def test_sweep_charts(all_figs):
     assert len(panels) == 4
     for ax in panels:
         assert len([i for i in ax.get_images() if isinstance(i, AxesImage)]) == 1
-        assert ax.get_xlabel() == "reactivity (per month)"
-        assert ax.get_ylabel() == f"axis_cost ({PARAMETERS['axis_cost'].unit})"
+        # axes carry the parameter's meaning and unit (sim/results/labels.py), not a key path
+        assert ax.get_xlabel().replace("\n", " ") == (
+            "Reactivity (escalation per unit of perceived threat) [per month]"
+        )
+        assert ax.get_ylabel().startswith("Axis cost (reputational cost of")
+        assert ax.get_ylabel().endswith(f"[{PARAMETERS['axis_cost'].unit}]")
     assert panels[0].get_title(loc="left") == "P(crisis)"
     assert any(ax.get_ylabel() == "P(crisis) (share of replications)" for ax in heat.axes)
 
@@ -251,9 +255,9 @@ def test_sweep_charts(all_figs):
     for ax in sobol.axes:
         assert len([c for c in ax.containers if isinstance(c, BarContainer)]) == 2
         assert ax.get_xlabel() == "Sobol index\n(share of outcome variance)"
-        assert {t.get_text() for t in ax.get_yticklabels()} == {
-            "reactivity (per month)",
-            f"axis_cost ({PARAMETERS['axis_cost'].unit})",
+        assert {t.get_text().replace("\n", " ") for t in ax.get_yticklabels()} == {
+            "Reactivity (escalation per unit of perceived threat)",
+            "Axis cost (reputational cost of an axis)",
         }
     assert _legend_texts(sobol.legends[0]) == ["first-order S1", "total ST"]
 
@@ -265,7 +269,8 @@ def test_sweep_charts(all_figs):
 
     scatter = figs["scatter"]
     assert len(scatter.axes) == 6  # 3 outcomes × 2 parameters
-    assert scatter.axes[-1].get_xlabel() == f"axis_cost ({PARAMETERS['axis_cost'].unit})"
+    xlabel = scatter.axes[-1].get_xlabel().replace("\n", " ")
+    assert xlabel.startswith("Axis cost") and xlabel.endswith(f"[{PARAMETERS['axis_cost'].unit}]")
     assert scatter.axes[0].get_ylabel().startswith("P(crisis)")
     assert _legend_texts(scatter.legends[0]) == [
         "one run",

@@ -12,11 +12,12 @@ import matplotlib.pyplot as plt
 import pytest
 
 from sim.plots import CHARTS, build, charts_for
-from sim.plots.data import Results
 from sim.plots.style import RC
+from sim.results.folder import ResultsFolder as Results
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-CASES = [(kind, c.name) for kind in ("run", "compare", "sweep") for c in charts_for(kind)]
+KINDS = ("run", "compare", "sweep", "calibration", "hindcast")  # fixtures in tests/data/results
+CASES = [(kind, c.name) for kind in KINDS for c in charts_for(kind)]
 
 
 def outside(fig) -> list[str]:

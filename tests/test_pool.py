@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from sim.ensemble import MIN_SHARE, run_ensemble
+from sim.jobs.robustness import robustness
 from sim.jobs.sweep.executors import LocalExecutor
 from sim.jobs.sweep.plan import make_plan
 from sim.jobs.sweep.spec import load_spec
 from sim.pool import active_pool, command_pool
-from sim.robustness import robustness
 from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]

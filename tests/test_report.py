@@ -88,13 +88,13 @@ def test_run_report_tables(run_report):
     text = run_report[1]
     manifest = json.loads((DATA / "run" / "manifest.json").read_text())
     scenario = manifest["resolved_scenario"]
-    import html
+    from markupsafe import escape  # what the templates escape with
 
-    assert html.escape(scenario["title"]) in text
-    assert html.escape(scenario["question"], quote=True) in text
+    assert str(escape(scenario["title"])) in text
+    assert str(escape(scenario["question"])) in text
     for assumption in scenario["assumptions"]:
-        assert html.escape(assumption, quote=True) in text
-    assert html.escape(scenario["expected"], quote=True) in text
+        assert str(escape(assumption)) in text
+    assert str(escape(scenario["expected"])) in text
     # outcome summary: one row per shown actor, plus the system outcomes
     assert "<h2>Outcome summary</h2>" in text
     for label in ("China (CHN)", "North Korea (PRK)", "South Korea (KOR)"):
@@ -128,7 +128,7 @@ def test_sweep_report_tables(sweep_report):
         "PRIM boxes",
     ):
         assert f"<h2>{heading}</h2>" in sweep
-    assert "reactivity (per month)" in sweep
+    assert "Reactivity (escalation per unit of perceived threat)" in sweep  # labels, not paths
 
 
 def test_evidence_without_ledger_shows_ids_only(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import prepare
-from sim.robustness import FIXED, coefficient_draws, robustness
+from sim.jobs.robustness import FIXED, coefficient_draws, robustness
 from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def test_plot_and_report_read_a_robustness_folder(tmp_path):
                             capture_output=True, text=True, cwd=REPO)  # fmt: skip
     assert report.returncode == 0, report.stderr
     page = (tmp_path / "r.html").read_text()
-    assert "Robustness" in page and "share keeping it" in page
+    assert "<h1>Robustness of Baseline" in page and "share of draws keeping it" in page
 
 
 def test_draws_times_replications_are_capped_in_one_line():
@@ -128,7 +128,7 @@ def test_held_structure_at_zero_spread_is_the_re_settled_result():
 
 
 def test_structure_comparison_has_both_variants_per_source_and_regime_probabilities():
-    from sim.robustness import compare_structures, structure_lines
+    from sim.jobs.robustness import compare_structures, structure_lines
 
     spec = load_scenario(BASELINE).scenario
     frame = compare_structures(spec, spreads=(0.25, 0.5), draws=3, replications=6, steps=12)

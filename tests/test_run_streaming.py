@@ -152,7 +152,7 @@ def test_overrides_name_the_folder_and_the_title(tmp_path, monkeypatch, capsys):
 
 def test_summary_run_draws_the_charts_its_tables_support(tmp_path):
     """Inactive actors stay off them: the manifest lists the shown actors."""
-    from sim.plots.data import Results
+    from sim.results.folder import ResultsFolder as Results
 
     out = tmp_path / "s"
     code = main(["run", "scenarios/axis_with_iran.yaml", "-n", "8", "--steps", "6", "-q",

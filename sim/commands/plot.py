@@ -22,6 +22,10 @@ CHART_NAMES = (
     "morris",
     "scatter",
     "robustness",
+    "prior_posterior",
+    "diagnostics",
+    "predictive_check",
+    "hindcast",
 )
 
 
@@ -72,7 +76,10 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _plot_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "results", type=Path, metavar="RESULTS_DIR", help="a run, compare or sweep folder"
+        "results",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="a results folder (any kind)",
     )
     p.add_argument(
         "--kind",
@@ -113,16 +120,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
-    import json
-
-    from sim.observe.report import REPORTS
     from sim.results_io import reading
-
-    kind = json.loads((folder / "manifest.json").read_text()).get("kind")
-    if kind in REPORTS:  # calibration and hindcast folders draw their charts with their page
-        for path in REPORTS[kind](folder)[:-1]:
-            print(path)
-        return 0
 
     with reading(folder):
         written = draw_charts(
@@ -137,7 +135,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "results", type=Path, metavar="RESULTS_DIR", help="a run, compare or sweep folder"
+        "results",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="a results folder (any kind)",
     )
     p.add_argument("-o", "--out", type=Path, help="write here (default RESULTS_DIR/report.html)")
     p.add_argument(
@@ -150,18 +151,11 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 @command("report", _report_args)
 def cmd_report(args: argparse.Namespace) -> int:
     """Write one self-contained report.html (charts embedded) from a results folder."""
-    import json
-
-    from sim.observe.report import REPORTS
     from sim.report import write_report
     from sim.results_io import check_output, reading
 
     folder = _results_dir(args.results)
-    kind = json.loads((folder / "manifest.json").read_text()).get("kind")
     check_output(folder, args.out, ("report.html",))  # never over the folder's own files
-    if kind in REPORTS:  # calibration and hindcast folders have their own page
-        print(REPORTS[kind](folder, args.out)[-1])
-        return 0
     with reading(folder):
         print(write_report(folder, args.out, reuse_charts=not args.redraw))
     return 0

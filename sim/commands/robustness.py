@@ -34,19 +34,23 @@ def _args(p: argparse.ArgumentParser) -> None:
 def cmd_robustness(args: argparse.Namespace) -> int:
     """Perturb every coefficient within ±spread and report how often the effects keep their sign."""
     from sim.errors import UsageError
-    from sim.jobs.run import main_argv, versions
-    from sim.limits import MAX_REPLICATIONS, check_count, check_run_resources
-    from sim.output import finish, reserved, timestamped
+    from sim.jobs.robustness import (
+        check_request,
+        compare_structures,
+        manifest,
+        report_lines,
+        robustness,
+        structure_lines,
+        write_robustness,
+    )
+    from sim.jobs.run import main_argv
+    from sim.limits import check_run_resources
+    from sim.output import reserved, timestamped
     from sim.plots import draw_charts
-    from sim.provenance import provenance
-    from sim.robustness import report_lines, robustness
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("draws", "replications", "steps", "workers"))
-    if not 0.0 <= args.spread < 1.0:
-        raise UsageError(f"--spread must be in [0, 1), found {args.spread}")
-    # every draw runs its replications twice (scenario and counterfactual)
-    check_count("--draws × --replications", args.draws * args.replications, MAX_REPLICATIONS)
+    check_request(args.draws, args.spread, args.replications)
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     spec = loaded.scenario
     if spec.counterfactual is None:
@@ -56,52 +60,23 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     check_run_resources(len(spec.actors), 2 * args.draws * args.replications, steps, "summary",
                         out.parent)  # fmt: skip
     engine = engine_for(args, 2 * (args.draws + 1) * args.replications * steps)
-    meta = {
-        "kind": "robustness",
-        "scenario": spec.name,
-        "scenario_file": str(loaded.path),
-        "scenario_hash": loaded.content_hash(),
-        **provenance(loaded.model_input),
-        "draws": args.draws,
-        "spread": args.spread,
-        "replications_per_draw": args.replications,
-        "steps": steps,
-        "structure": "nominal" if args.hold_structure else "re-settled",
-        "posterior": None if args.posterior is None else str(args.posterior),
-        "root_seed": spec.run.seed if args.seed is None else args.seed,
-        "engine": engine,
-        "command": main_argv(),
-        "versions": versions(),
-        "files": {"draws": "draws.parquet", "shares": "robustness.csv", "charts": "charts/"},
-    }
+    meta = manifest(loaded, args.draws, args.spread, args.replications, args.seed, args.steps,
+                    main_argv(), not args.hold_structure, args.posterior, engine)  # fmt: skip
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
                             args.steps, args.workers, resettle=not args.hold_structure,
                             posterior=args.posterior, engine=engine)  # fmt: skip
         structures = None
         if args.structures:
-            from sim.robustness import compare_structures
-
             structures = compare_structures(spec, posterior=args.posterior, draws=args.draws,
                                             replications=args.replications, seed=args.seed,
                                             steps=args.steps, workers=args.workers)  # fmt: skip
-        from sim.output import atomic_folder
-
-        with atomic_folder(out, slot) as tmp:
-            result.draws.to_parquet(tmp / "draws.parquet", index=False)
-            if args.csv:
-                result.draws.to_csv(tmp / "draws.csv", index=False)
-            result.shares.to_csv(tmp / "robustness.csv", index=False)
-            result.regimes.to_csv(tmp / "regimes.csv", index=False)
-            if structures is not None:
-                structures.to_csv(tmp / "structures.csv", index=False)
-            finish(tmp, meta, None if args.no_plots else draw_charts)
+        charts = None if args.no_plots else draw_charts
+        write_robustness(out, result, meta, args.csv, charts, slot, structures)
     print(f"{spec.title}: robustness against '{spec.counterfactual.label}'")
     for line in report_lines(result, args.draws, args.spread):
         print("  " + line)
     if structures is not None:
-        from sim.robustness import structure_lines
-
         print("  re-settled per draw vs structural terms held at nominal:")
         for line in structure_lines(structures):
             print("    " + line)

@@ -88,7 +88,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("  " + line)
     if (out / "effects.csv").exists():
         effects = pd.read_csv(out / "effects.csv")
-        for line in effect_lines(effects, loaded.scenario.counterfactual.label):
+        for line in effect_lines(
+            effects, loaded.scenario.counterfactual.label, settings.replications
+        ):
             print("  " + line)
     print(f"results: {out}")
     if charts is not None:

@@ -3,6 +3,9 @@
     run.py      one scenario's ensemble → a results folder (`alliance-sim run`, `sim.run`)
     compare.py  scenarios with common random numbers (`alliance-sim compare`, `sim.compare`)
     sweep/      design points, chunked execution with resume, analysis (`sim.sweep`)
+    robustness.py  every coefficient within ±spread against the counterfactual
+                (`alliance-sim robustness`, `sim.robustness`)
 
-The Python API's functions of the same names live in sim/api.py and import these on call.
+The Python API's functions of the same names live in sim/api.py (sim.robustness,
+sim.calibrate, sim.hindcast: sim/api_jobs.py) and import these on call.
 """

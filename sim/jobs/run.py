@@ -233,7 +233,8 @@ def stream_run(
     world = loaded.model_input
     run = spec.run
     dates = step_dates(run.start, run.step_unit, settings.steps)
-    pairs = related_pairs(world)
+    shown = shown_actors(loaded)  # actors never active stay out of the tables
+    pairs = related_pairs(world, shown)
     kept: list[ChunkResult] = []
     counter: list[ChunkResult] = []
     meta = manifest(loaded, settings, argv)
@@ -243,7 +244,7 @@ def stream_run(
             for group in groups:
                 chunk = group[0]
                 if full and chunk.series is not None:
-                    writer.write("timeseries", actor_arrow(world, chunk, dates))
+                    writer.write("timeseries", actor_arrow(world, chunk, dates, shown))
                     writer.write("pairs", pair_arrow(world, chunk, pairs))
                     writer.write("system", system_arrow(chunk, dates))
                 kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
@@ -251,7 +252,7 @@ def stream_run(
         finally:
             writer.close()
         result = merge(kept)
-        summary_table(result).to_csv(tmp / "summary.csv", index=False)
+        summary_table(result, shown).to_csv(tmp / "summary.csv", index=False)
         events_table(result.events).to_csv(tmp / "events.csv", index=False)
         if paired:
             effects = paired_effects(loaded, result, merge(counter))

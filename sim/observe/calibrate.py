@@ -334,8 +334,8 @@ def finish_run(
 ) -> None:
     """Write the results folder atomically, then drop the work folder."""
     from sim.jobs.run import versions
-    from sim.observe.report import write_calibration_report
     from sim.output import atomic_folder, finish
+    from sim.report import write_charts_and_report
 
     s = spec.settings
     posterior = posterior_frame(prob.names, pops[-1])
@@ -362,5 +362,5 @@ def finish_run(
             "versions": versions(),
             "engine": prob.engine,  # of the ABC-SMC simulations
         }
-        finish(tmp, meta, write_calibration_report if charts else None)
+        finish(tmp, meta, write_charts_and_report if charts else None)
     shutil.rmtree(work_dir(out), ignore_errors=True)

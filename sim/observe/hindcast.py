@@ -122,9 +122,9 @@ def write_hindcast(
     meta: dict,
     charts: bool = True,
 ) -> None:
-    from sim.observe.report import write_hindcast_report
     from sim.observe.scoring import coverage
     from sim.output import atomic_folder, finish
+    from sim.report import write_charts_and_report
 
     with atomic_folder(out) as tmp:
         table.to_csv(tmp / "hindcast.csv", index=False)
@@ -135,4 +135,4 @@ def write_hindcast(
             "not_covered": [o.id for o in left],
             "coverage": coverage(table),
         }
-        finish(tmp, meta, write_hindcast_report if charts else None)
+        finish(tmp, meta, write_charts_and_report if charts else None)

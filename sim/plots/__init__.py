@@ -15,9 +15,17 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from sim.errors import UsageError
-from sim.plots import compare_charts, effects_chart, robustness_chart, run_charts, sweep_charts
-from sim.plots.data import Results
+from sim.plots import (
+    compare_charts,
+    effects_chart,
+    network_chart,
+    observe_charts,
+    robustness_chart,
+    run_charts,
+    sweep_charts,
+)
 from sim.plots.style import save
+from sim.results.folder import ResultsFolder as Results
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -58,7 +66,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "network",
         "run",
-        run_charts.network_chart,
+        network_chart.network_chart,
         "The relation network at the start and the end: edge colour is commitment "
         "(red hostile, blue allied), edge width the strongest dependency channel, node size "
         "military capability.",
@@ -132,6 +140,38 @@ CHARTS += (
         "Share of coefficient draws (every coefficient within ±spread) in which each headline "
         "effect keeps its sign and the outcome class holds, against the 90% line.",
         "robustness.csv",
+    ),
+)
+CHARTS += (
+    Chart(
+        "prior_posterior",
+        "calibration",
+        observe_charts.prior_posterior_chart,
+        "Each calibrated coefficient: its prior (generation 0) and its ABC-SMC posterior.",
+        "populations.parquet",
+    ),
+    Chart(
+        "diagnostics",
+        "calibration",
+        observe_charts.diagnostics_chart,
+        "ABC-SMC by generation: tolerance, acceptance rate and effective sample size.",
+        "diagnostics.csv",
+    ),
+    Chart(
+        "predictive_check",
+        "calibration",
+        observe_charts.predictive_check_chart,
+        "Posterior predictive check: each observation against the model's 50% and 90% "
+        "predictive intervals.",
+        "predictive_check.csv",
+    ),
+    Chart(
+        "hindcast",
+        "hindcast",
+        observe_charts.hindcast_chart,
+        "Each observation in the scenario's window against the model's 50% and 90% "
+        "predictive intervals.",
+        "hindcast.csv",
     ),
 )
 CHART_NAMES = tuple(c.name for c in CHARTS)

@@ -7,7 +7,6 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
-from sim.plots.data import Results, actors_from_columns, count, outcome_label
 from sim.plots.style import (
     GUIDE,
     OUTCOME_CLASSES,
@@ -18,6 +17,9 @@ from sim.plots.style import (
     series_colour,
     style,
 )
+from sim.results.folder import ResultsFolder as Results
+from sim.results.folder import actors_from_columns, count
+from sim.results.labels import outcome_label
 
 MARKERS = ("o", "s", "D", "^", "v", "P", "X")
 SKIPPED = ("first_crisis_step", "first_war_step", "final_rung_")

@@ -8,8 +8,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plots.data import Results
 from sim.plots.style import footer, style
+from sim.results.folder import ResultsFolder as Results
 
 LABELS = {"final_distancing": "China's distancing from the pair"}
 
@@ -30,7 +30,7 @@ def _label(outcome: str) -> str:
 
 def effects_chart(res: Results) -> Figure | None:
     """Forest plot of the effects against the counterfactual (None without effects.csv)."""
-    table = res._csv("effects.csv")
+    table = res.effects
     if table is None or table.empty:
         return None
     cf = (res.manifest.get("counterfactual") or {}).get("label", "the counterfactual")

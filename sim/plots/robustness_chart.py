@@ -6,19 +6,17 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from sim.plots.data import Results
 from sim.plots.style import footer, style
+from sim.results.folder import ResultsFolder as Results
+from sim.results.labels import outcome_label
 
 
 def robustness_chart(res: Results) -> Figure | None:
-    shares = res._csv("robustness.csv")
+    shares = res.table("shares")
     if shares is None or shares.empty:
         return None
     shares = shares[~shares["outcome"].str.startswith("draws_")]
-    labels = [
-        "outcome class" if o == "outcome_class" else ("P(crisis)" if o == "crisis" else o)
-        for o in shares["outcome"]
-    ]
+    labels = ["P(crisis)" if o == "crisis" else outcome_label(o) for o in shares["outcome"]]
     meta = res.manifest
     with style():
         fig, ax = plt.subplots(figsize=(8.0, 0.38 * len(labels) + 2.0), layout="constrained")
@@ -34,7 +32,7 @@ def robustness_chart(res: Results) -> Figure | None:
             f"{meta.get('draws')} draws, every coefficient ±{meta.get('spread', 0):.0%}",
             loc="left",
         )
-        fig.suptitle(f"Robustness of {meta.get('scenario')}", fontweight="bold")
+        fig.suptitle(res.title, fontweight="bold")
         ax.legend(loc="lower right")
         footer(fig, f"alliance-sim · robustness · {res.name} · robustness.csv")
     return fig

@@ -12,15 +12,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plots.data import (
-    Results,
-    count,
-    outcome_label,
-    outcome_parts,
-    parameter_label,
-    pick_outcomes,
-)
+from sim.plots.data import pick_outcomes
 from sim.plots.style import SEQUENTIAL, footer, panel_grid, series_colour, style
+from sim.results.folder import ResultsFolder as Results
+from sim.results.folder import count
+from sim.results.labels import key_label, outcome_label, outcome_parts
 
 SHARE_OUTCOMES = ("p_crisis", "p_war", "crisis", "war")
 NOT_OUTCOMES = ("point", "replication", "n", "runs", "n_runs")
@@ -111,14 +107,18 @@ def heatmap_chart(res: Results) -> Figure | None:
                     )
             ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
             ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
-            ax.set_xlabel(parameter_label(px))
-            ax.set_ylabel(parameter_label(py))
+            ax.set_xlabel(key_label(px, unit=True, wrap=34))
+            ax.set_ylabel(key_label(py, unit=True, wrap=34))
             ax.grid(False)
             name = outcome_parts(o)[0]
             ax.set_title(name if name.startswith("P(") else f"mean {name}", loc="left")
             bar = fig.colorbar(image, ax=ax, shrink=0.9)
             bar.set_label(outcome_label(o), fontsize=8.5)
-        rest = f"; averaged over {', '.join(params[2:])}" if len(params) > 2 else ""
+        rest = (
+            f"; averaged over {', '.join(key_label(p) for p in params[2:])}"
+            if len(params) > 2
+            else ""
+        )
         reps = f" over {count(res.replications, 'replication')}" if res.replications else ""
         fig.suptitle(
             f"Outcomes over the sweep grid — {res.title}\n(mean per design point{reps}{rest})"
@@ -162,7 +162,7 @@ def _bars(ax, sub: pd.DataFrame, series: list[tuple[str, str | None, str]]) -> N
             label=label,
             error_kw={"ecolor": "#333333", "elinewidth": 0.9, "capsize": 2},
         )
-    ax.set_yticks(y, [parameter_label(p) for p in sub["parameter"]], fontsize=8)
+    ax.set_yticks(y, [key_label(p, wrap=30) for p in sub["parameter"]], fontsize=8)
     ax.set_ylim(len(sub) - 0.5, -0.5)
     ax.grid(True, axis="x")
     ax.grid(False, axis="y")
@@ -289,7 +289,7 @@ def scatter_chart(res: Results) -> Figure | None:
                 if cats is not None:
                     ax.set_xticks(range(len(cats)), [str(v) for v in cats])
                 if r == nrows - 1:
-                    ax.set_xlabel(parameter_label(p), fontsize=8.5)
+                    ax.set_xlabel(key_label(p, unit=True, wrap=30), fontsize=8.5)
                 if c == 0:
                     ax.set_ylabel(outcome_label(o, wrap=True), fontsize=8.5)
                 ax.grid(True, axis="both")

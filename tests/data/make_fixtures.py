@@ -8,6 +8,15 @@ chart tests never depend on the model: their numbers are SYNTHETIC (derived from
 fixture's summary.csv with made-up, deterministic effects) and mean nothing about the world.
 
     .venv/bin/python tests/data/make_fixtures.py      # rewrites compare/ and sweep/
+
+The robustness, hindcast and calibration fixtures are real (tiny) outputs, trimmed to the
+tables their readers use (no charts, no report.html); output paths in their manifests were
+rewritten to tests/data/results/KIND:
+    alliance-sim robustness scenarios/baseline.yaml --draws 8 -n 6 --steps 12 --no-plots
+    alliance-sim hindcast seeds/observations/missile_launches.yaml \
+        scenarios/history/episode_2022_2024.yaml -n 20 --draws 3 --no-plots
+    calibration: the synthetic spec of tests/test_observe_calibrate.py (write_spec with
+        population=16, generations=2), `alliance-sim calibrate SPEC --no-plots`
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from sim import output
 from sim.errors import UsageError
+from sim.results.write import manifest_text
 
 PLAN_FILE = "plan.json"
 MANIFEST = "manifest.json"
@@ -147,7 +148,7 @@ def _atomic_text(path: Path, text: str) -> None:
 
 def finish(partial: Path, lock: output.FolderLock, manifest: dict[str, Any]) -> Path:
     """Write the manifest and give the folder its final name (never onto an existing one)."""
-    _atomic_text(partial / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
+    _atomic_text(partial / MANIFEST, manifest_text(manifest))  # checked: sim/results
     (partial / PLAN_FILE).unlink(missing_ok=True)
     return output.publish(partial, lock, output.final_of(partial))
 

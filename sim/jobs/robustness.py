@@ -20,8 +20,10 @@ dynamics, so they are held fixed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,10 @@ from sim.effects import CRISIS, counterfactual_of, headline, outcome_values
 from sim.ensemble import prepare, run_ensemble
 from sim.parameters import PARAMETERS
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.output import Slot
+    from sim.scenario.loader import LoadedScenario
 
 FIXED = ("crisis_threshold", "war_threshold")
 DRAW_STREAM = 0x524F42  # spawn key of the coefficient draws ("ROB"), apart from the shocks
@@ -186,7 +192,67 @@ def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
     )
 
 
+def check_request(draws: int, spread: float, replications: int) -> None:
+    """Refuse (one line) a spread outside [0, 1) or more runs than the cap allows; every
+    draw runs its replications twice (scenario and counterfactual)."""
+    from sim.errors import UsageError
+    from sim.limits import MAX_REPLICATIONS, check_count
+
+    if not 0.0 <= spread < 1.0:
+        raise UsageError(f"--spread must be in [0, 1), found {spread}")
+    check_count("--draws × --replications", draws * replications, MAX_REPLICATIONS)
+
+
+def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: int,
+             seed: int | None, steps: int | None, argv: list[str], resettle: bool = True,
+             posterior: Path | None = None, engine: str = "numpy") -> dict:  # fmt: skip
+    """The robustness folder's manifest (sim/results/manifest.py `RobustnessManifest`)."""
+    from sim.jobs.run import versions
+    from sim.provenance import provenance
+
+    spec = loaded.scenario
+    return {
+        "kind": "robustness",
+        "scenario": spec.name,
+        "title": spec.title,
+        "scenario_file": str(loaded.path),
+        "scenario_hash": loaded.content_hash(),
+        **provenance(loaded.model_input),
+        "draws": draws,
+        "spread": spread,
+        "replications_per_draw": replications,
+        "steps": spec.run.steps if steps is None else steps,
+        "structure": "re-settled" if resettle else "nominal",
+        "posterior": None if posterior is None else str(posterior),
+        "root_seed": spec.run.seed if seed is None else seed,
+        "engine": engine,
+        "command": argv,
+        "versions": versions(),
+        "files": {"draws": "draws.parquet", "shares": "robustness.csv", "charts": "charts/"},
+    }
+
+
+def write_robustness(out: Path, result: Robustness, meta: dict, csv: bool = False,
+                     charts: Callable[[Path], object] | None = None, slot: Slot | None = None,
+                     structures: pd.DataFrame | None = None) -> Path:  # fmt: skip
+    """Write the robustness folder atomically: draws, shares, regimes (and the structure
+    comparison when asked for), manifest, then charts."""
+    from sim.output import atomic_folder, finish
+    from sim.results.write import write_frame
+
+    with atomic_folder(out, slot) as tmp:
+        write_frame(tmp, "draws.parquet", result.draws, csv_copy=csv)
+        write_frame(tmp, "robustness.csv", result.shares)
+        write_frame(tmp, "regimes.csv", result.regimes)
+        if structures is not None:
+            write_frame(tmp, "structures.csv", structures)
+        finish(tmp, meta, charts)
+    return out
+
+
 def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
+    from sim.results.labels import outcome_label
+
     how = (
         f"every coefficient independently within ±{spread:.0%}"
         if result.source.startswith("±") or not result.source
@@ -208,7 +274,7 @@ def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
                 f"(nominal {what} {row.nominal_effect:.1%})"
             )
             continue
-        name = "P(crisis)" if row.outcome == CRISIS else row.outcome
+        name = "P(crisis)" if row.outcome == CRISIS else outcome_label(row.outcome, unit=False)
         word = {1: "positive", -1: "negative", 0: "zero"}[row.nominal_sign]
         lines.append(
             f"  {name:<26} {word:<9}{row.share_same_sign:6.1%}   nominal {row.nominal_effect:+.3f},"

@@ -1,0 +1,154 @@
+"""One manifest model per kind of results folder, and the one place manifests are checked.
+
+Why: six commands wrote `manifest.json` from hand-built dicts and three readers checked
+them against two different lists of kinds. Here each kind declares the fields its readers
+use (pydantic, strict: `"12"` is not a number, `true` is not a count); a writer checks its
+manifest against the same model before writing it (`sim/results/write.py`), so a folder
+that is written can always be read. Other fields ride along (`extra="allow"`): the
+manifest keeps everything a command records (versions, command, resolved scenario).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Count = Annotated[int, Field(ge=1)]  # replications, steps, draws: at least one
+Seed = Annotated[int, Field(ge=0)]
+
+
+class Manifest(BaseModel):
+    """Fields any kind may carry; checked when present."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
+    kind: str
+    root_seed: Seed | None = None
+    n_points: Count | None = None
+    n_runs: Count | None = None
+    n_chunks: Count | None = None
+    name: str | None = None
+    resolved_scenario: dict[str, Any] | None = None
+    step_unit: str | None = None
+    created_utc: str | None = None
+
+
+class RunManifest(Manifest):
+    kind: Literal["run"]
+    scenario: str
+    replications: Count
+    steps: Count
+    actors: list[str] | None = None  # actors shown (active, or switched on by an event)
+    overrides: dict[str, Any] | None = None
+
+
+class CompareEntry(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    name: str
+    actors: list[str] | None = None
+    title: str | None = None
+
+
+class CompareManifest(Manifest):
+    kind: Literal["compare"]
+    scenarios: list[CompareEntry]
+    replications: Count
+    steps: Count
+    reference: str | None = None
+
+
+class SweepParameter(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    path: str
+
+
+class SweepManifest(Manifest):
+    kind: Literal["sweep"]
+    design: str
+    parameters: list[SweepParameter]
+    replications: Count
+    steps: Count
+    scenario: str | None = None
+
+
+class RobustnessManifest(Manifest):
+    kind: Literal["robustness"]
+    scenario: str
+    draws: Count
+    replications_per_draw: Count
+    spread: float | None = Field(default=None, strict=False)
+    steps: Count | None = None
+
+
+class CalibrationManifest(Manifest):
+    kind: Literal["calibration"]
+    coefficients: list[str]
+    episodes: list[str]
+    spec: str | None = None
+
+
+class HindcastManifest(Manifest):
+    kind: Literal["hindcast"]
+    scenario: str
+
+
+MODELS: dict[str, type[Manifest]] = {
+    "run": RunManifest,
+    "compare": CompareManifest,
+    "sweep": SweepManifest,
+    "robustness": RobustnessManifest,
+    "calibration": CalibrationManifest,
+    "hindcast": HindcastManifest,
+}
+KINDS: tuple[str, ...] = tuple(MODELS)
+
+
+class ManifestError(ValueError):
+    """A manifest that does not match its kind's model; `str()` is one line without the path."""
+
+
+def parse_manifest(data: Any) -> Manifest:
+    """The typed manifest of a JSON object; ManifestError (one line) when it does not fit."""
+    if not isinstance(data, dict):
+        raise ManifestError(f"expected a JSON object, found {json_word(data)}")
+    kind = data.get("kind")
+    if kind not in MODELS:
+        raise ManifestError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    try:
+        return MODELS[kind].model_validate(data)
+    except ValidationError as exc:
+        raise ManifestError(_first_problem(exc, kind)) from None
+
+
+def _first_problem(exc: ValidationError, kind_name: str) -> str:
+    """`replications: expected a whole number, found text` from pydantic's first error."""
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-", "lax-"))]
+    where = ".".join(loc) or "manifest"
+    value = err.get("input")
+    kind = err["type"]
+    if kind == "missing":
+        return f"{where}: missing (a {kind_name} manifest needs it)"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{where}: expected a positive whole number, found {value}"
+    if kind == "model_type" or kind == "dict_type":
+        field = loc[-1] if loc else ""
+        key = {"parameters": "path", "scenarios": "name"}.get(loc[0] if loc else "", field)
+        if len(loc) == 2 and loc[0] in ("parameters", "scenarios"):
+            return f"{where}: expected an object with a '{key}'"
+        return f"{where}: expected an object, found {json_word(value)}"
+    want = _WANT.get(kind.split("_")[0], kind.replace("_", " "))
+    return f"{where}: expected {want}, found {json_word(value)}"
+
+
+_WANT = {"int": "a whole number", "string": "text", "list": "a list", "float": "a number",
+         "dict": "an object", "literal": "the manifest's kind"}  # fmt: skip
+
+
+def json_word(value: Any) -> str:
+    """How a JSON value reads in a message: 'text', 'a number', 'nothing'."""
+    if value is None:
+        return "nothing"
+    return {bool: "true/false", str: "text", int: "a number", float: "a number",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip

@@ -1,0 +1,56 @@
+"""The one writer of results folders: manifests checked against their kind's model, and tables.
+
+Why: each command wrote its manifest with `json.dumps` and its tables with its own Parquet
+calls, so a folder could be written that the readers then refused. Every command ends
+through `write_manifest`, which checks the manifest against the model its readers use
+(sim/results/manifest.py) before a byte is written. Folder reservation and the atomic
+rename stay in sim/output.py; the per-step tables a run streams chunk by chunk are appended
+by the streaming writer of the run job (`TableWriter`, sim/jobs/run.py), whose seam is
+`write(name, table)` per chunk and `close()`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.results.manifest import ManifestError, parse_manifest
+
+MANIFEST = "manifest.json"
+
+
+def manifest_text(meta: dict[str, Any]) -> str:
+    """The manifest as JSON, after checking it against its kind's model.
+
+    A manifest its readers would refuse is a bug in the command that built it, so it is a
+    ValueError here (not a user-facing line)."""
+    try:
+        parse_manifest(json.loads(json.dumps(meta, default=str)))
+    except ManifestError as exc:
+        raise ValueError(f"refusing to write a manifest its readers would refuse: {exc}") from None
+    return json.dumps(meta, indent=2, default=str) + "\n"
+
+
+def write_manifest(folder: Path, meta: dict[str, Any]) -> Path:
+    """Write `folder/manifest.json` (checked; see `manifest_text`)."""
+    path = Path(folder) / MANIFEST
+    path.write_text(manifest_text(meta), encoding="utf-8")
+    return path
+
+
+def write_frame(folder: Path, file: str, frame: pd.DataFrame, csv_copy: bool = False,
+                float_format: str | None = None) -> Path:  # fmt: skip
+    """One whole table: Parquet or CSV by the file's suffix; `csv_copy` adds NAME.csv beside
+    a Parquet file (the `--csv` flag)."""
+    path = Path(folder) / file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+        if csv_copy:
+            frame.to_csv(path.with_suffix(".csv"), index=False, float_format=float_format)
+    else:
+        frame.to_csv(path, index=False, float_format=float_format)
+    return path

@@ -1,0 +1,192 @@
+"""One results module: a manifest model per kind, one reader, one writer, one KINDS; labels
+and printed digits a reader understands; inactive actors out of the tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from sim.results.folder import TABLE_FILES, ResultsFolder
+from sim.results.labels import coefficient_label, key_label, outcome_label
+from sim.results.manifest import KINDS, MODELS, ManifestError, parse_manifest
+from sim.results.precision import digits_for, effect_text, range_digits
+from sim.results.write import manifest_text, write_frame, write_manifest
+
+DATA = Path(__file__).resolve().parent / "data" / "results"
+
+
+def test_one_kinds_tuple_everywhere():
+    import sim.results_io
+    from sim.plots import CHARTS
+    from sim.report import _sections
+
+    assert KINDS == ("run", "compare", "sweep", "robustness", "calibration", "hindcast")
+    assert sim.results_io.KINDS is KINDS and tuple(MODELS) == KINDS
+    assert {c.kind for c in CHARTS} == set(KINDS)  # every kind has charts
+    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(KINDS)
+    assert _sections  # the report dispatches on the same names (test_reports_* below)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reader_writer_round_trip(kind, tmp_path):
+    """The writer's manifest reads back as the same object, and every table the reader
+    names reads back as written."""
+    src = ResultsFolder(DATA / kind)
+    assert src.kind == kind and type(src.meta) is MODELS[kind]
+    out = tmp_path / kind
+    out.mkdir()
+    write_manifest(out, src.manifest)
+    for name, file in TABLE_FILES.items():
+        frame = src.table(name)
+        if frame is not None and not frame.empty:
+            write_frame(out, file, frame)
+    back = ResultsFolder(out)
+    assert back.manifest == src.manifest and back.meta == src.meta
+    for name in TABLE_FILES:
+        a, b = src.table(name), back.table(name)
+        assert (a is None or a.empty) == (b is None or b.empty), name
+        if a is not None and not a.empty:
+            pd.testing.assert_frame_equal(a, b, check_dtype=False, check_categorical=False)
+
+
+def test_tables_are_read_lazily():
+    res = ResultsFolder(DATA / "run")
+    assert res._tables == {}
+    assert len(res.summary) == 12
+    assert list(res._tables) == ["summary.csv"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"replications": "12"}, "replications: expected a whole number, found text"),
+        ({"replications": 0}, "replications: expected a positive whole number, found 0"),
+        ({"steps": True}, "steps: expected a whole number, found true/false"),
+        ({"kind": "movie"}, "unknown kind 'movie'"),
+        ({"scenario": None}, "scenario: expected text, found nothing"),
+    ],
+)
+def test_the_writer_refuses_what_the_reader_would_refuse(change, message, tmp_path):
+    meta = {**json.loads((DATA / "run" / "manifest.json").read_text()), **change}
+    with pytest.raises(ManifestError, match=message.replace("(", r"\(")):
+        parse_manifest(meta)
+    with pytest.raises(ValueError, match="refusing to write"):
+        write_manifest(tmp_path, meta)
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_every_kind_requires_its_own_fields():
+    for kind, model in MODELS.items():
+        required = [n for n, f in model.model_fields.items() if f.is_required() and n != "kind"]
+        assert required, kind
+        with pytest.raises(ManifestError, match=f"{required[0]}: missing"):
+            parse_manifest({"kind": kind})
+
+
+def test_manifest_text_keeps_every_field():
+    meta = json.loads((DATA / "sweep" / "manifest.json").read_text())
+    assert json.loads(manifest_text(meta)) == meta
+
+
+# ---------------------------------------------------------------------- labels
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("parameters.reactivity", "Reactivity (escalation per unit of perceived threat)"),
+        ("parameters.axis_cost", "Axis cost (reputational cost of an axis)"),
+        ("relations.PRK.RUS.trade", "PRK→RUS trade dependence"),
+        ("relations.CHN.PRK.commitment.value", "CHN→PRK commitment"),
+        ("actors.PRK.traits.resolve", "PRK resolve"),
+        ("treaties.rus_prk_2024.strength", "treaty rus_prk_2024: strength"),
+        (
+            "events.pact_signed.set.treaties.rus_prk_2024.strength",
+            "treaty rus_prk_2024: strength, set by event pact_signed",
+        ),
+        ("something.else", "something.else"),
+    ],
+)
+def test_key_labels(path, label):
+    assert key_label(path) == label
+
+
+def test_labels_carry_units_where_asked():
+    assert key_label("parameters.fatigue", unit=True).endswith("[per month]")
+    assert outcome_label("final_commitment_CHN_RUS") == "final commitment, CHN→RUS (−1…+1)"
+    assert coefficient_label("summit_log_rate") == "summit log rate"  # not a model parameter
+
+
+# ---------------------------------------------------------------------- precision
+def test_digits_follow_the_monte_carlo_error():
+    assert digits_for(0.034) == 2 and digits_for(0.4) == 1 and digits_for(3.0) == 0
+    assert digits_for(1e-7) == 3  # never more than three decimals
+    # the same 5–95% range is printed with more digits when more replications back it
+    assert effect_text(0.1623, 0.071, 0.254, 12) == "+0.16 (+0.07 to +0.25)"
+    assert effect_text(0.1623, 0.071, 0.254, 5000) == "+0.162 (+0.071 to +0.254)"
+
+
+@given(
+    lo=st.floats(-5, 5),
+    width=st.floats(0, 5),
+    n=st.integers(1, 10_000),
+    more=st.integers(1, 100),
+)
+def test_more_replications_never_print_fewer_digits(lo, width, n, more):
+    assume(width > 1e-9)
+    assert range_digits(lo, lo + width, n * more) >= range_digits(lo, lo + width, n)
+
+
+# ---------------------------------------------------------------------- inactive actors
+def test_actors_never_active_stay_out_of_the_tables():
+    """The writer leaves UKR and IRN (inactive throughout the baseline) out of the
+    timeseries and summary; without the actor list (the ablation) they are there."""
+    from sim.ensemble import prepare, run_ensemble
+    from sim.jobs.run import shown_actors
+    from sim.scenario.loader import load_scenario
+    from sim.stream_tables import actor_arrow
+    from sim.tables import related_pairs, step_dates, summary_table
+
+    loaded = load_scenario("scenarios/baseline.yaml")
+    world, _ = prepare(loaded.scenario)
+    result = run_ensemble(loaded.scenario, 3, 1, 4)
+    shown = shown_actors(loaded)
+    dates = step_dates(loaded.scenario.run.start, loaded.scenario.run.step_unit, 4)
+    assert {"UKR", "IRN"} <= set(world.ids) - set(shown)
+    every = actor_arrow(world, result, dates).to_pandas()
+    kept = actor_arrow(world, result, dates, shown).to_pandas()
+    assert set(every["actor"]) == set(world.ids) and list(kept["actor"].unique()) == shown
+    shown_rows = every[every["actor"].isin(shown)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(  # the same numbers, fewer rows
+        kept.astype({"actor": str}), shown_rows.astype({"actor": str}), check_categorical=False
+    )
+    assert "peak_escalation_UKR" in summary_table(result)
+    columns = list(summary_table(result, shown).columns)
+    assert not [c for c in columns if c.endswith(("_UKR", "_IRN"))]
+    assert "peak_escalation_PRK" in columns and "final_distancing" in columns
+    ids = np.array(world.ids)
+    assert {"UKR", "IRN"}.isdisjoint({ids[i] for p in related_pairs(world, shown) for i in p})
+
+
+def test_old_folders_with_inactive_columns_are_read_without_them(tmp_path):
+    """The run fixture predates the change (UKR/IRN columns): the reader still hides them."""
+    res = ResultsFolder(DATA / "run")
+    assert "peak_escalation_UKR" in res.summary
+    assert "UKR" not in res.shown_actors() and res.hidden_outcome("peak_escalation_UKR")
+    assert not res.hidden_outcome("peak_escalation_PRK") and not res.hidden_outcome("crisis")
+
+
+def test_a_partial_folder_is_refused_by_commands_but_read_while_writing(tmp_path):
+    from sim.errors import UsageError
+    from sim.results_io import read_manifest
+
+    partial = tmp_path / ".x.partial-open"
+    shutil.copytree(DATA / "hindcast", partial)
+    with pytest.raises(UsageError, match="unfinished"):
+        read_manifest(partial)
+    assert ResultsFolder(partial).name == "x"
