@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from sim.app.levers import levers_for
-from sim.app.serve import start
+from sim.app.guard import new_token
+from sim.app.serve import address, listen, start
 from sim.scenario.loader import load_scenario
 
 SCENARIO = Path("scenarios/baseline.yaml")
@@ -41,13 +41,8 @@ def chromium() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    """Until `url` (with the session token) answers 200."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -63,11 +58,11 @@ def wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 
 @pytest.fixture
 def dashboard(tmp_path):
-    port = free_port()
     log = tmp_path / "server.log"
-    with log.open("w") as out:
-        proc = start(SCENARIO, "127.0.0.1", port, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    token = new_token()
+    with listen("127.0.0.1", 0) as sock, log.open("w") as out:
+        proc = start(SCENARIO, sock, token, stdout=out, stderr=subprocess.STDOUT)
+        url = address(sock, token)
     try:
         wait_until_up(url, proc, log)
         yield url
