@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.app.levers import levers_for
 from sim.app.guard import new_token
+from sim.app.levers import levers_for
 from sim.app.serve import address, listen, start
 from sim.scenario.loader import load_scenario
 

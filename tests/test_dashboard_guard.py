@@ -128,7 +128,8 @@ def _listening(port: int) -> bool:
 
 
 def _server_pids(parent: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(parent)], capture_output=True, text=True)
+    cmd = ["ps", "-o", "pid=", "--ppid", str(parent)]
+    out = subprocess.run(cmd, capture_output=True, text=True)
     return [int(p) for p in out.stdout.split()]
 
 
