@@ -77,9 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     floor = med["no recording"]
     for name in ("DataCollector", "ArrayCollector"):
         print(f"{name:15s} recording share of a run: {(med[name] - floor) / med[name]:.0%}")
-    print(
-        f"speed-up ArrayCollector / DataCollector: {med['DataCollector'] / med['ArrayCollector']:.2f}x"
-    )
+    ratio = med["DataCollector"] / med["ArrayCollector"]
+    print(f"speed-up ArrayCollector / DataCollector: {ratio:.2f}x")
     return 0
 
 
