@@ -106,6 +106,11 @@ class ArrayCollector(mesa.DataCollector):
         """(collected steps, actors): escalation at each collection, actors in model order."""
         return np.array(self._x)
 
+    def system_history(self, name: str) -> list[float | bool]:
+        """One model reporter's values at each collection (no table built)."""
+        i = MODEL_REPORTERS.index(name)
+        return [row[i] for row in self._system]
+
     def _built(self) -> tuple[dict, dict]:
         if self._tables is None:
             model_vars = {name: [row[i] for row in self._system]
