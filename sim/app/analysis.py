@@ -32,7 +32,7 @@ def _name(path: str) -> str:
 
 
 # ------------------------------------------------------------------------------ compare
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds DataFrames
 class Comparison:
     labels: tuple[str, str]
     series: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
@@ -86,21 +86,25 @@ def ComparePanel(levers: list[Lever]):
     if run_comparison.error:
         solara.Error(f"comparison failed: {run_comparison.exception}")
     done = run_comparison.value
-    if done is None:
-        return
+    if done is not None:
+        CompareChart(done, actor)
+
+
+@solara.component
+def CompareChart(done: Comparison, actor: solara.Reactive[str]):
     shown = actor.value if actor.value in done.actors else done.actors[0]
-    solara.Select("Actor", values=list(done.actors), value=shown,
-                  on_value=choice_setter(actor, "Actor", done.actors))  # fmt: skip
     image = solara.use_memo(
         lambda: comparison_over_time(done.series, shown, done.step_unit), [done, shown]
     )
+    solara.Select("Actor", values=list(done.actors), value=shown,
+                  on_value=choice_setter(actor, "Actor", done.actors))  # fmt: skip
     with solara.Column(classes=["chart", "chart-compare"]):
         solara.Text(" vs ".join(done.labels), classes=["compare-label"])
         solara.Image(image, width="100%")
 
 
 # ------------------------------------------------------------------------------ sweep
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sweep:
     label: str
     chart: bytes

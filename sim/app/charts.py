@@ -36,7 +36,8 @@ def png(fig: Figure, dpi: int = 80) -> bytes:
 def mesa_escalation(history: np.ndarray, actors: list[str], active: np.ndarray,
                     title: str, step_unit: str, max_steps: int) -> bytes:  # fmt: skip
     """Each active actor's escalation so far in one replication (the Mesa tab)."""
-    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.15, top=0.86)  # fixed: cheap per step
     steps = np.arange(len(history))
     for i, actor in enumerate(actors):
         if active[i]:
@@ -52,7 +53,8 @@ def mesa_escalation(history: np.ndarray, actors: list[str], active: np.ndarray,
 
 def mesa_system(values: list[float], name: str, step_unit: str, max_steps: int) -> bytes:
     """One model reporter over the steps so far (the Mesa tab)."""
-    fig, ax = plt.subplots(figsize=(6, 2.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 2.6))
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.18, top=0.95)
     ax.plot(np.arange(len(values)), values, color=COLOURS[0])
     ax.set_xlim(0, max_steps)
     ax.set_xlabel(f"step ({step_unit}s)")

@@ -143,11 +143,13 @@ def NetworkChart(ensemble: Ensemble):
 @solara.component
 def Effects(ensemble: Ensemble):
     table = ensemble.results.effects
-    if table is None:
+    shown = solara.use_memo(
+        lambda: effects_display(table) if table is not None else None, [ensemble.number]
+    )
+    if shown is None:
         solara.Info(NO_COUNTERFACTUAL, classes=["no-counterfactual"])
         return
     Chart(ensemble.charts["effects"], "effects")
-    shown = solara.use_memo(lambda: effects_display(table), [ensemble.number])
     with solara.Column(classes=["effects-table"]):
         solara.DataFrame(shown, items_per_page=20)
     solara.Markdown(
