@@ -167,7 +167,7 @@ def test_the_effects_table_is_labelled_signed_and_rounded():
     ]  # fmt: skip
     assert list(shown["unit"])[2] == "level 0–1"
     assert list(shown["scenario (median)"]) == ["0.161", "0.342", "0.527"]
-    assert list(shown["counterfactual (median)"])[0] == "−0.002"
+    assert shown["counterfactual (median)"].iloc[0] == "−0.002"
     assert list(shown["effect (median)"]) == ["+0.163", "−0.155", "+0.000"]
     assert list(shown["effect 5–95%"]) == [
         "[+0.158, +0.164]",
