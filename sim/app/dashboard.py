@@ -96,6 +96,12 @@ def LeverSlider(lever: Lever):
             on_value=lambda v: state.set_lever(lever, v), thumb_label=False,
         )  # fmt: skip
         solara.Text(f"{value:.3g} (scenario: {lever.value:g})", style={"font-size": "0.8em"})
+        if lever.shadowed:
+            solara.Text(
+                f"set by event {lever.event} at step 0 (start value {lever.start:g} "
+                "never acts): the slider moves the event's value",
+                classes=["shadowed"], style={"font-size": "0.75em", "color": "#8a4b00"},
+            )  # fmt: skip
 
 
 @solara.component
