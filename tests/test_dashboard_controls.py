@@ -234,3 +234,29 @@ def test_mesa_tab_figures_are_closed_and_memory_stays_flat(loaded):
     grown = (process.memory_info().rss - after_one) / 2**20
     assert grown < 50, f"memory grew {grown:.0f} MB over nine more plays"
     assert np.isfinite(grown)
+
+
+# ------------------------------------------------------------------ Mesa tab, scenarios
+def test_step_after_a_scenario_switch_advances_the_new_scenario():
+    """Mesa's own Step button, pressed after the sidebar switched scenario (issue 17)."""
+    from sim.app.mesa_tab import MesaRun
+
+    @solara.component
+    def Tab():
+        path = state.scenario_path.value
+        MesaRun(path, sim.load(path).scenario.run.seed)
+
+    def texts() -> list[str]:
+        return [str(w.children[0]) for w in rc.find(v.Html).widgets if w.children]
+
+    _, rc = solara.render(Tab(), handle_error=False)
+    step = rc.find(v.Btn, children=["Step"]).widget
+    step.click()
+    assert "Step: 1" in texts() and any(t.startswith("baseline: ") for t in texts())
+    other = next(p for p in state.scenario_choices() if "china_restrains" in p)
+    state.pick_scenario(other)
+    assert "Step: 0" in texts() and any(t.startswith("china_restrains: ") for t in texts())
+    step = rc.find(v.Btn, children=["Step"]).widget
+    step.click()
+    assert "Step: 1" in texts() and any(t.startswith("china_restrains: ") for t in texts())
+    rc.close()

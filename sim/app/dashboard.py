@@ -233,4 +233,4 @@ def Page():
         with solara.lab.Tab("Sweep"):
             SweepPanel(levers)
         with solara.lab.Tab("Single run (Mesa)"):
-            MesaRun(loaded.scenario.run.seed).key(f"mesa-{path}")  # a new model per scenario
+            MesaRun(path, loaded.scenario.run.seed)  # a new model per scenario

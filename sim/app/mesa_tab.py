@@ -2,9 +2,9 @@
 
 Mesa's `ModelController` (Reset, Play, Step) sits on this tab with the run's parameters
 (root seed, replication) beside it, not in the page's sidebar where SolaraViz would put
-them. The page mounts this tab afresh for each scenario, so Step after a scenario switch
-advances the new scenario. Charts are drawn from the model's recorded arrays into PNG bytes
-and closed at once (sim/app/charts.py), so memory stays flat over many plays.
+them. A scenario switch builds a new model for the new scenario, so Step after a switch
+advances the new scenario. Charts are drawn from the model's recorded arrays into PNG
+bytes and closed at once (sim/app/charts.py), so memory stays flat over many plays.
 """
 
 from __future__ import annotations
@@ -83,9 +83,13 @@ def MesaParameters(base_seed: int, params: solara.Reactive[dict]):
 
 
 @solara.component
-def MesaRun(base_seed: int):
-    model = solara.use_reactive(solara.use_memo(lambda: LeverModel(seed=base_seed), []))
-    params = solara.use_reactive({"seed": base_seed, "replication": 0})
+def MesaRun(path: str, base_seed: int):
+    """The tab for the scenario at `path`: a new model (and parameters) whenever it changes."""
+    built = solara.use_memo(lambda: LeverModel(seed=base_seed), [path])
+    model = solara.use_reactive(built)  # follows `built`; Mesa's Reset replaces its value
+    params = solara.use_reactive(
+        solara.use_memo(lambda: {"seed": base_seed, "replication": 0}, [path])
+    )
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     threads = solara.use_reactive(False)
@@ -104,4 +108,5 @@ def MesaRun(base_seed: int):
                     "Reset builds the run from these, the scenario and the levers."
                 )
         with solara.Column(style={"flex": "1"}):
+            solara.Text(title(model.value).replace("\n", "; "), classes=["mesa-title"])
             MesaCharts(model.value)
