@@ -180,7 +180,7 @@ def ExportButton(ensemble: Ensemble):
 def EnsemblePanel(levers: list[Lever]):
     with solara.Row(classes=["ensemble-controls"]):
         solara.Select("Replications", values=list(REPLICATIONS), value=state.replications.value,
-                      on_value=state.pick_replications)  # fmt: skip
+                      on_value=state.pick_replications, style={"max-width": "200px"})  # fmt: skip
         solara.Button("Run ensemble", color="primary", on_click=lambda: start_run(levers),
                       disabled=run_ensemble.pending, classes=["run-ensemble"])  # fmt: skip
     solara.ProgressLinear(run_ensemble.progress or True if run_ensemble.pending else False)
