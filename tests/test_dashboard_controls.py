@@ -260,3 +260,35 @@ def test_step_after_a_scenario_switch_advances_the_new_scenario():
     step.click()
     assert "Step: 1" in texts() and any(t.startswith("china_restrains: ") for t in texts())
     rc.close()
+
+
+# ------------------------------------------------------------------ compare and sweep
+def test_compare_over_time_pairs_two_scenarios_on_one_seed(loaded):
+    from sim.app.analysis import compare_runs
+    from sim.app.charts import comparison_over_time
+
+    other = next(p for p in state.scenario_choices() if "china_restrains" in p)
+    done = compare_runs(BASELINE, {}, other, 20)
+    (a_ts, a_sys), (b_ts, b_sys) = done.series.values()
+    assert done.labels == ("baseline", "china_restrains")
+    assert set(a_ts["replication"]) == set(b_ts["replication"]) == set(range(20))
+    steps = loaded.scenario.run.steps
+    assert a_sys["step"].max() == b_sys["step"].max() == steps
+    assert "PRK" in done.actors and "IRN" not in done.actors  # active actors only
+    assert comparison_over_time(done.series, "PRK", "month")[:4] == b"\x89PNG"
+    with pytest.raises(Refused):
+        compare_runs(BASELINE, {}, "/etc/passwd", 20)
+    with pytest.raises(Refused):
+        compare_runs(BASELINE, {}, other, 5_000_000)
+
+
+def test_the_sweep_launcher_sweeps_one_lever_over_its_range(loaded):
+    from sim.app.analysis import small_sweep
+
+    lever = next(lv for lv in levers_for(loaded) if lv.path == "actors.CHN.leverage")
+    done = small_sweep(BASELINE, {}, lever, 3, 10)
+    assert list(done.by_point[lever.path]) == [lever.lo, (lever.lo + lever.hi) / 2, lever.hi]
+    assert done.chart[:4] == b"\x89PNG" and "3 points × 10 runs" in done.label
+    for points, n in ((6, 10), (3, 51), (3, 10**7)):
+        with pytest.raises(Refused):
+            small_sweep(BASELINE, {}, lever, points, n)

@@ -40,8 +40,7 @@ class Comparison:
     step_unit: str
 
 
-@solara.lab.task(prefer_threaded=True)
-def run_comparison(first: str, moved: dict[str, float], second: str, n: int) -> Comparison:
+def compare_runs(first: str, moved: dict[str, float], second: str, n: int) -> Comparison:
     """Both scenarios with the first one's seed and steps: common random numbers."""
     choices = scenario_choices()
     one_of("Scenario", first, choices), one_of("Compare with", second, choices)
@@ -56,6 +55,9 @@ def run_comparison(first: str, moved: dict[str, float], second: str, n: int) -> 
     series = {label: (r.timeseries, r.system) for label, r in zip(labels, results, strict=True)}
     active = [a_id for a_id, actor in a.scenario.actors.items() if actor.active]
     return Comparison(labels, series, tuple(active), run.step_unit)
+
+
+run_comparison = solara.lab.task(compare_runs, prefer_threaded=True)
 
 
 @solara.component
@@ -111,9 +113,8 @@ class Sweep:
     by_point: pd.DataFrame
 
 
-@solara.lab.task(prefer_threaded=True)
-def run_small_sweep(path: str, moved: dict[str, float], lever: Lever, points: int,
-                    n: int) -> Sweep:  # fmt: skip
+def small_sweep(path: str, moved: dict[str, float], lever: Lever, points: int,
+                n: int) -> Sweep:  # fmt: skip
     """`points` values of one lever over its slider's range × `n` replications (capped)."""
     one_of("Scenario", path, scenario_choices())
     one_of("Points", points, SWEEP_POINTS), one_of("Replications", n, SWEEP_REPLICATIONS)
@@ -125,6 +126,9 @@ def run_small_sweep(path: str, moved: dict[str, float], lever: Lever, points: in
     keep = [c for c in (table.columns if table is not None else []) if c in (
         lever.path, "final_distancing", "peak_escalation_PRK", "p_crisis", "crisis")]  # fmt: skip
     return Sweep(label, png(done.plot("scatter")), table[keep].round(3) if keep else table)
+
+
+run_small_sweep = solara.lab.task(small_sweep, prefer_threaded=True)
 
 
 @solara.component
