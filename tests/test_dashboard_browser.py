@@ -2,8 +2,8 @@
 session token, its origin guard), drive the system Chromium with Playwright.
 
 - moving a lever and running changes the charts; a lever an event shadows names the event;
-- the Mesa tab holds its own controls, and Step after a scenario switch advances the new
-  scenario;
+- two scenarios compare over time; the Mesa tab holds its own controls, and Step after a
+  scenario switch advances the new scenario;
 - export writes a results folder with its report;
 - a page of another origin cannot open the dashboard's websocket, even carrying its cookie.
 
@@ -166,7 +166,7 @@ def test_moving_a_lever_and_running_changes_the_charts(dashboard, browser, tmp_p
     )
 
 
-def test_mesa_controls_sit_on_its_tab_and_step_follows_a_scenario_switch(dashboard, browser):
+def test_compare_and_mesa_tabs_and_step_after_a_scenario_switch(dashboard, browser):
     from playwright.sync_api import expect
 
     url, _ = dashboard
@@ -183,9 +183,19 @@ def test_mesa_controls_sit_on_its_tab_and_step_follows_a_scenario_switch(dashboa
     step.click()
     expect(page.get_by_text("Step: 1", exact=True)).to_be_visible(timeout=30_000)
 
-    # Switch the scenario: the Mesa run is the new scenario's, and Step advances it.
+    # Compare over time: the sidebar's scenario against another, on one seed.
     other = "china_restrains"
-    page.locator(".v-select").filter(has_text="Scenario").click()
+    page.get_by_role("tab", name=re.compile("compare over time", re.I)).click()
+    page.locator(".compare-controls .v-select").filter(has_text="Compare with").click()
+    page.get_by_role("option", name=re.compile(other)).click()
+    page.locator(".run-compare").click()
+    expect(page.locator(".compare-label")).to_contain_text(f"baseline vs {other}",
+                                                           timeout=WAIT_MS)  # fmt: skip
+    expect(page.locator(".chart-compare img")).to_be_visible()
+    page.get_by_role("tab", name=re.compile("single run", re.I)).click()
+
+    # Switch the scenario: the Mesa run is the new scenario's, and Step advances it.
+    page.locator(".scenario-select").click()
     page.get_by_role("option", name=re.compile(other)).click()
     expect(title).to_contain_text(f"{other}: replication 0", timeout=WAIT_MS)
     expect(page.get_by_text("Step: 0", exact=True)).to_be_visible(timeout=30_000)

@@ -109,7 +109,7 @@ def Sidebar(loaded: LoadedScenario, levers: list[Lever]):
     """What every tab shares: the scenario and the levers."""
     files = state.scenario_choices()
     solara.Select("Scenario", values=files, value=state.scenario_path.value,
-                  on_value=state.pick_scenario)  # fmt: skip
+                  on_value=state.pick_scenario, classes=["scenario-select"])  # fmt: skip
     solara.Markdown(f"**{loaded.scenario.title}**")
     if state.refusal.value:
         solara.Error(f"refused: {state.refusal.value}", classes=["refusal"])
