@@ -32,6 +32,7 @@ from sim.observe.calibrate import (
     posterior_frame,
 )
 from sim.observe.hindcast import score_episodes
+from sim.observe.posterior import write_posterior
 from sim.observe.report import posterior_summary
 from sim.observe.scoring import coverage
 from sim.observe.spec import CalibrationSpec, load_spec
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     for ep in prob.episodes:
         p_loo, prob_loo, _ = calibrate(spec, None, args.workers, progress=True, exclude=ep.name)
         post = posterior_frame(prob_loo.names, p_loo[-1])
-        post.to_parquet(out / f"posterior-without-{ep.name}.parquet", index=False)
+        write_posterior(post, out / f"posterior-without-{ep.name}.parquet")  # with its version
         held = score_episodes([ep], post, s["predictive_replications"], seed, 10, args.workers)
         hand = score_episodes([ep], None, s["predictive_replications"], seed, 10, args.workers)
         loo_tables.append(held)
