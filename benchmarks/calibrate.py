@@ -20,23 +20,16 @@ import dataclasses
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.ensemble import run_ensemble
-from sim.observe.calibrate import (
-    calibrate,
-    diagnostics_frame,
-    finish_run,
-    posterior_frame,
-)
-from sim.observe.hindcast import score_episodes
-from sim.observe.posterior import write_posterior
-from sim.observe.report import posterior_summary
-from sim.observe.scoring import coverage
-from sim.observe.spec import CalibrationSpec, load_spec
-from sim.output import timestamped
+if TYPE_CHECKING:
+    from sim.observe.spec import CalibrationSpec
+
+# The model modules are imported inside the functions: worker processes re-import this
+# (main) module, and must not pay for matplotlib and scipy they never use (issue 18).
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "scenarios" / "calibration" / "history.yaml"
@@ -48,6 +41,8 @@ def with_settings(spec: CalibrationSpec, **changes) -> CalibrationSpec:
 
 
 def _cov_row(label: str, table: pd.DataFrame) -> dict:
+    from sim.observe.scoring import coverage
+
     c = coverage(table)
     return {
         "episode": label,
@@ -111,6 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="population 60, 3 generations")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     args = ap.parse_args(argv)
+    from sim.pool import command_pool
+
+    with command_pool(args.workers):  # one pool for every ensemble of the validation
+        return validate(args)
+
+
+def validate(args: argparse.Namespace) -> int:
+    from sim.ensemble import run_ensemble
+    from sim.observe.calibrate import calibrate, diagnostics_frame, finish_run, posterior_frame
+    from sim.observe.hindcast import score_episodes
+    from sim.observe.posterior import write_posterior
+    from sim.observe.report import posterior_summary
+    from sim.observe.spec import load_spec
+    from sim.output import timestamped
+
     spec = load_spec(args.spec)
     if args.quick:
         spec = with_settings(spec, population=60, generations=3, predictive_replications=100)
