@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 
 APP := $(VENV)/.installed-app
 
-.PHONY: demo test test-fast lint bench clean-results browser app validate-model
+.PHONY: demo test test-fast lint bench clean-results browser app validate-model screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -65,6 +65,10 @@ SCENARIO ?= scenarios/baseline.yaml
 
 app: $(APP)
 	$(BIN)/alliance-sim app $(SCENARIO)
+
+# The dashboard pictures of README.md and docs/dashboard.md, taken of the running page.
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshots.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

@@ -14,6 +14,14 @@ One model is one replication. Seeding follows Mesa's contract (`mesa.Model(seed=
 
 Either way `model.root_seed` records the root, so any run can be replayed exactly with
 `AllianceModel(s, seed=model.root_seed, replication=model.replication)`.
+
+Recording: `model.datacollector` is an `ArrayCollector`, a `mesa.DataCollector` with the
+reporters named as the results columns, that copies the state's arrays once per step
+instead of calling a reporter per agent and deep-copying each value (Mesa's per-agent
+collection was 48% of a Mesa run). Mesa's tables (`model_vars`, the agent records,
+`get_model_vars_dataframe`, `get_agent_vars_dataframe`, what `mesa.batch_run` reads) are
+built from the copies when asked for, equal to what `mesa.DataCollector` with the same
+reporters records (tests/test_mesa_path.py); `escalation_history()` gives the array itself.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import numpy as np
 from sim import engine
 from sim.agents import ActorAgent
 from sim.ensemble import prepare
+from sim.ladder import rung_name, rung_of
 from sim.metrics import distancing_index, flags, frustration
 from sim.noise import shocks
 from sim.scenario.loader import LoadedScenario, load_scenario
@@ -43,6 +52,97 @@ def _as_scenario(scenario: Scenario | LoadedScenario | str | Path) -> Scenario:
 def _root_from(rng: np.random.Generator) -> int:
     """A root seed drawn from Mesa's generator (63 bits, as SeedSequence takes any int)."""
     return int(rng.integers(0, 2**63 - 1))
+
+
+MODEL_REPORTERS = ("distancing", "frustration", "crisis", "war")  # as in system.parquet
+# Agent reporter name -> ActorAgent attribute, named as the columns of timeseries.parquet.
+AGENT_REPORTERS = {
+    "actor": "actor_id",
+    "escalation": "escalation",
+    "rung": "rung",
+    "rung_name": "rung_name",
+    "leverage": "leverage",
+    "active": "active",
+}
+
+
+def system_row(model: AllianceModel) -> tuple[float, float, bool, bool]:
+    """The model reporters' values now (replication row 0)."""
+    crisis, war = flags(model.state)
+    distancing = distancing_index(model.state, model.world)[0]
+    return float(distancing), float(frustration(model.state)[0]), bool(crisis[0]), bool(war[0])
+
+
+class ArrayCollector(mesa.DataCollector):
+    """Mesa's DataCollector for `AllianceModel`, recording array copies, not agent calls.
+
+    The reporters are declared as Mesa declares them (attribute names of the agents), so
+    the tables mean the same; `collect` copies the state's rows (escalation, leverage,
+    active) and the four system values, and Mesa's `model_vars` / `_agent_records` are
+    built from those copies on first read after a step.
+    """
+
+    def __init__(self, model: AllianceModel):
+        super().__init__()
+        self.model_reporters = {name: name for name in MODEL_REPORTERS}
+        self.agent_reporters = dict(AGENT_REPORTERS)
+        self._agents = [(a.unique_id, a.actor_id) for a in model.agents]
+        self._steps: list[int] = []
+        self._x: list[np.ndarray] = []
+        self._lev: list[np.ndarray] = []
+        self._active: list[np.ndarray] = []
+        self._system: list[tuple[float, float, bool, bool]] = []
+        self._tables: tuple[dict, dict] | None = None
+
+    def collect(self, model: AllianceModel) -> None:
+        state = model.state
+        self._steps.append(model.steps)
+        self._x.append(state.x[0].copy())
+        self._lev.append(state.lev[0].copy())
+        self._active.append(state.active[0].copy())
+        self._system.append(system_row(model))
+        self._tables = None
+
+    def escalation_history(self) -> np.ndarray:
+        """(collected steps, actors): escalation at each collection, actors in model order."""
+        return np.array(self._x)
+
+    def system_history(self, name: str) -> list[float | bool]:
+        """One model reporter's values at each collection (no table built)."""
+        i = MODEL_REPORTERS.index(name)
+        return [row[i] for row in self._system]
+
+    def _built(self) -> tuple[dict, dict]:
+        if self._tables is None:
+            model_vars = {name: [row[i] for row in self._system]
+                          for i, name in enumerate(MODEL_REPORTERS)}  # fmt: skip
+            records = {}
+            for k, step in enumerate(self._steps):
+                x, lev, active = self._x[k].tolist(), self._lev[k].tolist(), self._active[k]
+                rungs = rung_of(self._x[k]).tolist()
+                records[step] = [
+                    (step, uid, actor, x[i], rungs[i], rung_name(rungs[i]), lev[i],
+                     bool(active[i]))
+                    for i, (uid, actor) in enumerate(self._agents)
+                ]  # fmt: skip
+            self._tables = (model_vars, records)
+        return self._tables
+
+    @property
+    def model_vars(self) -> dict[str, list]:  # type: ignore[override]
+        return self._built()[0]
+
+    @model_vars.setter
+    def model_vars(self, value: dict) -> None:  # DataCollector.__init__ assigns {}
+        pass
+
+    @property
+    def _agent_records(self) -> dict[int, list[tuple]]:  # type: ignore[override]
+        return self._built()[1]
+
+    @_agent_records.setter
+    def _agent_records(self, value: dict) -> None:
+        pass
 
 
 class AllianceModel(mesa.Model):
@@ -83,23 +183,7 @@ class AllianceModel(mesa.Model):
         self.event_log = engine.EventLog()
         for i, (actor_id, name) in enumerate(zip(self.world.ids, self.world.names, strict=True)):
             ActorAgent(self, i, actor_id, name)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "distancing": lambda m: float(distancing_index(m.state, m.world)[0]),
-                "frustration": lambda m: float(frustration(m.state)[0]),
-                "crisis": lambda m: bool(flags(m.state)[0][0]),
-                "war": lambda m: bool(flags(m.state)[1][0]),
-            },
-            # Named as the columns of system.parquet and timeseries.parquet.
-            agent_reporters={
-                "actor": "actor_id",
-                "escalation": "escalation",
-                "rung": "rung",
-                "rung_name": "rung_name",
-                "leverage": "leverage",
-                "active": "active",
-            },
-        )
+        self.datacollector = ArrayCollector(self)
         self.running = True
         self.datacollector.collect(self)
 

@@ -183,3 +183,40 @@ def test_reporters_are_named_as_the_results_columns():
     mesa_ts = agents[shown].reset_index(drop=True)
     np.testing.assert_array_equal(mesa_ts["escalation"], res.timeseries["escalation"])
     assert mesa_ts["rung_name"].tolist() == res.timeseries["rung_name"].astype(str).tolist()
+
+
+def reference_collector() -> mesa.DataCollector:
+    """Mesa's own DataCollector with the reporters AllianceModel declares (the contract)."""
+    from sim.model import AGENT_REPORTERS, system_row
+
+    reporters = {
+        name: (lambda m, i=i: system_row(m)[i])
+        for i, name in enumerate(("distancing", "frustration", "crisis", "war"))
+    }
+    return mesa.DataCollector(model_reporters=reporters, agent_reporters=AGENT_REPORTERS)
+
+
+@pytest.mark.parametrize("scenario", [BASELINE, with_events()], ids=["baseline", "with-events"])
+def test_array_collector_records_what_mesas_datacollector_records(scenario):
+    """Same tables, values, types and index as mesa.DataCollector reading the agents."""
+    import pandas as pd
+
+    model = AllianceModel(scenario, seed=SEED, replication=2, steps=12)
+    reference = reference_collector()
+    reference.collect(model)
+    while model.running:
+        model.step()
+        reference.collect(model)
+    ours = model.datacollector
+    assert isinstance(ours, mesa.DataCollector)
+    pd.testing.assert_frame_equal(
+        ours.get_model_vars_dataframe(), reference.get_model_vars_dataframe()
+    )
+    pd.testing.assert_frame_equal(
+        ours.get_agent_vars_dataframe(), reference.get_agent_vars_dataframe()
+    )
+    assert ours._agent_records == reference._agent_records  # what batch_run reads
+    assert ours.model_vars == reference.model_vars
+    history = ours.escalation_history()
+    assert history.shape == (13, len(model.agents))
+    np.testing.assert_array_equal(history[-1], model.state.x[0])

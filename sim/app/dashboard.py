@@ -1,55 +1,40 @@
-"""The dashboard page (solara): levers with their evidence, an ensemble, its charts, a Mesa run.
+"""The dashboard page (solara): levers with their evidence, an ensemble, comparisons, a sweep,
+and a Mesa run.
 
-Data flows as everywhere else: the levers become `--set` overrides of the scenario, the
-ensemble runs through the Python API (`sim.run`), which writes a results folder, and the
-charts are the report charts drawn from that folder (sim/plots). The "Single run" tab is
-Mesa's own SolaraViz on `AllianceModel`, with Step / Play / Reset.
+Data flows as everywhere else: the levers become `--set` overrides of the scenario, runs go
+through the Python API (`sim.run`, `sim.sweep`), which writes results folders, and the
+charts are drawn from those folders. The sidebar holds what every tab shares (scenario,
+levers); each tab holds the controls of the run it shows. Every control value is checked on
+the server (sim/app/state.py, sim/app/choices.py).
 
-Start it with `alliance-sim app [SCENARIO]` (sim/app/serve.py), which passes the scenario
-in the environment variable SCENARIO_ENV.
+Started by `alliance-sim app [SCENARIO]` (sim/app/serve.py → sim/app/server.py), behind the
+session guard (sim/app/guard.py).
 """
 
 from __future__ import annotations
 
-import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # charts are drawn off the main thread, never shown in a window
-
-import matplotlib.pyplot as plt
-import pandas as pd
 import solara
 import solara.lab
-from mesa.visualization import SolaraViz, make_plot_component
 
 import sim
-from sim.app.dashboard_env import SCENARIO_ENV
-from sim.app.levers import Lever, levers_for, overrides, scenario_files
+from sim.app import state
+from sim.app.analysis import ComparePanel, SweepPanel
+from sim.app.charts import png
+from sim.app.choices import REPLICATIONS, one_of
+from sim.app.effects_table import effects_display
+from sim.app.export import export_run
+from sim.app.levers import Lever, levers_for, overrides
+from sim.app.mesa_tab import MesaRun
 from sim.errors import ScenarioError
-from sim.model import AllianceModel
 from sim.scenario.loader import LoadedScenario
 
-DEFAULT_SCENARIO = Path("scenarios/baseline.yaml")
-REPLICATIONS = (20, 50, 100, 200, 500)
 NO_COUNTERFACTUAL = (
     "No counterfactual in this scenario: the effect against it appears here when the "
     "scenario names one (`counterfactual:`), paired by replication."
 )
-
-
-def first_scenario() -> Path:
-    return Path(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
-
-
-# Per-session state (solara scopes module-level reactive values to each browser session).
-scenario_path = solara.reactive(str(first_scenario()))
-lever_values: solara.Reactive[dict[str, float]] = solara.reactive({})
-replications = solara.reactive(50)
-network_step = solara.reactive(-1)  # -1: the last step
 
 
 @dataclass(frozen=True)
@@ -58,23 +43,17 @@ class Ensemble:
 
     number: int
     label: str
+    scenario: str
     results: sim.Results
     charts: dict[str, bytes]
     steps: int
 
 
-def png(fig) -> bytes:
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=80)
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
-
-
 @solara.lab.task(prefer_threaded=True)
 def run_ensemble(path: str, moved: dict[str, float], n: int, number: int) -> Ensemble:
     """Load with the moved levers, run `n` replications, draw the charts; reports progress."""
+    one_of("Scenario", path, state.scenario_choices())
+    one_of("Replications", n, REPLICATIONS)
     run_ensemble.progress = 5
     loaded = sim.load(path, set=moved)
     run_ensemble.progress = 15
@@ -87,22 +66,24 @@ def run_ensemble(path: str, moved: dict[str, float], n: int, number: int) -> Ens
         run_ensemble.progress = 75 + 20 * (k + 1) // len(kinds)
     what = ", ".join(f"{p.split('.', 1)[1]}={v:g}" for p, v in moved.items()) or "as written"
     label = f"run {number}: {loaded.scenario.name}, {n} replications, {what}"
-    return Ensemble(number, label, results, charts, int(results.manifest["steps"]))
+    steps = int(results.manifest["steps"])
+    return Ensemble(number, label, loaded.scenario.name, results, charts, steps)
+
+
+@solara.lab.task(prefer_threaded=True)
+def export_ensemble(ensemble: Ensemble) -> Path:
+    return export_run(ensemble.results, ensemble.scenario, ensemble.number)
 
 
 def start_run(levers: list[Lever]) -> None:
-    moved = overrides(levers, lever_values.value)
+    moved = overrides(levers, state.lever_values.value)
     previous = run_ensemble.value.number if run_ensemble.value else 0
-    run_ensemble(scenario_path.value, moved, replications.value, previous + 1)
+    run_ensemble(state.scenario_path.value, moved, state.replications.value, previous + 1)
 
 
 @solara.component
 def LeverSlider(lever: Lever):
-    value = lever_values.value.get(lever.path, lever.value)
-
-    def set_value(v: float) -> None:
-        lever_values.value = {**lever_values.value, lever.path: float(v)}
-
+    value = state.lever_values.value.get(lever.path, lever.value)
     lines = [solara.Text(line) for line in lever.tooltip.splitlines()]
     tip = solara.Column(children=lines, gap="2px", style={"max-width": "480px"})
     with (
@@ -111,41 +92,28 @@ def LeverSlider(lever: Lever):
     ):
         solara.Text(lever.label, style={"font-size": "0.9em"})
         solara.SliderFloat(
-            "",
-            value=value,
-            min=lever.lo,
-            max=lever.hi,
-            step=lever.step,
-            on_value=set_value,
-            thumb_label=False,
-        )
+            "", value=value, min=lever.lo, max=lever.hi, step=lever.step,
+            on_value=lambda v: state.set_lever(lever, v), thumb_label=False,
+        )  # fmt: skip
         solara.Text(f"{value:.3g} (scenario: {lever.value:g})", style={"font-size": "0.8em"})
+        if lever.shadowed:
+            solara.Text(
+                f"set by event {lever.event} at step 0 (start value {lever.start:g} "
+                "never acts): the slider moves the event's value",
+                classes=["shadowed"], style={"font-size": "0.75em", "color": "#8a4b00"},
+            )  # fmt: skip
 
 
 @solara.component
-def Controls(loaded: LoadedScenario, levers: list[Lever]):
-    files = [str(p) for p in scenario_files(first_scenario())]
-    if scenario_path.value not in files:
-        files.insert(0, scenario_path.value)
-
-    def pick(value: str) -> None:
-        lever_values.value = {}
-        scenario_path.value = value
-
-    solara.Select("Scenario", values=files, value=scenario_path.value, on_value=pick)
+def Sidebar(loaded: LoadedScenario, levers: list[Lever]):
+    """What every tab shares: the scenario and the levers."""
+    files = state.scenario_choices()
+    solara.Select("Scenario", values=files, value=state.scenario_path.value,
+                  on_value=state.pick_scenario, classes=["scenario-select"])  # fmt: skip
     solara.Markdown(f"**{loaded.scenario.title}**")
-    solara.Select(
-        "Replications", values=list(REPLICATIONS), value=replications.value,
-        on_value=replications.set,
-    )  # fmt: skip
-    solara.Button(
-        "Run ensemble", color="primary", on_click=lambda: start_run(levers),
-        disabled=run_ensemble.pending, classes=["run-ensemble"],
-    )  # fmt: skip
-    solara.ProgressLinear(run_ensemble.progress or True if run_ensemble.pending else False)
-    if run_ensemble.pending:
-        solara.Text(f"running… {run_ensemble.progress or 0:.0f}%")
-    solara.Button("Reset levers", text=True, on_click=lambda: lever_values.set({}))
+    if state.refusal.value:
+        solara.Error(f"refused: {state.refusal.value}", classes=["refusal"])
+    solara.Button("Reset levers", text=True, on_click=lambda: state.lever_values.set({}))
     solara.Markdown("Hover a slider for the evidence behind its value.")
     groups = dict.fromkeys(lever.group for lever in levers)
     for group in groups:
@@ -165,12 +133,14 @@ def Chart(data: bytes, name: str):
 @solara.component
 def NetworkChart(ensemble: Ensemble):
     last = ensemble.steps
-    step = last if network_step.value < 0 or network_step.value > last else network_step.value
+    chosen = state.network_step.value
+    step = last if chosen < 0 or chosen > last else chosen
     data = solara.use_memo(
         lambda: png(ensemble.results.plot("network", steps=[0, step])), [ensemble.number, step]
     )
     solara.SliderInt(
-        "Network at step", value=step, min=0, max=last, on_value=network_step.set,
+        "Network at step", value=step, min=0, max=last,
+        on_value=lambda v: state.network_step.set(min(max(int(v), 0), last)),
         thumb_label="always",
     )  # fmt: skip
     Chart(data, "network")
@@ -179,15 +149,43 @@ def NetworkChart(ensemble: Ensemble):
 @solara.component
 def Effects(ensemble: Ensemble):
     table = ensemble.results.effects
-    if table is None:
+    shown = solara.use_memo(
+        lambda: effects_display(table) if table is not None else None, [ensemble.number]
+    )
+    if shown is None:
         solara.Info(NO_COUNTERFACTUAL, classes=["no-counterfactual"])
-    else:
-        Chart(ensemble.charts["effects"], "effects")
-        solara.DataFrame(pd.DataFrame(table), items_per_page=20)
+        return
+    Chart(ensemble.charts["effects"], "effects")
+    with solara.Column(classes=["effects-table"]):
+        solara.DataFrame(shown, items_per_page=20)
+    solara.Markdown(
+        "Effect = scenario − counterfactual in each replication (common random numbers); "
+        "median, 5–95% of replications, and the share of replications where it is positive."
+    )
 
 
 @solara.component
-def EnsemblePanel():
+def ExportButton(ensemble: Ensemble):
+    solara.Button("Export results folder + report", on_click=lambda: export_ensemble(ensemble),
+                  disabled=export_ensemble.pending, classes=["export"])  # fmt: skip
+    if export_ensemble.error:
+        solara.Error(f"export failed: {export_ensemble.exception}")
+    elif export_ensemble.value is not None:
+        folder = export_ensemble.value
+        solara.Success(f"exported to {folder}/ (report: {folder / 'report.html'})",
+                       classes=["exported"])  # fmt: skip
+
+
+@solara.component
+def EnsemblePanel(levers: list[Lever]):
+    with solara.Row(classes=["ensemble-controls"]):
+        solara.Select("Replications", values=list(REPLICATIONS), value=state.replications.value,
+                      on_value=state.pick_replications, style={"max-width": "200px"})  # fmt: skip
+        solara.Button("Run ensemble", color="primary", on_click=lambda: start_run(levers),
+                      disabled=run_ensemble.pending, classes=["run-ensemble"])  # fmt: skip
+    solara.ProgressLinear(run_ensemble.progress or True if run_ensemble.pending else False)
+    if run_ensemble.pending:
+        solara.Text(f"running… {run_ensemble.progress or 0:.0f}%")
     if run_ensemble.error:
         solara.Error(f"run failed: {run_ensemble.exception}")
     ensemble = run_ensemble.value
@@ -195,6 +193,7 @@ def EnsemblePanel():
         solara.Info("Running the first ensemble…")
         return
     solara.Text(ensemble.label, classes=["run-label"])
+    ExportButton(ensemble)
     solara.Markdown("### Escalation per actor (median, middle 50% and 90% of replications)")
     Chart(ensemble.charts["escalation"], "escalation")
     solara.Markdown("### China's distancing from the Russia–North Korea pair")
@@ -205,64 +204,10 @@ def EnsemblePanel():
     Effects(ensemble)
 
 
-def escalation_lines(model: LeverModel):
-    """Mesa component: each active actor's escalation so far in this one replication."""
-    frame = model.datacollector.get_agent_vars_dataframe().reset_index()
-    frame = frame[frame["active"]]
-    wide = frame.pivot_table(index="Step", columns="actor", values="escalation")
-    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
-    for actor in wide.columns:
-        ax.plot(wide.index, wide[actor], label=actor)
-    ax.set_xlim(0, model.max_steps)
-    ax.set_xlabel(f"step ({model.scenario.run.step_unit}s)")
-    ax.set_ylabel("escalation (0–1)")
-    moved = ", ".join(f"{p.split('.', 1)[1]}={v:g}" for p, v in model.moved.items())
-    ax.set_title(
-        f"{model.scenario.name}: replication {model.replication} of seed {model.root_seed}"
-        + (f"\n{moved}" if moved else ""),
-        fontsize="medium",
-    )
-    ax.legend(ncol=4, fontsize="small")
-    return solara.FigureMatplotlib(fig)
-
-
-class LeverModel(AllianceModel):
-    """`AllianceModel` of the scenario and levers the page shows when it is built.
-
-    Mesa's Reset rebuilds the model from its parameters (root seed, replication); the
-    scenario and the moved levers are read from the page's state at that moment, so the
-    SolaraViz stays mounted and Reset applies whatever the sidebar now says.
-    """
-
-    def __init__(self, seed: int | None = None, replication: int = 0):
-        path = scenario_path.value
-        moved = overrides(levers_for(sim.load(path)), lever_values.value)
-        super().__init__(sim.load(path, set=moved), seed=seed, replication=replication)
-        self.moved = moved
-
-
-@solara.component
-def MesaRun(seed: int):
-    model = solara.use_memo(lambda: LeverModel(seed=seed), [])
-    params = {
-        "seed": {"type": "SliderInt", "value": seed, "min": seed, "max": seed + 999,
-                 "label": "root seed (replication r of it is row r of the ensemble)"},
-        "replication": {"type": "SliderInt", "value": 0, "min": 0, "max": 99,
-                        "label": "replication"},
-    }  # fmt: skip
-    solara.Markdown("Reset builds the run from the scenario and levers in the sidebar.")
-    SolaraViz(
-        model,
-        components=[escalation_lines, make_plot_component("distancing")],
-        model_params=params,
-        name="alliance-sim",
-    )
-
-
-def _load(path: str, moved: dict[str, float] | None = None) -> tuple[LoadedScenario | None, str]:
+def _load(path: str) -> tuple[LoadedScenario | None, str]:
     """The scenario, or None and its problems (one line each) when it does not load."""
     try:
-        return sim.load(path, set=moved), ""
+        return sim.load(path), ""
     except ScenarioError as exc:
         return None, "\n".join(str(p) for p in exc.problems)
 
@@ -271,7 +216,7 @@ def _load(path: str, moved: dict[str, float] | None = None) -> tuple[LoadedScena
 def Page():
     solara.Title("alliance-sim dashboard")
     solara.Style(".v-tooltip__content { opacity: 1 !important; }")  # evidence must be legible
-    path = scenario_path.value
+    path = state.scenario_path.value
     loaded, problems = solara.use_memo(lambda: _load(path), [path])
     levers = solara.use_memo(lambda: levers_for(loaded) if loaded else [], [path])
     solara.use_effect(lambda: start_run(levers) if loaded else None, [path])
@@ -279,9 +224,13 @@ def Page():
         solara.Error(problems)
         return
     with solara.Sidebar():
-        Controls(loaded, levers)
+        Sidebar(loaded, levers)
     with solara.lab.Tabs():
         with solara.lab.Tab("Ensemble"):
-            EnsemblePanel()
+            EnsemblePanel(levers)
+        with solara.lab.Tab("Compare over time"):
+            ComparePanel(levers)
+        with solara.lab.Tab("Sweep"):
+            SweepPanel(levers)
         with solara.lab.Tab("Single run (Mesa)"):
-            MesaRun(loaded.scenario.run.seed)
+            MesaRun(path, loaded.scenario.run.seed)  # a new model per scenario

@@ -16,7 +16,7 @@ from sim.evidence import evidence_rows
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.schema import Scenario
-from sim.scenario.shadow import shadowing
+from sim.scenario.shadow import effective
 
 CHANNEL = "military_supply"
 SKIPPED_MECHANISMS = ("outputs",)  # thresholds define what is measured, not the dynamics
@@ -31,6 +31,13 @@ class Lever:
     lo: float
     hi: float
     tooltip: str
+    start_path: str = ""  # the start value's key path when an event shadows it
+    start: float | None = None  # that start value
+    event: str = ""  # "id (label)" of the event whose value this lever moves
+
+    @property
+    def shadowed(self) -> bool:
+        return bool(self.event)
 
     @property
     def step(self) -> float:
@@ -139,6 +146,23 @@ def coefficient_levers(loaded: LoadedScenario, evidence: dict[str, str]) -> list
     return out
 
 
+def redirected(loaded: LoadedScenario, lever: Lever) -> Lever:
+    """The lever itself, or, when an event replaces its start value at step 0, a lever on
+    the event's value (the value the dynamics start from), naming the event."""
+    eff = effective(loaded, lever.path, lever.value)
+    if eff.event is None:
+        return lever
+    hit = eff.event
+    note = (
+        f"Event {hit.event!r} ({hit.label}) sets this to {hit.value:g} at step 0, replacing "
+        f"the start value {lever.value:g}: this slider moves the event's value ({hit.lever})."
+    )
+    return replace(
+        lever, path=hit.lever, value=eff.value, tooltip=f"{note}\n{lever.tooltip}",
+        start_path=lever.path, start=lever.value, event=f"{hit.event} ({hit.label})",
+    )  # fmt: skip
+
+
 def levers_for(loaded: LoadedScenario) -> list[Lever]:
     """Treaty strengths, leverage, military supply, then the main coefficients; a start
     value that an event replaces at step 0 becomes a slider of the event's value."""
@@ -149,18 +173,7 @@ def levers_for(loaded: LoadedScenario) -> list[Lever]:
         *supply_levers(loaded, evidence),
         *coefficient_levers(loaded, evidence),
     ]
-    return [_through_event(loaded, lever) for lever in levers]
-
-
-def _through_event(loaded: LoadedScenario, lever: Lever) -> Lever:
-    """The lever of the event that sets this value at step 0 (sim/scenario/shadow.py):
-    moving the start value would change only the world without that event."""
-    hit = shadowing(loaded.scenario, lever.path)
-    if hit is None:
-        return lever
-    note = f"\nset to {hit.value:g} at step 0 by the event {hit.event!r} ({hit.label}): "
-    note += f"this slider moves the event's value ({hit.lever})"
-    return replace(lever, path=hit.lever, value=hit.value, tooltip=lever.tooltip + note)
+    return [redirected(loaded, lever) for lever in levers]
 
 
 def overrides(levers: list[Lever], values: dict[str, float]) -> dict[str, float]:
