@@ -191,6 +191,32 @@ OPERATORS: dict[str, Draw] = {
 }
 
 
+def _esc(a: str) -> str:
+    return f"actors.{a}.escalation"
+
+
+def _commit_both(a: str, b: str) -> set[str]:
+    return {f"relations.{a}.{b}.commitment", f"relations.{b}.{a}.commitment"}
+
+
+def reads(obs: Observation) -> frozenset[str]:
+    """The state key paths (the event grammar of sim/scenario/targets.py) that the
+    operator of `obs` reads. An event writing one of them in the observation's months
+    would hand the model its own answer (docs/observations.md, "Inputs and outcomes");
+    tests/test_history_events.py checks this table against the operators by perturbation."""
+    a = obs.actors[0]
+    if obs.kind in ("missile_launches", "nuclear_test"):
+        return frozenset({_esc(a)})
+    if obs.kind == "sanction_measure":
+        return frozenset({f"actors.{a}.leverage"})
+    if obs.kind == "unsc_vote":
+        return frozenset({f"relations.{a}.{VOTE_TARGET}.commitment", f"actors.{a}.leverage"})
+    b = obs.actors[1]
+    if obs.kind == "joint_exercise":
+        return frozenset({_esc(a), _esc(b), *_commit_both(a, b)})
+    return frozenset(_commit_both(a, b))  # summit, trade_value
+
+
 def transform(kind: str, values: np.ndarray | float) -> np.ndarray:
     """The scale distances are measured on: sqrt for counts (variance-stabilising for Poisson),
     log for trade values (errors are relative), the raw value for votes and exercises."""
