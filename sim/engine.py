@@ -21,6 +21,7 @@ import numpy as np
 from sim.dynamics import advance, settle
 from sim.events import CompiledEvent, apply_effect
 from sim.state import State, initial_state
+from sim.structural import apply_given, is_given
 from sim.world import World
 
 
@@ -89,11 +90,15 @@ def start(world: World, reps: np.ndarray,
           coefficients: Mapping[str, np.ndarray] | None = None) -> State:  # fmt: skip
     """The initial state of the given replications, settled (unless the scenario says
     `run.settle: false`). `coefficients[name][r]` replaces coefficient `name` in
-    replication r (posterior draws, robustness draws)."""
+    replication r (posterior draws, robustness draws). Given structural terms
+    (`drive_A`, `pref_A_B`, `start_A`: sim/structural.py) are added after settling."""
     state = initial_state(world, len(reps))
+    given = {k: v for k, v in (coefficients or {}).items() if is_given(k)}
     for name, values in (coefficients or {}).items():
-        state.params[name] = np.asarray(values, dtype=float)[reps][:, None]
+        if name not in given:
+            state.params[name] = np.asarray(values, dtype=float)[reps][:, None]
     settle(state, drives=world.settle)
+    apply_given(state, world.ids, given, reps)
     return state
 
 

@@ -90,6 +90,8 @@ def test_the_check_catches_an_outcome_event():
     )
     events["nuclear_test_4"] = test
     scenario = loaded.scenario.model_copy(update={"events": events})
-    hit = {(c.event, c.observation) for c in event_conflicts(scenario, load_observations(OBSERVATIONS))}
+    hit = {
+        (c.event, c.observation) for c in event_conflicts(scenario, load_observations(OBSERVATIONS))
+    }
     assert ("nuclear_test_4", "prk-nuclear-test-2016-01") in hit
     assert all(e == "nuclear_test_4" for e, _ in hit)

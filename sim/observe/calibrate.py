@@ -20,6 +20,7 @@ from sim.errors import UsageError
 from sim.observe.abc import Population, abc_smc, generator
 from sim.observe.episodes import Episode, assign, draw_observables, episode_of, is_anchor, split
 from sim.observe.observations import Observation, load_observations
+from sim.observe.series import one_per_definition
 from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
@@ -54,14 +55,20 @@ class FitSetup:
 
 
 def build_problem(
-    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None
+    spec: CalibrationSpec,
+    workers: int = 1,
+    exclude: str | None = None,
+    keep: Callable[[Observation], bool] | None = None,
 ) -> tuple[FitSetup, list[Observation]]:
-    """Episodes (minus `exclude`), their observations, and what is left uncovered."""
+    """Episodes (minus `exclude`), their observations (those `keep` accepts: a rolling
+    origin fits on data up to a date), and what is left uncovered."""
     episodes = [episode_of(load_scenario(p)) for p in spec.scenarios]
     episodes = [ep for ep in episodes if ep.name != exclude]
     if not episodes:
         raise UsageError("no episode left to calibrate on")
-    observations = load_observations(list(spec.observations))
+    observations, _ = one_per_definition(load_observations(list(spec.observations)))
+    if keep is not None:
+        observations = [o for o in observations if keep(o)]
     left = assign(episodes, observations)
     targets = [
         (e, o) for e, ep in enumerate(episodes) for o in ep.observations if not is_anchor(ep, o)
@@ -192,13 +199,17 @@ def calibrate(
     resume: bool = False,
     progress: bool = True,
     exclude: str | None = None,
+    keep: Callable[[Observation], bool] | None = None,
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
-    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`."""
+    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`.
+    `keep` selects the observations fitted (in memory only: not with `out`)."""
     from tqdm import tqdm
 
     from sim.observe.priors import Prior
 
-    prob, left = build_problem(spec, workers, exclude)
+    if keep is not None and out is not None:
+        raise UsageError("an observation filter cannot be resumed: call without out")
+    prob, left = build_problem(spec, workers, exclude, keep)
     s = spec.settings
     spec_hash = spec.content_hash() + (f":-{exclude}" if exclude else "")
     history: list[Population] = []

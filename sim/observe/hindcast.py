@@ -101,9 +101,10 @@ def hindcast(
     from sim.observe.episodes import assign, episode_of
     from sim.observe.observations import load_observations
     from sim.observe.posterior import read_posterior
+    from sim.observe.series import one_per_definition
     from sim.scenario.loader import load_scenario
 
-    obs = load_observations(observations)
+    obs, _ = one_per_definition(load_observations(observations))
     ep = episode_of(load_scenario(scenario))
     post = read_posterior(posterior) if posterior is not None else None
     left = assign([ep], obs)

@@ -18,6 +18,8 @@ from sim.observe.observations import _kind_of
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
+from sim.structural import bounds as given_bounds
+from sim.structural import is_given
 from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 
 SETTINGS = {  # key: (type, default, lowest, highest)
@@ -59,6 +61,9 @@ def bounds_of(name: str) -> tuple[float, float] | None:
     if name in OPERATOR_COEFFICIENTS:
         c = OPERATOR_COEFFICIENTS[name]
         return float(c.lo), float(c.hi)
+    if given_bounds(name) is not None:  # drive_A, pref_A_B, start_A (sim/structural.py)
+        g = given_bounds(name)
+        return float(g.lo), float(g.hi)
     return None
 
 
@@ -148,9 +153,9 @@ def _priors(ck: _Spec, section: Any, where: str) -> list[Prior]:
     for name, body in section.items():
         path = (where, name)
         table = PARAMETERS if where == "coefficients" else OPERATOR_COEFFICIENTS
-        if name not in table:
+        if name not in table and not (where == "coefficients" and is_given(name)):
             known = (
-                "a coefficient of sim.parameters.PARAMETERS"
+                "a coefficient of sim.parameters.PARAMETERS or drive_A, pref_A_B, start_A"
                 if where == "coefficients"
                 else "an operator coefficient (docs/observations.md)"
             )
