@@ -20,8 +20,8 @@ from sim.errors import UsageError
 from sim.observe.abc import Population, abc_smc, generator
 from sim.observe.episodes import Episode, assign, draw_observables, episode_of, is_anchor, split
 from sim.observe.observations import Observation, load_observations
-from sim.observe.series import one_per_definition
 from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
+from sim.observe.series import one_per_definition
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
 

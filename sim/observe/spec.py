@@ -18,9 +18,9 @@ from sim.observe.observations import _kind_of
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
+from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
 from sim.structural import is_given
-from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 
 SETTINGS = {  # key: (type, default, lowest, highest)
     "population": (int, 100, 4, 100_000),
