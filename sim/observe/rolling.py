@@ -1,0 +1,193 @@
+"""Rolling-origin forecasts of the history, beside three null forecasters (issue 16, item 3).
+
+For every origin year Y: fit on the observations that end by December Y, then forecast those
+of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
+
+- model: ABC-SMC of the model's, the given structural and the operator coefficients on the
+  training data; the forecast is the posterior predictive of the one continuous 2016 run,
+  whose only events are dated exogenous inputs (no future outcome is known to it);
+- events_only: the same history with mechanisms and noise off (its own scenario), the
+  operator coefficients refitted by the same ABC on the same data;
+- persistence and trend: sim/observe/nulls.py, from the series' earlier observations.
+
+An observation is scored when the history covers it, it is not a trade anchor, and its series
+has an earlier observation (else the nulls could not forecast it). The score is the CRPS of
+the predictive sample, in the kind's own unit (for votes and exercises, whose outcomes are
+consecutive integers, the CRPS equals the ranked probability score). Skill against a null is
+1 − S_model/S_null per kind; pooled over kinds as 1 − Σ_k n_k·(S_model,k/S_null,k) / Σ_k n_k,
+so no kind's unit dominates (docs/validation.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.observe.abc import generator
+from sim.observe.calibrate import calibrate, posterior_frame
+from sim.observe.episodes import assign, draw_observables, episode_of, is_anchor, split
+from sim.observe.hindcast import coefficient_draws
+from sim.observe.nulls import METHODS, null_draws
+from sim.observe.observations import Observation, load_observations, month_index
+from sim.observe.operators import OPERATOR_COEFFICIENTS
+from sim.observe.scoring import crps_sample
+from sim.observe.series import definition, one_per_definition
+from sim.observe.spec import CalibrationSpec
+from sim.scenario.loader import load_scenario
+
+ORIGINS = tuple(range(2018, 2024))
+HORIZON = 2  # years forecast after each origin
+FORECASTERS = ("model", "events_only", *METHODS)
+NULLS = ("persistence", "trend", "events_only")
+NULL_DRAWS = 4000
+
+
+def events_only_spec(spec: CalibrationSpec, scenario: Path) -> CalibrationSpec:
+    """The events-only world: its scenario, and the spec's operator priors only."""
+    priors = tuple(p for p in spec.priors if p.name in OPERATOR_COEFFICIENTS)
+    return dataclasses.replace(spec, scenarios=(scenario,), priors=priors)
+
+
+def fitted_draws(
+    spec: CalibrationSpec,
+    keep: Callable[[Observation], bool],
+    targets: list[Observation],
+    context: list[Observation],
+    workers: int,
+    seed_key: int,
+) -> dict[str, np.ndarray]:
+    """Fit `spec` on the observations `keep` accepts, then draw the posterior predictive of
+    `targets` ({id: flat sample}); `context` supplies the trade anchors."""
+    pops, prob, _ = calibrate(spec, None, workers, progress=False, keep=keep)
+    s = spec.settings
+    post = posterior_frame(prob.names, pops[-1])
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    assign([ep], context + [o for o in targets if o not in context])
+    model, ops = split(coefficient_draws(post, s["predictive_replications"], s["seed"]))
+    ens_seed = int(
+        np.random.SeedSequence(s["seed"], spawn_key=(5, seed_key)).generate_state(1, np.uint64)[0]
+    )
+    rng = generator(s["seed"], 6, seed_key)
+    draws = draw_observables(
+        ep, model, ops, s["predictive_replications"], ens_seed, rng, 10, workers
+    )
+    return {o.id: draws.values[o.id].ravel() for o in targets}
+
+
+def scored_targets(
+    spec: CalibrationSpec, train: list[Observation], test: list[Observation]
+) -> list[Observation]:
+    """Test observations every forecaster can forecast (see the module docstring)."""
+    from sim.observe.nulls import series_history
+
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    assign([ep], train + test)
+    return [o for o in test if ep.covers(o) and not is_anchor(ep, o) and series_history(train, o)]
+
+
+def score_rows(
+    label: str,
+    targets: list[Observation],
+    train: list[Observation],
+    fitted: dict[str, dict[str, np.ndarray]],
+    seed: int,
+) -> list[dict]:
+    rows = []
+    for i, obs in enumerate(targets):
+        samples = dict(fitted)
+        for method in METHODS:
+            rng = generator(seed, 7, i, METHODS.index(method))
+            samples[method] = {obs.id: null_draws(method, train, obs, rng, NULL_DRAWS)}
+        for name in FORECASTERS:
+            s = samples[name][obs.id]
+            q05, q95 = np.quantile(s, [0.05, 0.95])
+            rows.append(
+                {
+                    "origin": label,
+                    "id": obs.id,
+                    "kind": obs.kind,
+                    "definition": definition(obs),
+                    "period": obs.period,
+                    "observed": obs.value,
+                    "forecaster": name,
+                    "median": float(np.median(s)),
+                    "in90": bool(q05 <= obs.value <= q95),
+                    "crps": crps_sample(s, obs.value),
+                }
+            )
+    return rows
+
+
+def _observations(spec: CalibrationSpec) -> list[Observation]:
+    return one_per_definition(load_observations(list(spec.observations)))[0]
+
+
+def rolling_origin(
+    spec: CalibrationSpec,
+    events_only: Path,
+    origins: tuple[int, ...] = ORIGINS,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """One row per (origin, observation, forecaster) with its CRPS."""
+    observations = _observations(spec)
+    null_spec = events_only_spec(spec, events_only)
+    rows: list[dict] = []
+    for origin in origins:
+        end = month_index(origin, 12)
+        lo, hi = month_index(origin + 1, 1), month_index(origin + HORIZON, 12)
+        train = [o for o in observations if o.last <= end]
+        test = [o for o in observations if lo <= o.first and o.last <= hi]
+        targets = scored_targets(spec, train, test)
+        if not targets:
+            continue
+
+        def keep(o: Observation, end: int = end) -> bool:
+            return o.last <= end
+
+        fitted = {
+            "model": fitted_draws(spec, keep, targets, train, workers, origin),
+            "events_only": fitted_draws(null_spec, keep, targets, train, workers, origin),
+        }
+        rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
+    return pd.DataFrame(rows)
+
+
+def in_sample(spec: CalibrationSpec, events_only: Path, workers: int = 1) -> pd.DataFrame:
+    """The model and the events-only world fitted to every observation and scored on them;
+    the nulls forecast each observation from the earlier ones of its series (one step ahead:
+    for them this is out of sample, so the comparison favours the nulls)."""
+    observations = _observations(spec)
+    targets = scored_targets(spec, observations, observations)
+    fitted = {
+        "model": fitted_draws(spec, lambda o: True, targets, observations, workers, 0),
+        "events_only": fitted_draws(
+            events_only_spec(spec, events_only), lambda o: True, targets, observations, workers, 0
+        ),
+    }
+    return pd.DataFrame(
+        score_rows("in-sample", targets, observations, fitted, spec.settings["seed"])
+    )
+
+
+def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per kind: observations, mean CRPS of each forecaster, the model's skill against each
+    null; a last row pools the kinds (skill only: CRPS units differ between kinds)."""
+    mean = rows.pivot_table(index="kind", columns="forecaster", values="crps", aggfunc="mean")
+    n = rows[rows["forecaster"] == "model"].groupby("kind").size()
+    out = pd.DataFrame({"observations": n})
+    for f in FORECASTERS:
+        out[f"CRPS {f}"] = mean[f]
+    for null in NULLS:
+        out[f"skill vs {null}"] = 1.0 - mean["model"] / mean[null]
+    pooled = {"observations": int(n.sum())}
+    pooled.update({f"CRPS {f}": np.nan for f in FORECASTERS})
+    for null in NULLS:
+        ratio = (n * mean["model"] / mean[null]).sum() / n.sum()
+        pooled[f"skill vs {null}"] = 1.0 - ratio
+    out.loc["pooled"] = pd.Series(pooled)
+    out["observations"] = out["observations"].astype(int)
+    return out.reset_index().rename(columns={"index": "kind"})
