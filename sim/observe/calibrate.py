@@ -59,10 +59,12 @@ def build_problem(
     workers: int = 1,
     exclude: str | None = None,
     keep: Callable[[Observation], bool] | None = None,
+    overrides: dict[str, float] | None = None,
 ) -> tuple[FitSetup, list[Observation]]:
     """Episodes (minus `exclude`), their observations (those `keep` accepts: a rolling
-    origin fits on data up to a date), and what is left uncovered."""
-    episodes = [episode_of(load_scenario(p)) for p in spec.scenarios]
+    origin fits on data up to a date), and what is left uncovered. `overrides` (key path:
+    value, as `--set`) change every episode's scenario: an alternative model structure."""
+    episodes = [episode_of(load_scenario(p, overrides)) for p in spec.scenarios]
     episodes = [ep for ep in episodes if ep.name != exclude]
     if not episodes:
         raise UsageError("no episode left to calibrate on")

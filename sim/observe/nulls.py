@@ -25,6 +25,25 @@ from sim.observe.series import series_key
 
 METHODS = ("persistence", "trend")
 
+# The events-only world (the third null): the history scenario with these overrides, so that
+# only the events move the state: no noise, no Richardson drift, fatigue or restraint (the
+# settled drive is then 0), no alignment moves, no leverage adjustment. With the inputs of
+# scenarios/history/base_2016.yaml, which write no variable an operator reads, its observables
+# are constant over time: one fitted level per series, the forecaster the dynamics must beat.
+EVENTS_ONLY: dict[str, float] = {
+    f"parameters.{name}": 0.0
+    for name in (
+        "noise",
+        "reactivity",
+        "grievance_gain",
+        "backing",
+        "fatigue",
+        "restraint",
+        "commit_step",
+        "leverage_rate",
+    )
+}
+
 
 def months(obs: Observation) -> int:
     return obs.last - obs.first + 1

@@ -3,10 +3,13 @@
 For every origin year Y: fit on the observations that end by December Y, then forecast those
 of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
 
-- model: ABC-SMC of the model's, the given structural and the operator coefficients on the
-  training data; the forecast is the posterior predictive of the one continuous 2016 run,
-  whose only events are dated exogenous inputs (no future outcome is known to it);
-- events_only: the same history with mechanisms and noise off (its own scenario), the
+- model: rejection ABC (sim/observe/rejection.py) of the model's, the given structural and
+  the operator coefficients on the training data; the forecast is the posterior predictive
+  of the one continuous 2016 run, whose only events are dated exogenous inputs (no future
+  outcome is known to it). The run restarts in January 2016 with the posterior's
+  coefficients: the state at the origin is not filtered to the data, only the coefficients
+  carry what the training data taught;
+- events_only: the same history with mechanisms and noise off (nulls.EVENTS_ONLY), the
   operator coefficients refitted by the same ABC on the same data;
 - persistence and trend: sim/observe/nulls.py, from the series' earlier observations.
 
@@ -22,34 +25,70 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.observe.abc import generator
-from sim.observe.calibrate import calibrate, posterior_frame
+from sim.observe.abc import Population, generator
+from sim.observe.calibrate import build_problem, posterior_frame
 from sim.observe.episodes import assign, draw_observables, episode_of, is_anchor, split
 from sim.observe.hindcast import coefficient_draws
-from sim.observe.nulls import METHODS, null_draws
+from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
 from sim.observe.observations import Observation, load_observations, month_index
 from sim.observe.operators import OPERATOR_COEFFICIENTS
-from sim.observe.scoring import crps_sample
+from sim.observe.rejection import rejection_abc
+from sim.observe.scoring import FORECASTERS, crps_sample, skill_table  # noqa: F401
 from sim.observe.series import definition, one_per_definition
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
 
 ORIGINS = tuple(range(2018, 2024))
 HORIZON = 2  # years forecast after each origin
-FORECASTERS = ("model", "events_only", *METHODS)
-NULLS = ("persistence", "trend", "events_only")
 NULL_DRAWS = 4000
+ACCEPT = 0.05  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
 
 
-def events_only_spec(spec: CalibrationSpec, scenario: Path) -> CalibrationSpec:
-    """The events-only world: its scenario, and the spec's operator priors only."""
+def events_only_spec(spec: CalibrationSpec) -> CalibrationSpec:
+    """The events-only world (run with the EVENTS_ONLY overrides): operator priors only."""
     priors = tuple(p for p in spec.priors if p.name in OPERATOR_COEFFICIENTS)
-    return dataclasses.replace(spec, scenarios=(scenario,), priors=priors)
+    return dataclasses.replace(spec, priors=priors)
+
+
+def fit(
+    spec: CalibrationSpec,
+    keep: Callable[[Observation], bool],
+    workers: int = 1,
+    overrides: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, Population]:
+    """Rejection ABC of the spec's priors on the observations `keep` accepts: the posterior
+    (one row per kept particle) and the population."""
+    prob, _ = build_problem(spec, workers, keep=keep, overrides=overrides)
+    s = spec.settings
+    pop = rejection_abc(prob, list(spec.priors), s["population"], ACCEPT, s["seed"])
+    return posterior_frame(prob.names, pop), pop
+
+
+def predictive_draws(
+    spec: CalibrationSpec,
+    post: pd.DataFrame,
+    targets: list[Observation],
+    context: list[Observation],
+    workers: int,
+    seed_key: int,
+    overrides: dict[str, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Posterior predictive samples of `targets` ({id: flat sample}) from the spec's first
+    scenario; `context` supplies the trade anchors."""
+    s = spec.settings
+    ep = episode_of(load_scenario(spec.scenarios[0], overrides))
+    assign([ep], context + [o for o in targets if o not in context])
+    reps = s["predictive_replications"]
+    model, ops = split(coefficient_draws(post, reps, s["seed"]))
+    key = (5, seed_key)
+    ens_seed = int(np.random.SeedSequence(s["seed"], spawn_key=key).generate_state(1, np.uint64)[0])
+    rng = generator(s["seed"], 6, seed_key)
+    draws = draw_observables(ep, model, ops, reps, ens_seed, rng, 10, workers)
+    return {o.id: draws.values[o.id].ravel() for o in targets}
 
 
 def fitted_draws(
@@ -59,23 +98,11 @@ def fitted_draws(
     context: list[Observation],
     workers: int,
     seed_key: int,
+    overrides: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Fit `spec` on the observations `keep` accepts, then draw the posterior predictive of
-    `targets` ({id: flat sample}); `context` supplies the trade anchors."""
-    pops, prob, _ = calibrate(spec, None, workers, progress=False, keep=keep)
-    s = spec.settings
-    post = posterior_frame(prob.names, pops[-1])
-    ep = episode_of(load_scenario(spec.scenarios[0]))
-    assign([ep], context + [o for o in targets if o not in context])
-    model, ops = split(coefficient_draws(post, s["predictive_replications"], s["seed"]))
-    ens_seed = int(
-        np.random.SeedSequence(s["seed"], spawn_key=(5, seed_key)).generate_state(1, np.uint64)[0]
-    )
-    rng = generator(s["seed"], 6, seed_key)
-    draws = draw_observables(
-        ep, model, ops, s["predictive_replications"], ens_seed, rng, 10, workers
-    )
-    return {o.id: draws.values[o.id].ravel() for o in targets}
+    """Fit on the observations `keep` accepts, then draw the predictive of `targets`."""
+    post, _ = fit(spec, keep, workers, overrides)
+    return predictive_draws(spec, post, targets, context, workers, seed_key, overrides)
 
 
 def scored_targets(
@@ -122,25 +149,33 @@ def score_rows(
     return rows
 
 
-def _observations(spec: CalibrationSpec) -> list[Observation]:
+def observations_of(spec: CalibrationSpec) -> list[Observation]:
     return one_per_definition(load_observations(list(spec.observations)))[0]
+
+
+def origin_split(
+    observations: list[Observation], origin: int
+) -> tuple[list[Observation], list[Observation], int]:
+    """Training data (ending by December of the origin year), test data (the next
+    HORIZON years) and the last training month."""
+    end = month_index(origin, 12)
+    lo, hi = month_index(origin + 1, 1), month_index(origin + HORIZON, 12)
+    train = [o for o in observations if o.last <= end]
+    test = [o for o in observations if lo <= o.first and o.last <= hi]
+    return train, test, end
 
 
 def rolling_origin(
     spec: CalibrationSpec,
-    events_only: Path,
     origins: tuple[int, ...] = ORIGINS,
     workers: int = 1,
 ) -> pd.DataFrame:
     """One row per (origin, observation, forecaster) with its CRPS."""
-    observations = _observations(spec)
-    null_spec = events_only_spec(spec, events_only)
+    observations = observations_of(spec)
+    null_spec = events_only_spec(spec)
     rows: list[dict] = []
     for origin in origins:
-        end = month_index(origin, 12)
-        lo, hi = month_index(origin + 1, 1), month_index(origin + HORIZON, 12)
-        train = [o for o in observations if o.last <= end]
-        test = [o for o in observations if lo <= o.first and o.last <= hi]
+        train, test, end = origin_split(observations, origin)
         targets = scored_targets(spec, train, test)
         if not targets:
             continue
@@ -150,44 +185,26 @@ def rolling_origin(
 
         fitted = {
             "model": fitted_draws(spec, keep, targets, train, workers, origin),
-            "events_only": fitted_draws(null_spec, keep, targets, train, workers, origin),
+            "events_only": fitted_draws(
+                null_spec, keep, targets, train, workers, origin, EVENTS_ONLY
+            ),
         }
         rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
     return pd.DataFrame(rows)
 
 
-def in_sample(spec: CalibrationSpec, events_only: Path, workers: int = 1) -> pd.DataFrame:
+def in_sample(spec: CalibrationSpec, workers: int = 1) -> pd.DataFrame:
     """The model and the events-only world fitted to every observation and scored on them;
     the nulls forecast each observation from the earlier ones of its series (one step ahead:
     for them this is out of sample, so the comparison favours the nulls)."""
-    observations = _observations(spec)
+    observations = observations_of(spec)
     targets = scored_targets(spec, observations, observations)
     fitted = {
         "model": fitted_draws(spec, lambda o: True, targets, observations, workers, 0),
         "events_only": fitted_draws(
-            events_only_spec(spec, events_only), lambda o: True, targets, observations, workers, 0
+            events_only_spec(spec), lambda o: True, targets, observations, workers, 0, EVENTS_ONLY
         ),
     }
     return pd.DataFrame(
         score_rows("in-sample", targets, observations, fitted, spec.settings["seed"])
     )
-
-
-def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per kind: observations, mean CRPS of each forecaster, the model's skill against each
-    null; a last row pools the kinds (skill only: CRPS units differ between kinds)."""
-    mean = rows.pivot_table(index="kind", columns="forecaster", values="crps", aggfunc="mean")
-    n = rows[rows["forecaster"] == "model"].groupby("kind").size()
-    out = pd.DataFrame({"observations": n})
-    for f in FORECASTERS:
-        out[f"CRPS {f}"] = mean[f]
-    for null in NULLS:
-        out[f"skill vs {null}"] = 1.0 - mean["model"] / mean[null]
-    pooled = {"observations": int(n.sum())}
-    pooled.update({f"CRPS {f}": np.nan for f in FORECASTERS})
-    for null in NULLS:
-        ratio = (n * mean["model"] / mean[null]).sum() / n.sum()
-        pooled[f"skill vs {null}"] = 1.0 - ratio
-    out.loc["pooled"] = pd.Series(pooled)
-    out["observations"] = out["observations"].astype(int)
-    return out.reset_index().rename(columns={"index": "kind"})
