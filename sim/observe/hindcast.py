@@ -127,6 +127,8 @@ def with_nulls(
     operator coefficients: not refitted here, unlike in `make validate-model`), persistence
     and trend from the earlier observations of the same series (NaN when there are none)."""
     out = table.copy()
+    if out.empty:
+        return out
     out["crps_events_only"] = events_only.set_index("id").loc[out["id"], "crps"].to_numpy()
     by_id = {o.id: o for o in obs}
     for k, method in enumerate(METHODS):
