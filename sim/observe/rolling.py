@@ -45,7 +45,7 @@ from sim.scenario.loader import load_scenario
 ORIGINS = tuple(range(2018, 2024))
 HORIZON = 2  # years forecast after each origin
 NULL_DRAWS = 4000
-ACCEPT = 0.05  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
+ACCEPT = 0.03  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
 
 
 def events_only_spec(spec: CalibrationSpec) -> CalibrationSpec:
@@ -193,18 +193,22 @@ def rolling_origin(
     return pd.DataFrame(rows)
 
 
-def in_sample(spec: CalibrationSpec, workers: int = 1) -> pd.DataFrame:
+def in_sample(
+    spec: CalibrationSpec, workers: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame, Population]:
     """The model and the events-only world fitted to every observation and scored on them;
     the nulls forecast each observation from the earlier ones of its series (one step ahead:
-    for them this is out of sample, so the comparison favours the nulls)."""
+    for them this is out of sample, so the comparison favours the nulls). Returns the rows,
+    the model's posterior and its population (for the identifiability table)."""
     observations = observations_of(spec)
     targets = scored_targets(spec, observations, observations)
+    post, pop = fit(spec, lambda o: True, workers)
+    only = events_only_spec(spec)
     fitted = {
-        "model": fitted_draws(spec, lambda o: True, targets, observations, workers, 0),
+        "model": predictive_draws(spec, post, targets, observations, workers, 0),
         "events_only": fitted_draws(
-            events_only_spec(spec), lambda o: True, targets, observations, workers, 0, EVENTS_ONLY
+            only, lambda o: True, targets, observations, workers, 0, EVENTS_ONLY
         ),
     }
-    return pd.DataFrame(
-        score_rows("in-sample", targets, observations, fitted, spec.settings["seed"])
-    )
+    rows = score_rows("in-sample", targets, observations, fitted, spec.settings["seed"])
+    return pd.DataFrame(rows), post, pop
