@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="population 40, 100 predictive runs")
     ap.add_argument(
-        "--structure-population", type=int, default=100, help="particles kept per structure fit"
+        "--structure-population", type=int, default=60, help="particles kept per structure fit"
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     args = ap.parse_args(argv)

@@ -45,7 +45,7 @@ from sim.scenario.loader import load_scenario
 ORIGINS = tuple(range(2018, 2024))
 HORIZON = 2  # years forecast after each origin
 NULL_DRAWS = 4000
-ACCEPT = 0.03  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
+ACCEPT = 0.04  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
 
 
 def events_only_spec(spec: CalibrationSpec) -> CalibrationSpec:
