@@ -83,8 +83,8 @@ def headline_effects(posterior: Path, replications: int, seed: int, workers: int
     """The baseline's headline effects against its counterfactual, paired by replication:
     with the hand-set coefficients, and with replication r running posterior draw r (the
     given structural terms of the history are left out: sim/observe/posterior.model_only)."""
+    from sim.jobs.run import settings_for, simulate, simulate_effects
     from sim.observe.posterior import with_posterior
-    from sim.run import settings_for, simulate, simulate_effects
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(ROOT / "scenarios" / "baseline.yaml")

@@ -167,7 +167,7 @@ def _cost(scenario, reps: int, steps: int) -> float:
     import numpy as np
 
     from sim.ensemble import prepare, run_chunk
-    from sim.sweep.plan import batch_size
+    from sim.jobs.sweep.plan import batch_size
 
     world, events = prepare(scenario)
     batch = batch_size(world.n)
@@ -210,7 +210,7 @@ def bench_actors(quick: bool) -> dict[str, Any]:
         "rows": rows,
         "exponent": fitted_exponent(rows),
         "command": "run_chunk on synthetic scenarios (benchmarks/synthetic.py), batches of "
-        "sim.sweep.plan.batch_size(N), one process, CPU time, best of 2",
+        "sim.jobs.sweep.plan.batch_size(N), one process, CPU time, best of 2",
     }
 
 

@@ -6,9 +6,9 @@ The Python API (docs/python-api.md)::
     res = sim.run(sim.load("scenarios/baseline.yaml"), n=50, seed=1)
     res.summary.describe()
 
-`sim.run`, `sim.compare` and `sim.sweep` are also the names of the modules `sim/run.py`,
-`sim/compare.py` and the package `sim/sweep/`; those modules are callable, and calling one
-calls the API function of the same name in sim/api.py (sim/_callable.py).
+`sim.run`, `sim.compare`, `sim.sweep` and `sim.load` are the plain functions of sim/api.py;
+the jobs behind them live in sim/jobs/ under other module names, so no submodule import can
+shadow a function.
 
 `AllianceModel` is imported on first use: importing Mesa costs a quarter of a second and
 sets multiprocessing's start method to "spawn" for the whole process (mesa.batchrunner),
@@ -34,14 +34,11 @@ __all__ = [
     "sweep",
 ]
 
-_MODULES = ("run", "compare", "sweep")  # callable modules (sim/_callable.py)
-_API = ("load", "Results", "CompareResults", "SweepResults")
+_API = ("load", "run", "compare", "sweep", "Results", "CompareResults", "SweepResults")
 
 
 def __getattr__(name: str):
     """Everything is imported on first use, so `import sim.plots` loads no engine."""
-    if name in _MODULES:
-        return import_module(f"sim.{name}")
     if name in _API:
         return getattr(import_module("sim.api"), name)
     if name == "AllianceModel":

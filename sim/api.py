@@ -180,7 +180,7 @@ def run(
 ) -> Results:
     """Run a scenario's ensemble (`alliance-sim run`); `n`, `seed`, `steps` default to the
     scenario's `run:` section. Same seed → identical tables, whatever `workers`."""
-    from sim.run import settings_for, simulate, write_run
+    from sim.jobs.run import settings_for, simulate, write_run
 
     _check_counts(n=n, steps=steps, workers=workers)
     loaded = _loaded(scenario, set)
@@ -235,7 +235,7 @@ def compare(
 ) -> CompareResults:
     """Run two or more scenarios with the same replications and seed; the first is the
     reference of the paired differences."""
-    from sim.compare import run_compare, settings_for, write_compare
+    from sim.jobs.compare import run_compare, settings_for, write_compare
 
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenarios (the first is the reference)")
@@ -364,10 +364,10 @@ def sweep(
     (`{"parameters.reactivity": (0.05, 0.15, 3)}`) or choices (`[0.2, 0.8]`). Runs stream
     to disk chunk by chunk; the result reads them back.
     """
-    from sim.sweep.analysis import analyze
-    from sim.sweep.batch import SweepPointError
-    from sim.sweep.runner import ExecutionFailed, Options, run_sweep
-    from sim.sweep.spec import load_spec
+    from sim.jobs.sweep.analysis import analyze
+    from sim.jobs.sweep.batch import SweepPointError
+    from sim.jobs.sweep.runner import ExecutionFailed, Options, run_sweep
+    from sim.jobs.sweep.spec import load_spec
 
     _check_counts(samples=samples, n=n, steps=steps, workers=workers)
     flags = [_param_flag(path, entry) for path, entry in (params or {}).items()]

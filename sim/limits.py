@@ -63,9 +63,9 @@ def summary_columns(n_actors: int) -> int:
     return 4 * n_actors + 8
 
 
-# `run` streams its series chunk by chunk (sim/run.py): memory is bounded by the chunks in
+# `run` streams its series chunk by chunk (sim/jobs/run.py): memory is bounded by the chunks in
 # flight, not by the number of replications; disk grows with it when the series are kept.
-RUN_CHUNK = 250  # replications per chunk with full series (sim/run.py CHUNK)
+RUN_CHUNK = 250  # replications per chunk with full series (sim/jobs/run.py CHUNK)
 DISK_PER_VALUE = 3.6  # bytes per stored series value, measured (Parquet compresses ~1/3)
 MEMORY_PER_VALUE = 8 * 6  # float64, with the DataFrame and Arrow copies of one chunk
 BASE_MEMORY = 250 << 20  # interpreter, numpy, pandas, pyarrow
@@ -189,7 +189,7 @@ def check_sweep_resources(plan, folder: Path, workers: int = 1) -> None:
 
 def check_sweep_size(spec) -> None:
     """Before a design is built: samples, grid levels, points and runs within the caps."""
-    from sim.sweep.designs import expected_points
+    from sim.jobs.sweep.designs import expected_points
 
     if spec.n_samples > MAX_POINTS:
         raise UsageError(f"samples must be at most {MAX_POINTS:,}, found {spec.n_samples:,}")

@@ -62,7 +62,7 @@ def _context() -> mp.context.BaseContext:
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload([FORKSERVER_GUARD, "sim.sweep.batch", "sim.ensemble"])
+        ctx.set_forkserver_preload([FORKSERVER_GUARD, "sim.jobs.sweep.batch", "sim.ensemble"])
         return ctx
     return mp.get_context("spawn")
 

@@ -87,6 +87,33 @@ class World:
     def index(self, actor: str) -> int:
         return self.ids.index(actor)
 
+    def value_at(self, path: str) -> float:
+        """The start value at a state key path (`treaties.rus_prk_2024.strength`), after
+        defaults: what the dashboard shows beside a lever. Raises KeyError for a path the
+        events grammar does not name."""
+        from sim.scenario.shadow import canonical
+        from sim.scenario.targets import Target, parse_target
+
+        t = parse_target(canonical(path), set(self.ids), set(self.treaty_ids),
+                         set(self.theatre_ids))  # fmt: skip
+        if not isinstance(t, Target):
+            raise KeyError(f"{path}: {t}")
+        i = self.index(t.actor) if t.actor else None
+        j = self.index(t.partner) if t.partner else None
+        table = {
+            "parameter": lambda: self.params[t.field][0, 0],
+            "treaty": lambda: self.treaty_strength[0, self.treaty_ids.index(t.treaty)],
+            "theatre": lambda: self.theatre_intensity[0, self.theatre_ids.index(t.theatre)],
+            "capability": lambda: self.cap[t.field][0, i],
+            "trait": lambda: self.traits[t.field][0, i],
+            "pair": lambda: (self.C0 if t.field == "commitment" else self.chan[t.field])[0, i, j],
+            "actor": lambda: self._actor_start(t.field)[0, i],
+        }
+        return float(table[t.kind]())
+
+    def _actor_start(self, field_name: str) -> np.ndarray:
+        return {"escalation": self.x0, "leverage": self.lev0, "active": self.active0}[field_name]
+
 
 def _v(weight) -> float:
     return 0.0 if weight is None else float(weight.value)

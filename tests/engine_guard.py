@@ -12,7 +12,7 @@ import pytest
 import sim.dynamics
 import sim.engine
 import sim.ensemble
-import sim.run
+import sim.jobs.run
 
 ENGINE_ENTRY_POINTS = [
     (sim.dynamics, "advance"),
@@ -22,8 +22,8 @@ ENGINE_ENTRY_POINTS = [
     (sim.ensemble, "run_chunk"),
     (sim.ensemble, "run_ensemble"),
     (sim.ensemble, "iter_ensemble"),
-    (sim.run, "simulate"),
-    (sim.run, "stream_run"),
+    (sim.jobs.run, "simulate"),
+    (sim.jobs.run, "stream_run"),
 ]
 
 

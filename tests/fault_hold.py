@@ -5,7 +5,7 @@
 HOLD is `written:N` (the N-th chunk written to its temporary name, before its rename) or
 `committed:N` (the N-th chunk file complete). At that point the process writes MARKER and
 sleeps, so a test can kill it there without depending on timing. The production code has
-no hook: this wraps `sim.sweep.store` functions from outside.
+no hook: this wraps `sim.jobs.sweep.store` functions from outside.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def park(marker: Path, what: str) -> None:
 
 
 def install(hold: str, marker: Path) -> None:
-    from sim.sweep import store
+    from sim.jobs.sweep import store
 
     kind, _, count = hold.partition(":")
     left = [int(count or 1)]

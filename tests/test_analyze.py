@@ -10,8 +10,8 @@ import pytest
 
 import sim.plots
 from sim.cli import main
-from sim.sweep.analysis import analyze
-from sim.sweep.prim import prim_table
+from sim.jobs.sweep.analysis import analyze
+from sim.jobs.sweep.prim import prim_table
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
@@ -155,8 +155,8 @@ def test_rounding_noise_is_a_constant_outcome():
     import numpy as np
     import pandas as pd
 
+    from sim.jobs.sweep.analysis import sensitivity_outcomes
     from sim.plots.data import actors_from_columns
-    from sim.sweep.analysis import sensitivity_outcomes
 
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(

@@ -163,14 +163,15 @@ def test_bad_sweep_parameter_is_one_line():
         _param_flag("p", 3)
 
 
-def test_the_api_names_are_the_modules_made_callable():
-    """sim.run is both the module sim/run.py (imports, attributes, monkeypatching keep
-    working) and the API call; importing sim does not import Mesa."""
+def test_the_api_names_are_plain_functions():
+    """sim.run, sim.compare and sim.sweep are the functions of sim/api.py, whatever job
+    modules were imported first; importing sim loads neither the engine nor Mesa."""
     code = (
-        "import sim.sweep.executors as ex, sim.run, sim.compare, sim, sys; "
-        "print(callable(sim.run), callable(sim.compare), callable(sim.sweep), "
-        "sim.run is sys.modules['sim.run'], hasattr(sim.run, 'write_run'), "
-        "ex is sys.modules['sim.sweep.executors'], 'mesa' in sys.modules)"
+        "import sim, sys; before = sorted(m for m in sys.modules if m.startswith('sim.')); "
+        "import sim.jobs.sweep.executors, sim.jobs.run, sim.jobs.compare, types, sim.api; "
+        "print(before == ['sim.errors'], "
+        "*(isinstance(getattr(sim, n), types.FunctionType) for n in ('run', 'compare', 'sweep')), "
+        "sim.run is sim.api.run, sim.sweep is sim.api.sweep, 'mesa' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True"] * 6 + ["False"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.compare import COLUMNS, comparison_table, key_outcomes
+from sim.jobs.compare import COLUMNS, comparison_table, key_outcomes
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"

@@ -18,9 +18,9 @@ ENGINE = (
     "sim.model",
     "sim.engine",
     "sim.dynamics",
-    "sim.run",
-    "sim.sweep.batch",
-    "sim.sweep.runner",
+    "sim.jobs.run",
+    "sim.jobs.sweep.batch",
+    "sim.jobs.sweep.runner",
 )
 
 SCRIPT = """

@@ -449,8 +449,8 @@ def test_a_dead_commands_partial_folder_is_taken_over(tmp_path, capsys):
 @pytest.fixture
 def interrupted(tmp_path, monkeypatch):
     """A sweep stopped after its first chunk (by a failing second chunk), resumable."""
-    import sim.sweep.executors as executors
-    from sim.sweep.batch import run_chunk_task
+    import sim.jobs.sweep.executors as executors
+    from sim.jobs.sweep.batch import run_chunk_task
 
     def flaky(payload, chunk):
         if chunk == 1:

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import sim.run
+import sim.jobs.run
 from sim.cli import main
 from sim.ensemble import iter_ensemble, run_ensemble
 from sim.scenario.loader import load_scenario
@@ -45,7 +45,7 @@ def test_iter_ensemble_chunks_equal_one_run():
 
 def test_streamed_files_do_not_depend_on_workers(tmp_path, monkeypatch):
     """Four chunks of 4, one row group each, byte for byte the same on 1 and 2 workers."""
-    monkeypatch.setattr(sim.run, "CHUNK", 4)
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
     _, a = run(tmp_path, "a")
     _, b = run(tmp_path, "b", "--workers", "2")
     for name in (*SERIES_FILES, "summary.csv", "events.csv"):

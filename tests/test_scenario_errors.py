@@ -9,7 +9,6 @@ or must not exist on disk for long (python tags with side effects) are generated
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -138,17 +137,15 @@ def test_not_utf8(tmp_path: Path) -> None:
 def test_too_large(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_bytes(b"name: big\ntitle: big\n" + b"#" * MAX_BYTES)
-    started = time.perf_counter()
     problem = first_problem(big)
-    assert time.perf_counter() - started < 2
     assert (problem.line, problem.col, problem.path) == (1, 1, "")
     assert f"at most {MAX_BYTES}" in problem.message
 
 
-def test_alias_bomb_is_refused_quickly() -> None:
-    started = time.perf_counter()
+def test_alias_bomb_is_refused() -> None:
+    # No timed assertion (the guide forbids them; they fail under load): the refusal message
+    # itself says the expansion was stopped before it happened.
     problem = first_problem(BAD / "alias_bomb.yaml")
-    assert time.perf_counter() - started < 2
     assert "alias bomb" in problem.message
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.compare import summary_frame
 from sim.ensemble import run_ensemble
+from sim.jobs.compare import summary_frame
 from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from sim.sweep.designs import expected_points, make_design
-from sim.sweep.spec import load_spec
+from sim.jobs.sweep.designs import expected_points, make_design
+from sim.jobs.sweep.spec import load_spec
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 PARAMS = [

@@ -1,6 +1,6 @@
 """The sweep engine: a run's numbers do not depend on what shares its batch or chunk.
 
-Runs of different design points are stacked in one array batch (sim/sweep/batch.py);
+Runs of different design points are stacked in one array batch (sim/jobs/sweep/batch.py);
 each must equal, bit for bit, the same point simulated alone by `sim.ensemble.run_chunk`.
 """
 
@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 from sim.ensemble import run_chunk, run_ensemble
+from sim.jobs.sweep.batch import Payload, compile_point, run_runs
+from sim.jobs.sweep.plan import make_plan
+from sim.jobs.sweep.spec import load_spec
 from sim.scenario import keypath
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
-from sim.sweep.batch import Payload, compile_point, run_runs
-from sim.sweep.plan import make_plan
-from sim.sweep.spec import load_spec
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 

@@ -2,7 +2,7 @@
 uninterrupted sweep's, byte for byte.
 
 A subprocess sweep is parked at a known point by the test seam tests/fault_hold.py
-(which wraps sim.sweep.store from outside), then killed with SIGKILL from here, so the
+(which wraps sim.jobs.sweep.store from outside), then killed with SIGKILL from here, so the
 tests do not depend on timing.
 """
 
@@ -116,8 +116,8 @@ def test_out_is_never_overwritten(spec_and_reference, tmp_path, capsys):
 
 def test_a_failing_chunk_is_one_line_and_keeps_the_chunks_written(spec_and_reference, tmp_path,
                                                                   capsys, monkeypatch):  # fmt: skip
-    import sim.sweep.executors as executors
-    from sim.sweep.batch import run_chunk_task
+    import sim.jobs.sweep.executors as executors
+    from sim.jobs.sweep.batch import run_chunk_task
 
     def flaky(payload, chunk):
         if chunk == 2:

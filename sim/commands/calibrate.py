@@ -22,10 +22,10 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Estimate coefficients by ABC-SMC against observed history; write the posterior."""
     from sim.errors import UsageError
+    from sim.jobs.run import main_argv
     from sim.observe.calibrate import calibrate, diagnostics_frame, finish_run
     from sim.observe.spec import load_spec
     from sim.output import timestamped
-    from sim.run import main_argv
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -63,10 +63,10 @@ def _hindcast_args(p: argparse.ArgumentParser) -> None:
 def cmd_hindcast(args: argparse.Namespace) -> int:
     """Score a scenario against observations: intervals, coverage, direction, CRPS."""
     from sim.errors import UsageError
+    from sim.jobs.run import main_argv
     from sim.observe.hindcast import hindcast, null_skill, write_hindcast
     from sim.observe.scoring import NULLS, coverage
     from sim.output import timestamped
-    from sim.run import main_argv
     from sim.scenario.loader import load_scenario
 
     for flag in ("replications", "draws", "workers"):

@@ -33,7 +33,8 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios with common random numbers and tabulate paired differences."""
     from sim.commands.checks import check_run_flags
-    from sim.compare import (
+    from sim.errors import ScenarioError, UsageError
+    from sim.jobs.compare import (
         chart_writer,
         compared_actors,
         default_out,
@@ -42,10 +43,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         terminal_lines,
         write_compare,
     )
-    from sim.errors import ScenarioError, UsageError
+    from sim.jobs.run import main_argv, override_label
     from sim.limits import check_run_resources
     from sim.output import reserved
-    from sim.run import main_argv, override_label
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "steps", "workers"))

@@ -27,12 +27,12 @@ def _args(p: argparse.ArgumentParser) -> None:
 def cmd_robustness(args: argparse.Namespace) -> int:
     """Perturb every coefficient within ±spread and report how often the effects keep their sign."""
     from sim.errors import UsageError
+    from sim.jobs.run import main_argv, versions
     from sim.limits import MAX_REPLICATIONS, check_count, check_run_resources
     from sim.output import finish, reserved, timestamped
     from sim.plots import draw_charts
     from sim.provenance import provenance
     from sim.robustness import report_lines, robustness
-    from sim.run import main_argv, versions
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("draws", "replications", "steps", "workers"))

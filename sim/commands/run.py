@@ -38,8 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.effects import effect_lines
-    from sim.output import reserved
-    from sim.run import (
+    from sim.jobs.run import (
         check_size,
         default_out,
         main_argv,
@@ -49,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shown_actors,
         stream_run,
     )
+    from sim.output import reserved
     from sim.scenario.loader import load_scenario
     from sim.scenario.references import never_fire
 
@@ -89,7 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def refuse_sweep_file(path: Path) -> None:
     """`run` on a sweep file: say which command reads it."""
     from sim.errors import UsageError
-    from sim.sweep.spec import is_sweep_file
+    from sim.jobs.sweep.spec import is_sweep_file
 
     if is_sweep_file(path):
         raise UsageError(f"{path} is a sweep file; run it with: alliance-sim sweep {path}")

@@ -12,7 +12,7 @@ EXECUTORS = ("local", "dask")
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:
-    from sim.sweep.spec import DESIGNS
+    from sim.jobs.sweep.spec import DESIGNS
 
     p.add_argument(
         "spec",
@@ -62,11 +62,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Sweep scenario parameters (grid, Latin hypercube, Sobol, Morris) with replications."""
     from sim.commands.checks import check_run_flags
     from sim.errors import UsageError
-    from sim.run import main_argv
-    from sim.sweep.batch import SweepPointError
-    from sim.sweep.executors import cpu_count
-    from sim.sweep.runner import ExecutionFailed, Options, run_sweep
-    from sim.sweep.spec import load_spec
+    from sim.jobs.run import main_argv
+    from sim.jobs.sweep.batch import SweepPointError
+    from sim.jobs.sweep.executors import cpu_count
+    from sim.jobs.sweep.runner import ExecutionFailed, Options, run_sweep
+    from sim.jobs.sweep.spec import load_spec
 
     check_run_flags(args, ("samples", "replications", "steps", "chunk_size", "workers"))
     if args.scheduler and args.executor != "dask":
@@ -148,8 +148,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def _report(folder: Path, prim: bool, threshold: float | None, plots: bool,
             csv: bool = False) -> None:  # fmt: skip
+    from sim.jobs.sweep.analysis import analyze, top_lines
     from sim.results_io import reading
-    from sim.sweep.analysis import analyze, top_lines
 
     with reading(folder):
         result = analyze(folder, prim=prim, prim_threshold=threshold, plots=plots, csv=csv)

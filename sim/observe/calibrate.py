@@ -299,9 +299,9 @@ def finish_run(
     charts: bool = True,
 ) -> None:
     """Write the results folder atomically, then drop the work folder."""
+    from sim.jobs.run import versions
     from sim.observe.report import write_calibration_report
     from sim.output import atomic_folder, finish
-    from sim.run import versions
 
     s = spec.settings
     posterior = posterior_frame(prob.names, pops[-1])

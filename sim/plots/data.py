@@ -253,7 +253,7 @@ def weight_value(node: Any) -> float | None:
 
 def varies(values: pd.Series) -> bool:
     """More than floating-point noise between the finite values (an inactive actor's mean
-    level differs between sweep points only by rounding; sim/sweep/analysis.py agrees)."""
+    level differs between sweep points only by rounding; sim/jobs/sweep/analysis.py agrees)."""
     y = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     y = y[np.isfinite(y)]
     if y.size < 2:

@@ -332,8 +332,3 @@ def outcome_lines(result: ChunkResult, ids: list[str]) -> list[str]:
 
 def main_argv() -> list[str]:
     return [Path(sys.argv[0]).name, *sys.argv[1:]]
-
-
-from sim._callable import make_callable  # noqa: E402
-
-make_callable(__name__)

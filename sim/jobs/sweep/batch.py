@@ -25,8 +25,8 @@ import pandas as pd
 from sim.engine import EventGroup, simulate
 from sim.ensemble import Recorder, prepare
 from sim.events import CompiledEvent
+from sim.jobs.sweep.spec import PointInvalid, validate_raw
 from sim.scenario import keypath as paths
-from sim.sweep.spec import PointInvalid, validate_raw
 from sim.world import World
 
 OUTCOME_CATEGORIES = ("calm", "tense", "crisis", "war")

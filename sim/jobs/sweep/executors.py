@@ -1,6 +1,6 @@
 """Where chunks run: this process, local worker processes, or a Dask cluster.
 
-Every executor runs `sim.sweep.batch.run_chunk_task(payload, chunk)` and hands back
+Every executor runs `sim.jobs.sweep.batch.run_chunk_task(payload, chunk)` and hands back
 (chunk, summaries) as chunks finish, in any order; the driver writes them. At most a few
 chunks per worker are in flight, so memory stays flat however many chunks a sweep has.
 The payload (scenario, design points) is sent once per worker, not once per chunk.
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.sweep.batch import Payload, run_chunk_task
+from sim.jobs.sweep.batch import Payload, run_chunk_task
 
 Result = tuple[int, pd.DataFrame]
 IN_FLIGHT_PER_WORKER = 2

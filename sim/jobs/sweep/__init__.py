@@ -12,7 +12,3 @@
 
 docs/sweeps.md is the user's guide; docs/results-format.md the folder contract.
 """
-
-from sim._callable import make_callable
-
-make_callable(__name__)

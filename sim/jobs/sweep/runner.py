@@ -17,14 +17,14 @@ from pathlib import Path
 
 from sim import output
 from sim.errors import UsageError
+from sim.jobs.sweep import store
+from sim.jobs.sweep.batch import SweepPointError
+from sim.jobs.sweep.executors import make_executor
+from sim.jobs.sweep.plan import Plan, design_frame, make_plan
+from sim.jobs.sweep.spec import SweepSpec
 from sim.limits import check_sweep_resources, check_sweep_size
 from sim.procs import useful_workers
 from sim.provenance import differences
-from sim.sweep import store
-from sim.sweep.batch import SweepPointError
-from sim.sweep.executors import make_executor
-from sim.sweep.plan import Plan, design_frame, make_plan
-from sim.sweep.spec import SweepSpec
 
 EXTRA_PACKAGES = ("scipy", "SALib", "dask", "distributed")
 
@@ -57,7 +57,7 @@ class Outcome:
 def versions() -> dict[str, str]:
     from importlib import metadata
 
-    from sim.run import versions as run_versions
+    from sim.jobs.run import versions as run_versions
 
     out = run_versions()
     for name in EXTRA_PACKAGES:

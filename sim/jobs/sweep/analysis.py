@@ -9,7 +9,7 @@ with the number of runs) and writes `analysis/` (docs/results-format.md):
   intervals, SALib `sobol.analyze` on the per-point means (sobol2.csv: second order);
 - morris.csv (design morris): μ*, its confidence interval, σ (and μ), SALib `morris.analyze`;
 - rbd_fast.csv (design lhs): first-order indices by RBD-FAST, SALib `rbd_fast.analyze`;
-- prim.csv: PRIM boxes for crisis and war (sim.sweep.prim, ema_workbench).
+- prim.csv: PRIM boxes for crisis and war (sim.jobs.sweep.prim, ema_workbench).
 
 Categorical parameters enter the sensitivity analysis as their index in sampler units
 (docs/sweeps.md). Outcomes constant across points (e.g. an inactive actor) have no
@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.errors import UsageError
-from sim.sweep import store
+from sim.jobs.sweep import store
 
 CONF_LEVEL = 0.95
 RESAMPLES = 200
@@ -144,8 +144,8 @@ def is_constant(y: np.ndarray) -> bool:
 
 
 def salib_problem(manifest: dict[str, Any]) -> dict[str, Any]:
-    from sim.sweep.designs import bounds
-    from sim.sweep.spec import Param
+    from sim.jobs.sweep.designs import bounds
+    from sim.jobs.sweep.spec import Param
 
     params = []
     for p in manifest["parameters"]:
@@ -291,7 +291,7 @@ def analyze(
             "by_point.parquet holds the per-point means"
         )
     if prim:
-        from sim.sweep import prim as prim_mod
+        from sim.jobs.sweep import prim as prim_mod
 
         try:
             flags = run_flags(folder, manifest)

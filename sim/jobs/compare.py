@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import ChunkResult
+from sim.jobs.run import RunSettings, override_slug, shown_actors, simulate, versions
+from sim.jobs.run import settings_for as run_settings_for
 from sim.output import Slot, atomic_folder, finish, timestamped
 from sim.provenance import provenance
-from sim.run import RunSettings, override_slug, shown_actors, simulate, versions
-from sim.run import settings_for as run_settings_for
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
 
@@ -267,8 +267,3 @@ def different_actor_lists(loaded: Sequence[LoadedScenario]) -> str | None:
                 "reference; the actors they share keep their shocks (common random numbers)"
             )
     return None
-
-
-from sim._callable import make_callable  # noqa: E402
-
-make_callable(__name__)

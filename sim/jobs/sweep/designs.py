@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.sweep.spec import Param, SweepSpec
+from sim.jobs.sweep.spec import Param, SweepSpec
 
 
 @dataclass

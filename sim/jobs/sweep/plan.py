@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from sim.jobs.sweep.batch import Payload
+from sim.jobs.sweep.designs import Design, make_design
+from sim.jobs.sweep.spec import SweepSpec
 from sim.provenance import provenance
-from sim.sweep.batch import Payload
-from sim.sweep.designs import Design, make_design
-from sim.sweep.spec import SweepSpec
 
 
 def batch_size(n_actors: int) -> int:
