@@ -101,3 +101,17 @@ def test_structure_comparison_is_reproducible_and_the_switch_matters():
     full = a[a.structure == "full"].crps.to_numpy()
     off = a[a.structure != "full"].crps.to_numpy()
     assert not np.array_equal(full, off)
+
+
+def test_width_ratio_is_one_for_prior_draws_and_small_for_a_narrow_posterior():
+    from sim.observe.identify import width_table
+    from sim.observe.priors import Prior
+
+    prior = Prior("reactivity", "normal", (0.0, 1.0), -10.0, 10.0)
+    rng = np.random.default_rng(0)
+    wide = prior.sample(rng, 20000)[:, None]
+    narrow = rng.normal(0.0, 0.1, 20000)[:, None]
+    w = np.full(20000, 1 / 20000)
+    assert width_table([prior], wide, w)["90% width ratio"].iloc[0] == pytest.approx(1, abs=0.05)
+    t = width_table([prior], narrow, w).iloc[0]
+    assert t["90% width ratio"] == pytest.approx(0.1, abs=0.01) and t["narrowed"]
