@@ -120,11 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="population 40, 100 predictive runs")
     ap.add_argument(
-        "--structure-population", type=int, default=60, help="particles kept per structure fit"
+        "--population", type=int, default=100, help="particles kept per fit (of population/0.04)"
+    )
+    ap.add_argument(
+        "--structure-population", type=int, default=40, help="particles kept per structure fit"
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     args = ap.parse_args(argv)
     spec = load_spec(args.spec)
+    spec = with_settings(spec, population=args.population, predictive_replications=200)
     if args.quick:
         spec = with_settings(spec, population=40, predictive_replications=100)
     out = timestamped("validation")
