@@ -115,3 +115,17 @@ def test_width_ratio_is_one_for_prior_draws_and_small_for_a_narrow_posterior():
     assert width_table([prior], wide, w)["90% width ratio"].iloc[0] == pytest.approx(1, abs=0.05)
     t = width_table([prior], narrow, w).iloc[0]
     assert t["90% width ratio"] == pytest.approx(0.1, abs=0.01) and t["narrowed"]
+
+
+def test_hindcast_scores_the_three_nulls_beside_the_model():
+    from sim.observe.hindcast import hindcast, null_skill
+
+    obs = ROOT / "seeds" / "observations" / "missile_launches.yaml"
+    table, _, _ = hindcast([obs], HISTORY, None, 20, 5, draws=2)
+    for col in ("crps_events_only", "crps_persistence", "crps_trend"):
+        assert col in table and table[col].notna().any()
+    first = table.sort_values("period").iloc[0]
+    assert np.isnan(first["crps_persistence"])  # nothing earlier in its series
+    pooled = null_skill(table).set_index("kind").loc["pooled"]
+    assert 0 < pooled["observations"] < len(table)
+    assert np.isfinite(pooled[["skill vs persistence", "skill vs trend"]]).all()
