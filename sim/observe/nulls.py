@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.observe.observations import COUNT_KINDS, Observation
 from sim.observe.series import series_key
+from sim.parameters import PARAMETERS
 
 METHODS = ("persistence", "trend")
 
@@ -37,11 +38,13 @@ EVENTS_ONLY: dict[str, float] = {
         "reactivity",
         "grievance_gain",
         "backing",
+        "moral_hazard",
         "fatigue",
         "restraint",
         "commit_step",
         "leverage_rate",
     )
+    if name in PARAMETERS  # moral_hazard exists from model v3 on
 }
 
 

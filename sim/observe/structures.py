@@ -27,15 +27,22 @@ from sim.observe.rolling import (
 )
 from sim.observe.scoring import crps_sample
 from sim.observe.spec import CalibrationSpec
+from sim.parameters import PARAMETERS
 
-# name -> coefficients fixed at 0 (sim/parameters.py; MODEL.md names each mechanism)
-STRUCTURES: dict[str, tuple[str, ...]] = {
+# name -> coefficients fixed at 0 (sim/parameters.py; MODEL.md names each mechanism). A
+# structure whose coefficients the model does not have is left out (the mechanisms changed
+# between model versions: v2's `entrapment`, `abandonment` became v3's `alliance_fear`).
+CANDIDATES: dict[str, tuple[str, ...]] = {
     "full": (),
     "no chain-ganging (backing)": ("backing",),
+    "no moral hazard (moral_hazard)": ("moral_hazard",),
     "no patron restraint (restraint)": ("restraint",),
+    "no patron competition (patron_competition)": ("patron_competition",),
     "no axis cost (axis_cost)": ("axis_cost",),
+    "no Snyder fears (alliance_fear)": ("alliance_fear",),
     "no Snyder fears (entrapment, abandonment)": ("entrapment", "abandonment"),
 }
+STRUCTURES = {k: v for k, v in CANDIDATES.items() if all(c in PARAMETERS for c in v)}
 
 
 def structure_spec(spec: CalibrationSpec, off: tuple[str, ...]) -> CalibrationSpec:
