@@ -68,7 +68,7 @@ def derive(state: State) -> Derived:
     C = state.C * mask
     H = np.maximum(-C, 0.0)
     A = np.maximum(C, 0.0)
-    hold = patron_hold(state, need, A)
+    hold = patron_hold(state, need, mask)
     return Derived(mask, ch, need, H, A, hold, perceived_threat(state, H, A, mask))
 
 
@@ -86,14 +86,16 @@ def channels(state: State) -> dict[str, np.ndarray]:
     return out
 
 
-def patron_hold(state: State, need: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """[i, p]: the share of client i's aligned needs that patron p meets, diluted by i's
-    other aligned dependencies (Hirschman 1945: influence grows with a dependant's lack of
-    alternatives). Military supply from Russia is one such alternative for North Korea:
-    it makes China's control harder (seed line 21)."""
-    aligned = need * A
-    others = aligned.sum(axis=-1, keepdims=True) - aligned
-    return aligned / (1.0 + _pm(state, "alt_support") * others)
+def patron_hold(state: State, need: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """[i, p]: patron p's hold on client i, from asymmetric dependence whatever the
+    alignment (Hirschman 1945): what i needs from p beyond what p needs from i, diluted by
+    i's other dependencies (influence grows with a dependant's lack of alternatives).
+    Russian military supply is one such alternative for North Korea: it makes China's
+    control harder (seed line 21). A hostile but dependent client is held too."""
+    live = need * mask
+    others = live.sum(axis=-1, keepdims=True) - live
+    net = np.maximum(live - _t(live), 0.0)
+    return net / (1.0 + _pm(state, "alt_support") * others)
 
 
 def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -107,13 +109,32 @@ def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarra
 
 
 def escalation_rate(state: State, d: Derived) -> np.ndarray:
-    """Richardson drift a·T + g + backing − (fatigue + restraint)·x + u (R, N)."""
+    """Richardson drift a·T + g + chain-ganging + moral hazard − (fatigue + restraint)·x + u
+    (R, N)."""
     t = state.traits
     a = _p(state, "reactivity") * t["resolve"]
     g = _p(state, "grievance_gain") * t["grievance"] * d.H.max(axis=-1)
-    backing = _p(state, "backing") * (state.O * d.A * _cols(d.threat)).sum(axis=-1)
     m = _p(state, "fatigue") * (1.0 - 0.5 * t["risk_tolerance"])
-    return a * d.threat + g + backing - (m + restraint(state, d)) * state.x + state.u
+    drive = a * d.threat + g + chain_ganging(state, d) + moral_hazard(state, d)
+    return drive - (m + restraint(state, d)) * state.x + state.u
+
+
+def chain_ganging(state: State, d: Derived) -> np.ndarray:
+    """b_i = backing·Σ_j O_ij·A_ij·T_j: an ally under threat pulls i up with it (Christensen
+    & Snyder 1990): i escalates in response to its ally's threat, in proportion to the
+    treaty binding them and i's alignment with the ally."""
+    return _p(state, "backing") * (state.O * d.A * _cols(d.threat)).sum(axis=-1)
+
+
+def moral_hazard(state: State, d: Derived) -> np.ndarray:
+    """h_i = moral_hazard·risk_tolerance_i·maxⱼ H_ij·Σ_p A_pi·O_pi: a client backed by a
+    credible patron (the patron's alignment with it times the treaty obliging the patron)
+    takes more risk against its adversaries (Snyder 1984; Benson 2012). Like grievance it
+    needs a target (the strongest hostility), but no threat: that is what separates it from
+    chain-ganging, which answers an ally's threat."""
+    credibility = (_t(d.A) * state.O).sum(axis=-1)
+    bold = state.traits["risk_tolerance"] * d.H.max(axis=-1)
+    return _p(state, "moral_hazard") * bold * credibility
 
 
 def restraint(state: State, d: Derived) -> np.ndarray:
@@ -139,17 +160,41 @@ def leverage_update(state: State, d: Derived) -> np.ndarray:
 
 def payoffs(state: State, d: Derived) -> np.ndarray:
     """Marginal payoff to i of more commitment to j (R, N, N), before inertia (MODEL.md §6)."""
-    C, H, A, x = state.C, d.H, d.A, state.x
+    C, H, x = state.C, d.H, state.x
     t = state.traits
     pay = _pm(state, "shared_threat") * ((H * _cols(x)) @ _t(H))
     pay += _pm(state, "dependence_benefit") * (d.need + _t(d.hold))
-    bound = A * state.O
-    axis = _cols(bound.sum(axis=-1)) - _t(bound)  # j's binding ties to others than i
-    pay -= _pm(state, "axis_cost") * _rows(t["axis_aversion"]) * axis
+    pay -= axis_cost(state, d)
     pay -= _pm(state, "instability_cost") * _rows(t["stability"]) * _cols(x) * (C > 0)
     pay -= entrapment_fear(state, d) + _pm(state, "hostility_spiral") * H * _cols(x)
-    pay += abandonment_fear(state, d)
+    pay += abandonment_fear(state, d) + patron_competition(state, d)
     return pay * d.mask
+
+
+def axis_cost(state: State, d: Derived) -> np.ndarray:
+    """[i, j]: the reputational cost to i of more commitment to an *aligned* partner j that
+    is bound to third parties (China "never wants to be seen as part of a new axis", seed
+    line 33): aversion_i × j's binding ties A_jk·O_jk to others than i. Being associated
+    is what costs, so a hostile dyad bears none of it."""
+    bound = d.A * state.O
+    ties = _cols(bound.sum(axis=-1)) - _t(bound)  # j's binding ties to others than i
+    aligned = state.C > 0
+    return _pm(state, "axis_cost") * _rows(state.traits["axis_aversion"]) * ties * aligned
+
+
+def patron_competition(state: State, d: Derived) -> np.ndarray:
+    """[p, i]: a patron's payoff for tightening its commitment to client i in proportion
+    to the hold on i it has lost since the start — the hold a rival patron's support
+    dilutes (Hirschman's hold, §5). The alternative to distancing: China re-engaging North
+    Korea as Russia moves in (as it did in 2018–19; Cha 2016 on patron competition)."""
+    lost = np.maximum(state.hold0 - d.hold, 0.0)  # [i, p]
+    return _pm(state, "patron_competition") * _t(lost)
+
+
+# Snyder's two fears share one weight, `alliance_fear`; abandonment is weighed at this
+# fixed ratio to entrapment. 1: Snyder (1984) presents them as the two horns of one dilemma
+# with no a-priori precedence; the history does not separate them (MODEL.md §6).
+ABANDONMENT_RATIO = 1.0
 
 
 def entrapment_fear(state: State, d: Derived) -> np.ndarray:
@@ -157,7 +202,7 @@ def entrapment_fear(state: State, d: Derived) -> np.ndarray:
     out-escalates i and takes risks, the more i fears being dragged into j's conflict."""
     firm = d.A + state.O
     excess = np.maximum(_cols(state.x) - _rows(state.x), 0.0)
-    return _pm(state, "entrapment") * firm * excess * _cols(state.traits["risk_tolerance"])
+    return _pm(state, "alliance_fear") * firm * excess * _cols(state.traits["risk_tolerance"])
 
 
 def abandonment_fear(state: State, d: Derived) -> np.ndarray:
@@ -165,7 +210,8 @@ def abandonment_fear(state: State, d: Derived) -> np.ndarray:
     commitment to i is slack, and j has other partners to turn to."""
     secure = np.maximum(d.chan["security_guarantee"], state.O)
     slack = 1.0 - _t(d.A)
-    return _pm(state, "abandonment") * secure * slack * (1.0 + outside_options(d.A)) / 2.0
+    weight = ABANDONMENT_RATIO * _pm(state, "alliance_fear")
+    return weight * secure * slack * (1.0 + outside_options(d.A)) / 2.0
 
 
 def outside_options(A: np.ndarray) -> np.ndarray:
@@ -181,9 +227,11 @@ def outside_options(A: np.ndarray) -> np.ndarray:
 
 
 def logit_move(mu: np.ndarray, temperature: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Expected change of commitment when an actor picks tighten (+step), hold (0) or
-    distance (−step) with logit probabilities of their payoffs +mu, 0, −mu (quantal
-    response, McKelvey & Palfrey 1995): step·(e^z − e^−z)/(e^z + 1 + e^−z), z = mu/temperature.
+    """Logit partial adjustment: the expected change of commitment when an actor picks
+    tighten (+step), hold (0) or distance (−step) with multinomial-logit probabilities of
+    their payoffs +mu, 0, −mu (McFadden 1974): step·(e^z − e^−z)/(e^z + 1 + e^−z),
+    z = mu/temperature. Each actor adjusts against the others' current commitments; no
+    equilibrium of beliefs is solved, so this is not quantal response equilibrium.
 
     The expected move is used, not a sampled one: the choice's randomness is the logit
     spread itself, and the noise-free model stays deterministic."""
@@ -205,7 +253,7 @@ def commitment_rate(state: State, d: Derived) -> np.ndarray:
 def settle(state: State, drives: bool = True) -> None:
     """Store the structural terms that make the current state a fixed point of the
     noise-free dynamics: u (escalation drive), r (alignment preference) and the
-    leverage reference. They stand for everything outside the model that holds the
+    leverage and hold references. They stand for everything outside the model that holds the
     evidenced world where it is (MODEL.md §2); events and noise then move it.
 
     An actor inactive at the start (Iran, Ukraine) gets its terms from the world with it
@@ -219,6 +267,7 @@ def settle(state: State, drives: bool = True) -> None:
     state.r = np.zeros_like(state.C)
     d = derive(state)
     state.clients0 = clients(d, state.x)
+    state.hold0 = d.hold
     if not drives:
         return
     u, r = -escalation_rate(state, d), -payoffs(state, d) * d.mask

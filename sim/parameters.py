@@ -53,7 +53,16 @@ PARAMETERS: dict[str, Param] = {
         0,
         1,
         _RATE,
-        "escalation added per unit of an ally's threat × treaty strength",
+        "chain-ganging: escalation added per unit of an ally's threat × treaty × alignment",
+        "alliance",
+    ),
+    "moral_hazard": Param(
+        0.03,
+        0,
+        1,
+        _RATE,
+        "escalation drive of a backed client per unit of its patrons' commitment × treaty"
+        " × its own risk tolerance",
         "alliance",
     ),
     "noise": Param(
@@ -112,7 +121,7 @@ PARAMETERS: dict[str, Param] = {
     "leverage_rate": Param(
         0.2, 0, 1, _RATE, "speed at which leverage use adjusts to its target", "restraint"
     ),
-    # Alignment as a choice (quantal response; McKelvey & Palfrey 1995)
+    # Alignment as a choice (logit partial adjustment over tighten, hold, distance)
     "commit_step": Param(
         0.05,
         0,
@@ -150,7 +159,7 @@ PARAMETERS: dict[str, Param] = {
         0,
         5,
         _PAY,
-        "reputational cost of an axis: aversion × the partner's binding ties to others",
+        "reputational cost of an axis: aversion × an aligned partner's binding ties to others",
         "choice",
     ),
     "instability_cost": Param(
@@ -161,20 +170,23 @@ PARAMETERS: dict[str, Param] = {
         "cost of an aligned partner's escalation, × own stability preference",
         "choice",
     ),
-    "entrapment": Param(
-        0.5,
+    "alliance_fear": Param(
+        0.4,
         0,
         5,
         _PAY,
-        "fear of entrapment: firmness × partner's excess escalation × its risk tolerance",
+        "Snyder's fears: entrapment (firmness × partner's excess escalation × its risk"
+        " tolerance) and, at a fixed 1:1 ratio, abandonment (security need × partner's slack"
+        " × its outside options)",
         "choice",
     ),
-    "abandonment": Param(
+    "patron_competition": Param(
         0.3,
         0,
         5,
         _PAY,
-        "fear of abandonment: security need × partner's slack × its outside options",
+        "payoff for tightening commitment to a client per unit of hold on it lost since the"
+        " start (to a rival patron)",
         "choice",
     ),
     "hostility_spiral": Param(

@@ -29,6 +29,7 @@ class State:
     u: np.ndarray | None = None  # (R, N) escalation drive
     r: np.ndarray | None = None  # (R, N, N) alignment preference
     clients0: np.ndarray | None = None  # (R, N) patrons' stake in clients' escalation
+    hold0: np.ndarray | None = None  # (R|1, N, N) [i, p]: patron p's hold on client i
     # Off-ladder theatres (the war in Ukraine): intensity (R|1, K) and the channels it feeds
     theatre_intensity: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
     theatre_feeds: list[tuple[int, int, int, str]] = field(default_factory=list)

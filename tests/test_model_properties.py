@@ -148,3 +148,6 @@ def test_inactive_actors_do_not_move(scenario):
     s = simulate(scenario).series
     for i in inactive:
         assert (s.escalation[:, :, i] == s.escalation[0, :, i]).all()
+        assert (s.leverage[:, :, i] == s.leverage[0, :, i]).all()
+        assert (s.commitment[:, :, i, :] == s.commitment[0, :, i, :]).all()
+        assert (s.commitment[:, :, :, i] == s.commitment[0, :, :, i]).all()

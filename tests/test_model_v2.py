@@ -65,13 +65,6 @@ def test_the_pacts_distancing_effect_comes_from_the_axis_cost():
     assert abs(ablated) < 0.1 * nominal
 
 
-def test_the_pact_emboldens_north_korea_through_alliance_backing():
-    nominal = np.median(paired(baseline(), "final_escalation_PRK"))
-    ablated = np.median(paired(with_params(baseline(), backing=0.0), "final_escalation_PRK"))
-    assert nominal > 0.03
-    assert abs(ablated) < 0.3 * nominal
-
-
 def test_a_counterfactual_without_removed_events_gives_zero_effects():
     spec = baseline()
     same = spec.model_copy(

@@ -34,7 +34,9 @@ UP, DOWN = +1, -1
 # mechanism → the coefficients that switch it off (MODEL.md section)
 MECHANISMS: dict[str, dict[str, float]] = {
     "action_reaction": {"reactivity": 0.0},  # §4
-    "alliance_backing": {"backing": 0.0},  # §4
+    "alliance_backing": {"backing": 0.0},  # §4 chain-ganging
+    "moral_hazard": {"moral_hazard": 0.0},  # §4
+    "backing_and_moral_hazard": {"backing": 0.0, "moral_hazard": 0.0},  # §4, both
     "threat_transfer": {"threat_transfer": 0.0},  # §3
     "patron_restraint": {"restraint": 0.0},  # §5
     "axis_cost": {"axis_cost": 0.0},  # §6
@@ -70,11 +72,11 @@ CASES: list[tuple[str, str, int, str, bool, str]] = [
     ("de_escalation", "peak_escalation_KOR", DOWN, "action_reaction", True, "26"),
     ("de_escalation", "final_escalation_RUS", DOWN, "alliance_backing", True, "27"),
     ("pact_hollow", "final_distancing", DOWN, "axis_cost", True, "22, 25, 33"),
-    ("pact_hollow", "final_escalation_PRK", DOWN, "alliance_backing", True, "25"),
+    ("pact_hollow", "final_escalation_PRK", DOWN, "backing_and_moral_hazard", True, "25"),
     ("pact_hollow", "peak_escalation_USA", DOWN, "alliance_backing", True, "9, 25"),
     ("prk_instability", "peak_escalation_USA", UP, "alliance_backing", True, "14"),
     ("ukraine_ceasefire", "final_escalation_RUS", DOWN, "alliance_backing", True, "16"),
-    ("ukraine_ceasefire", "final_escalation_PRK", DOWN, "action_reaction", True, "16, 21"),
+    ("ukraine_ceasefire", "final_escalation_PRK", DOWN, "backing_and_moral_hazard", True, "16, 21"),
     ("ukraine_ceasefire", "final_distancing", DOWN, "axis_cost", True, "16, 33"),
 ]
 SCENARIOS = sorted({case[0] for case in CASES})
