@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.identify import width_table
-from sim.observe.rolling import in_sample, rolling_origin
+from sim.observe.rolling import ORIGINS, in_sample, rolling_origin
 from sim.observe.scoring import NULLS, skill_table
 from sim.observe.spec import CalibrationSpec, load_spec
-from sim.observe.structures import compare_structures, structure_table
+from sim.observe.structures import STRUCTURES, compare_structures, structure_table
 from sim.output import timestamped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +114,37 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body.rstrip() + "\n" + m.group(2), text)
 
 
+def timing_table(times: dict[str, float], workers: int) -> str:
+    rows = [{"stage": k, "wall time (s)": v, "workers": workers} for k, v in times.items()]
+    return markdown(pd.DataFrame(rows), 0)
+
+
+def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict[str, str]:
+    """In sample, rolling origin, identifiability and headline effects, as Markdown tables."""
+    t0 = time.perf_counter()
+    ins, post, pop = in_sample(spec, args.workers)
+    times["in sample (2 fits)"] = time.perf_counter() - t0
+    post.to_parquet(out / "posterior.parquet", index=False)
+    ins.to_csv(out / "in_sample.csv", index=False)
+    t0 = time.perf_counter()
+    roll = rolling_origin(spec, workers=args.workers)
+    times[f"rolling origin ({2 * len(ORIGINS)} fits)"] = time.perf_counter() - t0
+    roll.to_csv(out / "rolling_origin.csv", index=False)
+    t0 = time.perf_counter()
+    headline = headline_effects(
+        out / "posterior.parquet", 200 if args.quick else 1000, spec.settings["seed"], args.workers
+    )
+    times["headline effects"] = time.perf_counter() - t0
+    return {
+        "in-sample": markdown(skill_table(ins)),
+        "coverage": markdown(coverage_by_forecaster(roll).reset_index()),
+        "rolling": markdown(skill_table(roll)),
+        "rolling-by-origin": markdown(by_origin(roll)),
+        "identifiability": markdown(width_table(list(spec.priors), pop.theta, pop.weights)),
+        "headline": markdown(headline),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", type=Path, default=SPEC)
@@ -125,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--structure-population", type=int, default=40, help="particles kept per structure fit"
     )
+    ap.add_argument(
+        "--part",
+        choices=("all", "forecasts", "structures"),
+        default="all",
+        help="forecasts (in sample, rolling origin, identifiability, headline) or structures"
+        " only; two parts can run as two processes, each rewriting only its own tables",
+    )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     args = ap.parse_args(argv)
     spec = load_spec(args.spec)
@@ -133,52 +171,22 @@ def main(argv: list[str] | None = None) -> int:
         spec = with_settings(spec, population=40, predictive_replications=100)
     out = timestamped("validation")
     out.mkdir(parents=True)
-    seed = spec.settings["seed"]
-    times = {}
-
-    t0 = time.perf_counter()
-    ins, post, pop = in_sample(spec, args.workers)
-    times["in sample (2 fits)"] = time.perf_counter() - t0
-    post.to_parquet(out / "posterior.parquet", index=False)
-    ins.to_csv(out / "in_sample.csv", index=False)
-
-    t0 = time.perf_counter()
-    roll = rolling_origin(spec, workers=args.workers)
-    times["rolling origin (12 fits)"] = time.perf_counter() - t0
-    roll.to_csv(out / "rolling_origin.csv", index=False)
-
-    t0 = time.perf_counter()
-    small = with_settings(
-        spec, population=min(args.structure_population, 40 if args.quick else 10**9)
-    )
-    structures = compare_structures(small, workers=args.workers)
-    times["structures (5 × 6 fits)"] = time.perf_counter() - t0
-    structures.to_csv(out / "structures.csv", index=False)
-
-    t0 = time.perf_counter()
-    headline = headline_effects(
-        out / "posterior.parquet", 200 if args.quick else 1000, seed, args.workers
-    )
-    times["headline effects"] = time.perf_counter() - t0
-
-    blocks = {
-        "in-sample": markdown(skill_table(ins)),
-        "coverage": markdown(coverage_by_forecaster(roll).reset_index()),
-        "rolling": markdown(skill_table(roll)),
-        "rolling-by-origin": markdown(by_origin(roll)),
-        "identifiability": markdown(width_table(list(spec.priors), pop.theta, pop.weights)),
-        "structures": markdown(structure_table(structures), 3),
-        "headline": markdown(headline),
-        "timing": markdown(
-            pd.DataFrame(
-                [
-                    {"stage": k, "wall time (s)": v, "workers": args.workers}
-                    for k, v in times.items()
-                ]
-            ),
-            0,
-        ),
-    }
+    blocks: dict[str, str] = {}
+    if args.part in ("all", "forecasts"):
+        times: dict[str, float] = {}
+        blocks.update(forecast_blocks(spec, out, args, times))
+        blocks["timing-forecasts"] = timing_table(times, args.workers)
+    if args.part in ("all", "structures"):
+        times = {}
+        t0 = time.perf_counter()
+        small = with_settings(
+            spec, population=min(args.structure_population, spec.settings["population"])
+        )
+        structures = compare_structures(small, workers=args.workers)
+        times[f"structures ({len(STRUCTURES)} × {len(ORIGINS)} fits)"] = time.perf_counter() - t0
+        structures.to_csv(out / "structures.csv", index=False)
+        blocks["structures"] = markdown(structure_table(structures), 3)
+        blocks["timing-structures"] = timing_table(times, args.workers)
     for name, body in blocks.items():
         (out / f"{name}.md").write_text(body + "\n")
         print(f"\n## {name}\n{body}")
