@@ -75,7 +75,8 @@ NULLS = ("persistence", "trend", "events_only")
 def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Per kind: observations, mean CRPS of each forecaster, the model's skill against each
     null (1 − S_model/S_null); a last row pools the kinds as 1 − Σ_k n_k·(S_model,k/S_null,k)
-    / Σ_k n_k (skill only: CRPS units differ between kinds). `rows` is long: one row per
+    / Σ_k n_k (skill only: CRPS units differ between kinds; a kind whose null CRPS is 0 is
+    left out of that null's pooled skill). `rows` is long: one row per
     (observation, forecaster) with columns kind, forecaster, crps."""
     mean = rows.pivot_table(index="kind", columns="forecaster", values="crps", aggfunc="mean")
     n = rows[rows["forecaster"] == "model"].groupby("kind").size()
@@ -87,7 +88,8 @@ def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
     pooled = {"observations": int(n.sum())}
     pooled.update({f"CRPS {f}": np.nan for f in FORECASTERS})
     for null in NULLS:
-        ratio = (n * mean["model"] / mean[null]).sum() / n.sum()
+        ok = mean[null] > 0  # a kind the null forecast perfectly has no ratio: left out
+        ratio = (n[ok] * mean["model"][ok] / mean[null][ok]).sum() / n[ok].sum()
         pooled[f"skill vs {null}"] = 1.0 - ratio
     out.loc["pooled"] = pd.Series(pooled)
     out["observations"] = out["observations"].astype(int)
