@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.identify import width_table
+from sim.observe.posterior import write_posterior
 from sim.observe.rolling import ORIGINS, in_sample, rolling_origin
 from sim.observe.scoring import NULLS, skill_table
 from sim.observe.spec import CalibrationSpec, load_spec
@@ -124,7 +125,7 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     t0 = time.perf_counter()
     ins, post, pop = in_sample(spec, args.workers)
     times["in sample (2 fits)"] = time.perf_counter() - t0
-    post.to_parquet(out / "posterior.parquet", index=False)
+    write_posterior(post, out / "posterior.parquet")  # with its model version (rel)
     ins.to_csv(out / "in_sample.csv", index=False)
     t0 = time.perf_counter()
     roll = rolling_origin(spec, workers=args.workers)

@@ -182,7 +182,7 @@ def run(
     scenario's `run:` section. Same seed → identical tables, whatever `workers`."""
     from sim.jobs.run import settings_for, simulate, write_run
 
-    _check_counts(n=n, steps=steps, workers=workers)
+    _check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded = _loaded(scenario, set)
     settings = settings_for(loaded, n, seed, steps, workers)
     result = simulate(loaded, settings, progress=progress)
@@ -201,9 +201,10 @@ def _chart_drawer():
 
 
 def _check_counts(**values: int | None) -> None:
-    for name, value in values.items():
-        if value is not None and (not isinstance(value, int | np.integer) or value < 1):
-            raise UsageError(f"{name} must be a whole number of at least 1, found {value!r}")
+    """The command line's caps (sim/limits.py), so the API refuses what the CLI refuses."""
+    from sim.limits import check_counts
+
+    check_counts(**values)
 
 
 # --------------------------------------------------------------------------- compare

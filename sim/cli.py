@@ -46,6 +46,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario, sweep and calibration files: exit 0 when all are valid, else one line
     per problem."""
     from sim.jobs.sweep.spec import is_sweep_file, load_spec
+    from sim.observe.observations import is_observations_file, load_observations
     from sim.observe.spec import is_calibration_spec
     from sim.observe.spec import load_spec as load_calibration
     from sim.scenario.loader import load_scenario
@@ -59,6 +60,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             elif is_calibration_spec(path):
                 cal = load_calibration(path)
                 print(f"{path}: ok (calibration of {len(cal.names)} coefficients)")
+            elif is_observations_file(path):  # not a scenario: say what it is
+                found = load_observations([path])
+                print(f"{path}: ok (observations file of {len(found)} observations)")
             else:
                 loaded = load_scenario(path)
                 for warning in loaded.warnings:  # valid, but something can never happen

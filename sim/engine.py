@@ -86,18 +86,25 @@ def fire(state: State, world: World, group: EventGroup, log: EventLog | None,
             log.label += [ev.label] * len(hit)
 
 
-def start(world: World, reps: np.ndarray,
-          coefficients: Mapping[str, np.ndarray] | None = None) -> State:  # fmt: skip
+def start(world: World, reps: np.ndarray, coefficients: Mapping[str, np.ndarray] | None = None,
+          resettle: bool = True) -> State:  # fmt: skip
     """The initial state of the given replications, settled (unless the scenario says
     `run.settle: false`). `coefficients[name][r]` replaces coefficient `name` in
-    replication r (posterior draws, robustness draws). Given structural terms
-    (`drive_A`, `pref_A_B`, `start_A`: sim/structural.py) are added after settling."""
+    replication r (posterior draws, robustness draws). With `resettle` (the default) the
+    start is settled under each replication's own coefficients; without it the structural
+    terms are those of the scenario's coefficients, so a draw also moves the start
+    (robustness with the structure held at its nominal value, MODEL.md §12). Given
+    structural terms (`drive_A`, `pref_A_B`, `start_A`: sim/structural.py) are added after
+    settling."""
     state = initial_state(world, len(reps))
     given = {k: v for k, v in (coefficients or {}).items() if is_given(k)}
+    if not resettle:
+        settle(state, drives=world.settle)
     for name, values in (coefficients or {}).items():
         if name not in given:
             state.params[name] = np.asarray(values, dtype=float)[reps][:, None]
-    settle(state, drives=world.settle)
+    if resettle:
+        settle(state, drives=world.settle)
     apply_given(state, world.ids, given, reps)
     return state
 
@@ -116,10 +123,11 @@ class Recorder(Protocol):
 
 def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
              steps: int, recorder: Recorder, log: EventLog | None = None,
-             coefficients: Mapping[str, np.ndarray] | None = None) -> State:  # fmt: skip
+             coefficients: Mapping[str, np.ndarray] | None = None,
+             resettle: bool = True) -> State:  # fmt: skip
     """Simulate replications `reps` for `steps` months; the recorder sees every state."""
     noise = shocks(seed, reps, steps, world.ids)
-    state = start(world, reps, coefficients)
+    state = start(world, reps, coefficients, resettle)
     recorder.record(state)
     for t in range(steps):
         step(state, world, groups, noise[t], log, reps)

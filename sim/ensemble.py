@@ -128,19 +128,21 @@ def run_chunk(
     steps: int,
     keep_series: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    resettle: bool = True,
 ) -> ChunkResult:
     """Simulate the given replication indices for `steps` steps.
 
     `coefficients` maps a coefficient name to an array indexed by replication number:
     replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle, a
     robustness draw), so the result does not depend on how replications are split into
-    chunks or workers.
+    chunks or workers. `resettle=False` keeps the structural terms of the scenario's own
+    coefficients (sim.engine.start).
     """
     reps = np.asarray(replications, dtype=np.int64)
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
     groups = [EventGroup.for_all(events, len(reps))]
-    state = simulate(world, groups, reps, root_seed, steps, rec, log, coefficients)
+    state = simulate(world, groups, reps, root_seed, steps, rec, log, coefficients, resettle)
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
@@ -178,12 +180,12 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    scenario, reps, seed, steps, keep, coefficients = args
+    scenario, reps, seed, steps, keep, coefficients, resettle = args
     world, events = prepare(scenario)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        return run_chunk(world, events, reps, seed, steps, keep, coefficients)
+        return run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle)
 
 
 def _checked_coefficients(
@@ -216,18 +218,20 @@ def run_ensemble(
     workers: int = 1,
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    resettle: bool = True,
 ) -> ChunkResult:
     """All replications of a scenario, in chunks, on `workers` processes (same result).
 
     `coefficients[name][r]` replaces coefficient `name` in replication r (arrays of length
-    `replications`): posterior draws and robustness draws enter here."""
+    `replications`): posterior draws and robustness draws enter here. `resettle=False`
+    keeps the structural terms of the scenario's own coefficients (sim.engine.start)."""
     if workers > 1:  # give every worker a share, whatever the count (results do not change)
         from sim.procs import useful_workers
 
         workers = useful_workers(workers, replications)  # never more than cores or runs
         chunk_size = max(1, min(chunk_size, -(-replications // workers)))
     chunks = iter_ensemble(scenario, replications, seed, steps, keep_series, chunk_size,
-                           workers, progress, coefficients)  # fmt: skip
+                           workers, progress, coefficients, resettle)  # fmt: skip
     return merge(list(chunks))
 
 
@@ -241,6 +245,7 @@ def iter_ensemble(
     workers: int = 1,
     progress: bool = False,
     coefficients: Mapping[str, np.ndarray] | None = None,
+    resettle: bool = True,
 ) -> Iterator[ChunkResult]:
     """The replications of `run_ensemble` as chunks of `chunk_size`, yielded in replication
     order, so a caller can write each chunk and drop it (memory flat in `replications`).
@@ -260,6 +265,7 @@ def iter_ensemble(
             steps,
             keep_series,
             coefficients,
+            resettle,
         )
         for lo in range(0, replications, chunk_size)
     ]

@@ -30,13 +30,18 @@ MAX_REPLICATIONS = _schema_cap("replications")
 MAX_POINTS = 1_000_000  # design points of one sweep (grid product, samples × (D + 2) ...)
 MAX_RUNS = 1_000_000_000  # runs of one sweep (each is one summary row on disk)
 MAX_WORKERS = 1024
-CAPS = {
+MAX_SEED = 2**63 - 1  # the schema's bound on run.seed
+MAX_DRAWS = 10_000  # hindcast measurement draws per replication
+CAPS = {  # one table for the command line and the Python API (sim/api.py)
     "steps": MAX_STEPS,
     "replications": MAX_REPLICATIONS,
+    "n": MAX_REPLICATIONS,  # the API's name for replications
     "samples": MAX_POINTS,
     "chunk_size": MAX_REPLICATIONS,
     "workers": MAX_WORKERS,
+    "seed": MAX_SEED,
 }
+LOWEST = {"seed": 0}  # every other count starts at 1
 SAFETY = 0.8  # use at most this share of what the machine reports free
 BYTES_PER_SUMMARY_VALUE = 8
 
@@ -48,7 +53,34 @@ def check_count(flag: str, value: int | None, cap: int) -> None:
     if value < 1:
         raise UsageError(f"{flag} must be at least 1, found {value}")
     if value > cap:
-        raise UsageError(f"{flag} must be at most {cap:,}, found {value:,}")
+        raise UsageError(f"{flag} must be at most {cap:,}, found {shown_number(value)}")
+
+
+def check_counts(**values: object) -> None:
+    """API arguments (`sim.run(n=..., seed=...)`): whole numbers within the same caps as the
+    command line, one line each (`sim.run(n=10**12)` used to start allocating)."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        lo, cap = LOWEST.get(name, 1), CAPS.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | _np_integer()):
+            raise UsageError(f"{name} must be a whole number, found {value!r}")
+        if value < lo:
+            raise UsageError(f"{name} must be a whole number of at least {lo}, found {value}")
+        if cap is not None and value > cap:
+            raise UsageError(f"{name} must be at most {cap:,}, found {shown_number(int(value))}")
+
+
+def _np_integer():
+    import numpy as np
+
+    return np.integer
+
+
+def shown_number(value: int) -> str:
+    """A number for a message: a 401-digit count is not printed whole."""
+    text = f"{value:,}"
+    return text if len(text) <= 40 else f"a number of {len(str(value))} digits"
 
 
 def _series_bytes_per_step(n_actors: int) -> int:
@@ -203,3 +235,36 @@ def check_sweep_size(spec) -> None:
         ]
         check_design_size(math.prod(counts), spec.replications)
     check_design_size(expected_points(spec), spec.replications)
+
+
+def estimate_hindcast_bytes(n_actors: int, replications: int, steps: int, n_obs: int,
+                            draws: int) -> int:  # fmt: skip
+    """Peak memory of a hindcast: every replication's series held at once (no chunks) plus
+    the measurement draws of every observation."""
+    series = replications * (steps + 1) * _series_bytes_per_step(n_actors)
+    return BASE_MEMORY + 2 * series + 2 * 8 * replications * draws * max(n_obs, 1)
+
+
+def check_hindcast_resources(n_actors: int, replications: int, steps: int, n_obs: int,
+                             draws: int, folder: Path) -> None:  # fmt: skip
+    memory = estimate_hindcast_bytes(n_actors, replications, steps, n_obs, draws)
+    check_fits(f"the hindcast ({replications:,} replications × {draws:,} draws)", memory, 0,
+               folder, "use fewer replications (-n) or draws (--draws)")  # fmt: skip
+
+
+def check_calibration_resources(n_actors: int, steps: int, settings: dict, n_obs: int,
+                                folder: Path) -> None:  # fmt: skip
+    """A calibration simulates a population × replications batch per episode, then the
+    predictive check's replications: the larger of the two must fit."""
+    batch = settings["population"] * settings["replications"]
+    memory = max(
+        estimate_hindcast_bytes(n_actors, batch, steps, n_obs, 1),
+        estimate_hindcast_bytes(n_actors, settings["predictive_replications"], steps, n_obs, 10),
+    )
+    check_fits(
+        f"the calibration ({batch:,} runs per batch)",
+        memory,
+        0,
+        folder,
+        "use a smaller population, fewer replications or predictive_replications",
+    )

@@ -1,12 +1,19 @@
 """Results folders appear whole or not at all, and no two commands ever share one.
 
 A folder is assembled under `.NAME.partial-open` beside its final name and renamed at the end
-(never onto an existing folder). The partial folder is created with one `mkdir` (atomic:
-of two commands, one wins) and holds a lock file that its process keeps locked with
-`flock`; the kernel drops the lock when the process ends, however it ends. So a partial
-folder whose lock can be taken is stale (its process is gone), whatever its PID was, and
-one whose lock is held belongs to a command still running. Default names carry a UTC
-timestamp plus a short random suffix, so commands started in the same second never meet.
+(never onto an existing folder). The partial folder is first made under a name no other
+command can know (`.NAME.partial-new-XXXXXX`), its lock file is locked with `flock` there,
+and only then is it renamed to `.NAME.partial-open` (never onto an existing one). So the
+contested name never exists unlocked: a `.partial-open` folder whose lock can be taken is
+stale (its process is gone; the kernel drops a flock however a process ends), and one whose
+lock is held belongs to a command still running. (Issue #19: with `mkdir` first and `flock`
+second, a second command could find the folder in between, take it for stale and share it.)
+
+Publication checks that the folder is still the one whose lock this process holds and that
+every Parquet table carries the manifest's `result_id` (sha256 of what determines the
+results), so a folder mixing the tables of two computations is never given its final name.
+Default names carry a UTC timestamp plus a short random suffix, so commands started in the
+same second never meet.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import ctypes.util
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -29,7 +37,10 @@ from sim.errors import UsageError
 
 LOCK_FILE = ".lock"
 PARTIAL = ".partial-"
-OPEN = "open"  # `.NAME.partial-open`: the one name a command reserves with mkdir
+OPEN = "open"  # `.NAME.partial-open`: the one name a command reserves (by rename)
+NEW = "new-"  # `.NAME.partial-new-XXXXXX`: a folder being created and locked, before the rename
+RESULT_ID = "result_id"  # manifest key and Parquet key-value metadata key (b"alliance_sim.")
+PARQUET_KEY = b"alliance_sim.result_id"
 
 
 def stamp() -> str:
@@ -39,8 +50,11 @@ def stamp() -> str:
 
 
 def timestamped(name: str, root: Path = Path("results")) -> Path:
-    """The default results folder: results/NAME/<UTC timestamp>-<suffix>."""
-    return root / name / stamp()
+    """The default results folder: results/NAME/<UTC timestamp>-<suffix> (NAME one safe
+    path component: sim/paths.py)."""
+    from sim.paths import check_folder_name
+
+    return root / check_folder_name(name) / stamp()
 
 
 def partial_of(final: Path) -> Path:
@@ -78,9 +92,27 @@ def try_lock(folder: Path) -> FolderLock | None:
         if exc.errno in (errno.EWOULDBLOCK, errno.EACCES):
             return None
         raise
+    if not _same_file(fd, folder / LOCK_FILE):  # moved away by its holder while we waited
+        os.close(fd)
+        return None
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     return FolderLock(fd, folder)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """True when the open `fd` is still the file found at `path` (not renamed or replaced)."""
+    try:
+        there = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    mine = os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def holds(lock: FolderLock, folder: Path) -> bool:
+    """True while `lock` is the lock file of `folder` (nobody moved or replaced the folder)."""
+    return lock.fd >= 0 and _same_file(lock.fd, folder / LOCK_FILE)
 
 
 def is_live(partial: Path) -> bool:
@@ -95,38 +127,66 @@ def is_live(partial: Path) -> bool:
 def reserve(final: Path, flag: str = "--out") -> tuple[Path, FolderLock, Path | None]:
     """Create and lock the partial folder of `final`: (partial, lock, stale folder or None).
 
-    Refuses (one line) when `final` exists or another running command is writing it. A
-    stale partial folder left by a dead process is moved aside to `.NAME.partial-stale-X`
-    (the caller decides whether to resume from it or delete it).
+    The folder is created and locked under a unique name, then renamed to
+    `.NAME.partial-open` (never onto an existing folder), so the lock is held from the
+    moment the contested name exists. Refuses (one line) when `final` exists or another
+    running command is writing it. A stale partial folder left by a dead process is moved
+    aside to `.NAME.partial-stale-X` (the caller decides whether to resume from it or
+    delete it).
     """
-    if final.exists():
+    from sim.paths import check_out
+
+    check_out(final, flag)
+    if final.exists() or final.is_symlink():
         raise UsageError(f"{flag} {final} already exists; results are never overwritten")
     final.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_of(final)
+    fresh, lock = _new_locked(final)
     stale = None
-    for _ in range(3):
-        try:
-            partial.mkdir()
-        except FileExistsError:
-            old = try_lock(partial)
-            if old is None:
-                raise UsageError(
-                    f"{flag} {final} is being written by another running command "
-                    f"({partial} is locked)"
-                ) from None
-            stale = final.with_name(f".{final.name}{PARTIAL}stale-{secrets.token_hex(3)}")
-            partial.rename(stale)
-            old.release()
-            continue
-        lock = try_lock(partial)
-        if lock is None:  # another command took the new folder between mkdir and lock
-            break
-        if final.exists():  # finished by another command while we looked
-            lock.release()
-            shutil.rmtree(partial, ignore_errors=True)
-            raise UsageError(f"{flag} {final} already exists; results are never overwritten")
-        return partial, lock, stale
-    raise UsageError(f"{flag} {final} is being written by another running command")
+    try:
+        for _ in range(3):
+            try:
+                rename_noreplace(fresh, partial)
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+                stale = _move_stale(final, partial, flag)
+                continue
+            if final.exists():  # finished by another command while we looked
+                raise UsageError(f"{flag} {final} already exists; results are never overwritten")
+            return partial, lock, stale
+        raise UsageError(f"{flag} {final} is being written by another running command")
+    except BaseException:
+        where = partial if holds(lock, partial) else fresh
+        shutil.rmtree(where, ignore_errors=True)
+        lock.release()
+        raise
+
+
+def _new_locked(final: Path) -> tuple[Path, FolderLock]:
+    """A new folder under a name only this call knows, with its lock already held."""
+    fresh = final.with_name(f".{final.name}{PARTIAL}{NEW}{secrets.token_hex(6)}")
+    fresh.mkdir()
+    lock = try_lock(fresh)
+    if lock is None:  # nobody else can know the name: only a broken file system gets here
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise UsageError(f"cannot lock {fresh / LOCK_FILE}")
+    return fresh, lock
+
+
+def _move_stale(final: Path, partial: Path, flag: str) -> Path:
+    """Move a dead command's partial folder aside (holding its lock); refuse a live one."""
+    old = try_lock(partial)
+    if old is None:
+        raise UsageError(
+            f"{flag} {final} is being written by another running command ({partial} is locked)"
+        )
+    stale = final.with_name(f".{final.name}{PARTIAL}stale-{secrets.token_hex(3)}")
+    try:
+        partial.rename(stale)
+    finally:
+        old.release()
+    return stale
 
 
 def rename_noreplace(src: Path, dst: Path) -> None:
@@ -145,8 +205,49 @@ def rename_noreplace(src: Path, dst: Path) -> None:
     os.rename(src, dst)
 
 
+def result_id(fields: dict) -> str:
+    """sha256 of what determines a result (not when or by how many workers it ran): tables
+    of equal id are byte-identical, so a folder whose tables share one id mixes nothing."""
+    text = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def tag_schema(schema, rid: str):
+    """A Parquet schema carrying `rid` in its key-value metadata (what `publish` checks)."""
+    return schema.with_metadata({**(schema.metadata or {}), PARQUET_KEY: rid.encode()})
+
+
+def check_one_result(partial: Path) -> None:
+    """Refuse (one line) a folder whose Parquet tables do not all carry the manifest's id."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = json.loads((partial / "manifest.json").read_text())
+    except (OSError, ValueError):
+        meta = {}
+    want = meta.get(RESULT_ID) if isinstance(meta, dict) else None
+    for table in sorted(partial.glob("*.parquet")):
+        try:
+            found = (pq.read_schema(table).metadata or {}).get(PARQUET_KEY)
+        except (OSError, pa.ArrowException):
+            found = None
+        found = found.decode(errors="replace") if found is not None else None
+        if found != want:
+            raise UsageError(
+                f"{partial}: {table.name} comes from result {found or 'unknown'}, the manifest "
+                f"from {want or 'unknown'}; not published (two commands wrote one folder?)"
+            )
+
+
 def publish(partial: Path, lock: FolderLock, final: Path) -> Path:
-    """Give a finished partial folder its final name, then drop its lock file."""
+    """Give a finished partial folder its final name, then drop its lock file.
+
+    Refuses (one line, the folder left for its writer to remove) a folder that is no longer
+    the one this lock belongs to, or whose tables come from different results."""
+    if not holds(lock, partial):
+        raise UsageError(f"{partial} was taken over by another command; not published")
+    check_one_result(partial)
     try:
         rename_noreplace(partial, final)
     except FileExistsError:
@@ -171,7 +272,8 @@ class Slot:
 
     def discard(self) -> None:
         if not self.done:
-            shutil.rmtree(self.partial, ignore_errors=True)
+            if holds(self.lock, self.partial):  # never delete a folder another command holds
+                shutil.rmtree(self.partial, ignore_errors=True)
             self.lock.release()
             self.done = True
 

@@ -96,6 +96,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise UsageError(f"{path}: not valid JSON ({_short(exc)})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: nested too deeply to be a manifest") from None
     if not isinstance(manifest, dict):
         raise UsageError(f"{path}: expected a JSON object, found {type(manifest).__name__}")
     kind = manifest.get("kind")
@@ -143,6 +145,10 @@ def check_folder(folder: Path) -> dict[str, Any]:
             check_table(path, columns)
     if kind == "sweep":
         _check_chunks(folder, manifest)
+    from sim.results_checks import check_folder as check_meaning
+
+    with reading(folder):  # values in range, rows as the manifest says (sim/results_checks.py)
+        check_meaning(kind, folder, manifest)
     return manifest
 
 

@@ -1,12 +1,18 @@
 """Robustness: do a scenario's conclusions survive reasonable changes of every coefficient?
 
 Each draw moves every model coefficient independently and uniformly within ±spread of its
-resolved value (clipped to its documented range). For each draw the scenario and its
-counterfactual run with the same replications and shocks, and the draw's headline effects
-(median paired differences) and modal outcome class are recorded. The report gives, per
-headline outcome, the share of draws in which the effect keeps the nominal sign, and the
+resolved value (clipped to its documented range), or takes one coefficient set of a
+posterior file. For each draw the scenario and its counterfactual run with the same
+replications and shocks, and the draw's headline effects (median paired differences),
+modal outcome class and regime probabilities (crisis, war) are recorded. The report gives,
+per headline outcome, the share of draws in which the effect keeps the nominal sign, and the
 share in which the outcome class is the nominal one. A conclusion that holds in ≥ 90% of
 draws is not a knife edge.
+
+Two structures (MODEL.md §12): *re-settled* (the default) settles the start again under each
+draw, so a draw moves only the response to events; *nominal* keeps the structural terms of
+the scenario's own coefficients, so a draw also moves the start away from its fixed point —
+the stricter test, since the settled start can no longer absorb the draw.
 
 Outcome thresholds (`crisis_threshold`, `war_threshold`) define the outputs rather than the
 dynamics, so they are held fixed.
@@ -14,7 +20,8 @@ dynamics, so they are held fixed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,6 +43,10 @@ class Robustness:
     shares: pd.DataFrame  # one row per headline outcome (and the outcome class)
     nominal: dict[str, float]
     nominal_class: str
+    # P(crisis), P(war) in the scenario: nominal, its Monte Carlo s.e., the draws' 5/50/95%
+    regimes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    structure: str = "re-settled"  # or "nominal" (structural terms held, MODEL.md §12)
+    source: str = ""  # "±25%" or the posterior file
 
 
 def coefficient_draws(scenario: Scenario, draws: int, spread: float, seed: int) -> pd.DataFrame:
@@ -51,6 +62,13 @@ def coefficient_draws(scenario: Scenario, draws: int, spread: float, seed: int) 
         v = float(world.params[name][0, 0])
         cols[name] = np.clip(v * rng.uniform(1 - spread, 1 + spread, draws), p.lo, p.hi)
     return pd.DataFrame(cols)
+
+
+def posterior_coefficient_draws(path: Path | str, draws: int, seed: int) -> pd.DataFrame:
+    """(draws × model coefficients) sets resampled from a posterior file (sim.observe)."""
+    from sim.observe.posterior import draw_coefficients, model_only
+
+    return pd.DataFrame(model_only(draw_coefficients(path, draws, seed)))
 
 
 def sign(value: float, name: str) -> int:
@@ -83,18 +101,48 @@ def _share_row(name: str, nominal: float, effects: np.ndarray) -> dict:
     }
 
 
+def regime_table(nominal: dict, per: dict, n: int) -> pd.DataFrame:
+    """P(crisis) and P(war) in the scenario world: the nominal value with its Monte Carlo
+    standard error (binomial over n replications; at p = 0 or 1 it is floored at half a
+    replication, 0.5/n), the mean over the draws (the probability with the coefficients
+    uncertain) and the spread of the draws' values."""
+    rows = []
+    for key, label in (("p_crisis", "P(crisis)"), ("p_war", "P(war)")):
+        p = float(nominal[key][0])
+        values = per[key]
+        rows.append({
+            "regime": label,
+            "nominal": p,
+            "mc_se": float(np.sqrt(max(p * (1 - p), 0.25 / n) / n)),
+            "draws_mean": float(np.mean(values)),
+            "draws_p5": float(np.percentile(values, 5)),
+            "draws_median": float(np.median(values)),
+            "draws_p95": float(np.percentile(values, 95)),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
                replications: int = 40, seed: int | None = None, steps: int | None = None,
-               workers: int = 1) -> Robustness:  # fmt: skip
-    """Run the nominal scenario and `draws` perturbed ones against the counterfactual."""
+               workers: int = 1, resettle: bool = True,
+               posterior: Path | str | None = None) -> Robustness:  # fmt: skip
+    """Run the nominal scenario and `draws` perturbed ones against the counterfactual.
+
+    `resettle=False` holds the structural terms at their nominal values (see the module
+    docstring); `posterior` takes the draws from a posterior file instead of ±spread."""
     seed = scenario.run.seed if seed is None else seed
     steps = scenario.run.steps if steps is None else steps
     cf_scenario = counterfactual_of(scenario)
-    coeffs = coefficient_draws(scenario, draws, spread, seed)
+    if posterior is None:
+        coeffs, source = coefficient_draws(scenario, draws, spread, seed), f"±{spread:.0%}"
+    else:
+        coeffs = posterior_coefficient_draws(posterior, draws, seed)
+        source = Path(posterior).name
     n = replications
 
     def pair(coefficients, count):
-        kw = {"keep_series": False, "workers": workers, "coefficients": coefficients}
+        kw = {"keep_series": False, "workers": workers, "coefficients": coefficients,
+              "resettle": resettle}  # fmt: skip
         a = run_ensemble(scenario, count, seed, steps, **kw)
         b = run_ensemble(cf_scenario, count, seed, steps, **kw)
         return a.summary, b.summary
@@ -127,15 +175,25 @@ def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
                      "nominal_sign": 0, "share_same_sign": float(np.mean(per[key] >= 0.5)),
                      "effect_p5": np.nan, "effect_p95": np.nan})  # fmt: skip
     return Robustness(
-        table, pd.DataFrame(rows), {k: float(nominal[k][0]) for k in outcomes}, nominal_class
+        table,
+        pd.DataFrame(rows),
+        {k: float(nominal[k][0]) for k in outcomes},
+        nominal_class,
+        regime_table(nominal, per, n),
+        "re-settled" if resettle else "nominal",
+        source,
     )
 
 
 def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
-    lines = [
-        f"{draws} draws, every coefficient independently within ±{spread:.0%}; "
-        "share of draws that keep the nominal conclusion:"
-    ]
+    how = (
+        f"every coefficient independently within ±{spread:.0%}"
+        if result.source.startswith("±") or not result.source
+        else f"coefficient sets from {result.source}"
+    )
+    held = "start re-settled per draw" if result.structure == "re-settled" else (
+        "structural terms held at nominal")  # fmt: skip
+    lines = [f"{draws} draws, {how} ({held}); share of draws that keep the nominal conclusion:"]
     for row in result.shares.itertuples():
         if row.outcome == "outcome_class":
             lines.append(
@@ -154,5 +212,83 @@ def report_lines(result: Robustness, draws: int, spread: float) -> list[str]:
         lines.append(
             f"  {name:<26} {word:<9}{row.share_same_sign:6.1%}   nominal {row.nominal_effect:+.3f},"
             f" draws 5–95% [{row.effect_p5:+.3f}, {row.effect_p95:+.3f}]"
+        )
+    return lines + regime_lines(result.regimes)
+
+
+def _decimals(se: float) -> int:
+    """Decimal places of a percentage worth printing: none finer than the Monte Carlo
+    standard error's first significant digit."""
+    pct = 100 * se
+    return 0 if pct >= 1 else int(-np.floor(np.log10(pct))) if pct > 0 else 1
+
+
+def regime_lines(regimes: pd.DataFrame) -> list[str]:
+    """P(crisis), P(war): nominal ± Monte Carlo s.e., and the draws' 5–95% (no digits
+    finer than the Monte Carlo noise)."""
+    lines = []
+    for r in regimes.itertuples():
+        k = _decimals(r.mc_se)
+        lines.append(
+            f"  {r.regime:<10} nominal {100 * r.nominal:.{k}f}%"
+            f" ± {100 * r.mc_se:.{k}f} pp (MC s.e.);"
+            f" over draws mean {100 * r.draws_mean:.{k}f}%, median {100 * r.draws_median:.{k}f}%,"
+            f" 5–95% [{100 * r.draws_p5:.{k}f}%, {100 * r.draws_p95:.{k}f}%]"
+        )
+    return lines
+
+
+def compare_structures(scenario: Scenario, spreads: tuple[float, ...] = (0.25, 0.5),
+                       posterior: Path | str | None = None, draws: int = 200,
+                       replications: int = 40, seed: int | None = None,
+                       steps: int | None = None, workers: int = 1) -> pd.DataFrame:  # fmt: skip
+    """Robustness re-settled per draw beside robustness with the structural terms held at
+    nominal, for each ±spread box (and the posterior, if given): one row per variant."""
+    sources: list[dict] = [{"spread": s} for s in spreads]
+    if posterior is not None:
+        sources.append({"posterior": posterior})
+    rows = []
+    for source in sources:
+        for resettle in (True, False):
+            result = robustness(scenario, draws, replications=replications, seed=seed,
+                                steps=steps, workers=workers, resettle=resettle,
+                                **source)  # fmt: skip
+            rows.append(_structure_row(result))
+    return pd.DataFrame(rows)
+
+
+def _structure_row(result: Robustness) -> dict:
+    shares = result.shares.set_index("outcome")["share_same_sign"]
+    row: dict = {"source": result.source, "structure": result.structure}
+    for name in result.nominal:
+        row[f"keep_{name}"] = float(shares[name])
+    row["keep_outcome_class"] = float(shares["outcome_class"])
+    for r in result.regimes.itertuples():
+        key = "p_crisis" if r.regime == "P(crisis)" else "p_war"
+        row[f"{key}_nominal"], row[f"{key}_mc_se"] = r.nominal, r.mc_se
+        row[f"{key}_mean"], row[f"{key}_p5"], row[f"{key}_median"], row[f"{key}_p95"] = (
+            r.draws_mean, r.draws_p5, r.draws_median, r.draws_p95)  # fmt: skip
+    return row
+
+
+def _band(row, key: str) -> str:
+    """'5–50–95%' of the draws' regime probability, to the Monte Carlo precision."""
+    k = _decimals(getattr(row, f"{key}_mc_se"))
+    mean, p5, p50, p95 = (100 * getattr(row, f"{key}_{q}") for q in ("mean", "p5", "median", "p95"))
+    return f"{mean:.{k}f}%; {p5:.{k}f}–{p50:.{k}f}–{p95:.{k}f}%"
+
+
+def structure_lines(frame: pd.DataFrame) -> list[str]:
+    """The comparison as text: per variant, the weakest headline's share, the outcome
+    class's share and the draws' regime probabilities."""
+    keep = [c for c in frame.columns if c.startswith("keep_") and c != "keep_outcome_class"]
+    lines = ["source   structure    weakest headline kept   outcome class kept"
+             "   P(crisis) draws mean; 5–50–95%   P(war) draws mean; 5–50–95%"]  # fmt: skip
+    for r in frame.itertuples():
+        weakest = min(keep, key=lambda c: getattr(r, c))
+        pc, pw = _band(r, "p_crisis"), _band(r, "p_war")
+        lines.append(
+            f"{r.source:<8} {r.structure:<12} {getattr(r, weakest):6.1%} ({weakest[5:]})"
+            f"   {r.keep_outcome_class:6.1%}   {pc:>22}   {pw:>20}"
         )
     return lines

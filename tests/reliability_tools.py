@@ -95,3 +95,39 @@ def start(args: list[str], cwd: Path, **kw) -> subprocess.Popen:
 def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
     if proc.poll() is None:
         os.kill(proc.pid, sig)
+
+
+OBSERVATION = """\
+  - id: prk-launches-{year}
+    kind: missile_launches
+    actor: PRK
+    period: "{year}"
+    value: {value}
+    unit: launch events per year
+    reliability: estimate
+    source: {{publisher: P, title: T, date: "{next}-01-05", url: "https://example.org/a"}}
+"""
+
+
+def tiny_calibration(folder: Path, **settings) -> Path:
+    """A calibration that runs in about a second: one 24-month episode, two observations,
+    one coefficient, 8 particles, 2 generations. Returns the spec's path; `settings` are
+    extra spec lines (key: YAML text)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ep.yaml").write_text(
+        f'extends: {BASELINE}\nname: ep_a\nrun: {{start: "2017-01", steps: 24}}\n'
+    )
+    (folder / "obs.yaml").write_text(
+        "observations:\n"
+        + OBSERVATION.format(year=2017, value=20, next=2018)
+        + OBSERVATION.format(year=2018, value=3, next=2019)
+    )
+    lines = {
+        "name": "tiny", "scenarios": "[ep.yaml]", "observations": "[obs.yaml]",
+        "coefficients": "{reactivity: {prior: uniform, lo: 0.01, hi: 0.5}}",
+        "population": "8", "generations": "2", "replications": "1",
+        "predictive_replications": "2", **settings,
+    }  # fmt: skip
+    spec = folder / "spec.yaml"
+    spec.write_text("".join(f"{k}: {v}\n" for k, v in lines.items() if v is not None))
+    return spec

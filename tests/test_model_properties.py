@@ -151,3 +151,36 @@ def test_inactive_actors_do_not_move(scenario):
         assert (s.leverage[:, :, i] == s.leverage[0, :, i]).all()
         assert (s.commitment[:, :, i, :] == s.commitment[0, :, i, :]).all()
         assert (s.commitment[:, :, :, i] == s.commitment[0, :, :, i]).all()
+
+
+def _derived(scenario: Scenario):
+    from sim import dynamics
+    from sim.engine import start
+
+    world, _ = prepare(scenario)
+    state = start(world, np.arange(1))
+    return dynamics, state, dynamics.derive(state)
+
+
+@given(scenarios(with_events=False))
+@COMMON
+def test_hold_is_a_share_from_dependence_alone(scenario):
+    """Hirschman (MODEL.md §5): the hold lies in [0, 1], is 0 toward inactive actors, and
+    does not depend on alignment (every commitment's sign flipped gives the same hold)."""
+    dynamics, state, d = _derived(scenario)
+    assert (d.hold >= 0.0).all() and (d.hold <= 1.0).all()
+    assert (d.hold[0][~d.mask[0].astype(bool)] == 0.0).all()
+    state.C = -state.C
+    np.testing.assert_array_equal(dynamics.derive(state).hold, d.hold)
+
+
+@given(scenarios(with_events=False))
+@COMMON
+def test_axis_cost_falls_only_on_aligned_pairs_and_the_alliance_drives_are_non_negative(scenario):
+    dynamics, state, d = _derived(scenario)
+    cost = dynamics.axis_cost(state, d)[0]
+    assert (cost >= 0.0).all()
+    assert (cost[state.C[0] <= 0.0] == 0.0).all()
+    assert (dynamics.moral_hazard(state, d) >= 0.0).all()
+    assert (dynamics.chain_ganging(state, d) >= 0.0).all()
+    assert (dynamics.patron_competition(state, d) == 0.0).all()  # nothing lost at the start

@@ -12,7 +12,7 @@ import pytest
 
 from sim.ensemble import prepare, run_ensemble
 from sim.errors import UsageError
-from sim.observe.posterior import draw_coefficients, model_only
+from sim.observe.posterior import draw_coefficients, model_only, write_posterior
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import load_scenario
 
@@ -80,7 +80,7 @@ def _posterior(tmp_path, weights) -> str:
         }
     )
     path = tmp_path / "posterior.parquet"
-    frame.to_parquet(path)
+    write_posterior(frame, path)  # with this model's version (else refused)
     return str(path)
 
 
@@ -104,7 +104,7 @@ def test_draws_reproducible_prefix_stable_and_weighted(tmp_path):
 
 def test_posterior_outside_bounds_refused(tmp_path):
     path = tmp_path / "p.parquet"
-    pd.DataFrame({"launch_log_rate": [99.0], "weight": [1.0]}).to_parquet(path)
+    write_posterior(pd.DataFrame({"launch_log_rate": [99.0], "weight": [1.0]}), path)
     with pytest.raises(UsageError, match="launch_log_rate outside its bounds"):
         draw_coefficients(path, 3, 1)
 

@@ -59,7 +59,7 @@ CASES = [
         6,
         12,
         "observations.0.value",
-        "expected a whole number ≥ 0 (a count), found 2.5",
+        "expected a whole number in [0, 10,000] (a count), found 2.5",
     ),
     (
         "value: 20",
@@ -67,7 +67,7 @@ CASES = [
         6,
         12,
         "observations.0.value",
-        "expected a whole number ≥ 0 (a count), found -3",
+        "expected a whole number in [0, 10,000] (a count), found -3",
     ),
     (
         "value: 20",
@@ -75,7 +75,7 @@ CASES = [
         6,
         12,
         "observations.0.value",
-        "expected a whole number ≥ 0 (a count), found 'many'",
+        "expected a whole number in [0, 10,000] (a count), found 'many'",
     ),
     (
         "reliability: estimate",
@@ -235,7 +235,8 @@ def test_hindcast_bad_file_one_line_exit_2(tmp_path, capsys, baseline):
     assert main(["hindcast", str(file), str(baseline), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        f"{file}:6:12: observations.0.value: expected a whole number ≥ 0 (a count), found 2.5"
+        f"{file}:6:12: observations.0.value: "
+        "expected a whole number in [0, 10,000] (a count), found 2.5"
     ]
     assert not (tmp_path / "out").exists()
 

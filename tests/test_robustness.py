@@ -93,3 +93,62 @@ def test_draws_times_replications_are_capped_in_one_line():
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "--draws × --replications must be at most" in proc.stderr
+
+
+# --- structure held at nominal vs re-settled per draw (MODEL.md §12) ---------------------------
+
+
+def test_held_structure_lets_a_draw_move_the_start_and_re_settling_does_not():
+    """Without events or noise a re-settled draw sits still; with the structural terms held
+    at their nominal values the same draw drifts away from the start."""
+    from sim.effects import counterfactual_of
+    from sim.ensemble import run_ensemble
+
+    spec = load_scenario(BASELINE).scenario
+    quiet = counterfactual_of(spec)
+    quiet = quiet.model_copy(
+        update={"parameters": quiet.parameters.model_copy(update={"noise": 0.0})}
+    )
+    draw = {"fatigue": np.array([0.3 * 0.8]), "axis_cost": np.array([0.3 * 1.2])}
+
+    def moved(resettle: bool) -> float:
+        s = run_ensemble(quiet, 1, 0, 24, coefficients=draw, resettle=resettle).series
+        return float(np.abs(s.escalation[-1] - s.escalation[0]).max())
+
+    assert moved(True) <= 1e-9
+    assert moved(False) > 1e-3
+
+
+def test_held_structure_at_zero_spread_is_the_re_settled_result():
+    spec = load_scenario(BASELINE).scenario
+    a = robustness(spec, draws=3, spread=0.0, replications=6, steps=12, resettle=True)
+    b = robustness(spec, draws=3, spread=0.0, replications=6, steps=12, resettle=False)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    assert (a.structure, b.structure) == ("re-settled", "nominal")
+
+
+def test_structure_comparison_has_both_variants_per_source_and_regime_probabilities():
+    from sim.robustness import compare_structures, structure_lines
+
+    spec = load_scenario(BASELINE).scenario
+    frame = compare_structures(spec, spreads=(0.25, 0.5), draws=3, replications=6, steps=12)
+    assert list(zip(frame["source"], frame["structure"], strict=True)) == [
+        ("±25%", "re-settled"),
+        ("±25%", "nominal"),
+        ("±50%", "re-settled"),
+        ("±50%", "nominal"),
+    ]
+    for key in ("p_crisis", "p_war"):
+        assert ((frame[f"{key}_p5"] <= frame[f"{key}_median"])
+                & (frame[f"{key}_median"] <= frame[f"{key}_p95"])).all()  # fmt: skip
+    assert len(structure_lines(frame)) == 1 + len(frame)
+
+
+def test_posterior_draws_come_from_the_file():
+    spec = load_scenario(BASELINE).scenario
+    path = REPO / "seeds" / "posterior" / "history-2016-2024.parquet"
+    res = robustness(spec, draws=4, replications=4, steps=6, posterior=path)
+    posterior = pd.read_parquet(path)
+    assert res.source == path.name
+    for name in ("reactivity", "axis_cost"):
+        assert set(res.draws[name]) <= set(posterior[name])

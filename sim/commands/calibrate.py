@@ -35,6 +35,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out = args.out or timestamped(spec.name, Path("results") / "calibrate")
     if out.exists():
         raise UsageError(f"--out {out} already exists; results are never overwritten")
+    _check_calibration_size(spec, out)
     pops, prob, left = calibrate(spec, out, args.workers, args.resume, not args.quiet, args.exclude)
     finish_run(out, spec, pops, prob, left, main_argv(), charts=not args.no_plots)
     last = diagnostics_frame(pops).iloc[-1]
@@ -47,10 +48,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_calibration_size(spec, out: Path) -> None:
+    """Refuse before any work when a batch or the predictive check will not fit in memory."""
+    from sim.limits import check_calibration_resources
+    from sim.observe.observations import load_observations
+    from sim.scenario.loader import load_scenario
+
+    episodes = [load_scenario(p).scenario for p in spec.scenarios]
+    n_obs = len(load_observations(list(spec.observations)))
+    actors = max(len(e.actors) for e in episodes)
+    steps = max(e.run.steps for e in episodes)
+    check_calibration_resources(actors, steps, spec.settings, n_obs, out.parent)
+
+
 def _hindcast_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("observations", type=Path, help="observations file (docs/observations.md)")
     p.add_argument("scenario", type=Path, help="scenario whose time window covers them")
     p.add_argument("--posterior", type=Path, help="posterior.parquet from calibrate")
+    p.add_argument(
+        "--allow-model-change", action="store_true",
+        help="use a --posterior fitted under another model version (refused by default)",
+    )  # fmt: skip
     p.add_argument("-n", "--replications", type=int, default=200, help="default 200")
     p.add_argument("--draws", type=int, default=10, help="measurement draws per replication")
     p.add_argument("--seed", type=int, help="root seed (default: the scenario's run.seed)")
@@ -62,17 +80,25 @@ def _hindcast_args(p: argparse.ArgumentParser) -> None:
 @command("hindcast", _hindcast_args)
 def cmd_hindcast(args: argparse.Namespace) -> int:
     """Score a scenario against observations: intervals, coverage, direction, CRPS."""
+    from sim.commands.checks import check_run_flags
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
+    from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
     from sim.observe.hindcast import hindcast, null_skill, write_hindcast
     from sim.observe.scoring import NULLS, coverage
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario
 
-    for flag in ("replications", "draws", "workers"):
-        if getattr(args, flag) < 1:
-            raise UsageError(f"--{flag} must be at least 1")
-    seed = args.seed if args.seed is not None else load_scenario(args.scenario).scenario.run.seed
+    check_run_flags(args, ("replications", "workers"))  # and --seed (sim/limits.py caps)
+    check_count("--draws", args.draws, MAX_DRAWS)
+    check_count("--replications × --draws", args.replications * args.draws, MAX_REPLICATIONS)
+    loaded = load_scenario(args.scenario)
+    seed = args.seed if args.seed is not None else loaded.scenario.run.seed
+    from sim.limits import check_hindcast_resources
+
+    check_hindcast_resources(len(loaded.scenario.actors), args.replications,
+                             loaded.scenario.run.steps, 1, args.draws,
+                             args.out.parent if args.out else Path("results"))  # fmt: skip
     table, left, ep = hindcast(
         [args.observations],
         args.scenario,
@@ -81,6 +107,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         seed,
         args.draws,
         args.workers,
+        args.allow_model_change,
     )
     if table.empty:
         raise UsageError(

@@ -25,4 +25,6 @@ def check_run_flags(args: argparse.Namespace, counts: tuple[str, ...]) -> None:
             positive(flag, getattr(args, name, None))
     seed = getattr(args, "seed", None)
     if seed is not None and not 0 <= seed < 2**63:
-        raise UsageError(f"--seed must be between 0 and 2**63 - 1, found {seed}")
+        from sim.limits import shown_number
+
+        raise UsageError(f"--seed must be between 0 and 2**63 - 1, found {shown_number(seed)}")

@@ -27,6 +27,10 @@ def _compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--posterior", type=Path, help="posterior.parquet: replication r runs set r")
+    p.add_argument(
+        "--allow-model-change", action="store_true",
+        help="use a --posterior fitted under another model version (refused by default)",
+    )  # fmt: skip
 
 
 @command("compare", _compare_args)
@@ -66,7 +70,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior
 
-        settings = with_posterior(settings, args.posterior)
+        settings = with_posterior(settings, args.posterior, args.allow_model_change)
     out = args.out or default_out(overrides=overrides)
     actors = max(len(item.scenario.actors) for item in loaded)
     check_run_resources(actors, settings.replications * len(loaded), settings.steps, "summary",

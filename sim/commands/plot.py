@@ -39,10 +39,18 @@ def _results_dir(path: Path) -> Path:
     if not (path.is_dir() and (path / "manifest.json").is_file()):
         newest = newest_results(path)
         if newest is None:
+            from sim.paths import what_is
+
+            what = what_is(path)
+            if what not in ("a folder", "no such file or folder"):  # a FIFO or a file: say so
+                raise UsageError(f"{path}: {what}, expected a results folder")
             raise UsageError(f"{path}: not a results folder (no manifest.json)")
         print(f"{path}: using its newest results, {newest}", file=sys.stderr)
         path = newest
     check_folder(path)
+    from sim.paths import check_inside
+
+    check_inside(path, "charts", "report.html")  # never write through a symlink (issue #19)
     return path
 
 

@@ -21,6 +21,12 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--csv", action="store_true", help="also write draws.csv")
     p.add_argument("--no-plots", action="store_true", help="skip the chart")
+    p.add_argument("--posterior", type=Path, help="draw coefficient sets from this posterior file")
+    p.add_argument("--hold-structure", action="store_true",
+                   help="keep the nominal structural terms (no re-settling per draw)")  # fmt: skip
+    p.add_argument("--structures", action="store_true",
+                   help="also compare re-settled vs held structure at ±25%%, ±50%% (and the "
+                   "posterior): structures.csv")  # fmt: skip
 
 
 @command("robustness", _args)
@@ -58,6 +64,8 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         "spread": args.spread,
         "replications_per_draw": args.replications,
         "steps": steps,
+        "structure": "nominal" if args.hold_structure else "re-settled",
+        "posterior": None if args.posterior is None else str(args.posterior),
         "root_seed": spec.run.seed if args.seed is None else args.seed,
         "command": main_argv(),
         "versions": versions(),
@@ -65,7 +73,15 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     }
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
-                            args.steps, args.workers)  # fmt: skip
+                            args.steps, args.workers, resettle=not args.hold_structure,
+                            posterior=args.posterior)  # fmt: skip
+        structures = None
+        if args.structures:
+            from sim.robustness import compare_structures
+
+            structures = compare_structures(spec, posterior=args.posterior, draws=args.draws,
+                                            replications=args.replications, seed=args.seed,
+                                            steps=args.steps, workers=args.workers)  # fmt: skip
         from sim.output import atomic_folder
 
         with atomic_folder(out, slot) as tmp:
@@ -73,9 +89,18 @@ def cmd_robustness(args: argparse.Namespace) -> int:
             if args.csv:
                 result.draws.to_csv(tmp / "draws.csv", index=False)
             result.shares.to_csv(tmp / "robustness.csv", index=False)
+            result.regimes.to_csv(tmp / "regimes.csv", index=False)
+            if structures is not None:
+                structures.to_csv(tmp / "structures.csv", index=False)
             finish(tmp, meta, None if args.no_plots else draw_charts)
     print(f"{spec.title}: robustness against '{spec.counterfactual.label}'")
     for line in report_lines(result, args.draws, args.spread):
         print("  " + line)
+    if structures is not None:
+        from sim.robustness import structure_lines
+
+        print("  re-settled per draw vs structural terms held at nominal:")
+        for line in structure_lines(structures):
+            print("    " + line)
     print(f"results: {out}")
     return 0

@@ -30,6 +30,10 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-plots", action="store_true", help="skip the charts")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--posterior", type=Path, help="posterior.parquet: replication r runs set r")
+    p.add_argument(
+        "--allow-model-change", action="store_true",
+        help="use a --posterior fitted under another model version (refused by default)",
+    )  # fmt: skip
 
 
 @command("run", _run_args)
@@ -63,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior
 
-        settings = with_posterior(settings, args.posterior)
+        settings = with_posterior(settings, args.posterior, args.allow_model_change)
     for warning in never_fire(loaded.scenario, settings.steps, loaded.origins):
         print(warning, file=sys.stderr)
     out = args.out or default_out(loaded, overrides=overrides)

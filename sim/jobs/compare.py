@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.ensemble import ChunkResult
+from sim.errors import UsageError
 from sim.jobs.run import RunSettings, override_slug, shown_actors, simulate, versions
 from sim.jobs.run import settings_for as run_settings_for
 from sim.output import Slot, atomic_folder, finish, timestamped
@@ -245,6 +246,7 @@ def run_compare(
 ) -> tuple[list[str], list[pd.DataFrame], pd.DataFrame]:
     """Run every scenario with common random numbers; (names, summary frames, table)."""
     names = labels(loaded)
+    same_distancing(loaded)
     note = different_actor_lists(loaded)
     if note:
         print(f"note: {note}", file=sys.stderr)
@@ -252,6 +254,23 @@ def run_compare(
         summary_frame(simulate(item, settings, progress, keep_series=False)) for item in loaded
     ]
     return names, frames, comparison_table(names, frames)
+
+
+def same_distancing(loaded: Sequence[LoadedScenario]) -> None:
+    """Refuse scenarios whose distancing index measures different things: the difference of
+    their `final_distancing` would subtract two unrelated quantities (issue #19)."""
+
+    def definition(item: LoadedScenario) -> str:
+        d = item.scenario.run.distancing
+        return f"{d.actor} from {', '.join(d.partners)}"
+
+    ref = definition(loaded[0])
+    for item in loaded[1:]:
+        if definition(item) != ref:
+            raise UsageError(
+                f"{loaded[0].scenario.name} measures distancing as {ref}, "
+                f"{item.scenario.name} as {definition(item)}; give both the same run.distancing"
+            )
 
 
 def different_actor_lists(loaded: Sequence[LoadedScenario]) -> str | None:

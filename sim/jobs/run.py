@@ -22,7 +22,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.ensemble import ChunkResult, iter_ensemble, merge, prepare, run_ensemble
-from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.output import (
+    RESULT_ID,
+    Slot,
+    atomic_folder,
+    finish,
+    result_id,
+    tag_schema,
+    timestamped,
+)
 from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
 from sim.tables import (
@@ -128,14 +136,23 @@ def shown_actors(loaded: LoadedScenario) -> list[str]:
 
 
 def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> dict:
+    prov = provenance(loaded.scenario)
+    what = {  # what determines the tables (not workers, time or command): sim/output.py
+        "kind": "run", "scenario_hash": loaded.content_hash(),
+        "model_fingerprint": prov["model_fingerprint"], "root_seed": settings.seed,
+        "replications": settings.replications, "steps": settings.steps,
+        "series": settings.series, "overrides": settings.overrides,
+        "posterior": settings.posterior,
+    }  # fmt: skip
     return {
         "kind": "run",
+        RESULT_ID: result_id(what),
         "scenario": loaded.scenario.name,
         "actors": shown_actors(loaded),
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "resolved_scenario": loaded.raw,
-        **provenance(loaded.scenario),
+        **prov,
         "root_seed": settings.seed,
         "replications": settings.replications,
         "steps": settings.steps,
@@ -179,14 +196,15 @@ SERIES_TABLES = ("timeseries", "pairs", "system")
 class TableWriter:
     """Appends chunk frames to Parquet files (one row group per chunk) and CSV copies."""
 
-    def __init__(self, folder: Path, csv: bool):
-        self.folder, self.csv = folder, csv
+    def __init__(self, folder: Path, csv: bool, rid: str):
+        self.folder, self.csv, self.rid = folder, csv, rid
         self.writers: dict[str, pq.ParquetWriter] = {}
 
     def write(self, name: str, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+            schema = tag_schema(table.schema, self.rid)  # publish() checks every table's id
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", schema)
         self.writers[name].write_table(table)
         if self.csv:
             path = self.folder / f"{name}.csv"
@@ -237,8 +255,9 @@ def stream_run(
     dates = step_dates(run.start, run.step_unit, settings.steps)
     pairs = related_pairs(world)
     kept: list[ChunkResult] = []
+    meta = manifest(loaded, settings, argv)
     with atomic_folder(out, slot) as tmp:
-        writer = TableWriter(tmp, settings.csv)
+        writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
         try:
             for chunk in chunks:
                 if full and chunk.series is not None:
@@ -251,7 +270,6 @@ def stream_run(
         result = merge(kept)
         summary_table(result).to_csv(tmp / "summary.csv", index=False)
         events_table(result.events).to_csv(tmp / "events.csv", index=False)
-        meta = manifest(loaded, settings, argv)
         effects = simulate_effects(loaded, settings, result)
         if effects is not None:
             effects.to_csv(tmp / "effects.csv", index=False)

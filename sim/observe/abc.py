@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.errors import UsageError
 from sim.observe.priors import Prior
 
 # simulate(theta (B, D), generation, batch) -> distances (B, k) of k data sets per particle
@@ -74,7 +75,10 @@ def propose(
         todo = todo[~ok]
         if not len(todo):
             return out
-    raise RuntimeError("the perturbation kernel keeps leaving the prior's support")
+    raise UsageError(
+        f"the perturbation kernel kept leaving the prior's box: {len(todo)} of {size} "
+        "proposals still outside after 1,000 rounds; widen the prior bounds"
+    )
 
 
 def log_kernel_mixture(theta: np.ndarray, pop: Population) -> np.ndarray:

@@ -19,8 +19,17 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.observe.abc import Population, abc_smc, generator
 from sim.observe.episodes import Episode, assign, draw_observables, episode_of, is_anchor, split
+from sim.observe.fitguard import (
+    check_actors,
+    check_exclude,
+    check_population,
+    fit_hash,
+    hold_work,
+    model_version,
+)
 from sim.observe.observations import Observation, load_observations
 from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
+from sim.observe.posterior import write_posterior
 from sim.observe.series import one_per_definition
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
@@ -65,10 +74,12 @@ def build_problem(
     origin fits on data up to a date), and what is left uncovered. `overrides` (key path:
     value, as `--set`) change every episode's scenario: an alternative model structure."""
     episodes = [episode_of(load_scenario(p, overrides)) for p in spec.scenarios]
+    check_exclude(exclude, [ep.name for ep in episodes], spec.file)
     episodes = [ep for ep in episodes if ep.name != exclude]
     if not episodes:
         raise UsageError("no episode left to calibrate on")
     observations, _ = one_per_definition(load_observations(list(spec.observations)))
+    check_actors(observations, set().union(*(ep.ids for ep in episodes)), "no episode scenario")
     if keep is not None:
         observations = [o for o in observations if keep(o)]
     left = assign(episodes, observations)
@@ -170,25 +181,47 @@ def save_generation(work: Path, t: int, pop: Population, prob: FitSetup, spec_ha
 
 
 def load_generations(work: Path, prob: FitSetup, spec_hash: str) -> list[Population]:
+    """The finished generations of an interrupted calibration of the same spec, data and
+    model (`spec_hash` is sim/observe/fitguard.py `fit_hash`); a damaged file is one line."""
     state_file = work / "state.json"
     if not state_file.exists():
         return []
-    state = json.loads(state_file.read_text())
-    if state["spec_hash"] != spec_hash or state["names"] != prob.names:
+    try:
+        state = json.loads(state_file.read_text())
+        same = state["spec_hash"] == spec_hash and state["names"] == prob.names
+        scales = np.array(state["scales"], dtype=float)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--resume: {state_file} is damaged ({type(exc).__name__}); "
+                         f"remove {work} to start afresh") from None  # fmt: skip
+    if not same:
         raise UsageError(
-            f"--resume: {work} belongs to a different spec; remove it or drop --resume"
+            f"--resume: {work} was fitted to another spec, other observations, other episode "
+            "scenarios or another model version; remove it or drop --resume"
         )
-    prob.scales = np.array(state["scales"])
-    pops = []
-    for f in sorted(work.glob("gen_*.npz")):
-        z = np.load(f)
-        eps, acc, proposed = z["meta"]
-        pops.append(
-            Population(
-                z["theta"], z["weights"], z["distances"], float(eps), float(acc), int(proposed)
-            )
-        )
-    return pops
+    if scales.shape != (len(prob.targets),):
+        raise UsageError(f"--resume: {state_file} is damaged (scales of the wrong shape)")
+    prob.scales = scales
+    return [_generation(f, prob) for f in sorted(work.glob("gen_*.npz"))]
+
+
+def _generation(path: Path, prob: FitSetup) -> Population:
+    """One saved generation, its arrays checked against the problem's shape."""
+    import zipfile
+
+    try:
+        with np.load(path) as z:
+            theta, w, d, meta = z["theta"], z["weights"], z["distances"], z["meta"]
+        eps, acc, proposed = (float(v) for v in meta)
+        n = len(w)
+        shapes = theta.shape == (n, len(prob.names)) and d.shape == (n, prob.replications)
+        if not shapes or n == 0 or not np.all(np.isfinite(theta)) or not np.isfinite(w).all():
+            raise ValueError("arrays of the wrong shape or not finite")
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        raise UsageError(
+            f"--resume: {path} is damaged ({type(exc).__name__}); remove it and the "
+            "generations after it to continue from the one before"
+        ) from None
+    return Population(theta, w, d, eps, acc, int(proposed))
 
 
 # --- the whole calibration -----------------------------------------------------------------
@@ -201,27 +234,33 @@ def calibrate(
     resume: bool = False,
     progress: bool = True,
     exclude: str | None = None,
-    keep: Callable[[Observation], bool] | None = None,
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
-    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`.
-    `keep` selects the observations fitted (in memory only: not with `out`)."""
+    """Run ABC-SMC; with `out`, keep every generation in its work folder for `--resume`."""
+    prob, left = build_problem(spec, workers, exclude)
+    spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
+    history: list[Population] = []
+    work = work_dir(out) if out is not None else None
+    lock = None
+    if work is not None:
+        lock = hold_work(work, resume)  # one writer per work folder, --resume or not
+    try:
+        if work is not None and resume:
+            history = load_generations(work, prob, spec_hash)
+        pops = _run_smc(spec, prob, history, work, spec_hash, progress)
+    finally:
+        if lock is not None:
+            lock.release()
+    check_population(pops[-1], len(pops) - 1)
+    return pops, prob, left
+
+
+def _run_smc(spec: CalibrationSpec, prob: FitSetup, history: list[Population],
+             work: Path | None, spec_hash: str, progress: bool) -> list[Population]:  # fmt: skip
     from tqdm import tqdm
 
     from sim.observe.priors import Prior
 
-    if keep is not None and out is not None:
-        raise UsageError("an observation filter cannot be resumed: call without out")
-    prob, left = build_problem(spec, workers, exclude, keep)
     s = spec.settings
-    spec_hash = spec.content_hash() + (f":-{exclude}" if exclude else "")
-    history: list[Population] = []
-    work = work_dir(out) if out is not None else None
-    if work is not None:
-        if work.exists() and not resume:
-            raise UsageError(f"{work} holds an unfinished calibration: add --resume")
-        if resume and work.exists():
-            history = load_generations(work, prob, spec_hash)
-        work.mkdir(parents=True, exist_ok=True)
     bar = tqdm(
         total=s["generations"], unit="gen", disable=not progress, leave=False, initial=len(history)
     )
@@ -246,7 +285,7 @@ def calibrate(
         s["max_batches"],
     )
     bar.close()
-    return pops, prob, left
+    return pops
 
 
 def population_frame(names: list[str], pops: list[Population]) -> pd.DataFrame:
@@ -307,7 +346,7 @@ def finish_run(
     posterior = posterior_frame(prob.names, pops[-1])
     ppc = predictive_table(prob, posterior, s["predictive_replications"], s["seed"])
     with atomic_folder(out) as tmp:
-        posterior.to_parquet(tmp / "posterior.parquet", index=False)
+        write_posterior(posterior, tmp / "posterior.parquet")  # with the model version
         population_frame(prob.names, pops).to_parquet(tmp / "populations.parquet", index=False)
         diagnostics_frame(pops).to_csv(tmp / "diagnostics.csv", index=False)
         ppc.to_csv(tmp / "predictive_check.csv", index=False)
@@ -315,6 +354,7 @@ def finish_run(
             "kind": "calibration",
             "spec": str(spec.file),
             "spec_hash": spec.content_hash(),
+            "model_version": model_version(),
             "resolved_spec": spec.raw,
             "coefficients": prob.names,
             "priors": [

@@ -98,10 +98,12 @@ def hindcast(
     seed: int,
     draws: int = 10,
     workers: int = 1,
+    allow_model_change: bool = False,
 ) -> tuple[pd.DataFrame, list[Observation], Episode]:
     """Score one scenario against observation files; return the table, the observations its
     window does not cover, and the episode."""
     from sim.observe.episodes import assign, episode_of
+    from sim.observe.fitguard import check_actors
     from sim.observe.observations import load_observations
     from sim.observe.posterior import read_posterior
     from sim.observe.series import one_per_definition
@@ -109,7 +111,8 @@ def hindcast(
 
     obs, _ = one_per_definition(load_observations(observations))
     ep = episode_of(load_scenario(scenario))
-    post = read_posterior(posterior) if posterior is not None else None
+    check_actors(obs, set(ep.ids), f"the scenario {scenario}")  # sim/observe/fitguard.py
+    post = read_posterior(posterior, allow_model_change) if posterior is not None else None
     left = assign([ep], obs)
     table = score_episodes([ep], post, replications, seed, draws, workers)
     only = episode_of(load_scenario(scenario, EVENTS_ONLY))

@@ -16,6 +16,10 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 
 COUNT_KINDS = ("missile_launches", "nuclear_test", "summit", "sanction_measure")
+# Largest plausible value of one observation: a guard against typos and overflow (1e300
+# launches gave a CRPS of 1e300 and an ABC acceptance of 1.00; 1e308 trade, a NaN CRPS),
+# two orders of magnitude above any value in seeds/observations (at most 240 USD bn).
+PLAUSIBLE = {kind: 10_000 for kind in COUNT_KINDS} | {"trade_value": 100_000}
 PAIR_KINDS = ("trade_value", "summit", "joint_exercise")
 KINDS = (
     "missile_launches",
@@ -59,9 +63,21 @@ def month_index(year: int, month: int) -> int:
     return year * 12 + month - 1
 
 
+def _real_date(text: str) -> bool:
+    """ "YYYY", "YYYY-MM" or "YYYY-MM-DD" naming a day, month or year that exists."""
+    import datetime as dt
+
+    parts = [int(p) for p in text.split("-")]
+    try:
+        dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_period(text: str) -> tuple[int, int] | None:
     """ "YYYY", "YYYY-MM" or "YYYY-MM/YYYY-MM" → (first, last) month indices, or None."""
-    m = _PERIOD.match(text)
+    m = _PERIOD.fullmatch(text)  # fullmatch: `$` would let a trailing newline through
     if not m:
         return None
     year, month, year2, month2 = m.groups()
@@ -113,11 +129,25 @@ class _Checker:
         expected: str = "a non-empty string",
     ) -> str | None:
         value = data.get(key)
-        ok = isinstance(value, str) and value.strip() and (pattern is None or pattern.match(value))
+        ok = (
+            isinstance(value, str)
+            and value.strip()
+            and (pattern is None or pattern.fullmatch(value))
+        )
         if not ok:
             self.bad((*path, key), expected, value)
             return None
         return value
+
+
+def is_observations_file(path: Path) -> bool:
+    """A mapping with the key `observations` and no scenario keys (cheap and forgiving: an
+    unreadable file is "not one", so the scenario loader reports its real problem)."""
+    try:
+        data = load_yaml(path).data
+    except (YamlFail, OSError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "observations" in data and "actors" not in data
 
 
 def load_observations(paths: list[Path] | Path) -> list[Observation]:
@@ -158,8 +188,12 @@ def _path_of(located: Located, obs: Observation) -> tuple:
 
 def _file_observations(ck: _Checker) -> list[Observation]:
     data = ck.located.data
-    if not isinstance(data, dict):
-        ck.bad((), "a mapping with the key 'observations'", data)
+    if not isinstance(data, dict) or "observations" not in data:
+        # not an observations file at all: say so without echoing any of its content
+        ck.problems.append(
+            Problem(ck.located.file, 1, 1, "", "not an observations file: expected a mapping "
+                    "with the key 'observations'")
+        )  # fmt: skip
         return []
     for key in data:
         if key != "observations":
@@ -248,7 +282,7 @@ def _actors(ck: _Checker, item: dict, path: tuple, kind: str) -> tuple[str, ...]
         ok = (
             isinstance(pair, list)
             and len(pair) == 2
-            and all(isinstance(a, str) and _ACTOR.match(a) for a in pair)
+            and all(isinstance(a, str) and _ACTOR.fullmatch(a) for a in pair)
             and pair[0] != pair[1]
         )
         if not ok:
@@ -259,7 +293,7 @@ def _actors(ck: _Checker, item: dict, path: tuple, kind: str) -> tuple[str, ...]
         ck.bad((*path, "pair"), f"'actor' (a {kind} observation is about one actor)", "pair")
         return None
     actor = item.get("actor")
-    if not (isinstance(actor, str) and _ACTOR.match(actor)):
+    if not (isinstance(actor, str) and _ACTOR.fullmatch(actor)):
         ck.bad((*path, "actor"), "an actor id of three capital letters like PRK", actor)
         return None
     return (actor,)
@@ -267,12 +301,13 @@ def _actors(ck: _Checker, item: dict, path: tuple, kind: str) -> tuple[str, ...]
 
 def _value(ck: _Checker, value: Any, path: tuple, kind: str) -> float | None:
     number = isinstance(value, int | float) and not isinstance(value, bool)
+    top = PLAUSIBLE.get(kind)
     if kind in COUNT_KINDS:
-        ok = number and float(value).is_integer() and value >= 0
-        expected = "a whole number ≥ 0 (a count)"
+        ok = number and float(value).is_integer() and 0 <= value <= top
+        expected = f"a whole number in [0, {top:,}] (a count)"
     elif kind == "trade_value":
-        ok = number and value > 0 and value != float("inf")
-        expected = "a positive number"
+        ok = number and 0 < value <= top
+        expected = f"a positive number of at most {top:,} (USD bn per year)"
     elif kind == "unsc_vote":
         ok = number and value in (-1, 0, 1)
         expected = "1 (yes), 0 (abstain) or -1 (no or veto)"
@@ -291,7 +326,9 @@ def _source(ck: _Checker, source: Any, path: tuple) -> dict[str, str] | None:
         return None
     for key in ("publisher", "title"):
         ck.text(source, path, key)
-    ck.text(source, path, "date", _DATE, 'a date "YYYY-MM-DD"')
+    date = ck.text(source, path, "date", _DATE, 'a date "YYYY-MM-DD"')
+    if date is not None and not _real_date(date):
+        ck.bad((*path, "date"), 'a real date "YYYY-MM-DD"', date)
     ck.text(source, path, "url", re.compile(r"^https?://\S+$"), "an http(s) address")
     if len(ck.problems) > before:
         return None

@@ -23,14 +23,22 @@ POSTERIOR_KEY = 0x706F7374  # "post": keeps these draws apart from replication k
 NON_COEFFICIENTS = ("weight", "distance")
 
 
-def read_posterior(path: Path) -> pd.DataFrame:
-    """A posterior.parquet with known coefficient columns and non-negative weights."""
-    try:
-        frame = pd.read_parquet(path)
-    except FileNotFoundError:
-        raise UsageError(f"--posterior {path}: file not found") from None
-    except Exception as exc:  # pyarrow raises several types for a non-Parquet file
-        raise UsageError(f"--posterior {path}: not a Parquet file ({exc})") from None
+def write_posterior(frame: pd.DataFrame, path: Path) -> None:
+    """posterior.parquet, its metadata naming the model version its coefficients belong to."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.observe.fitguard import POSTERIOR_KEY, model_version
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), POSTERIOR_KEY: model_version().encode()}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def read_posterior(path: Path, allow_model_change: bool = False) -> pd.DataFrame:
+    """A posterior.parquet of this model version, with known numeric coefficient columns
+    (at least one), in bounds, and finite non-negative weights; else one line."""
+    frame = _read_frame(Path(path), allow_model_change)
     if "weight" not in frame.columns or frame.empty:
         raise UsageError(f"--posterior {path}: expected a 'weight' column and rows")
     unknown = [
@@ -43,6 +51,8 @@ def read_posterior(path: Path) -> pd.DataFrame:
     ]
     if unknown:
         raise UsageError(f"--posterior {path}: unknown coefficient columns {unknown}")
+    if all(c in NON_COEFFICIENTS for c in frame.columns):
+        raise UsageError(f"--posterior {path}: no coefficient columns (only {list(frame)})")
     for c in frame.columns:
         if c in NON_COEFFICIENTS:
             continue
@@ -56,22 +66,63 @@ def read_posterior(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _read_frame(path: Path, allow_model_change: bool) -> pd.DataFrame:
+    """The table, after checking its schema: unique numeric columns, this model's version."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.observe.fitguard import POSTERIOR_KEY, model_version
+
+    if not path.is_file():
+        what = "file not found" if not path.exists() else "not a regular file"
+        raise UsageError(f"--posterior {path}: {what}")
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--posterior {path}: not a Parquet file ({first})") from None
+    names = list(schema.names)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UsageError(f"--posterior {path}: repeated columns {repeated}")
+    for field in schema:
+        if not (pa.types.is_floating(field.type) or pa.types.is_integer(field.type)):
+            raise UsageError(
+                f"--posterior {path}: column {field.name!r} is {field.type}, expected numbers"
+            )
+    found = (schema.metadata or {}).get(POSTERIOR_KEY)
+    here = model_version()
+    if not allow_model_change and (found is None or found.decode(errors="replace") != here):
+        was = "records no model version" if found is None else "was fitted under another model"
+        raise UsageError(
+            f"--posterior {path} {was} (this model is {here[:12]}); calibrate again, or pass "
+            "--allow-model-change to use it anyway"
+        )
+    try:
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"--posterior {path}: unreadable ({first})") from None
+
+
 def resample(frame: pd.DataFrame, replications: int, root_seed: int) -> dict[str, np.ndarray]:
     seq = np.random.SeedSequence(root_seed, spawn_key=(POSTERIOR_KEY,))
     rng = np.random.Generator(np.random.PCG64(seq))
     w = frame["weight"].to_numpy(float)
+    w = w / w.max()  # weights of 1e308 would sum to inf (and every share to 0)
     u = rng.random(replications)  # inverse-CDF: draw r depends on the r-th uniform only
     idx = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), u, side="right"), len(w) - 1)
     return {c: frame[c].to_numpy(float)[idx] for c in frame.columns if c not in NON_COEFFICIENTS}
 
 
 def draw_coefficients(
-    posterior_file: Path | str, replications: int, root_seed: int
+    posterior_file: Path | str, replications: int, root_seed: int, allow_model_change: bool = False
 ) -> dict[str, np.ndarray]:
     """{coefficient: (replications,) values}: model and operator coefficients of the
     posterior, replication r holding set r. Pass the model ones (`model_only`) to
     `run_ensemble(..., coefficients=...)`."""
-    return resample(read_posterior(Path(posterior_file)), replications, root_seed)
+    frame = read_posterior(Path(posterior_file), allow_model_change)
+    return resample(frame, replications, root_seed)
 
 
 def model_only(coefficients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -81,14 +132,16 @@ def model_only(coefficients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v for k, v in coefficients.items() if k in PARAMETERS}
 
 
-def with_posterior(settings, posterior_file: Path):
+def with_posterior(settings, posterior_file: Path, allow_model_change: bool = False):
     """Run settings whose replication r uses the posterior's coefficient set r (drawn with the
     settings' root seed), and the file's name and hash for the manifest. Used by run and
     compare; sweep and robustness call `draw_coefficients` the same way."""
     import dataclasses
     import hashlib
 
-    draws = draw_coefficients(posterior_file, settings.replications, settings.seed)
+    draws = draw_coefficients(
+        posterior_file, settings.replications, settings.seed, allow_model_change
+    )
     model = model_only(draws)
     digest = hashlib.sha256(Path(posterior_file).read_bytes()).hexdigest()
     info = {"file": str(posterior_file), "sha256": digest, "coefficients": sorted(model)}

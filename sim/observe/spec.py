@@ -18,6 +18,7 @@ from sim.observe.observations import _kind_of
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
+from sim.paths import is_name
 from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
 from sim.structural import is_given
@@ -114,14 +115,19 @@ def load_spec(path: Path) -> CalibrationSpec:
         if key not in KEYS:
             ck.bad((key,), f"one of {', '.join(KEYS)}", key, key=True)
     name = data.get("name", Path(path).stem)
-    if not isinstance(name, str) or not name:
-        ck.bad(("name",), "a non-empty string", name)
+    if not is_name(name):  # it names the results folder: one pattern (sim/paths.py)
+        expected = "a name of letters, digits, '_' and '-' (no '/' or '.')"
+        if "name" in data:
+            ck.bad(("name",), expected, name)
+        else:
+            ck.bad((), f"a `name:` ({expected}); the file name is not one", name)
     scenarios = _files(ck, data, "scenarios", Path(path).parent)
     observations = _files(ck, data, "observations", Path(path).parent)
     priors = []
+    before = len(ck.problems)
     for section in ("coefficients", "operator_coefficients"):
         priors += _priors(ck, data.get(section, {}), section)
-    if not priors:
+    if not priors and len(ck.problems) == before:  # none given (a bad one is already named)
         ck.bad(("coefficients",), "at least one coefficient with a prior", None)
     settings = {k: _setting(ck, data, k, *v) for k, v in SETTINGS.items()}
     if ck.problems:
@@ -181,9 +187,8 @@ def _prior(ck: _Spec, name: str, body: Any, path: tuple) -> Prior | None:
     before = len(ck.problems)
     for key in body:
         if key not in ("prior", "lo", "hi", *FAMILIES[family]):
-            ck.bad(
-                (*path, key), f"one of prior, lo, hi, {', '.join(FAMILIES[family])}", key, key=True
-            )
+            allowed = ", ".join(("prior", "lo", "hi", *FAMILIES[family]))  # no ", ," (#19)
+            ck.bad((*path, key), f"one of {allowed}", key, key=True)
     args = []
     for key in FAMILIES[family]:
         v = body.get(key)

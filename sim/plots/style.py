@@ -262,7 +262,23 @@ def footer(
             ncol=ncol,
             title=title,
         )
-    fig.text(0.995, 0.4 * foot / height, text, ha="right", va="center", fontsize=7, color="#777777")
+    fig.text(0.995, 0.4 * foot / height, drawable(text), ha="right", va="center", fontsize=7,
+             color="#777777")  # fmt: skip
+
+
+def drawable(text: str) -> str:
+    """`text` with every character the chart font cannot draw shown as its code point: a CJK
+    folder name in the provenance line printed dozens of "Glyph missing" warnings and drew
+    empty boxes (issue #19); `U+7D50` says what the name was."""
+    if text.isascii():
+        return text
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    return "".join(
+        c if c.isascii() or font.get_char_index(ord(c)) else f"U+{ord(c):04X}" for c in text
+    )
 
 
 def save(fig: Figure, path: Path, dpi: int | None = None, close: bool = True) -> Path:

@@ -62,7 +62,21 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
         need_actor(partner, ("run", "distancing", "partners", i))
     problems += _check_evidence(scenario, ledger, origins)
     problems += _check_counterfactual(scenario, origins)
+    problems += _check_active(scenario, origins)
     return problems
+
+
+def outcome_names(scenario: Scenario) -> set[str]:
+    """The summary outcomes a run of `scenario` reports (sim/ensemble.py `Recorder.summary`,
+    kept equal by tests/test_reliability_semantics.py), plus the derived `crisis` share."""
+    names = {"first_crisis_step", "first_war_step", "crisis_months", "final_distancing",
+             "peak_frustration", "final_frustration", "crisis"}  # fmt: skip
+    for a in scenario.actors:
+        names |= {f"{p}_{a}" for p in ("peak_escalation", "final_escalation", "final_rung",
+                                       "final_leverage")}  # fmt: skip
+    dist = scenario.run.distancing
+    names |= {f"final_commitment_{dist.actor}_{p}" for p in dist.partners}
+    return names
 
 
 def _check_counterfactual(scenario: Scenario, origins: Origins) -> list[Problem]:
@@ -70,11 +84,33 @@ def _check_counterfactual(scenario: Scenario, origins: Origins) -> list[Problem]
     if cf is None:
         return []
     loc = ("counterfactual", "remove_events")
-    return [
+    problems = [
         origins.problem((*loc, i), unknown_id(eid, set(scenario.events), "event"))
         for i, eid in enumerate(cf.remove_events)
         if eid not in scenario.events
     ]
+    dist = scenario.run.distancing
+    if dist.actor in dist.partners or len(set(dist.partners)) != len(dist.partners):
+        return problems  # the distancing's own problem is reported; its outcomes are unknown
+    known = outcome_names(scenario)
+    problems += [  # a misspelt headline used to pass `validate` and fail only after the run
+        origins.problem(("counterfactual", "headline", i), unknown_id(name, known, "outcome"))
+        for i, name in enumerate(cf.headline)
+        if name not in known
+    ]
+    return problems
+
+
+def _check_active(scenario: Scenario, origins: Origins) -> list[Problem]:
+    """A world with no active actor (and no event that activates one) has nothing to
+    simulate: it used to report "calm 100%"."""
+    if any(actor.active for actor in scenario.actors.values()):
+        return []
+    for event in scenario.events.values():
+        effects = [getattr(event, op, None) or {} for op in ("set", "add", "scale")]
+        if any(str(k).endswith(".active") and v for eff in effects for k, v in eff.items()):
+            return []
+    return [origins.problem(("actors",), "expected at least one active actor, found none")]
 
 
 def _check_event(

@@ -57,7 +57,12 @@ class Analysis:
 def find_sweep(path: Path) -> Path:
     """A sweep folder, or the newest complete sweep under results/sweeps/NAME."""
     if not path.is_dir():
-        raise UsageError(f"{path}: no such folder")
+        from sim.paths import what_is
+
+        what = what_is(path)  # a FIFO is not "no such folder"
+        if what == "no such file or folder":
+            raise UsageError(f"{path}: no such folder")
+        raise UsageError(f"{path}: {what}, expected a sweep results folder")
     if (path / store.MANIFEST).is_file():
         manifest = store.read_manifest(path)
         if manifest.get("kind") != "sweep":

@@ -110,6 +110,33 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _connect(client_type, address: str, timeout) -> object:
+    """A Dask client, or TimeoutError when the address does not answer as a scheduler in
+    time. `Client(timeout=...)` bounds the TCP connection only: a server that accepts it
+    and never answers the handshake (an HTTP server, issue #19) hung the sweep forever."""
+    import threading
+
+    from dask.utils import parse_timedelta
+
+    seconds = parse_timedelta(timeout, default="s") or 30
+    box: dict[str, object] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = client_type(address, timeout=timeout)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 5)
+    if thread.is_alive():
+        raise TimeoutError(f"no Dask scheduler answered within {seconds:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["client"]
+
+
 class DaskExecutor:
     """A Dask distributed cluster: `--scheduler ADDRESS`, or a LocalCluster on loopback."""
 
@@ -131,7 +158,7 @@ class DaskExecutor:
         if self.scheduler:
             timeout = dask.config.get("distributed.comm.timeouts.connect")
             try:
-                self.client = Client(self.scheduler, timeout=timeout)
+                self.client = _connect(Client, self.scheduler, timeout)
             except (OSError, TimeoutError) as exc:
                 raise UsageError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
             except (ValueError, TypeError) as exc:  # a malformed address

@@ -554,8 +554,14 @@ def load_spec(
         raise ScenarioError(problems)
 
     chosen_design = design or file_design or "grid"
+    name = name or (spec_path.stem if not is_block else loaded.scenario.name)
+    if not re.match(NAME_ID, name):  # the file's stem names the results folder
+        raise ScenarioError(
+            [where.problem((), f"the file name {name!r} is not a name matching {NAME_ID}; "
+                               "add a `name:`")]
+        )  # fmt: skip
     spec = SweepSpec(
-        name=name or (spec_path.stem if not is_block else loaded.scenario.name),
+        name=name,
         loaded=loaded,
         base_raw=base,
         params=list(params.values()),

@@ -1,0 +1,139 @@
+"""Calibration provenance and guards: what a fit was computed from, and when to refuse it.
+
+Why (issue #19): `calibrate --resume` hashed only the spec's text, so an edited observation
+or a moved event mixed generations fitted to different data; a collapsed population (ESS 1)
+was written as a posterior; posterior files carried no model version; two calibrations could
+share one work folder after the advice "add --resume". Each guard here ends in one line.
+
+- `fit_hash`: sha256 of the spec, every observation file's bytes, every episode scenario
+  (resolved, `extends` included) with its model fingerprint, and the excluded episode.
+- `model_version`: sha256 of the package version and the coefficient tables (names, defaults,
+  bounds) the posterior's columns refer to; stored in posterior.parquet's metadata.
+- `check_population`: refuses a final population whose effective sample size or number of
+  distinct particles is too small to summarise.
+- `hold_work`: the work folder is locked (flock, sim/output.py) for the calibration's life.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import UsageError
+
+POSTERIOR_KEY = b"alliance_sim.model_version"
+MIN_ESS = 10  # effective particles behind a posterior's 5–95% interval (fewer: refused) ...
+MIN_ESS_SHARE = 0.5  # ... or half the population, when the population is below 20
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fit_hash(spec, exclude: str | None = None) -> str:
+    """What `--resume` compares: the spec, the data and the model, not only the spec's text."""
+    from sim.provenance import model_fingerprint
+    from sim.scenario.loader import load_scenario
+
+    episodes = {}
+    for path in spec.scenarios:
+        loaded = load_scenario(path)
+        episodes[str(path)] = [loaded.content_hash(), model_fingerprint(loaded.scenario)]
+    record = {
+        "spec": spec.content_hash(),
+        "observations": {str(p): _sha(Path(p).read_bytes()) for p in spec.observations},
+        "episodes": episodes,
+        "exclude": exclude,
+    }
+    return _sha(json.dumps(record, sort_keys=True).encode())
+
+
+def model_version() -> str:
+    """The model a posterior's coefficients belong to: package version and coefficient tables."""
+    from sim.observe.operators import OPERATOR_COEFFICIENTS
+    from sim.parameters import PARAMETERS
+    from sim.provenance import package_version
+
+    tables = {
+        "version": package_version(),
+        "parameters": {k: asdict(v) for k, v in PARAMETERS.items()},
+        "operators": {k: _plain(v) for k, v in OPERATOR_COEFFICIENTS.items()},
+    }
+    return _sha(json.dumps(tables, sort_keys=True, default=str).encode())[:32]
+
+
+def _plain(value) -> dict:
+    try:
+        return asdict(value)
+    except TypeError:
+        return {"repr": repr(value)}
+
+
+def check_exclude(exclude: str | None, names: list[str], spec_file: Path) -> None:
+    """`--exclude` must name an episode: a misspelt one silently made a fit in-sample."""
+    if exclude is not None and exclude not in names:
+        raise UsageError(
+            f"--exclude {exclude!r} is not an episode of {spec_file}; "
+            f"its episodes are {', '.join(names)}"
+        )
+
+
+def check_actors(observations, scenario_actors: set[str], where: str) -> None:
+    """An observation about an actor no scenario has is a typo, not "outside the time window"
+    (what it was reported as when it was left unscored)."""
+    from sim.observe.episodes import VOTE_TARGET
+
+    for obs in observations:
+        needed = set(obs.actors) | ({VOTE_TARGET} if obs.kind == "unsc_vote" else set())
+        unknown = sorted(needed - scenario_actors)
+        if unknown:
+            raise UsageError(
+                f"{obs.file}:{obs.line}: observation {obs.id} is about {', '.join(unknown)}, "
+                f"an actor {where} does not have (it has {', '.join(sorted(scenario_actors))})"
+            )
+
+
+def min_ess(particles: int) -> float:
+    return min(MIN_ESS, MIN_ESS_SHARE * particles)
+
+
+def check_population(pop, generation: int) -> None:
+    """Refuse a final population too degenerate to be a posterior (one line, exit 2)."""
+    n = len(pop.weights)
+    distinct = len(np.unique(np.asarray(pop.theta), axis=0))
+    if distinct < 2:
+        raise UsageError(
+            f"the population collapsed to {distinct} distinct particle in generation "
+            f"{generation}; use a larger population, a higher quantile or fewer generations"
+        )
+    if not pop.ess >= min_ess(n):
+        raise UsageError(
+            f"the population collapsed: effective sample size {pop.ess:.1f} of {n} particles "
+            f"in generation {generation} (at least {min_ess(n):g} needed); use a larger "
+            "population, a higher quantile or fewer generations"
+        )
+
+
+def hold_work(work: Path, resume: bool):
+    """Create or take the work folder and lock it for this calibration's life.
+
+    A work folder locked by a running calibration is refused whatever the flags (so following
+    the advice "add --resume" never puts two writers in one folder)."""
+    from sim.output import try_lock
+
+    existed = work.exists()
+    if existed and not resume:
+        lock = try_lock(work)
+        if lock is None:
+            raise UsageError(f"{work} is being written by a calibration that is still running")
+        lock.release()
+        raise UsageError(f"{work} holds an unfinished calibration: add --resume")
+    work.mkdir(parents=True, exist_ok=True)
+    lock = try_lock(work)
+    if lock is None:
+        raise UsageError(f"{work} is being written by a calibration that is still running")
+    return lock
