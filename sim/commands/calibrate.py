@@ -130,9 +130,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
         f"mean CRPS {c['mean_crps']:.3g}"
     )
-    skill = null_skill(table).set_index("kind")
+    skill = null_skill(table)
     if not skill.empty:
-        pooled = skill.loc["pooled"]
+        pooled = skill.set_index("kind").loc["pooled"]
         print(
             f"skill (1 − CRPS model / CRPS null, pooled over {int(pooled['observations'])} "
             "observations every null can forecast): "

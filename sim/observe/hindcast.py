@@ -148,7 +148,11 @@ def null_skill(table: pd.DataFrame) -> pd.DataFrame:
     """The skill table (sim/observe/scoring.skill_table) of the scored rows that every null
     can forecast."""
     cols = {"crps": "model", **{f"crps_{n}": n for n in ("events_only", *METHODS)}}
+    if table.empty:
+        return pd.DataFrame()
     rows = table[table["scored"]].dropna(subset=list(cols))
+    if rows.empty:  # no observation has an earlier one of its series: no null forecast
+        return pd.DataFrame()
     long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")
     long["forecaster"] = long["variable"].map(cols)
     return skill_table(long.rename(columns={"score": "crps"}))
