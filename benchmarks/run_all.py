@@ -19,6 +19,9 @@ Measurements:
 - rss:      peak memory of `alliance-sim sweep` for 10^4, 10^5 (and 10^6) runs of summaries,
             sampled over the whole process tree in a separate process;
 - resume:   a sweep killed with SIGKILL and resumed equals an uninterrupted one;
+- issue18:  the targets of issue #18 (one pool, counter-based noise, streaming output, fast
+            start), the old code against this checkout in one run (benchmarks/issue18.py;
+            the compiled kernel's rows go in its KERNEL_ROWS);
 - issue9:   the figures of issue #9, the old code against this checkout in one run
             (benchmarks/issue9.py).
 """
@@ -501,6 +504,11 @@ def render(results: dict[str, Any]) -> str:
             f"Measured: {d['command']}.",
             "",
         ]
+    d = head("issue18", "Issue #18 targets, old code against new (one run)")
+    if d:
+        from benchmarks.issue18 import render_issue18
+
+        lines += render_issue18(d)
     d = head("issue9", "Issue #9 figures, old code against new (one run)")
     if d:
         from benchmarks.issue9 import render_issue9
@@ -509,7 +517,7 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-BENCHES = ("issue9", "mesa", "target", "actors", "steps", "rss", "resume")
+BENCHES = ("issue18", "issue9", "mesa", "target", "actors", "steps", "rss", "resume")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -526,7 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--old-ref", default=None,
-        help="issue9: the commit to measure as the old code (default benchmarks.issue9.OLD_REF)",
+        help="issue9/issue18: the commit to measure as the old code (default: each module's "
+        "OLD_REF)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     md = args.out or (
@@ -544,6 +553,11 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.issue9 import OLD_REF, bench_issue9
 
             data = bench_issue9(args.quick, args.old_ref or OLD_REF)
+        elif name == "issue18":
+            from benchmarks.issue18 import OLD_REF as REF18
+            from benchmarks.issue18 import bench_issue18
+
+            data = bench_issue18(args.quick, args.old_ref or REF18)
         elif name == "rss":
             data = bench_rss(args.quick, args.full)
             if not args.full and "rss" in results and not args.quick:

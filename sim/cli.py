@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sim.errors import EXIT_INVALID, ScenarioError, UsageError
@@ -176,7 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with sigterm_as_interrupt():  # SIGTERM unwinds like Ctrl-C: partials removed, no orphans
+        # SIGTERM unwinds like Ctrl-C: partials removed, no orphans. One worker pool serves
+        # every ensemble and chunk of the command (started on first use).
+        with sigterm_as_interrupt(), _command_pool(args):
             code = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code
@@ -199,6 +202,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _command_pool(args: argparse.Namespace) -> AbstractContextManager:
+    """The worker pool of a command with `--workers` above 1 (sim/pool.py); nothing to set
+    up otherwise (a bad value is the command's own error to report)."""
+    workers = getattr(args, "workers", None)
+    if not isinstance(workers, int) or workers <= 1:
+        return nullcontext()
+    from sim.pool import command_pool
+
+    return command_pool(workers)
 
 
 def _closed_pipe() -> int:

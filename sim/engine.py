@@ -2,16 +2,15 @@
 model all go through `start`, `step` and `simulate` (EMA Workbench's habit: the model is
 one function of its inputs).
 
-Noise is drawn per entity: replication r of actor a reads the stream
-SeedSequence(root_seed, spawn_key=(r, key(a))), keyed by the actor's id, so adding an
-actor to a scenario leaves every other actor's shocks unchanged (common random numbers
-hold across scenarios with different actor lists), and a replication's numbers never
-depend on which chunk, worker or machine ran it.
+Noise is drawn per entity and counter-based (sim/noise.py): the shock of actor a in
+replication r at step t is Philox4x64 of a counter made of (t, r, crc32(a)) under a key
+from the root seed, so adding an actor to a scenario leaves every other actor's shocks
+unchanged (common random numbers hold across scenarios with different actor lists), and
+a replication's numbers never depend on which chunk, worker or machine ran it.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -20,29 +19,10 @@ import numpy as np
 
 from sim.dynamics import advance, settle
 from sim.events import CompiledEvent, apply_effect
+from sim.noise import shocks
 from sim.state import State, initial_state
 from sim.structural import apply_given, is_given
 from sim.world import World
-
-
-def actor_key(actor_id: str) -> int:
-    """A stable integer for an actor id (the second element of its streams' spawn key)."""
-    return zlib.crc32(actor_id.encode("utf-8"))
-
-
-def actor_rng(root_seed: int, replication: int, actor_id: str) -> np.random.Generator:
-    """The generator of one actor's shocks in one replication."""
-    seq = np.random.SeedSequence(root_seed, spawn_key=(int(replication), actor_key(actor_id)))
-    return np.random.Generator(np.random.PCG64(seq))
-
-
-def shocks(root_seed: int, replications: np.ndarray, steps: int, ids: Sequence[str]) -> np.ndarray:
-    """(steps, R, N) standard-normal shocks, one stream per replication and actor."""
-    out = np.empty((steps, len(replications), len(ids)))
-    for k, rep in enumerate(replications):
-        for i, a in enumerate(ids):
-            out[:, k, i] = actor_rng(root_seed, int(rep), a).standard_normal(steps)
-    return out
 
 
 @dataclass

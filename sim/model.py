@@ -2,10 +2,10 @@
 
 One model is one replication. Seeding follows Mesa's contract (`mesa.Model(seed=, rng=)`):
 
-- `seed=S`: the root seed of an ensemble. The model draws its noise from replication
-  `replication`'s streams of that root, one per actor,
-  `SeedSequence(S, spawn_key=(replication, crc32(actor)))` (sim/engine.py), the same
-  generators the ensemble uses, so `AllianceModel(s, seed=S, replication=r)` is row r
+- `seed=S`: the root seed of an ensemble. The model draws its noise as replication
+  `replication` of that root: each step's shocks are the counter-based Philox numbers
+  of (step, replication, actor) (sim/noise.py), the same numbers the ensemble uses,
+  so `AllianceModel(s, seed=S, replication=r)` is row r
   of `alliance-sim run --seed S` bit for bit (tests/test_mesa_path.py).
 - `rng=...` (an int, a SeedSequence or a numpy Generator, as Mesa accepts) or nothing:
   Mesa builds `self.rng` from it (fresh OS entropy when None), and the root seed is drawn
@@ -27,6 +27,7 @@ from sim import engine
 from sim.agents import ActorAgent
 from sim.ensemble import prepare
 from sim.metrics import distancing_index, flags, frustration
+from sim.noise import shocks
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.schema import Scenario
 
@@ -66,16 +67,18 @@ class AllianceModel(mesa.Model):
     ):
         spec = _as_scenario(scenario)
         super().__init__(seed=seed, rng=rng)  # Mesa: either one, never both
-        # The noise stream is spawned from the root seed and kept apart from Mesa's own
-        # generators, so Mesa never consumes draws that belong to the dynamics.
+        # The shocks come from the root seed's counter-based stream (sim/noise.py), apart
+        # from Mesa's own generators, so Mesa never consumes draws that belong to the dynamics.
         self.root_seed = int(seed) if seed is not None else _root_from(self.rng)
         self.scenario = spec
         self.replication = int(replication)
         self.max_steps = spec.run.steps if steps is None else int(steps)
         self.world, self.events = prepare(spec)
         self.reps = np.array([self.replication])
+        # the planned months' shocks in one block (a step past them draws its own: the
+        # numbers are a function of the step, so both ways give the same shocks)
+        self.noise = shocks(self.root_seed, self.reps, self.max_steps, self.world.ids)
         self.state = engine.start(self.world, self.reps)
-        self.noise = [engine.actor_rng(self.root_seed, self.replication, a) for a in self.world.ids]
         self.groups = [engine.EventGroup.for_all(self.events, 1)]
         self.event_log = engine.EventLog()
         for i, (actor_id, name) in enumerate(zip(self.world.ids, self.world.names, strict=True)):
@@ -101,7 +104,11 @@ class AllianceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def step(self) -> None:
-        shock = np.array([[g.standard_normal() for g in self.noise]])
+        t = self.state.step
+        if t < len(self.noise):
+            shock = self.noise[t]
+        else:
+            shock = shocks(self.root_seed, self.reps, 1, self.world.ids, start=t)[0]
         engine.step(self.state, self.world, self.groups, shock, self.event_log, self.reps)
         self.datacollector.collect(self)
         if self.state.step >= self.max_steps:

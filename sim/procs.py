@@ -52,10 +52,16 @@ def _worker_init(user_init: Callable[..., Any] | None, args: tuple) -> None:
         user_init(*args)
 
 
+def cpu_count() -> int:
+    """The cores this process may run on (its affinity mask, not the machine's total)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def useful_workers(requested: int, tasks: int) -> int:
     """Never more processes than tasks or cores: `--workers 1000` for 2 chunks starts 2."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(requested, tasks, cores or 1))
+    return max(1, min(requested, tasks, cpu_count()))
 
 
 def _context() -> mp.context.BaseContext:
@@ -67,17 +73,24 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
-@contextmanager
-def process_pool(
+def new_pool(
     workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()
-) -> Iterator[ProcessPoolExecutor]:
-    """A process pool whose workers die with this process and stop when the block fails."""
-    pool = ProcessPoolExecutor(
+) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process and ignore Ctrl-C."""
+    return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_context(),
         initializer=_worker_init,
         initargs=(initializer, initargs),
     )
+
+
+@contextmanager
+def process_pool(
+    workers: int, initializer: Callable[..., Any] | None = None, initargs: tuple = ()
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers die with this process and stop when the block fails."""
+    pool = new_pool(workers, initializer, initargs)
     try:
         yield pool
     except BaseException:

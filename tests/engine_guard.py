@@ -22,6 +22,8 @@ ENGINE_ENTRY_POINTS = [
     (sim.ensemble, "run_chunk"),
     (sim.ensemble, "run_ensemble"),
     (sim.ensemble, "iter_ensemble"),
+    (sim.ensemble, "iter_arms"),
+    (sim.jobs.run, "iter_arms"),
     (sim.jobs.run, "simulate"),
     (sim.jobs.run, "stream_run"),
 ]

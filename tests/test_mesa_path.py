@@ -59,6 +59,18 @@ def test_mesa_path_equals_ensemble_path(scenario):
         assert list(zip(model.event_log.step, model.event_log.event, strict=True)) == fired
 
 
+def test_steps_past_the_planned_ones_keep_following_the_ensemble():
+    """The model draws its planned months' shocks in one block and any later month's on
+    its own; the counter-based numbers make both the ensemble's."""
+    scenario = load_scenario(BASELINE).scenario
+    world, events = prepare(scenario)
+    ens = run_chunk(world, events, np.arange(4), 9, 10, keep_series=True)
+    model = AllianceModel(scenario, replication=3, seed=9, steps=6)
+    for _ in range(10):
+        model.step()
+    np.testing.assert_array_equal(model.state.x[0], ens.series.escalation[10, 3])
+
+
 def test_events_fire_in_the_ensemble():
     world, events = prepare(with_events())
     ens = run_chunk(world, events, np.arange(20), 42, 24)

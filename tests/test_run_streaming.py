@@ -4,6 +4,7 @@ size first and refuses what will not fit; `--set` reaches event effects; overrid
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -54,6 +55,28 @@ def test_streamed_files_do_not_depend_on_workers(tmp_path, monkeypatch):
     ts = pd.read_parquet(a / "timeseries.parquet")
     assert sorted(ts["replication"].unique()) == list(range(16))
     assert len(ts) == 16 * 7 * ts["actor"].nunique()
+
+
+def test_the_interleaved_counterfactual_gives_the_effects_of_two_separate_ensembles(
+    tmp_path, monkeypatch
+):
+    """The counterfactual runs chunk by chunk beside the run (sim.ensemble.iter_arms); its
+    effects equal those of the run and the counterfactual simulated one after the other."""
+    from sim.effects import counterfactual_of
+    from sim.jobs.run import paired_effects
+
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
+    loaded = load_scenario(BASE)
+    assert loaded.scenario.counterfactual is not None  # the baseline names one
+    main_run = run_ensemble(loaded.scenario, 16, loaded.scenario.run.seed, 6, keep_series=False)
+    cf = run_ensemble(counterfactual_of(loaded.scenario), 16, loaded.scenario.run.seed, 6,
+                      keep_series=False)  # fmt: skip
+    expected = paired_effects(loaded, main_run, cf)
+    for workers in ("1", "2"):
+        _, out = run(tmp_path, f"w{workers}", "--workers", workers)
+        got = pd.read_csv(out / "effects.csv")
+        fresh = pd.read_csv(io.StringIO(expected.to_csv(index=False)))
+        pd.testing.assert_frame_equal(got, fresh)
 
 
 def test_series_summary_keeps_the_same_summaries_and_no_series(tmp_path):

@@ -12,7 +12,7 @@ EXECUTORS = ("local", "dask")
 
 
 def _sweep_args(p: argparse.ArgumentParser) -> None:
-    from sim.jobs.sweep.spec import DESIGNS
+    from sim.jobs.sweep.names import DESIGNS
 
     p.add_argument(
         "spec",
@@ -64,9 +64,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
     from sim.jobs.sweep.batch import SweepPointError
-    from sim.jobs.sweep.executors import cpu_count
     from sim.jobs.sweep.runner import ExecutionFailed, Options, run_sweep
     from sim.jobs.sweep.spec import load_spec
+    from sim.procs import cpu_count
 
     check_run_flags(args, ("samples", "replications", "steps", "chunk_size", "workers"))
     if args.scheduler and args.executor != "dask":

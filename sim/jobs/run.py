@@ -18,30 +18,20 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from sim.ensemble import ChunkResult, iter_ensemble, merge, prepare, run_ensemble
+from sim.ensemble import Arm, ChunkResult, iter_arms, merge, prepare, run_ensemble
 from sim.output import (
     RESULT_ID,
     Slot,
     atomic_folder,
     finish,
     result_id,
-    tag_schema,
     timestamped,
 )
 from sim.provenance import provenance
 from sim.scenario.loader import LoadedScenario
-from sim.tables import (
-    actor_table,
-    events_table,
-    pair_table,
-    related_pairs,
-    step_dates,
-    summary_table,
-    system_table,
-)
+from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
+from sim.tables import events_table, related_pairs, step_dates, summary_table
 
 PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -193,28 +183,6 @@ def simulate(
 SERIES_TABLES = ("timeseries", "pairs", "system")
 
 
-class TableWriter:
-    """Appends chunk frames to Parquet files (one row group per chunk) and CSV copies."""
-
-    def __init__(self, folder: Path, csv: bool, rid: str):
-        self.folder, self.csv, self.rid = folder, csv, rid
-        self.writers: dict[str, pq.ParquetWriter] = {}
-
-    def write(self, name: str, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if name not in self.writers:
-            schema = tag_schema(table.schema, self.rid)  # publish() checks every table's id
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", schema)
-        self.writers[name].write_table(table)
-        if self.csv:
-            path = self.folder / f"{name}.csv"
-            frame.to_csv(path, index=False, mode="a", header=not path.exists())
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-
-
 def write_run(
     out: Path,
     loaded: LoadedScenario,
@@ -244,37 +212,50 @@ def stream_run(
     manifest and charts. Everything lands in `out` atomically. Returns the merged summaries
     and events (no series)."""
     full = settings.series == "full"
+    spec = loaded.scenario
+    paired = chunks is None and spec.counterfactual is not None
     if chunks is None:
-        chunks = iter_ensemble(
-            loaded.scenario, settings.replications, settings.seed, settings.steps,
-            keep_series=full, chunk_size=CHUNK if full else SUMMARY_CHUNK,
-            workers=settings.workers, progress=progress, coefficients=settings.coefficients,
+        from sim.effects import counterfactual_of
+
+        arms = [Arm(spec, full)] + ([Arm(counterfactual_of(spec), False)] if paired else [])
+        groups = iter_arms(
+            arms, settings.replications, settings.seed, settings.steps,
+            chunk_size=CHUNK if full else SUMMARY_CHUNK, workers=settings.workers,
+            progress=progress, coefficients=settings.coefficients,
         )  # fmt: skip
-    world, _ = prepare(loaded.scenario)
-    run = loaded.scenario.run
+    else:
+        groups = ((chunk,) for chunk in chunks)
+    world, _ = prepare(spec)
+    run = spec.run
     dates = step_dates(run.start, run.step_unit, settings.steps)
     pairs = related_pairs(world)
     kept: list[ChunkResult] = []
+    counter: list[ChunkResult] = []
     meta = manifest(loaded, settings, argv)
     with atomic_folder(out, slot) as tmp:
         writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
         try:
-            for chunk in chunks:
+            for group in groups:
+                chunk = group[0]
                 if full and chunk.series is not None:
-                    writer.write("timeseries", actor_table(world, chunk, dates))
-                    writer.write("pairs", pair_table(world, chunk, pairs))
-                    writer.write("system", system_table(chunk, dates))
+                    writer.write("timeseries", actor_arrow(world, chunk, dates))
+                    writer.write("pairs", pair_arrow(world, chunk, pairs))
+                    writer.write("system", system_arrow(chunk, dates))
                 kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
+                counter.extend(group[1:])
         finally:
             writer.close()
         result = merge(kept)
         summary_table(result).to_csv(tmp / "summary.csv", index=False)
         events_table(result.events).to_csv(tmp / "events.csv", index=False)
-        effects = simulate_effects(loaded, settings, result)
+        if paired:
+            effects = paired_effects(loaded, result, merge(counter))
+        else:
+            effects = simulate_effects(loaded, settings, result)
         if effects is not None:
             effects.to_csv(tmp / "effects.csv", index=False)
             meta["files"]["effects"] = "effects.csv"
-            meta["counterfactual"] = loaded.scenario.counterfactual.model_dump(mode="json")
+            meta["counterfactual"] = spec.counterfactual.model_dump(mode="json")
         finish(tmp, meta, charts)
     return result
 
@@ -284,7 +265,7 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
     """The paired effects against the scenario's counterfactual (None if it names none):
     the counterfactual runs with the same seed and replications (common random numbers),
     summaries only, and with the same coefficient set per replication (--posterior)."""
-    from sim.effects import counterfactual_of, effects_table, reported
+    from sim.effects import counterfactual_of
 
     spec = loaded.scenario
     if spec.counterfactual is None:
@@ -292,7 +273,14 @@ def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
     cf = run_ensemble(counterfactual_of(spec), settings.replications, settings.seed,
                       settings.steps, keep_series=False, workers=settings.workers,
                       coefficients=settings.coefficients)  # fmt: skip
-    return effects_table(result.summary, cf.summary, reported(spec, result.summary))
+    return paired_effects(loaded, result, cf)
+
+
+def paired_effects(loaded: LoadedScenario, result: ChunkResult, cf: ChunkResult) -> pd.DataFrame:
+    """The effects table of a run against its counterfactual run (same replications)."""
+    from sim.effects import effects_table, reported
+
+    return effects_table(result.summary, cf.summary, reported(loaded.scenario, result.summary))
 
 
 # ---------------------------------------------------------------- size estimate

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 FAMILIES = {
     "uniform": (),
@@ -26,6 +25,8 @@ class Prior:
     hi: float
 
     def _dist(self):
+        from scipy import stats  # here, not at import: `validate` and `--help` never need it
+
         if self.family == "normal":
             return stats.norm(self.args[0], self.args[1])
         if self.family == "lognormal":

@@ -3,31 +3,26 @@
 Every executor runs `sim.jobs.sweep.batch.run_chunk_task(payload, chunk)` and hands back
 (chunk, summaries) as chunks finish, in any order; the driver writes them. At most a few
 chunks per worker are in flight, so memory stays flat however many chunks a sweep has.
-The payload (scenario, design points) is sent once per worker, not once per chunk.
+Local workers come from the command's one pool (sim/pool.py), shared with its ensembles;
+the payload (scenario, design points) is pickled once and unpickled once per worker.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import pickle
 import signal
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import pandas as pd
 
 from sim.errors import UsageError
 from sim.jobs.sweep.batch import Payload, run_chunk_task
+from sim.pool import IN_FLIGHT_PER_WORKER
 
 Result = tuple[int, pd.DataFrame]
-IN_FLIGHT_PER_WORKER = 2
-
-
-def cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 class InlineExecutor:
@@ -46,56 +41,44 @@ class InlineExecutor:
             yield run_chunk_task(payload, chunk)
 
 
-_PAYLOAD: Payload | None = None
+_PAYLOAD: dict[str, Payload] = {}  # in a worker: the sweep it last ran, by plan token
 
 
-def _init_worker(payload: Payload) -> None:
-    global _PAYLOAD
-    _PAYLOAD = payload
-
-
-def _local_task(chunk: int) -> Result:
-    assert _PAYLOAD is not None
-    return run_chunk_task(_PAYLOAD, chunk)
+def _local_task(token: str, blob: bytes, chunk: int) -> Result:
+    """Run one chunk in a pool worker; the payload is unpickled once per worker and sweep
+    (the pool is shared with other work, so it cannot carry the payload in an initializer)."""
+    payload = _PAYLOAD.get(token)
+    if payload is None:
+        payload = pickle.loads(blob)
+        _PAYLOAD.clear()
+        _PAYLOAD[token] = payload
+    return run_chunk_task(payload, chunk)
 
 
 class LocalExecutor:
-    """A pool of local processes that die with this one (sim/procs.py: forkserver where
-    available, so no threaded parent is forked; parent-death signal; stopped on interrupt)."""
+    """Local processes from the command's worker pool (sim/pool.py; workers die with this
+    process, forkserver where available, stopped on interrupt)."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = None
+        self._stack: ExitStack | None = None
 
     def __enter__(self) -> LocalExecutor:
+        from sim.pool import pool_for
+
+        self._stack = ExitStack()
+        self.pool = self._stack.enter_context(pool_for(self.workers))
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.__exit__(*exc)
-            self._pool = None
+        if self._stack is not None:
+            self._stack.__exit__(*exc)
+            self._stack = None
 
     def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        from sim.procs import process_pool
-
-        self._pool = process_pool(self.workers, _init_worker, (payload,))
-        pool = self._pool.__enter__()
-        todo = iter(chunks)
-        pending = set()
-        limit = self.workers * IN_FLIGHT_PER_WORKER
-        for chunk in todo:
-            pending.add(pool.submit(_local_task, chunk))
-            if len(pending) >= limit:
-                break
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                yield fut.result()
-                nxt = next(todo, None)
-                if nxt is not None:
-                    pending.add(pool.submit(_local_task, nxt))
+        blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        tasks = ((payload.token, blob, chunk) for chunk in chunks)
+        yield from self.pool.imap(_local_task, tasks, ordered=False)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ import pandas as pd
 from sim.jobs.sweep.batch import Payload
 from sim.jobs.sweep.designs import Design, make_design
 from sim.jobs.sweep.spec import SweepSpec
+from sim.noise import NOISE_SCHEME
 from sim.provenance import provenance
 
 
@@ -96,8 +97,8 @@ class Plan:
             "n_points": self.n_points,
             "n_runs": self.n_runs,
             "n_chunks": self.n_chunks,
-            "noise": "common random numbers: in replication r actor a uses "
-            "SeedSequence(root_seed, spawn_key=(r, crc32(a))) at every point",
+            "noise": f"common random numbers: {NOISE_SCHEME}; replication r of actor a at "
+            "step t reads the same numbers at every point",
             "scenario_hash": _hash(spec.base_raw),
             "plan_hash": self.token,
             "spec_hash": self.spec_hash,
@@ -141,7 +142,9 @@ def make_plan(spec: SweepSpec) -> Plan:
         }
     )[:32]
     origin = provenance(spec.loaded.scenario)
-    token = _hash({"spec": spec_hash, "model": origin["model_fingerprint"]})[:32]
+    # the noise scheme is part of the plan: a sweep begun under another one never resumes
+    token = _hash({"spec": spec_hash, "model": origin["model_fingerprint"], "noise": NOISE_SCHEME})
+    token = token[:32]
     payload = Payload(
         token=token,
         base_raw=spec.base_raw,

@@ -21,13 +21,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError, UsageError
+from sim.jobs.sweep.names import DESIGNS
 from sim.scenario import keypath, yamlio
 from sim.scenario.keypath import parse_value
 from sim.scenario.loader import LoadedScenario, Origins, _translate, load_raw, load_scenario
 from sim.scenario.references import check_references
 from sim.scenario.schema import NAME_ID, Scenario
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
 DEFAULT_SAMPLES = {"grid": 5, "lhs": 100, "sobol": 64, "morris": 10}
 SPEC_KEYS = (
     "scenario",

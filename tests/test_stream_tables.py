@@ -1,0 +1,61 @@
+"""The streamed Arrow tables hold exactly the rows and values of the tidy pandas tables
+(sim/tables.py), with ids, dates and rung names as dictionary (categorical) columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from sim.ensemble import prepare, run_chunk
+from sim.scenario.loader import load_scenario
+from sim.stream_tables import actor_arrow, pair_arrow, system_arrow
+from sim.tables import actor_table, pair_table, related_pairs, step_dates, system_table
+
+
+@pytest.fixture(scope="module")
+def chunk():
+    loaded = load_scenario("scenarios/baseline.yaml")
+    world, events = prepare(loaded.scenario)
+    result = run_chunk(world, events, np.arange(7, 12), 3, 5, keep_series=True)
+    dates = step_dates(loaded.scenario.run.start, loaded.scenario.run.step_unit, 5)
+    return world, result, dates
+
+
+def _plain(table: pa.Table) -> pd.DataFrame:
+    frame = table.to_pandas()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype) and col != "rung_name":
+            frame[col] = frame[col].astype(str)
+    return frame
+
+
+def _same(arrow: pa.Table, frame: pd.DataFrame, categorical: tuple[str, ...]) -> None:
+    for col in categorical:
+        assert pa.types.is_dictionary(arrow.schema.field(col).type), col
+    got = _plain(arrow)
+    assert list(got.columns) == list(frame.columns)
+    for col in frame.columns:
+        np.testing.assert_array_equal(
+            np.asarray(got[col].astype(str) if col == "rung_name" else got[col], dtype=object),
+            np.asarray(frame[col].astype(str) if col == "rung_name" else frame[col], dtype=object),
+            err_msg=col,
+        )
+
+
+def test_actor_rows_match_the_pandas_table(chunk):
+    world, result, dates = chunk
+    arrow = actor_arrow(world, result, dates)
+    _same(arrow, actor_table(world, result, dates), ("date", "actor", "rung_name"))
+
+
+def test_pair_rows_match_the_pandas_table(chunk):
+    world, result, _ = chunk
+    pairs = related_pairs(world)
+    _same(pair_arrow(world, result, pairs), pair_table(world, result, pairs), ("source", "target"))
+
+
+def test_system_rows_match_the_pandas_table(chunk):
+    _, result, dates = chunk
+    _same(system_arrow(result, dates), system_table(result, dates), ("date",))
