@@ -6,7 +6,7 @@
     cal = sim.calibrate("scenarios/calibration/history.yaml")
     cal.posterior         # weighted particles of the last generation
     hc = sim.hindcast("seeds/observations/missile_launches.yaml",
-                      "scenarios/history/episode_2022_2024.yaml", n=50)
+                      "scenarios/history/base_2016.yaml", n=50)
     hc.scores             # one row per observation: interval, inside 50/90 %, CRPS
 
 Like `sim.run`, each call writes the folder the command of the same name writes (into a

@@ -21,6 +21,7 @@ from sim.dynamics import advance, settle
 from sim.events import CompiledEvent, apply_effect
 from sim.noise import shocks
 from sim.state import State, initial_state
+from sim.structural import apply_given, is_given
 from sim.world import World
 
 
@@ -72,14 +73,19 @@ def start(world: World, reps: np.ndarray, coefficients: Mapping[str, np.ndarray]
     replication r (posterior draws, robustness draws). With `resettle` (the default) the
     start is settled under each replication's own coefficients; without it the structural
     terms are those of the scenario's coefficients, so a draw also moves the start
-    (robustness with the structure held at its nominal value, MODEL.md §12)."""
+    (robustness with the structure held at its nominal value, MODEL.md §12). Given
+    structural terms (`drive_A`, `pref_A_B`, `start_A`: sim/structural.py) are added after
+    settling."""
     state = initial_state(world, len(reps))
+    given = {k: v for k, v in (coefficients or {}).items() if is_given(k)}
     if not resettle:
         settle(state, drives=world.settle)
     for name, values in (coefficients or {}).items():
-        state.params[name] = np.asarray(values, dtype=float)[reps][:, None]
+        if name not in given:
+            state.params[name] = np.asarray(values, dtype=float)[reps][:, None]
     if resettle:
         settle(state, drives=world.settle)
+    apply_given(state, world.ids, given, reps)
     return state
 
 

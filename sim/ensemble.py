@@ -207,10 +207,11 @@ def _checked_coefficients(
     if not coefficients:
         return None
     from sim.parameters import PARAMETERS
+    from sim.structural import is_given
 
     out = {}
     for name, values in coefficients.items():
-        if name not in PARAMETERS:
+        if name not in PARAMETERS and not is_given(name):
             raise KeyError(f"unknown coefficient {name!r}")
         arr = np.asarray(values, dtype=float)
         if arr.shape != (replications,):

@@ -14,7 +14,7 @@ import sim
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
-EPISODE = REPO / "scenarios" / "history" / "episode_2022_2024.yaml"
+EPISODE = REPO / "scenarios" / "history" / "base_2016.yaml"  # the one continuous history
 LAUNCHES = REPO / "seeds" / "observations" / "missile_launches.yaml"
 
 

@@ -116,5 +116,5 @@ def test_a_lever_an_event_shadows_moves_the_event_and_names_it(loaded):
     as_written = distancing_effect({})
     assert distancing_effect(overrides([pact], {pact.path: 1.0})) > as_written
     # moving the start value instead is refused on load, naming the event to move
-    with pytest.raises(ScenarioError, match="events.pact_signed.set.treaties.rus_prk_2024"):
+    with pytest.raises(ScenarioError, match=r"events\.pact_signed\.set\.treaties\.rus_prk_2024"):
         sim.load(BASELINE, set={pact.start_path: 1.0})

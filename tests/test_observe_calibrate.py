@@ -103,6 +103,7 @@ def synthetic_observations(
 class _Obs:
     def __init__(self, actors):
         self.actors = (actors,) if isinstance(actors, str) else tuple(actors)
+        self.kind, self.unit = "", "per half-year"  # the unit written to the file below
 
 
 def prior_bounds(name: str) -> tuple[float, float]:

@@ -215,3 +215,22 @@ def test_docs_list_every_operator_coefficient_as_the_table_says():
     for name, c in OPERATOR_COEFFICIENTS.items():
         row = f"| `{name}` | {c.kind} | {c.default:g} | [{c.lo:g}, {c.hi:g}] | {c.meaning} |"
         assert row in text, row
+
+
+def test_each_launch_definition_has_its_own_rate():
+    """One operator per unit: missiles fired = events × exp(log ratio), ICBMs = events ×
+    exp(log share); the unit string decides (sim/observe/series.py)."""
+    k = coefs(launch_log_rate=-1.0, launch_escalation=2.0)
+    k["launch_missiles_log_ratio"] = np.full(1, 0.7)
+    k["launch_icbm_log_share"] = np.full(1, -2.0)
+    events = 12 * np.exp(-1.0 + 2.0 * 0.4)
+    for unit, factor in (
+        ("launch events per year", 1.0),
+        ("ballistic missiles fired per year", np.exp(0.7)),
+        ("ICBM launch events per year", np.exp(-2.0)),
+    ):
+        o = Observation(
+            "o", "missile_launches", ("PRK",), "2017", 0, 11, 1.0, unit, "solid", SRC, "f", 1
+        )
+        got = OPERATORS["missile_launches"](o, window(x=0.4), k, np.random.default_rng(0), 200_000)
+        assert abs(got.mean() - events * factor) < 0.05 * max(1.0, events * factor), unit

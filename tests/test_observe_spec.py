@@ -54,7 +54,8 @@ CASES = [
         5,
         3,
         "coefficients.no_such_coefficient",
-        "expected a coefficient of sim.parameters.PARAMETERS, found 'no_such_coefficient'",
+        "expected a coefficient of sim.parameters.PARAMETERS or drive_A, pref_A_B, start_A,"
+        " found 'no_such_coefficient'",
     ),
     (
         f"{NAME}: {{prior: gamma}}",

@@ -23,7 +23,7 @@ from sim.errors import UsageError
 from sim.limits import MAX_REPLICATIONS
 
 OBS = REPO / "seeds" / "observations" / "missile_launches.yaml"
-EPISODE = REPO / "scenarios" / "history" / "episode_2016_2017.yaml"
+EPISODE = REPO / "scenarios" / "history" / "base_2016.yaml"  # the one continuous history
 HUGE = "1" + "0" * 400  # a 401-digit count
 
 

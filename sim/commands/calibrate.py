@@ -89,8 +89,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
-    from sim.observe.hindcast import hindcast, write_hindcast
-    from sim.observe.scoring import coverage
+    from sim.observe.hindcast import hindcast, null_skill, write_hindcast
+    from sim.observe.scoring import NULLS, coverage
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario
 
@@ -135,5 +135,13 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
         f"mean CRPS {c['mean_crps']:.3g}"
     )
+    skill = null_skill(table)
+    if not skill.empty:
+        pooled = skill.set_index("kind").loc["pooled"]
+        print(
+            f"skill (1 − CRPS model / CRPS null, pooled over {int(pooled['observations'])} "
+            "observations every null can forecast): "
+            + ", ".join(f"{n} {pooled[f'skill vs {n}']:+.2f}" for n in NULLS)
+        )
     print(f"results: {out}")
     return 0

@@ -30,6 +30,7 @@ from sim.observe.fitguard import (
 from sim.observe.observations import Observation, load_observations
 from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
 from sim.observe.posterior import write_posterior
+from sim.observe.series import one_per_definition
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
 
@@ -64,16 +65,25 @@ class FitSetup:
 
 
 def build_problem(
-    spec: CalibrationSpec, workers: int = 1, exclude: str | None = None, engine: str = "numpy"
+    spec: CalibrationSpec,
+    workers: int = 1,
+    exclude: str | None = None,
+    keep: Callable[[Observation], bool] | None = None,
+    overrides: dict[str, float] | None = None,
+    engine: str = "numpy",
 ) -> tuple[FitSetup, list[Observation]]:
-    """Episodes (minus `exclude`), their observations, and what is left uncovered."""
-    episodes = [episode_of(load_scenario(p)) for p in spec.scenarios]
+    """Episodes (minus `exclude`), their observations (those `keep` accepts: a rolling
+    origin fits on data up to a date), and what is left uncovered. `overrides` (key path:
+    value, as `--set`) change every episode's scenario: an alternative model structure."""
+    episodes = [episode_of(load_scenario(p, overrides)) for p in spec.scenarios]
     check_exclude(exclude, [ep.name for ep in episodes], spec.file)
     episodes = [ep for ep in episodes if ep.name != exclude]
     if not episodes:
         raise UsageError("no episode left to calibrate on")
-    observations = load_observations(list(spec.observations))
+    observations, _ = one_per_definition(load_observations(list(spec.observations)))
     check_actors(observations, set().union(*(ep.ids for ep in episodes)), "no episode scenario")
+    if keep is not None:
+        observations = [o for o in observations if keep(o)]
     left = assign(episodes, observations)
     targets = [
         (e, o) for e, ep in enumerate(episodes) for o in ep.observations if not is_anchor(ep, o)
@@ -231,7 +241,7 @@ def calibrate(
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
     """Run ABC-SMC on `engine` (numpy or numba); with `out`, keep every generation in its
     work folder for `--resume`."""
-    prob, left = build_problem(spec, workers, exclude, engine)
+    prob, left = build_problem(spec, workers, exclude, engine=engine)
     spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
     history: list[Population] = []
     work = work_dir(out) if out is not None else None

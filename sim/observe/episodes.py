@@ -20,6 +20,7 @@ from sim.observe.observations import Observation, month_index
 from sim.observe.operators import OPERATORS, VOTE_TARGET, Window, trade
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import LoadedScenario
+from sim.structural import is_given
 
 
 @dataclass
@@ -80,10 +81,15 @@ def window(series, ep: Episode, obs: Observation) -> Window:
     )
 
 
+def is_model(name: str) -> bool:
+    return name in PARAMETERS or is_given(name)
+
+
 def split(coefficients: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
-    """Model coefficients (names in sim.parameters.PARAMETERS) and operator coefficients."""
-    model = {k: np.asarray(v, float) for k, v in coefficients.items() if k in PARAMETERS}
-    ops = {k: np.asarray(v, float) for k, v in coefficients.items() if k not in PARAMETERS}
+    """Model coefficients (names in sim.parameters.PARAMETERS, and the given structural
+    terms of sim/structural.py) and operator coefficients."""
+    model = {k: np.asarray(v, float) for k, v in coefficients.items() if is_model(k)}
+    ops = {k: np.asarray(v, float) for k, v in coefficients.items() if not is_model(k)}
     return model, ops
 
 

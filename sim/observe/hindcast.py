@@ -13,11 +13,14 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.abc import generator
-from sim.observe.episodes import Episode, draw_observables, is_anchor, split
+from sim.observe.episodes import Episode, draw_observables, is_anchor, is_model, split
+from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
 from sim.observe.observations import Observation
 from sim.observe.operators import default_coefficients
 from sim.observe.posterior import resample
-from sim.observe.scoring import interval_row, sign_word
+from sim.observe.scoring import crps_sample, interval_row, sign_word, skill_table
+
+NULL_DRAWS = 4000
 
 
 def coefficient_draws(
@@ -103,15 +106,56 @@ def hindcast(
     from sim.observe.fitguard import check_actors
     from sim.observe.observations import load_observations
     from sim.observe.posterior import read_posterior
+    from sim.observe.series import one_per_definition
     from sim.scenario.loader import load_scenario
 
-    obs = load_observations(observations)
+    obs, _ = one_per_definition(load_observations(observations))
     ep = episode_of(load_scenario(scenario))
     check_actors(obs, set(ep.ids), f"the scenario {scenario}")  # sim/observe/fitguard.py
     post = read_posterior(posterior, allow_model_change) if posterior is not None else None
     left = assign([ep], obs)
     table = score_episodes([ep], post, replications, seed, draws, workers)
-    return table, left, ep
+    only = episode_of(load_scenario(scenario, EVENTS_ONLY))
+    assign([only], obs)
+    ops = None if post is None else post[[c for c in post.columns if not is_model(c)]]
+    events_only = score_episodes([only], ops, replications, seed, draws, workers)
+    return with_nulls(table, events_only, obs, seed), left, ep
+
+
+def with_nulls(
+    table: pd.DataFrame, events_only: pd.DataFrame, obs: list[Observation], seed: int
+) -> pd.DataFrame:
+    """The table with the CRPS of the three null forecasters beside the model's: the
+    events-only world (the scenario with mechanisms and noise off, scored with the same
+    operator coefficients: not refitted here, unlike in `make validate-model`), persistence
+    and trend from the earlier observations of the same series (NaN when there are none)."""
+    out = table.copy()
+    if out.empty:
+        return out
+    out["crps_events_only"] = events_only.set_index("id").loc[out["id"], "crps"].to_numpy()
+    by_id = {o.id: o for o in obs}
+    for k, method in enumerate(METHODS):
+        values = []
+        for i, oid in enumerate(out["id"]):
+            o = by_id[oid]
+            d = null_draws(method, obs, o, generator(seed, 8, i, k), NULL_DRAWS)
+            values.append(np.nan if d is None else crps_sample(d, o.value))
+        out[f"crps_{method}"] = values
+    return out
+
+
+def null_skill(table: pd.DataFrame) -> pd.DataFrame:
+    """The skill table (sim/observe/scoring.skill_table) of the scored rows that every null
+    can forecast."""
+    cols = {"crps": "model", **{f"crps_{n}": n for n in ("events_only", *METHODS)}}
+    if table.empty:
+        return pd.DataFrame()
+    rows = table[table["scored"]].dropna(subset=list(cols))
+    if rows.empty:  # no observation has an earlier one of its series: no null forecast
+        return pd.DataFrame()
+    long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")
+    long["forecaster"] = long["variable"].map(cols)
+    return skill_table(long.rename(columns={"score": "crps"}))
 
 
 def write_hindcast(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.observe.observations import Observation
+from sim.observe.series import definition
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     ),
     "launch_escalation": OperatorCoefficient(
         3.0, 0, 10, "missile_launches", "β: rise of the log monthly rate per unit of x_actor"
+    ),
+    "launch_missiles_log_ratio": OperatorCoefficient(
+        0.7, 0, 2, "missile_launches", "log of missiles fired per launch event (unit: missiles)"
+    ),
+    "launch_icbm_log_share": OperatorCoefficient(
+        -2.0, -6, 0, "missile_launches", "log share of launch events that are ICBMs (unit: ICBMs)"
     ),
     "nuclear_log_rate": OperatorCoefficient(
         -5.0, -10, 0, "nuclear_test", "log nuclear tests per month at escalation 0"
@@ -114,8 +121,17 @@ def _poisson_total(rng: np.random.Generator, log_rate: np.ndarray, draws: int) -
 
 
 def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    """Launch events at rate exp(α + β·x); a count of missiles fired multiplies the rate by
+    missiles per event, a count of ICBM launches by the ICBM share (one operator per unit,
+    sim/observe/series.py)."""
     x = w.x[:, :, w.col(obs.actors[0])]
-    return _poisson_total(rng, k["launch_log_rate"] + k["launch_escalation"] * x, draws)
+    log_rate = k["launch_log_rate"] + k["launch_escalation"] * x
+    unit = definition(obs)
+    if unit == "missiles":
+        log_rate = log_rate + k["launch_missiles_log_ratio"]
+    elif unit == "icbm":
+        log_rate = log_rate + k["launch_icbm_log_share"]
+    return _poisson_total(rng, log_rate, draws)
 
 
 def nuclear_tests(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
@@ -189,6 +205,32 @@ OPERATORS: dict[str, Draw] = {
     "joint_exercise": exercises,
     "trade_value": trade,
 }
+
+
+def _esc(a: str) -> str:
+    return f"actors.{a}.escalation"
+
+
+def _commit_both(a: str, b: str) -> set[str]:
+    return {f"relations.{a}.{b}.commitment", f"relations.{b}.{a}.commitment"}
+
+
+def reads(obs: Observation) -> frozenset[str]:
+    """The state key paths (the event grammar of sim/scenario/targets.py) that the
+    operator of `obs` reads. An event writing one of them in the observation's months
+    would hand the model its own answer (docs/observations.md, "Inputs and outcomes");
+    tests/test_history_events.py checks this table against the operators by perturbation."""
+    a = obs.actors[0]
+    if obs.kind in ("missile_launches", "nuclear_test"):
+        return frozenset({_esc(a)})
+    if obs.kind == "sanction_measure":
+        return frozenset({f"actors.{a}.leverage"})
+    if obs.kind == "unsc_vote":
+        return frozenset({f"relations.{a}.{VOTE_TARGET}.commitment", f"actors.{a}.leverage"})
+    b = obs.actors[1]
+    if obs.kind == "joint_exercise":
+        return frozenset({_esc(a), _esc(b), *_commit_both(a, b)})
+    return frozenset(_commit_both(a, b))  # summit, trade_value
 
 
 def transform(kind: str, values: np.ndarray | float) -> np.ndarray:

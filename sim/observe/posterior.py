@@ -16,6 +16,8 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.parameters import PARAMETERS
+from sim.structural import bounds as given_bounds
+from sim.structural import is_given
 
 POSTERIOR_KEY = 0x706F7374  # "post": keeps these draws apart from replication keys (r,)
 NON_COEFFICIENTS = ("weight", "distance")
@@ -42,7 +44,10 @@ def read_posterior(path: Path, allow_model_change: bool = False) -> pd.DataFrame
     unknown = [
         c
         for c in frame.columns
-        if c not in NON_COEFFICIENTS and c not in PARAMETERS and c not in OPERATOR_COEFFICIENTS
+        if c not in NON_COEFFICIENTS
+        and c not in PARAMETERS
+        and c not in OPERATOR_COEFFICIENTS
+        and not is_given(c)
     ]
     if unknown:
         raise UsageError(f"--posterior {path}: unknown coefficient columns {unknown}")
@@ -51,7 +56,7 @@ def read_posterior(path: Path, allow_model_change: bool = False) -> pd.DataFrame
     for c in frame.columns:
         if c in NON_COEFFICIENTS:
             continue
-        spec = PARAMETERS.get(c) or OPERATOR_COEFFICIENTS[c]
+        spec = PARAMETERS.get(c) or OPERATOR_COEFFICIENTS.get(c) or given_bounds(c)
         v = frame[c].to_numpy(float)
         if not np.all((v >= spec.lo) & (v <= spec.hi)):
             raise UsageError(f"--posterior {path}: {c} outside its bounds [{spec.lo}, {spec.hi}]")
@@ -121,7 +126,9 @@ def draw_coefficients(
 
 
 def model_only(coefficients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The coefficients the dynamics read (names in sim.parameters.PARAMETERS)."""
+    """The coefficients the dynamics read (names in sim.parameters.PARAMETERS). Given
+    structural terms (sim/structural.py) are left out: they were estimated for the history
+    scenario's start and mean nothing for another scenario's."""
     return {k: v for k, v in coefficients.items() if k in PARAMETERS}
 
 

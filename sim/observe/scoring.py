@@ -66,3 +66,31 @@ def coverage(table: pd.DataFrame) -> dict[str, float]:
 
 def sign_word(delta: float) -> str:
     return "up" if delta > 0 else "down" if delta < 0 else "same"
+
+
+FORECASTERS = ("model", "events_only", "persistence", "trend")
+NULLS = ("persistence", "trend", "events_only")
+
+
+def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per kind: observations, mean CRPS of each forecaster, the model's skill against each
+    null (1 − S_model/S_null); a last row pools the kinds as 1 − Σ_k n_k·(S_model,k/S_null,k)
+    / Σ_k n_k (skill only: CRPS units differ between kinds; a kind whose null CRPS is 0 is
+    left out of that null's pooled skill). `rows` is long: one row per
+    (observation, forecaster) with columns kind, forecaster, crps."""
+    mean = rows.pivot_table(index="kind", columns="forecaster", values="crps", aggfunc="mean")
+    n = rows[rows["forecaster"] == "model"].groupby("kind").size()
+    out = pd.DataFrame({"observations": n})
+    for f in FORECASTERS:
+        out[f"CRPS {f}"] = mean[f]
+    for null in NULLS:
+        out[f"skill vs {null}"] = 1.0 - mean["model"] / mean[null]
+    pooled = {"observations": int(n.sum())}
+    pooled.update({f"CRPS {f}": np.nan for f in FORECASTERS})
+    for null in NULLS:
+        ok = mean[null] > 0  # a kind the null forecast perfectly has no ratio: left out
+        ratio = (n[ok] * mean["model"][ok] / mean[null][ok]).sum() / n[ok].sum()
+        pooled[f"skill vs {null}"] = 1.0 - ratio
+    out.loc["pooled"] = pd.Series(pooled)
+    out["observations"] = out["observations"].astype(int)
+    return out.reset_index().rename(columns={"index": "kind"})

@@ -20,6 +20,8 @@ from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
 from sim.paths import is_name
 from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
+from sim.structural import bounds as given_bounds
+from sim.structural import is_given
 
 SETTINGS = {  # key: (type, default, lowest, highest)
     "population": (int, 100, 4, 100_000),
@@ -60,6 +62,9 @@ def bounds_of(name: str) -> tuple[float, float] | None:
     if name in OPERATOR_COEFFICIENTS:
         c = OPERATOR_COEFFICIENTS[name]
         return float(c.lo), float(c.hi)
+    if given_bounds(name) is not None:  # drive_A, pref_A_B, start_A (sim/structural.py)
+        g = given_bounds(name)
+        return float(g.lo), float(g.hi)
     return None
 
 
@@ -154,9 +159,9 @@ def _priors(ck: _Spec, section: Any, where: str) -> list[Prior]:
     for name, body in section.items():
         path = (where, name)
         table = PARAMETERS if where == "coefficients" else OPERATOR_COEFFICIENTS
-        if name not in table:
+        if name not in table and not (where == "coefficients" and is_given(name)):
             known = (
-                "a coefficient of sim.parameters.PARAMETERS"
+                "a coefficient of sim.parameters.PARAMETERS or drive_A, pref_A_B, start_A"
                 if where == "coefficients"
                 else "an operator coefficient (docs/observations.md)"
             )

@@ -14,7 +14,7 @@ tables their readers use (no charts, no report.html); output paths in their mani
 rewritten to tests/data/results/KIND:
     alliance-sim robustness scenarios/baseline.yaml --draws 8 -n 6 --steps 12 --no-plots
     alliance-sim hindcast seeds/observations/missile_launches.yaml \
-        scenarios/history/episode_2022_2024.yaml -n 20 --draws 3 --no-plots
+        scenarios/history/base_2016.yaml -n 20 --draws 3 --no-plots
     calibration: the synthetic spec of tests/test_observe_calibrate.py (write_spec with
         population=16, generations=2), `alliance-sim calibrate SPEC --no-plots`
 """

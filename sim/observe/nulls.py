@@ -1,0 +1,109 @@
+"""Null forecasters that know nothing of the mechanisms: persistence and a linear trend.
+
+Both forecast an observation from the earlier observations of its own series (kind, actors,
+definition: sim/observe/series.py), on a *level* scale on which series of different period
+lengths compare: the monthly rate for counts, log value for trade, the value itself for votes
+and exercises. Each gives a predictive distribution, not a point (docs/validation.md):
+
+- persistence: the last level, plus one of the series' past level changes, taken with either
+  sign (no drift; a series with one value has no change to draw and predicts its level);
+- linear trend: least squares through the series' levels against time (period mid-months),
+  extrapolated to the target's mid-month, plus one of the fit's residuals (or, with two
+  points, of the persistence changes); with one point it is persistence.
+
+The level draw becomes an observable the way the kind's operator would produce one:
+Poisson(max(level, 0) × months) for counts, exp(level) for trade, the level rounded and
+clipped to the outcome's range for votes (−1…1) and exercises (0…1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.observe.observations import COUNT_KINDS, Observation
+from sim.observe.series import series_key
+from sim.parameters import PARAMETERS
+
+METHODS = ("persistence", "trend")
+
+# The events-only world (the third null): the history scenario with these overrides, so that
+# only the events move the state: no noise, no Richardson drift, fatigue or restraint (the
+# settled drive is then 0), no alignment moves, no leverage adjustment. With the inputs of
+# scenarios/history/base_2016.yaml, which write no variable an operator reads, its observables
+# are constant over time: one fitted level per series, the forecaster the dynamics must beat.
+EVENTS_ONLY: dict[str, float] = {
+    f"parameters.{name}": 0.0
+    for name in (
+        "noise",
+        "reactivity",
+        "grievance_gain",
+        "backing",
+        "moral_hazard",
+        "fatigue",
+        "restraint",
+        "commit_step",
+        "leverage_rate",
+    )
+    if name in PARAMETERS  # moral_hazard exists from model v3 on
+}
+
+
+def months(obs: Observation) -> int:
+    return obs.last - obs.first + 1
+
+
+def level(obs: Observation) -> float:
+    if obs.kind in COUNT_KINDS:
+        return obs.value / months(obs)
+    if obs.kind == "trade_value":
+        return float(np.log(obs.value))
+    return obs.value
+
+
+def mid(obs: Observation) -> float:
+    return 0.5 * (obs.first + obs.last)
+
+
+def series_history(train: list[Observation], obs: Observation) -> list[Observation]:
+    """Earlier observations of the same series, oldest first."""
+    same = [o for o in train if series_key(o) == series_key(obs) and o.last < obs.first]
+    return sorted(same, key=lambda o: (o.last, o.id))
+
+
+def _changes(h: np.ndarray) -> np.ndarray:
+    d = np.diff(h)
+    return np.concatenate([d, -d]) if d.size else np.zeros(1)
+
+
+def level_draws(
+    method: str, hist: list[Observation], obs: Observation, rng: np.random.Generator, n: int
+) -> np.ndarray:
+    h = np.array([level(o) for o in hist])
+    if method == "trend" and len(h) >= 2:
+        t = np.array([mid(o) for o in hist])
+        slope, intercept = np.polyfit(t, h, 1)
+        centre = intercept + slope * mid(obs)
+        resid = h - (intercept + slope * t)
+        spread = resid if len(h) >= 3 else _changes(h)
+    else:
+        centre, spread = h[-1], _changes(h)
+    return centre + rng.choice(spread, n)
+
+
+def to_observable(obs: Observation, lv: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if obs.kind in COUNT_KINDS:
+        return rng.poisson(np.maximum(lv, 0.0) * months(obs)).astype(float)
+    if obs.kind == "trade_value":
+        return np.exp(lv)
+    lo = -1.0 if obs.kind == "unsc_vote" else 0.0
+    return np.clip(np.round(lv), lo, 1.0)
+
+
+def null_draws(
+    method: str, train: list[Observation], obs: Observation, rng: np.random.Generator, n: int
+) -> np.ndarray | None:
+    """n predictive draws of `obs`, or None when its series has no earlier observation."""
+    hist = series_history(train, obs)
+    if not hist:
+        return None
+    return to_observable(obs, level_draws(method, hist, obs, rng, n), rng)

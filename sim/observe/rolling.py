@@ -1,0 +1,214 @@
+"""Rolling-origin forecasts of the history, beside three null forecasters (issue 16, item 3).
+
+For every origin year Y: fit on the observations that end by December Y, then forecast those
+of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
+
+- model: rejection ABC (sim/observe/rejection.py) of the model's, the given structural and
+  the operator coefficients on the training data; the forecast is the posterior predictive
+  of the one continuous 2016 run, whose only events are dated exogenous inputs (no future
+  outcome is known to it). The run restarts in January 2016 with the posterior's
+  coefficients: the state at the origin is not filtered to the data, only the coefficients
+  carry what the training data taught;
+- events_only: the same history with mechanisms and noise off (nulls.EVENTS_ONLY), the
+  operator coefficients refitted by the same ABC on the same data;
+- persistence and trend: sim/observe/nulls.py, from the series' earlier observations.
+
+An observation is scored when the history covers it, it is not a trade anchor, and its series
+has an earlier observation (else the nulls could not forecast it). The score is the CRPS of
+the predictive sample, in the kind's own unit (for votes and exercises, whose outcomes are
+consecutive integers, the CRPS equals the ranked probability score). Skill against a null is
+1 − S_model/S_null per kind; pooled over kinds as 1 − Σ_k n_k·(S_model,k/S_null,k) / Σ_k n_k,
+so no kind's unit dominates (docs/validation.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.observe.abc import Population, generator
+from sim.observe.calibrate import build_problem, posterior_frame
+from sim.observe.episodes import assign, draw_observables, episode_of, is_anchor, split
+from sim.observe.hindcast import coefficient_draws
+from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
+from sim.observe.observations import Observation, load_observations, month_index
+from sim.observe.operators import OPERATOR_COEFFICIENTS
+from sim.observe.rejection import rejection_abc
+from sim.observe.scoring import FORECASTERS, crps_sample, skill_table  # noqa: F401
+from sim.observe.series import definition, one_per_definition
+from sim.observe.spec import CalibrationSpec
+from sim.scenario.loader import load_scenario
+
+ORIGINS = tuple(range(2018, 2024))
+HORIZON = 2  # years forecast after each origin
+NULL_DRAWS = 4000
+ACCEPT = 0.04  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
+
+
+def events_only_spec(spec: CalibrationSpec) -> CalibrationSpec:
+    """The events-only world (run with the EVENTS_ONLY overrides): operator priors only."""
+    priors = tuple(p for p in spec.priors if p.name in OPERATOR_COEFFICIENTS)
+    return dataclasses.replace(spec, priors=priors)
+
+
+def fit(
+    spec: CalibrationSpec,
+    keep: Callable[[Observation], bool],
+    workers: int = 1,
+    overrides: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, Population]:
+    """Rejection ABC of the spec's priors on the observations `keep` accepts: the posterior
+    (one row per kept particle) and the population."""
+    prob, _ = build_problem(spec, workers, keep=keep, overrides=overrides)
+    s = spec.settings
+    pop = rejection_abc(prob, list(spec.priors), s["population"], ACCEPT, s["seed"])
+    return posterior_frame(prob.names, pop), pop
+
+
+def predictive_draws(
+    spec: CalibrationSpec,
+    post: pd.DataFrame,
+    targets: list[Observation],
+    context: list[Observation],
+    workers: int,
+    seed_key: int,
+    overrides: dict[str, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Posterior predictive samples of `targets` ({id: flat sample}) from the spec's first
+    scenario; `context` supplies the trade anchors."""
+    s = spec.settings
+    ep = episode_of(load_scenario(spec.scenarios[0], overrides))
+    assign([ep], context + [o for o in targets if o not in context])
+    reps = s["predictive_replications"]
+    model, ops = split(coefficient_draws(post, reps, s["seed"]))
+    key = (5, seed_key)
+    ens_seed = int(np.random.SeedSequence(s["seed"], spawn_key=key).generate_state(1, np.uint64)[0])
+    rng = generator(s["seed"], 6, seed_key)
+    draws = draw_observables(ep, model, ops, reps, ens_seed, rng, 10, workers)
+    return {o.id: draws.values[o.id].ravel() for o in targets}
+
+
+def fitted_draws(
+    spec: CalibrationSpec,
+    keep: Callable[[Observation], bool],
+    targets: list[Observation],
+    context: list[Observation],
+    workers: int,
+    seed_key: int,
+    overrides: dict[str, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Fit on the observations `keep` accepts, then draw the predictive of `targets`."""
+    post, _ = fit(spec, keep, workers, overrides)
+    return predictive_draws(spec, post, targets, context, workers, seed_key, overrides)
+
+
+def scored_targets(
+    spec: CalibrationSpec, train: list[Observation], test: list[Observation]
+) -> list[Observation]:
+    """Test observations every forecaster can forecast (see the module docstring)."""
+    from sim.observe.nulls import series_history
+
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    assign([ep], train + test)
+    return [o for o in test if ep.covers(o) and not is_anchor(ep, o) and series_history(train, o)]
+
+
+def score_rows(
+    label: str,
+    targets: list[Observation],
+    train: list[Observation],
+    fitted: dict[str, dict[str, np.ndarray]],
+    seed: int,
+) -> list[dict]:
+    rows = []
+    for i, obs in enumerate(targets):
+        samples = dict(fitted)
+        for method in METHODS:
+            rng = generator(seed, 7, i, METHODS.index(method))
+            samples[method] = {obs.id: null_draws(method, train, obs, rng, NULL_DRAWS)}
+        for name in FORECASTERS:
+            s = samples[name][obs.id]
+            q05, q95 = np.quantile(s, [0.05, 0.95])
+            rows.append(
+                {
+                    "origin": label,
+                    "id": obs.id,
+                    "kind": obs.kind,
+                    "definition": definition(obs),
+                    "period": obs.period,
+                    "observed": obs.value,
+                    "forecaster": name,
+                    "median": float(np.median(s)),
+                    "in90": bool(q05 <= obs.value <= q95),
+                    "crps": crps_sample(s, obs.value),
+                }
+            )
+    return rows
+
+
+def observations_of(spec: CalibrationSpec) -> list[Observation]:
+    return one_per_definition(load_observations(list(spec.observations)))[0]
+
+
+def origin_split(
+    observations: list[Observation], origin: int
+) -> tuple[list[Observation], list[Observation], int]:
+    """Training data (ending by December of the origin year), test data (the next
+    HORIZON years) and the last training month."""
+    end = month_index(origin, 12)
+    lo, hi = month_index(origin + 1, 1), month_index(origin + HORIZON, 12)
+    train = [o for o in observations if o.last <= end]
+    test = [o for o in observations if lo <= o.first and o.last <= hi]
+    return train, test, end
+
+
+def rolling_origin(
+    spec: CalibrationSpec,
+    origins: tuple[int, ...] = ORIGINS,
+    workers: int = 1,
+) -> pd.DataFrame:
+    """One row per (origin, observation, forecaster) with its CRPS."""
+    observations = observations_of(spec)
+    null_spec = events_only_spec(spec)
+    rows: list[dict] = []
+    for origin in origins:
+        train, test, end = origin_split(observations, origin)
+        targets = scored_targets(spec, train, test)
+        if not targets:
+            continue
+
+        def keep(o: Observation, end: int = end) -> bool:
+            return o.last <= end
+
+        fitted = {
+            "model": fitted_draws(spec, keep, targets, train, workers, origin),
+            "events_only": fitted_draws(
+                null_spec, keep, targets, train, workers, origin, EVENTS_ONLY
+            ),
+        }
+        rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
+    return pd.DataFrame(rows)
+
+
+def in_sample(
+    spec: CalibrationSpec, workers: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame, Population]:
+    """The model and the events-only world fitted to every observation and scored on them;
+    the nulls forecast each observation from the earlier ones of its series (one step ahead:
+    for them this is out of sample, so the comparison favours the nulls). Returns the rows,
+    the model's posterior and its population (for the identifiability table)."""
+    observations = observations_of(spec)
+    targets = scored_targets(spec, observations, observations)
+    post, pop = fit(spec, lambda o: True, workers)
+    only = events_only_spec(spec)
+    fitted = {
+        "model": predictive_draws(spec, post, targets, observations, workers, 0),
+        "events_only": fitted_draws(
+            only, lambda o: True, targets, observations, workers, 0, EVENTS_ONLY
+        ),
+    }
+    rows = score_rows("in-sample", targets, observations, fitted, spec.settings["seed"])
+    return pd.DataFrame(rows), post, pop

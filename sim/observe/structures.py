@@ -1,0 +1,118 @@
+"""Alternative model structures compared by held-out score (issue 16, items 4 and 6).
+
+A structure switches mechanisms off by fixing their coefficients at 0 (the coefficient is then
+removed from the priors). Each structure is fitted and forecast at every rolling origin
+exactly as the full model is (sim/observe/rolling.py), on the same observations; the table
+gives each structure's pooled skill against the full model and against persistence. Same
+seed, same table: every draw is keyed by the spec's seed, the origin and the observation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from sim.observe.abc import generator
+from sim.observe.nulls import null_draws
+from sim.observe.observations import Observation
+from sim.observe.rolling import (
+    NULL_DRAWS,
+    ORIGINS,
+    fitted_draws,
+    observations_of,
+    origin_split,
+    scored_targets,
+)
+from sim.observe.scoring import crps_sample
+from sim.observe.spec import CalibrationSpec
+from sim.parameters import PARAMETERS
+
+# name -> coefficients fixed at 0 (sim/parameters.py; MODEL.md names each mechanism). A
+# structure whose coefficients the model does not have is left out (the mechanisms changed
+# between model versions: v2's `entrapment`, `abandonment` became v3's `alliance_fear`).
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "full": (),
+    "no chain-ganging (backing)": ("backing",),
+    "no moral hazard (moral_hazard)": ("moral_hazard",),
+    "no patron restraint (restraint)": ("restraint",),
+    "no patron competition (patron_competition)": ("patron_competition",),
+    "no axis cost (axis_cost)": ("axis_cost",),
+    "no Snyder fears (alliance_fear)": ("alliance_fear",),
+    "no Snyder fears (entrapment, abandonment)": ("entrapment", "abandonment"),
+}
+STRUCTURES = {k: v for k, v in CANDIDATES.items() if all(c in PARAMETERS for c in v)}
+
+
+def structure_spec(spec: CalibrationSpec, off: tuple[str, ...]) -> CalibrationSpec:
+    return dataclasses.replace(spec, priors=tuple(p for p in spec.priors if p.name not in off))
+
+
+def compare_structures(
+    spec: CalibrationSpec,
+    origins: tuple[int, ...] = ORIGINS,
+    workers: int = 1,
+    structures: dict[str, tuple[str, ...]] = STRUCTURES,
+) -> pd.DataFrame:
+    """One row per (structure, origin, observation): the CRPS of the structure's forecast and
+    of persistence (the common reference)."""
+    observations = observations_of(spec)
+    rows = []
+    for origin in origins:
+        train, test, end = origin_split(observations, origin)
+        targets = scored_targets(spec, train, test)
+        if not targets:
+            continue
+
+        def keep(o: Observation, end: int = end) -> bool:
+            return o.last <= end
+
+        persist = {}
+        for i, obs in enumerate(targets):
+            rng = generator(spec.settings["seed"] + origin, 7, i, 0)
+            persist[obs.id] = crps_sample(
+                null_draws("persistence", train, obs, rng, NULL_DRAWS), obs.value
+            )
+        for name, off in structures.items():
+            overrides = {f"parameters.{c}": 0.0 for c in off}
+            draws = fitted_draws(
+                structure_spec(spec, off), keep, targets, train, workers, origin, overrides
+            )
+            rows += [
+                {
+                    "structure": name,
+                    "origin": origin,
+                    "id": o.id,
+                    "kind": o.kind,
+                    "crps": crps_sample(draws[o.id], o.value),
+                    "crps_persistence": persist[o.id],
+                }
+                for o in targets
+            ]
+    return pd.DataFrame(rows)
+
+
+def _pooled_skill(mine: pd.Series, ref: pd.Series, n: pd.Series) -> float:
+    return float(1.0 - (n * mine / ref).sum() / n.sum())
+
+
+def structure_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per structure: pooled skill against the full model and against persistence (kinds
+    weighted by their number of observations, as in sim/observe/rolling.skill_table)."""
+    per_kind = rows.groupby(["structure", "kind"])[["crps", "crps_persistence"]].mean()
+    full = per_kind.loc["full", "crps"]
+    out = []
+    for name in dict.fromkeys(rows["structure"]):
+        k = per_kind.loc[name]
+        n = rows[rows["structure"] == name].groupby("kind").size()
+        out.append(
+            {
+                "structure": name,
+                "observations": int(n.sum()),
+                "pooled skill vs full": _pooled_skill(k["crps"], full, n),
+                "pooled skill vs persistence": _pooled_skill(k["crps"], k["crps_persistence"], n),
+                "mean CRPS missile_launches": float(k["crps"].get("missile_launches", np.nan)),
+            }
+        )
+    return pd.DataFrame(out).sort_values("pooled skill vs persistence", ascending=False)
