@@ -67,6 +67,15 @@ class Results:
         return self._parquet("system.parquet")
 
     @cached_property
+    def aggregates(self) -> pd.DataFrame | None:
+        """Per-step chart aggregates of a run (sim/aggregates.py); None in older folders."""
+        frame = self._parquet("aggregates.parquet")
+        if frame is not None:
+            for col in ("series", "date", "source", "target"):
+                frame[col] = frame[col].astype(str)
+        return frame
+
+    @cached_property
     def summary(self) -> pd.DataFrame | None:
         return self._csv("summary.csv")
 
@@ -226,6 +235,9 @@ class Results:
 
     def dates(self) -> list[str] | None:
         """Calendar label of each step (from the `date` column)."""
+        if self.aggregates is not None:
+            first = self.aggregates.drop_duplicates("step").sort_values("step")
+            return [str(d) for d in first["date"]]
         for frame in (self.system, self.timeseries):
             if frame is not None and {"step", "date"} <= set(frame.columns):
                 first = frame.drop_duplicates("step").sort_values("step")

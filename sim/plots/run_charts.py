@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 
 from sim.ladder import RUNGS
+from sim.plots import aggregated
 from sim.plots.data import Results, count, quantile_bands, wide
 from sim.plots.style import (
     DIVERGING,
@@ -84,12 +85,17 @@ def _event_marks(res: Results, n_rep: int, limit: int = 4) -> list[tuple[float, 
 
 def escalation_chart(res: Results) -> Figure | None:
     """Escalation per actor over time: median, middle-50% and middle-90% bands, rungs."""
-    ts, dates = res.timeseries, res.dates()
-    actors = res.shown_actors()
-    if ts is None or not dates or not actors:
+    dates, actors = res.dates(), res.shown_actors()
+    if not dates or not actors:
         return None
-    n_rep = int(ts["replication"].nunique())
-    data = {a: quantile_bands(_active_escalation(ts, a)) for a in actors}
+    if res.aggregates is not None:  # drawn during the run: never reads the per-step rows
+        n_rep, source = aggregated.replications(res), "aggregates.parquet"
+        data = {a: aggregated.bands(res, "escalation", a) for a in actors}
+    elif (ts := res.timeseries) is not None:
+        n_rep, source = int(ts["replication"].nunique()), "timeseries.parquet"
+        data = {a: quantile_bands(_active_escalation(ts, a)) for a in actors}
+    else:
+        return None
     top = rung_top(max(float(np.nanmax(q[0.95])) for q in data.values()))
     colours, names = actor_colours(actors), res.actor_names()
     marks = _event_marks(res, n_rep)
@@ -128,7 +134,7 @@ def escalation_chart(res: Results) -> Figure | None:
         fig.suptitle(f"Escalation over time by actor\n{res.title}")
         footer(
             fig,
-            res.provenance() + " · timeseries.parquet",
+            res.provenance() + " · " + source,
             handles,
             labels,
             ncol=4 if len(labels) <= 4 else 2,
@@ -141,9 +147,11 @@ _DASHES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 def occupancy_chart(res: Results) -> Figure | None:
     """Share of replications on each ladder rung over time, one stacked panel per actor."""
-    ts, dates = res.timeseries, res.dates()
-    actors = res.shown_actors()
-    if ts is None or not dates or not actors or "rung" not in ts:
+    dates, actors = res.dates(), res.shown_actors()
+    if not dates or not actors:
+        return None
+    ts = None if res.aggregates is not None else res.timeseries
+    if res.aggregates is None and (ts is None or "rung" not in ts):
         return None
     steps = np.arange(len(dates))
     names = res.actor_names()
@@ -161,12 +169,7 @@ def occupancy_chart(res: Results) -> Figure | None:
         for k, ax in enumerate(axes.flat[: len(actors)]):
             a = actors[k]
             row, col = divmod(k, ncols)
-            g = ts[ts["actor"] == a]
-            if "active" in g:
-                g = g[g["active"]]
-            counts = pd.crosstab(g["step"], g["rung"]).reindex(
-                index=steps, columns=range(len(RUNGS)), fill_value=0
-            )
+            counts = _rung_counts(res, ts, a, steps)
             total = counts.sum(axis=1).replace(0, np.nan)
             share = counts.div(total, axis=0).fillna(0.0) * 100
             ax.stackplot(
@@ -192,12 +195,31 @@ def occupancy_chart(res: Results) -> Figure | None:
             loc="outside right center",
             title="ladder rung\n(top = most severe)",
         )
-        n_rep = int(ts["replication"].nunique())
+        if ts is None:
+            n_rep, source = aggregated.replications(res), "aggregates.parquet (rung)"
+        else:
+            n_rep, source = int(ts["replication"].nunique()), "timeseries.parquet (rung)"
         fig.suptitle(
             f"Ladder occupancy: where the {count(n_rep, 'replication')} stand\n{res.title}"
         )
-        footer(fig, res.provenance() + " · timeseries.parquet (rung)")
+        footer(fig, res.provenance() + " · " + source)
     return fig
+
+
+def _rung_counts(
+    res: Results, ts: pd.DataFrame | None, actor: str, steps: np.ndarray
+) -> pd.DataFrame:
+    """(steps × rung index) counts of replications where `actor` is active, from the
+    aggregates when `ts` is None, else from the per-step rows."""
+    if ts is None:
+        counts = aggregated.rung_counts(res, actor, list(RUNGS))
+        return pd.DataFrame(counts, columns=range(len(RUNGS))).reindex(index=steps, fill_value=0)
+    g = ts[ts["actor"] == actor]
+    if "active" in g:
+        g = g[g["active"]]
+    return pd.crosstab(g["step"], g["rung"]).reindex(
+        index=steps, columns=range(len(RUNGS)), fill_value=0
+    )
 
 
 def _positions(actors: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -227,12 +249,13 @@ def _node_size(cap: float) -> float:
 
 def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | None:
     """Relation network at chosen steps (default: first and last), side by side."""
-    pairs, ts, dates = res.pairs, res.timeseries, res.dates()
-    if pairs is None or ts is None or not dates:
+    dates = res.dates()
+    summed = res.aggregates is not None
+    pairs, ts = (None, None) if summed else (res.pairs, res.timeseries)
+    if not dates or (not summed and (pairs is None or ts is None)):
         return None
     last = len(dates) - 1
     chosen = sorted({min(max(int(s), 0), last) for s in (steps or (0, last))})
-    n_rep = int(ts["replication"].nunique())
     order = res.shown_actors()
     colours = actor_colours(order)
     pos = _positions(order)
@@ -249,11 +272,8 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
         )
         axes, key = grid[:, :-1], grid[0, -1]
         for ax, step in zip(axes.flat, chosen, strict=True):
-            at = ts[ts["step"] == step]
-            live = at[at["active"]] if "active" in at else at
-            share = live.groupby("actor")["replication"].nunique() / max(n_rep, 1)
+            share, med = _network_at(res, ts, pairs, step)
             actors = [a for a in order if share.get(a, 0) >= 0.5]
-            med = pairs[pairs["step"] == step].groupby(["source", "target"])["commitment"].median()
             edges = []
             for i, a in enumerate(actors):
                 for b in actors[i + 1 :]:
@@ -304,8 +324,23 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
             "at the start and the end" if len(chosen) == 2 and chosen[-1] == last else "over time"
         )
         fig.suptitle(f"Relation network {when}\n{res.title}")
-        footer(fig, res.provenance() + " · pairs.parquet, manifest resolved_scenario")
+        source = "aggregates.parquet" if summed else "pairs.parquet"
+        footer(fig, res.provenance() + f" · {source}, manifest resolved_scenario")
     return fig
+
+
+def _network_at(res: Results, ts: pd.DataFrame | None, pairs: pd.DataFrame | None,
+                step: int) -> tuple[dict[str, float], pd.Series]:  # fmt: skip
+    """(share of replications each actor is active in, median commitment per pair) at
+    `step`: from the aggregates when the per-step frames are None."""
+    if ts is None or pairs is None:
+        return aggregated.active_share(res, step), aggregated.median_commitment(res, step)
+    n_rep = int(ts["replication"].nunique())
+    at = ts[ts["step"] == step]
+    live = at[at["active"]] if "active" in at else at
+    share = live.groupby("actor")["replication"].nunique() / max(n_rep, 1)
+    med = pairs[pairs["step"] == step].groupby(["source", "target"])["commitment"].median()
+    return share.to_dict(), med
 
 
 def _network_key(ax) -> None:
@@ -380,16 +415,17 @@ def _first_crisis(ax, first: np.ndarray, steps: int, unit: str) -> None:
 
 def distancing_chart(res: Results) -> Figure | None:
     """China's distancing index and bloc frustration over time, plus crisis and war shares."""
-    sysf, dates = res.system, res.dates()
-    if sysf is None or not dates:
+    dates = res.dates()
+    sysf = None if res.aggregates is not None else res.system
+    if not dates or (sysf is None and res.aggregates is None):
         return None
     x = np.arange(len(dates))
-    n_rep = int(sysf["replication"].nunique())
+    n_rep = int(sysf["replication"].nunique()) if sysf is not None else aggregated.replications(res)
     dist = res.scenario.get("run", {}).get("distancing", {}) if res.scenario else {}
     who = dist.get("actor", "CHN")
     partners = "–".join(dist.get("partners", ["RUS", "PRK"]))
     colour = actor_colours([who])[who]
-    has_flags = {"crisis", "war"} <= set(sysf.columns)
+    has_flags = sysf is None or {"crisis", "war"} <= set(sysf.columns)
     with style():
         fig, axes = plt.subplots(
             3 if has_flags else 2,
@@ -400,14 +436,14 @@ def distancing_chart(res: Results) -> Figure | None:
             height_ratios=[1, 1, 0.7] if has_flags else [1, 1],
         )
         ax = axes[0]
-        band(ax, x, quantile_bands(wide(sysf, "distancing")), colour)
+        band(ax, x, _system_bands(res, sysf, "distancing"), colour)
         ax.axhline(0, color=GUIDE, lw=0.8)
         ax.set_ylabel("distancing index\n(fall in commitment, −2…2)")
         ax.set_title(
             f"{who}'s distancing from the {partners} pair (above 0 = moving away)", loc="left"
         )
         ax = axes[1]
-        frus = quantile_bands(wide(sysf, "frustration"))
+        frus = _system_bands(res, sysf, "frustration")
         band(ax, x, frus, "#444444")
         top = max(float(np.nanmax(frus[0.95])), 0.05) * 1.1
         ax.set_ylim(-0.03 * top, top)
@@ -426,9 +462,9 @@ def distancing_chart(res: Results) -> Figure | None:
             ax = axes[2]
             peak = 0.0
             for flag, colour in (("crisis", series_colour(1)), ("war", "#000000")):
-                share = sysf.groupby("step")[flag].mean().reindex(x) * 100
-                ax.plot(x, share.to_numpy(), color=colour, label=flag)
-                peak = max(peak, float(np.nanmax(share.to_numpy())))
+                share = _flag_share(res, sysf, flag, x) * 100
+                ax.plot(x, share, color=colour, label=flag)
+                peak = max(peak, float(np.nanmax(share)))
             top = 100.0 if peak > 50 else next(t for t in (5, 10, 20, 50, 100) if t >= peak * 1.15)
             ax.set_ylim(-0.03 * top, top)
             ax.set_ylabel("replications (%)")
@@ -441,8 +477,23 @@ def distancing_chart(res: Results) -> Figure | None:
             f"{actor_label(who, res.actor_names())}: distancing, bloc frustration and crises"
             f" over time\n{res.title}"
         )
-        footer(fig, res.provenance() + " · system.parquet", handles, labels, ncol=3)
+        source = "system.parquet" if sysf is not None else "aggregates.parquet"
+        footer(fig, res.provenance() + " · " + source, handles, labels, ncol=3)
     return fig
+
+
+def _system_bands(res: Results, sysf: pd.DataFrame | None, column: str) -> dict:
+    """Quantile bands of a system series: from the aggregates when `sysf` is None."""
+    if sysf is None:
+        return aggregated.bands(res, column)
+    return quantile_bands(wide(sysf, column))
+
+
+def _flag_share(res: Results, sysf: pd.DataFrame | None, flag: str, x: np.ndarray) -> np.ndarray:
+    """Share (0–1) of replications with `flag` set at each step."""
+    if sysf is None:
+        return aggregated.shares(res, flag)
+    return sysf.groupby("step")[flag].mean().reindex(x).to_numpy()
 
 
 def outcomes_chart(res: Results) -> Figure | None:
