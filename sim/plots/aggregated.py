@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.plots.data import QUANTILES, Results
+from sim.ladder import RUNGS
+from sim.plots.data import QUANTILES, Results, quantile_bands, wide
 
 Q_COLUMNS = tuple(f"q{round(q * 100):02d}" for q in QUANTILES)
 
@@ -69,3 +70,48 @@ def median_commitment(res: Results, step: int) -> pd.Series:
     assert agg is not None
     frame = agg[(agg["series"] == "commitment") & (agg["step"] == step) & (agg["count"] > 0)]
     return frame.set_index(["source", "target"])["q50"]
+
+
+# ------------------------------------------- chart data from either source
+def rung_table(
+    res: Results, ts: pd.DataFrame | None, actor: str, steps: np.ndarray
+) -> pd.DataFrame:
+    """(steps × rung index) counts of replications where `actor` is active, from the
+    aggregates when `ts` is None, else from the per-step rows."""
+    if ts is None:
+        counts = rung_counts(res, actor, list(RUNGS))
+        return pd.DataFrame(counts, columns=range(len(RUNGS))).reindex(index=steps, fill_value=0)
+    g = ts[ts["actor"] == actor]
+    if "active" in g:
+        g = g[g["active"]]
+    return pd.crosstab(g["step"], g["rung"]).reindex(
+        index=steps, columns=range(len(RUNGS)), fill_value=0
+    )
+
+
+def network_at(res: Results, ts: pd.DataFrame | None, pairs: pd.DataFrame | None,
+                step: int) -> tuple[dict[str, float], pd.Series]:  # fmt: skip
+    """(share of replications each actor is active in, median commitment per pair) at
+    `step`: from the aggregates when the per-step frames are None."""
+    if ts is None or pairs is None:
+        return active_share(res, step), median_commitment(res, step)
+    n_rep = int(ts["replication"].nunique())
+    at = ts[ts["step"] == step]
+    live = at[at["active"]] if "active" in at else at
+    share = live.groupby("actor")["replication"].nunique() / max(n_rep, 1)
+    med = pairs[pairs["step"] == step].groupby(["source", "target"])["commitment"].median()
+    return share.to_dict(), med
+
+
+def system_bands(res: Results, sysf: pd.DataFrame | None, column: str) -> dict:
+    """Quantile bands of a system series: from the aggregates when `sysf` is None."""
+    if sysf is None:
+        return bands(res, column)
+    return quantile_bands(wide(sysf, column))
+
+
+def flag_share(res: Results, sysf: pd.DataFrame | None, flag: str, x: np.ndarray) -> np.ndarray:
+    """Share (0–1) of replications with `flag` set at each step."""
+    if sysf is None:
+        return shares(res, flag)
+    return sysf.groupby("step")[flag].mean().reindex(x).to_numpy()

@@ -169,7 +169,7 @@ def occupancy_chart(res: Results) -> Figure | None:
         for k, ax in enumerate(axes.flat[: len(actors)]):
             a = actors[k]
             row, col = divmod(k, ncols)
-            counts = _rung_counts(res, ts, a, steps)
+            counts = aggregated.rung_table(res, ts, a, steps)
             total = counts.sum(axis=1).replace(0, np.nan)
             share = counts.div(total, axis=0).fillna(0.0) * 100
             ax.stackplot(
@@ -204,22 +204,6 @@ def occupancy_chart(res: Results) -> Figure | None:
         )
         footer(fig, res.provenance() + " · " + source)
     return fig
-
-
-def _rung_counts(
-    res: Results, ts: pd.DataFrame | None, actor: str, steps: np.ndarray
-) -> pd.DataFrame:
-    """(steps × rung index) counts of replications where `actor` is active, from the
-    aggregates when `ts` is None, else from the per-step rows."""
-    if ts is None:
-        counts = aggregated.rung_counts(res, actor, list(RUNGS))
-        return pd.DataFrame(counts, columns=range(len(RUNGS))).reindex(index=steps, fill_value=0)
-    g = ts[ts["actor"] == actor]
-    if "active" in g:
-        g = g[g["active"]]
-    return pd.crosstab(g["step"], g["rung"]).reindex(
-        index=steps, columns=range(len(RUNGS)), fill_value=0
-    )
 
 
 def _positions(actors: Sequence[str]) -> dict[str, tuple[float, float]]:
@@ -272,7 +256,7 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
         )
         axes, key = grid[:, :-1], grid[0, -1]
         for ax, step in zip(axes.flat, chosen, strict=True):
-            share, med = _network_at(res, ts, pairs, step)
+            share, med = aggregated.network_at(res, ts, pairs, step)
             actors = [a for a in order if share.get(a, 0) >= 0.5]
             edges = []
             for i, a in enumerate(actors):
@@ -327,20 +311,6 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
         source = "aggregates.parquet" if summed else "pairs.parquet"
         footer(fig, res.provenance() + f" · {source}, manifest resolved_scenario")
     return fig
-
-
-def _network_at(res: Results, ts: pd.DataFrame | None, pairs: pd.DataFrame | None,
-                step: int) -> tuple[dict[str, float], pd.Series]:  # fmt: skip
-    """(share of replications each actor is active in, median commitment per pair) at
-    `step`: from the aggregates when the per-step frames are None."""
-    if ts is None or pairs is None:
-        return aggregated.active_share(res, step), aggregated.median_commitment(res, step)
-    n_rep = int(ts["replication"].nunique())
-    at = ts[ts["step"] == step]
-    live = at[at["active"]] if "active" in at else at
-    share = live.groupby("actor")["replication"].nunique() / max(n_rep, 1)
-    med = pairs[pairs["step"] == step].groupby(["source", "target"])["commitment"].median()
-    return share.to_dict(), med
 
 
 def _network_key(ax) -> None:
@@ -436,14 +406,14 @@ def distancing_chart(res: Results) -> Figure | None:
             height_ratios=[1, 1, 0.7] if has_flags else [1, 1],
         )
         ax = axes[0]
-        band(ax, x, _system_bands(res, sysf, "distancing"), colour)
+        band(ax, x, aggregated.system_bands(res, sysf, "distancing"), colour)
         ax.axhline(0, color=GUIDE, lw=0.8)
         ax.set_ylabel("distancing index\n(fall in commitment, −2…2)")
         ax.set_title(
             f"{who}'s distancing from the {partners} pair (above 0 = moving away)", loc="left"
         )
         ax = axes[1]
-        frus = _system_bands(res, sysf, "frustration")
+        frus = aggregated.system_bands(res, sysf, "frustration")
         band(ax, x, frus, "#444444")
         top = max(float(np.nanmax(frus[0.95])), 0.05) * 1.1
         ax.set_ylim(-0.03 * top, top)
@@ -462,7 +432,7 @@ def distancing_chart(res: Results) -> Figure | None:
             ax = axes[2]
             peak = 0.0
             for flag, colour in (("crisis", series_colour(1)), ("war", "#000000")):
-                share = _flag_share(res, sysf, flag, x) * 100
+                share = aggregated.flag_share(res, sysf, flag, x) * 100
                 ax.plot(x, share, color=colour, label=flag)
                 peak = max(peak, float(np.nanmax(share)))
             top = 100.0 if peak > 50 else next(t for t in (5, 10, 20, 50, 100) if t >= peak * 1.15)
@@ -480,20 +450,6 @@ def distancing_chart(res: Results) -> Figure | None:
         source = "system.parquet" if sysf is not None else "aggregates.parquet"
         footer(fig, res.provenance() + " · " + source, handles, labels, ncol=3)
     return fig
-
-
-def _system_bands(res: Results, sysf: pd.DataFrame | None, column: str) -> dict:
-    """Quantile bands of a system series: from the aggregates when `sysf` is None."""
-    if sysf is None:
-        return aggregated.bands(res, column)
-    return quantile_bands(wide(sysf, column))
-
-
-def _flag_share(res: Results, sysf: pd.DataFrame | None, flag: str, x: np.ndarray) -> np.ndarray:
-    """Share (0–1) of replications with `flag` set at each step."""
-    if sysf is None:
-        return aggregated.shares(res, flag)
-    return sysf.groupby("step")[flag].mean().reindex(x).to_numpy()
 
 
 def outcomes_chart(res: Results) -> Figure | None:
