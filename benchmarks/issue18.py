@@ -22,7 +22,8 @@ Figures:
 - run:       `alliance-sim run baseline -n N --steps 200 --workers 2` (N = RUN_REPLICATIONS),
              full series with
              charts and `--series summary --no-plots`: wall time and the peak RSS of the
-             largest single process (GNU time) and of the whole process tree;
+             largest single process (GNU time, and sampled per process with psutil) and of
+             the whole process tree; with full series the charts read aggregates.parquet;
 - startup:   `alliance-sim --help` and `alliance-sim validate baseline.yaml`, best of 5.
 """
 
@@ -224,6 +225,9 @@ def render_issue18(d: dict[str, Any]) -> list[str]:
         row(f"run -n {o['replications']:,} --steps 200 --workers 2, {case}: wall", o["seconds"],
             n["seconds"], "s")  # fmt: skip
         row(f"… {case}: peak RSS, largest process", o["max_rss_mb"], n["max_rss_mb"], "MB")
+        if "process_rss_mb" in o and "process_rss_mb" in n:  # psutil, each process's own peak
+            row(f"… {case}: peak RSS, largest process (sampled)", o["process_rss_mb"],
+                n["process_rss_mb"], "MB")  # fmt: skip
         row(f"… {case}: peak RSS, process tree", o["tree_rss_mb"], n["tree_rss_mb"], "MB")
     full, summ = two[("full series + charts", "new")], two[("summary, no plots", "new")]
     lines += ["", *lines_after, ""]

@@ -65,6 +65,7 @@ def measure(cmd: list[str], cwd: Path) -> dict[str, Any]:
         "seconds": m["seconds"],
         "max_rss_mb": round(int(found.group(1)) / 1024, 1) if found else None,
         "tree_rss_mb": m["peak_tree_rss_mb"],
+        "process_rss_mb": m["peak_process_rss_mb"],
     }
 
 

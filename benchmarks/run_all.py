@@ -251,7 +251,9 @@ def bench_steps(quick: bool) -> dict[str, Any]:
 # ---------------------------------------------------------------- memory of big sweeps
 
 
-def _tree_rss(proc) -> int:
+def _tree_rss(proc, peaks: dict[int, int] | None = None) -> int:
+    """The RSS summed over `proc` and its descendants; each process's own peak goes into
+    `peaks` (pid → bytes) when given."""
     import psutil
 
     total = 0
@@ -261,7 +263,10 @@ def _tree_rss(proc) -> int:
         return 0
     for p in procs:
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
+            rss = p.memory_info().rss
+            total += rss
+            if peaks is not None:
+                peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
     return total
 
 
@@ -273,8 +278,9 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> d
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ps = psutil.Process(proc.pid)
     peak_tree = peak_main = 0
+    peaks: dict[int, int] = {}
     while proc.poll() is None:
-        peak_tree = max(peak_tree, _tree_rss(ps))
+        peak_tree = max(peak_tree, _tree_rss(ps, peaks))
         with contextlib.suppress(psutil.NoSuchProcess):
             peak_main = max(peak_main, ps.memory_info().rss)
         time.sleep(0.1)
@@ -285,6 +291,8 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: Path = REPO) -> d
         "seconds": round(time.perf_counter() - start, 1),
         "peak_tree_rss_mb": round(peak_tree / 2**20, 1),
         "peak_driver_rss_mb": round(peak_main / 2**20, 1),
+        # the largest peak of any single process of the tree (sampled, like the tree sum)
+        "peak_process_rss_mb": round(max(peaks.values(), default=0) / 2**20, 1),
         "stdout": out.decode(),
         "stderr": err.decode(),
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.aggregates import RunAggregates
 from sim.ensemble import Arm, ChunkResult, iter_arms, merge, run_ensemble
 from sim.output import (
     RESULT_ID,
@@ -162,9 +163,8 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
 
 
 def _files(settings: RunSettings) -> dict[str, str]:
-    tables = (
-        {name: f"{name}.parquet" for name in SERIES_TABLES} if settings.series == "full" else {}
-    )
+    full = settings.series == "full"
+    tables = {name: f"{name}.parquet" for name in (*SERIES_TABLES, "aggregates")} if full else {}
     return {**tables, "summary": "summary.csv", "events": "events.csv", "charts": "charts/"}
 
 
@@ -238,6 +238,7 @@ def stream_run(
     kept: list[ChunkResult] = []
     counter: list[ChunkResult] = []
     meta = manifest(loaded, settings, argv)
+    aggregates = RunAggregates(world, pairs, dates) if full else None
     with atomic_folder(out, slot) as tmp:
         writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
         try:
@@ -247,8 +248,11 @@ def stream_run(
                     writer.write("timeseries", actor_arrow(world, chunk, dates, shown))
                     writer.write("pairs", pair_arrow(world, chunk, pairs))
                     writer.write("system", system_arrow(chunk, dates))
+                    aggregates.add(chunk)
                 kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
                 counter.extend(group[1:])
+            if aggregates is not None and aggregates.replications:
+                writer.write("aggregates", aggregates.table())  # what the charts read
         finally:
             writer.close()
         result = merge(kept)

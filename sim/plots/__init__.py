@@ -46,7 +46,7 @@ CHARTS: tuple[Chart, ...] = (
         run_charts.escalation_chart,
         "Escalation over time per actor: median and the middle 50% / 90% of replications, "
         "with the escalation-ladder rungs marked.",
-        "timeseries.parquet",
+        "aggregates.parquet (older folders: timeseries.parquet)",
     ),
     Chart(
         "effects",
@@ -61,7 +61,7 @@ CHARTS: tuple[Chart, ...] = (
         "run",
         run_charts.occupancy_chart,
         "Ladder occupancy: the share of replications on each rung at each step, per actor.",
-        "timeseries.parquet",
+        "aggregates.parquet (older folders: timeseries.parquet)",
     ),
     Chart(
         "network",
@@ -70,7 +70,7 @@ CHARTS: tuple[Chart, ...] = (
         "The relation network at the start and the end: edge colour is commitment "
         "(red hostile, blue allied), edge width the strongest dependency channel, node size "
         "military capability.",
-        "pairs.parquet, timeseries.parquet, manifest.json",
+        "aggregates.parquet (older folders: pairs.parquet, timeseries.parquet), manifest.json",
     ),
     Chart(
         "distancing",
@@ -78,7 +78,7 @@ CHARTS: tuple[Chart, ...] = (
         run_charts.distancing_chart,
         "China's distancing from the Russia–North Korea pair, bloc frustration, and the "
         "share of replications in crisis or at war over time.",
-        "system.parquet",
+        "aggregates.parquet (older folders: system.parquet)",
     ),
     Chart(
         "outcomes",

@@ -13,10 +13,11 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
+from sim.facts import CHANNELS
+from sim.plots import aggregated
 from sim.plots.style import DIVERGING, actor_colours, footer, style
 from sim.results.folder import ResultsFolder as Results
 
-CHANNELS = ("trade", "political_cover", "military_supply", "security_guarantee")
 # Hand-placed, roughly geographic positions of the article's actors (west → east).
 POSITIONS = {
     "RUS": (-0.55, 0.95),
@@ -57,12 +58,13 @@ def _node_size(cap: float) -> float:
 
 def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | None:
     """Relation network at chosen steps (default: first and last), side by side."""
-    pairs, ts, dates = res.pairs, res.timeseries, res.dates()
-    if pairs is None or ts is None or not dates:
+    dates = res.dates()
+    summed = res.aggregates is not None  # drawn during the run: never reads the per-step rows
+    pairs, ts = (None, None) if summed else (res.pairs, res.timeseries)
+    if not dates or (not summed and (pairs is None or ts is None)):
         return None
     last = len(dates) - 1
     chosen = sorted({min(max(int(s), 0), last) for s in (steps or (0, last))})
-    n_rep = int(ts["replication"].nunique())
     order = res.shown_actors()
     colours = actor_colours(order)
     pos = _positions(order)
@@ -79,11 +81,8 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
         )
         axes, key = grid[:, :-1], grid[0, -1]
         for ax, step in zip(axes.flat, chosen, strict=True):
-            at = ts[ts["step"] == step]
-            live = at[at["active"]] if "active" in at else at
-            share = live.groupby("actor")["replication"].nunique() / max(n_rep, 1)
+            share, med = aggregated.network_at(res, ts, pairs, step)
             actors = [a for a in order if share.get(a, 0) >= 0.5]
-            med = pairs[pairs["step"] == step].groupby(["source", "target"])["commitment"].median()
             edges = []
             for i, a in enumerate(actors):
                 for b in actors[i + 1 :]:
@@ -134,7 +133,8 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
             "at the start and the end" if len(chosen) == 2 and chosen[-1] == last else "over time"
         )
         fig.suptitle(f"Relation network {when}\n{res.title}")
-        footer(fig, res.provenance() + " · pairs.parquet, manifest resolved_scenario")
+        source = "aggregates.parquet" if summed else "pairs.parquet"
+        footer(fig, res.provenance() + f" · {source}, manifest resolved_scenario")
     return fig
 
 

@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.ladder import RUNGS
+from sim.plots import aggregated
 from sim.plots.data import quantile_bands, wide
 from sim.plots.style import (
     GUIDE,
@@ -81,12 +82,17 @@ def mark_event(ax, step: float, dash) -> None:
 
 def escalation_chart(res: Results) -> Figure | None:
     """Escalation per actor over time: median, middle-50% and middle-90% bands, rungs."""
-    ts, dates = res.timeseries, res.dates()
-    actors = res.shown_actors()
-    if ts is None or not dates or not actors:
+    dates, actors = res.dates(), res.shown_actors()
+    if not dates or not actors:
         return None
-    n_rep = int(ts["replication"].nunique())
-    data = {a: quantile_bands(_active_escalation(ts, a)) for a in actors}
+    if res.aggregates is not None:  # drawn during the run: never reads the per-step rows
+        n_rep, source = aggregated.replications(res), "aggregates.parquet"
+        data = {a: aggregated.bands(res, "escalation", a) for a in actors}
+    elif (ts := res.timeseries) is not None:
+        n_rep, source = int(ts["replication"].nunique()), "timeseries.parquet"
+        data = {a: quantile_bands(_active_escalation(ts, a)) for a in actors}
+    else:
+        return None
     top = rung_top(max(float(np.nanmax(q[0.95])) for q in data.values()))
     colours, names = actor_colours(actors), res.actor_names()
     marks = _event_marks(res, n_rep)
@@ -128,7 +134,7 @@ def escalation_chart(res: Results) -> Figure | None:
         fig.suptitle(f"Escalation over time by actor\n{res.title}")
         footer(
             fig,
-            res.provenance() + " · timeseries.parquet",
+            res.provenance() + " · " + source,
             handles,
             labels,
             ncol=4 if len(labels) <= 4 else 2,
@@ -141,9 +147,11 @@ _DASHES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 def occupancy_chart(res: Results) -> Figure | None:
     """Share of replications on each ladder rung over time, one stacked panel per actor."""
-    ts, dates = res.timeseries, res.dates()
-    actors = res.shown_actors()
-    if ts is None or not dates or not actors or "rung" not in ts:
+    dates, actors = res.dates(), res.shown_actors()
+    if not dates or not actors:
+        return None
+    ts = None if res.aggregates is not None else res.timeseries
+    if res.aggregates is None and (ts is None or "rung" not in ts):
         return None
     steps = np.arange(len(dates))
     names = res.actor_names()
@@ -161,12 +169,7 @@ def occupancy_chart(res: Results) -> Figure | None:
         for k, ax in enumerate(axes.flat[: len(actors)]):
             a = actors[k]
             row, col = divmod(k, ncols)
-            g = ts[ts["actor"] == a]
-            if "active" in g:
-                g = g[g["active"]]
-            counts = pd.crosstab(g["step"], g["rung"]).reindex(
-                index=steps, columns=range(len(RUNGS)), fill_value=0
-            )
+            counts = aggregated.rung_table(res, ts, a, steps)
             total = counts.sum(axis=1).replace(0, np.nan)
             share = counts.div(total, axis=0).fillna(0.0) * 100
             ax.stackplot(
@@ -192,11 +195,14 @@ def occupancy_chart(res: Results) -> Figure | None:
             loc="outside right center",
             title="ladder rung\n(top = most severe)",
         )
-        n_rep = int(ts["replication"].nunique())
+        if ts is None:
+            n_rep, source = aggregated.replications(res), "aggregates.parquet (rung)"
+        else:
+            n_rep, source = int(ts["replication"].nunique()), "timeseries.parquet (rung)"
         fig.suptitle(
             f"Ladder occupancy: where the {count(n_rep, 'replication')} stand\n{res.title}"
         )
-        footer(fig, res.provenance() + " · timeseries.parquet (rung)")
+        footer(fig, res.provenance() + " · " + source)
     return fig
 
 
@@ -254,16 +260,17 @@ def _first_crisis(ax, first: np.ndarray, steps: int, unit: str) -> None:
 
 def distancing_chart(res: Results) -> Figure | None:
     """China's distancing index and bloc frustration over time, plus crisis and war shares."""
-    sysf, dates = res.system, res.dates()
-    if sysf is None or not dates:
+    dates = res.dates()
+    sysf = None if res.aggregates is not None else res.system
+    if not dates or (sysf is None and res.aggregates is None):
         return None
     x = np.arange(len(dates))
-    n_rep = int(sysf["replication"].nunique())
+    n_rep = int(sysf["replication"].nunique()) if sysf is not None else aggregated.replications(res)
     dist = res.scenario.get("run", {}).get("distancing", {}) if res.scenario else {}
     who = dist.get("actor", "CHN")
     partners = "–".join(dist.get("partners", ["RUS", "PRK"]))
     colour = actor_colours([who])[who]
-    has_flags = {"crisis", "war"} <= set(sysf.columns)
+    has_flags = sysf is None or {"crisis", "war"} <= set(sysf.columns)
     with style():
         fig, axes = plt.subplots(
             3 if has_flags else 2,
@@ -274,14 +281,14 @@ def distancing_chart(res: Results) -> Figure | None:
             height_ratios=[1, 1, 0.7] if has_flags else [1, 1],
         )
         ax = axes[0]
-        band(ax, x, quantile_bands(wide(sysf, "distancing")), colour)
+        band(ax, x, aggregated.system_bands(res, sysf, "distancing"), colour)
         ax.axhline(0, color=GUIDE, lw=0.8)
         ax.set_ylabel("distancing index\n(fall in commitment, −2…2)")
         ax.set_title(
             f"{who}'s distancing from the {partners} pair (above 0 = moving away)", loc="left"
         )
         ax = axes[1]
-        frus = quantile_bands(wide(sysf, "frustration"))
+        frus = aggregated.system_bands(res, sysf, "frustration")
         band(ax, x, frus, "#444444")
         top = max(float(np.nanmax(frus[0.95])), 0.05) * 1.1
         ax.set_ylim(-0.03 * top, top)
@@ -300,9 +307,9 @@ def distancing_chart(res: Results) -> Figure | None:
             ax = axes[2]
             peak = 0.0
             for flag, colour in (("crisis", series_colour(1)), ("war", "#000000")):
-                share = sysf.groupby("step")[flag].mean().reindex(x) * 100
-                ax.plot(x, share.to_numpy(), color=colour, label=flag)
-                peak = max(peak, float(np.nanmax(share.to_numpy())))
+                share = aggregated.flag_share(res, sysf, flag, x) * 100
+                ax.plot(x, share, color=colour, label=flag)
+                peak = max(peak, float(np.nanmax(share)))
             top = 100.0 if peak > 50 else next(t for t in (5, 10, 20, 50, 100) if t >= peak * 1.15)
             ax.set_ylim(-0.03 * top, top)
             ax.set_ylabel("replications (%)")
@@ -315,7 +322,8 @@ def distancing_chart(res: Results) -> Figure | None:
             f"{actor_label(who, res.actor_names())}: distancing, bloc frustration and crises"
             f" over time\n{res.title}"
         )
-        footer(fig, res.provenance() + " · system.parquet", handles, labels, ncol=3)
+        source = "system.parquet" if sysf is not None else "aggregates.parquet"
+        footer(fig, res.provenance() + " · " + source, handles, labels, ncol=3)
     return fig
 
 

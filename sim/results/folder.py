@@ -19,6 +19,7 @@ from sim.results.manifest import Manifest, parse_manifest
 # Tables a folder may hold: attribute name -> file inside the folder.
 TABLE_FILES = {
     "timeseries": "timeseries.parquet",
+    "aggregates": "aggregates.parquet",
     "pairs": "pairs.parquet",
     "system": "system.parquet",
     "summary": "summary.csv",
@@ -93,6 +94,16 @@ class ResultsFolder:
     sobol = property(lambda self: self.table("sobol"))
     morris = property(lambda self: self.table("morris"))
     prim = property(lambda self: self.table("prim"))
+
+    @cached_property
+    def aggregates(self) -> pd.DataFrame | None:
+        """Per-step chart aggregates of a run (sim/aggregates.py); None in older folders."""
+        frame = self.table("aggregates")
+        if frame is not None:
+            frame = frame.copy()
+            for col in ("series", "date", "source", "target"):
+                frame[col] = frame[col].astype(str)
+        return frame
 
     @cached_property
     def runs(self) -> pd.DataFrame | None:
@@ -237,6 +248,9 @@ class ResultsFolder:
 
     def dates(self) -> list[str] | None:
         """Calendar label of each step (from the `date` column)."""
+        if self.aggregates is not None:
+            first = self.aggregates.drop_duplicates("step").sort_values("step")
+            return [str(d) for d in first["date"]]
         for frame in (self.system, self.timeseries):
             if frame is not None and {"step", "date"} <= set(frame.columns):
                 first = frame.drop_duplicates("step").sort_values("step")

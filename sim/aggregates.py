@@ -1,0 +1,200 @@
+"""Per-step aggregates of what the run charts draw, accumulated chunk by chunk during a run.
+
+Why: the charts show quantile bands, rung shares and crisis shares per step, not rows. Reading
+every per-step row back (82 million pair rows at 10,000 × 200) cost the chart process
+gigabytes (issue 18). Here each chunk's series are folded into fixed-bin histograms with
+integer counts as the chunk arrives; counts add up the same whatever the chunking, the
+number of workers or the order chunks arrive in, so `aggregates.parquet` is byte-identical
+for 1 or N workers and any chunk size.
+
+Quantiles come from the histograms: each order statistic is taken as the midpoint of its
+bin and neighbouring order statistics are interpolated linearly (numpy's default
+quantile rule), so every quantile is within half a bin (RESOLUTION) of the exact one for
+values inside the series' range (all series are bounded by the model: see RANGES).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from sim.ladder import RUNGS, rung_of
+
+if TYPE_CHECKING:
+    from sim.ensemble import ChunkResult
+    from sim.world import World
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+Q_COLUMNS = tuple(f"q{round(q * 100):02d}" for q in QUANTILES)  # q05 q25 q50 q75 q95
+BIN_WIDTH = 0.001
+RESOLUTION = BIN_WIDTH / 2  # largest gap between a histogram quantile and the exact one
+# The model's bounds of each series (sim/dynamics.py clips; sim/metrics.py documents).
+RANGES = {
+    "escalation": (0.0, 1.0),
+    "commitment": (-1.0, 1.0),
+    "tension": (0.0, 1.0),
+    "distancing": (-2.0, 2.0),
+    "frustration": (0.0, 1.0),
+}
+SERIES = ("escalation", "rung", "commitment", "tension", "distancing", "frustration", "crisis",
+          "war")  # fmt: skip
+
+
+class Histograms:
+    """Counts of values per (step, group, bin) of one bounded series."""
+
+    def __init__(self, steps: int, groups: int, lo: float, hi: float):
+        self.lo = lo
+        self.bins = round((hi - lo) / BIN_WIDTH)
+        self.counts = np.zeros((steps, groups, self.bins), dtype=np.int64)
+
+    def bin_of(self, values: np.ndarray) -> np.ndarray:
+        """Bin index of each value; values at or beyond the bounds go to the edge bins."""
+        k = np.floor((values - self.lo) / BIN_WIDTH)
+        return np.clip(k, 0, self.bins - 1).astype(np.int64)
+
+    def add(self, values: np.ndarray, keep: np.ndarray | None = None) -> None:
+        """Fold (steps, R, groups) values in; `keep` (same shape) masks values out."""
+        t1, _, g = values.shape
+        ok = np.isfinite(values) if keep is None else keep & np.isfinite(values)
+        size = g * self.bins
+        for t in range(t1):
+            mask = ok[t]
+            group = np.broadcast_to(np.arange(g), mask.shape)[mask]
+            flat = group * self.bins + self.bin_of(values[t][mask])
+            self.counts[t] += np.bincount(flat, minlength=size).reshape(g, self.bins)
+
+    def n(self) -> np.ndarray:
+        return self.counts.sum(axis=-1)
+
+    def quantiles(self) -> np.ndarray:
+        """(steps, groups, len(QUANTILES)); NaN where a step × group has no values."""
+        return histogram_quantiles(self.counts, self.lo)
+
+
+def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
+    """Quantiles (QUANTILES) along the last axis of bin counts of width BIN_WIDTH from `lo`."""
+    shape = counts.shape[:-1]
+    flat = counts.reshape(-1, counts.shape[-1])
+    cum = np.cumsum(flat, axis=1)
+    total = cum[:, -1]
+    mids = lo + (np.arange(flat.shape[1]) + 0.5) * BIN_WIDTH
+    out = np.full((flat.shape[0], len(QUANTILES)), np.nan)
+    has = total > 0
+    for j, q in enumerate(QUANTILES):
+        pos = q * (total[has] - 1)
+        k = np.floor(pos).astype(np.int64)
+        frac = pos - k
+        below = mids[_bin_of_rank(cum[has], k)]
+        above = mids[_bin_of_rank(cum[has], np.minimum(k + 1, total[has] - 1))]
+        out[has, j] = below + frac * (above - below)
+    return out.reshape(*shape, len(QUANTILES))
+
+
+def _bin_of_rank(cum: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The bin holding the rank-th smallest value (0-based) of each row."""
+    return np.argmax(cum > rank[:, None], axis=1)
+
+
+class RunAggregates:
+    """Accumulates every chart's per-step aggregates over the chunks of one run."""
+
+    def __init__(self, world: World, pairs: list[tuple[int, int]], dates: list[str]):
+        t1, n = len(dates), world.n
+        self.ids, self.pairs, self.dates = list(world.ids), pairs, dates
+        self.src = np.array([i for i, _ in pairs], dtype=np.int64)
+        self.dst = np.array([j for _, j in pairs], dtype=np.int64)
+        self.replications = 0
+        self.hist = {
+            "escalation": Histograms(t1, n, *RANGES["escalation"]),
+            "commitment": Histograms(t1, len(pairs), *RANGES["commitment"]),
+            "tension": Histograms(t1, len(pairs), *RANGES["tension"]),
+            "distancing": Histograms(t1, 1, *RANGES["distancing"]),
+            "frustration": Histograms(t1, 1, *RANGES["frustration"]),
+        }
+        self.rungs = np.zeros((t1, n, len(RUNGS)), dtype=np.int64)
+        self.flags = {"crisis": np.zeros(t1, np.int64), "war": np.zeros(t1, np.int64)}
+
+    def add(self, chunk: ChunkResult) -> None:
+        """Fold one chunk's series in (a chunk without series is skipped)."""
+        s = chunk.series
+        if s is None:
+            return
+        self.replications += len(chunk.replications)
+        active = s.active.astype(bool)
+        self.hist["escalation"].add(s.escalation, active)
+        self.hist["commitment"].add(s.commitment[:, :, self.src, self.dst])
+        self.hist["tension"].add(s.tension[:, :, self.src, self.dst])
+        self.hist["distancing"].add(s.distancing[:, :, None])
+        self.hist["frustration"].add(s.frustration[:, :, None])
+        rung = rung_of(s.escalation)
+        n, width = len(self.ids), len(RUNGS)
+        for t in range(rung.shape[0]):
+            mask = active[t]
+            flat = np.broadcast_to(np.arange(n), mask.shape)[mask] * width + rung[t][mask]
+            self.rungs[t] += np.bincount(flat, minlength=n * width).reshape(n, width)
+        for flag, total in self.flags.items():
+            total += np.asarray(getattr(s, flag), dtype=bool).sum(axis=1)
+
+    def table(self) -> pa.Table:
+        """The long table of docs/results-format.md (`aggregates.parquet`)."""
+        parts = [
+            self._quantile_rows("escalation", self.ids, [""] * len(self.ids)),
+            self._rung_rows(),
+            self._quantile_rows("commitment", *self._pair_names()),
+            self._quantile_rows("tension", *self._pair_names()),
+            self._quantile_rows("distancing", [""], [""]),
+            self._quantile_rows("frustration", [""], [""]),
+        ]
+        t1 = len(self.dates)
+        for flag, total in self.flags.items():
+            parts.append(self._rows(flag, [""], [""], total[:, None], _no_quantiles(t1, 1)))
+        columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        arrays = {
+            "series": pa.array(columns["series"], pa.string()).dictionary_encode(),
+            "step": pa.array(columns["step"], pa.int64()),
+            "date": pa.array(columns["date"], pa.string()),
+            "source": pa.array(columns["source"], pa.string()),
+            "target": pa.array(columns["target"], pa.string()),
+            "count": pa.array(columns["count"], pa.int64()),
+            "of": pa.array(columns["of"], pa.int64()),
+        }
+        for j, name in enumerate(Q_COLUMNS):
+            arrays[name] = pa.array(columns["q"][:, j], pa.float64())
+        return pa.table(arrays)
+
+    def _pair_names(self) -> tuple[list[str], list[str]]:
+        return [self.ids[i] for i in self.src], [self.ids[j] for j in self.dst]
+
+    def _quantile_rows(self, name: str, sources: list[str], targets: list[str]) -> dict:
+        h = self.hist[name]
+        return self._rows(name, sources, targets, h.n(), h.quantiles())
+
+    def _rung_rows(self) -> dict:
+        t1, n, width = self.rungs.shape
+        sources = [a for a in self.ids for _ in range(width)]
+        targets = list(RUNGS) * n
+        counts = self.rungs.reshape(t1, n * width)
+        return self._rows("rung", sources, targets, counts, _no_quantiles(t1, n * width))
+
+    def _rows(self, name: str, sources: list[str], targets: list[str], counts: np.ndarray,
+              qs: np.ndarray) -> dict:  # fmt: skip
+        """Rows step-major: (steps × groups) of one series."""
+        t1, g = counts.shape
+        return {
+            "series": np.array([name] * (t1 * g), dtype=object),
+            "step": np.repeat(np.arange(t1), g),
+            "date": np.repeat(np.array(self.dates, dtype=object), g),
+            "source": np.tile(np.array(sources, dtype=object), t1),
+            "target": np.tile(np.array(targets, dtype=object), t1),
+            "count": counts.reshape(-1),
+            "of": np.full(t1 * g, self.replications, dtype=np.int64),
+            "q": qs.reshape(t1 * g, len(QUANTILES)),
+        }
+
+
+def _no_quantiles(steps: int, groups: int) -> np.ndarray:
+    """Quantile columns of a count-only series (rung, crisis, war): NaN."""
+    return np.full((steps, groups, len(QUANTILES)), np.nan)
