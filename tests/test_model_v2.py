@@ -270,10 +270,12 @@ def test_the_shipped_posterior_names_live_coefficients_and_runs():
     from sim.observe.operators import OPERATOR_COEFFICIENTS
     from sim.observe.posterior import draw_coefficients, model_only
     from sim.parameters import PARAMETERS
+    from sim.structural import is_given
 
     path = REPO / "seeds" / "posterior" / "history-2016-2024.parquet"
-    draws = draw_coefficients(path, 60, 7, allow_model_change=True)  # made before versions
-    assert set(draws) <= set(PARAMETERS) | set(OPERATOR_COEFFICIENTS)
+    draws = draw_coefficients(path, 60, 7)  # it records this model version
+    # model coefficients, the history's given structural terms, operator coefficients
+    assert all(k in PARAMETERS or k in OPERATOR_COEFFICIENTS or is_given(k) for k in draws)
     coefficients = model_only(draws)
     assert coefficients and set(coefficients) <= set(PARAMETERS)
     spec = baseline()
