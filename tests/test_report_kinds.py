@@ -66,9 +66,9 @@ def test_summaries_say_what_ran_and_the_headline_in_words(tmp_path):
     assert "Reactivity (escalation per unit of perceived threat)" in sweep
     assert "parameters.reactivity" not in sweep
     rob = summary_of(_page(tmp_path, "robustness"))
-    assert "keep their sign in at least 90% of draws" in rob
+    assert "each headline effect keeps its sign: final distancing 100%" in rob
     hc = summary_of(_page(tmp_path, "hindcast"))
-    assert "no posterior" in hc and "of 10 scored observations" in hc
+    assert "hand-set coefficients" in hc and "of 17 scored observations" in hc
 
 
 def test_robustness_and_hindcast_pages_are_titled_and_tabled(tmp_path):
@@ -76,10 +76,10 @@ def test_robustness_and_hindcast_pages_are_titled_and_tabled(tmp_path):
     assert "<h1>Robustness of Baseline" in rob and "Sweep of" not in rob
     assert "final distancing (index, −2…2)" in rob  # labels, not column names
     hc = _page(tmp_path, "hindcast")
-    assert "<h1>Hindcast of history-episode-2022-2024</h1>" in hc
-    assert "posterior None" not in hc and "the scenario&#39;s own (no posterior)" in hc
-    scores = hc.split("<h2>Scores</h2>", 1)[1].split("<h2>Provenance</h2>", 1)[0]
-    assert scores.count("<tr>") == 1 + 10  # header + every scored observation
+    assert "<h1>Hindcast of history-2016</h1>" in hc
+    assert "posterior None" not in hc and "hand-set coefficients" in hc
+    scores = hc.split("<h2>Every scored observation</h2>", 1)[1].split("<h2>Provenance", 1)[0]
+    assert scores.count("<tr>") == 1 + 17  # header + every scored observation
     assert "in 90%" in scores and "model median (90%)" in scores
 
 

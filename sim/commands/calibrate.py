@@ -91,6 +91,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
     from sim.observe.hindcast import hindcast, null_skill, write_hindcast
     from sim.observe.scoring import NULLS, coverage
+    from sim.observe.verdict import verdict
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario
 
@@ -143,5 +144,6 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
             "observations every null can forecast): "
             + ", ".join(f"{n} {pooled[f'skill vs {n}']:+.2f}" for n in NULLS)
         )
+        print(verdict(skill))
     print(f"results: {out}")
     return 0

@@ -223,12 +223,21 @@ def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: in
         "replications_per_draw": replications,
         "steps": spec.run.steps if steps is None else steps,
         "structure": "re-settled" if resettle else "nominal",
+        "counterfactual": None
+        if spec.counterfactual is None
+        else (spec.counterfactual.model_dump(mode="json")),
         "posterior": None if posterior is None else str(posterior),
         "root_seed": spec.run.seed if seed is None else seed,
         "engine": engine,
         "command": argv,
         "versions": versions(),
-        "files": {"draws": "draws.parquet", "shares": "robustness.csv", "charts": "charts/"},
+        "files": {
+            "draws": "draws.parquet",
+            "shares": "robustness.csv",
+            "regimes": "regimes.csv",
+            "structures": "structures.csv (with --structures)",
+            "charts": "charts/",
+        },
     }
 
 
@@ -236,9 +245,12 @@ def write_robustness(out: Path, result: Robustness, meta: dict, csv: bool = Fals
                      charts: Callable[[Path], object] | None = None, slot: Slot | None = None,
                      structures: pd.DataFrame | None = None) -> Path:  # fmt: skip
     """Write the robustness folder atomically: draws, shares, regimes (and the structure
-    comparison when asked for), manifest, then charts."""
+    comparison when asked for), manifest, then charts. The manifest names the nominal
+    outcome class, so the report can say which class holds."""
     from sim.output import atomic_folder, finish
     from sim.results.write import write_frame
+
+    meta = {**meta, "nominal_class": result.nominal_class}
 
     with atomic_folder(out, slot) as tmp:
         write_frame(tmp, "draws.parquet", result.draws, csv_copy=csv)

@@ -25,11 +25,9 @@ __all__ = [
 
 def _sections(res):
     from sim.report.compare_page import compare_sections, sweep_sections
-    from sim.report.other_pages import (
-        calibration_sections,
-        hindcast_sections,
-        robustness_sections,
-    )
+    from sim.report.hindcast_page import hindcast_sections
+    from sim.report.other_pages import calibration_sections
+    from sim.report.robustness_page import robustness_sections
     from sim.report.run_page import run_sections
 
     return {

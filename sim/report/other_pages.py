@@ -1,4 +1,6 @@
-"""The sections of robustness, calibration and hindcast reports."""
+"""The sections of calibration reports, and what the calibration and hindcast pages share:
+readable cells and the per-observation interval table (robustness and hindcast pages have
+their own modules)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,7 @@ import pandas as pd
 
 from sim.report.render import Section, Table
 from sim.results.folder import ResultsFolder
-from sim.results.labels import coefficient_label, outcome_label
-
-KEEPS = 0.9  # a conclusion kept in this share of draws is not a knife edge
+from sim.results.labels import coefficient_label
 
 
 def cell(value: Any, digits: int = 3) -> str:
@@ -24,55 +24,6 @@ def cell(value: Any, digits: int = 3) -> str:
         return f"{value:.{digits}g}"
     text = str(value)
     return "–" if text.lower() in ("nan", "none", "") else text
-
-
-# ---------------------------------------------------------------------- robustness
-def robustness_rows(shares: pd.DataFrame) -> list[list[object]]:
-    rows = []
-    for r in shares.itertuples():
-        if r.outcome.startswith("draws_"):
-            what = "P(crisis) ≥ 0.5" if "crisis" in r.outcome else "P(war) ≥ 0.5"
-            rows.append([f"draws with {what}", "–", f"{r.share_same_sign:.0%}", "–"])
-            continue
-        name = "outcome class" if r.outcome == "outcome_class" else outcome_label(r.outcome)
-        span = "–" if pd.isna(r.effect_p5) else f"{r.effect_p5:+.3f} to {r.effect_p95:+.3f}"
-        nominal = "–" if pd.isna(r.nominal_effect) else f"{r.nominal_effect:+.3f}"
-        rows.append([name, nominal, f"{r.share_same_sign:.0%}", span])
-    return rows
-
-
-def robustness_sections(res: ResultsFolder) -> tuple[list[Section], int]:
-    m = res.manifest
-    shares = res.table("shares")
-    spread = float(m.get("spread") or 0)
-    design = Section(
-        "Design",
-        [
-            f"{m['draws']} draws; each moves every model coefficient independently and uniformly "
-            f"within ±{spread:.0%} of its value (clipped to its documented range) and runs "
-            f"{m['replications_per_draw']} replications of the scenario and of its counterfactual "
-            "with common random numbers. The outcome thresholds (crisis, war) stay fixed: they "
-            "define the outcomes."
-        ],
-    )
-    if shares is None or shares.empty:
-        design.notes.append("No robustness.csv in this folder.")
-        return [design], 1
-    table = Table(
-        ["outcome", "nominal effect", "share of draws keeping it", "draws 5–95%"],
-        robustness_rows(shares),
-        (1, 2, 3),
-    )
-    result = Section(
-        "What survives",
-        [
-            f"A conclusion that holds in at least {KEEPS:.0%} of draws is not a knife edge. For an "
-            "effect, “keeping it” means the draw's median paired effect has the nominal sign "
-            "(an effect under 0.001, or 1 point for P(crisis), counts as zero)."
-        ],
-        [table],
-    )
-    return [design, result], 2
 
 
 # ---------------------------------------------------------------------- calibration
@@ -131,26 +82,7 @@ def calibration_sections(res: ResultsFolder) -> tuple[list[Section], int]:
     return out, 1
 
 
-# ---------------------------------------------------------------------- hindcast
-def hindcast_sections(res: ResultsFolder) -> tuple[list[Section], int]:
-    m = res.manifest
-    posterior = m.get("posterior")
-    setup = Section(
-        "Set-up",
-        [
-            f"Scenario {m.get('scenario_file') or m['scenario']}; observations "
-            f"{m.get('observations') or '–'}; coefficients: "
-            + (f"posterior {posterior}" if posterior else "the scenario's own (no posterior)")
-            + f". Observations outside the scenario's window: {len(m.get('not_covered') or [])}."
-        ],
-    )
-    table = res.table("hindcast")
-    if table is None or table.empty:
-        setup.notes.append("No hindcast.csv rows in this folder.")
-        return [setup], 1
-    return [setup, Section("Scores", *interval_tables(table))], 1
-
-
+# ---------------------------------------------------------------------- per observation
 INTERVAL_COLUMNS = (
     "id",
     "kind",
@@ -185,7 +117,7 @@ def interval_tables(table: pd.DataFrame) -> tuple[list[str], list[Table]]:
         rows.append(
             [
                 cell(r.get("id")),
-                cell(r.get("kind")),
+                cell(r.get("kind")).replace("_", " "),
                 cell(r.get("actors")),
                 cell(r.get("period")),
                 cell(r.get("observed")),

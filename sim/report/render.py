@@ -37,7 +37,8 @@ class Table:
 
 @dataclass
 class Section:
-    """A titled part of a page: paragraphs (notes), tables, a list, in that order."""
+    """A titled part of a page: paragraphs (notes), a list, tables, then footnotes (what a
+    dash in a table means), in that order."""
 
     title: str
     notes: list[str] = field(default_factory=list)
@@ -45,6 +46,7 @@ class Section:
     items: list[str] = field(default_factory=list)
     question: str = ""
     level: int = 2
+    footnotes: list[str] = field(default_factory=list)
 
 
 def environment() -> Environment:

@@ -36,6 +36,8 @@ def caveat(kind: str) -> str:
 
 
 def summary(res: ResultsFolder) -> str:
+    from sim.report.robustness_page import robustness_summary
+
     return {
         "run": run_summary,
         "compare": compare_summary,
@@ -176,35 +178,6 @@ def sweep_summary(res: ResultsFolder) -> str:
     return text
 
 
-def robustness_summary(res: ResultsFolder) -> str:
-    m = res.manifest
-    text = (
-        f"This report asks whether the conclusions of “{res.scenario_title}” survive "
-        f"moving every coefficient by up to ±{float(m.get('spread') or 0):.0%}: "
-        f"{m['draws']} draws × {count(m['replications_per_draw'], 'replication')}, each "
-        "against the counterfactual with common random numbers."
-    )
-    shares = res.table("shares")
-    if shares is None or shares.empty:
-        return text
-    eff = shares[
-        ~shares["outcome"].str.startswith("draws_") & (shares["outcome"] != "outcome_class")
-    ]
-    if not eff.empty:
-        kept = eff[eff["share_same_sign"] >= 0.9]
-        weakest = eff.sort_values("share_same_sign").iloc[0]
-        text += (
-            f" {len(kept)} of {len(eff)} headline effects keep their sign in at least 90% "
-            f"of draws; the least robust is {outcome_label(str(weakest['outcome']), unit=False)} "
-            f"({weakest['share_same_sign']:.0%})."
-        )
-    cls = shares[shares["outcome"] == "outcome_class"]
-    if not cls.empty:
-        kept_class = float(cls["share_same_sign"].iloc[0])
-        text += f" The most common outcome class is unchanged in {kept_class:.0%} of draws."
-    return text
-
-
 def calibration_summary(res: ResultsFolder) -> str:
     m = res.manifest
     diag = res.table("diagnostics")
@@ -221,17 +194,21 @@ def calibration_summary(res: ResultsFolder) -> str:
 
 
 def hindcast_summary(res: ResultsFolder) -> str:
+    """What was scored, with which coefficients, the coverage, and the verdict against the
+    three null forecasters (it says plainly where the model loses)."""
+    from sim.observe.verdict import verdict
+    from sim.report.hindcast_page import coefficients_words, skill_frame
+
     m = res.manifest
-    post = m.get("posterior")
-    text = f"This report scores the scenario {m['scenario']} against observed history, with " + (
-        f"coefficients drawn from the posterior {post}."
-        if post
-        else "the scenario's own coefficients (no posterior)."
+    text = (
+        f"This report scores the scenario {m['scenario']} against observed history, with "
+        f"{coefficients_words(m)}."
     )
     table = res.table("hindcast")
     if table is not None and not table.empty:
         text += " " + _coverage_words(table)
-    return text
+    words = verdict(skill_frame(res))
+    return f"{text} {words}" if words else text
 
 
 def _coverage_words(table) -> str:

@@ -34,6 +34,8 @@ TABLE_FILES = {
     "prim": "analysis/prim.csv",
     "draws": "draws.parquet",
     "shares": "robustness.csv",
+    "regimes": "regimes.csv",
+    "structures": "structures.csv",
     "posterior": "posterior.parquet",
     "populations": "populations.parquet",
     "diagnostics": "diagnostics.csv",
@@ -134,7 +136,9 @@ class ResultsFolder:
     def scenario_title(self) -> str:
         """The (base) scenario's title, or its name."""
         m = self.manifest
-        return str(self.scenario.get("title") or m.get("title") or m.get("scenario") or "a scenario")
+        return str(
+            self.scenario.get("title") or m.get("title") or m.get("scenario") or "a scenario"
+        )
 
     @property
     def title(self) -> str:

@@ -10,11 +10,13 @@ fixture's summary.csv with made-up, deterministic effects) and mean nothing abou
     .venv/bin/python tests/data/make_fixtures.py      # rewrites compare/ and sweep/
 
 The robustness, hindcast and calibration fixtures are real (tiny) outputs, trimmed to the
-tables their readers use (no charts, no report.html); output paths in their manifests were
-rewritten to tests/data/results/KIND:
-    alliance-sim robustness scenarios/baseline.yaml --draws 8 -n 6 --steps 12 --no-plots
+tables their readers use (no charts, no report.html); robustness and hindcast are written
+straight into tests/data/results/KIND (from the repository root, after removing the old folder):
+    alliance-sim robustness scenarios/baseline.yaml --draws 8 -n 6 --steps 12 --no-plots \
+        --structures --out tests/data/results/robustness
     alliance-sim hindcast seeds/observations/missile_launches.yaml \
-        scenarios/history/base_2016.yaml -n 20 --draws 3 --no-plots
+        scenarios/history/base_2016.yaml -n 20 --draws 3 --no-plots \
+        --out tests/data/results/hindcast
     calibration: the synthetic spec of tests/test_observe_calibrate.py (write_spec with
         population=16, generations=2), `alliance-sim calibrate SPEC --no-plots`
 """

@@ -1,0 +1,84 @@
+"""The verdict on a skill table in one sentence: which null forecasters the model beats on
+the pooled score, and which it loses to.
+
+Why: a skill table with minus signs is easy to misread (or to skim past). The sentence
+follows the numbers of `sim/observe/scoring.skill_table` (computed there, never here) and
+says plainly where the model loses; the hindcast command and its report print the same
+words.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from sim.observe.scoring import NULLS
+
+NULL_NAMES = {
+    "persistence": "persistence",
+    "trend": "the linear trend",
+    "events_only": "the events-only world",
+}
+
+
+def signed(value: float) -> str:
+    """'+0.44', '−0.68' (a true minus sign in prose)."""
+    return f"{value:+.2f}".replace("-", "−")
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _skills(row: pd.Series) -> dict[str, float]:
+    return {n: float(row.get(f"skill vs {n}", math.nan)) for n in NULLS}
+
+
+def pooled_verdict(skill: pd.DataFrame) -> str:
+    """'The model beats …; it loses to persistence on the pooled score (skill −0.44).'
+    A skill of exactly 0 is a tie; a missing one (no observation that null can forecast)
+    is said too. Empty when the table is empty."""
+    if skill.empty or "pooled" not in set(skill["kind"]):
+        return ""
+    pooled = _skills(skill.set_index("kind").loc["pooled"])
+    wins = [NULL_NAMES[n] for n, s in pooled.items() if s > 0]
+    loses = [f"{NULL_NAMES[n]} (skill {signed(s)})" for n, s in pooled.items() if s < 0]
+    ties = [NULL_NAMES[n] for n, s in pooled.items() if s == 0]
+    missing = [NULL_NAMES[n] for n, s in pooled.items() if not math.isfinite(s)]
+    parts = []
+    if wins and not loses and not ties and not missing:
+        parts.append(f"The model beats all three null forecasters ({_join(wins)})")
+    elif wins:
+        parts.append(f"The model beats {_join(wins)}")
+    if loses:
+        parts.append(("but loses to " if wins else "The model loses to ") + _join(loses))
+    if ties:
+        parts.append(("and ties with " if parts else "The model ties with ") + _join(ties))
+    text = " ".join(parts) + " on the pooled score."
+    if missing:
+        text += f" It cannot be compared with {_join(missing)} (no forecast to compare)."
+    return text
+
+
+def kind_losses(skill: pd.DataFrame) -> str:
+    """'By kind, it loses to persistence on missile_launches.' (empty when it loses nowhere
+    or there is only one kind, which the pooled verdict already covers)."""
+    if skill.empty:
+        return ""
+    kinds = skill[skill["kind"] != "pooled"]
+    if len(kinds) < 2:
+        return ""
+    bits = []
+    for _, row in kinds.iterrows():
+        lost = [NULL_NAMES[n] for n, v in _skills(row).items() if v < 0]
+        if lost:
+            bits.append(f"to {_join(lost)} on {row['kind']}")
+    return f"By kind, it loses {'; '.join(bits)}." if bits else ""
+
+
+def verdict(skill: pd.DataFrame) -> str:
+    """The pooled verdict, then the kinds on which the model loses."""
+    return " ".join(t for t in (pooled_verdict(skill), kind_losses(skill)) if t)

@@ -1,0 +1,194 @@
+"""Robustness and hindcast pages a reader understands first time: the right title, a summary
+that says what was perturbed and what held, regime probabilities with their uncertainty, no
+17-digit floats or 'nan', and a hindcast verdict that follows the numbers (a folder where
+the model wins and one where it loses give opposite verdicts)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.observe.hindcast import null_skill
+from sim.observe.verdict import kind_losses, pooled_verdict, verdict
+from sim.report import write_report
+from tests.engine_guard import model_forbidden
+
+DATA = Path(__file__).resolve().parent / "data" / "results"
+IMAGE = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+LONG_FLOAT = re.compile(r"\d\.\d{5,}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_model():
+    with model_forbidden("the report must not run the model"):
+        yield
+
+
+def _folder(tmp_path: Path, kind: str, meta=None, table=None) -> Path:
+    """A copy of the fixture folder, its manifest and one table edited in place."""
+    folder = tmp_path / kind
+    shutil.copytree(DATA / kind, folder)
+    if meta is not None:
+        m = json.loads((folder / "manifest.json").read_text())
+        meta(m)
+        (folder / "manifest.json").write_text(json.dumps(m))
+    if table is not None:
+        name, edit = table
+        frame = pd.read_csv(folder / name)
+        edit(frame)
+        frame.to_csv(folder / name, index=False)
+    return folder
+
+
+def _text(page: str) -> str:
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", IMAGE.sub("", page)))
+    return text.replace("&#39;", "'").strip()
+
+
+def _summary(page: str) -> str:
+    found = re.search(r'<section class="summary" id="summary">(.*?)</section>', page, re.S)
+    assert found, "no summary section"
+    return _text(found.group(1))
+
+
+def _page(folder: Path) -> str:
+    return write_report(folder).read_text(encoding="utf-8")
+
+
+def _readable(page: str) -> None:
+    text = _text(page)
+    words = re.findall(r"[A-Za-z]+", text)
+    assert "None" not in words and not [w for w in words if w.lower() == "nan"]
+    assert not LONG_FLOAT.findall(text), LONG_FLOAT.findall(text)[:3]
+
+
+# ---------------------------------------------------------------------- robustness
+def test_robustness_page_title_summary_regimes_and_structures(tmp_path):
+    page = _page(_folder(tmp_path, "robustness"))
+    assert "<h1>Robustness of Baseline: the June 2024" in page and "Sweep of" not in page
+    summary = _summary(page)
+    assert summary.startswith("Summary This report asks whether the conclusions of")
+    assert "within ±25% of its value" in summary and "8 draws × 6 replications" in summary
+    assert "against “No Russia–North Korea rapprochement”" in summary
+    assert "re-settled in every draw" in summary
+    assert "each headline effect keeps its sign: final distancing 100%" in summary
+    assert "The outcome class (“tense”) holds in 100% of draws." in summary
+    # P(crisis) is 0 in 6 replications: its Monte Carlo s.e. is floored at half a
+    # replication, sqrt(0.25/6)/6 = 8.3 pp, printed to its first digit only
+    assert "P(crisis) 0% ± 8 pp (Monte Carlo s.e.)" in summary
+    for heading in ("What survives", "Regime probabilities", "Re-settled vs held structure"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "– : not defined." in _text(page)  # the dash is explained beside its table
+    held = page.split("<h2>Re-settled vs held structure</h2>", 1)[1].split("</table>", 1)[0]
+    assert "88%" in held and "62%" in held  # structures.csv: class kept when held at nominal
+    _readable(page)
+
+
+def test_robustness_summary_follows_the_shares_and_the_structure(tmp_path):
+    def weaker(frame):
+        frame.loc[frame["outcome"] == "final_distancing", "share_same_sign"] = 0.625
+
+    def held(m):
+        m["structure"] = "nominal"
+
+    folder = _folder(tmp_path, "robustness", held, ("robustness.csv", weaker))
+    summary = _summary(_page(folder))
+    assert "final distancing 62%" in summary and "(6 of 7 in at least 90% of draws)" in summary
+    assert "held at their nominal values" in summary and "re-settled in every" not in summary
+
+
+def test_robustness_page_of_a_folder_without_regimes_or_structures(tmp_path):
+    folder = _folder(tmp_path, "robustness")
+    (folder / "regimes.csv").unlink()
+    (folder / "structures.csv").unlink()
+    page = _page(folder)
+    assert "Regime probabilities" not in page and "Re-settled vs held" not in page
+    assert "keeps its sign" in _summary(page)
+
+
+# ---------------------------------------------------------------------- hindcast
+def _scale_model(factor: float):
+    def edit(frame):
+        frame["crps"] = frame["crps"] * factor
+
+    return ("hindcast.csv", edit)
+
+
+def test_hindcast_page_is_tabled_and_compares_with_the_three_nulls(tmp_path):
+    page = _page(_folder(tmp_path, "hindcast"))
+    assert "<h1>Hindcast of history-2016</h1>" in page
+    assert "posterior None" not in page and "hand-set coefficients" in _summary(page)
+    nulls = page.split("<h2>Against the null forecasters</h2>", 1)[1].split("</table>", 1)[0]
+    for header in ("CRPS model", "CRPS persistence", "CRPS trend", "CRPS events-only",
+                   "skill vs persistence", "skill vs trend", "skill vs events-only"):  # fmt: skip
+        assert f"<th>{header}</th>" in nulls
+    assert "all kinds (pooled)" in nulls and "missile launches" in nulls
+    assert 'class="num"' in nulls  # numbers right-aligned by the page's style
+    _readable(page)
+
+
+def test_hindcast_verdict_flips_when_the_model_loses(tmp_path):
+    won = _summary(_page(_folder(tmp_path / "a", "hindcast")))
+    table = pd.read_csv(DATA / "hindcast" / "hindcast.csv")
+    skill = null_skill(table).set_index("kind").loc["pooled"]
+    assert skill["skill vs persistence"] > 0  # the fixture's model beats persistence
+    assert "The model beats all three null forecasters" in won and "loses" not in won
+    # Three times the model's CRPS: worse than every null (the fixture's nulls are within
+    # 2.2× of the model), so the verdict must name each loss with its skill.
+    lost = _summary(_page(_folder(tmp_path / "b", "hindcast", table=_scale_model(3.0))))
+    assert "The model loses to persistence (skill −" in lost
+    assert "the linear trend (skill −" in lost and "the events-only world (skill −" in lost
+    assert "beats" not in lost
+
+
+def test_hindcast_verdict_names_the_null_it_loses_to_among_wins(tmp_path):
+    def close_to_events_only(frame):  # the events-only world 1% better than the model
+        frame["crps_events_only"] = frame["crps"] / 1.01
+
+    folder = _folder(tmp_path, "hindcast", table=("hindcast.csv", close_to_events_only))
+    summary = _summary(_page(folder))
+    assert "The model beats persistence and the linear trend but loses to the events-only " in (
+        summary
+    )
+
+
+def test_hindcast_with_a_posterior_names_it(tmp_path):
+    def with_posterior(m):
+        m["posterior"] = "results/calibrate/history/x/posterior.parquet"
+
+    summary = _summary(_page(_folder(tmp_path, "hindcast", with_posterior)))
+    assert "coefficients drawn from the posterior results/calibrate/history/x/" in summary
+    assert "hand-set" not in summary
+
+
+def test_hindcast_folder_without_null_scores_says_so(tmp_path):
+    def old(frame):
+        for column in ("crps_events_only", "crps_persistence", "crps_trend"):
+            del frame[column]
+
+    page = _page(_folder(tmp_path, "hindcast", table=("hindcast.csv", old)))
+    assert "no skill is computed" in page and "beats" not in _summary(page)
+    _readable(page)
+
+
+def test_kind_verdict_names_each_kind_lost():
+    skill = pd.DataFrame(
+        {
+            "kind": ["missile_launches", "unsc_vote", "pooled"],
+            "observations": [10, 10, 20],
+            "skill vs persistence": [0.3, -0.1, 0.1],
+            "skill vs trend": [0.2, 0.1, 0.15],
+            "skill vs events_only": [0.0, 0.2, 0.1],
+        }
+    )
+    assert pooled_verdict(skill).startswith("The model beats all three null forecasters")
+    assert kind_losses(skill) == "By kind, it loses to persistence on unsc_vote."
+    assert verdict(skill).endswith("By kind, it loses to persistence on unsc_vote.")
+    tie = skill.copy()
+    tie.loc[tie["kind"] == "pooled", "skill vs trend"] = 0.0
+    assert "and ties with the linear trend" in pooled_verdict(tie)
