@@ -173,6 +173,30 @@ def test_actors_never_active_stay_out_of_the_tables():
     assert {"UKR", "IRN"}.isdisjoint({ids[i] for p in related_pairs(world, shown) for i in p})
 
 
+def test_compare_tables_leave_out_actors_never_active_in_a_scenario():
+    """A compare's summaries and comparison carry no UKR columns (inactive in both
+    scenarios) and IRN's only for the scenario that switches it on; without the actor list
+    (the ablation) the baseline's frame has both."""
+    from sim.jobs.compare import comparison_table, run_compare, summary_frame
+    from sim.jobs.run import RunSettings, simulate
+    from sim.scenario.loader import load_scenario
+
+    loaded = [load_scenario(f"scenarios/{n}.yaml") for n in ("baseline", "axis_with_iran")]
+    settings = RunSettings(replications=3, seed=1, steps=3)
+    names, frames, table = run_compare(loaded, settings)
+    base, axis = frames
+    assert not [c for c in base.columns if c.endswith(("_UKR", "_IRN"))]
+    assert "peak_escalation_IRN" in axis and "peak_escalation_UKR" not in axis
+    assert not table["outcome"].str.endswith("_UKR").any()
+    irn = table[table["outcome"] == "peak_escalation_IRN"]
+    assert list(irn["scenario"]) == [names[1]] and irn["diff_median"].isna().all()
+    every = summary_frame(simulate(loaded[0], settings, keep_series=False))
+    assert {"peak_escalation_UKR", "peak_escalation_IRN"} <= set(every.columns)
+    assert set(comparison_table(names[:1], [every])["outcome"]) > set(
+        comparison_table(names[:1], [base])["outcome"]
+    )
+
+
 def test_old_folders_with_inactive_columns_are_read_without_them(tmp_path):
     """The run fixture predates the change (UKR/IRN columns): the reader still hides them."""
     res = ResultsFolder(DATA / "run")

@@ -66,9 +66,11 @@ def labels(loaded: Sequence[LoadedScenario]) -> list[str]:
     return out
 
 
-def summary_frame(result: ChunkResult) -> pd.DataFrame:
-    """A run's summary.csv rows plus the 0/1 `crisis` and `war` outcomes."""
-    frame = summary_table(result).sort_values("replication", kind="stable")
+def summary_frame(result: ChunkResult, shown: Sequence[str] | None = None) -> pd.DataFrame:
+    """A run's summary.csv rows plus the 0/1 `crisis` and `war` outcomes; with `shown`
+    (the scenario's shown actors), no columns of actors never active in it, as in a run's
+    summary.csv (an inactive actor's frozen level is not an outcome)."""
+    frame = summary_table(result, shown).sort_values("replication", kind="stable")
     frame["crisis"] = (frame["first_crisis_step"] >= 0).astype(np.int64)
     frame["war"] = (frame["first_war_step"] >= 0).astype(np.int64)
     return frame.reset_index(drop=True)
@@ -254,7 +256,8 @@ def run_compare(
     if note:
         print(f"note: {note}", file=sys.stderr)
     frames = [
-        summary_frame(simulate(item, settings, progress, keep_series=False)) for item in loaded
+        summary_frame(simulate(item, settings, progress, keep_series=False), shown_actors(item))
+        for item in loaded
     ]
     return names, frames, comparison_table(names, frames)
 
