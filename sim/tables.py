@@ -96,11 +96,13 @@ def system_table(result: ChunkResult, dates: list[str]) -> pd.DataFrame:
 def summary_table(result: ChunkResult, shown: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per replication; with `shown`, the per-actor columns of other actors (never
     active in the run) are left out."""
-    columns = {k: v for k, v in result.summary.items() if shown is None or _shows(k, shown)}
+    columns = {k: v for k, v in result.summary.items() if shown is None or shows_column(k, shown)}
     return pd.DataFrame({"replication": result.replications, **columns})
 
 
-def _shows(column: str, shown: Sequence[str]) -> bool:
+def shows_column(column: str, shown: Sequence[str]) -> bool:
+    """Whether a summary column belongs in a table of the `shown` actors (a column about
+    no one actor always does)."""
     from sim.results.labels import actor_of
 
     actor = actor_of(column)

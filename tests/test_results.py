@@ -197,6 +197,37 @@ def test_compare_tables_leave_out_actors_never_active_in_a_scenario():
     )
 
 
+def test_sweep_chunks_leave_out_actors_inactive_at_every_point(tmp_path):
+    """A sweep's chunks carry no UKR/IRN columns when no point activates them, and keep
+    UKR's when its `active` flag is swept; without the actor list (the ablation) the same
+    runs give every actor's columns and the same numbers."""
+    import dataclasses
+
+    from sim.jobs.sweep.batch import run_runs
+    from sim.jobs.sweep.plan import make_plan
+    from sim.jobs.sweep.spec import load_spec
+
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+
+    def plan(extra: str):
+        path = tmp_path / f"spec{len(extra)}.yaml"
+        path.write_text(
+            f"scenario: {baseline}\nname: t\ndesign: grid\nreplications: 2\nsteps: 3\n"
+            f"parameters:\n  parameters.reactivity: [0.05, 0.1]\n{extra}"
+        )
+        return make_plan(load_spec(path))
+
+    payload = plan("").payload
+    assert payload.shown is not None and {"UKR", "IRN"}.isdisjoint(payload.shown)
+    kept = run_runs(payload, 0, payload.n_runs)
+    every = run_runs(dataclasses.replace(payload, shown=None), 0, payload.n_runs)
+    assert not [c for c in kept.columns if c.endswith(("_UKR", "_IRN"))]
+    assert "peak_escalation_UKR" in every and "peak_escalation_PRK" in kept
+    pd.testing.assert_frame_equal(kept, every[kept.columns])  # the same numbers
+    swept = plan("  actors.UKR.active: [false, true]\n").payload
+    assert "UKR" in swept.shown and "IRN" not in swept.shown
+
+
 def test_old_folders_with_inactive_columns_are_read_without_them(tmp_path):
     """The run fixture predates the change (UKR/IRN columns): the reader still hides them."""
     res = ResultsFolder(DATA / "run")

@@ -28,6 +28,7 @@ from sim.events import CompiledEvent
 from sim.facts import OUTCOMES
 from sim.kernel import simulator
 from sim.scenario.overrides import InvalidValue, apply
+from sim.tables import shows_column
 from sim.world import ModelInput, World, thaw
 
 OUTCOME_CATEGORIES = OUTCOMES
@@ -48,6 +49,9 @@ class Payload:
     n_runs: int
     batch: int  # runs simulated together (memory layout; does not change results)
     engine: str = "numpy"  # numpy or numba (sim/kernel/); part of the plan hash
+    # actors whose per-actor columns the chunks keep: active at some point (None: all); an
+    # actor inactive at every point has no outcome (sim/jobs/sweep/plan.py `sweep_actors`)
+    shown: tuple[str, ...] | None = None
 
     def chunk_range(self, chunk: int) -> tuple[int, int]:
         lo = chunk * self.chunk_size
@@ -159,7 +163,7 @@ def run_runs(payload: Payload, lo: int, hi: int) -> pd.DataFrame:
         compiled = [compile_point(payload, int(p)) for p in pts]
         summary = run_batch(compiled, counts, reps[blo:bhi], payload.seed, payload.steps,
                             payload.engine)  # fmt: skip
-        frames.append(_frame(points[blo:bhi], reps[blo:bhi], summary))
+        frames.append(_frame(points[blo:bhi], reps[blo:bhi], summary, payload.shown))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -188,9 +192,12 @@ def _batches(payload: Payload, points: np.ndarray):
         yield lo, i, pts, counts
 
 
-def _frame(points: np.ndarray, reps: np.ndarray, summary: dict[str, np.ndarray]) -> pd.DataFrame:
+def _frame(points: np.ndarray, reps: np.ndarray, summary: dict[str, np.ndarray],
+           shown: tuple[str, ...] | None = None) -> pd.DataFrame:  # fmt: skip
     cols: dict[str, Any] = {"point": points, "replication": reps}
     for k, v in summary.items():
+        if shown is not None and not shows_column(k, shown):
+            continue
         cols[k] = pd.array(v.astype(str), dtype="str") if k == "outcome" else v
     return pd.DataFrame(cols)
 

@@ -161,8 +161,24 @@ def make_plan(spec: SweepSpec, engine: str = "numpy") -> Plan:
         n_runs=n_runs,
         batch=batch_size(len(spec.loaded.scenario.actors)),
         engine=engine,
+        shown=sweep_actors(spec, labels),
     )
     return Plan(spec, design, payload, token, spec_hash, origin)
+
+
+def sweep_actors(spec: SweepSpec, labels: list[str]) -> tuple[str, ...]:
+    """Actors active at some design point: those the base scenario shows (active, or
+    switched on by an event) and those whose `active` flag is swept, directly or through
+    an event (`events.E.set.actors.X.active`); in the scenario's actor order."""
+    from sim.jobs.run import shown_actors
+
+    swept = set()
+    for label in labels:
+        parts = label.split(".")
+        if parts[-1] == "active" and "actors" in parts[:-2]:
+            swept.add(parts[parts.index("actors") + 1])
+    base = set(shown_actors(spec.loaded))
+    return tuple(a for a in spec.loaded.scenario.actors if a in base or a in swept)
 
 
 def design_frame(plan: Plan) -> pd.DataFrame:
