@@ -182,6 +182,47 @@ def test_distancing_chart(run_figs):
     assert _legend_texts(fig.legends[0])[0] == "median of 12 replications"
 
 
+STEP0_EVENTS = [
+    "event: North Korean munitions for Russia's war (fires in 100%)",
+    "event: Russia–North Korea mutual-defence treaty (fires in 100%)",
+    "event: Russian military technology for North Korea (fires in 100%)",
+]
+
+
+def _event_lines(ax) -> list:
+    """The vertical event lines (axvline: x data [s, s]) and the triangles above the panel."""
+    lines = [ln for ln in ax.get_lines() if ln.get_label().startswith("_")]
+    vertical = [ln for ln in lines if len(set(ln.get_xdata())) == 1 and ln.get_marker() in
+                ("None", "", None)]  # fmt: skip
+    triangles = [ln for ln in lines if ln.get_marker() == "v" and not ln.get_clip_on()]
+    return vertical + triangles
+
+
+def test_step_zero_events_are_marked_on_every_time_series_panel(run_figs, tmp_path):
+    """The baseline's three events fire at step 0: on the escalation and distancing charts
+    each panel has their lines and triangles, starts left of step 0 (so a line is not hidden
+    under the y axis) and the legend names them; a folder without events.csv (the
+    ablation) has no marks and starts at step 0."""
+    for name in ("escalation", "distancing"):
+        fig = run_figs[name]
+        panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_lines()]
+        assert panels, name
+        for ax in panels:
+            assert len(_event_lines(ax)) == 2 * len(STEP0_EVENTS), (name, ax.get_title())
+            assert ax.get_xlim()[0] < 0, name
+        assert _legend_texts(fig.legends[0])[-3:] == STEP0_EVENTS, name
+    folder = tmp_path / "run"
+    shutil.copytree(DATA / "run", folder)
+    (folder / "events.csv").unlink()
+    figs = {chart.name: fig for chart, fig in figures(folder)}
+    for name in ("escalation", "distancing"):
+        for ax in figs[name].axes:
+            assert not _event_lines(ax) and ax.get_xlim()[0] >= 0, name
+        assert not [t for t in _legend_texts(figs[name].legends[0]) if t.startswith("event")]
+    for fig in figs.values():
+        plt.close(fig)
+
+
 def test_outcomes_chart(run_figs):
     fig = run_figs["outcomes"]
     violin, hist, classes = fig.axes

@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from sim.ladder import RUNGS
 from sim.plots import aggregated
 from sim.plots.data import quantile_bands, wide
+from sim.plots.event_marks import event_handles, event_marks, mark_events
 from sim.plots.style import (
     GUIDE,
     OUTCOME_CLASSES,
@@ -53,33 +54,6 @@ def _active_escalation(ts: pd.DataFrame, actor: str) -> np.ndarray:
     return wide(g, "escalation")
 
 
-def _event_marks(res: Results, n_rep: int, limit: int = 4) -> list[tuple[float, str]]:
-    """(median step, legend text) of the events that fired most often."""
-    ev = res.events
-    if ev is None or ev.empty or not {"replication", "step", "event"} <= set(ev.columns):
-        return []
-    first = ev.sort_values("step").drop_duplicates(["replication", "event"])
-    marks = []
-    for event, g in first.groupby("event", sort=False):
-        label = str(g["label"].iloc[0]) if "label" in g else str(event)
-        share = g["replication"].nunique() / max(n_rep, 1)
-        marks.append((share, float(g["step"].median()), f"{label} (fires in {share:.0%})"))
-    marks.sort(key=lambda m: -m[0])
-    return [(step, text) for _, step, text in marks[:limit]]
-
-
-EVENT = "#333333"
-EVENT_PAD = 0.02  # share of the x range left of step 0 when an event fires at step 0
-
-
-def mark_event(ax, step: float, dash) -> None:
-    """A dashed line at the event's step with a triangle above the panel: the triangle
-    stays visible where the line would hide under the y axis (an event at step 0)."""
-    ax.axvline(step, color=EVENT, lw=1, ls=dash, zorder=3)
-    ax.plot([step], [1.0], marker="v", ms=6, color=EVENT, transform=ax.get_xaxis_transform(),
-            clip_on=False, zorder=4, label="_event")  # fmt: skip
-
-
 def escalation_chart(res: Results) -> Figure | None:
     """Escalation per actor over time: median, middle-50% and middle-90% bands, rungs."""
     dates, actors = res.dates(), res.shown_actors()
@@ -95,7 +69,7 @@ def escalation_chart(res: Results) -> Figure | None:
         return None
     top = rung_top(max(float(np.nanmax(q[0.95])) for q in data.values()))
     colours, names = actor_colours(actors), res.actor_names()
-    marks = _event_marks(res, n_rep)
+    marks = event_marks(res, n_rep)
     nrows, ncols = _grid(len(actors))
     x = np.arange(len(dates))
     with style():
@@ -114,23 +88,18 @@ def escalation_chart(res: Results) -> Figure | None:
             last_in_row = col == ncols - 1 or k == len(actors) - 1
             rung_guides(ax, top, names=last_in_row)
             band(ax, x, data[a], colours[a], label=a)
-            for i, (step, _) in enumerate(marks):
-                mark_event(ax, step, _DASHES[i % len(_DASHES)])
             ax.set_title(actor_label(a, names), color=colours[a], loc="left")
             bottom = row == nrows - 1 or k + ncols >= len(actors)
             date_axis(ax, dates, label=bottom, unit=res.step_unit)
-            if any(step <= 0 for step, _ in marks):  # keep a step-0 line off the y axis
-                ax.set_xlim(left=-EVENT_PAD * len(dates))
+            mark_events(ax, marks, len(dates))
             ax.tick_params(labelbottom=bottom)
             if col == 0:
                 ax.set_ylabel("escalation level (0–1)")
         handles, labels = band_legend(n_rep)
         handles.append(Line2D([], [], color=GUIDE, lw=0.8, ls=(0, (3, 3))))
         labels.append("rung boundary (rung names on the right)")
-        for i, (_, text) in enumerate(marks):
-            handles.append(Line2D([], [], color=EVENT, lw=1, ls=_DASHES[i % len(_DASHES)],
-                                  marker="v", ms=5))  # fmt: skip
-            labels.append(f"event: {text}")
+        more, texts = event_handles(marks)
+        handles, labels = handles + more, labels + texts
         fig.suptitle(f"Escalation over time by actor\n{res.title}")
         footer(
             fig,
@@ -140,9 +109,6 @@ def escalation_chart(res: Results) -> Figure | None:
             ncol=4 if len(labels) <= 4 else 2,
         )
     return fig
-
-
-_DASHES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 
 def occupancy_chart(res: Results) -> Figure | None:
@@ -315,15 +281,19 @@ def distancing_chart(res: Results) -> Figure | None:
             ax.set_ylabel("replications (%)")
             ax.set_title("Share of replications in crisis / at war at each step", loc="left")
             ax.legend(loc="upper left", ncol=2)
+        marks = event_marks(res, n_rep)  # the pact at step 0 is what moves distancing
         for ax in axes:
             date_axis(ax, dates, label=ax is axes[-1], unit=res.step_unit, most=8)
+            mark_events(ax, marks, len(dates))
         handles, labels = band_legend(n_rep)
+        more, texts = event_handles(marks)
+        handles, labels = handles + more, labels + texts
         fig.suptitle(
             f"{actor_label(who, res.actor_names())}: distancing, bloc frustration and crises"
             f" over time\n{res.title}"
         )
         source = "system.parquet" if sysf is not None else "aggregates.parquet"
-        footer(fig, res.provenance() + " · " + source, handles, labels, ncol=3)
+        footer(fig, res.provenance() + " · " + source, handles, labels, ncol=2 if marks else 3)
     return fig
 
 
