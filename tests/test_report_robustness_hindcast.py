@@ -137,11 +137,12 @@ def test_hindcast_verdict_flips_when_the_model_loses(tmp_path):
     table = pd.read_csv(DATA / "hindcast" / "hindcast.csv")
     skill = null_skill(table).set_index("kind").loc["pooled"]
     assert skill["skill vs persistence"] > 0  # the fixture's model beats persistence
-    assert "The model beats all three null forecasters" in won and "loses" not in won
+    assert "In sample (in this window), the model beats all three null forecasters" in won
+    assert "loses" not in won
     # Three times the model's CRPS: worse than every null (the fixture's nulls are within
     # 2.2× of the model), so the verdict must name each loss with its skill.
     lost = _summary(_page(_folder(tmp_path / "b", "hindcast", table=_scale_model(3.0))))
-    assert "The model loses to persistence (skill −" in lost
+    assert "the model loses to persistence (skill −" in lost
     assert "the linear trend (skill −" in lost and "the events-only world (skill −" in lost
     assert "beats" not in lost
 
@@ -152,7 +153,7 @@ def test_hindcast_verdict_names_the_null_it_loses_to_among_wins(tmp_path):
 
     folder = _folder(tmp_path, "hindcast", table=("hindcast.csv", close_to_events_only))
     summary = _summary(_page(folder))
-    assert "The model beats persistence and the linear trend but loses to the events-only " in (
+    assert "the model beats persistence and the linear trend but loses to the events-only " in (
         summary
     )
 

@@ -73,11 +73,12 @@ def skill_section(res: ResultsFolder) -> Section:
     headers += [f"skill vs {HEADER_NAMES[x]}" for x in NULLS]
     notes = [
         verdict(skill),
-        f"Scored on the {n} observations every null can forecast (those whose series has an "
-        "earlier observation). CRPS: lower is better, in the kind's unit. Skill = 1 − CRPS "
-        "model / CRPS null: above 0 the model is better, below 0 the null is. The "
-        "events-only world runs the scenario with mechanisms and noise off (same operator "
-        "coefficients); persistence and the trend forecast from the series' earlier values.",
+        f"In sample: scored on the {n} observations of this window that every null can "
+        "forecast (those whose series has an earlier observation). CRPS: lower is better, "
+        "in the kind's unit. Skill = 1 − CRPS model / CRPS null: above 0 the model is "
+        "better, below 0 the null is. The events-only world runs the scenario with "
+        "mechanisms and noise off (same operator coefficients); persistence and the trend "
+        "forecast from the series' earlier values.",
     ]
     table = Table(headers, skill_rows(skill), tuple(range(1, len(headers))))
     return Section("Against the null forecasters", notes, [table], footnotes=[POOLED_NOTE])

@@ -26,7 +26,11 @@ CAVEATS = {
     "observations and the measurement model; read the predictive check before trusting it.",
     "hindcast": "A hindcast scores the model against observations from the scenario's own "
     "time window; coverage far from the nominal 50% and 90% means the intervals are "
-    "miscalibrated for these observations.",
+    "miscalibrated for these observations. It is not an out-of-sample forecast: the "
+    "coefficients may have been set or fitted with these observations in view, while "
+    "persistence and the trend forecast each observation from the earlier ones. The "
+    "rolling-origin forecasts of `make validate-model` (docs/validation.md) are the honest "
+    "test.",
 }
 SKIP = ("first_crisis_step", "first_war_step")
 
@@ -208,7 +212,9 @@ def hindcast_summary(res: ResultsFolder) -> str:
     if table is not None and not table.empty:
         text += " " + _coverage_words(table)
     words = verdict(skill_frame(res))
-    return f"{text} {words}" if words else text
+    if not words:
+        return text
+    return f"{text} In sample (in this window), {words[0].lower()}{words[1:]}"
 
 
 def _coverage_words(table) -> str:
