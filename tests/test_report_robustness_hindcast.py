@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.observe.hindcast import null_skill
+from sim.observe.scoring import null_skill
 from sim.observe.verdict import kind_losses, pooled_verdict, verdict
 from sim.report import write_report
 from tests.engine_guard import model_forbidden

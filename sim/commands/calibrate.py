@@ -89,8 +89,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
-    from sim.observe.hindcast import hindcast, null_skill, write_hindcast
-    from sim.observe.scoring import NULLS, coverage
+    from sim.observe.hindcast import hindcast, write_hindcast
+    from sim.observe.scoring import NULLS, coverage, null_skill
     from sim.observe.verdict import verdict
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario

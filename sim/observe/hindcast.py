@@ -18,7 +18,9 @@ from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
 from sim.observe.observations import Observation
 from sim.observe.operators import default_coefficients
 from sim.observe.posterior import resample
-from sim.observe.scoring import crps_sample, interval_row, sign_word, skill_table
+
+# null_skill: kept importable from here (the hindcast command and tests import it)
+from sim.observe.scoring import crps_sample, interval_row, null_skill, sign_word  # noqa: F401
 
 NULL_DRAWS = 4000
 
@@ -142,20 +144,6 @@ def with_nulls(
             values.append(np.nan if d is None else crps_sample(d, o.value))
         out[f"crps_{method}"] = values
     return out
-
-
-def null_skill(table: pd.DataFrame) -> pd.DataFrame:
-    """The skill table (sim/observe/scoring.skill_table) of the scored rows that every null
-    can forecast."""
-    cols = {"crps": "model", **{f"crps_{n}": n for n in ("events_only", *METHODS)}}
-    if table.empty:
-        return pd.DataFrame()
-    rows = table[table["scored"]].dropna(subset=list(cols))
-    if rows.empty:  # no observation has an earlier one of its series: no null forecast
-        return pd.DataFrame()
-    long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")
-    long["forecaster"] = long["variable"].map(cols)
-    return skill_table(long.rename(columns={"score": "crps"}))
 
 
 def write_hindcast(

@@ -94,3 +94,18 @@ def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
     out.loc["pooled"] = pd.Series(pooled)
     out["observations"] = out["observations"].astype(int)
     return out.reset_index().rename(columns={"index": "kind"})
+
+
+def null_skill(table: pd.DataFrame) -> pd.DataFrame:
+    """The skill table (`skill_table`) of a hindcast table's scored rows that every null can
+    forecast (columns `crps` and `crps_<null>`); empty when there are none. The one place
+    the hindcast command, its report and the API get the model's skill against the nulls."""
+    cols = {"crps": "model", **{f"crps_{n}": n for n in NULLS}}
+    if table.empty or not set(cols) <= set(table.columns):
+        return pd.DataFrame()
+    rows = table[table["scored"]].dropna(subset=list(cols))
+    if rows.empty:  # no observation has an earlier one of its series: no null forecast
+        return pd.DataFrame()
+    long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")
+    long["forecaster"] = long["variable"].map(cols)
+    return skill_table(long.rename(columns={"score": "crps"}))

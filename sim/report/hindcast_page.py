@@ -4,14 +4,14 @@
 Why: the page was one wide table of raw columns that said "posterior None" and never
 compared the model with anything; a reader must see first whether the model beats
 persistence, a linear trend and the events-only world, and where it loses. The skill is
-computed in one place (sim/observe/hindcast.null_skill → sim/observe/scoring.skill_table).
+computed in one place (sim/observe/scoring.py: null_skill → skill_table).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from sim.observe.scoring import FORECASTERS, NULLS
+from sim.observe.scoring import FORECASTERS, NULLS, null_skill
 from sim.observe.verdict import signed, verdict
 from sim.report.other_pages import cell, interval_tables
 from sim.report.render import Section, Table
@@ -35,13 +35,8 @@ def coefficients_words(manifest: dict) -> str:
 
 def skill_frame(res: ResultsFolder) -> pd.DataFrame:
     """The folder's skill table (empty when the folder has no null scores)."""
-    from sim.observe.hindcast import null_skill
-
     table = res.table("hindcast")
-    needed = {"crps", "scored", *(f"crps_{n}" for n in NULLS)}
-    if table is None or table.empty or not needed <= set(table.columns):
-        return pd.DataFrame()
-    return null_skill(table)
+    return pd.DataFrame() if table is None else null_skill(table)
 
 
 def skill_rows(skill: pd.DataFrame) -> list[list[object]]:
