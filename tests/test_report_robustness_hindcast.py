@@ -80,7 +80,7 @@ def test_robustness_page_title_summary_regimes_and_structures(tmp_path):
     assert "The outcome class (“tense”) holds in 100% of draws." in summary
     # P(crisis) is 0 in 6 replications: its Monte Carlo s.e. is floored at half a
     # replication, sqrt(0.25/6)/6 = 8.3 pp, printed to its first digit only
-    assert "P(crisis) 0% ± 8 pp (Monte Carlo s.e.)" in summary
+    assert "P(crisis) 0% ± 8 pp at the nominal coefficients (Monte Carlo s.e.)" in summary
     for heading in ("What survives", "Regime probabilities", "Re-settled vs held structure"):
         assert f"<h2>{heading}</h2>" in page
     assert "– : not defined." in _text(page)  # the dash is explained beside its table
@@ -92,6 +92,7 @@ def test_robustness_page_title_summary_regimes_and_structures(tmp_path):
 def test_robustness_summary_follows_the_shares_and_the_structure(tmp_path):
     def weaker(frame):
         frame.loc[frame["outcome"] == "final_distancing", "share_same_sign"] = 0.625
+        frame.loc[frame["outcome"] == "outcome_class", "share_same_sign"] = 0.5
 
     def held(m):
         m["structure"] = "nominal"
@@ -100,6 +101,7 @@ def test_robustness_summary_follows_the_shares_and_the_structure(tmp_path):
     summary = _summary(_page(folder))
     assert "final distancing 62%" in summary and "(6 of 7 in at least 90% of draws)" in summary
     assert "held at their nominal values" in summary and "re-settled in every" not in summary
+    assert "The outcome class (“tense”) holds in 50% of draws, under the 90% line" in summary
 
 
 def test_robustness_page_of_a_folder_without_regimes_or_structures(tmp_path):

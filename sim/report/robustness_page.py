@@ -81,16 +81,18 @@ def points(se: float) -> str:
 
 
 def regime_words(res: ResultsFolder) -> str:
-    """'P(crisis) 0% ± 8 pp (over the draws 0–0%)', both regimes, or empty."""
+    """Each regime's probability at the nominal coefficients with its Monte Carlo error,
+    and its mean and 5–95% range over the draws (empty without regimes.csv)."""
     reg = res.table("regimes")
     if reg is None or reg.empty:
         return ""
     bits = []
     for r in reg.itertuples():
         bits.append(
-            f"{r.regime} {percent(r.nominal, r.mc_se)} ± {points(r.mc_se)} (Monte Carlo "
-            f"s.e.); over the draws 5–95% {percent(r.draws_p5, r.mc_se)} to "
-            f"{percent(r.draws_p95, r.mc_se)}"
+            f"{r.regime} {percent(r.nominal, r.mc_se)} ± {points(r.mc_se)} at the nominal "
+            f"coefficients (Monte Carlo s.e.), {percent(r.draws_mean, r.mc_se)} on average "
+            f"over the draws (5–95%: {percent(r.draws_p5, r.mc_se)} to "
+            f"{percent(r.draws_p95, r.mc_se)})"
         )
     return "Headline regime probabilities in the scenario: " + "; ".join(bits) + "."
 
@@ -123,7 +125,8 @@ def robustness_summary(res: ResultsFolder) -> str:
         )
     share = class_share(res)
     if math.isfinite(share):
-        text += f" {class_name(res).capitalize()} holds in {_pct(share)} of draws."
+        text += f" {class_name(res).capitalize()} holds in {_pct(share)} of draws"
+        text += "." if share >= KEEPS else f", under the {KEEPS:.0%} line: a knife edge."
     regimes = regime_words(res)
     return f"{text} {regimes}" if regimes else text
 

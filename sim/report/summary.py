@@ -29,7 +29,7 @@ CAVEATS = {
     "miscalibrated for these observations. It is not an out-of-sample forecast: the "
     "coefficients may have been set or fitted with these observations in view, while "
     "persistence and the trend forecast each observation from the earlier ones. The "
-    "rolling-origin forecasts of `make validate-model` (docs/validation.md) are the honest "
+    "rolling-origin forecasts of make validate-model (docs/validation.md) are the honest "
     "test.",
 }
 SKIP = ("first_crisis_step", "first_war_step")
