@@ -68,8 +68,8 @@ def labels(loaded: Sequence[LoadedScenario]) -> list[str]:
 
 def summary_frame(result: ChunkResult, shown: Sequence[str] | None = None) -> pd.DataFrame:
     """A run's summary.csv rows plus the 0/1 `crisis` and `war` outcomes; with `shown`
-    (the scenario's shown actors), no columns of actors never active in it, as in a run's
-    summary.csv (an inactive actor's frozen level is not an outcome)."""
+    (the actors shown in any compared scenario), no columns of other actors, as in a run's
+    summary.csv (an actor never active anywhere has no outcome)."""
     frame = summary_table(result, shown).sort_values("replication", kind="stable")
     frame["crisis"] = (frame["first_crisis_step"] >= 0).astype(np.int64)
     frame["war"] = (frame["first_war_step"] >= 0).astype(np.int64)
@@ -255,8 +255,9 @@ def run_compare(
     note = different_actor_lists(loaded)
     if note:
         print(f"note: {note}", file=sys.stderr)
+    shown = compared_actors(loaded)  # one column set for all: summaries.parquet stacks them
     frames = [
-        summary_frame(simulate(item, settings, progress, keep_series=False), shown_actors(item))
+        summary_frame(simulate(item, settings, progress, keep_series=False), shown)
         for item in loaded
     ]
     return names, frames, comparison_table(names, frames)
