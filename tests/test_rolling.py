@@ -143,10 +143,13 @@ def test_hindcast_scores_the_three_nulls_beside_the_model():
 
     obs = ROOT / "seeds" / "observations" / "missile_launches.yaml"
     table, _, _ = hindcast([obs], HISTORY, None, 20, 5, draws=2)
-    for col in ("crps_events_only", "crps_persistence", "crps_trend"):
+    cols = ("crps_events_only", "crps_persistence", "crps_trend", "crps_filtered", "crps_anomaly")
+    for col in cols:
         assert col in table and table[col].notna().any()
     first = table.sort_values("period").iloc[0]
     assert np.isnan(first["crps_persistence"])  # nothing earlier in its series
-    pooled = null_skill(table).set_index("kind").loc["pooled"]
-    assert 0 < pooled["observations"] < len(table)
-    assert np.isfinite(pooled[["skill vs persistence", "skill vs trend"]]).all()
+    assert np.isnan(first["crps_anomaly"]) and np.isnan(first["crps_filtered"])  # no origin
+    for design in ("plain", "filtered", "anomaly"):
+        pooled = null_skill(table, design).set_index("kind").loc["pooled"]
+        assert 0 < pooled["observations"] < len(table)
+        assert np.isfinite(pooled[["skill vs persistence", "skill vs trend"]]).all()

@@ -57,12 +57,13 @@ def anomaly_draws(
     draws: int,
 ) -> dict[str, np.ndarray]:
     """{id: flat sample} of last observed level + the model's change (module docstring).
-    Every target needs an earlier observation of its series that the episode covers."""
+    A target without an earlier observation of its series that the episode covers has
+    nothing to start from and is left out (as the nulls leave it out)."""
     out = {}
     for obs in targets:
         hist = [o for o in series_history(train, obs) if ep.covers(o)]
         if not hist:
-            raise ValueError(f"{obs.id}: no earlier observation of its series to start from")
+            continue
         last = hist[-1]
         anchor = anchor_of(ep, plain.paths, obs)  # the pair's anchor: cancels in the change
         now = expected_level(obs, window(plain.paths, ep, obs), plain.ops, anchor)
