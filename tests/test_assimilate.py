@@ -89,6 +89,7 @@ def test_a_flat_filter_is_the_plain_run():
     )  # fmt: skip
     assert np.array_equal(filt.paths.escalation, plain.escalation)
     assert [e for _, e in filt.ess] == pytest.approx([20.0] * 3)
+    assert filt.distinct == 20  # uniform weights: every coefficient set survives
 
 
 def synthetic_truth(ep, months: int) -> tuple[list[Observation], float]:
@@ -119,6 +120,7 @@ def test_the_filter_recovers_a_known_state_better_than_the_prior_and_flat_does_n
     def error(likelihood) -> float:
         f = particle_filter(ep, coefs, k, R, 21, np.random.default_rng(5), data, likelihood)
         assert all(1 <= e <= R for _, e in f.ess) and len(f.ess) == months
+        assert 1 <= f.distinct <= R
         return abs(float(f.paths.escalation[origin, :, ep.ids.index("PRK")].mean()) - x_true)
 
     plain = run_ensemble(ep.loaded.scenario, R, 21, ep.steps, coefficients=coefs).series

@@ -102,6 +102,13 @@ class FilterResult:
     paths: Paths
     ops: dict[str, np.ndarray]  # operator coefficients of each final particle
     ess: list[tuple[int, float]] = field(default_factory=list)  # (month index, ESS before)
+    ancestors: np.ndarray | None = None  # (R,) the initial particle each descends from
+
+    @property
+    def distinct(self) -> int:
+        """How many initial particles (coefficient sets) still have descendants: static
+        coefficients are never rejuvenated, so repeated resampling thins them."""
+        return int(np.unique(self.ancestors).size)
 
 
 def anchor_of(ep: Episode, paths, obs: Observation) -> tuple[float, np.ndarray] | None:
@@ -142,7 +149,7 @@ def particle_filter(
     for o in assimilate:
         if ep.covers(o) and not is_anchor(ep, o):
             due.setdefault(o.last - ep.start, []).append(o)
-    out = FilterResult(paths, ops)
+    out = FilterResult(paths, ops, ancestors=reps.copy())
     for t in range(ep.steps + 1):
         paths.record(t, state)
         if t in due:
@@ -157,6 +164,7 @@ def particle_filter(
             groups[0].fired = groups[0].fired[idx]
             paths.take(t, idx)
             out.ops = {k: v[idx] for k, v in out.ops.items()}
+            out.ancestors = out.ancestors[idx]
         if t < ep.steps:
             step(state, world, groups, noise[t], None, reps)
     return out

@@ -46,6 +46,7 @@ class DesignDraws:
     filtered: dict[str, np.ndarray]
     anomaly: dict[str, np.ndarray]
     ess: list[tuple[int, float]] = field(default_factory=list)
+    distinct: int = 0  # initial particles with descendants at the end (assimilate.py)
 
 
 def anomaly_draws(
@@ -94,4 +95,5 @@ def design_draws(
         {k: v.ravel() for k, v in path_draws(ep, filt, targets, rng, draws).items()},
         anomaly_draws(ep, plain, train, targets, rng, draws),
         filt.ess,
+        filt.distinct,
     )

@@ -211,7 +211,8 @@ class Forecasts:
     the plain design —, filtered, anomaly, events_only, persistence, trend); `.plain`,
     `.filtered` and `.anomaly` give one design's rows with the nulls, the design named
     "model", so scoring.skill_table scores it; `ess` holds the filter's effective sample
-    size at each assimilation (origin, month, ess, particles)."""
+    size at each assimilation (origin, month, ess, particles, and the coefficient sets that
+    survive to the origin: distinct)."""
 
     rows: pd.DataFrame
     ess: pd.DataFrame
@@ -279,12 +280,15 @@ def rolling_forecasts(
             more = design_rows(spec, post, train, targets, origin)
             fitted |= {"filtered": more.filtered, "anomaly": more.anomaly}
             n = spec.settings["predictive_replications"]
-            ess += [{"origin": origin, "month": m, "ess": e, "particles": n} for m, e in more.ess]
+            ess += [
+                {"origin": origin, "month": m, "ess": e, "particles": n, "distinct": more.distinct}
+                for m, e in more.ess
+            ]
         fitted["events_only"] = fitted_draws(
             null_spec, keep, targets, train, workers, origin, EVENTS_ONLY
         )
         rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
-    cols = ["origin", "month", "ess", "particles"]
+    cols = ["origin", "month", "ess", "particles", "distinct"]
     return Forecasts(pd.DataFrame(rows), pd.DataFrame(ess, columns=cols))
 
 
