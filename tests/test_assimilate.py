@@ -158,3 +158,24 @@ def test_anomaly_moves_the_last_observation_by_the_models_change():
     change = k["trade_commitment"] * (c[0] - c[1])
     assert np.any(np.abs(change) > 1e-3)  # the dynamics do move the pair
     assert d[target.id] == pytest.approx(np.repeat(107.0 * np.exp(change), 2))
+
+
+def test_the_designs_never_read_the_value_they_forecast():
+    """Leakage guard: the filtered and anomaly samples of a target do not change when its
+    observed value does (only observations up to the origin are assimilated)."""
+    import dataclasses
+
+    from sim.observe.designs import design_draws
+
+    ep = episode_of(load_scenario(HISTORY))
+    train = [obs("missile_launches", ("PRK",), 2016, m, float(m % 4), "launch events")
+             for m in range(1, 13)]  # fmt: skip
+    target = obs("missile_launches", ("PRK",), 2017, 3, 2.0, "launch events")
+    k = default_coefficients(30)
+    coefs = {"drive_PRK": np.random.default_rng(0).normal(0, 0.02, 30)}
+    out = []
+    for value in (2.0, 40.0):
+        t = dataclasses.replace(target, value=value)
+        d = design_draws(ep, coefs, k, 30, 5, np.random.default_rng(1), train, [t], 3)
+        out.append((d.filtered[t.id], d.anomaly[t.id]))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
