@@ -19,8 +19,14 @@ from sim.observe.observations import Observation
 from sim.observe.operators import default_coefficients
 from sim.observe.posterior import resample
 
-# null_skill: kept importable from here (the hindcast command and tests import it)
-from sim.observe.scoring import crps_sample, interval_row, null_skill, sign_word  # noqa: F401
+# null_skill, DESIGN_COLUMNS: kept importable from here (the hindcast command, tests)
+from sim.observe.scoring import (  # noqa: F401
+    DESIGN_COLUMNS,
+    crps_sample,
+    interval_row,
+    null_skill,
+    sign_word,
+)
 
 NULL_DRAWS = 4000
 
@@ -121,7 +127,46 @@ def hindcast(
     assign([only], obs)
     ops = None if post is None else post[[c for c in post.columns if not is_model(c)]]
     events_only = score_episodes([only], ops, replications, seed, draws, workers)
-    return with_nulls(table, events_only, obs, seed), left, ep
+    table = with_designs(with_nulls(table, events_only, obs, seed), ep, post, replications, seed)
+    return table, left, ep
+
+
+def with_designs(
+    table: pd.DataFrame,
+    ep: Episode,
+    posterior: pd.DataFrame | None,
+    replications: int,
+    seed: int,
+    draws: int = 10,
+) -> pd.DataFrame:
+    """The table with the CRPS of the filtered and anomaly designs (sim/observe/designs.py)
+    beside the model's: each observation is forecast from the origin at the end of the year
+    before it starts, conditioned on (filtered) or continued from (anomaly) the observations
+    that ended by then; NaN where no observation precedes it (anomaly: none of its series)."""
+    from sim.observe.designs import design_draws
+    from sim.observe.observations import month_index
+
+    out = table.copy()
+    out["crps_filtered"], out["crps_anomaly"] = np.nan, np.nan
+    if out.empty:
+        return out
+    model, ops = split(coefficient_draws(posterior, replications, seed))
+    ens_seed = int(np.random.SeedSequence(seed, spawn_key=(3, 0)).generate_state(1, np.uint64)[0])
+    scored = [o for o in ep.observations if not is_anchor(ep, o)]
+    by_row = {oid: i for i, oid in enumerate(out["id"])}
+    for year in sorted({o.first // 12 for o in scored}):
+        end = month_index(year, 1)  # the origin: the end of the year before
+        train = [o for o in ep.observations if o.last < end]
+        targets = [o for o in scored if o.first // 12 == year]
+        if not train:
+            continue
+        rng = generator(seed, 9, year)
+        d = design_draws(ep, model, ops, replications, ens_seed, rng, train, targets, draws)
+        for o in targets:
+            out.loc[by_row[o.id], "crps_filtered"] = crps_sample(d.filtered[o.id], o.value)
+            if o.id in d.anomaly:
+                out.loc[by_row[o.id], "crps_anomaly"] = crps_sample(d.anomaly[o.id], o.value)
+    return out
 
 
 def with_nulls(

@@ -96,16 +96,39 @@ def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().rename(columns={"index": "kind"})
 
 
-def null_skill(table: pd.DataFrame) -> pd.DataFrame:
-    """The skill table (`skill_table`) of a hindcast table's scored rows that every null can
-    forecast (columns `crps` and `crps_<null>`); empty when there are none. The one place
-    the hindcast command, its report and the API get the model's skill against the nulls."""
-    cols = {"crps": "model", **{f"crps_{n}": n for n in NULLS}}
+DESIGN_COLUMNS = {"plain": "crps", "filtered": "crps_filtered", "anomaly": "crps_anomaly"}
+
+
+def null_skill(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
+    """The skill table (`skill_table`) of one design (plain, filtered or anomaly) on a
+    hindcast table's scored rows that every null and every design present can forecast;
+    empty when there are none. The one place the hindcast command, its report and the tests
+    get the model's skill against the nulls."""
+    cols = {DESIGN_COLUMNS[design]: "model", **{f"crps_{n}": n for n in NULLS}}
     if table.empty or not set(cols) <= set(table.columns):
         return pd.DataFrame()
-    rows = table[table["scored"]].dropna(subset=list(cols))
+    every = list(cols) + [c for c in DESIGN_COLUMNS.values() if c in table]
+    rows = table[table["scored"]].dropna(subset=every)
     if rows.empty:  # no observation has an earlier one of its series: no null forecast
         return pd.DataFrame()
     long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")
     long["forecaster"] = long["variable"].map(cols)
     return skill_table(long.rename(columns={"score": "crps"}))
+
+
+def design_skill(views: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One skill table (skill_table) per forecast design, stacked: rows (kind, design) with
+    the design's mean CRPS and its skill against each null, kinds in order, pooled last.
+    `views` maps a design's name to its long rows, the design named "model" in them."""
+    parts = []
+    for name, rows in views.items():
+        t = skill_table(rows)
+        t = t[["kind", "observations", "CRPS model", *[f"skill vs {n}" for n in NULLS]]]
+        parts.append(t.rename(columns={"CRPS model": "CRPS"}).assign(design=name))
+    out = pd.concat(parts, ignore_index=True)
+    order = {d: i for i, d in enumerate(views)}
+    out["_k"] = out["kind"].eq("pooled")
+    out["_d"] = out["design"].map(order)
+    out = out.sort_values(["_k", "kind", "_d"]).drop(columns=["_k", "_d"])
+    cols = ["kind", "design", "observations", "CRPS", *[f"skill vs {n}" for n in NULLS]]
+    return out[cols].reset_index(drop=True)

@@ -37,7 +37,7 @@ def _skills(row: pd.Series) -> dict[str, float]:
     return {n: float(row.get(f"skill vs {n}", math.nan)) for n in NULLS}
 
 
-def pooled_verdict(skill: pd.DataFrame) -> str:
+def pooled_verdict(skill: pd.DataFrame, subject: str = "The model") -> str:
     """'The model beats …; it loses to persistence on the pooled score (skill −0.44).'
     A skill of exactly 0 is a tie; a missing one (no observation that null can forecast)
     is said too. Empty when the table is empty."""
@@ -50,13 +50,13 @@ def pooled_verdict(skill: pd.DataFrame) -> str:
     missing = [NULL_NAMES[n] for n, s in pooled.items() if not math.isfinite(s)]
     parts = []
     if wins and not loses and not ties and not missing:
-        parts.append(f"The model beats all three null forecasters ({_join(wins)})")
+        parts.append(f"{subject} beats all three null forecasters ({_join(wins)})")
     elif wins:
-        parts.append(f"The model beats {_join(wins)}")
+        parts.append(f"{subject} beats {_join(wins)}")
     if loses:
-        parts.append(("but loses to " if wins else "The model loses to ") + _join(loses))
+        parts.append(("but loses to " if wins else f"{subject} loses to ") + _join(loses))
     if ties:
-        parts.append(("and ties with " if parts else "The model ties with ") + _join(ties))
+        parts.append(("and ties with " if parts else f"{subject} ties with ") + _join(ties))
     text = " ".join(parts) + " on the pooled score."
     if missing:
         text += f" It cannot be compared with {_join(missing)} (no forecast to compare)."
@@ -79,6 +79,6 @@ def kind_losses(skill: pd.DataFrame) -> str:
     return f"By kind, it loses {'; '.join(bits)}." if bits else ""
 
 
-def verdict(skill: pd.DataFrame) -> str:
-    """The pooled verdict, then the kinds on which the model loses."""
-    return " ".join(t for t in (pooled_verdict(skill), kind_losses(skill)) if t)
+def verdict(skill: pd.DataFrame, subject: str = "The model") -> str:
+    """The pooled verdict, then the kinds on which the model (or `subject`) loses."""
+    return " ".join(t for t in (pooled_verdict(skill, subject), kind_losses(skill)) if t)
