@@ -140,13 +140,13 @@ def test_hindcast_verdict_flips_when_the_model_loses(tmp_path):
     skill = null_skill(table).set_index("kind").loc["pooled"]
     assert skill["skill vs persistence"] > 0  # the fixture's model beats persistence
     assert "In sample (in this window), the model beats all three null forecasters" in won
-    assert "loses" not in won
+    assert "the model loses" not in won
     # Three times the model's CRPS: worse than every null (the fixture's nulls are within
     # 2.2× of the model), so the verdict must name each loss with its skill.
     lost = _summary(_page(_folder(tmp_path / "b", "hindcast", table=_scale_model(3.0))))
     assert "the model loses to persistence (skill −" in lost
     assert "the linear trend (skill −" in lost and "the events-only world (skill −" in lost
-    assert "beats" not in lost
+    assert "the model beats" not in lost
 
 
 def test_hindcast_verdict_names_the_null_it_loses_to_among_wins(tmp_path):
@@ -158,6 +158,26 @@ def test_hindcast_verdict_names_the_null_it_loses_to_among_wins(tmp_path):
     assert "the model beats persistence and the linear trend but loses to the events-only " in (
         summary
     )
+
+
+def test_hindcast_designs_are_scored_beside_the_plain_model(tmp_path):
+    """The filtered and anomaly designs get a table row and a verdict each, and the
+    anomaly verdict follows its numbers: in the fixture it loses to persistence; with its
+    CRPS halved below persistence's it beats it."""
+    page = _page(_folder(tmp_path / "a", "hindcast"))
+    designs = page.split("<h2>Forecast designs</h2>", 1)[1].split("</table>", 1)[0]
+    assert [d in _text(designs) for d in ("plain", "filtered", "anomaly")] == [True] * 3
+    table = pd.read_csv(DATA / "hindcast" / "hindcast.csv")
+    anomaly = null_skill(table, "anomaly").set_index("kind").loc["pooled"]
+    assert anomaly["skill vs persistence"] < 0
+    assert "The anomaly forecast loses to persistence (skill −" in _summary(page)
+
+    def better(frame):
+        frame["crps_anomaly"] = frame["crps_persistence"] / 2
+
+    summary = _summary(_page(_folder(tmp_path / "b", "hindcast", table=("hindcast.csv", better))))
+    assert "The anomaly forecast beats all three null forecasters (persistence" in summary
+    assert "anomaly forecast loses" not in summary
 
 
 def test_hindcast_with_a_posterior_names_it(tmp_path):
@@ -175,7 +195,7 @@ def test_hindcast_folder_without_null_scores_says_so(tmp_path):
             del frame[column]
 
     page = _page(_folder(tmp_path, "hindcast", table=("hindcast.csv", old)))
-    assert "no skill is computed" in page and "beats" not in _summary(page)
+    assert "no skill is computed" in page and "the model beats" not in _summary(page)
     _readable(page)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.observe.scoring import FORECASTERS, NULLS, null_skill
-from sim.observe.verdict import signed, verdict
+from sim.observe.scoring import DESIGN_COLUMNS, FORECASTERS, NULLS, null_skill
+from sim.observe.verdict import pooled_verdict, signed, verdict
 from sim.report.other_pages import cell, interval_tables
 from sim.report.render import Section, Table
 from sim.results.folder import ResultsFolder
@@ -33,10 +33,52 @@ def coefficients_words(manifest: dict) -> str:
     return "hand-set coefficients (the scenario's own; no posterior)"
 
 
-def skill_frame(res: ResultsFolder) -> pd.DataFrame:
-    """The folder's skill table (empty when the folder has no null scores)."""
+DESIGNS = {  # the forecast designs besides the plain model (sim/observe/designs.py)
+    "filtered": "the model's state is conditioned on the observations up to the end of the "
+    "year before each observation (a particle filter), then run forward",
+    "anomaly": "the last observed value plus the change the model predicts from that origin",
+}
+
+
+def skill_frame(res: ResultsFolder, design: str = "plain") -> pd.DataFrame:
+    """The folder's skill table of one design (empty when the folder lacks its scores)."""
     table = res.table("hindcast")
-    return pd.DataFrame() if table is None else null_skill(table)
+    if table is None or DESIGN_COLUMNS[design] not in table:
+        return pd.DataFrame()
+    return null_skill(table, design)
+
+
+def design_verdicts(res: ResultsFolder) -> list[str]:
+    """One verdict per forecast design the folder scored besides the plain model."""
+    out = []
+    for design in DESIGNS:
+        skill = skill_frame(res, design)
+        if not skill.empty:
+            out.append(pooled_verdict(skill, f"The {design} forecast"))
+    return out
+
+
+def design_section(res: ResultsFolder) -> Section | None:
+    """The filtered and anomaly designs' pooled skill beside the plain model's."""
+    rows = []
+    for design in ("plain", *DESIGNS):
+        skill = skill_frame(res, design)
+        if skill.empty:
+            continue
+        pooled = skill.set_index("kind").loc["pooled"]
+        rows.append([design, int(pooled["observations"])]
+                    + [signed(pooled[f"skill vs {n}"]) for n in NULLS])  # fmt: skip
+    if len(rows) < 2:
+        return None
+    headers = ["design", "observations", *(f"skill vs {HEADER_NAMES[n]}" for n in NULLS)]
+    notes = [
+        *design_verdicts(res),
+        " ".join(f"{name.capitalize()}: {text}." for name, text in DESIGNS.items()),
+        "Pooled skill on the observations every null and every design can forecast. "
+        "docs/validation.md finds the anomaly design's gains over the plain model to be "
+        "persistence's, not the dynamics'.",
+    ]
+    return Section("Forecast designs", notes, [Table(headers, rows, (1, 2, 3, 4))])
 
 
 def skill_rows(skill: pd.DataFrame) -> list[list[object]]:
@@ -94,4 +136,6 @@ def hindcast_sections(res: ResultsFolder) -> tuple[list[Section], int]:
         setup.notes.append("No hindcast.csv rows in this folder.")
         return [setup], 1
     notes, tables = interval_tables(table)
-    return [setup, skill_section(res), Section("Every scored observation", notes, tables)], 2
+    designs = design_section(res)
+    skill = [skill_section(res), *([designs] if designs is not None else [])]
+    return [setup, *skill, Section("Every scored observation", notes, tables)], 1 + len(skill)

@@ -201,7 +201,7 @@ def hindcast_summary(res: ResultsFolder) -> str:
     """What was scored, with which coefficients, the coverage, and the verdict against the
     three null forecasters (it says plainly where the model loses)."""
     from sim.observe.verdict import verdict
-    from sim.report.hindcast_page import coefficients_words, skill_frame
+    from sim.report.hindcast_page import coefficients_words, design_verdicts, skill_frame
 
     m = res.manifest
     text = (
@@ -214,7 +214,8 @@ def hindcast_summary(res: ResultsFolder) -> str:
     words = verdict(skill_frame(res))
     if not words:
         return text
-    return f"{text} In sample (in this window), {words[0].lower()}{words[1:]}"
+    text += f" In sample (in this window), {words[0].lower()}{words[1:]}"
+    return " ".join([text, *design_verdicts(res)])
 
 
 def _coverage_words(table) -> str:
