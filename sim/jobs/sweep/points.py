@@ -143,4 +143,4 @@ def _no_effect(where: str, effect: str, effects: list[str]) -> str:
     if hint:
         return f"{where} has no effect {effect!r} (did you mean {hint[0]!r}?)"
     there = f"its effects: {', '.join(effects)}" if effects else "it has none"
-    return f"{where} has no effect {effect!r} ({there}); add it to the event to sweep it"
+    return f"{where} has no effect {effect!r} ({there}); add it to the event in the scenario first"
