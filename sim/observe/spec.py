@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import Problem, ScenarioError
-from sim.observe.observations import _kind_of
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
 from sim.paths import is_name
+from sim.scenario.messages import quoted as _kind_of
 from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
 from sim.structural import is_given

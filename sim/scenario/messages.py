@@ -18,13 +18,42 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem
 from sim.scenario.schema import Scenario
-from sim.scenario.yamlio import EXPONENT
+from sim.scenario.yamlio import EXPONENT, Located, dotted
 
 
 class Locator(Protocol):
     """Turns a key path and a message into a located Problem."""
 
     def problem(self, path: tuple, message: str, *, key: bool = False) -> Problem: ...
+
+
+class FileLocator:
+    """Locates key paths in one YAML file (no `extends`): observation and calibration files."""
+
+    def __init__(self, located: Located):
+        self.located = located
+
+    def problem(self, path: tuple, message: str, *, key: bool = False) -> Problem:
+        line, col = self.located.where(path, key=key)
+        return Problem(self.located.file, line, col, dotted(path), message)
+
+
+def expected_found(expected: str, value: Any) -> str:
+    """`expected X, found Y` with Y as the observation and calibration files quote it."""
+    return f"expected {expected}, found {quoted(value)}"
+
+
+def quoted(value: Any) -> str:
+    """A found value, short: `'abc'`, `20`, `true`, `nothing`, `a list`."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{'true' if value else 'false'}"
+    if isinstance(value, int | float):
+        return f"{value!r}"
+    if isinstance(value, str):
+        return f"{value!r}" if len(value) <= 40 else f"{value[:37]!r}..."
+    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def translate_all(
