@@ -30,12 +30,17 @@ class Locator(Protocol):
 class FileLocator:
     """Locates key paths in one YAML file (no `extends`): observation and calibration files."""
 
-    def __init__(self, located: Located):
+    def __init__(self, located: Located, prefix: tuple = ()):
         self.located = located
+        self.prefix = prefix  # where the validated part sits in the file
 
     def problem(self, path: tuple, message: str, *, key: bool = False) -> Problem:
-        line, col = self.located.where(path, key=key)
-        return Problem(self.located.file, line, col, dotted(path), message)
+        full = (*self.prefix, *path)
+        line, col = self.located.where(full, key=key)
+        return Problem(self.located.file, line, col, dotted(full), message)
+
+    def below(self, *path: Any) -> FileLocator:
+        return FileLocator(self.located, (*self.prefix, *path))
 
 
 def expected_found(expected: str, value: Any) -> str:
