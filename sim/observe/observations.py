@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.messages import FileLocator, expected_found, translate_all
+from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import Located, YamlFail, fail_to_problem, load_yaml
 
 COUNT_KINDS = ("missile_launches", "nuclear_test", "summit", "sanction_measure")
@@ -106,25 +106,19 @@ def parse_period(text: str) -> tuple[int, int] | None:
     return (first, last) if last >= first else None
 
 
-def _check(ok: bool, expected: str, value: Any) -> Any:
-    if not ok:
-        raise ValueError(expected_found(expected, value))
-    return value
-
-
 def _text(pattern: re.Pattern | None = None, expected: str = "a non-empty string"):
     """A field of non-blank text (matching `pattern`), refused in the file's words."""
 
     def check(value: Any) -> Any:
         ok = isinstance(value, str) and bool(value.strip())
-        return _check(ok and (pattern is None or bool(pattern.fullmatch(value))), expected, value)
+        return require(ok and (pattern is None or bool(pattern.fullmatch(value))), expected, value)
 
     return BeforeValidator(check)
 
 
 def _source_date(value: Any) -> Any:
-    _check(isinstance(value, str) and bool(_DATE.fullmatch(value)), 'a date "YYYY-MM-DD"', value)
-    return _check(_real_date(value), 'a real date "YYYY-MM-DD"', value)
+    require(isinstance(value, str) and bool(_DATE.fullmatch(value)), 'a date "YYYY-MM-DD"', value)
+    return require(_real_date(value), 'a real date "YYYY-MM-DD"', value)
 
 
 class Source(BaseModel):
@@ -139,26 +133,26 @@ class Source(BaseModel):
 
 
 def _source(value: Any) -> Any:
-    return _check(isinstance(value, dict), "a mapping {publisher, title, date, url}", value)
+    return require(isinstance(value, dict), "a mapping {publisher, title, date, url}", value)
 
 
 def _kind(value: Any) -> Any:
-    return _check(value in KINDS, f"one of {', '.join(KINDS)}", value)
+    return require(value in KINDS, f"one of {', '.join(KINDS)}", value)
 
 
 def _reliability(value: Any) -> Any:
-    return _check(value in RELIABILITY, f"one of {', '.join(RELIABILITY)}", value)
+    return require(value in RELIABILITY, f"one of {', '.join(RELIABILITY)}", value)
 
 
 def _period(value: Any) -> tuple[int, int]:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     span = parse_period(text) if isinstance(text, str) else None
-    _check(span is not None, '"YYYY", "YYYY-MM" or "YYYY-MM/YYYY-MM" (real dates)', text)
+    require(span is not None, '"YYYY", "YYYY-MM" or "YYYY-MM/YYYY-MM" (real dates)', text)
     return span  # type: ignore[return-value]
 
 
 def _note(value: Any) -> Any:
-    return _check(isinstance(value, str), "a string", value)
+    return require(isinstance(value, str), "a string", value)
 
 
 class Record(BaseModel):
@@ -192,7 +186,7 @@ class Record(BaseModel):
                                             "actors)", None))  # fmt: skip
         ok = isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]
         ok = ok and all(isinstance(a, str) and _ACTOR.fullmatch(a) for a in pair)
-        return _check(ok, "two different actor ids like [CHN, PRK]", pair)
+        return require(ok, "two different actor ids like [CHN, PRK]", pair)
 
     @field_validator("actor", mode="before")
     @classmethod
@@ -207,7 +201,7 @@ class Record(BaseModel):
                                                 "actors)", "actor"))  # fmt: skip
             return actor
         ok = isinstance(actor, str) and bool(_ACTOR.fullmatch(actor))
-        return _check(ok, "an actor id of three capital letters like PRK", actor)
+        return require(ok, "an actor id of three capital letters like PRK", actor)
 
     @field_validator("value", mode="before")
     @classmethod
@@ -229,11 +223,11 @@ class Record(BaseModel):
         else:  # joint_exercise
             ok = number and value in (0, 1)
             expected = "1 (held) or 0 (suspended)"
-        return float(_check(ok, expected, value))
+        return float(require(ok, expected, value))
 
 
 def _items(value: Any) -> Any:
-    return _check(isinstance(value, list) and bool(value), "a non-empty list of observations",
+    return require(isinstance(value, list) and bool(value), "a non-empty list of observations",
                   value)  # fmt: skip
 
 

@@ -32,7 +32,7 @@ from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
 from sim.paths import is_name
-from sim.scenario.messages import FileLocator, expected_found, translate_all
+from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import YamlFail, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
 from sim.structural import is_given
@@ -82,12 +82,6 @@ def bounds_of(name: str) -> tuple[float, float] | None:
     return None
 
 
-def _check(ok: bool, expected: str, value: Any) -> Any:
-    if not ok:
-        raise ValueError(expected_found(expected, value))
-    return value
-
-
 def _number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
@@ -97,21 +91,21 @@ def _setting(kind: type, lo: float, hi: float) -> BeforeValidator:
 
     def check(v: Any) -> Any:
         if kind is bool:
-            return _check(isinstance(v, bool), "true or false", v)
+            return require(isinstance(v, bool), "true or false", v)
         ok = isinstance(v, int) and not isinstance(v, bool) if kind is int else _number(v)
         what = "a whole number" if kind is int else "a number"
-        return kind(_check(ok and lo <= v <= hi, f"{what} in [{lo:g}, {hi:g}]", v))
+        return kind(require(ok and lo <= v <= hi, f"{what} in [{lo:g}, {hi:g}]", v))
 
     return BeforeValidator(check)
 
 
 def _files(v: Any) -> Any:
     ok = isinstance(v, list) and bool(v) and all(isinstance(i, str) for i in v)
-    return _check(ok, "a non-empty list of file paths (globs allowed)", v)
+    return require(ok, "a non-empty list of file paths (globs allowed)", v)
 
 
 def _section(v: Any) -> Any:
-    return _check(isinstance(v, dict), "a mapping of coefficient: {prior: ...}", v)
+    return require(isinstance(v, dict), "a mapping of coefficient: {prior: ...}", v)
 
 
 class _Fields(BaseModel):
@@ -144,19 +138,19 @@ class _PriorBase(BaseModel):
         lo, hi = info.context["bounds"]
         v = {"lo": lo, "hi": hi}[info.field_name] if v is None else v
         ok = _number(v) and lo <= v <= hi
-        _check(ok, f"a number within the coefficient's bounds [{lo:g}, {hi:g}]", v)
+        require(ok, f"a number within the coefficient's bounds [{lo:g}, {hi:g}]", v)
         earlier = set(cls.model_fields) - {"hi"}
         if info.field_name == "hi" and earlier <= set(info.data):  # else: reported already
-            _check(info.data["lo"] < v, f"a number above lo = {info.data['lo']:g}", v)
+            require(info.data["lo"] < v, f"a number above lo = {info.data['lo']:g}", v)
             if info.data["prior"] == "lognormal":
-                _check(v > 0, "a positive upper bound (lognormal prior)", v)
+                require(v > 0, "a positive upper bound (lognormal prior)", v)
         return v
 
 
 def _argument(positive: bool) -> Any:
     def check(v: Any) -> Any:
         ok = _number(v) and (not positive or v > 0)
-        return _check(ok, f"a {'positive ' if positive else ''}number", v)
+        return require(ok, f"a {'positive ' if positive else ''}number", v)
 
     return (Annotated[float, BeforeValidator(check)], Field(None, validate_default=True))
 

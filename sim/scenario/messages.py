@@ -48,17 +48,17 @@ def expected_found(expected: str, value: Any) -> str:
     return f"expected {expected}, found {quoted(value)}"
 
 
+def require(ok: bool, expected: str, value: Any) -> Any:
+    """`value` when `ok`; else a ValueError `expected X, found Y`, which pydantic carries to
+    `translate` as a `value_error` (its message is printed as it is)."""
+    if not ok:
+        raise ValueError(expected_found(expected, value))
+    return value
+
+
 def quoted(value: Any) -> str:
     """A found value, short: `'abc'`, `20`, `true`, `nothing`, `a list`."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'}"
-    if isinstance(value, int | float):
-        return f"{value!r}"
-    if isinstance(value, str):
-        return f"{value!r}" if len(value) <= 40 else f"{value[:37]!r}..."
-    return "a list" if isinstance(value, list) else "a mapping"
+    return describe(value, plain=True)
 
 
 def translate_all(
@@ -204,21 +204,24 @@ def _expected(err: dict[str, Any]) -> str:
     return table.get(kind, err["msg"].rstrip(".").lower().replace("input should be", "expected"))
 
 
-def describe(value: Any) -> str:
-    """A found value in words: `text 'abc'`, `nothing (null)`, `a mapping`."""
+def describe(value: Any, *, plain: bool = False) -> str:
+    """A found value in words: `text 'abc'`, `nothing (null)`, `a mapping`. `plain`: the
+    shorter spelling of observation and calibration files (`'abc'`, `nothing`, `true`)."""
     if value is None:
-        return "nothing (null)"
+        return "nothing" if plain else "nothing (null)"
     if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
+        return str(value).lower() if plain else f"boolean {str(value).lower()}"
     if isinstance(value, int | float):
         return f"{value!r}"
     if isinstance(value, str):
+        if plain:
+            return f"{value!r}" if len(value) <= 40 else f"{value[:37]!r}..."
         return f"text {value[:40]!r}"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return type(value).__name__
+    return "a mapping" if plain else type(value).__name__
 
 
 def _strip(annotation: Any) -> Any:
