@@ -138,7 +138,10 @@ def parse_block(block: dict[str, Any], where: Where) -> tuple[SweepBlock, list[P
         problems = translate_all(exc, block, where, SweepBlock)
         bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
         kept = {k: v for k, v in block.items() if k not in bad}
-        return SweepBlock.model_validate(kept), problems
+        try:
+            return SweepBlock.model_validate(kept), problems
+        except ValidationError:  # settings that fail only together: report, sweep nothing
+            return SweepBlock(), problems
 
 
 def is_sweep_file(path: Path) -> bool:
