@@ -48,7 +48,6 @@ SETTINGS = {  # key: (type, default, lowest, highest)
     "predictive_replications": (int, 200, 1, 1_000_000),
     "no_war": (bool, False, False, True),
 }
-KEYS = ("name", "scenarios", "observations", "coefficients", "operator_coefficients", *SETTINGS)
 
 
 @dataclass(frozen=True)
