@@ -57,14 +57,10 @@ class Histograms:
 
     def add(self, values: np.ndarray, keep: np.ndarray | None = None) -> None:
         """Fold (steps, R, groups) values in; `keep` (same shape) masks values out."""
-        t1, _, g = values.shape
-        ok = np.isfinite(values) if keep is None else keep & np.isfinite(values)
-        size = g * self.bins
-        for t in range(t1):
-            mask = ok[t]
-            group = np.broadcast_to(np.arange(g), mask.shape)[mask]
-            flat = group * self.bins + self.bin_of(values[t][mask])
-            self.counts[t] += np.bincount(flat, minlength=size).reshape(g, self.bins)
+        ok = np.isfinite(values)
+        if keep is not None:
+            ok &= keep
+        add_counts(self.counts, self.bin_of(np.where(ok, values, self.lo)), ok)
 
     def n(self) -> np.ndarray:
         return self.counts.sum(axis=-1)
@@ -72,6 +68,21 @@ class Histograms:
     def quantiles(self) -> np.ndarray:
         """(steps, groups, len(QUANTILES)); NaN where a step × group has no values."""
         return histogram_quantiles(self.counts, self.lo)
+
+
+def add_counts(counts: np.ndarray, bins: np.ndarray, ok: np.ndarray) -> None:
+    """counts[t, g, bins[t, r, g]] += 1 wherever ok[t, r, g], for all steps at once.
+
+    Why one call: a loop over steps with a bincount each was the largest part of a
+    full-series run's aggregation (issue 18); here the flat index (t, g, bin) of every value
+    is computed at once and `np.add.at` adds them in place (a bincount over all steps would
+    allocate a temporary as large as the counts). Counts are integers, so the result is
+    the same whatever the order values are added in."""
+    t1, g, width = counts.shape
+    step = np.arange(t1, dtype=np.int64)[:, None, None] * (g * width)
+    group = np.arange(g, dtype=np.int64)[None, None, :] * width
+    flat = (step + group + bins)[ok]
+    np.add.at(counts.reshape(-1), flat, 1)
 
 
 def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
@@ -129,12 +140,7 @@ class RunAggregates:
         self.hist["tension"].add(s.tension[:, :, self.src, self.dst])
         self.hist["distancing"].add(s.distancing[:, :, None])
         self.hist["frustration"].add(s.frustration[:, :, None])
-        rung = rung_of(s.escalation)
-        n, width = len(self.ids), len(RUNGS)
-        for t in range(rung.shape[0]):
-            mask = active[t]
-            flat = np.broadcast_to(np.arange(n), mask.shape)[mask] * width + rung[t][mask]
-            self.rungs[t] += np.bincount(flat, minlength=n * width).reshape(n, width)
+        add_counts(self.rungs, rung_of(s.escalation), active)
         for flag, total in self.flags.items():
             total += np.asarray(getattr(s, flag), dtype=bool).sum(axis=1)
 
