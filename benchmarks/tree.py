@@ -74,3 +74,23 @@ def sampled(cmd: list[str], cwd: Path = REPO) -> dict[str, Any]:
             {**r, "peak_mb": round(r["peak_mb"], 1), "cpu_s": round(r["cpu_s"], 1)} for r in procs
         ],
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.tree [--cwd DIR] -- CMD ...`: run CMD in DIR (default this
+    checkout), print its wall time, CPU time and each process's peak RSS as JSON. With
+    `python -m sim.cli` as CMD, DIR decides which checkout's `sim` runs."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.tree", description=main.__doc__)
+    ap.add_argument("--cwd", type=Path, default=REPO)
+    ap.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = ap.parse_args(argv)
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    print(json.dumps(sampled(cmd, args.cwd), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
