@@ -9,8 +9,10 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
    (rejection ABC), score the posterior predictive beside the nulls; identifiability table
    (prior vs posterior 90% widths);
 2. rolling origin: for every origin year 2018–2023 fit on data up to it, forecast the next
-   two years, score the model, the events-only world (operators refitted the same way),
-   persistence and trend on the same observations;
+   two years with three designs from that fit (plain; filtered by a particle filter on the
+   data up to the origin; anomaly: last observation plus the model's change), score them,
+   the events-only world (operators refitted the same way), persistence and trend on the
+   same observations;
 3. alternative structures (mechanisms switched off) compared by the same rolling-origin score;
 4. the baseline's headline effects with the in-sample posterior; wall times.
 The tables between the `validation:` markers in docs/validation.md are rewritten; the rows
@@ -30,8 +32,8 @@ import pandas as pd
 
 from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
-from sim.observe.rolling import ORIGINS, in_sample, rolling_origin
-from sim.observe.scoring import NULLS, skill_table
+from sim.observe.rolling import ORIGINS, in_sample, rolling_forecasts
+from sim.observe.scoring import NULLS, design_skill, skill_table
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import STRUCTURES, compare_structures, structure_table
 from sim.output import timestamped
@@ -66,19 +68,39 @@ def coverage_by_forecaster(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.pivot_table(index="kind", columns="forecaster", values="in90", aggfunc="mean")
 
 
-def by_origin(rows: pd.DataFrame) -> pd.DataFrame:
-    """Pooled skill against each null, origin by origin."""
+def by_origin(views: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Pooled skill of each design against each null, origin by origin."""
     out = []
-    for origin, part in rows.groupby("origin"):
-        pooled = skill_table(part).set_index("kind").loc["pooled"]
-        out.append(
-            {
-                "origin": origin,
-                "observations": int(pooled["observations"]),
-                **{f"skill vs {n}": pooled[f"skill vs {n}"] for n in NULLS},
-            }
-        )
-    return pd.DataFrame(out)
+    for design, rows in views.items():
+        for origin, part in rows.groupby("origin"):
+            pooled = skill_table(part).set_index("kind").loc["pooled"]
+            out.append(
+                {
+                    "origin": origin,
+                    "design": design,
+                    "observations": int(pooled["observations"]),
+                    **{f"skill vs {n}": pooled[f"skill vs {n}"] for n in NULLS},
+                }
+            )
+    return pd.DataFrame(out).sort_values(["origin"], kind="stable")
+
+
+def ess_table(ess: pd.DataFrame) -> pd.DataFrame:
+    """The particle filter's effective sample size before each resampling, per origin."""
+    g = ess.groupby("origin")["ess"]
+    out = pd.DataFrame(
+        {
+            "assimilations": g.size(),
+            "particles": ess.groupby("origin")["particles"].first(),
+            "min ESS": g.min(),
+            "median ESS": g.median(),
+            "share with ESS < N/2": ess.assign(low=ess.ess < ess.particles / 2)
+            .groupby("origin")["low"]
+            .mean(),
+            "coefficient sets left": ess.groupby("origin")["distinct"].first(),
+        }
+    )
+    return out.reset_index()
 
 
 def headline_effects(posterior: Path, replications: int, seed: int, workers: int) -> pd.DataFrame:
@@ -129,9 +151,11 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     write_posterior(post, out / "posterior.parquet")  # with its model version (rel)
     ins.to_csv(out / "in_sample.csv", index=False)
     t0 = time.perf_counter()
-    roll = rolling_origin(spec, workers=args.workers)
-    times[f"rolling origin ({2 * len(ORIGINS)} fits)"] = time.perf_counter() - t0
-    roll.to_csv(out / "rolling_origin.csv", index=False)
+    fc = rolling_forecasts(spec, workers=args.workers)
+    times[f"rolling origin ({2 * len(ORIGINS)} fits, 3 designs)"] = time.perf_counter() - t0
+    fc.rows.to_csv(out / "rolling_origin.csv", index=False)
+    fc.ess.to_csv(out / "filter_ess.csv", index=False)
+    views = {"plain": fc.plain, "filtered": fc.filtered, "anomaly": fc.anomaly}
     t0 = time.perf_counter()
     headline = headline_effects(
         out / "posterior.parquet", 200 if args.quick else 1000, spec.settings["seed"], args.workers
@@ -139,9 +163,11 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     times["headline effects"] = time.perf_counter() - t0
     return {
         "in-sample": markdown(skill_table(ins)),
-        "coverage": markdown(coverage_by_forecaster(roll).reset_index()),
-        "rolling": markdown(skill_table(roll)),
-        "rolling-by-origin": markdown(by_origin(roll)),
+        "coverage": markdown(coverage_by_forecaster(fc.rows).reset_index()),
+        "rolling": markdown(skill_table(fc.plain)),
+        "rolling-designs": markdown(design_skill(views)),
+        "rolling-by-origin": markdown(by_origin(views)),
+        "filter-ess": markdown(ess_table(fc.ess), 1),
         "identifiability": markdown(width_table(list(spec.priors), pop.theta, pop.weights)),
         "headline": markdown(headline),
     }

@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.api import ScenarioLike, _argv, _check_counts, _Folder, _loaded, _target
+from sim.api import ScenarioLike, _check_counts, _loaded
+from sim.api_results import Folder, call_argv, target
 
 __all__ = ["CalibrationResults", "HindcastResults", "RobustnessResults", "calibrate",
            "hindcast", "robustness"]  # fmt: skip
@@ -37,7 +38,7 @@ def _drawer(charts: bool):
 
 
 # --------------------------------------------------------------------------- robustness
-class RobustnessResults(_Folder):
+class RobustnessResults(Folder):
     """Does a scenario's conclusion survive ±spread on every coefficient?
 
     - `shares`: per headline outcome, the nominal effect, the share of draws keeping its
@@ -85,10 +86,10 @@ def robustness(
     spec = loaded.scenario
     if spec.counterfactual is None:
         raise UsageError(f"{loaded.path}: robustness needs a scenario with a counterfactual")
-    folder, scratch = _target(out)
+    folder, scratch = target(out)
     check_run_resources(len(spec.actors), 2 * draws * n, steps or spec.run.steps, "summary",
                         folder.parent)  # fmt: skip
-    argv = _argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed)
+    argv = call_argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed)
     post = None if posterior is None else Path(posterior)
     name = _engine(engine, 2 * (draws + 1) * n * (steps or spec.run.steps))
     meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post, name)
@@ -110,7 +111,7 @@ def _engine(engine: str | None, work: int) -> str:
 
 
 # --------------------------------------------------------------------------- calibration
-class CalibrationResults(_Folder):
+class CalibrationResults(Folder):
     """Coefficients fitted to observed history by ABC-SMC (`alliance-sim calibrate`).
 
     - `posterior`: the last generation's particles (one column per coefficient, `weight`);
@@ -141,15 +142,15 @@ def calibrate(
 
     _check_counts(workers=workers)
     loaded = load_spec(Path(spec))
-    folder, scratch = _target(out)
+    folder, scratch = target(out)
     pops, prob, left = fit(loaded, None, workers, False, progress, exclude)
-    finish_run(folder, loaded, pops, prob, left, _argv("calibrate", spec, exclude=exclude),
+    finish_run(folder, loaded, pops, prob, left, call_argv("calibrate", spec, exclude=exclude),
                charts=charts)  # fmt: skip
     return CalibrationResults(folder, scratch)
 
 
 # --------------------------------------------------------------------------- hindcast
-class HindcastResults(_Folder):
+class HindcastResults(Folder):
     """A scenario scored against observations from its time window (`alliance-sim hindcast`).
 
     - `scores`: one row per observation: observed value, predictive quantiles, inside the
@@ -197,7 +198,7 @@ def hindcast(
     if table.empty:
         raise UsageError(f"no observation of {', '.join(map(str, files))} falls inside "
                          f"{ep.name}'s time window")  # fmt: skip
-    folder, scratch = _target(out)
+    folder, scratch = target(out)
     meta = {
         "scenario_file": str(scenario),
         "observations": ", ".join(map(str, files)),
@@ -205,7 +206,7 @@ def hindcast(
         "root_seed": seed,
         "replications": n,
         "draws": draws,
-        "command": _argv("hindcast", *files, scenario, posterior=posterior, n=n, seed=seed),
+        "command": call_argv("hindcast", *files, scenario, posterior=posterior, n=n, seed=seed),
     }
     write_hindcast(folder, table, left, ep, meta, charts=charts)
     return HindcastResults(folder, scratch)

@@ -24,7 +24,8 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check scenario, sweep and calibration files: exit 0 when all are valid, else one line
     per problem."""
-    from sim.jobs.sweep.spec import is_sweep_file, load_spec
+    from sim.jobs.sweep.spec import load_spec
+    from sim.jobs.sweep.spec_file import is_sweep_file
     from sim.observe.observations import is_observations_file, load_observations
     from sim.observe.spec import is_calibration_spec
     from sim.observe.spec import load_spec as load_calibration

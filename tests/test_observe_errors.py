@@ -1,7 +1,9 @@
 """Every way an observations file can be wrong gives one exact located line.
 
 Each row: a change to a valid one-observation file, and the exact line the loader prints
-(FILE:LINE:COL: key.path: expected …, found …). The files are generated in tmp_path.
+(FILE:LINE:COL: key.path: expected …, found …). Unknown and missing keys are said in the
+scenario loader's words (sim/scenario/messages.py): one translator for every file kind.
+The files are generated in tmp_path.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ CASES = [
         2,
         5,
         "observations.0",
-        "expected the key 'unit', found nothing",
+        "missing required key 'unit'",
     ),
     (
         "    kind: missile_launches\n",
@@ -115,8 +117,8 @@ CASES = [
         4,
         5,
         "observations.0.colour",
-        "expected one of id, kind, actor, pair, period, value, unit, reliability, source, note, "
-        "found 'colour'",
+        "unknown key 'colour'; expected one of: actor, id, kind, note, pair, period, "
+        "reliability, source, unit, value",
     ),
     (
         'date: "2018-01-05"',
@@ -139,8 +141,8 @@ CASES = [
         "",
         9,
         13,
-        "observations.0.source.publisher",
-        "expected a non-empty string, found nothing",
+        "observations.0.source",
+        "missing required key 'publisher'",
     ),
     (
         "id: prk-launches-2017",
@@ -156,7 +158,7 @@ CASES = [
         1,
         1,
         "title",
-        "expected only the key 'observations', found 'title'",
+        "unknown key 'title'; expected one of: observations",
     ),
 ]
 PAIR = VALID.replace("kind: missile_launches", "kind: summit").replace(
@@ -193,6 +195,21 @@ def test_error_corpus(tmp_path, capsys, old, new, line, col, path, message):
             PAIR,
             ":4:11: observations.0.pair: expected two different actor ids like [CHN, PRK], "
             "found a list",
+        ),
+        (
+            PAIR.replace("pair: [CHN, CHN]", "actor: PRK"),
+            ":2:5: observations.0.pair: expected 'pair' (a summit observation is about two "
+            "actors), found nothing",
+        ),
+        (
+            VALID.replace("    actor: PRK\n", ""),
+            ":2:5: observations.0.actor: expected an actor id of three capital letters like PRK, "
+            "found nothing",
+        ),
+        (
+            VALID.replace("value: 20", "value: true"),
+            ":6:12: observations.0.value: expected a whole number in [0, 10,000] (a count), "
+            "found true",
         ),
         (
             VOTE.replace("value: 20", "value: 2"),

@@ -96,11 +96,23 @@ CASES = [
         8,
         1,
         "seeds",
-        "expected one of name, scenarios, observations, coefficients, operator_coefficients, "
-        "population, generations, quantile, min_epsilon, replications, seed, max_batches, "
-        "predictive_replications, no_war, found 'seeds'",
+        "unknown key 'seeds' (did you mean 'seed'?)",
     ),
-]
+    # a prior's keys are its family's (sim.observe.priors.FAMILIES), prior, lo and hi
+    (f"{NAME}: {{prior: uniform, mean: 1}}", "", 5, len(NAME) + 22, f"coefficients.{NAME}.mean",
+     "unknown key 'mean'; expected one of: hi, lo, prior"),
+    (f"{NAME}: {{prior: uniform, lo: {P.hi:g}, hi: {P.lo:g}}}", "", 5,
+     len(NAME) + 32 + len(f"{P.hi:g}"), f"coefficients.{NAME}.hi",
+     f"expected a number above lo = {P.hi:g}, found {P.lo!r}"),
+    (f"{NAME}: {{prior: lognormal, mu: 0, sigma: -1}}", "", 5, len(NAME) + 38,
+     f"coefficients.{NAME}.sigma", "expected a positive number, found -1"),
+    (f"{NAME}: {{prior: normal, mean: x, sd: 1}}", "", 5, len(NAME) + 27,
+     f"coefficients.{NAME}.mean", "expected a number, found 'x'"),
+    (f"{NAME}: {{prior: uniform}}", "no_war: 1\n", 8, 9, "no_war",
+     "expected true or false, found 1"),
+    (f"{NAME}: {{prior: uniform}}", "quantile: 0.99\n", 8, 11, "quantile",
+     "expected a number in [0.05, 0.95], found 0.99"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("coef", "extra", "line", "col", "path", "message"), CASES)

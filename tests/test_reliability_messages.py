@@ -43,7 +43,8 @@ def _prior_keys(tmp: Path) -> list[str]:
 
 MESSAGES = [  # (argv builder, words), each once misleading
     (_unknown_actor_calibrate, "observation prk-launches-2017 is about ZZZ, an actor no episode"),
-    (_prior_keys, "coefficients.reactivity.mean: expected one of prior, lo, hi, found 'mean'"),
+    (_prior_keys,
+     "coefficients.reactivity.mean: unknown key 'mean'; expected one of: hi, lo, prior"),
     (lambda t: ["plot", str(_fifo(t))], "a FIFO (named pipe), expected a results folder"),
     (lambda t: ["analyze", str(_fifo(t))], "a FIFO (named pipe), expected a sweep results"),
     (lambda t: ["run", str(BASELINE), "-n", "2", "--steps", "2", "--posterior",

@@ -13,7 +13,7 @@ import pytest
 from sim.ensemble import run_ensemble
 from sim.observe.nulls import EVENTS_ONLY, null_draws
 from sim.observe.observations import Observation
-from sim.observe.rolling import rolling_origin, skill_table
+from sim.observe.rolling import rolling_forecasts, rolling_origin, skill_table
 from sim.observe.spec import load_spec
 from sim.observe.structures import compare_structures, structure_table
 from sim.scenario.loader import load_scenario
@@ -92,6 +92,27 @@ def test_rolling_origin_is_reproducible_and_scores_the_same_observations():
 
 
 @pytest.mark.slow
+def test_three_designs_are_scored_on_the_same_observations_from_the_same_fit():
+    spec = tiny_spec()
+    fc = rolling_forecasts(spec, origins=(2021,))
+    again = rolling_forecasts(spec, origins=(2021,))
+    pd.testing.assert_frame_equal(fc.rows, again.rows)
+    pd.testing.assert_frame_equal(fc.ess, again.ess)
+    ids = fc.rows.groupby("forecaster")["id"].apply(lambda s: tuple(sorted(s)))
+    assert ids.nunique() == 1 and len(ids) == 6
+    # the plain design is rolling_origin's model, number for number
+    plain = rolling_origin(spec, origins=(2021,))
+    pd.testing.assert_frame_equal(fc.plain, plain)
+    n = spec.settings["predictive_replications"]
+    assert len(fc.ess) > 0 and fc.ess["ess"].between(1, n).all()
+    for design in (fc.filtered, fc.anomaly):
+        table = skill_table(design).set_index("kind")
+        assert np.isfinite(table.loc["pooled", "skill vs persistence"])
+        assert not np.allclose(design[design.forecaster == "model"].crps, plain[
+            plain.forecaster == "model"].crps)  # fmt: skip
+
+
+@pytest.mark.slow
 def test_structure_comparison_is_reproducible_and_the_switch_matters():
     spec = tiny_spec()
     structures = {"full": (), "no chain-ganging (backing)": ("backing",)}
@@ -122,10 +143,13 @@ def test_hindcast_scores_the_three_nulls_beside_the_model():
 
     obs = ROOT / "seeds" / "observations" / "missile_launches.yaml"
     table, _, _ = hindcast([obs], HISTORY, None, 20, 5, draws=2)
-    for col in ("crps_events_only", "crps_persistence", "crps_trend"):
+    cols = ("crps_events_only", "crps_persistence", "crps_trend", "crps_filtered", "crps_anomaly")
+    for col in cols:
         assert col in table and table[col].notna().any()
     first = table.sort_values("period").iloc[0]
     assert np.isnan(first["crps_persistence"])  # nothing earlier in its series
-    pooled = null_skill(table).set_index("kind").loc["pooled"]
-    assert 0 < pooled["observations"] < len(table)
-    assert np.isfinite(pooled[["skill vs persistence", "skill vs trend"]]).all()
+    assert np.isnan(first["crps_anomaly"]) and np.isnan(first["crps_filtered"])  # no origin
+    for design in ("plain", "filtered", "anomaly"):
+        pooled = null_skill(table, design).set_index("kind").loc["pooled"]
+        assert 0 < pooled["observations"] < len(table)
+        assert np.isfinite(pooled[["skill vs persistence", "skill vs trend"]]).all()

@@ -89,7 +89,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
-    from sim.observe.hindcast import hindcast, null_skill, write_hindcast
+    from sim.observe.hindcast import DESIGN_COLUMNS, hindcast, null_skill, write_hindcast
     from sim.observe.scoring import NULLS, coverage
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario
@@ -135,12 +135,14 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
         f"mean CRPS {c['mean_crps']:.3g}"
     )
-    skill = null_skill(table)
-    if not skill.empty:
+    for design in DESIGN_COLUMNS:  # plain, filtered, anomaly (docs/validation.md)
+        skill = null_skill(table, design)
+        if skill.empty:
+            break
         pooled = skill.set_index("kind").loc["pooled"]
         print(
-            f"skill (1 − CRPS model / CRPS null, pooled over {int(pooled['observations'])} "
-            "observations every null can forecast): "
+            f"{design} skill (1 − CRPS model / CRPS null, pooled over "
+            f"{int(pooled['observations'])} observations every null can forecast): "
             + ", ".join(f"{n} {pooled[f'skill vs {n}']:+.2f}" for n in NULLS)
         )
     print(f"results: {out}")

@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def refuse_sweep_file(path: Path) -> None:
     """`run` on a sweep file: say which command reads it."""
     from sim.errors import UsageError
-    from sim.jobs.sweep.spec import is_sweep_file
+    from sim.jobs.sweep.spec_file import is_sweep_file
 
     if is_sweep_file(path):
         raise UsageError(f"{path} is a sweep file; run it with: alliance-sim sweep {path}")

@@ -119,7 +119,46 @@ def hindcast(
     assign([only], obs)
     ops = None if post is None else post[[c for c in post.columns if not is_model(c)]]
     events_only = score_episodes([only], ops, replications, seed, draws, workers)
-    return with_nulls(table, events_only, obs, seed), left, ep
+    table = with_designs(with_nulls(table, events_only, obs, seed), ep, post, replications, seed)
+    return table, left, ep
+
+
+def with_designs(
+    table: pd.DataFrame,
+    ep: Episode,
+    posterior: pd.DataFrame | None,
+    replications: int,
+    seed: int,
+    draws: int = 10,
+) -> pd.DataFrame:
+    """The table with the CRPS of the filtered and anomaly designs (sim/observe/designs.py)
+    beside the model's: each observation is forecast from the origin at the end of the year
+    before it starts, conditioned on (filtered) or continued from (anomaly) the observations
+    that ended by then; NaN where no observation precedes it (anomaly: none of its series)."""
+    from sim.observe.designs import design_draws
+    from sim.observe.observations import month_index
+
+    out = table.copy()
+    out["crps_filtered"], out["crps_anomaly"] = np.nan, np.nan
+    if out.empty:
+        return out
+    model, ops = split(coefficient_draws(posterior, replications, seed))
+    ens_seed = int(np.random.SeedSequence(seed, spawn_key=(3, 0)).generate_state(1, np.uint64)[0])
+    scored = [o for o in ep.observations if not is_anchor(ep, o)]
+    by_row = {oid: i for i, oid in enumerate(out["id"])}
+    for year in sorted({o.first // 12 for o in scored}):
+        end = month_index(year, 1)  # the origin: the end of the year before
+        train = [o for o in ep.observations if o.last < end]
+        targets = [o for o in scored if o.first // 12 == year]
+        if not train:
+            continue
+        rng = generator(seed, 9, year)
+        d = design_draws(ep, model, ops, replications, ens_seed, rng, train, targets, draws)
+        for o in targets:
+            out.loc[by_row[o.id], "crps_filtered"] = crps_sample(d.filtered[o.id], o.value)
+            if o.id in d.anomaly:
+                out.loc[by_row[o.id], "crps_anomaly"] = crps_sample(d.anomaly[o.id], o.value)
+    return out
 
 
 def with_nulls(
@@ -144,13 +183,17 @@ def with_nulls(
     return out
 
 
-def null_skill(table: pd.DataFrame) -> pd.DataFrame:
-    """The skill table (sim/observe/scoring.skill_table) of the scored rows that every null
-    can forecast."""
-    cols = {"crps": "model", **{f"crps_{n}": n for n in ("events_only", *METHODS)}}
+DESIGN_COLUMNS = {"plain": "crps", "filtered": "crps_filtered", "anomaly": "crps_anomaly"}
+
+
+def null_skill(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
+    """The skill table (sim/observe/scoring.skill_table) of one design (plain, filtered or
+    anomaly) on the scored rows that every null and every design can forecast."""
+    cols = {DESIGN_COLUMNS[design]: "model", **{f"crps_{n}": n for n in ("events_only", *METHODS)}}
     if table.empty:
         return pd.DataFrame()
-    rows = table[table["scored"]].dropna(subset=list(cols))
+    every = list(cols) + [c for c in DESIGN_COLUMNS.values() if c in table]
+    rows = table[table["scored"]].dropna(subset=every)
     if rows.empty:  # no observation has an earlier one of its series: no null forecast
         return pd.DataFrame()
     long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")

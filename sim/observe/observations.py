@@ -1,8 +1,10 @@
 """Observation files → validated `Observation`s, one located line per problem.
 
-The format is documented in docs/observations.md. Files are read with the scenario loader's
-positioned YAML (sim/scenario/yamlio.py), so every problem names FILE:LINE:COL and the key
-path, and says what was expected and what was found.
+The format is documented in docs/observations.md. A file is a pydantic model (`Record` per
+observation, its kind-dependent checks reading the validated `kind`), read with the
+scenario loader's positioned YAML (sim/scenario/yamlio.py); every problem goes through the
+one translator (sim/scenario/messages.py), so it names FILE:LINE:COL and the key path, and
+says what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -10,10 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
+from sim.scenario.messages import FileLocator, expected_found, require, translate_all
+from sim.scenario.yamlio import Located, YamlFail, fail_to_problem, load_yaml
 
 COUNT_KINDS = ("missile_launches", "nuclear_test", "summit", "sanction_measure")
 # Largest plausible value of one observation: a guard against typos and overflow (1e300
@@ -31,9 +44,6 @@ KINDS = (
     "sanction_measure",
 )
 RELIABILITY = ("solid", "estimate", "derived", "contested")
-KEYS = ("id", "kind", "actor", "pair", "period", "value", "unit", "reliability", "source", "note")
-REQUIRED = ("id", "kind", "period", "value", "unit", "reliability", "source")
-SOURCE_KEYS = ("publisher", "title", "date", "url")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ACTOR = re.compile(r"^[A-Z]{3}$")
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:/(\d{4})-(\d{2}))?$")
@@ -96,48 +106,137 @@ def parse_period(text: str) -> tuple[int, int] | None:
     return (first, last) if last >= first else None
 
 
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'}"
-    if isinstance(value, int | float):
-        return f"{value!r}"
-    if isinstance(value, str):
-        return f"{value!r}" if len(value) <= 40 else f"{value[:37]!r}..."
-    return "a list" if isinstance(value, list) else "a mapping"
+def _text(pattern: re.Pattern | None = None, expected: str = "a non-empty string"):
+    """A field of non-blank text (matching `pattern`), refused in the file's words."""
+
+    def check(value: Any) -> Any:
+        ok = isinstance(value, str) and bool(value.strip())
+        return require(ok and (pattern is None or bool(pattern.fullmatch(value))), expected, value)
+
+    return BeforeValidator(check)
 
 
-class _Checker:
-    """Collects problems for one file, located through the YAML positions."""
+def _source_date(value: Any) -> Any:
+    require(isinstance(value, str) and bool(_DATE.fullmatch(value)), 'a date "YYYY-MM-DD"', value)
+    return require(_real_date(value), 'a real date "YYYY-MM-DD"', value)
 
-    def __init__(self, located: Located):
-        self.located = located
-        self.problems: list[Problem] = []
 
-    def bad(self, path: tuple, expected: str, found: Any, *, key: bool = False) -> None:
-        line, col = self.located.where(path, key=key)
-        text = f"expected {expected}, found {_kind_of(found)}"
-        self.problems.append(Problem(self.located.file, line, col, dotted(path), text))
+class Source(BaseModel):
+    """Where a value was published: the four keys every observation cites."""
 
-    def text(
-        self,
-        data: dict,
-        path: tuple,
-        key: str,
-        pattern: re.Pattern | None = None,
-        expected: str = "a non-empty string",
-    ) -> str | None:
-        value = data.get(key)
-        ok = (
-            isinstance(value, str)
-            and value.strip()
-            and (pattern is None or pattern.fullmatch(value))
-        )
-        if not ok:
-            self.bad((*path, key), expected, value)
-            return None
-        return value
+    model_config = ConfigDict(extra="forbid")
+
+    publisher: Annotated[str, _text()]
+    title: Annotated[str, _text()]
+    date: Annotated[str, BeforeValidator(_source_date)]
+    url: Annotated[str, _text(re.compile(r"^https?://\S+$"), "an http(s) address")]
+
+
+def _source(value: Any) -> Any:
+    return require(isinstance(value, dict), "a mapping {publisher, title, date, url}", value)
+
+
+def _kind(value: Any) -> Any:
+    return require(value in KINDS, f"one of {', '.join(KINDS)}", value)
+
+
+def _reliability(value: Any) -> Any:
+    return require(value in RELIABILITY, f"one of {', '.join(RELIABILITY)}", value)
+
+
+def _period(value: Any) -> tuple[int, int]:
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    span = parse_period(text) if isinstance(text, str) else None
+    require(span is not None, '"YYYY", "YYYY-MM" or "YYYY-MM/YYYY-MM" (real dates)', text)
+    return span  # type: ignore[return-value]
+
+
+def _note(value: Any) -> Any:
+    return require(isinstance(value, str), "a string", value)
+
+
+class Record(BaseModel):
+    """One observation as written. Field order matters: `kind` is checked first, so the
+    kind-dependent checks of `pair`, `actor` and `value` can read it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, _text(_ID, "an id of lower-case letters, digits and '-'")]
+    kind: Annotated[str, BeforeValidator(_kind)]
+    pair: Any = Field(None, validate_default=True)
+    actor: Any = Field(None, validate_default=True)
+    period: Annotated[tuple[int, int], BeforeValidator(_period)]
+    value: float
+    unit: Annotated[str, _text()]
+    reliability: Annotated[str, BeforeValidator(_reliability)]
+    source: Annotated[Source, BeforeValidator(_source)]
+    note: Annotated[str, BeforeValidator(_note)] = ""
+
+    @field_validator("pair", mode="before")
+    @classmethod
+    def _pair(cls, pair: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind is None or (pair is None and kind not in PAIR_KINDS):  # bad kind: reported
+            return pair
+        if kind not in PAIR_KINDS:
+            raise ValueError(expected_found(f"'actor' (a {kind} observation is about one "
+                                            "actor)", "pair"))  # fmt: skip
+        if pair is None:
+            raise ValueError(expected_found(f"'pair' (a {kind} observation is about two "
+                                            "actors)", None))  # fmt: skip
+        ok = isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]
+        ok = ok and all(isinstance(a, str) and _ACTOR.fullmatch(a) for a in pair)
+        return require(ok, "two different actor ids like [CHN, PRK]", pair)
+
+    @field_validator("actor", mode="before")
+    @classmethod
+    def _actor(cls, actor: Any, info: ValidationInfo) -> Any:
+        """After `pair`: a single-actor kind with a pair is reported at the pair alone."""
+        kind = info.data.get("kind")
+        if kind is None or "pair" not in info.data:  # a bad kind or pair is reported already
+            return actor
+        if kind in PAIR_KINDS:
+            if actor is not None:
+                raise ValueError(expected_found(f"'pair' (a {kind} observation is about two "
+                                                "actors)", "actor"))  # fmt: skip
+            return actor
+        ok = isinstance(actor, str) and bool(_ACTOR.fullmatch(actor))
+        return require(ok, "an actor id of three capital letters like PRK", actor)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind is None:
+            return 0.0
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        top = PLAUSIBLE.get(kind)
+        if kind in COUNT_KINDS:
+            ok = number and float(value).is_integer() and 0 <= value <= top
+            expected = f"a whole number in [0, {top:,}] (a count)"
+        elif kind == "trade_value":
+            ok = number and 0 < value <= top
+            expected = f"a positive number of at most {top:,} (USD bn per year)"
+        elif kind == "unsc_vote":
+            ok = number and value in (-1, 0, 1)
+            expected = "1 (yes), 0 (abstain) or -1 (no or veto)"
+        else:  # joint_exercise
+            ok = number and value in (0, 1)
+            expected = "1 (held) or 0 (suspended)"
+        return float(require(ok, expected, value))
+
+
+def _items(value: Any) -> Any:
+    return require(isinstance(value, list) and bool(value), "a non-empty list of observations",
+                  value)  # fmt: skip
+
+
+class ObservationsFile(BaseModel):
+    """An observations file: one key, a list of records."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    observations: Annotated[list[Record], BeforeValidator(_items)]
 
 
 def is_observations_file(path: Path) -> bool:
@@ -162,174 +261,65 @@ def load_observations(paths: list[Path] | Path) -> list[Observation]:
         except YamlFail as fail:
             problems.append(fail_to_problem(str(path), fail))
             continue
-        checker = _Checker(located)
-        for obs in _file_observations(checker):
+        where = FileLocator(located)
+        for i, obs in _file_observations(located, problems):
             if obs.id in seen:
                 file, line = seen[obs.id]
-                where = f"line {line}" if file == obs.file else f"{file}:{line}"
-                checker.bad(
-                    (*_path_of(located, obs), "id"), f"a unique id (first on {where})", obs.id
-                )
+                first = f"line {line}" if file == obs.file else f"{file}:{line}"
+                message = expected_found(f"a unique id (first on {first})", obs.id)
+                problems.append(where.problem(("observations", i, "id"), message))
                 continue
             seen[obs.id] = (obs.file, obs.line)
             out.append(obs)
-        problems += checker.problems
     if problems:
         raise ScenarioError(problems)
     return out
 
 
-def _path_of(located: Located, obs: Observation) -> tuple:
-    for i, item in enumerate(located.data["observations"]):
-        if isinstance(item, dict) and item.get("id") == obs.id:
-            return ("observations", i)
-    return ("observations",)
-
-
-def _file_observations(ck: _Checker) -> list[Observation]:
-    data = ck.located.data
+def _file_observations(located: Located, problems: list[Problem]) -> list[tuple[int, Observation]]:
+    """(index, observation) of one file's valid records; every problem goes to `problems`."""
+    data = located.data
     if not isinstance(data, dict) or "observations" not in data:
         # not an observations file at all: say so without echoing any of its content
-        ck.problems.append(
-            Problem(ck.located.file, 1, 1, "", "not an observations file: expected a mapping "
+        problems.append(
+            Problem(located.file, 1, 1, "", "not an observations file: expected a mapping "
                     "with the key 'observations'")
         )  # fmt: skip
         return []
-    for key in data:
-        if key != "observations":
-            ck.bad((key,), "only the key 'observations'", key, key=True)
+    where = FileLocator(located)
+    try:
+        records = ObservationsFile.model_validate(data).observations
+        valid = list(enumerate(records))
+    except ValidationError as exc:
+        problems += translate_all(exc, data, where, ObservationsFile)
+        valid = _valid_records(data, exc)
+    return [(i, _observation(r, located, i)) for i, r in valid]
+
+
+def _valid_records(data: dict, exc: ValidationError) -> list[tuple[int, Record]]:
+    """The records without a problem, so that one bad record does not hide the others'."""
+    bad = {e["loc"][1] for e in exc.errors() if len(e["loc"]) > 1 and e["loc"][0] == "observations"}
     items = data.get("observations")
-    if not isinstance(items, list) or not items:
-        ck.bad(("observations",), "a non-empty list of observations", items)
+    if not isinstance(items, list) or any(len(e["loc"]) < 2 for e in exc.errors()):
         return []
-    out = []
-    for i, item in enumerate(items):
-        obs = _observation(ck, item, ("observations", i))
-        if obs is not None:
-            out.append(obs)
-    return out
+    return [(i, Record.model_validate(item)) for i, item in enumerate(items) if i not in bad]
 
 
-def _known_keys(ck: _Checker, item: Any, path: tuple, keys, expected: str) -> bool:
-    """A mapping whose keys are all known; one located problem per unknown key."""
-    if not isinstance(item, dict):
-        ck.bad(path, expected, item)
-        return False
-    for key in item:
-        if key not in keys:
-            ck.bad((*path, key), f"one of {', '.join(keys)}", key, key=True)
-    return True
-
-
-def _observation(ck: _Checker, item: Any, path: tuple) -> Observation | None:
-    before = len(ck.problems)
-    if not _known_keys(ck, item, path, KEYS, "a mapping"):
-        return None
-    for key in REQUIRED:
-        if key not in item:
-            ck.bad(path, f"the key {key!r}", None)
-    if len(ck.problems) > before:
-        return None
-    oid = ck.text(item, path, "id", _ID, "an id of lower-case letters, digits and '-'")
-    kind = item["kind"]
-    if kind not in KINDS:
-        ck.bad((*path, "kind"), f"one of {', '.join(KINDS)}", kind)
-        return None
-    actors = _actors(ck, item, path, kind)
-    span = None
-    period = item["period"]
-    if isinstance(period, int) and not isinstance(period, bool):
-        period = str(period)
-    if not isinstance(period, str) or (span := parse_period(period)) is None:
-        ck.bad((*path, "period"), '"YYYY", "YYYY-MM" or "YYYY-MM/YYYY-MM" (real dates)', period)
-    value = _value(ck, item["value"], (*path, "value"), kind)
-    unit = ck.text(item, path, "unit")
-    rel = item["reliability"]
-    if rel not in RELIABILITY:
-        ck.bad((*path, "reliability"), f"one of {', '.join(RELIABILITY)}", rel)
-    source = _source(ck, item["source"], (*path, "source"))
-    note = item.get("note", "")
-    if not isinstance(note, str):
-        ck.bad((*path, "note"), "a string", note)
-    if len(ck.problems) > before or span is None or actors is None or value is None:
-        return None
-    line = ck.located.where(path)[0]
+def _observation(record: Record, located: Located, i: int) -> Observation:
+    first, last = record.period
+    period = located.data["observations"][i]["period"]
     return Observation(
-        oid,
-        kind,
-        actors,
-        period,
-        span[0],
-        span[1],
-        value,
-        unit,
-        rel,
-        source,
-        ck.located.file,
-        line,
-        note,
+        record.id,
+        record.kind,
+        (record.pair[0], record.pair[1]) if record.kind in PAIR_KINDS else (record.actor,),
+        str(period),
+        first,
+        last,
+        record.value,
+        record.unit,
+        record.reliability,
+        record.source.model_dump(),
+        located.file,
+        located.where(("observations", i))[0],
+        record.note,
     )
-
-
-def _actors(ck: _Checker, item: dict, path: tuple, kind: str) -> tuple[str, ...] | None:
-    if kind in PAIR_KINDS:
-        if "actor" in item:
-            ck.bad(
-                (*path, "actor"), f"'pair' (a {kind} observation is about two actors)", "'actor'"
-            )
-            return None
-        pair = item.get("pair")
-        ok = (
-            isinstance(pair, list)
-            and len(pair) == 2
-            and all(isinstance(a, str) and _ACTOR.fullmatch(a) for a in pair)
-            and pair[0] != pair[1]
-        )
-        if not ok:
-            ck.bad((*path, "pair"), "two different actor ids like [CHN, PRK]", pair)
-            return None
-        return (pair[0], pair[1])
-    if "pair" in item:
-        ck.bad((*path, "pair"), f"'actor' (a {kind} observation is about one actor)", "pair")
-        return None
-    actor = item.get("actor")
-    if not (isinstance(actor, str) and _ACTOR.fullmatch(actor)):
-        ck.bad((*path, "actor"), "an actor id of three capital letters like PRK", actor)
-        return None
-    return (actor,)
-
-
-def _value(ck: _Checker, value: Any, path: tuple, kind: str) -> float | None:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    top = PLAUSIBLE.get(kind)
-    if kind in COUNT_KINDS:
-        ok = number and float(value).is_integer() and 0 <= value <= top
-        expected = f"a whole number in [0, {top:,}] (a count)"
-    elif kind == "trade_value":
-        ok = number and 0 < value <= top
-        expected = f"a positive number of at most {top:,} (USD bn per year)"
-    elif kind == "unsc_vote":
-        ok = number and value in (-1, 0, 1)
-        expected = "1 (yes), 0 (abstain) or -1 (no or veto)"
-    else:  # joint_exercise
-        ok = number and value in (0, 1)
-        expected = "1 (held) or 0 (suspended)"
-    if not ok:
-        ck.bad(path, expected, value)
-        return None
-    return float(value)
-
-
-def _source(ck: _Checker, source: Any, path: tuple) -> dict[str, str] | None:
-    before = len(ck.problems)
-    if not _known_keys(ck, source, path, SOURCE_KEYS, "a mapping {publisher, title, date, url}"):
-        return None
-    for key in ("publisher", "title"):
-        ck.text(source, path, key)
-    date = ck.text(source, path, "date", _DATE, 'a date "YYYY-MM-DD"')
-    if date is not None and not _real_date(date):
-        ck.bad((*path, "date"), 'a real date "YYYY-MM-DD"', date)
-    ck.text(source, path, "url", re.compile(r"^https?://\S+$"), "an http(s) address")
-    if len(ck.problems) > before:
-        return None
-    return {k: str(v) for k, v in source.items()}

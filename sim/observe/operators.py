@@ -120,33 +120,60 @@ def _poisson_total(rng: np.random.Generator, log_rate: np.ndarray, draws: int) -
     return rng.poisson(np.broadcast_to(lam[:, None], (lam.size, draws))).astype(float)
 
 
-def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    """Launch events at rate exp(α + β·x); a count of missiles fired multiplies the rate by
-    missiles per event, a count of ICBM launches by the ICBM share (one operator per unit,
-    sim/observe/series.py)."""
-    x = w.x[:, :, w.col(obs.actors[0])]
-    log_rate = k["launch_log_rate"] + k["launch_escalation"] * x
+def launch_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    """(M, R) log monthly rate of launch events, α + β·x; a count of missiles fired adds the
+    log of missiles per event, a count of ICBM launches the log ICBM share (one operator per
+    unit, sim/observe/series.py)."""
+    log_rate = k["launch_log_rate"] + k["launch_escalation"] * w.x[:, :, w.col(obs.actors[0])]
     unit = definition(obs)
     if unit == "missiles":
-        log_rate = log_rate + k["launch_missiles_log_ratio"]
-    elif unit == "icbm":
-        log_rate = log_rate + k["launch_icbm_log_share"]
-    return _poisson_total(rng, log_rate, draws)
+        return log_rate + k["launch_missiles_log_ratio"]
+    if unit == "icbm":
+        return log_rate + k["launch_icbm_log_share"]
+    return log_rate
+
+
+def nuclear_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    return k["nuclear_log_rate"] + k["nuclear_escalation"] * w.x[:, :, w.col(obs.actors[0])]
+
+
+def summit_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    return k["summit_log_rate"] + k["summit_commitment"] * w.mutual(*obs.actors)
+
+
+def sanction_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    return k["sanction_log_rate"] + k["sanction_leverage"] * w.lev[:, :, w.col(obs.actors[0])]
+
+
+# (M, R) log monthly rate of each count kind: one formula, shared by the draws below and the
+# likelihood (sim/observe/likelihood.py), so the filter weighs what the operators draw.
+LOG_RATES = {
+    "missile_launches": launch_log_rate,
+    "nuclear_test": nuclear_log_rate,
+    "summit": summit_log_rate,
+    "sanction_measure": sanction_log_rate,
+}
+
+
+def count_mean(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    """(R,) expected count over the period: Σ_months exp(log rate), as _poisson_total."""
+    return np.exp(np.clip(LOG_RATES[obs.kind](obs, w, k), -50, 20)).sum(axis=0)
+
+
+def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    return _poisson_total(rng, launch_log_rate(obs, w, k), draws)
 
 
 def nuclear_tests(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    x = w.x[:, :, w.col(obs.actors[0])]
-    return _poisson_total(rng, k["nuclear_log_rate"] + k["nuclear_escalation"] * x, draws)
+    return _poisson_total(rng, nuclear_log_rate(obs, w, k), draws)
 
 
 def summits(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    c = w.mutual(*obs.actors)
-    return _poisson_total(rng, k["summit_log_rate"] + k["summit_commitment"] * c, draws)
+    return _poisson_total(rng, summit_log_rate(obs, w, k), draws)
 
 
 def sanctions(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    lev = w.lev[:, :, w.col(obs.actors[0])]
-    return _poisson_total(rng, k["sanction_log_rate"] + k["sanction_leverage"] * lev, draws)
+    return _poisson_total(rng, sanction_log_rate(obs, w, k), draws)
 
 
 def vote_probabilities(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
@@ -173,9 +200,14 @@ def exercise_index(obs: Observation, w: Window) -> np.ndarray:
     return (esc + w.mutual(*obs.actors)).mean(axis=0)
 
 
-def exercises(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+def exercise_probability(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+    """(R,) probability that the exercises are held in the period."""
     logit = k["exercise_intercept"] + k["exercise_slope"] * exercise_index(obs, w)
-    p = 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
+    return 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
+
+
+def exercises(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
+    p = exercise_probability(obs, w, k)
     return (rng.random((p.size, draws)) < p[:, None]).astype(float)
 
 
@@ -189,11 +221,18 @@ def trade(
 ) -> np.ndarray:
     """Lognormal around anchor_value · exp(κ·(c̄ − c̄_anchor)): the model has no trade
     volumes, so it predicts changes from the pair's earliest observed value (the anchor)."""
+    mu = trade_log_mean(obs, w, k, anchor)
+    z = rng.standard_normal((mu.size, draws))
+    return np.exp(mu[:, None] + k["trade_log_sd"][:, None] * z)
+
+
+def trade_log_mean(
+    obs: Observation, w: Window, k: Coefs, anchor: tuple[float, np.ndarray] | None = None
+) -> np.ndarray:
+    """(R,) mean log trade: log anchor_value + κ·(c̄ − c̄_anchor)."""
     c = w.mutual(*obs.actors).mean(axis=0)
     value, c_anchor = anchor if anchor is not None else (obs.value, c)
-    mu = np.log(value) + k["trade_commitment"] * (c - c_anchor)
-    z = rng.standard_normal((c.size, draws))
-    return np.exp(mu[:, None] + k["trade_log_sd"][:, None] * z)
+    return np.log(value) + k["trade_commitment"] * (c - c_anchor)
 
 
 OPERATORS: dict[str, Draw] = {

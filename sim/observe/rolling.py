@@ -13,6 +13,11 @@ of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
   operator coefficients refitted by the same ABC on the same data;
 - persistence and trend: sim/observe/nulls.py, from the series' earlier observations.
 
+Beside the plain model forecast, `rolling_forecasts` scores two designs from the same fit,
+replications and ensemble seed (sim/observe/designs.py): *filtered*, the runs conditioned by
+a particle filter on the observations up to the origin (sim/observe/assimilate.py), and
+*anomaly*, the last observation plus the model's predicted change.
+
 An observation is scored when the history covers it, it is not a trade anchor, and its series
 has an earlier observation (else the nulls could not forecast it). The score is the CRPS of
 the predictive sample, in the kind's own unit (for votes and exercises, whose outcomes are
@@ -25,13 +30,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.observe.abc import Population, generator
 from sim.observe.calibrate import build_problem, posterior_frame
-from sim.observe.episodes import assign, draw_observables, episode_of, is_anchor, split
+from sim.observe.designs import DESIGNS, DesignDraws, design_draws
+from sim.observe.episodes import (
+    Episode,
+    assign,
+    draw_observables,
+    episode_of,
+    is_anchor,
+    split,
+)
 from sim.observe.hindcast import coefficient_draws
 from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
 from sim.observe.observations import Observation, load_observations, month_index
@@ -46,6 +60,7 @@ ORIGINS = tuple(range(2018, 2024))
 HORIZON = 2  # years forecast after each origin
 NULL_DRAWS = 4000
 ACCEPT = 0.04  # share of prior draws kept by the rejection ABC (population / ACCEPT drawn)
+DRAWS = 10  # measurement draws per replication and observation
 
 
 def events_only_spec(spec: CalibrationSpec) -> CalibrationSpec:
@@ -79,16 +94,31 @@ def predictive_draws(
 ) -> dict[str, np.ndarray]:
     """Posterior predictive samples of `targets` ({id: flat sample}) from the spec's first
     scenario; `context` supplies the trade anchors."""
+    ep, model, ops, ens_seed = predictive_setup(spec, post, targets, context, seed_key, overrides)
+    rng = generator(spec.settings["seed"], 6, seed_key)
+    reps = spec.settings["predictive_replications"]
+    draws = draw_observables(ep, model, ops, reps, ens_seed, rng, DRAWS, workers)
+    return {o.id: draws.values[o.id].ravel() for o in targets}
+
+
+def predictive_setup(
+    spec: CalibrationSpec,
+    post: pd.DataFrame,
+    targets: list[Observation],
+    context: list[Observation],
+    seed_key: int,
+    overrides: dict[str, float] | None = None,
+) -> tuple[Episode, dict, dict, int]:
+    """The history episode holding `context` and `targets`, the model and operator
+    coefficients of each replication (resampled from the posterior) and the ensemble seed:
+    shared by the plain, filtered and anomaly designs, so they differ only in design."""
     s = spec.settings
     ep = episode_of(load_scenario(spec.scenarios[0], overrides))
     assign([ep], context + [o for o in targets if o not in context])
-    reps = s["predictive_replications"]
-    model, ops = split(coefficient_draws(post, reps, s["seed"]))
+    model, ops = split(coefficient_draws(post, s["predictive_replications"], s["seed"]))
     key = (5, seed_key)
     ens_seed = int(np.random.SeedSequence(s["seed"], spawn_key=key).generate_state(1, np.uint64)[0])
-    rng = generator(s["seed"], 6, seed_key)
-    draws = draw_observables(ep, model, ops, reps, ens_seed, rng, 10, workers)
-    return {o.id: draws.values[o.id].ravel() for o in targets}
+    return ep, model, ops, ens_seed
 
 
 def fitted_draws(
@@ -129,7 +159,7 @@ def score_rows(
         for method in METHODS:
             rng = generator(seed, 7, i, METHODS.index(method))
             samples[method] = {obs.id: null_draws(method, train, obs, rng, NULL_DRAWS)}
-        for name in FORECASTERS:
+        for name in samples:  # the fitted forecasters, then persistence and trend
             s = samples[name][obs.id]
             q05, q95 = np.quantile(s, [0.05, 0.95])
             rows.append(
@@ -170,10 +200,71 @@ def rolling_origin(
     origins: tuple[int, ...] = ORIGINS,
     workers: int = 1,
 ) -> pd.DataFrame:
-    """One row per (origin, observation, forecaster) with its CRPS."""
+    """One row per (origin, observation, forecaster) with its CRPS: the plain design."""
+    return rolling_forecasts(spec, origins, workers, designs=False).rows
+
+
+@dataclass
+class Forecasts:
+    """Rolling-origin forecasts of the three designs beside the nulls, on the same
+    observations. `rows` is long (one row per origin, observation and forecaster: model —
+    the plain design —, filtered, anomaly, events_only, persistence, trend); `.plain`,
+    `.filtered` and `.anomaly` give one design's rows with the nulls, the design named
+    "model", so scoring.skill_table scores it; `ess` holds the filter's effective sample
+    size at each assimilation (origin, month, ess, particles, and the coefficient sets that
+    survive to the origin: distinct)."""
+
+    rows: pd.DataFrame
+    ess: pd.DataFrame
+
+    def design(self, name: str) -> pd.DataFrame:
+        others = [d for d in DESIGNS if d != name]
+        part = self.rows[~self.rows["forecaster"].isin(others)].copy()
+        part.loc[part["forecaster"] == name, "forecaster"] = "model"
+        return part.reset_index(drop=True)
+
+    @property
+    def plain(self) -> pd.DataFrame:
+        return self.design("model")
+
+    @property
+    def filtered(self) -> pd.DataFrame:
+        return self.design("filtered")
+
+    @property
+    def anomaly(self) -> pd.DataFrame:
+        return self.design("anomaly")
+
+
+def design_rows(
+    spec: CalibrationSpec,
+    post: pd.DataFrame,
+    train: list[Observation],
+    targets: list[Observation],
+    seed_key: int,
+) -> DesignDraws:
+    """The filtered and anomaly forecasts from the same posterior draws, replications and
+    ensemble seed as the plain predictive (rolling.predictive_draws)."""
+    ep, model, ops, ens_seed = predictive_setup(spec, post, targets, train, seed_key)
+    rng = generator(spec.settings["seed"], 9, seed_key)
+    reps = spec.settings["predictive_replications"]
+    return design_draws(ep, model, ops, reps, ens_seed, rng, train, targets, DRAWS)
+
+
+def rolling_forecasts(
+    spec: CalibrationSpec,
+    origins: tuple[int, ...] = ORIGINS,
+    workers: int = 1,
+    designs: bool = True,
+) -> Forecasts:
+    """Every origin: fit the model and the events-only world on the data up to it, forecast
+    the next HORIZON years with the plain design (and, with `designs`, the filtered and
+    anomaly designs from the same fit: sim/observe/designs.py), score all on the same
+    observations beside persistence and trend."""
     observations = observations_of(spec)
     null_spec = events_only_spec(spec)
     rows: list[dict] = []
+    ess: list[dict] = []
     for origin in origins:
         train, test, end = origin_split(observations, origin)
         targets = scored_targets(spec, train, test)
@@ -183,14 +274,22 @@ def rolling_origin(
         def keep(o: Observation, end: int = end) -> bool:
             return o.last <= end
 
-        fitted = {
-            "model": fitted_draws(spec, keep, targets, train, workers, origin),
-            "events_only": fitted_draws(
-                null_spec, keep, targets, train, workers, origin, EVENTS_ONLY
-            ),
-        }
+        post, _ = fit(spec, keep, workers)
+        fitted = {"model": predictive_draws(spec, post, targets, train, workers, origin)}
+        if designs:
+            more = design_rows(spec, post, train, targets, origin)
+            fitted |= {"filtered": more.filtered, "anomaly": more.anomaly}
+            n = spec.settings["predictive_replications"]
+            ess += [
+                {"origin": origin, "month": m, "ess": e, "particles": n, "distinct": more.distinct}
+                for m, e in more.ess
+            ]
+        fitted["events_only"] = fitted_draws(
+            null_spec, keep, targets, train, workers, origin, EVENTS_ONLY
+        )
         rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
-    return pd.DataFrame(rows)
+    cols = ["origin", "month", "ess", "particles", "distinct"]
+    return Forecasts(pd.DataFrame(rows), pd.DataFrame(ess, columns=cols))
 
 
 def in_sample(

@@ -94,3 +94,21 @@ def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
     out.loc["pooled"] = pd.Series(pooled)
     out["observations"] = out["observations"].astype(int)
     return out.reset_index().rename(columns={"index": "kind"})
+
+
+def design_skill(views: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One skill table (skill_table) per forecast design, stacked: rows (kind, design) with
+    the design's mean CRPS and its skill against each null, kinds in order, pooled last.
+    `views` maps a design's name to its long rows, the design named "model" in them."""
+    parts = []
+    for name, rows in views.items():
+        t = skill_table(rows)
+        t = t[["kind", "observations", "CRPS model", *[f"skill vs {n}" for n in NULLS]]]
+        parts.append(t.rename(columns={"CRPS model": "CRPS"}).assign(design=name))
+    out = pd.concat(parts, ignore_index=True)
+    order = {d: i for i, d in enumerate(views)}
+    out["_k"] = out["kind"].eq("pooled")
+    out["_d"] = out["design"].map(order)
+    out = out.sort_values(["_k", "kind", "_d"]).drop(columns=["_k", "_d"])
+    cols = ["kind", "design", "observations", "CRPS", *[f"skill vs {n}" for n in NULLS]]
+    return out[cols].reset_index(drop=True)

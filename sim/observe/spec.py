@@ -2,6 +2,9 @@
 
 Coefficient names and bounds come from sim.parameters.PARAMETERS (the model) and
 sim.observe.operators.OPERATOR_COEFFICIENTS (the measurement model); nothing is listed here.
+The file and each prior are pydantic models (the settings' fields made from `SETTINGS`, a
+prior's from its family in sim.observe.priors.FAMILIES), and every problem goes through
+the one translator (sim/scenario/messages.py) as FILE:LINE:COL: key.path: message.
 """
 
 from __future__ import annotations
@@ -11,15 +14,26 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
 from sim.errors import Problem, ScenarioError
-from sim.observe.observations import _kind_of
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
 from sim.paths import is_name
-from sim.scenario.yamlio import Located, YamlFail, dotted, fail_to_problem, load_yaml
+from sim.scenario.messages import FileLocator, expected_found, require, translate_all
+from sim.scenario.yamlio import YamlFail, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
 from sim.structural import is_given
 
@@ -34,7 +48,6 @@ SETTINGS = {  # key: (type, default, lowest, highest)
     "predictive_replications": (int, 200, 1, 1_000_000),
     "no_war": (bool, False, False, True),
 }
-KEYS = ("name", "scenarios", "observations", "coefficients", "operator_coefficients", *SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -68,22 +81,90 @@ def bounds_of(name: str) -> tuple[float, float] | None:
     return None
 
 
-class _Spec:
-    def __init__(self, located: Located):
-        self.located = located
-        self.problems: list[Problem] = []
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
-    def bad(self, path: tuple, expected: str, found: Any, *, key: bool = False) -> None:
-        line, col = self.located.where(path, key=key)
-        self.problems.append(
-            Problem(
-                self.located.file,
-                line,
-                col,
-                dotted(path),
-                f"expected {expected}, found {_kind_of(found)}",
-            )
-        )
+
+def _setting(kind: type, lo: float, hi: float) -> BeforeValidator:
+    """A setting of `SETTINGS`: true/false, or a (whole) number in [lo, hi]."""
+
+    def check(v: Any) -> Any:
+        if kind is bool:
+            return require(isinstance(v, bool), "true or false", v)
+        ok = isinstance(v, int) and not isinstance(v, bool) if kind is int else _number(v)
+        what = "a whole number" if kind is int else "a number"
+        return kind(require(ok and lo <= v <= hi, f"{what} in [{lo:g}, {hi:g}]", v))
+
+    return BeforeValidator(check)
+
+
+def _files(v: Any) -> Any:
+    ok = isinstance(v, list) and bool(v) and all(isinstance(i, str) for i in v)
+    return require(ok, "a non-empty list of file paths (globs allowed)", v)
+
+
+def _section(v: Any) -> Any:
+    return require(isinstance(v, dict), "a mapping of coefficient: {prior: ...}", v)
+
+
+class _Fields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Any = None  # checked with the file's name in load_spec
+    scenarios: Annotated[list[str], BeforeValidator(_files)] = Field(None, validate_default=True)
+    observations: Annotated[list[str], BeforeValidator(_files)] = Field(None, validate_default=True)
+    coefficients: Annotated[dict[Any, Any], BeforeValidator(_section)] = {}
+    operator_coefficients: Annotated[dict[Any, Any], BeforeValidator(_section)] = {}
+
+
+CalibrationFile = create_model(
+    "CalibrationFile",
+    __base__=_Fields,
+    **{k: (Annotated[kind, _setting(kind, lo, hi)], default)
+       for k, (kind, default, lo, hi) in SETTINGS.items()},
+)  # fmt: skip
+
+
+class _PriorBase(BaseModel):
+    """A prior's bounds: within the coefficient's (the validation context), lo below hi
+    (`lo` is declared before `hi`, so hi's check can read it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("lo", "hi", mode="before", check_fields=False)
+    @classmethod
+    def _within(cls, v: Any, info: ValidationInfo) -> Any:
+        lo, hi = info.context["bounds"]
+        v = {"lo": lo, "hi": hi}[info.field_name] if v is None else v
+        ok = _number(v) and lo <= v <= hi
+        require(ok, f"a number within the coefficient's bounds [{lo:g}, {hi:g}]", v)
+        earlier = set(cls.model_fields) - {"hi"}
+        if info.field_name == "hi" and earlier <= set(info.data):  # else: reported already
+            require(info.data["lo"] < v, f"a number above lo = {info.data['lo']:g}", v)
+            if info.data["prior"] == "lognormal":
+                require(v > 0, "a positive upper bound (lognormal prior)", v)
+        return v
+
+
+def _argument(positive: bool) -> Any:
+    def check(v: Any) -> Any:
+        ok = _number(v) and (not positive or v > 0)
+        return require(ok, f"a {'positive ' if positive else ''}number", v)
+
+    return (Annotated[float, BeforeValidator(check)], Field(None, validate_default=True))
+
+
+PRIOR_MODELS = {
+    family: create_model(
+        f"{family.title()}Prior",
+        __base__=_PriorBase,
+        prior=(Literal[family], ...),
+        **{arg: _argument(arg in ("sd", "sigma", "a", "b")) for arg in args},
+        lo=(float, Field(None, validate_default=True)),
+        hi=(float, Field(None, validate_default=True)),
+    )
+    for family, args in FAMILIES.items()
+}  # one model per family: its arguments are its only keys besides prior, lo and hi
 
 
 def is_calibration_spec(path: Path) -> bool:
@@ -107,124 +188,91 @@ def load_spec(path: Path) -> CalibrationSpec:
         located = load_yaml(path)
     except YamlFail as fail:
         raise ScenarioError([fail_to_problem(str(path), fail)]) from None
-    ck = _Spec(located)
     data = located.data
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), 1, 1, "", "expected a mapping of spec keys")])
-    for key in data:
-        if key not in KEYS:
-            ck.bad((key,), f"one of {', '.join(KEYS)}", key, key=True)
-    name = data.get("name", Path(path).stem)
-    if not is_name(name):  # it names the results folder: one pattern (sim/paths.py)
+    where = FileLocator(located)
+    problems: list[Problem] = []
+    try:
+        settings = CalibrationFile.model_validate(data).model_dump()
+        bad: set[Any] = set()
+    except ValidationError as exc:
+        problems += translate_all(exc, data, where, CalibrationFile)
+        settings, bad = {}, {e["loc"][0] for e in exc.errors() if e["loc"]}
+    name = _name(data, Path(path), where, problems)
+    base = Path(path).parent
+    scenarios = [] if "scenarios" in bad else _glob(data, "scenarios", base, where, problems)
+    observations = (
+        [] if "observations" in bad else _glob(data, "observations", base, where, problems)
+    )
+    priors = _priors(data, bad, where, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return CalibrationSpec(name, Path(path), tuple(scenarios), tuple(observations),
+                           tuple(priors), {k: settings[k] for k in SETTINGS}, data)  # fmt: skip
+
+
+def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -> str:
+    """It names the results folder: one pattern (sim/paths.py); the file's stem by default."""
+    name = data.get("name", path.stem)
+    if not is_name(name):
         expected = "a name of letters, digits, '_' and '-' (no '/' or '.')"
         if "name" in data:
-            ck.bad(("name",), expected, name)
+            problems.append(where.problem(("name",), expected_found(expected, name)))
         else:
-            ck.bad((), f"a `name:` ({expected}); the file name is not one", name)
-    scenarios = _files(ck, data, "scenarios", Path(path).parent)
-    observations = _files(ck, data, "observations", Path(path).parent)
-    priors = []
-    before = len(ck.problems)
-    for section in ("coefficients", "operator_coefficients"):
-        priors += _priors(ck, data.get(section, {}), section)
-    if not priors and len(ck.problems) == before:  # none given (a bad one is already named)
-        ck.bad(("coefficients",), "at least one coefficient with a prior", None)
-    settings = {k: _setting(ck, data, k, *v) for k, v in SETTINGS.items()}
-    if ck.problems:
-        raise ScenarioError(ck.problems)
-    return CalibrationSpec(
-        name, Path(path), tuple(scenarios), tuple(observations), tuple(priors), settings, data
-    )
+            message = expected_found(f"a `name:` ({expected}); the file name is not one", name)
+            problems.append(where.problem((), message))
+    return name
 
 
-def _files(ck: _Spec, data: dict, key: str, base: Path) -> list[Path]:
-    items = data.get(key)
-    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
-        ck.bad((key,), "a non-empty list of file paths (globs allowed)", items)
-        return []
+def _glob(data: dict, key: str, base: Path, where: FileLocator, problems: list[Problem]):
     out = []
-    for i, item in enumerate(items):
+    for i, item in enumerate(data[key]):
         hits = sorted(glob.glob(str(base / item)))
         if not hits:
-            ck.bad((key, i), "a file that exists (relative to the spec)", item)
+            message = expected_found("a file that exists (relative to the spec)", item)
+            problems.append(where.problem((key, i), message))
         out += [Path(h) for h in hits]
     return out
 
 
-def _priors(ck: _Spec, section: Any, where: str) -> list[Prior]:
-    if not isinstance(section, dict):
-        ck.bad((where,), "a mapping of coefficient: {prior: ...}", section)
-        return []
+def _priors(data: dict, bad: set, where: FileLocator, problems: list[Problem]) -> list[Prior]:
+    before = len(problems)
     out = []
-    for name, body in section.items():
-        path = (where, name)
-        table = PARAMETERS if where == "coefficients" else OPERATOR_COEFFICIENTS
-        if name not in table and not (where == "coefficients" and is_given(name)):
-            known = (
-                "a coefficient of sim.parameters.PARAMETERS or drive_A, pref_A_B, start_A"
-                if where == "coefficients"
-                else "an operator coefficient (docs/observations.md)"
-            )
-            ck.bad(path, known, name, key=True)
+    for section in ("coefficients", "operator_coefficients"):
+        if section in bad:
             continue
-        prior = _prior(ck, name, body, path)
-        if prior is not None:
-            out.append(prior)
+        for name, body in data.get(section, {}).items():
+            prior = _prior(section, name, body, where.below(section, name), problems)
+            out += [prior] if prior else []
+    if not out and len(problems) == before and not bad & {"coefficients", "operator_coefficients"}:
+        message = expected_found("at least one coefficient with a prior", None)
+        problems.append(where.problem(("coefficients",), message))  # none given
     return out
 
 
-def _prior(ck: _Spec, name: str, body: Any, path: tuple) -> Prior | None:
+def _prior(section: str, name: Any, body: Any, where: FileLocator,
+           problems: list[Problem]) -> Prior | None:  # fmt: skip
+    table = PARAMETERS if section == "coefficients" else OPERATOR_COEFFICIENTS
+    if name not in table and not (section == "coefficients" and is_given(name)):
+        known = (
+            "a coefficient of sim.parameters.PARAMETERS or drive_A, pref_A_B, start_A"
+            if section == "coefficients"
+            else "an operator coefficient (docs/observations.md)"
+        )
+        problems.append(where.problem((), expected_found(known, name), key=True))
+        return None
     if not isinstance(body, dict) or body.get("prior") not in FAMILIES:
         found = body.get("prior") if isinstance(body, dict) else body
-        ck.bad(
-            (*path, "prior") if isinstance(body, dict) else path,
-            f"prior: one of {', '.join(FAMILIES)}",
-            found,
-        )
+        message = expected_found(f"prior: one of {', '.join(FAMILIES)}", found)
+        problems.append(where.problem(("prior",) if isinstance(body, dict) else (), message))
         return None
-    family = body["prior"]
-    lo, hi = bounds_of(name)
-    before = len(ck.problems)
-    for key in body:
-        if key not in ("prior", "lo", "hi", *FAMILIES[family]):
-            allowed = ", ".join(("prior", "lo", "hi", *FAMILIES[family]))  # no ", ," (#19)
-            ck.bad((*path, key), f"one of {allowed}", key, key=True)
-    args = []
-    for key in FAMILIES[family]:
-        v = body.get(key)
-        positive = key in ("sd", "sigma", "a", "b")
-        if not _number(v) or (positive and v <= 0):
-            ck.bad((*path, key), f"a {'positive ' if positive else ''}number", v)
-        else:
-            args.append(float(v))
-    got_lo, got_hi = body.get("lo", lo), body.get("hi", hi)
-    for key, v in (("lo", got_lo), ("hi", got_hi)):
-        if not _number(v) or not lo <= v <= hi:
-            ck.bad((*path, key), f"a number within the coefficient's bounds [{lo:g}, {hi:g}]", v)
-    if len(ck.problems) == before and not got_lo < got_hi:
-        ck.bad((*path, "hi"), f"a number above lo = {got_lo:g}", got_hi)
-    if family == "lognormal" and len(ck.problems) == before and got_hi <= 0:
-        ck.bad((*path, "hi"), "a positive upper bound (lognormal prior)", got_hi)
-    if len(ck.problems) > before:
+    model = PRIOR_MODELS[body["prior"]]
+    try:
+        got = model.model_validate(body, context={"bounds": bounds_of(name)})
+    except ValidationError as exc:
+        problems += translate_all(exc, body, where, model)
         return None
-    low = max(float(got_lo), 1e-12) if family == "lognormal" else float(got_lo)
-    return Prior(name, family, tuple(args), low, float(got_hi))
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _setting(ck: _Spec, data: dict, key: str, kind: type, default, lo, hi):
-    v = data.get(key, default)
-    if kind is bool:
-        if not isinstance(v, bool):
-            ck.bad((key,), "true or false", v)
-            return default
-        return v
-    ok = isinstance(v, int) and not isinstance(v, bool) if kind is int else _number(v)
-    if not ok or not lo <= v <= hi:
-        what = "a whole number" if kind is int else "a number"
-        ck.bad((key,), f"{what} in [{lo:g}, {hi:g}]", v)
-        return default
-    return kind(v)
+    args = tuple(getattr(got, arg) for arg in FAMILIES[got.prior])
+    low = max(got.lo, 1e-12) if got.prior == "lognormal" else got.lo
+    return Prior(name, got.prior, args, low, got.hi)

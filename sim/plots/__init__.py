@@ -20,6 +20,7 @@ from sim.plots import (
     effects_chart,
     network_chart,
     observe_charts,
+    outcome_charts,
     robustness_chart,
     run_charts,
     sweep_charts,
@@ -83,7 +84,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart(
         "outcomes",
         "run",
-        run_charts.outcomes_chart,
+        outcome_charts.outcomes_chart,
         "Outcome distributions across replications: peak escalation per actor, time to the "
         "first crisis, outcome class.",
         "summary.csv",

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.facts import DEFAULT_STRENGTH
 from sim.scenario import schema
+from sim.scenario.messages import merge_union_errors, translate
 from sim.scenario.references import _effect_problem, target_range
 from sim.scenario.shadow import OPS, canonical, refusal
 from sim.scenario.targets import Target, parse_target
@@ -67,7 +68,7 @@ def checked(model: type[BaseModel], name: str, value: Any, path: str,
     """`value` validated as field `name` of `model` (a weight's number unwrapped), or
     InvalidValue in the loader's words. `context`: the other fields' current values, for
     the model's own checks (an event needs a trigger and an effect)."""
-    from sim.scenario.loader import Origins, _merge_union_errors, _translate
+    from sim.scenario.loader import Origins
 
     try:
         result = model.__pydantic_validator__.validate_assignment(
@@ -77,7 +78,7 @@ def checked(model: type[BaseModel], name: str, value: Any, path: str,
         keys = tuple(path.split("."))
         raw = _nested(keys, value)
         errors = [{**e, "loc": (*keys[:-1], *e["loc"])} for e in exc.errors()]
-        problem = _translate(_merge_union_errors(errors, raw)[0], raw, Origins(root="-"))
+        problem = translate(merge_union_errors(errors, raw)[0], raw, Origins(root="-"))
         raise InvalidValue(problem.message, path) from None
     out = getattr(result, name)
     return getattr(out, "value", out)

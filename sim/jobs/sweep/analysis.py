@@ -150,7 +150,7 @@ def is_constant(y: np.ndarray) -> bool:
 
 def salib_problem(manifest: dict[str, Any]) -> dict[str, Any]:
     from sim.jobs.sweep.designs import bounds
-    from sim.jobs.sweep.spec import Param
+    from sim.jobs.sweep.params import Param
 
     params = []
     for p in manifest["parameters"]:

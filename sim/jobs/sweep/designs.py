@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.jobs.sweep.spec import Param, SweepSpec
+from sim.jobs.sweep.params import Param
+from sim.jobs.sweep.spec import SweepSpec
 
 
 @dataclass

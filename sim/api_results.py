@@ -1,0 +1,210 @@
+"""What the Python API returns: a results folder it wrote, read back as pandas tables.
+
+Why apart from sim/api.py: these classes only read folders (through sim.results), never
+run anything, so the dashboard's export and the API's job functions (sim/api.py,
+sim/api_jobs.py) share them without importing each other.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["CompareResults", "Folder", "Results", "SweepResults", "call_argv", "target"]
+
+
+class Folder:
+    """A results folder this API wrote: read with the chart readers, never re-run."""
+
+    def __init__(self, folder: Path, scratch: tempfile.TemporaryDirectory | None = None):
+        from sim.results.folder import ResultsFolder as Reader
+
+        self._scratch = scratch  # keeps a temporary folder alive as long as this object
+        self.folder = Path(folder)
+        self._reader = Reader(self.folder)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._reader.manifest
+
+    def plot(self, kind: str, steps: Sequence[int] | None = None) -> Figure:
+        """One chart of docs/charts.md (e.g. "escalation", "network") as a matplotlib Figure.
+
+        `steps` picks the network chart's steps. Raises UsageError for a chart this kind
+        of results does not have, ValueError when the results lack its data. The figure
+        is pyplot's: `plt.close(fig)` when drawing many.
+        """
+        from sim.plots import build, charts_for
+
+        (chart,) = charts_for(self._reader.kind, [kind])
+        fig = build(chart, self._reader, steps)
+        if fig is None:
+            raise ValueError(f"no data for the {kind!r} chart in {self.folder}")
+        return fig
+
+    def save(self, out: str | Path) -> Path:
+        """Copy the results folder to `out` (which must not exist); returns the path."""
+        from sim.output import atomic_folder
+
+        out = Path(out)
+        with atomic_folder(out) as tmp:
+            shutil.copytree(self.folder, tmp, dirs_exist_ok=True)
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._reader.title!r} at {self.folder}>"
+
+
+def target(out: str | Path | None) -> tuple[Path, tempfile.TemporaryDirectory | None]:
+    if out is not None:
+        out = Path(out)
+        if out.exists():
+            raise UsageError(f"out={out} already exists; results are never overwritten")
+        return out, None
+    scratch = tempfile.TemporaryDirectory(prefix="alliance-sim-")
+    return Path(scratch.name) / "results", scratch
+
+
+def call_argv(call: str, *args: object, **kwargs: object) -> list[str]:
+    """What the manifest records as the command: the API call and its arguments."""
+    shown = [str(a) for a in args] + [f"{k}={v}" for k, v in kwargs.items() if v is not None]
+    return [f"sim.{call}", *shown]
+
+
+class Results(Folder):
+    """One scenario's ensemble: the tables of its results folder as DataFrames.
+
+    - `timeseries`: replication × step × actor (escalation, rung, leverage, active);
+    - `pairs`: replication × step × ordered pair (commitment, tension);
+    - `system`: replication × step (distancing, frustration, crisis, war);
+    - `summary`: one row per replication (peaks, finals, first crisis, outcome);
+    - `events`: which event fired in which replication at which step;
+    - `effects`: the effect against the scenario's counterfactual, when it has one.
+    """
+
+    def __init__(self, folder, scratch=None, effects: pd.DataFrame | None = None):
+        super().__init__(folder, scratch)
+        self._effects = effects
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        return self._reader.timeseries
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        return self._reader.pairs
+
+    @property
+    def system(self) -> pd.DataFrame:
+        return self._reader.system
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self._reader.summary
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._reader.events
+
+    @property
+    def effects(self) -> pd.DataFrame | None:
+        """Effects against the counterfactual (an `effects` table in the folder or in the
+        run's result); None when the scenario names no counterfactual."""
+        for name in ("effects.parquet", "effects.csv"):
+            path = self.folder / name
+            if path.is_file():
+                return pd.read_parquet(path) if name.endswith("parquet") else pd.read_csv(path)
+        return self._effects
+
+
+class CompareResults(Folder):
+    """Scenarios run with common random numbers (`alliance-sim compare`).
+
+    - `summaries`: one row per scenario × replication (the run summary columns);
+    - `comparison`: per scenario and outcome, median and 5–95% range, and the same of the
+      paired difference from the first (reference) scenario.
+    """
+
+    @property
+    def summaries(self) -> pd.DataFrame:
+        return self._reader.summaries
+
+    @property
+    def comparison(self) -> pd.DataFrame:
+        return self._reader.comparison
+
+
+class SweepResults(Folder):
+    """A finished sweep (`alliance-sim sweep`), analysed.
+
+    - `points`: the design points (one column per swept key path);
+    - `runs`: every run (point × replication) with its parameters and summary outcomes;
+    - `by_point`: per-point means, and `sobol` / `morris` indices when the design has them;
+    - `experiments`, `outcomes`: the same runs as EMA Workbench's pair, so its analysis
+      (PRIM, feature scoring, envelopes) takes them as they are; `ema` is the tuple.
+    """
+
+    @property
+    def points(self) -> pd.DataFrame:
+        return self._reader.points
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self._reader.runs.sort_values(["point", "replication"], ignore_index=True)
+
+    @property
+    def by_point(self) -> pd.DataFrame | None:
+        return self._reader.by_point
+
+    @property
+    def sobol(self) -> pd.DataFrame | None:
+        return self._reader.sobol
+
+    @property
+    def morris(self) -> pd.DataFrame | None:
+        return self._reader.morris
+
+    @property
+    def parameters(self) -> list[str]:
+        return self._reader.parameter_paths()
+
+    @property
+    def experiments(self) -> pd.DataFrame:
+        """One row per run: the swept values, then EMA's `scenario` (the design point),
+        `policy` and `model` columns, and the replication."""
+        runs = self.runs
+        frame = runs[self.parameters].copy()
+        frame["scenario"] = runs["point"].to_numpy()
+        frame["policy"] = "none"
+        frame["model"] = str(self.manifest.get("scenario", "alliance-sim"))
+        frame["replication"] = runs["replication"].to_numpy()
+        return frame
+
+    @property
+    def outcomes(self) -> dict[str, np.ndarray]:
+        """Outcome name → one value per row of `experiments` (numeric outcomes only)."""
+        runs = self.runs
+        skip = {"point", "replication", "run", *self.parameters}
+        out: dict[str, np.ndarray] = {}
+        for col in runs.columns:
+            if col in skip or not pd.api.types.is_numeric_dtype(runs[col]):
+                continue
+            out[col] = runs[col].to_numpy()
+        out["crisis"] = (runs["first_crisis_step"] >= 0).to_numpy()
+        out["war"] = (runs["first_war_step"] >= 0).to_numpy()
+        return out
+
+    @property
+    def ema(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        return self.experiments, self.outcomes

@@ -1,0 +1,189 @@
+"""A bootstrap particle filter over replications: forecasts that start from the state the
+observations up to the origin support, not from the model's free-running state.
+
+The plain rolling-origin forecast runs the history from January 2016 with posterior
+coefficients and ignores what was observed before the origin: its state at the origin is
+wherever the dynamics drifted. Here every replication is a particle (its model and operator
+coefficients and its state). The particles run month by month through the engine's own
+`start` and `step` (sim/engine.py); when an observation's period ends, each particle is
+weighted by the observation's likelihood under its state over that period
+(sim/observe/likelihood.py), and the particles are resampled systematically (Kitagawa 1996)
+with an explicit seeded generator — the bootstrap filter of Gordon, Salmond & Smith (1993).
+The effective sample size before each resampling is recorded. Past the origin nothing is
+assimilated: the resampled particles run on with the dated exogenous inputs only.
+
+Resampling copies a particle's whole path (path-space filter), so observations spanning
+several months and trade anchors read the surviving ancestors' states. Each slot keeps its
+own noise stream (counter-based by slot, sim/noise.py), so copies of one particle diverge
+after resampling. With a flat likelihood the weights are uniform, systematic resampling is
+the identity, and the filter reproduces the plain run exactly (tests/test_assimilate.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine import EventGroup, start, step
+from sim.ensemble import prepare
+from sim.noise import shocks
+from sim.observe.episodes import Episode, is_anchor, window
+from sim.observe.likelihood import log_likelihood
+from sim.observe.observations import Observation
+from sim.observe.operators import OPERATORS, Window, trade
+from sim.state import State
+
+Likelihood = Callable[..., np.ndarray]  # (obs, window, coefs, anchor) -> (R,) log p
+
+
+def flat_likelihood(obs: Observation, w: Window, k: Mapping, anchor=None) -> np.ndarray:
+    """The ablation: every particle equally likely, so the filter learns nothing."""
+    return np.zeros(w.x.shape[1])
+
+
+def normalise(log_weights: np.ndarray) -> np.ndarray:
+    """Weights summing to one from log weights (max-shifted against underflow)."""
+    w = np.exp(log_weights - np.max(log_weights))
+    return w / w.sum()
+
+
+def ess(weights: np.ndarray) -> float:
+    """Effective sample size 1 / Σ w² of normalised weights: N when uniform, 1 when one
+    particle carries all."""
+    return float(1.0 / np.sum(np.square(weights)))
+
+
+def systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Indices of N particles drawn with one uniform offset: u_i = (U + i)/N against the
+    cumulative weights. Lower variance than multinomial; uniform weights give the identity."""
+    n = weights.size
+    u = (rng.random() + np.arange(n)) / n
+    idx = np.searchsorted(np.cumsum(weights), u, side="right")
+    return np.minimum(idx, n - 1)
+
+
+def take_state(state: State, idx: np.ndarray) -> None:
+    """Replace every per-replication array of `state` (leading axis R) by its rows `idx`;
+    arrays shared by all replications (leading axis 1) are left as they are."""
+    r = state.replications
+
+    def pick(v):
+        if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == r:
+            return v[idx]
+        if isinstance(v, dict):
+            return {k: pick(a) for k, a in v.items()}
+        return v
+
+    for f in dataclasses.fields(state):
+        setattr(state, f.name, pick(getattr(state, f.name)))
+
+
+@dataclass
+class Paths:
+    """Monthly states of the surviving particles (index t: state after t steps)."""
+
+    escalation: np.ndarray  # (T+1, R, N)
+    commitment: np.ndarray  # (T+1, R, N, N)
+    leverage: np.ndarray  # (T+1, R, N)
+
+    def record(self, t: int, state: State) -> None:
+        self.escalation[t], self.commitment[t], self.leverage[t] = state.x, state.C, state.lev
+
+    def take(self, t: int, idx: np.ndarray) -> None:
+        for a in (self.escalation, self.commitment, self.leverage):
+            a[: t + 1] = a[: t + 1][:, idx]
+
+
+@dataclass
+class FilterResult:
+    paths: Paths
+    ops: dict[str, np.ndarray]  # operator coefficients of each final particle
+    ess: list[tuple[int, float]] = field(default_factory=list)  # (month index, ESS before)
+    ancestors: np.ndarray | None = None  # (R,) the initial particle each descends from
+
+    @property
+    def distinct(self) -> int:
+        """How many initial particles (coefficient sets) still have descendants: static
+        coefficients are never rejuvenated, so repeated resampling thins them."""
+        return int(np.unique(self.ancestors).size)
+
+
+def anchor_of(ep: Episode, paths, obs: Observation) -> tuple[float, np.ndarray] | None:
+    """A trade observation's anchor (its pair's first value and that period's mean mutual
+    commitment in each particle); None for other kinds."""
+    if obs.kind != "trade_value":
+        return None
+    a = next(o for o in ep.observations if o.id == ep.anchors[obs.id])
+    return a.value, window(paths, ep, a).mutual(*a.actors).mean(axis=0)
+
+
+def particle_filter(
+    ep: Episode,
+    model_coefs: Mapping[str, np.ndarray],
+    op_coefs: Mapping[str, np.ndarray],
+    replications: int,
+    seed: int,
+    rng: np.random.Generator,
+    assimilate: list[Observation],
+    likelihood: Likelihood = log_likelihood,
+) -> FilterResult:
+    """Run the episode's replications, assimilating `assimilate` (observations of the
+    episode) as their periods end; see the module docstring."""
+    world, events = prepare(ep.loaded.scenario)
+    reps = np.arange(replications, dtype=np.int64)
+    coefs = {k: np.asarray(v, float) for k, v in model_coefs.items()} or None
+    state = start(world, reps, coefs)
+    groups = [EventGroup.for_all(events, replications)]
+    noise = shocks(seed, reps, ep.steps, world.ids)
+    n = world.n
+    paths = Paths(
+        np.empty((ep.steps + 1, replications, n)),
+        np.empty((ep.steps + 1, replications, n, n)),
+        np.empty((ep.steps + 1, replications, n)),
+    )
+    ops = {k: np.asarray(v, float).copy() for k, v in op_coefs.items()}
+    due: dict[int, list[Observation]] = {}
+    for o in assimilate:
+        if ep.covers(o) and not is_anchor(ep, o):
+            due.setdefault(o.last - ep.start, []).append(o)
+    out = FilterResult(paths, ops, ancestors=reps.copy())
+    for t in range(ep.steps + 1):
+        paths.record(t, state)
+        if t in due:
+            logw = sum(
+                likelihood(o, window(paths, ep, o), out.ops, anchor_of(ep, paths, o))
+                for o in sorted(due[t], key=lambda o: o.id)
+            )
+            w = normalise(np.asarray(logw, dtype=float))
+            out.ess.append((ep.start + t, ess(w)))
+            idx = systematic_resample(w, rng)
+            take_state(state, idx)
+            groups[0].fired = groups[0].fired[idx]
+            paths.take(t, idx)
+            out.ops = {k: v[idx] for k, v in out.ops.items()}
+            out.ancestors = out.ancestors[idx]
+        if t < ep.steps:
+            step(state, world, groups, noise[t], None, reps)
+    return out
+
+
+def path_draws(
+    ep: Episode,
+    result: FilterResult,
+    targets: list[Observation],
+    rng: np.random.Generator,
+    draws: int,
+) -> dict[str, np.ndarray]:
+    """Predictive draws {id: (R, draws)} of `targets` from the filtered paths, through the
+    same operators as the plain forecast (sim/observe/episodes.draw_observables)."""
+    out = {}
+    for obs in targets:
+        w = window(result.paths, ep, obs)
+        if obs.kind == "trade_value":
+            out[obs.id] = trade(obs, w, result.ops, rng, draws, anchor_of(ep, result.paths, obs))
+        else:
+            out[obs.id] = OPERATORS[obs.kind](obs, w, result.ops, rng, draws)
+    return out
