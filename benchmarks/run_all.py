@@ -524,7 +524,7 @@ def render(results: dict[str, Any]) -> str:
         lines += render_issue18(d)
     d = head("done18", "Issue #18, done when: each line against its target (one run)")
     if d:
-        from benchmarks.done18 import render_done18
+        from benchmarks.done18_report import render_done18
 
         lines += render_done18(d)
     d = head("kernel", "Compiled kernel (numba) against the numpy engine (one run)")
