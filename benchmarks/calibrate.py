@@ -37,6 +37,7 @@ from sim.observe.scoring import NULLS, design_skill, skill_table
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import STRUCTURES, compare_structures, structure_table
 from sim.output import timestamped
+from sim.pool import command_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "scenarios" / "calibration" / "history.yaml"
@@ -172,6 +173,27 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     }
 
 
+def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
+    """The tables of the parts asked for (`--part`), keyed by their marker names."""
+    blocks: dict[str, str] = {}
+    if args.part in ("all", "forecasts"):
+        times: dict[str, float] = {}
+        blocks.update(forecast_blocks(spec, out, args, times))
+        blocks["timing-forecasts"] = timing_table(times, args.workers)
+    if args.part in ("all", "structures"):
+        times = {}
+        t0 = time.perf_counter()
+        small = with_settings(
+            spec, population=min(args.structure_population, spec.settings["population"])
+        )
+        structures = compare_structures(small, workers=args.workers)
+        times[f"structures ({len(STRUCTURES)} × {len(ORIGINS)} fits)"] = time.perf_counter() - t0
+        structures.to_csv(out / "structures.csv", index=False)
+        blocks["structures"] = markdown(structure_table(structures), 3)
+        blocks["timing-structures"] = timing_table(times, args.workers)
+    return blocks
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", type=Path, default=SPEC)
@@ -198,22 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         spec = with_settings(spec, population=40, predictive_replications=100)
     out = timestamped("validation")
     out.mkdir(parents=True)
-    blocks: dict[str, str] = {}
-    if args.part in ("all", "forecasts"):
-        times: dict[str, float] = {}
-        blocks.update(forecast_blocks(spec, out, args, times))
-        blocks["timing-forecasts"] = timing_table(times, args.workers)
-    if args.part in ("all", "structures"):
-        times = {}
-        t0 = time.perf_counter()
-        small = with_settings(
-            spec, population=min(args.structure_population, spec.settings["population"])
-        )
-        structures = compare_structures(small, workers=args.workers)
-        times[f"structures ({len(STRUCTURES)} × {len(ORIGINS)} fits)"] = time.perf_counter() - t0
-        structures.to_csv(out / "structures.csv", index=False)
-        blocks["structures"] = markdown(structure_table(structures), 3)
-        blocks["timing-structures"] = timing_table(times, args.workers)
+    # One worker pool for every fit of the validation (sim/pool.py), as the CLI opens one per
+    # command: without it each ensemble started and stopped its own workers (issue 18).
+    with command_pool(args.workers):
+        blocks = validation_blocks(spec, out, args)
     for name, body in blocks.items():
         (out / f"{name}.md").write_text(body + "\n")
         print(f"\n## {name}\n{body}")

@@ -25,7 +25,9 @@ Measurements:
 - issue9:   the figures of issue #9, the old code against this checkout in one run
             (benchmarks/issue9.py);
 - kernel:   the compiled kernel against the numpy engine: per replication-step cost,
-            100k × 200 runs, actor scaling, Mesa ratio (benchmarks/kernel.py).
+            100k × 200 runs, actor scaling, Mesa ratio (benchmarks/kernel.py);
+- done18:   every "done when" line of issue #18, each against its reference in the same
+            run, with target and met / not met (benchmarks/done18.py).
 """
 
 from __future__ import annotations
@@ -520,6 +522,11 @@ def render(results: dict[str, Any]) -> str:
         from benchmarks.issue18 import render_issue18
 
         lines += render_issue18(d)
+    d = head("done18", "Issue #18, done when: each line against its target (one run)")
+    if d:
+        from benchmarks.done18_report import render_done18
+
+        lines += render_done18(d)
     d = head("kernel", "Compiled kernel (numba) against the numpy engine (one run)")
     if d:
         from benchmarks.kernel import render_kernel
@@ -533,7 +540,18 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-BENCHES = ("issue18", "issue9", "mesa", "target", "actors", "steps", "rss", "resume", "kernel")
+BENCHES = (
+    "issue18",
+    "issue9",
+    "mesa",
+    "target",
+    "actors",
+    "steps",
+    "rss",
+    "resume",
+    "kernel",
+    "done18",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -578,6 +596,10 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks.kernel import bench_kernel
 
             data = bench_kernel(args.quick)
+        elif name == "done18":
+            from benchmarks.done18 import bench_done18
+
+            data = bench_done18(args.quick)
         elif name == "rss":
             data = bench_rss(args.quick, args.full)
             if not args.full and "rss" in results and not args.quick:

@@ -52,19 +52,18 @@ class Histograms:
 
     def bin_of(self, values: np.ndarray) -> np.ndarray:
         """Bin index of each value; values at or beyond the bounds go to the edge bins."""
-        k = np.floor((values - self.lo) / BIN_WIDTH)
-        return np.clip(k, 0, self.bins - 1).astype(np.int64)
+        k = np.subtract(values, self.lo)
+        np.divide(k, BIN_WIDTH, out=k)
+        np.floor(k, out=k)
+        np.clip(k, 0, self.bins - 1, out=k)  # in place: these arrays are a chunk's series
+        return k.astype(np.int64)
 
     def add(self, values: np.ndarray, keep: np.ndarray | None = None) -> None:
         """Fold (steps, R, groups) values in; `keep` (same shape) masks values out."""
-        t1, _, g = values.shape
-        ok = np.isfinite(values) if keep is None else keep & np.isfinite(values)
-        size = g * self.bins
-        for t in range(t1):
-            mask = ok[t]
-            group = np.broadcast_to(np.arange(g), mask.shape)[mask]
-            flat = group * self.bins + self.bin_of(values[t][mask])
-            self.counts[t] += np.bincount(flat, minlength=size).reshape(g, self.bins)
+        ok = np.isfinite(values)
+        if keep is not None:
+            ok &= keep
+        add_counts(self.counts, self.bin_of(np.where(ok, values, self.lo)), ok)
 
     def n(self) -> np.ndarray:
         return self.counts.sum(axis=-1)
@@ -74,28 +73,60 @@ class Histograms:
         return histogram_quantiles(self.counts, self.lo)
 
 
+def add_counts(counts: np.ndarray, bins: np.ndarray, ok: np.ndarray) -> None:
+    """counts[t, g, bins[t, r, g]] += 1 wherever ok[t, r, g], for all steps at once.
+
+    Why one call: a loop over steps with a bincount each was the largest part of a
+    full-series run's aggregation (issue 18); here the flat index (t, g, bin) of every value
+    is computed at once and `np.add.at` adds them in place (a bincount over all steps would
+    allocate a temporary as large as the counts). Counts are integers, so the result is
+    the same whatever the order values are added in."""
+    t1, g, width = counts.shape
+    step = np.arange(t1, dtype=np.int64)[:, None, None] * (g * width)
+    group = np.arange(g, dtype=np.int64)[None, None, :] * width
+    flat = (step + group + bins)[ok]
+    np.add.at(counts.reshape(-1), flat, 1)
+
+
 def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
     """Quantiles (QUANTILES) along the last axis of bin counts of width BIN_WIDTH from `lo`."""
     shape = counts.shape[:-1]
     flat = counts.reshape(-1, counts.shape[-1])
-    cum = np.cumsum(flat, axis=1)
-    total = cum[:, -1]
+    total = flat.sum(axis=1)
+    has = total > 0
+    ranks = Ranks(np.cumsum(flat[has], axis=1))
     mids = lo + (np.arange(flat.shape[1]) + 0.5) * BIN_WIDTH
     out = np.full((flat.shape[0], len(QUANTILES)), np.nan)
-    has = total > 0
+    n = total[has]
     for j, q in enumerate(QUANTILES):
-        pos = q * (total[has] - 1)
+        pos = q * (n - 1)
         k = np.floor(pos).astype(np.int64)
         frac = pos - k
-        below = mids[_bin_of_rank(cum[has], k)]
-        above = mids[_bin_of_rank(cum[has], np.minimum(k + 1, total[has] - 1))]
+        below = mids[ranks.bin_of(k)]
+        above = mids[ranks.bin_of(np.minimum(k + 1, n - 1))]
         out[has, j] = below + frac * (above - below)
     return out.reshape(*shape, len(QUANTILES))
 
 
-def _bin_of_rank(cum: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """The bin holding the rank-th smallest value (0-based) of each row."""
-    return np.argmax(cum > rank[:, None], axis=1)
+class Ranks:
+    """The bin holding a given rank in each row of cumulative counts, by one binary search
+    over all rows at once.
+
+    Why: scanning every row for the first count above the rank (argmax of a comparison)
+    copied and compared all bins ten times per series, a fixed cost of every full-series run
+    (issue 18). Shifting row i by i·(largest total + 1) makes the rows one non-decreasing
+    sequence, so `searchsorted` finds every row's bin in that row's stretch."""
+
+    def __init__(self, cum: np.ndarray):
+        self.width = cum.shape[1]
+        top = int(cum[:, -1].max()) + 1 if len(cum) else 1
+        self.shift = np.arange(len(cum), dtype=np.int64) * top
+        self.flat = (cum + self.shift[:, None]).reshape(-1)
+
+    def bin_of(self, rank: np.ndarray) -> np.ndarray:
+        """The bin holding the rank-th smallest value (0-based) of each row."""
+        found = np.searchsorted(self.flat, rank + self.shift, side="right")
+        return found - np.arange(len(rank), dtype=np.int64) * self.width
 
 
 class RunAggregates:
@@ -129,12 +160,7 @@ class RunAggregates:
         self.hist["tension"].add(s.tension[:, :, self.src, self.dst])
         self.hist["distancing"].add(s.distancing[:, :, None])
         self.hist["frustration"].add(s.frustration[:, :, None])
-        rung = rung_of(s.escalation)
-        n, width = len(self.ids), len(RUNGS)
-        for t in range(rung.shape[0]):
-            mask = active[t]
-            flat = np.broadcast_to(np.arange(n), mask.shape)[mask] * width + rung[t][mask]
-            self.rungs[t] += np.bincount(flat, minlength=n * width).reshape(n, width)
+        add_counts(self.rungs, rung_of(s.escalation), active)
         for flag, total in self.flags.items():
             total += np.asarray(getattr(s, flag), dtype=bool).sum(axis=1)
 

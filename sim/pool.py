@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from sim.kernel import one_thread_per_process
 from sim.procs import cpu_count, kill_workers, new_pool
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, memory flat
@@ -45,7 +46,8 @@ class WorkerPool:
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         if self._pool is None:
-            self._pool = new_pool(self.workers)
+            # one kernel thread per worker: the workers already fill the cores
+            self._pool = new_pool(self.workers, one_thread_per_process)
         future = self._pool.submit(fn, *args)
         self._note_workers()
         return future

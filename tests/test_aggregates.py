@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim.jobs.run
-from sim.aggregates import BIN_WIDTH, QUANTILES, RESOLUTION, Histograms
+from sim.aggregates import BIN_WIDTH, QUANTILES, RESOLUTION, Histograms, Ranks
 from sim.cli import main
 from sim.plots import run_charts
 from sim.plots.network_chart import network_chart
@@ -132,3 +132,16 @@ def test_run_charts_read_the_aggregates_alone(folder, tmp_path):
         np.testing.assert_allclose(got[0], want[0], atol=TOL)
     (summed / "aggregates.parquet").unlink()  # neither source: nothing to draw
     assert all(draw(Results(summed)) is None for draw in charts)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=1, max_size=8),
+       st.data())  # fmt: skip
+def test_one_search_over_all_rows_finds_the_bin_a_row_scan_finds(rows, data):
+    """Ranks.bin_of (one binary search over the shifted rows) against the definition: the
+    first bin whose cumulative count exceeds the rank, row by row."""
+    counts = np.array([r for r in rows if sum(r)] or [[0, 0, 1, 0, 0, 0]])
+    cum = np.cumsum(counts, axis=1)
+    rank = np.array([data.draw(st.integers(0, int(c[-1]) - 1)) for c in cum])
+    expected = [int(np.argmax(c > k)) for c, k in zip(cum, rank, strict=True)]
+    assert Ranks(cum).bin_of(rank).tolist() == expected

@@ -231,3 +231,32 @@ def test_the_kernels_exponential_is_libms_within_an_ulp():
     y = np.concatenate([np.linspace(0, Z_MAX, 20001), rng.uniform(0, Z_MAX, 20000), [0.0, 5e-324]])
     ours = np.array([exp_neg(v) for v in y])
     np.testing.assert_allclose(ours, np.exp(-y), rtol=np.finfo(float).eps, atol=0)
+
+
+def test_one_step_spans_run_on_one_thread_and_give_the_threads_back():
+    """A recorder that keeps per-step series gets one-step spans, which run on one kernel
+    thread; a summary-only recorder keeps every thread (the ablation); both leave the
+    thread count as they found it."""
+    import numba
+
+    from sim.engine import EventGroup, EventLog
+    from sim.ensemble import Recorder
+    from sim.kernel.loop import simulate
+
+    class Seen(Recorder):
+        def record(self, state):
+            self.threads = [*getattr(self, "threads", []), numba.get_num_threads()]
+            super().record(state)
+
+    world, events = prepare(load_scenario(ROOT / "scenarios" / "baseline.yaml").scenario)
+    before = numba.get_num_threads()
+    reps = np.arange(40)
+    seen = {}
+    for keep in (True, False):
+        rec = Seen(world, len(reps), 6, keep)
+        groups = [EventGroup.for_all(events, len(reps))]
+        simulate(world, groups, reps, 3, 6, rec, EventLog())
+        seen[keep] = set(rec.threads)
+        assert numba.get_num_threads() == before
+    assert seen[True] == {1}
+    assert seen[False] == {before}

@@ -3,6 +3,7 @@ the same processes, small ensembles stay in this process, and results never depe
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from sim.jobs.sweep.executors import LocalExecutor
 from sim.jobs.sweep.plan import make_plan
 from sim.jobs.sweep.spec import load_spec
 from sim.pool import active_pool, command_pool
+from sim.procs import cpu_count, process_pool
 from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,3 +100,23 @@ def test_an_error_in_the_command_stops_its_workers(scenario):
     for proc in procs:
         proc.join(timeout=10)
         assert not proc.is_alive()
+
+
+def test_pool_workers_run_the_kernel_on_one_thread():
+    """Several workers already fill the cores: each runs numba on one thread, so W workers
+    start W kernel threads, not W × cores (issue 18). This process keeps its threads."""
+    numba = pytest.importorskip("numba")
+    before = numba.get_num_threads()
+    with command_pool(2) as pool:
+        assert [pool.submit(numba.get_num_threads).result() for _ in range(4)] == [1] * 4
+    assert numba.get_num_threads() == before
+
+
+@pytest.mark.skipif(cpu_count() < 2, reason="on one core numba starts one thread anyway")
+def test_without_the_initializer_a_worker_would_start_a_thread_per_core():
+    """The ablation: a plain pool of the same kind gives each worker one thread per core."""
+    numba = pytest.importorskip("numba")
+    if "NUMBA_NUM_THREADS" in os.environ:
+        pytest.skip("NUMBA_NUM_THREADS is set for this test process")
+    with process_pool(2) as pool:
+        assert pool.submit(numba.get_num_threads).result() == cpu_count()

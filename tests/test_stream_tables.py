@@ -10,7 +10,7 @@ import pytest
 
 from sim.ensemble import prepare, run_chunk
 from sim.scenario.loader import load_scenario
-from sim.stream_tables import actor_arrow, pair_arrow, system_arrow
+from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
 from sim.tables import actor_table, pair_table, related_pairs, step_dates, system_table
 
 
@@ -59,3 +59,25 @@ def test_pair_rows_match_the_pandas_table(chunk):
 def test_system_rows_match_the_pandas_table(chunk):
     _, result, dates = chunk
     _same(system_arrow(result, dates), system_table(result, dates), ("date",))
+
+
+def test_an_error_in_the_writer_thread_reaches_the_caller(tmp_path):
+    """Parquet is written by a writer thread: a failed write (a chunk whose columns differ
+    from the file's) must still raise in the caller, not vanish with the thread."""
+    writer = TableWriter(tmp_path, False, "rid")
+    writer.write("t", pa.table({"x": np.arange(3.0)}))
+    writer.write("t", pa.table({"y": np.arange(3)}))
+    with pytest.raises(ValueError, match="schema"):
+        writer.close()
+
+
+def test_written_tables_arrive_whole_and_in_order(tmp_path):
+    import pyarrow.parquet as pq
+
+    writer = TableWriter(tmp_path, False, "rid")
+    for k in range(7):  # more than IN_FLIGHT: the caller waits for the thread in between
+        writer.write("t", pa.table({"k": np.full(4, k)}))
+    writer.close()
+    assert pq.read_table(tmp_path / "t.parquet")["k"].to_pylist() == [
+        k for k in range(7) for _ in range(4)
+    ]

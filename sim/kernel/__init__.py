@@ -14,6 +14,8 @@ still runs, on numpy. Importing this package never imports numba.
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from collections.abc import Callable
 
 ENGINES = ("numpy", "numba")
@@ -61,3 +63,17 @@ def simulator(engine: str) -> Callable:
     from sim.engine import simulate
 
     return simulate
+
+
+def one_thread_per_process() -> None:
+    """Run the kernel on one thread in this process (the initializer of pool workers).
+
+    Why: with W worker processes on W cores, each worker's kernel would otherwise start as
+    many threads as there are cores, W × cores threads fighting for W cores
+    (oversubscription). Results do not change (a replication never depends on its thread).
+    numba reads NUMBA_NUM_THREADS when it is imported, so setting it here costs nothing for
+    a worker that never loads numba; one that already has it gets `set_num_threads(1)`."""
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(1)

@@ -11,8 +11,10 @@ running totals kept by the kernel and handed back at the end.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
+import numba
 import numpy as np
 
 from sim.engine import EventGroup, EventLog, Recorder, fire, shocks, start
@@ -74,11 +76,36 @@ def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarra
                       shocks_to_lanes(noise), peak, totals, t0, record)  # fmt: skip
 
 
+@contextmanager
+def one_thread(when: bool) -> Iterator[None]:
+    """Run the kernel on one thread inside the block when `when` (threads back afterwards).
+
+    Why: a recorder that keeps per-step series gets spans of one step, and waking the
+    kernel's threads for every step costs more than the step itself, the more so on a busy
+    machine (benchmarks/done18.py measures one-step spans on all threads and on one).
+    Results never depend on threads."""
+    before = numba.get_num_threads()
+    if when:
+        numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
              steps: int, recorder: Recorder, log: EventLog | None = None,
              coefficients: Mapping[str, np.ndarray] | None = None,
              resettle: bool = True) -> State:  # fmt: skip
     """The same contract and numbers (to rounding) as `sim.engine.simulate`."""
+    with one_thread(not summary_totals(recorder)):
+        return _simulate(world, groups, reps, seed, steps, recorder, log, coefficients,
+                         resettle)  # fmt: skip
+
+
+def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
+              steps: int, recorder: Recorder, log: EventLog | None,
+              coefficients: Mapping[str, np.ndarray] | None, resettle: bool) -> State:  # fmt: skip
     noise = shocks(seed, reps, steps, world.ids)
     state = start(world, reps, coefficients, resettle)
     recorder.record(state)
