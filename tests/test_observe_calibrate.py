@@ -252,3 +252,43 @@ def test_calibrate_writes_charts_report_and_hindcast_scores(setup, tmp_path):
     assert (table["previous"].fillna("") != "").sum() == 2 * (STEPS // 6 - 1)
     cov = json.loads((hc / "manifest.json").read_text())["coverage"]
     assert cov["coverage90"] == pytest.approx(table["in90"].mean())
+
+
+@pytest.mark.slow
+def test_the_documented_calibration_refits_the_shipped_posterior(tmp_path, capsys):
+    """`alliance-sim calibrate scenarios/calibration/history.yaml` (README, docs) ends with a
+    posterior, by the spec's rejection ABC, and it is the one shipped in seeds/posterior/
+    (made by `make validate-model`'s first fit: same priors, draws, seed and distance)."""
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "cal"
+    spec = repo / "scenarios" / "calibration" / "history.yaml"
+    assert main(["calibrate", str(spec), "--out", str(out), "-q", "--no-plots"]) == 0
+    assert "rejection ABC, kept 100 of 2500 prior draws" in capsys.readouterr().out
+    post = pd.read_parquet(out / "posterior.parquet")
+    shipped = pd.read_parquet(repo / "seeds" / "posterior" / "history-2016-2024.parquet")
+    pd.testing.assert_frame_equal(post, shipped, check_exact=False, rtol=1e-9)
+    assert json.loads((out / "manifest.json").read_text())["method"] == "rejection"
+    diag = pd.read_csv(out / "diagnostics.csv")
+    assert diag["ess"].tolist() == [100.0] and diag["proposed"].tolist() == [2500]
+
+
+def test_rejection_method_keeps_the_closest_draws_with_equal_weights(setup):
+    """`method: rejection`: one population of `population` prior draws, equally weighted;
+    ε is the largest kept distance. Ablation: keeping every draw (accept 1) is the prior
+    sample, with a larger ε than keeping the closest quarter."""
+    tmp, scen, obs, name, _ = setup
+
+    def fit(sub: str, accept: float):
+        folder = tmp / sub
+        folder.mkdir()
+        spec = load_spec(
+            write_spec(folder, scen, obs, name, method="rejection", population=10, accept=accept)
+        )
+        (pop,) = calibrate(spec, None, progress=False)[0]
+        return pop
+
+    pop, prior = fit("rejection", 0.25), fit("rejection-all", 1.0)
+    assert len(pop.weights) == 10 and pop.proposed == 40 and prior.proposed == 10
+    assert np.allclose(pop.weights, 0.1) and pop.ess == pytest.approx(10)
+    assert np.median(pop.distances, axis=1).max() == pytest.approx(pop.epsilon)
+    assert pop.epsilon < prior.epsilon

@@ -97,8 +97,24 @@ CASES = [
         1,
         "seeds",
         "expected one of name, scenarios, observations, coefficients, operator_coefficients, "
-        "population, generations, quantile, min_epsilon, replications, seed, max_batches, "
-        "predictive_replications, no_war, found 'seeds'",
+        "method, population, generations, quantile, min_epsilon, replications, seed, "
+        "max_batches, predictive_replications, no_war, accept, found 'seeds'",
+    ),
+    (
+        f"{NAME}: {{prior: uniform}}",
+        "method: mcmc\n",
+        8,
+        9,
+        "method",
+        "expected one of smc, rejection, found 'mcmc'",
+    ),
+    (
+        f"{NAME}: {{prior: uniform}}",
+        "accept: 1.5\n",
+        8,
+        9,
+        "accept",
+        "expected a number in [0.001, 1], found 1.5",
     ),
 ]
 

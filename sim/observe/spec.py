@@ -33,8 +33,16 @@ SETTINGS = {  # key: (type, default, lowest, highest)
     "max_batches": (int, 20, 1, 10_000),
     "predictive_replications": (int, 200, 1, 1_000_000),
     "no_war": (bool, False, False, True),
+    "accept": (float, 0.04, 0.001, 1.0),  # rejection: share of prior draws kept
 }
-KEYS = ("name", "scenarios", "observations", "coefficients", "operator_coefficients", *SETTINGS)
+# smc: ABC-SMC (sim/observe/abc.py); rejection: keep the closest `accept` share of
+# population/accept prior draws (sim/observe/rejection.py), for many coefficients, where the
+# SMC importance weights collapse (docs/calibration.md).
+METHODS = ("smc", "rejection")
+KEYS = (
+    "name", "scenarios", "observations", "coefficients", "operator_coefficients", "method",
+    *SETTINGS,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,9 @@ def load_spec(path: Path) -> CalibrationSpec:
     if not priors and len(ck.problems) == before:  # none given (a bad one is already named)
         ck.bad(("coefficients",), "at least one coefficient with a prior", None)
     settings = {k: _setting(ck, data, k, *v) for k, v in SETTINGS.items()}
+    settings["method"] = data.get("method", METHODS[0])
+    if settings["method"] not in METHODS:
+        ck.bad(("method",), f"one of {', '.join(METHODS)}", settings["method"])
     if ck.problems:
         raise ScenarioError(ck.problems)
     return CalibrationSpec(
