@@ -312,3 +312,25 @@ def test_shown_error_lines_are_what_validate_prints(doc, line, file, monkeypatch
     monkeypatch.chdir(ROOT)
     assert main(["validate", file]) == 2
     assert line in capsys.readouterr().err.split("\n"), f"{doc}: {line}"
+
+
+# --- the sweep spec docs/sweeps.md shows ------------------------------------------------------
+
+
+def sweep_examples() -> list[str]:
+    text = (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8")
+    return [b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "parameters:" in b]
+
+
+def test_the_sweep_spec_example_validates(tmp_path, capsys):
+    """The annotated spec of docs/sweeps.md is a valid sweep of the baseline (it once swept
+    an event the baseline does not have)."""
+    (example,) = sweep_examples()
+    assert "scenario: ../baseline.yaml" in example
+    spec = tmp_path / "example.yaml"
+    spec.write_text(
+        example.replace("../baseline.yaml", str(ROOT / "scenarios" / "baseline.yaml")),
+        encoding="utf-8",
+    )
+    assert main(["validate", str(spec)]) == 0, capsys.readouterr().err
+    assert "ok (sweep of 6 parameters)" in capsys.readouterr().out
