@@ -334,3 +334,46 @@ def test_the_sweep_spec_example_validates(tmp_path, capsys):
     )
     assert main(["validate", str(spec)]) == 0, capsys.readouterr().err
     assert "ok (sweep of 6 parameters)" in capsys.readouterr().out
+
+
+# --- files the docs name ----------------------------------------------------------------------
+
+REPO_PATH = re.compile(r"`((?:sim|tests|benchmarks|scenarios|seeds|docs|scripts)/[^`\s:]*)`")
+
+
+def named_in_prose() -> list[tuple[str, str]]:
+    out = []
+    for doc in DOCS:
+        for m in REPO_PATH.finditer(doc.read_text(encoding="utf-8")):
+            path = m.group(1)
+            if "<" not in path and not re.search(r"\b[A-Z][A-Z_]+\b", path):
+                out.append((doc.name, path))
+    return out
+
+
+def exists(path: str) -> bool:
+    """A file, folder or glob of the repository, or `module.attribute` defined in it."""
+    if glob.glob(str(ROOT / path.rstrip("/"))):
+        return True
+    module, _, attr = path.rpartition(".")
+    source = ROOT / f"{module}.py"
+    return source.is_file() and re.search(
+        rf"^(def |class )?{re.escape(attr)}\b", source.read_text(encoding="utf-8"), re.MULTILINE
+    )
+
+
+def test_files_named_in_the_docs_exist():
+    named = named_in_prose()
+    assert len(named) >= 50
+    missing = [f"{doc}: {path}" for doc, path in named if not exists(path)]
+    assert not missing, "\n".join(missing)
+
+
+def test_the_readme_box_names_real_modules():
+    """The `sim/` row of "What is in the box" names modules relative to sim/."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `sim/` |"))
+    names = re.findall(r"`([\w/]+(?:\.py|/))`", row)[1:]
+    assert len(names) >= 15
+    missing = [n for n in names if not (ROOT / "sim" / n).exists()]
+    assert not missing, missing
