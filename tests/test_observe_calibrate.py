@@ -268,27 +268,27 @@ def test_the_documented_calibration_refits_the_shipped_posterior(tmp_path, capsy
     shipped = pd.read_parquet(repo / "seeds" / "posterior" / "history-2016-2024.parquet")
     pd.testing.assert_frame_equal(post, shipped, check_exact=False, rtol=1e-9)
     assert json.loads((out / "manifest.json").read_text())["method"] == "rejection"
-    diag = pd.read_csv(out / "diagnostics.csv")
-    assert diag["ess"].tolist() == [100.0] and diag["proposed"].tolist() == [2500]
+    diag = pd.read_csv(out / "diagnostics.csv")  # generation 0: the prior draws; 1: kept
+    assert diag["ess"].tolist() == [2500.0, 100.0] and diag["proposed"].tolist() == [2500] * 2
 
 
 def test_rejection_method_keeps_the_closest_draws_with_equal_weights(setup):
-    """`method: rejection`: one population of `population` prior draws, equally weighted;
-    ε is the largest kept distance. Ablation: keeping every draw (accept 1) is the prior
-    sample, with a larger ε than keeping the closest quarter."""
+    """`method: rejection`: generation 0 is every prior draw with its distances, generation 1
+    the `population` closest of them, equally weighted; every kept draw is at least as close
+    as every draw left out, and ε is the largest kept distance."""
     tmp, scen, obs, name, _ = setup
-
-    def fit(sub: str, accept: float):
-        folder = tmp / sub
-        folder.mkdir()
-        spec = load_spec(
-            write_spec(folder, scen, obs, name, method="rejection", population=10, accept=accept)
-        )
-        (pop,) = calibrate(spec, None, progress=False)[0]
-        return pop
-
-    pop, prior = fit("rejection", 0.25), fit("rejection-all", 1.0)
-    assert len(pop.weights) == 10 and pop.proposed == 40 and prior.proposed == 10
+    folder = tmp / "rejection"
+    folder.mkdir()
+    spec = load_spec(
+        write_spec(folder, scen, obs, name, method="rejection", population=10, accept=0.25)
+    )
+    prior, pop = calibrate(spec, None, progress=False)[0]
+    assert len(prior.weights) == 40 and len(pop.weights) == 10 and pop.proposed == 40
     assert np.allclose(pop.weights, 0.1) and pop.ess == pytest.approx(10)
-    assert np.median(pop.distances, axis=1).max() == pytest.approx(pop.epsilon)
-    assert pop.epsilon < prior.epsilon
+    kept = np.median(pop.distances, axis=1)
+    every = np.median(prior.distances, axis=1)
+    assert kept.max() == pytest.approx(pop.epsilon)
+    kept_rows = {tuple(t) for t in pop.theta}
+    left = [d for t, d in zip(prior.theta, every, strict=True) if tuple(t) not in kept_rows]
+    assert len(left) == 30 and kept.max() <= min(left)
+    assert kept.mean() < every.mean()  # selection: closer than the prior draws on average

@@ -251,7 +251,7 @@ def calibrate(
         lock = hold_work(work, resume)  # one writer per work folder, --resume or not
     try:
         if spec.settings["method"] == "rejection":
-            pops = [_run_rejection(spec, prob)]  # one pass: nothing to resume
+            pops = _run_rejection(spec, prob)  # one pass: nothing to resume
         else:
             if work is not None and resume:
                 history = load_generations(work, prob, spec_hash)
@@ -263,14 +263,18 @@ def calibrate(
     return pops, prob, left
 
 
-def _run_rejection(spec: CalibrationSpec, prob: FitSetup) -> Population:
-    """Rejection ABC (`method: rejection`): the `population` closest of population/accept
-    prior draws, all weighing the same, so a posterior that does not narrow is visibly the
-    prior (why, for the history's 22 coefficients: docs/calibration.md)."""
-    from sim.observe.rejection import rejection_abc
+def _run_rejection(spec: CalibrationSpec, prob: FitSetup) -> list[Population]:
+    """Rejection ABC (`method: rejection`): generation 0 is every prior draw, generation 1
+    the `population` closest of them, all weighing the same, so a posterior that does not
+    narrow is visibly the prior (why, for the history's 22 coefficients:
+    docs/calibration.md)."""
+    from sim.observe.rejection import rejection_populations
 
     s = spec.settings
-    return rejection_abc(prob, list(spec.priors), s["population"], s["accept"], s["seed"])
+    prior, kept = rejection_populations(
+        prob, list(spec.priors), s["population"], s["accept"], s["seed"]
+    )
+    return [prior, kept]
 
 
 def _run_smc(spec: CalibrationSpec, prob: FitSetup, history: list[Population],

@@ -27,6 +27,15 @@ def rejection_abc(
 ) -> Population:
     """Draw kept/accept particles from the prior, keep the `kept` with the smallest median
     distance over their data sets (a simulated war counts as infinitely far)."""
+    return rejection_populations(prob, priors, kept, accept, seed)[1]
+
+
+def rejection_populations(
+    prob: FitSetup, priors: list[Prior], kept: int, accept: float, seed: int
+) -> tuple[Population, Population]:
+    """The prior draws with their distances (equal weights; what `calibrate` writes as
+    generation 0, so the prior-and-posterior chart compares the posterior with the prior it
+    was drawn from) and the kept ones."""
     draws = int(np.ceil(kept / accept))
     rng = generator(seed, KEY)
     theta = np.column_stack([p.sample(rng, draws) for p in priors])
@@ -39,4 +48,5 @@ def rejection_abc(
     order = order[np.isfinite(score[order])]
     eps = float(score[order[-1]]) if len(order) else float("inf")
     weights = np.full(len(order), 1.0 / max(len(order), 1))
-    return Population(theta[order], weights, dist[order], eps, len(order) / draws, draws)
+    prior = Population(theta, np.full(draws, 1.0 / draws), dist, float("inf"), 1.0, draws)
+    return prior, Population(theta[order], weights, dist[order], eps, len(order) / draws, draws)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sim.report.render import Section, Table
 from sim.results.folder import ResultsFolder
-from sim.results.labels import coefficient_label, outcome_label
+from sim.results.labels import calibration_method, coefficient_label, outcome_label
 
 KEEPS = 0.9  # a conclusion kept in this share of draws is not a knife edge
 
@@ -115,7 +115,7 @@ def calibration_sections(res: ResultsFolder) -> tuple[list[Section], int]:
         rows = [[cell(v) for v in r] for r in diag.itertuples(index=False)]
         out.append(
             Section(
-                "ABC-SMC diagnostics",
+                f"{calibration_method(res.manifest)} diagnostics",
                 tables=[
                     Table(
                         [c.replace("_", " ") for c in diag.columns],
