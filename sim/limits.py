@@ -254,9 +254,15 @@ def check_hindcast_resources(n_actors: int, replications: int, steps: int, n_obs
 
 def check_calibration_resources(n_actors: int, steps: int, settings: dict, n_obs: int,
                                 folder: Path) -> None:  # fmt: skip
-    """A calibration simulates a population × replications batch per episode, then the
-    predictive check's replications: the larger of the two must fit."""
-    batch = settings["population"] * settings["replications"]
+    """A calibration simulates a population × replications batch per episode (rejection
+    ABC: a batch of its prior draws), then the predictive check's replications: the larger
+    of the two must fit."""
+    particles = settings["population"]
+    if settings.get("method") == "rejection":
+        from sim.observe.rejection import BATCH
+
+        particles = min(BATCH, math.ceil(particles / settings["accept"]))
+    batch = particles * settings["replications"]
     memory = max(
         estimate_hindcast_bytes(n_actors, batch, steps, n_obs, 1),
         estimate_hindcast_bytes(n_actors, settings["predictive_replications"], steps, n_obs, 10),
