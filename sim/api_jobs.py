@@ -134,8 +134,8 @@ def calibrate(
     charts: bool = False,
     progress: bool = False,
 ) -> CalibrationResults:
-    """Fit the spec's coefficients (scenarios/calibration/*.yaml) by ABC-SMC; `exclude`
-    leaves one episode out (for an out-of-sample check)."""
+    """Fit the spec's coefficients (scenarios/calibration/*.yaml) by its `method` (ABC-SMC
+    or rejection ABC); `exclude` leaves one episode out (for an out-of-sample check)."""
     from sim.observe.calibrate import calibrate as fit
     from sim.observe.calibrate import finish_run
     from sim.observe.spec import load_spec

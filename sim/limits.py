@@ -30,6 +30,7 @@ MAX_REPLICATIONS = _schema_cap("replications")
 MAX_POINTS = 1_000_000  # design points of one sweep (grid product, samples × (D + 2) ...)
 MAX_RUNS = 1_000_000_000  # runs of one sweep (each is one summary row on disk)
 MAX_WORKERS = 1024
+REJECTION_BATCH = 500  # prior draws simulated per batch by rejection ABC (sim/observe/rejection.py)
 MAX_SEED = 2**63 - 1  # the schema's bound on run.seed
 MAX_DRAWS = 10_000  # hindcast measurement draws per replication
 CAPS = {  # one table for the command line and the Python API (sim/api.py)
@@ -254,9 +255,13 @@ def check_hindcast_resources(n_actors: int, replications: int, steps: int, n_obs
 
 def check_calibration_resources(n_actors: int, steps: int, settings: dict, n_obs: int,
                                 folder: Path) -> None:  # fmt: skip
-    """A calibration simulates a population × replications batch per episode, then the
-    predictive check's replications: the larger of the two must fit."""
-    batch = settings["population"] * settings["replications"]
+    """A calibration simulates a population × replications batch per episode (rejection
+    ABC: a batch of its prior draws), then the predictive check's replications: the larger
+    of the two must fit."""
+    particles = settings["population"]
+    if settings.get("method") == "rejection":
+        particles = min(REJECTION_BATCH, math.ceil(particles / settings["accept"]))
+    batch = particles * settings["replications"]
     memory = max(
         estimate_hindcast_bytes(n_actors, batch, steps, n_obs, 1),
         estimate_hindcast_bytes(n_actors, settings["predictive_replications"], steps, n_obs, 10),

@@ -252,3 +252,43 @@ def test_calibrate_writes_charts_report_and_hindcast_scores(setup, tmp_path):
     assert (table["previous"].fillna("") != "").sum() == 2 * (STEPS // 6 - 1)
     cov = json.loads((hc / "manifest.json").read_text())["coverage"]
     assert cov["coverage90"] == pytest.approx(table["in90"].mean())
+
+
+@pytest.mark.slow
+def test_the_documented_calibration_refits_the_shipped_posterior(tmp_path, capsys):
+    """`alliance-sim calibrate scenarios/calibration/history.yaml` (README, docs) ends with a
+    posterior, by the spec's rejection ABC, and it is the one shipped in seeds/posterior/
+    (made by `make validate-model`'s first fit: same priors, draws, seed and distance)."""
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "cal"
+    spec = repo / "scenarios" / "calibration" / "history.yaml"
+    assert main(["calibrate", str(spec), "--out", str(out), "-q", "--no-plots"]) == 0
+    assert "rejection ABC, kept 100 of 2500 prior draws" in capsys.readouterr().out
+    post = pd.read_parquet(out / "posterior.parquet")
+    shipped = pd.read_parquet(repo / "seeds" / "posterior" / "history-2016-2024.parquet")
+    pd.testing.assert_frame_equal(post, shipped, check_exact=False, rtol=1e-9)
+    assert json.loads((out / "manifest.json").read_text())["method"] == "rejection"
+    diag = pd.read_csv(out / "diagnostics.csv")  # generation 0: the prior draws; 1: kept
+    assert diag["ess"].tolist() == [2500.0, 100.0] and diag["proposed"].tolist() == [2500] * 2
+
+
+def test_rejection_method_keeps_the_closest_draws_with_equal_weights(setup):
+    """`method: rejection`: generation 0 is every prior draw with its distances, generation 1
+    the `population` closest of them, equally weighted; every kept draw is at least as close
+    as every draw left out, and ε is the largest kept distance."""
+    tmp, scen, obs, name, _ = setup
+    folder = tmp / "rejection"
+    folder.mkdir()
+    spec = load_spec(
+        write_spec(folder, scen, obs, name, method="rejection", population=10, accept=0.25)
+    )
+    prior, pop = calibrate(spec, None, progress=False)[0]
+    assert len(prior.weights) == 40 and len(pop.weights) == 10 and pop.proposed == 40
+    assert np.allclose(pop.weights, 0.1) and pop.ess == pytest.approx(10)
+    kept = np.median(pop.distances, axis=1)
+    every = np.median(prior.distances, axis=1)
+    assert kept.max() == pytest.approx(pop.epsilon)
+    kept_rows = {tuple(t) for t in pop.theta}
+    left = [d for t, d in zip(prior.theta, every, strict=True) if tuple(t) not in kept_rows]
+    assert len(left) == 30 and kept.max() <= min(left)
+    assert kept.mean() < every.mean()  # selection: closer than the prior draws on average

@@ -98,6 +98,22 @@ CASES = [
         "seeds",
         "unknown key 'seeds' (did you mean 'seed'?)",
     ),
+    (
+        f"{NAME}: {{prior: uniform}}",
+        "method: mcmc\n",
+        8,
+        9,
+        "method",
+        "expected one of 'smc' or 'rejection', found text 'mcmc'",
+    ),
+    (
+        f"{NAME}: {{prior: uniform}}",
+        "accept: 1.5\n",
+        8,
+        9,
+        "accept",
+        "expected a number in [0.001, 1], found 1.5",
+    ),
     # a prior's keys are its family's (sim.observe.priors.FAMILIES), prior, lo and hi
     (f"{NAME}: {{prior: uniform, mean: 1}}", "", 5, len(NAME) + 22, f"coefficients.{NAME}.mean",
      "unknown key 'mean'; expected one of: hi, lo, prior"),

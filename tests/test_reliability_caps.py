@@ -71,6 +71,24 @@ def test_calibration_memory_is_estimated_before_work(tmp_path, capsys, monkeypat
     assert main(["calibrate", str(small), "--out", str(out), "-q", "--no-plots"]) == 0
 
 
+def test_rejection_calibration_memory_counts_its_batches_of_prior_draws(
+    tmp_path, capsys, monkeypatch
+):
+    """Rejection ABC simulates its population/accept prior draws in batches of
+    sim.observe.rejection.BATCH, not `population` at a time: the estimate says so."""
+    from sim.observe.rejection import BATCH
+
+    monkeypatch.setattr("sim.limits.available_memory", lambda: 16 << 30)
+
+    spec = tiny_calibration(
+        tmp_path / "r", population="10", accept="0.001", replications="1000", method="rejection"
+    )
+    out = tmp_path / "o"
+    assert main(["calibrate", str(spec), "--out", str(out), "-q", "--no-plots"]) == 2
+    assert f"the calibration ({BATCH * 1000:,} runs per batch) needs about" in one_line(capsys)
+    assert not out.exists()
+
+
 API = [  # (keyword arguments of sim.run, words)
     ({"n": 10**12}, f"n must be at most {MAX_REPLICATIONS:,}"),
     ({"n": int(HUGE)}, "found a number of 401 digits"),

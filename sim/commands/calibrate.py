@@ -22,7 +22,7 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
 
 @command("calibrate", _calibrate_args)
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Estimate coefficients by ABC-SMC against observed history; write the posterior."""
+    """Estimate coefficients by ABC (SMC or rejection) against history; write the posterior."""
     from sim.commands.checks import engine_for
     from sim.errors import UsageError
     from sim.jobs.run import main_argv
@@ -44,8 +44,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                  engine)  # fmt: skip
     finish_run(out, spec, pops, prob, left, main_argv(), charts=not args.no_plots)
     last = diagnostics_frame(pops).iloc[-1]
+    how = (
+        f"rejection ABC, kept {int(last.particles)} of {int(last.proposed)} prior draws"
+        if spec.settings["method"] == "rejection"
+        else f"{len(pops)} generations"
+    )
     print(
-        f"{spec.name}: {len(pops)} generations, ε = {last.epsilon:.3g}, "
+        f"{spec.name}: {how}, ε = {last.epsilon:.3g}, "
         f"acceptance {last.acceptance:.2f}, ESS {last.ess:.0f}; "
         f"{len(prob.targets)} observations scored, {len(left)} outside every episode"
     )

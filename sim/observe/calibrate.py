@@ -1,4 +1,5 @@
-"""`alliance-sim calibrate`: ABC-SMC of model and operator coefficients against history.
+"""`alliance-sim calibrate`: ABC (SMC or rejection, as the spec says) of model and operator
+coefficients against history.
 
 Work in progress lives in `.NAME.work/` beside the results folder (one file per finished
 generation, so `--resume` continues after an interrupt); the results folder itself is
@@ -239,8 +240,8 @@ def calibrate(
     exclude: str | None = None,
     engine: str = "numpy",
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
-    """Run ABC-SMC on `engine` (numpy or numba); with `out`, keep every generation in its
-    work folder for `--resume`."""
+    """Run the spec's method (ABC-SMC, or rejection ABC) on `engine` (numpy or numba); with
+    `out`, keep every SMC generation in its work folder for `--resume`."""
     prob, left = build_problem(spec, workers, exclude, engine=engine)
     spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
     history: list[Population] = []
@@ -249,14 +250,31 @@ def calibrate(
     if work is not None:
         lock = hold_work(work, resume)  # one writer per work folder, --resume or not
     try:
-        if work is not None and resume:
-            history = load_generations(work, prob, spec_hash)
-        pops = _run_smc(spec, prob, history, work, spec_hash, progress)
+        if spec.settings["method"] == "rejection":
+            pops = _run_rejection(spec, prob)  # one pass: nothing to resume
+        else:
+            if work is not None and resume:
+                history = load_generations(work, prob, spec_hash)
+            pops = _run_smc(spec, prob, history, work, spec_hash, progress)
     finally:
         if lock is not None:
             lock.release()
     check_population(pops[-1], len(pops) - 1)
     return pops, prob, left
+
+
+def _run_rejection(spec: CalibrationSpec, prob: FitSetup) -> list[Population]:
+    """Rejection ABC (`method: rejection`): generation 0 is every prior draw, generation 1
+    the `population` closest of them, all weighing the same, so a posterior that does not
+    narrow is visibly the prior (why, for the history's 22 coefficients:
+    docs/calibration.md)."""
+    from sim.observe.rejection import rejection_populations
+
+    s = spec.settings
+    prior, kept = rejection_populations(
+        simulator(prob), list(spec.priors), s["population"], s["accept"], s["seed"]
+    )
+    return [prior, kept]
 
 
 def _run_smc(spec: CalibrationSpec, prob: FitSetup, history: list[Population],
@@ -370,7 +388,8 @@ def finish_run(
             "not_covered": [o.id for o in left],
             "argv": argv,
             "versions": versions(),
-            "engine": prob.engine,  # of the ABC-SMC simulations
+            "method": s["method"],
+            "engine": prob.engine,  # of the ABC simulations
         }
         finish(tmp, meta, write_charts_and_report if charts else None)
     shutil.rmtree(work_dir(out), ignore_errors=True)

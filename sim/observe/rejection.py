@@ -12,25 +12,37 @@ are those of sim/observe/calibrate.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from sim.limits import REJECTION_BATCH as BATCH
 from sim.observe.abc import Population, generator
-from sim.observe.calibrate import FitSetup, simulator
 from sim.observe.priors import Prior
 
-BATCH = 500
+# simulate(theta, key, batch) -> distances (draws × data sets): calibrate.simulator(prob),
+# passed in so that this module does not import the calibration it serves
+Simulate = Callable[[np.ndarray, int, int], np.ndarray]
 KEY = 9  # keeps these draws apart from the SMC's seed keys (0, 1, 2)
 
 
 def rejection_abc(
-    prob: FitSetup, priors: list[Prior], kept: int, accept: float, seed: int
+    simulate: Simulate, priors: list[Prior], kept: int, accept: float, seed: int
 ) -> Population:
     """Draw kept/accept particles from the prior, keep the `kept` with the smallest median
     distance over their data sets (a simulated war counts as infinitely far)."""
+    return rejection_populations(simulate, priors, kept, accept, seed)[1]
+
+
+def rejection_populations(
+    simulate: Simulate, priors: list[Prior], kept: int, accept: float, seed: int
+) -> tuple[Population, Population]:
+    """The prior draws with their distances (equal weights; what `calibrate` writes as
+    generation 0, so the prior-and-posterior chart compares the posterior with the prior it
+    was drawn from) and the kept ones."""
     draws = int(np.ceil(kept / accept))
     rng = generator(seed, KEY)
     theta = np.column_stack([p.sample(rng, draws) for p in priors])
-    simulate = simulator(prob)
     dist = np.concatenate(
         [simulate(theta[b : b + BATCH], KEY, b // BATCH) for b in range(0, draws, BATCH)]
     )
@@ -39,4 +51,5 @@ def rejection_abc(
     order = order[np.isfinite(score[order])]
     eps = float(score[order[-1]]) if len(order) else float("inf")
     weights = np.full(len(order), 1.0 / max(len(order), 1))
-    return Population(theta[order], weights, dist[order], eps, len(order) / draws, draws)
+    prior = Population(theta, np.full(draws, 1.0 / draws), dist, float("inf"), 1.0, draws)
+    return prior, Population(theta[order], weights, dist[order], eps, len(order) / draws, draws)

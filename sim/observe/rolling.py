@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.abc import Population, generator
-from sim.observe.calibrate import build_problem, posterior_frame
+from sim.observe.calibrate import build_problem, posterior_frame, simulator
 from sim.observe.designs import DESIGNS, DesignDraws, design_draws
 from sim.observe.episodes import (
     Episode,
@@ -79,7 +79,7 @@ def fit(
     (one row per kept particle) and the population."""
     prob, _ = build_problem(spec, workers, keep=keep, overrides=overrides)
     s = spec.settings
-    pop = rejection_abc(prob, list(spec.priors), s["population"], ACCEPT, s["seed"])
+    pop = rejection_abc(simulator(prob), list(spec.priors), s["population"], ACCEPT, s["seed"])
     return posterior_frame(prob.names, pop), pop
 
 

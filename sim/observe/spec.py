@@ -47,7 +47,12 @@ SETTINGS = {  # key: (type, default, lowest, highest)
     "max_batches": (int, 20, 1, 10_000),
     "predictive_replications": (int, 200, 1, 1_000_000),
     "no_war": (bool, False, False, True),
+    "accept": (float, 0.04, 0.001, 1.0),  # rejection: share of prior draws kept
 }
+# smc: ABC-SMC (sim/observe/abc.py); rejection: keep the closest `accept` share of
+# population/accept prior draws (sim/observe/rejection.py), for many coefficients, where the
+# SMC importance weights collapse (docs/calibration.md).
+METHODS = ("smc", "rejection")
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,7 @@ class _Fields(BaseModel):
     observations: Annotated[list[str], BeforeValidator(_files)] = Field(None, validate_default=True)
     coefficients: Annotated[dict[Any, Any], BeforeValidator(_section)] = {}
     operator_coefficients: Annotated[dict[Any, Any], BeforeValidator(_section)] = {}
+    method: Literal["smc", "rejection"] = METHODS[0]
 
 
 CalibrationFile = create_model(
@@ -208,8 +214,9 @@ def load_spec(path: Path) -> CalibrationSpec:
     priors = _priors(data, bad, where, problems)
     if problems:
         raise ScenarioError(problems)
+    chosen = {**{k: settings[k] for k in SETTINGS}, "method": settings["method"]}
     return CalibrationSpec(name, Path(path), tuple(scenarios), tuple(observations),
-                           tuple(priors), {k: settings[k] for k in SETTINGS}, data)  # fmt: skip
+                           tuple(priors), chosen, data)  # fmt: skip
 
 
 def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -> str:

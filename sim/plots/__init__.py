@@ -148,14 +148,14 @@ CHARTS += (
         "prior_posterior",
         "calibration",
         observe_charts.prior_posterior_chart,
-        "Each calibrated coefficient: its prior (generation 0) and its ABC-SMC posterior.",
+        "Each calibrated coefficient: its prior (generation 0) and posterior (last generation).",
         "populations.parquet",
     ),
     Chart(
         "diagnostics",
         "calibration",
         observe_charts.diagnostics_chart,
-        "ABC-SMC by generation: tolerance, acceptance rate and effective sample size.",
+        "ABC by generation: tolerance, acceptance rate and effective sample size.",
         "diagnostics.csv",
     ),
     Chart(

@@ -1,4 +1,4 @@
-"""Charts of calibration and hindcast folders: prior vs posterior, ABC-SMC diagnostics, and
+"""Charts of calibration and hindcast folders: prior vs posterior, ABC diagnostics, and
 predictive intervals against what was observed. Read through the results reader only."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from sim.plots.style import OKABE_ITO, footer, panel_grid, style
 from sim.results.folder import ResultsFolder
-from sim.results.labels import coefficient_label
+from sim.results.labels import calibration_method, coefficient_label
 
 PRIOR, POSTERIOR, OBSERVED = OKABE_ITO["sky blue"], OKABE_ITO["vermillion"], OKABE_ITO["black"]
 MISSED = OKABE_ITO["reddish purple"]
@@ -57,7 +57,8 @@ def diagnostics_chart(res: ResultsFolder) -> Figure | None:
             ax.plot(frame["generation"], frame[col], "o-")
             ax.set_title(title, fontsize=9)
             ax.set_xlabel("generation")
-        fig.suptitle(f"{res.title}: ABC-SMC diagnostics", fontweight="bold")
+        method = calibration_method(res.manifest)
+        fig.suptitle(f"{res.title}: {method} diagnostics", fontweight="bold")
         footer(fig, res.provenance())
     return fig
 

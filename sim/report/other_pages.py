@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.report.render import Section, Table
 from sim.results.folder import ResultsFolder
-from sim.results.labels import coefficient_label
+from sim.results.labels import calibration_method, coefficient_label
 
 
 def cell(value: Any, digits: int = 3) -> str:
@@ -66,7 +66,7 @@ def calibration_sections(res: ResultsFolder) -> tuple[list[Section], int]:
         rows = [[cell(v) for v in r] for r in diag.itertuples(index=False)]
         out.append(
             Section(
-                "ABC-SMC diagnostics",
+                f"{calibration_method(res.manifest)} diagnostics",
                 tables=[
                     Table(
                         [c.replace("_", " ") for c in diag.columns],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.results.folder import ResultsFolder, count
-from sim.results.labels import key_label, outcome_label
+from sim.results.labels import calibration_method, key_label, outcome_label
 from sim.results.precision import effect_text, fmt, range_digits
 
 CAVEAT = (
@@ -186,10 +186,15 @@ def calibration_summary(res: ResultsFolder) -> str:
     m = res.manifest
     diag = res.table("diagnostics")
     gens = len(diag) if diag is not None else 0
+    method = calibration_method(m)
+    how = f"in {count(gens, 'generation')}"
+    if method == "rejection ABC" and gens:  # generation 0: the prior draws; 1: those kept
+        last = diag.iloc[-1]
+        how = f"keeping {int(last['particles'])} of {int(last['proposed'])} prior draws"
     text = (
-        f"This report shows an ABC-SMC calibration of {len(m['coefficients'])} coefficients "
+        f"This report shows a {method} calibration of {len(m['coefficients'])} coefficients "
         f"({', '.join(m['coefficients'])}) against the episodes {', '.join(m['episodes'])}, "
-        f"in {count(gens, 'generation')}."
+        f"{how}."
     )
     ppc = res.table("predictive_check")
     if ppc is not None and not ppc.empty:

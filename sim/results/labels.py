@@ -144,3 +144,9 @@ def actor_of(outcome: str) -> str | None:
         if m:
             return m.group(1)
     return None
+
+
+def calibration_method(manifest: dict) -> str:
+    """The estimator a calibration folder was made with, in words (folders written before
+    the spec had `method` were all ABC-SMC)."""
+    return "rejection ABC" if manifest.get("method") == "rejection" else "ABC-SMC"
