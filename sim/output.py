@@ -217,26 +217,90 @@ def tag_schema(schema, rid: str):
     return schema.with_metadata({**(schema.metadata or {}), PARQUET_KEY: rid.encode()})
 
 
-def check_one_result(partial: Path) -> None:
-    """Refuse (one line) a folder whose Parquet tables do not all carry the manifest's id."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+# Kinds whose manifests must carry a result id (sweep: still open, docs/reliability.md).
+KINDS_WITH_ID = frozenset({"run", "compare", "robustness", "calibration", "hindcast"})
+CSV_HASHES = "table_sha256"  # manifest key: {CSV file: sha256 of its bytes at write time}
+VOLATILE = frozenset({"created_utc", "command", "argv", "workers", "executor", "files"})
+FILE_KEYS = ("scenario_file", "observations", "posterior", "spec")
+_ledger: dict[Path, dict[str, str]] = {}  # partial folder -> CSV hashes this process wrote
 
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def id_of_manifest(meta: dict) -> str:
+    """The result id of a kind whose manifest names what determines its results: every key
+    but wall time, command line and worker count, with named input files replaced by the
+    sha256 of their content (a path says nothing about what the file held)."""
+    fields = {k: v for k, v in meta.items() if k not in VOLATILE and k != RESULT_ID}
+    for key in FILE_KEYS:
+        value = fields.get(key)
+        if isinstance(value, str) and Path(value).is_file():
+            fields[key] = {"path": value, "sha256": file_sha256(Path(value))}
+    return result_id(fields)
+
+
+def record_csv(path: Path) -> None:
+    """Note the sha256 of a CSV table this process finished writing into a partial folder;
+    `finish` copies the list into the manifest and `publish` checks every CSV against it
+    (a CSV cannot carry metadata without breaking its readers)."""
+    path = Path(path)
+    _ledger.setdefault(path.parent.resolve(), {})[path.name] = file_sha256(path)
+
+
+def csv_hashes(folder: Path) -> dict[str, str]:
+    """The CSV hashes recorded for `folder` (and forgotten: the manifest now holds them)."""
+    return dict(sorted(_ledger.pop(Path(folder).resolve(), {}).items()))
+
+
+def check_one_result(partial: Path) -> None:
+    """Refuse (one line) a folder whose tables do not all come from the manifest's result:
+    each Parquet table must carry the manifest's id and each CSV table match the sha256 the
+    manifest recorded for it; a kind that must have an id and has none is refused too."""
     try:
         meta = json.loads((partial / "manifest.json").read_text())
     except (OSError, ValueError):
         meta = {}
-    want = meta.get(RESULT_ID) if isinstance(meta, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    want = meta.get(RESULT_ID)
+    if want is None and meta.get("kind") in KINDS_WITH_ID:
+        raise UsageError(
+            f"{partial}: the {meta['kind']} manifest carries no {RESULT_ID}; not published"
+        )
     for table in sorted(partial.glob("*.parquet")):
-        try:
-            found = (pq.read_schema(table).metadata or {}).get(PARQUET_KEY)
-        except (OSError, pa.ArrowException):
-            found = None
-        found = found.decode(errors="replace") if found is not None else None
+        found = parquet_id(table)
         if found != want:
             raise UsageError(
                 f"{partial}: {table.name} comes from result {found or 'unknown'}, the manifest "
                 f"from {want or 'unknown'}; not published (two commands wrote one folder?)"
+            )
+    if want is not None:
+        _check_csvs(partial, meta.get(CSV_HASHES) or {})
+
+
+def parquet_id(table: Path) -> str | None:
+    """The result id in a Parquet table's key-value metadata (None when absent or unreadable)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        found = (pq.read_schema(table).metadata or {}).get(PARQUET_KEY)
+    except (OSError, pa.ArrowException):
+        return None
+    return found.decode(errors="replace") if found is not None else None
+
+
+def _check_csvs(partial: Path, listed: dict) -> None:
+    for table in sorted(partial.glob("*.csv")):
+        if not isinstance(listed, dict) or listed.get(table.name) != file_sha256(table):
+            raise UsageError(
+                f"{partial}: {table.name} is not the table the manifest recorded "
+                f"({CSV_HASHES}); not published (two commands wrote one folder?)"
             )
 
 
@@ -317,6 +381,9 @@ def finish(folder: Path, meta: dict, charts: Callable[[Path], object] | None) ->
     it) into a folder being assembled."""
     from sim.results.write import write_manifest
 
+    hashes = csv_hashes(folder)
+    if hashes or meta.get(RESULT_ID) is not None:
+        meta = {**meta, CSV_HASHES: hashes}
     write_manifest(folder, meta)
     if charts is not None:
         charts(folder)
