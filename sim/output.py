@@ -258,17 +258,18 @@ def csv_hashes(folder: Path) -> dict[str, str]:
     return dict(sorted(_ledger.pop(Path(folder).resolve(), {}).items()))
 
 
-def check_one_result(partial: Path) -> None:
+def check_one_result(partial: Path, copy: bool = False) -> None:
     """Refuse (one line) a folder whose tables do not all come from the manifest's result:
     each Parquet table must carry the manifest's id and each CSV table match the sha256 the
-    manifest recorded for it; a kind that must have an id and has none is refused too."""
+    manifest recorded for it; a kind that must have an id and has none is refused too,
+    unless the folder is a `copy` of an existing one (older folders carry no id)."""
     try:
         meta = json.loads((partial / "manifest.json").read_text())
     except (OSError, ValueError):
         meta = {}
     meta = meta if isinstance(meta, dict) else {}
     want = meta.get(RESULT_ID)
-    if want is None and meta.get("kind") in KINDS_WITH_ID:
+    if want is None and not copy and meta.get("kind") in KINDS_WITH_ID:
         raise UsageError(
             f"{partial}: the {meta['kind']} manifest carries no {RESULT_ID}; not published"
         )
@@ -304,14 +305,14 @@ def _check_csvs(partial: Path, listed: dict) -> None:
             )
 
 
-def publish(partial: Path, lock: FolderLock, final: Path) -> Path:
+def publish(partial: Path, lock: FolderLock, final: Path, copy: bool = False) -> Path:
     """Give a finished partial folder its final name, then drop its lock file.
 
     Refuses (one line, the folder left for its writer to remove) a folder that is no longer
     the one this lock belongs to, or whose tables come from different results."""
     if not holds(lock, partial):
         raise UsageError(f"{partial} was taken over by another command; not published")
-    check_one_result(partial)
+    check_one_result(partial, copy)
     try:
         rename_noreplace(partial, final)
     except FileExistsError:
@@ -360,17 +361,18 @@ def reserved(out: Path) -> Iterator[Slot]:
 
 
 @contextmanager
-def atomic_folder(out: Path, slot: Slot | None = None) -> Iterator[Path]:
+def atomic_folder(out: Path, slot: Slot | None = None, copy: bool = False) -> Iterator[Path]:
     """Yield a locked `.NAME.partial-open` beside `out`; rename it to `out` on success, delete
     it on any failure or interrupt (SIGTERM included), so nothing half-written ever looks
-    like a results folder. Pass the `slot` of an earlier `reserved(out)` to use it."""
+    like a results folder. Pass the `slot` of an earlier `reserved(out)` to use it; `copy`
+    (a copy of an existing folder) lets an older folder without a result id through."""
     if slot is None:
-        with reserved(out) as own, atomic_folder(out, own) as tmp:
+        with reserved(out) as own, atomic_folder(out, own, copy) as tmp:
             yield tmp
         return
     try:
         yield slot.partial
-        publish(slot.partial, slot.lock, out)
+        publish(slot.partial, slot.lock, out, copy)
         slot.done = True
     finally:
         slot.discard()

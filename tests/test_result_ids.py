@@ -18,6 +18,7 @@ from reliability_tools import BASELINE
 from test_observe_calibrate import history_scenario, synthetic_observations, write_spec
 
 from sim import output
+from sim.api_results import Folder
 from sim.cli import main
 from sim.errors import UsageError
 from sim.parameters import PARAMETERS
@@ -98,9 +99,9 @@ def test_a_table_of_another_result_is_refused_and_nothing_published(
         pytest.skip(f"{kind} writes no {suffix} table")
     check = output.check_one_result
 
-    def mixed(partial: Path) -> None:  # the seam: another result's table, just before publish
+    def mixed(partial: Path, *rest) -> None:  # the seam: another result's table, before publish
         shutil.copyfile(tables[0], partial / tables[0].name)
-        check(partial)
+        check(partial, *rest)
 
     monkeypatch.setattr(output, "check_one_result", mixed)
     out = tmp_path / "mixed"
@@ -123,10 +124,15 @@ def test_a_manifest_of_a_kind_with_ids_but_no_id_is_refused(kind, tmp_path):
     lock.release()
 
 
-def test_an_older_folder_without_ids_is_still_read(tmp_path, history):
-    folder = _make("run", tmp_path, "old", 3, history)
+OLDER = Path(__file__).resolve().parent / "data" / "results"  # folders written before ids
+
+
+@pytest.mark.parametrize("kind", ["compare", "robustness", "hindcast", "calibration"])
+def test_an_older_folder_without_ids_is_still_read_and_copied(kind, tmp_path):
+    folder = tmp_path / kind
+    shutil.copytree(OLDER / kind, folder)
     meta = json.loads((folder / "manifest.json").read_text())
-    for key in (output.RESULT_ID, output.CSV_HASHES):
-        meta.pop(key)
-    (folder / "manifest.json").write_text(json.dumps(meta))
-    assert main(["plot", str(folder)]) == 0
+    assert output.RESULT_ID not in meta
+    assert main(["plot", str(folder)]) == 0  # reading is not publication
+    kept = Folder(folder).save(tmp_path / "kept")  # a copy, not a new result
+    assert json.loads((kept / "manifest.json").read_text()) == meta
