@@ -9,9 +9,10 @@ stale (its process is gone; the kernel drops a flock however a process ends), an
 lock is held belongs to a command still running. (Issue #19: with `mkdir` first and `flock`
 second, a second command could find the folder in between, take it for stale and share it.)
 
-Publication checks that the folder is still the one whose lock this process holds and that
+Publication checks that the folder is still the one whose lock this process holds, that
 every Parquet table carries the manifest's `result_id` (sha256 of what determines the
-results), so a folder mixing the tables of two computations is never given its final name.
+results) and that every CSV matches the sha256 the manifest recorded as it was written, so a
+folder mixing the tables of two computations is never given its final name.
 Default names carry a UTC timestamp plus a short random suffix, so commands started in the
 same second never meet.
 """
