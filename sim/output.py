@@ -218,8 +218,8 @@ def tag_schema(schema, rid: str):
     return schema.with_metadata({**(schema.metadata or {}), PARQUET_KEY: rid.encode()})
 
 
-# Kinds whose manifests must carry a result id (sweep: still open, docs/reliability.md).
-KINDS_WITH_ID = frozenset({"run", "compare", "robustness", "calibration", "hindcast"})
+# Kinds whose manifests must carry a result id (every kind: sim/results/manifest.py KINDS).
+KINDS_WITH_ID = frozenset({"run", "compare", "sweep", "robustness", "calibration", "hindcast"})
 CSV_HASHES = "table_sha256"  # manifest key: {CSV file: sha256 of its bytes at write time}
 VOLATILE = frozenset({"created_utc", "command", "argv", "workers", "executor", "files"})
 FILE_KEYS = ("scenario_file", "observations", "posterior", "spec")
@@ -274,7 +274,7 @@ def check_one_result(partial: Path, copy: bool = False) -> None:
         raise UsageError(
             f"{partial}: the {meta['kind']} manifest carries no {RESULT_ID}; not published"
         )
-    for table in sorted(partial.glob("*.parquet")):
+    for table in sorted([*partial.glob("*.parquet"), *partial.glob("chunks/*.parquet")]):
         found = parquet_id(table)
         if found != want:
             raise UsageError(

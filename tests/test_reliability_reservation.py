@@ -139,7 +139,7 @@ def _table(path, rid: str | None) -> None:
         ("aaa", ["aaa", "bbb"], False),  # a table of another computation
         ("aaa", ["aaa", None], False),  # a table written by nobody known
         (None, ["aaa"], False),  # tables of a result, manifest of none
-        (None, [None], True),  # sweep does not tag yet (docs/reliability.md)
+        (None, [None], False),  # every kind must carry an id (tests/test_result_ids.py)
     ],
 )
 def test_publication_refuses_tables_of_another_result(tmp_path, manifest_id, table_ids, ok):

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reliability_tools import BASELINE
+from reliability_tools import BASELINE, sweep_spec
 from test_observe_calibrate import history_scenario, synthetic_observations, write_spec
 
 from sim import output
@@ -49,6 +49,11 @@ def _argv(kind: str, out: Path, seed: int, workers: int, history) -> list[str]:
     if kind == "robustness":
         return ["robustness", base, "--draws", "2", "-n", "2", "--csv", "--steps", "6",
                 "--no-plots", *common]  # fmt: skip
+    if kind == "sweep":  # the seed moves the design values (a sweep spec's numbers)
+        spec = out.parent / f"sweep-{seed}-{workers}.yaml"
+        spec.write_text(sweep_spec("ids", 2, 4, 2, f"[0.{seed}, 0.{seed + 1}]"))
+        return ["sweep", str(spec), "--out", str(out), "-q", "--no-analysis",
+                "--workers", str(workers)]  # fmt: skip
     scen, obs = history
     if kind == "hindcast":
         return ["hindcast", str(obs), str(scen), "-n", "6", "--draws", "2", "--no-plots",
@@ -59,7 +64,7 @@ def _argv(kind: str, out: Path, seed: int, workers: int, history) -> list[str]:
             "--no-plots"]  # fmt: skip
 
 
-KINDS = ["run", "compare", "robustness", "hindcast", "calibration"]
+KINDS = ["run", "compare", "sweep", "robustness", "hindcast", "calibration"]
 
 
 def _make(kind, tmp, name, seed, history, workers=1) -> Path:
@@ -69,10 +74,6 @@ def _make(kind, tmp, name, seed, history, workers=1) -> Path:
     return out
 
 
-def _tables(folder: Path) -> list[Path]:
-    return sorted([*folder.glob("*.parquet"), *folder.glob("*.csv")])
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_table_carries_the_manifests_id_and_one_or_two_workers_agree(kind, tmp_path, history):
     one = _make(kind, tmp_path, "one", 3, history)
@@ -80,10 +81,10 @@ def test_every_table_carries_the_manifests_id_and_one_or_two_workers_agree(kind,
     meta = json.loads((one / "manifest.json").read_text())
     rid = meta[output.RESULT_ID]
     assert rid == json.loads((two / "manifest.json").read_text())[output.RESULT_ID]
-    parquet = sorted(one.glob("*.parquet"))
-    assert all(output.parquet_id(t) == rid for t in parquet)
+    parquet = sorted([*one.glob("*.parquet"), *one.glob("chunks/*.parquet")])
+    assert parquet and all(output.parquet_id(t) == rid for t in parquet)
     csvs = {t.name: output.file_sha256(t) for t in one.glob("*.csv")}
-    assert csvs and meta[output.CSV_HASHES] == csvs
+    assert meta.get(output.CSV_HASHES, {}) == csvs and (csvs or kind == "sweep")
     other = _make(kind, tmp_path, "other", 4, history)
     assert json.loads((other / "manifest.json").read_text())[output.RESULT_ID] != rid
 
@@ -94,13 +95,14 @@ def test_a_table_of_another_result_is_refused_and_nothing_published(
     kind, suffix, tmp_path, history, monkeypatch, capsys
 ):
     donor = _make(kind, tmp_path, "donor", 4, history)
-    tables = sorted(donor.glob(f"*.{suffix}"))
+    tables = sorted(donor.glob(f"chunks/*.{suffix}")) or sorted(donor.glob(f"*.{suffix}"))
     if not tables:
         pytest.skip(f"{kind} writes no {suffix} table")
     check = output.check_one_result
+    name = tables[0].relative_to(donor)
 
     def mixed(partial: Path, *rest) -> None:  # the seam: another result's table, before publish
-        shutil.copyfile(tables[0], partial / tables[0].name)
+        shutil.copyfile(tables[0], partial / name)
         check(partial, *rest)
 
     monkeypatch.setattr(output, "check_one_result", mixed)
@@ -108,9 +110,20 @@ def test_a_table_of_another_result_is_refused_and_nothing_published(
     capsys.readouterr()
     assert main(_argv("calibrate" if kind == "calibration" else kind, out, 3, 1, history)) == 2
     err = capsys.readouterr().err.strip()
-    assert "not published" in err and tables[0].name in err and "\n" not in err
+    line = err.splitlines()[-1]  # a sweep logs its plan to stderr first
+    assert "not published" in line and tables[0].name in line and "Traceback" not in err
     assert not out.exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".mixed.partial-")]
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".mixed.partial-")]
+    if kind != "sweep":
+        assert not left
+        return
+    # A sweep keeps its partial folder for --resume, which drops the foreign chunk (its id is
+    # not this sweep's), recomputes it and publishes a folder of one result.
+    assert len(left) == 1
+    monkeypatch.undo()
+    assert main([*_argv(kind, out, 3, 1, history), "--resume"]) == 0
+    rid = json.loads((out / "manifest.json").read_text())[output.RESULT_ID]
+    assert all(output.parquet_id(t) == rid for t in out.glob("chunks/*.parquet"))
 
 
 @pytest.mark.parametrize("kind", sorted(output.KINDS_WITH_ID))
