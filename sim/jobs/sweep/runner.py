@@ -115,6 +115,7 @@ def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print
             raise
     else:
         partial, lock = claimed
+        store.retag(partial, plan.token, plan.design.points, design_frame(plan))
     expected = {i: plan.chunk_rows(i) for i in range(plan.n_chunks)}
     done = store.completed_chunks(partial, expected, store.sweep_id(plan.token))
     todo = [i for i in range(plan.n_chunks) if i not in done]

@@ -104,6 +104,15 @@ def sweep_id(plan_hash: str) -> str:
     return output.result_id({"kind": "sweep", "plan_hash": plan_hash})
 
 
+def retag(partial: Path, plan_hash: str, points: pd.DataFrame, design: pd.DataFrame) -> None:
+    """Rewrite the plan tables of a resumed folder begun before result ids (the same bytes
+    a fresh sweep writes), so publication does not refuse them."""
+    rid = sweep_id(plan_hash)
+    for name, frame in (("points.parquet", points), ("design.parquet", design)):
+        if output.parquet_id(partial / name) != rid:
+            _write_parquet(frame, partial / name, rid)
+
+
 def completed_chunks(
     partial: Path, expected_rows: dict[int, int], rid: str | None = None
 ) -> set[int]:
@@ -161,8 +170,11 @@ def _atomic_text(path: Path, text: str) -> None:
 def finish(partial: Path, lock: output.FolderLock, manifest: dict[str, Any]) -> Path:
     """Write the manifest and give the folder its final name (never onto an existing one)."""
     _atomic_text(partial / MANIFEST, manifest_text(manifest))  # checked: sim/results
-    (partial / PLAN_FILE).unlink(missing_ok=True)
-    return output.publish(partial, lock, output.final_of(partial))
+    # The plan stays until publication succeeds: a refused folder (tables of another result)
+    # can then be resumed, and resume drops the chunks that do not carry this sweep's id.
+    folder = output.publish(partial, lock, output.final_of(partial))
+    (folder / PLAN_FILE).unlink(missing_ok=True)
+    return folder
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
