@@ -58,7 +58,7 @@ class Folder:
         from sim.output import atomic_folder
 
         out = Path(out)
-        with atomic_folder(out) as tmp:
+        with atomic_folder(out, copy=True) as tmp:  # an older folder may carry no result id
             shutil.copytree(self.folder, tmp, dirs_exist_ok=True)
         return out
 

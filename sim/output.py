@@ -9,9 +9,10 @@ stale (its process is gone; the kernel drops a flock however a process ends), an
 lock is held belongs to a command still running. (Issue #19: with `mkdir` first and `flock`
 second, a second command could find the folder in between, take it for stale and share it.)
 
-Publication checks that the folder is still the one whose lock this process holds and that
+Publication checks that the folder is still the one whose lock this process holds, that
 every Parquet table carries the manifest's `result_id` (sha256 of what determines the
-results), so a folder mixing the tables of two computations is never given its final name.
+results) and that every CSV matches the sha256 the manifest recorded as it was written, so a
+folder mixing the tables of two computations is never given its final name.
 Default names carry a UTC timestamp plus a short random suffix, so commands started in the
 same second never meet.
 """
@@ -34,13 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import UsageError
+from sim.result_ids import (  # noqa: F401  (re-exported: the publisher's vocabulary)
+    PARQUET_KEY,
+    csv_hashes,
+    file_sha256,
+    record_csv,
+    tag_schema,
+)
 
 LOCK_FILE = ".lock"
 PARTIAL = ".partial-"
 OPEN = "open"  # `.NAME.partial-open`: the one name a command reserves (by rename)
 NEW = "new-"  # `.NAME.partial-new-XXXXXX`: a folder being created and locked, before the rename
 RESULT_ID = "result_id"  # manifest key and Parquet key-value metadata key (b"alliance_sim.")
-PARQUET_KEY = b"alliance_sim.result_id"
 
 
 def stamp() -> str:
@@ -212,42 +219,80 @@ def result_id(fields: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def tag_schema(schema, rid: str):
-    """A Parquet schema carrying `rid` in its key-value metadata (what `publish` checks)."""
-    return schema.with_metadata({**(schema.metadata or {}), PARQUET_KEY: rid.encode()})
+# Kinds whose manifests must carry a result id (every kind: sim/results/manifest.py KINDS).
+KINDS_WITH_ID = frozenset({"run", "compare", "sweep", "robustness", "calibration", "hindcast"})
+CSV_HASHES = "table_sha256"  # manifest key: {CSV file: sha256 of its bytes at write time}
+VOLATILE = frozenset({"created_utc", "command", "argv", "workers", "executor", "files"})
+FILE_KEYS = ("scenario_file", "observations", "posterior", "spec")
 
 
-def check_one_result(partial: Path) -> None:
-    """Refuse (one line) a folder whose Parquet tables do not all carry the manifest's id."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def id_of_manifest(meta: dict) -> str:
+    """The result id of a kind whose manifest names what determines its results: every key
+    but wall time, command line and worker count, with named input files replaced by the
+    sha256 of their content (a path says nothing about what the file held)."""
+    fields = {k: v for k, v in meta.items() if k not in VOLATILE and k != RESULT_ID}
+    for key in FILE_KEYS:
+        value = fields.get(key)
+        if isinstance(value, str) and Path(value).is_file():
+            fields[key] = {"path": value, "sha256": file_sha256(Path(value))}
+    return result_id(fields)
 
+
+def check_one_result(partial: Path, copy: bool = False) -> None:
+    """Refuse (one line) a folder whose tables do not all come from the manifest's result:
+    each Parquet table must carry the manifest's id and each CSV table match the sha256 the
+    manifest recorded for it; a kind that must have an id and has none is refused too,
+    unless the folder is a `copy` of an existing one (older folders carry no id)."""
     try:
         meta = json.loads((partial / "manifest.json").read_text())
     except (OSError, ValueError):
         meta = {}
-    want = meta.get(RESULT_ID) if isinstance(meta, dict) else None
-    for table in sorted(partial.glob("*.parquet")):
-        try:
-            found = (pq.read_schema(table).metadata or {}).get(PARQUET_KEY)
-        except (OSError, pa.ArrowException):
-            found = None
-        found = found.decode(errors="replace") if found is not None else None
+    meta = meta if isinstance(meta, dict) else {}
+    want = meta.get(RESULT_ID)
+    if want is None and not copy and meta.get("kind") in KINDS_WITH_ID:
+        raise UsageError(
+            f"{partial}: the {meta['kind']} manifest carries no {RESULT_ID}; not published"
+        )
+    for table in sorted([*partial.glob("*.parquet"), *partial.glob("chunks/*.parquet")]):
+        found = parquet_id(table)
         if found != want:
             raise UsageError(
                 f"{partial}: {table.name} comes from result {found or 'unknown'}, the manifest "
                 f"from {want or 'unknown'}; not published (two commands wrote one folder?)"
             )
+    if want is not None:
+        _check_csvs(partial, meta.get(CSV_HASHES) or {})
 
 
-def publish(partial: Path, lock: FolderLock, final: Path) -> Path:
+def parquet_id(table: Path) -> str | None:
+    """The result id in a Parquet table's key-value metadata (None when absent or unreadable)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        found = (pq.read_schema(table).metadata or {}).get(PARQUET_KEY)
+    except (OSError, pa.ArrowException):
+        return None
+    return found.decode(errors="replace") if found is not None else None
+
+
+def _check_csvs(partial: Path, listed: dict) -> None:
+    for table in sorted(partial.glob("*.csv")):
+        if not isinstance(listed, dict) or listed.get(table.name) != file_sha256(table):
+            raise UsageError(
+                f"{partial}: {table.name} is not the table the manifest recorded "
+                f"({CSV_HASHES}); not published (two commands wrote one folder?)"
+            )
+
+
+def publish(partial: Path, lock: FolderLock, final: Path, copy: bool = False) -> Path:
     """Give a finished partial folder its final name, then drop its lock file.
 
     Refuses (one line, the folder left for its writer to remove) a folder that is no longer
     the one this lock belongs to, or whose tables come from different results."""
     if not holds(lock, partial):
         raise UsageError(f"{partial} was taken over by another command; not published")
-    check_one_result(partial)
+    check_one_result(partial, copy)
     try:
         rename_noreplace(partial, final)
     except FileExistsError:
@@ -296,17 +341,18 @@ def reserved(out: Path) -> Iterator[Slot]:
 
 
 @contextmanager
-def atomic_folder(out: Path, slot: Slot | None = None) -> Iterator[Path]:
+def atomic_folder(out: Path, slot: Slot | None = None, copy: bool = False) -> Iterator[Path]:
     """Yield a locked `.NAME.partial-open` beside `out`; rename it to `out` on success, delete
     it on any failure or interrupt (SIGTERM included), so nothing half-written ever looks
-    like a results folder. Pass the `slot` of an earlier `reserved(out)` to use it."""
+    like a results folder. Pass the `slot` of an earlier `reserved(out)` to use it; `copy`
+    (a copy of an existing folder) lets an older folder without a result id through."""
     if slot is None:
-        with reserved(out) as own, atomic_folder(out, own) as tmp:
+        with reserved(out) as own, atomic_folder(out, own, copy) as tmp:
             yield tmp
         return
     try:
         yield slot.partial
-        publish(slot.partial, slot.lock, out)
+        publish(slot.partial, slot.lock, out, copy)
         slot.done = True
     finally:
         slot.discard()
@@ -317,6 +363,9 @@ def finish(folder: Path, meta: dict, charts: Callable[[Path], object] | None) ->
     it) into a folder being assembled."""
     from sim.results.write import write_manifest
 
+    hashes = csv_hashes(folder)
+    if hashes or meta.get(RESULT_ID) is not None:
+        meta = {**meta, CSV_HASHES: hashes}
     write_manifest(folder, meta)
     if charts is not None:
         charts(folder)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from sim.ensemble import ChunkResult
 from sim.ladder import RUNGS, rung_of
-from sim.output import tag_schema
+from sim.result_ids import record_csv, tag_schema
 from sim.tables import kept
 from sim.world import World
 
@@ -152,6 +152,10 @@ class TableWriter:
             self._thread.shutdown(wait=True)
             for writer in self.writers.values():
                 writer.close()
+        if self.csv:  # a CSV carries no metadata: its sha256 goes into the manifest
+            for name in self.writers:
+                if (self.folder / f"{name}.csv").exists():
+                    record_csv(self.folder / f"{name}.csv")
 
 
 def id_columns(schema: pa.Schema) -> list[str]:

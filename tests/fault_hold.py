@@ -34,13 +34,13 @@ def install(hold: str, marker: Path) -> None:
         if left[0] == 0:
             park(marker, what)
 
-    def held_write_parquet(frame, path):
-        write_parquet(frame, path)
+    def held_write_parquet(frame, path, *rid):
+        write_parquet(frame, path, *rid)
         if kind == "written" and ".tmp" in path.name and path.parent.name == store.CHUNKS:
             counted(str(path))
 
-    def held_write_chunk(partial, chunk, frame):
-        write_chunk(partial, chunk, frame)
+    def held_write_chunk(partial, chunk, frame, *rid):
+        write_chunk(partial, chunk, frame, *rid)
         if kind == "committed":
             counted(store.chunk_name(chunk))
 

@@ -88,8 +88,9 @@ def _held_sweep(tmp_path: Path, hold: str) -> tuple[subprocess.Popen, list[str]]
             "--workers", "1"]  # fmt: skip
     marker = tmp_path / "held"
     cmd = [sys.executable, str(REPO / "tests" / "fault_hold.py"), hold, str(marker), *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's sim, as the resume uses
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+                            text=True, env=env)  # fmt: skip
     wait_for(lambda: marker.exists() or proc.poll() is not None, 60, "the hold point")
     assert proc.poll() is None, proc.communicate()
     return proc, args

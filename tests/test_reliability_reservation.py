@@ -139,13 +139,14 @@ def _table(path, rid: str | None) -> None:
         ("aaa", ["aaa", "bbb"], False),  # a table of another computation
         ("aaa", ["aaa", None], False),  # a table written by nobody known
         (None, ["aaa"], False),  # tables of a result, manifest of none
-        (None, [None], True),  # kinds that do not tag yet (sweep, compare)
+        (None, [None], False),  # every kind must carry an id (tests/test_result_ids.py)
     ],
 )
 def test_publication_refuses_tables_of_another_result(tmp_path, manifest_id, table_ids, ok):
     out = tmp_path / "x"
     partial, lock, _ = output.reserve(out)
-    meta = {"kind": "run"} | ({output.RESULT_ID: manifest_id} if manifest_id else {})
+    kind = "run" if manifest_id else "sweep"  # a run without an id: tests/test_result_ids.py
+    meta = {"kind": kind} | ({output.RESULT_ID: manifest_id} if manifest_id else {})
     (partial / "manifest.json").write_text(json.dumps(meta))
     for i, rid in enumerate(table_ids):
         _table(partial / f"t{i}.parquet", rid)

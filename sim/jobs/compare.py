@@ -23,8 +23,9 @@ from sim.ensemble import ChunkResult
 from sim.errors import UsageError
 from sim.jobs.run import RunSettings, override_slug, shown_actors, simulate, versions
 from sim.jobs.run import settings_for as run_settings_for
-from sim.output import Slot, atomic_folder, finish, timestamped
+from sim.output import RESULT_ID, Slot, atomic_folder, finish, id_of_manifest, timestamped
 from sim.provenance import provenance
+from sim.results.write import write_frame
 from sim.scenario.loader import LoadedScenario
 from sim.tables import summary_table
 from sim.world import thaw
@@ -181,16 +182,15 @@ def write_compare(
 ) -> Path:
     """Write the compare folder atomically (`.NAME.partial-open`, renamed at the end);
     `settings.csv` adds summaries.csv beside summaries.parquet."""
+    meta = manifest(loaded, names, settings, table["outcome"].unique().tolist(), argv)
+    meta[RESULT_ID] = id_of_manifest(meta)
     with atomic_folder(out, slot) as tmp:
         stacked = pd.concat(
             [f.assign(scenario=n) for n, f in zip(names, frames, strict=True)], ignore_index=True
         )
         stacked = stacked[["scenario", *[c for c in stacked.columns if c != "scenario"]]]
-        stacked.to_parquet(tmp / "summaries.parquet", index=False)
-        if settings.csv:
-            stacked.to_csv(tmp / "summaries.csv", index=False)
-        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
-        meta = manifest(loaded, names, settings, table["outcome"].unique().tolist(), argv)
+        write_frame(tmp, "summaries.parquet", stacked, csv_copy=settings.csv, rid=meta[RESULT_ID])
+        write_frame(tmp, "comparison.csv", table, float_format="%.6g", rid=meta[RESULT_ID])
         finish(tmp, meta, charts)
     return out
 

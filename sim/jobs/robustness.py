@@ -247,17 +247,18 @@ def write_robustness(out: Path, result: Robustness, meta: dict, csv: bool = Fals
     """Write the robustness folder atomically: draws, shares, regimes (and the structure
     comparison when asked for), manifest, then charts. The manifest names the nominal
     outcome class, so the report can say which class holds."""
-    from sim.output import atomic_folder, finish
+    from sim.output import RESULT_ID, atomic_folder, finish, id_of_manifest
     from sim.results.write import write_frame
 
     meta = {**meta, "nominal_class": result.nominal_class}
+    rid = meta[RESULT_ID] = id_of_manifest(meta)
 
     with atomic_folder(out, slot) as tmp:
-        write_frame(tmp, "draws.parquet", result.draws, csv_copy=csv)
-        write_frame(tmp, "robustness.csv", result.shares)
-        write_frame(tmp, "regimes.csv", result.regimes)
+        write_frame(tmp, "draws.parquet", result.draws, csv_copy=csv, rid=rid)
+        write_frame(tmp, "robustness.csv", result.shares, rid=rid)
+        write_frame(tmp, "regimes.csv", result.regimes, rid=rid)
         if structures is not None:
-            write_frame(tmp, "structures.csv", structures)
+            write_frame(tmp, "structures.csv", structures, rid=rid)
         finish(tmp, meta, charts)
     return out
 

@@ -30,6 +30,7 @@ from sim.output import (
     timestamped,
 )
 from sim.provenance import provenance
+from sim.results.write import write_frame
 from sim.scenario.loader import LoadedScenario
 from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
 from sim.tables import events_table, related_pairs, step_dates, summary_table
@@ -256,14 +257,14 @@ def stream_run(
         finally:
             writer.close()
         result = merge(kept)
-        summary_table(result, shown).to_csv(tmp / "summary.csv", index=False)
-        events_table(result.events).to_csv(tmp / "events.csv", index=False)
+        write_frame(tmp, "summary.csv", summary_table(result, shown), rid=meta[RESULT_ID])
+        write_frame(tmp, "events.csv", events_table(result.events), rid=meta[RESULT_ID])
         if paired:
             effects = paired_effects(loaded, result, merge(counter))
         else:
             effects = simulate_effects(loaded, settings, result)
         if effects is not None:
-            effects.to_csv(tmp / "effects.csv", index=False)
+            write_frame(tmp, "effects.csv", effects, rid=meta[RESULT_ID])
             meta["files"]["effects"] = "effects.csv"
             meta["counterfactual"] = spec.counterfactual.model_dump(mode="json")
         finish(tmp, meta, charts)

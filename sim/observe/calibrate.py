@@ -362,34 +362,36 @@ def finish_run(
 ) -> None:
     """Write the results folder atomically, then drop the work folder."""
     from sim.jobs.run import versions
-    from sim.output import atomic_folder, finish
+    from sim.output import RESULT_ID, atomic_folder, finish, id_of_manifest
     from sim.report import write_charts_and_report
+    from sim.results.write import write_frame
 
     s = spec.settings
     posterior = posterior_frame(prob.names, pops[-1])
     ppc = predictive_table(prob, posterior, s["predictive_replications"], s["seed"])
+    meta = {
+        "kind": "calibration",
+        "spec": str(spec.file),
+        "spec_hash": spec.content_hash(),
+        "model_version": model_version(),
+        "resolved_spec": spec.raw,
+        "coefficients": prob.names,
+        "priors": [
+            {"name": p.name, "family": p.family, "args": p.args, "lo": p.lo, "hi": p.hi}
+            for p in spec.priors
+        ],
+        "episodes": [ep.name for ep in prob.episodes],
+        "not_covered": [o.id for o in left],
+        "argv": argv,
+        "versions": versions(),
+        "method": s["method"],
+        "engine": prob.engine,  # of the ABC simulations
+    }
+    rid = meta[RESULT_ID] = id_of_manifest(meta)
     with atomic_folder(out) as tmp:
-        write_posterior(posterior, tmp / "posterior.parquet")  # with the model version
-        population_frame(prob.names, pops).to_parquet(tmp / "populations.parquet", index=False)
-        diagnostics_frame(pops).to_csv(tmp / "diagnostics.csv", index=False)
-        ppc.to_csv(tmp / "predictive_check.csv", index=False)
-        meta = {
-            "kind": "calibration",
-            "spec": str(spec.file),
-            "spec_hash": spec.content_hash(),
-            "model_version": model_version(),
-            "resolved_spec": spec.raw,
-            "coefficients": prob.names,
-            "priors": [
-                {"name": p.name, "family": p.family, "args": p.args, "lo": p.lo, "hi": p.hi}
-                for p in spec.priors
-            ],
-            "episodes": [ep.name for ep in prob.episodes],
-            "not_covered": [o.id for o in left],
-            "argv": argv,
-            "versions": versions(),
-            "method": s["method"],
-            "engine": prob.engine,  # of the ABC simulations
-        }
+        write_posterior(posterior, tmp / "posterior.parquet", rid)  # with the model version
+        write_frame(tmp, "populations.parquet", population_frame(prob.names, pops), rid=rid)
+        write_frame(tmp, "diagnostics.csv", diagnostics_frame(pops), rid=rid)
+        write_frame(tmp, "predictive_check.csv", ppc, rid=rid)
         finish(tmp, meta, write_charts_and_report if charts else None)
     shutil.rmtree(work_dir(out), ignore_errors=True)

@@ -200,16 +200,18 @@ def write_hindcast(
     charts: bool = True,
 ) -> None:
     from sim.observe.scoring import coverage
-    from sim.output import atomic_folder, finish
+    from sim.output import RESULT_ID, atomic_folder, finish, id_of_manifest
     from sim.report import write_charts_and_report
+    from sim.results.write import write_frame
 
+    meta = {
+        **meta,
+        "kind": "hindcast",
+        "scenario": ep.name,
+        "not_covered": [o.id for o in left],
+        "coverage": coverage(table),
+    }
+    meta[RESULT_ID] = id_of_manifest(meta)
     with atomic_folder(out) as tmp:
-        table.to_csv(tmp / "hindcast.csv", index=False)
-        meta = {
-            **meta,
-            "kind": "hindcast",
-            "scenario": ep.name,
-            "not_covered": [o.id for o in left],
-            "coverage": coverage(table),
-        }
+        write_frame(tmp, "hindcast.csv", table, rid=meta[RESULT_ID])
         finish(tmp, meta, write_charts_and_report if charts else None)

@@ -23,8 +23,9 @@ POSTERIOR_KEY = 0x706F7374  # "post": keeps these draws apart from replication k
 NON_COEFFICIENTS = ("weight", "distance")
 
 
-def write_posterior(frame: pd.DataFrame, path: Path) -> None:
-    """posterior.parquet, its metadata naming the model version its coefficients belong to."""
+def write_posterior(frame: pd.DataFrame, path: Path, rid: str | None = None) -> None:
+    """posterior.parquet, its metadata naming the model version its coefficients belong to
+    (and, with `rid`, the calibration's result id that publication checks)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -32,6 +33,10 @@ def write_posterior(frame: pd.DataFrame, path: Path) -> None:
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = {**(table.schema.metadata or {}), POSTERIOR_KEY: model_version().encode()}
+    if rid is not None:
+        from sim.result_ids import PARQUET_KEY
+
+        meta[PARQUET_KEY] = rid.encode()
     pq.write_table(table.replace_schema_metadata(meta), path)
 
 

@@ -42,15 +42,38 @@ def write_manifest(folder: Path, meta: dict[str, Any]) -> Path:
 
 
 def write_frame(folder: Path, file: str, frame: pd.DataFrame, csv_copy: bool = False,
-                float_format: str | None = None) -> Path:  # fmt: skip
+                float_format: str | None = None, rid: str | None = None) -> Path:  # fmt: skip
     """One whole table: Parquet or CSV by the file's suffix; `csv_copy` adds NAME.csv beside
-    a Parquet file (the `--csv` flag)."""
+    a Parquet file (the `--csv` flag). With `rid` (the manifest's result id) Parquet tables
+    carry it in their metadata and CSV tables have their sha256 recorded for the manifest,
+    so publication can refuse a folder mixing two results (sim/output.py)."""
     path = Path(folder) / file
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
+        _parquet(path, frame, rid)
         if csv_copy:
-            frame.to_csv(path.with_suffix(".csv"), index=False, float_format=float_format)
+            _csv(path.with_suffix(".csv"), frame, float_format, rid)
     else:
-        frame.to_csv(path, index=False, float_format=float_format)
+        _csv(path, frame, float_format, rid)
     return path
+
+
+def _parquet(path: Path, frame: pd.DataFrame, rid: str | None) -> None:
+    if rid is None:
+        frame.to_parquet(path, index=False)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.result_ids import tag_schema
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table.replace_schema_metadata(tag_schema(table.schema, rid).metadata), path)
+
+
+def _csv(path: Path, frame: pd.DataFrame, float_format: str | None, rid: str | None) -> None:
+    frame.to_csv(path, index=False, float_format=float_format)
+    if rid is not None:
+        from sim.result_ids import record_csv
+
+        record_csv(path)

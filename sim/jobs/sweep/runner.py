@@ -115,8 +115,9 @@ def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print
             raise
     else:
         partial, lock = claimed
+        store.retag(partial, plan.token, plan.design.points, design_frame(plan))
     expected = {i: plan.chunk_rows(i) for i in range(plan.n_chunks)}
-    done = store.completed_chunks(partial, expected)
+    done = store.completed_chunks(partial, expected, store.sweep_id(plan.token))
     todo = [i for i in range(plan.n_chunks) if i not in done]
     workers = useful_workers(opts.workers, len(todo)) if opts.scheduler is None else opts.workers
     where = (
@@ -146,6 +147,7 @@ def run_sweep(spec: SweepSpec, opts: Options, log: Callable[[str], None] = print
         raise
     manifest = {
         **plan.describe(),
+        output.RESULT_ID: store.sweep_id(plan.token),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": opts.argv,
         "versions": versions(),
@@ -170,7 +172,7 @@ def _execute(plan: Plan, partial: Path, todo: list[int], expected: dict[int, int
     try:
         with make_executor(opts.executor, workers, opts.scheduler) as ex:
             for chunk, frame in ex.run(plan.payload, todo):
-                store.write_chunk(partial, chunk, frame)
+                store.write_chunk(partial, chunk, frame, store.sweep_id(plan.token))
                 bar.update(len(frame))
     except (KeyboardInterrupt, SweepPointError, UsageError):
         raise

@@ -92,13 +92,32 @@ def claim(partial: Path) -> tuple[Path, output.FolderLock]:
 def create(partial: Path, plan: dict[str, Any], points: pd.DataFrame, design: pd.DataFrame) -> None:
     """Fill a reserved (already created and locked) partial folder with the plan."""
     (partial / CHUNKS).mkdir()
-    _write_parquet(points, partial / "points.parquet")
-    _write_parquet(design, partial / "design.parquet")
+    rid = sweep_id(plan["plan_hash"])
+    _write_parquet(points, partial / "points.parquet", rid)
+    _write_parquet(design, partial / "design.parquet", rid)
     _atomic_text(partial / PLAN_FILE, json.dumps(plan, indent=2, default=str) + "\n")
 
 
-def completed_chunks(partial: Path, expected_rows: dict[int, int]) -> set[int]:
-    """Chunks whose file is present and whole; removes leftovers of killed writes."""
+def sweep_id(plan_hash: str) -> str:
+    """The sweep's result id: its plan hash (spec numbers, model fingerprint, noise scheme),
+    so a resumed sweep, or one on N workers, has the id of a fresh one."""
+    return output.result_id({"kind": "sweep", "plan_hash": plan_hash})
+
+
+def retag(partial: Path, plan_hash: str, points: pd.DataFrame, design: pd.DataFrame) -> None:
+    """Rewrite the plan tables of a resumed folder begun before result ids (the same bytes
+    a fresh sweep writes), so publication does not refuse them."""
+    rid = sweep_id(plan_hash)
+    for name, frame in (("points.parquet", points), ("design.parquet", design)):
+        if output.parquet_id(partial / name) != rid:
+            _write_parquet(frame, partial / name, rid)
+
+
+def completed_chunks(
+    partial: Path, expected_rows: dict[int, int], rid: str | None = None
+) -> set[int]:
+    """Chunks whose file is present, whole and (with `rid`) of this result; removes leftovers
+    of killed writes and chunks written without the id (by an older version)."""
     folder = partial / CHUNKS
     done = set()
     for path in folder.iterdir():
@@ -114,23 +133,25 @@ def completed_chunks(partial: Path, expected_rows: dict[int, int]) -> set[int]:
         except (ValueError, OSError, pa.ArrowInvalid):
             path.unlink(missing_ok=True)
             continue
-        if expected_rows.get(chunk) == rows:
+        if expected_rows.get(chunk) == rows and (rid is None or output.parquet_id(path) == rid):
             done.add(chunk)
         else:
             path.unlink(missing_ok=True)
     return done
 
 
-def write_chunk(partial: Path, chunk: int, frame: pd.DataFrame) -> None:
-    """Write one chunk file atomically (temporary name, fsync, rename)."""
+def write_chunk(partial: Path, chunk: int, frame: pd.DataFrame, rid: str | None = None) -> None:
+    """Write one chunk file atomically (temporary name, fsync, rename), tagged with `rid`."""
     final = partial / CHUNKS / chunk_name(chunk)
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    _write_parquet(frame, tmp)
+    _write_parquet(frame, tmp, rid)
     os.replace(tmp, final)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_parquet(frame: pd.DataFrame, path: Path, rid: str | None = None) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    if rid is not None:  # publication checks every table's id (sim/output.py)
+        table = table.replace_schema_metadata(output.tag_schema(table.schema, rid).metadata)
     with open(path, "wb") as fh:
         pq.write_table(table, fh, compression="zstd")
         fh.flush()
@@ -149,8 +170,11 @@ def _atomic_text(path: Path, text: str) -> None:
 def finish(partial: Path, lock: output.FolderLock, manifest: dict[str, Any]) -> Path:
     """Write the manifest and give the folder its final name (never onto an existing one)."""
     _atomic_text(partial / MANIFEST, manifest_text(manifest))  # checked: sim/results
-    (partial / PLAN_FILE).unlink(missing_ok=True)
-    return output.publish(partial, lock, output.final_of(partial))
+    # The plan stays until publication succeeds: a refused folder (tables of another result)
+    # can then be resumed, and resume drops the chunks that do not carry this sweep's id.
+    folder = output.publish(partial, lock, output.final_of(partial))
+    (folder / PLAN_FILE).unlink(missing_ok=True)
+    return folder
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
