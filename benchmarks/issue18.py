@@ -114,7 +114,7 @@ def main():
     except ImportError:  # the old code: no command pool
         from contextlib import nullcontext as command_pool
     workers, population = int(sys.argv[1]), int(sys.argv[2])
-    spec = with_settings(load_spec(sys.argv[3]), population=population, generations=2)
+    spec = with_settings(load_spec(sys.argv[3]), population=population, generations=2, method="smc")
     start = time.perf_counter()
     with command_pool(workers):
         calibrate(spec, None, workers)

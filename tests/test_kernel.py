@@ -33,6 +33,12 @@ FILES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
     (ROOT / "scenarios" / "history").glob("*.yaml")
 )
 TOL = 1e-12
+# Bloc frustration is an output (nothing reads it back) computed as a ratio of two cubic
+# sums that partly cancel, (tr|S|³ − trS³) / (2·tr|S|³): numpy sums them through BLAS, the
+# kernel lane by lane, so the engines' 1e-12 agreement on the commitments S is amplified by
+# the cancellation (seen: 3.2e-12 on a 4-actor hypothesis scenario with commitments ±1).
+# The state itself is held to TOL; only frustration columns get this wider bound.
+TOL_FRUSTRATION = 1e-10
 
 
 def both(world, events, reps, seed, steps, keep):
@@ -48,7 +54,8 @@ def assert_same(ref, new, tol=TOL):
     for key, a in ref.summary.items():
         b = new.summary[key]
         if a.dtype.kind in "fc":
-            np.testing.assert_allclose(b, a, rtol=0, atol=tol, err_msg=key)
+            bound = max(tol, TOL_FRUSTRATION) if "frustration" in key else tol
+            np.testing.assert_allclose(b, a, rtol=0, atol=bound, err_msg=key)
         else:
             np.testing.assert_array_equal(b, a, err_msg=key)
     assert (ref.events.replication, ref.events.step, ref.events.event) == (
@@ -58,7 +65,8 @@ def assert_same(ref, new, tol=TOL):
         for name in ref.series.__dataclass_fields__:
             a, b = getattr(ref.series, name), getattr(new.series, name)
             if a.dtype.kind == "f":
-                np.testing.assert_allclose(b, a, rtol=0, atol=tol, err_msg=name)
+                bound = max(tol, TOL_FRUSTRATION) if "frustration" in name else tol
+                np.testing.assert_allclose(b, a, rtol=0, atol=bound, err_msg=name)
             else:
                 np.testing.assert_array_equal(b, a, err_msg=name)
 
