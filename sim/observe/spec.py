@@ -120,7 +120,7 @@ class _Fields(BaseModel):
     observations: Annotated[list[str], BeforeValidator(_files)] = Field(None, validate_default=True)
     coefficients: Annotated[dict[Any, Any], BeforeValidator(_section)] = {}
     operator_coefficients: Annotated[dict[Any, Any], BeforeValidator(_section)] = {}
-    method: Literal["smc", "rejection"] = METHODS[0]
+    method: Literal[METHODS] = METHODS[0]  # one list of methods (a tuple is its members)
 
 
 CalibrationFile = create_model(
