@@ -14,7 +14,10 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
    the events-only world (operators refitted the same way), persistence and trend on the
    same observations;
 3. alternative structures (mechanisms switched off) compared by the same rolling-origin score;
-4. the baseline's headline effects with the in-sample posterior; wall times.
+4. the baseline's headline effects with the in-sample posterior; wall times;
+5. held out (`--part holdout`): the in-sample fit forecasts what happened after May 2024
+   (seeds/observations/holdout/, never fitted), scored beside the nulls, with the direction
+   of change per observation (sim/observe/holdout.py).
 The tables between the `validation:` markers in docs/validation.md are rewritten; the rows
 behind them are kept in results/validation/<timestamp>/.
 """
@@ -30,9 +33,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.observe.holdout import directions, holdout_forecasts, load_holdout
 from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
-from sim.observe.rolling import ORIGINS, in_sample, rolling_forecasts
+from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import NULLS, design_skill, skill_table
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import STRUCTURES, compare_structures, structure_table
@@ -173,6 +177,24 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     }
 
 
+def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
+    """The held-out scores (every model variant beside the nulls), the plain model per
+    kind, the directions of change and the wall time, as Markdown tables."""
+    t0 = time.perf_counter()
+    result = holdout_forecasts(spec, workers=args.workers)
+    wall = {"holdout (2 fits, 4 model variants)": time.perf_counter() - t0}
+    result.rows.to_csv(out / "holdout.csv", index=False)
+    result.ess.to_csv(out / "holdout_ess.csv", index=False)
+    turns = directions(result, observations_of(spec), load_holdout())
+    turns.to_csv(out / "holdout_directions.csv", index=False)
+    return {
+        "holdout": markdown(result.skill()),
+        "holdout-kinds": markdown(result.table()),
+        "holdout-directions": markdown(turns),
+        "timing-holdout": timing_table(wall, args.workers),
+    }
+
+
 def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     """The tables of the parts asked for (`--part`), keyed by their marker names."""
     blocks: dict[str, str] = {}
@@ -191,6 +213,8 @@ def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         structures.to_csv(out / "structures.csv", index=False)
         blocks["structures"] = markdown(structure_table(structures), 3)
         blocks["timing-structures"] = timing_table(times, args.workers)
+    if args.part in ("all", "holdout"):
+        blocks.update(holdout_blocks(spec, out, args))
     return blocks
 
 
@@ -207,10 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--part",
-        choices=("all", "forecasts", "structures"),
+        choices=("all", "forecasts", "structures", "holdout"),
         default="all",
-        help="forecasts (in sample, rolling origin, identifiability, headline) or structures"
-        " only; two parts can run as two processes, each rewriting only its own tables",
+        help="forecasts (in sample, rolling origin, identifiability, headline), structures or"
+        " holdout (after May 2024) only; parts can run as separate processes, each rewriting"
+        " only its own tables",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     args = ap.parse_args(argv)

@@ -28,7 +28,7 @@ from sim.observe.fitguard import (
     hold_work,
     model_version,
 )
-from sim.observe.observations import Observation, load_observations
+from sim.observe.observations import Observation, load_observations, refuse_holdout
 from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
 from sim.observe.posterior import write_posterior
 from sim.observe.series import one_per_definition
@@ -81,7 +81,7 @@ def build_problem(
     episodes = [ep for ep in episodes if ep.name != exclude]
     if not episodes:
         raise UsageError("no episode left to calibrate on")
-    observations, _ = one_per_definition(load_observations(list(spec.observations)))
+    observations, _ = one_per_definition(load_observations(refuse_holdout(spec.observations)))
     check_actors(observations, set().union(*(ep.ids for ep in episodes)), "no episode scenario")
     if keep is not None:
         observations = [o for o in observations if keep(o)]

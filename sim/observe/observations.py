@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, UsageError
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import Located, YamlFail, fail_to_problem, load_yaml
 
@@ -237,6 +237,27 @@ class ObservationsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     observations: Annotated[list[Record], BeforeValidator(_items)]
+
+
+HOLDOUT_DIR = "holdout"  # seeds/observations/holdout/: after May 2024, never fitted
+
+
+def is_holdout(path: str | Path) -> bool:
+    """A held-out observation file (one in a `holdout/` folder): data kept back to test the
+    fitted model out of sample, so no calibration may read it."""
+    return Path(path).parent.name == HOLDOUT_DIR
+
+
+def refuse_holdout(paths: list[Path]) -> list[Path]:
+    """`paths`, or a UsageError naming the first held-out file among them: the guard every
+    fit passes its observation files through (a spec built in Python skips load_spec)."""
+    held = [p for p in paths if is_holdout(p)]
+    if held:
+        raise UsageError(
+            f"{held[0]}: held-out observations are never used for calibration"
+            " (seeds/observations/holdout/README.md)"
+        )
+    return list(paths)
 
 
 def is_observations_file(path: Path) -> bool:

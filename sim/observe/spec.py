@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from sim.errors import Problem, ScenarioError
+from sim.observe.observations import is_holdout
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
@@ -238,6 +239,10 @@ def _glob(data: dict, key: str, base: Path, where: FileLocator, problems: list[P
         hits = sorted(glob.glob(str(base / item)))
         if not hits:
             message = expected_found("a file that exists (relative to the spec)", item)
+            problems.append(where.problem((key, i), message))
+        held = [h for h in hits if key == "observations" and is_holdout(h)]
+        if held:  # held-out data test the fit; fitting them would void the test
+            message = expected_found("observation files outside a holdout/ folder", item)
             problems.append(where.problem((key, i), message))
         out += [Path(h) for h in hits]
     return out
