@@ -155,3 +155,19 @@ def test_directions_compare_with_the_last_in_sample_level(small):
     truth = body["observed"].str.extract(r"\((\w+)\)$")[0]
     for f in FORECASTERS:
         assert float(share[f]) == pytest.approx((body[f] == truth).mean(), abs=0.005)
+
+
+def test_the_same_seed_gives_the_same_holdout_scores(small):
+    spec, result = small
+    again = holdout_forecasts(spec)
+    assert result.rows.equals(again.rows)
+
+
+def test_a_held_out_observation_in_the_training_data_is_refused(spec, tmp_path):
+    held = tmp_path / "holdout"
+    held.mkdir()
+    (held / "dup.yaml").write_text(
+        (ROOT / "seeds" / "observations" / "trade.yaml").read_text()
+    )  # the training file's ids, held out as well
+    with pytest.raises(UsageError, match="held-out observations in the training data"):
+        holdout_forecasts(spec, folder=held)

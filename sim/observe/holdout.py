@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.errors import UsageError
 from sim.observe.abc import generator
 from sim.observe.designs import design_draws
 from sim.observe.episodes import assign, episode_of, is_anchor
@@ -164,7 +165,7 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
     held = load_holdout(folder)
     overlap = {o.id for o in train} & {o.id for o in held}
     if overlap:  # a held-out observation in the training data voids the test
-        raise ValueError(f"held-out observations in the training data: {sorted(overlap)}")
+        raise UsageError(f"held-out observations in the training data: {sorted(overlap)}")
     steps = extension(spec, held)
     targets = scored(spec, train, held, steps)
     skipped = [f"{o.id}: no in-sample observation of its series" for o in held if o not in targets]
