@@ -107,6 +107,15 @@ def ess_table(ess: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def evidence_table(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Per origin, each drift scale's log marginal likelihood of the training data minus
+    that of the fixed structure (scale 0): a log Bayes factor for a drifting structure."""
+    wide = evidence.pivot_table(index="origin", columns="scale", values="log_evidence")
+    rel = wide.sub(wide[0.0], axis=0).drop(columns=0.0)
+    rel.columns = [f"scale {c:g}" for c in rel.columns]
+    return rel.reset_index()
+
+
 def headline_effects(posterior: Path, replications: int, seed: int, workers: int) -> pd.DataFrame:
     """The baseline's headline effects against its counterfactual, paired by replication:
     with the hand-set coefficients, and with replication r running posterior draw r (the
@@ -156,10 +165,12 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     ins.to_csv(out / "in_sample.csv", index=False)
     t0 = time.perf_counter()
     fc = rolling_forecasts(spec, workers=args.workers)
-    times[f"rolling origin ({2 * len(ORIGINS)} fits, 3 designs)"] = time.perf_counter() - t0
+    times[f"rolling origin ({2 * len(ORIGINS)} fits, 4 designs)"] = time.perf_counter() - t0
     fc.rows.to_csv(out / "rolling_origin.csv", index=False)
     fc.ess.to_csv(out / "filter_ess.csv", index=False)
+    fc.evidence.to_csv(out / "drift_evidence.csv", index=False)
     views = {"plain": fc.plain, "filtered": fc.filtered, "anomaly": fc.anomaly}
+    views["tracked"] = fc.tracked
     t0 = time.perf_counter()
     headline = headline_effects(
         out / "posterior.parquet", 200 if args.quick else 1000, spec.settings["seed"], args.workers
@@ -172,6 +183,7 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
         "rolling-designs": markdown(design_skill(views)),
         "rolling-by-origin": markdown(by_origin(views)),
         "filter-ess": markdown(ess_table(fc.ess), 1),
+        "drift-evidence": markdown(evidence_table(fc.evidence), 1),
         "identifiability": markdown(width_table(list(spec.priors), pop.theta, pop.weights)),
         "headline": markdown(headline),
     }

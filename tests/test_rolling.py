@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.ensemble import run_ensemble
+from sim.observe.drift import SCALES
 from sim.observe.nulls import EVENTS_ONLY, null_draws
 from sim.observe.observations import Observation
 from sim.observe.rolling import rolling_forecasts, rolling_origin, skill_table
@@ -92,20 +93,23 @@ def test_rolling_origin_is_reproducible_and_scores_the_same_observations():
 
 
 @pytest.mark.slow
-def test_three_designs_are_scored_on_the_same_observations_from_the_same_fit():
+def test_four_designs_are_scored_on_the_same_observations_from_the_same_fit():
     spec = tiny_spec()
     fc = rolling_forecasts(spec, origins=(2021,))
     again = rolling_forecasts(spec, origins=(2021,))
     pd.testing.assert_frame_equal(fc.rows, again.rows)
     pd.testing.assert_frame_equal(fc.ess, again.ess)
+    pd.testing.assert_frame_equal(fc.evidence, again.evidence)
+    assert sorted(fc.evidence.scale) == sorted(SCALES)  # one filter run per drift scale
+    assert np.isfinite(fc.evidence.log_evidence).all()
     ids = fc.rows.groupby("forecaster")["id"].apply(lambda s: tuple(sorted(s)))
-    assert ids.nunique() == 1 and len(ids) == 6
+    assert ids.nunique() == 1 and len(ids) == 7
     # the plain design is rolling_origin's model, number for number
     plain = rolling_origin(spec, origins=(2021,))
     pd.testing.assert_frame_equal(fc.plain, plain)
     n = spec.settings["predictive_replications"]
     assert len(fc.ess) > 0 and fc.ess["ess"].between(1, n).all()
-    for design in (fc.filtered, fc.anomaly):
+    for design in (fc.filtered, fc.anomaly, fc.tracked):
         table = skill_table(design).set_index("kind")
         assert np.isfinite(table.loc["pooled", "skill vs persistence"])
         assert not np.allclose(design[design.forecaster == "model"].crps, plain[

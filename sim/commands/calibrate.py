@@ -141,7 +141,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
         f"mean CRPS {c['mean_crps']:.3g}"
     )
-    for design in DESIGN_COLUMNS:  # plain, filtered, anomaly (docs/validation.md)
+    for design in DESIGN_COLUMNS:  # plain, filtered, anomaly, tracked (docs/validation.md)
         skill = null_skill(table, design)
         if skill.empty:
             break

@@ -30,6 +30,7 @@ import numpy as np
 from sim.engine import EventGroup, start, step
 from sim.ensemble import prepare
 from sim.noise import shocks
+from sim.observe.drift import drift
 from sim.observe.episodes import Episode, is_anchor, window
 from sim.observe.likelihood import log_likelihood
 from sim.observe.observations import Observation
@@ -48,6 +49,13 @@ def normalise(log_weights: np.ndarray) -> np.ndarray:
     """Weights summing to one from log weights (max-shifted against underflow)."""
     w = np.exp(log_weights - np.max(log_weights))
     return w / w.sum()
+
+
+def log_mean_exp(log_weights: np.ndarray) -> float:
+    """log of the mean of exp(log_weights): one assimilation's factor of the marginal
+    likelihood p(y_t | y_<t), the filter's estimate used to choose the drift scale."""
+    top = float(np.max(log_weights))
+    return top + float(np.log(np.mean(np.exp(log_weights - top))))
 
 
 def ess(weights: np.ndarray) -> float:
@@ -103,6 +111,7 @@ class FilterResult:
     ops: dict[str, np.ndarray]  # operator coefficients of each final particle
     ess: list[tuple[int, float]] = field(default_factory=list)  # (month index, ESS before)
     ancestors: np.ndarray | None = None  # (R,) the initial particle each descends from
+    log_evidence: float = 0.0  # log p(assimilated data): Σ over assimilations of log mean w
 
     @property
     def distinct(self) -> int:
@@ -129,15 +138,19 @@ def particle_filter(
     rng: np.random.Generator,
     assimilate: list[Observation],
     likelihood: Likelihood = log_likelihood,
+    drift_scale: float = 0.0,
 ) -> FilterResult:
     """Run the episode's replications, assimilating `assimilate` (observations of the
-    episode) as their periods end; see the module docstring."""
+    episode) as their periods end; see the module docstring. With `drift_scale` > 0 the
+    structural terms follow random walks (sim/observe/drift.py), before and after the
+    origin alike; 0 is the fixed structure."""
     world, events = prepare(ep.loaded.scenario)
     reps = np.arange(replications, dtype=np.int64)
     coefs = {k: np.asarray(v, float) for k, v in model_coefs.items()} or None
     state = start(world, reps, coefs)
     groups = [EventGroup.for_all(events, replications)]
     noise = shocks(seed, reps, ep.steps, world.ids)
+    walks = drift(seed, reps, ep.steps, world.ids, drift_scale) if drift_scale else None
     n = world.n
     paths = Paths(
         np.empty((ep.steps + 1, replications, n)),
@@ -157,7 +170,9 @@ def particle_filter(
                 likelihood(o, window(paths, ep, o), out.ops, anchor_of(ep, paths, o))
                 for o in sorted(due[t], key=lambda o: o.id)
             )
-            w = normalise(np.asarray(logw, dtype=float))
+            logw = np.asarray(logw, dtype=float)
+            out.log_evidence += log_mean_exp(logw)
+            w = normalise(logw)
             out.ess.append((ep.start + t, ess(w)))
             idx = systematic_resample(w, rng)
             take_state(state, idx)
@@ -167,6 +182,8 @@ def particle_filter(
             out.ancestors = out.ancestors[idx]
         if t < ep.steps:
             step(state, world, groups, noise[t], None, reps)
+            if walks is not None:
+                walks.apply(state, t)
     return out
 
 

@@ -4,6 +4,9 @@
 - filtered: the same coefficients and runs, conditioned by a bootstrap particle filter on
   the observations up to the origin (sim/observe/assimilate.py), so the forecast starts from
   the state the data support;
+- tracked: the filtered design with a drifting structure — the structural drives and
+  preferences follow random walks (sim/observe/drift.py, scale `TRACK_SCALE`), so the filter
+  conditions the structure itself, not only the coefficients, on the data;
 - anomaly: the last observed value of the series plus the model's predicted change over the
   horizon — forecast level = level(last observation) + E_r[level(target)] − E_r[level(last)]
   per replication r, on the null forecasters' level scale (monthly rate, log trade, vote,
@@ -30,23 +33,28 @@ from sim.observe.assimilate import (
     particle_filter,
     path_draws,
 )
+from sim.observe.drift import TRACK_SCALE
 from sim.observe.episodes import Episode, window
 from sim.observe.likelihood import expected_level, log_likelihood
 from sim.observe.nulls import level, series_history, to_observable
 from sim.observe.observations import Observation
 
-DESIGNS = ("model", "filtered", "anomaly")  # "model" is the plain design (its old name)
+DESIGNS = ("model", "filtered", "anomaly", "tracked")  # "model" is the plain design (its old name)
 
 
 @dataclass
 class DesignDraws:
-    """Predictive samples {id: flat sample} of the filtered and anomaly designs, and the
-    filter's effective sample sizes [(month index, ESS)]."""
+    """Predictive samples {id: flat sample} of the filtered, anomaly and tracked designs,
+    the filters' effective sample sizes [(month index, ESS)] and the filters' log marginal
+    likelihood of the training data by drift scale ({scale: log evidence}; 0: filtered)."""
 
     filtered: dict[str, np.ndarray]
     anomaly: dict[str, np.ndarray]
     ess: list[tuple[int, float]] = field(default_factory=list)
     distinct: int = 0  # initial particles with descendants at the end (assimilate.py)
+    tracked: dict[str, np.ndarray] = field(default_factory=dict)
+    tracked_ess: list[tuple[int, float]] = field(default_factory=list)
+    evidence: dict[float, float] = field(default_factory=dict)
 
 
 def anomaly_draws(
@@ -85,15 +93,27 @@ def design_draws(
     targets: list[Observation],
     draws: int = 10,
     likelihood: Likelihood = log_likelihood,
+    evidence_scales: tuple[float, ...] = (),
 ) -> DesignDraws:
-    """The filtered and anomaly forecasts of `targets` from coefficient draws (one per
-    replication) and the observations `train` up to the origin; `ep` must hold every
-    observation of `train` and `targets` (episodes.assign) for the trade anchors."""
-    filt = particle_filter(ep, model_coefs, op_coefs, replications, seed, rng, train, likelihood)
-    plain = particle_filter(ep, model_coefs, op_coefs, replications, seed, rng, [])
-    return DesignDraws(
+    """The filtered, anomaly and tracked forecasts of `targets` from coefficient draws (one
+    per replication) and the observations `train` up to the origin; `ep` must hold every
+    observation of `train` and `targets` (episodes.assign) for the trade anchors. For each
+    of `evidence_scales` one more filter run records its log evidence (a diagnostic: which
+    drift the training data favour; no forecast uses it)."""
+    coefs = (ep, model_coefs, op_coefs, replications, seed)
+    filt = particle_filter(*coefs, rng, train, likelihood)
+    plain = particle_filter(*coefs, rng, [])
+    out = DesignDraws(
         {k: v.ravel() for k, v in path_draws(ep, filt, targets, rng, draws).items()},
         anomaly_draws(ep, plain, train, targets, rng, draws),
         filt.ess,
         filt.distinct,
     )
+    track = particle_filter(*coefs, rng, train, likelihood, drift_scale=TRACK_SCALE)
+    out.tracked = {k: v.ravel() for k, v in path_draws(ep, track, targets, rng, draws).items()}
+    out.tracked_ess = track.ess
+    out.evidence = {0.0: filt.log_evidence, TRACK_SCALE: track.log_evidence}
+    for scale in sorted(set(evidence_scales) - set(out.evidence)):
+        run = particle_filter(*coefs, rng, train, likelihood, drift_scale=scale)
+        out.evidence[scale] = run.log_evidence
+    return out

@@ -139,15 +139,16 @@ def with_designs(
     seed: int,
     draws: int = 10,
 ) -> pd.DataFrame:
-    """The table with the CRPS of the filtered and anomaly designs (sim/observe/designs.py)
+    """The table with the CRPS of the filtered, anomaly and tracked designs (designs.py)
     beside the model's: each observation is forecast from the origin at the end of the year
-    before it starts, conditioned on (filtered) or continued from (anomaly) the observations
-    that ended by then; NaN where no observation precedes it (anomaly: none of its series)."""
+    before it starts, conditioned on (filtered, tracked) or continued from (anomaly) those
+    observations that ended by then; NaN where none precedes it (anomaly: none of its
+    series)."""
     from sim.observe.designs import design_draws
     from sim.observe.observations import month_index
 
     out = table.copy()
-    out["crps_filtered"], out["crps_anomaly"] = np.nan, np.nan
+    out["crps_filtered"], out["crps_anomaly"], out["crps_tracked"] = np.nan, np.nan, np.nan
     if out.empty:
         return out
     model, ops = split(coefficient_draws(posterior, replications, seed))
@@ -164,6 +165,7 @@ def with_designs(
         d = design_draws(ep, model, ops, replications, ens_seed, rng, train, targets, draws)
         for o in targets:
             out.loc[by_row[o.id], "crps_filtered"] = crps_sample(d.filtered[o.id], o.value)
+            out.loc[by_row[o.id], "crps_tracked"] = crps_sample(d.tracked[o.id], o.value)
             if o.id in d.anomaly:
                 out.loc[by_row[o.id], "crps_anomaly"] = crps_sample(d.anomaly[o.id], o.value)
     return out

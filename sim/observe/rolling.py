@@ -16,7 +16,8 @@ of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
 Beside the plain model forecast, `rolling_forecasts` scores two designs from the same fit,
 replications and ensemble seed (sim/observe/designs.py): *filtered*, the runs conditioned by
 a particle filter on the observations up to the origin (sim/observe/assimilate.py), and
-*anomaly*, the last observation plus the model's predicted change.
+*anomaly*, the last observation plus the model's predicted change, and *tracked*, the filter
+with a drifting structure (sim/observe/drift.py).
 
 An observation is scored when the history covers it, it is not a trade anchor, and its series
 has an earlier observation (else the nulls could not forecast it). The score is the CRPS of
@@ -38,6 +39,7 @@ import pandas as pd
 from sim.observe.abc import Population, generator
 from sim.observe.calibrate import build_problem, posterior_frame, simulator
 from sim.observe.designs import DESIGNS, DesignDraws, design_draws
+from sim.observe.drift import SCALES
 from sim.observe.episodes import (
     Episode,
     assign,
@@ -212,10 +214,12 @@ class Forecasts:
     `.filtered` and `.anomaly` give one design's rows with the nulls, the design named
     "model", so scoring.skill_table scores it; `ess` holds the filter's effective sample
     size at each assimilation (origin, month, ess, particles, and the coefficient sets that
-    survive to the origin: distinct)."""
+    survive to the origin: distinct); `evidence` the filters' log marginal likelihood of the
+    training data by drift scale (origin, scale, log_evidence)."""
 
     rows: pd.DataFrame
     ess: pd.DataFrame
+    evidence: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     def design(self, name: str) -> pd.DataFrame:
         others = [d for d in DESIGNS if d != name]
@@ -235,6 +239,10 @@ class Forecasts:
     def anomaly(self) -> pd.DataFrame:
         return self.design("anomaly")
 
+    @property
+    def tracked(self) -> pd.DataFrame:
+        return self.design("tracked")
+
 
 def design_rows(
     spec: CalibrationSpec,
@@ -243,12 +251,15 @@ def design_rows(
     targets: list[Observation],
     seed_key: int,
 ) -> DesignDraws:
-    """The filtered and anomaly forecasts from the same posterior draws, replications and
-    ensemble seed as the plain predictive (rolling.predictive_draws)."""
+    """The filtered, anomaly and tracked forecasts from the same posterior draws,
+    replications and ensemble seed as the plain predictive (rolling.predictive_draws), and
+    the filters' evidence over the drift grid."""
     ep, model, ops, ens_seed = predictive_setup(spec, post, targets, train, seed_key)
     rng = generator(spec.settings["seed"], 9, seed_key)
     reps = spec.settings["predictive_replications"]
-    return design_draws(ep, model, ops, reps, ens_seed, rng, train, targets, DRAWS)
+    return design_draws(
+        ep, model, ops, reps, ens_seed, rng, train, targets, DRAWS, evidence_scales=SCALES
+    )
 
 
 def rolling_forecasts(
@@ -265,6 +276,7 @@ def rolling_forecasts(
     null_spec = events_only_spec(spec)
     rows: list[dict] = []
     ess: list[dict] = []
+    evidence: list[dict] = []
     for origin in origins:
         train, test, end = origin_split(observations, origin)
         targets = scored_targets(spec, train, test)
@@ -279,6 +291,11 @@ def rolling_forecasts(
         if designs:
             more = design_rows(spec, post, train, targets, origin)
             fitted |= {"filtered": more.filtered, "anomaly": more.anomaly}
+            fitted["tracked"] = more.tracked
+            evidence += [
+                {"origin": origin, "scale": k, "log_evidence": v}
+                for k, v in sorted(more.evidence.items())
+            ]
             n = spec.settings["predictive_replications"]
             ess += [
                 {"origin": origin, "month": m, "ess": e, "particles": n, "distinct": more.distinct}
@@ -289,7 +306,8 @@ def rolling_forecasts(
         )
         rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
     cols = ["origin", "month", "ess", "particles", "distinct"]
-    return Forecasts(pd.DataFrame(rows), pd.DataFrame(ess, columns=cols))
+    ev = pd.DataFrame(evidence, columns=["origin", "scale", "log_evidence"])
+    return Forecasts(pd.DataFrame(rows), pd.DataFrame(ess, columns=cols), ev)
 
 
 def in_sample(

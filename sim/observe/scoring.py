@@ -96,11 +96,16 @@ def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().rename(columns={"index": "kind"})
 
 
-DESIGN_COLUMNS = {"plain": "crps", "filtered": "crps_filtered", "anomaly": "crps_anomaly"}
+DESIGN_COLUMNS = {
+    "plain": "crps",
+    "filtered": "crps_filtered",
+    "anomaly": "crps_anomaly",
+    "tracked": "crps_tracked",
+}
 
 
 def null_skill(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
-    """The skill table (`skill_table`) of one design (plain, filtered or anomaly) on a
+    """The skill table (`skill_table`) of one design (plain, filtered, anomaly or tracked) on a
     hindcast table's scored rows that every null and every design present can forecast;
     empty when there are none. The one place the hindcast command, its report and the tests
     get the model's skill against the nulls."""

@@ -37,6 +37,8 @@ DESIGNS = {  # the forecast designs besides the plain model (sim/observe/designs
     "filtered": "the model's state is conditioned on the observations up to the end of the "
     "year before each observation (a particle filter), then run forward",
     "anomaly": "the last observed value plus the change the model predicts from that origin",
+    "tracked": "filtered as above, with the structural drives and preferences following "
+    "random walks so that the filter conditions the structure too",
 }
 
 
@@ -59,7 +61,7 @@ def design_verdicts(res: ResultsFolder) -> list[str]:
 
 
 def design_section(res: ResultsFolder) -> Section | None:
-    """The filtered and anomaly designs' pooled skill beside the plain model's."""
+    """The other designs' pooled skill beside the plain model's."""
     rows = []
     for design in ("plain", *DESIGNS):
         skill = skill_frame(res, design)
