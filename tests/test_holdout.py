@@ -133,7 +133,7 @@ def test_every_forecaster_scores_every_held_out_observation(small):
     assert all(c == set(FORECASTERS) for c in counts)
     assert np.isfinite(rows["crps"]).all()
     skill = result.skill()
-    assert set(skill["design"]) == {"model", "filtered", "anomaly", "pact"}
+    assert set(skill["design"]) == {"model", "filtered", "anomaly", "tracked", "pact"}
 
 
 def test_the_pact_forecast_differs_from_the_plain_one(small):

@@ -20,9 +20,9 @@ replications and ensemble noise, so the two differ only by the treaty.
 
 Forecasters, all on the same scored observations (those the extended run covers that are not
 trade anchors and whose series has an in-sample observation): the model in the designs of
-sim/observe/designs.py (plain, filtered on all in-sample data, anomaly) and with the pact;
-the events-only world (operators refitted on the same data); persistence and trend from the
-in-sample observations of each series. No coefficient, design or weight is chosen by its
+sim/observe/designs.py (plain, filtered on all in-sample data, anomaly, tracked) and with
+the pact; the events-only world (operators refitted on the same data); persistence and trend
+from the in-sample observations of each series. No coefficient, design or weight is chosen by its
 held-out score.
 """
 
@@ -57,7 +57,8 @@ from sim.scenario.loader import load_scenario
 HOLDOUT = Path(__file__).resolve().parents[2] / "seeds" / "observations" / "holdout"
 ORIGIN = month_index(2024, 5)  # the last month of the training data
 SEED_KEY = 2024  # predictive streams of the holdout (rolling origins use 2018–2023, 0)
-VARIANTS = ("model", "filtered", "anomaly", "pact")  # the model's forecasts ("model": plain)
+# the model's forecasts ("model": the plain design)
+VARIANTS = ("model", "filtered", "anomaly", "tracked", "pact")
 FORECASTERS = (*VARIANTS, "events_only", "persistence", "trend")
 
 
@@ -140,7 +141,7 @@ def model_draws(
     workers: int,
     steps: dict,
 ) -> tuple[dict[str, dict], pd.DataFrame]:
-    """Plain, pact, filtered and anomaly forecasts from one posterior, one set of
+    """Plain, pact, filtered, anomaly and tracked forecasts from one posterior, one set of
     replications and one ensemble seed; also the filter's ESS."""
     pact = {**steps, **pact_input(spec)}
     out = {
@@ -151,7 +152,7 @@ def model_draws(
     rng = generator(spec.settings["seed"], 9, SEED_KEY)
     reps = spec.settings["predictive_replications"]
     more = design_draws(ep, model, ops, reps, ens_seed, rng, train, targets, DRAWS)
-    out |= {"filtered": more.filtered, "anomaly": more.anomaly}
+    out |= {"filtered": more.filtered, "anomaly": more.anomaly, "tracked": more.tracked}
     ess = [
         {"month": m, "ess": e, "particles": reps, "distinct": more.distinct} for m, e in more.ess
     ]
