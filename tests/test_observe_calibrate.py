@@ -177,6 +177,27 @@ def test_same_seed_same_posterior_one_or_two_workers(setup):
     pd.testing.assert_frame_equal(a, c)
 
 
+def test_rejection_batches_on_two_workers_give_the_one_worker_posterior(setup, monkeypatch):
+    """Rejection ABC runs its batches whole on the workers (calibrate.Simulator.map): the
+    distances, hence the posterior, are those of one worker, batch for batch."""
+    import sim.observe.rejection as rejection
+    from sim.observe.calibrate import build_problem
+    from sim.observe.distance import simulator
+
+    monkeypatch.setattr(rejection, "BATCH", 16)  # 48 draws: 3 batches, 2 of them mapped
+    tmp, scen, obs, name, _ = setup
+    spec = load_spec(_small(tmp, scen, obs, name, "batches"))
+    pops = {}
+    for workers in (1, 2):
+        prob, _ = build_problem(spec, workers)
+        sim = simulator(prob)
+        pops[workers] = rejection.rejection_populations(sim, list(spec.priors), 12, 0.25, 3)
+    for one, two in zip(pops[1], pops[2], strict=True):
+        assert np.array_equal(one.theta, two.theta)
+        assert np.array_equal(one.distances, two.distances)
+    assert len(pops[1][0].theta) == 48 and np.isfinite(pops[1][1].distances).all()
+
+
 def test_interrupted_calibration_resumes_to_the_same_result(setup, monkeypatch):
     import sim.observe.calibrate as cal
 

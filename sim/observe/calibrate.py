@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.observe.abc import Population, abc_smc, generator
-from sim.observe.episodes import Episode, assign, draw_observables, episode_of, is_anchor, split
+from sim.observe.abc import Population, abc_smc
+from sim.observe.distance import FitSetup, simulator
+from sim.observe.episodes import assign, episode_of, is_anchor
 from sim.observe.fitguard import (
     check_actors,
     check_exclude,
@@ -29,40 +29,11 @@ from sim.observe.fitguard import (
     model_version,
 )
 from sim.observe.observations import Observation, load_observations, refuse_holdout
-from sim.observe.operators import RELIABILITY_WEIGHT, default_coefficients, transform
+from sim.observe.operators import RELIABILITY_WEIGHT, transform
 from sim.observe.posterior import write_posterior
 from sim.observe.series import one_per_definition
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
-
-# Smallest distance scale per kind, on the transformed scale (sim.observe.operators.transform):
-# 0.5 is the s.d. of √Poisson counts and about that of a coin flip; 0.1 is 10% in trade value.
-SCALE_FLOOR = {
-    "missile_launches": 0.5,
-    "nuclear_test": 0.5,
-    "summit": 0.5,
-    "sanction_measure": 0.5,
-    "unsc_vote": 0.5,
-    "joint_exercise": 0.5,
-    "trade_value": 0.1,
-}
-
-
-@dataclass
-class FitSetup:
-    """Everything a simulation of a batch of particles needs."""
-
-    episodes: list[Episode]
-    names: list[str]
-    targets: list[tuple[int, Observation]]  # (episode index, observation) that are scored
-    observed: np.ndarray  # (K,) transformed observed values
-    weights: np.ndarray  # (K,) reliability weights
-    replications: int  # per particle
-    root_seed: int
-    workers: int = 1
-    scales: np.ndarray | None = None  # fixed from generation 0
-    no_war: bool = False  # reject simulated data sets in which any actor reached war
-    engine: str = "numpy"  # numpy or numba (sim/kernel/)
 
 
 def build_problem(
@@ -106,60 +77,6 @@ def build_problem(
         engine=engine,
     )
     return prob, left
-
-
-def coefficient_arrays(names: list[str], theta: np.ndarray, k: int) -> dict[str, np.ndarray]:
-    """Per-replication arrays: replication r runs particle r // k; operator coefficients not
-    being calibrated keep their documented defaults."""
-    reps = theta.shape[0] * k
-    out = default_coefficients(reps)
-    for i, name in enumerate(names):
-        out[name] = np.repeat(theta[:, i], k)
-    return out
-
-
-def simulated_matrix(prob: FitSetup, coefs: dict[str, np.ndarray], reps: int,
-                     key: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(reps, K) transformed draws of every scored observation, one draw per replication,
-    and (reps,) whether the replication reached war in any episode."""
-    model, ops = split(coefs)
-    cols = {}
-    war = np.zeros(reps, dtype=bool)
-    for e, ep in enumerate(prob.episodes):
-        seed = int(np.random.SeedSequence(prob.root_seed, spawn_key=(1, *key, e))
-                   .generate_state(1, np.uint64)[0])  # fmt: skip
-        rng = generator(prob.root_seed, 2, *key, e)
-        draws = draw_observables(ep, model, ops, reps, seed, rng, 1, prob.workers, prob.engine)
-        war |= draws.war
-        for obs in ep.observations:
-            cols[(e, obs.id)] = transform(obs.kind, draws.values[obs.id][:, 0])
-    return np.column_stack([cols[(e, o.id)] for e, o in prob.targets]), war
-
-
-def robust_scales(sim: np.ndarray, floors: np.ndarray) -> np.ndarray:
-    """Per-observation spread of the prior predictive (MAD·1.4826), at least the kind's floor:
-    an observable the prior predicts almost surely (China votes yes) must not get a scale
-    so small that one miss outweighs every other observation."""
-    mad = 1.4826 * np.median(np.abs(sim - np.median(sim, axis=0)), axis=0)
-    return np.maximum(mad, floors)
-
-
-def simulator(prob: FitSetup) -> Callable[[np.ndarray, int, int], np.ndarray]:
-    def simulate(theta: np.ndarray, t: int, b: int) -> np.ndarray:
-        k = prob.replications
-        sim, war = simulated_matrix(
-            prob, coefficient_arrays(prob.names, theta, k), len(theta) * k, (t, b)
-        )
-        if prob.scales is None:
-            floors = np.array([SCALE_FLOOR[o.kind] for _, o in prob.targets])
-            prob.scales = robust_scales(sim, floors)
-        z = (sim - prob.observed) / prob.scales
-        d = np.sqrt((prob.weights * z**2).sum(axis=1) / prob.weights.sum())
-        if prob.no_war:  # a pattern filter: no war happened, so a simulated one never fits
-            d[war] = np.inf
-        return d.reshape(len(theta), k)
-
-    return simulate
 
 
 # --- work folder (resume) ------------------------------------------------------------------

@@ -21,7 +21,8 @@ from sim.observe.abc import Population, generator
 from sim.observe.priors import Prior
 
 # simulate(theta, key, batch) -> distances (draws × data sets): calibrate.simulator(prob),
-# passed in so that this module does not import the calibration it serves
+# passed in so that this module does not import the calibration it serves; if it has a
+# `map(tasks)` (calibrate.Simulator), the batches after the first go through it at once
 Simulate = Callable[[np.ndarray, int, int], np.ndarray]
 KEY = 9  # keeps these draws apart from the SMC's seed keys (0, 1, 2)
 
@@ -43,9 +44,11 @@ def rejection_populations(
     draws = int(np.ceil(kept / accept))
     rng = generator(seed, KEY)
     theta = np.column_stack([p.sample(rng, draws) for p in priors])
-    dist = np.concatenate(
-        [simulate(theta[b : b + BATCH], KEY, b // BATCH) for b in range(0, draws, BATCH)]
-    )
+    tasks = [(theta[b : b + BATCH], KEY, b // BATCH) for b in range(0, draws, BATCH)]
+    first = simulate(*tasks[0])  # fixes the distance scales for the other batches
+    more = getattr(simulate, "map", None)  # calibrate.Simulator: batches on the workers
+    rest = more(tasks[1:]) if more is not None else [simulate(*task) for task in tasks[1:]]
+    dist = np.concatenate([first, *rest])
     score = np.median(dist, axis=1)
     order = np.argsort(score, kind="stable")[:kept]
     order = order[np.isfinite(score[order])]

@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.abc import Population, generator
-from sim.observe.calibrate import build_problem, posterior_frame, simulator
+from sim.observe.calibrate import build_problem, posterior_frame
 from sim.observe.designs import DESIGNS, DesignDraws, design_draws
+from sim.observe.distance import simulator
 from sim.observe.drift import SCALES
 from sim.observe.episodes import (
     Episode,
