@@ -9,7 +9,7 @@ period and whose actors include the ones it names; the others are reported as no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,8 +50,20 @@ def episode_of(loaded: LoadedScenario) -> Episode:
     )
 
 
-def assign(episodes: list[Episode], observations: list[Observation]) -> list[Observation]:
-    """Give each observation to the first episode covering it; return those none covers."""
+def assign(
+    episodes: list[Episode],
+    observations: list[Observation],
+    known: Collection[str] | None = None,
+) -> list[Observation]:
+    """Give each observation to the first episode covering it; return those none covers.
+
+    Each trade observation gets its anchor (`Episode.anchors`): the latest observation of
+    the same pair and unit that ends before it starts and whose value is known (`known`:
+    observation ids; every one when None, as in a fit). The trade operator predicts the
+    change from that anchor, so the level it starts from is the latest one a forecaster at
+    that time had, not the pair's first value years earlier (which would carry all the
+    unmodelled economic change in between into every forecast). A trade observation with
+    no known earlier one is its own anchor and is not scored."""
     left = []
     for obs in observations:
         home = next((ep for ep in episodes if ep.covers(obs)), None)
@@ -60,12 +72,15 @@ def assign(episodes: list[Episode], observations: list[Observation]) -> list[Obs
         else:
             home.observations.append(obs)
     for ep in episodes:
-        first: dict[tuple, Observation] = {}
-        for obs in sorted(ep.observations, key=lambda o: o.first):
-            if obs.kind == "trade_value":
-                key = (obs.actors, obs.unit)
-                anchor = first.setdefault(key, obs)
-                ep.anchors[obs.id] = anchor.id
+        trade = sorted((o for o in ep.observations if o.kind == "trade_value"),
+                       key=lambda o: (o.first, o.last))  # fmt: skip
+        for obs in trade:
+            earlier = [
+                a for a in trade
+                if (a.actors, a.unit) == (obs.actors, obs.unit) and a.last < obs.first
+                and (known is None or a.id in known)
+            ]  # fmt: skip
+            ep.anchors[obs.id] = max(earlier, key=lambda a: a.last).id if earlier else obs.id
     return left
 
 

@@ -103,7 +103,7 @@ def scored(spec: CalibrationSpec, train: list[Observation], held: list[Observati
     """Held-out observations every forecaster can forecast: inside the extended run, not a
     trade anchor, with an in-sample observation of the same series."""
     ep = episode_of(load_scenario(spec.scenarios[0], steps))
-    assign([ep], train + held)
+    assign([ep], train + held, {o.id for o in train})
     return [o for o in held if ep.covers(o) and not is_anchor(ep, o) and series_history(train, o)]
 
 

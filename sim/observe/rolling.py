@@ -117,7 +117,7 @@ def predictive_setup(
     shared by the plain, filtered and anomaly designs, so they differ only in design."""
     s = spec.settings
     ep = episode_of(load_scenario(spec.scenarios[0], overrides))
-    assign([ep], context + [o for o in targets if o not in context])
+    assign([ep], context + [o for o in targets if o not in context], {o.id for o in context})
     model, ops = split(coefficient_draws(post, s["predictive_replications"], s["seed"]))
     key = (5, seed_key)
     ens_seed = int(np.random.SeedSequence(s["seed"], spawn_key=key).generate_state(1, np.uint64)[0])
@@ -145,7 +145,7 @@ def scored_targets(
     from sim.observe.nulls import series_history
 
     ep = episode_of(load_scenario(spec.scenarios[0]))
-    assign([ep], train + test)
+    assign([ep], train + test, {o.id for o in train})
     return [o for o in test if ep.covers(o) and not is_anchor(ep, o) and series_history(train, o)]
 
 
