@@ -33,12 +33,47 @@ FILES = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
     (ROOT / "scenarios" / "history").glob("*.yaml")
 )
 TOL = 1e-12
-# Bloc frustration is an output (nothing reads it back) computed as a ratio of two cubic
-# sums that partly cancel, (tr|S|³ − trS³) / (2·tr|S|³): numpy sums them through BLAS, the
-# kernel lane by lane, so the engines' 1e-12 agreement on the commitments S is amplified by
-# the cancellation (seen: 3.2e-12 on a 4-actor hypothesis scenario with commitments ±1).
-# The state itself is held to TOL; only frustration columns get this wider bound.
-TOL_FRUSTRATION = 1e-10
+
+
+def live_symmetric(series) -> np.ndarray:
+    """(T+1, R, N, N) the live symmetrised commitment S that frustration reads."""
+    act = series.active.astype(float)
+    C = series.commitment * act[..., :, None] * act[..., None, :]
+    return 0.5 * (C + np.swapaxes(C, -1, -2))
+
+
+def frustration_bound(ref, new) -> np.ndarray:
+    """(T+1, R) how far the engines' frustration may differ, given how far their states do.
+
+    Frustration is an output (nothing reads it back): f = (T − Σ)/(2T) with
+    T = Σ|S_ij S_jk S_ki| and Σ = Σ S_ij S_jk S_ki over N³ triads (|S| ≤ 1). If the two
+    engines' S differ by at most ε (measured here, per step and replication), each cubic sum
+    moves by at most 3·N³·max|S|²·ε, hence f by at most 3·N³·max|S|²·ε / T (as |Σ| ≤ T);
+    summing N³ terms in two orders (BLAS, lanes) adds at most about 2·N³·u to f (u the unit
+    roundoff; doubled for safety). The bound grows as T shrinks, which a fixed tolerance
+    ignores: a 4-actor hypothesis scenario whose only triads pass through commitments of
+    order 1e-8 (T ≈ 2e-13, just above the metric's 1e-15 cut-off) gave frustrations 2.6e-10
+    apart from states 2e-18 apart; well-conditioned graphs (T of order 1) get a bound of
+    order 1e-13, tighter than the fixed 1e-10 this replaces."""
+    S, S_new = live_symmetric(ref), live_symmetric(new)
+    eps = np.abs(S_new - S).max(axis=(-1, -2))
+    A = np.abs(S)
+    total = np.einsum("trij,trjk,trki->tr", A, A, A)
+    n = S.shape[-1]
+    peak = A.max(axis=(-1, -2)) + eps
+    spread = 3.0 * n**3 * peak**2 * eps / np.maximum(total, 1e-300)
+    roundoff = 4.0 * n**3 * np.finfo(float).eps
+    return np.where(total > 1e-15, spread, 0.0) + roundoff
+
+
+def assert_within(new: np.ndarray, ref: np.ndarray, bound, name: str) -> None:
+    """|new − ref| ≤ bound elementwise (bound a number or an array), NaN where both are."""
+    diff = np.abs(new - ref)
+    bad = ~((diff <= bound) | (np.isnan(new) & np.isnan(ref)))
+    if bad.any():
+        where = np.argwhere(bad)[:3].tolist()
+        worst = float(np.nanmax(np.where(bad, diff, np.nan)))
+        raise AssertionError(f"{name}: {int(bad.sum())} differ, up to {worst:.3g}, at {where}")
 
 
 def both(world, events, reps, seed, steps, keep):
@@ -48,14 +83,20 @@ def both(world, events, reps, seed, steps, keep):
     ]
 
 
-def assert_same(ref, new, tol=TOL):
-    """Every summary column and series array within `tol`; counts, steps and classes equal."""
+def assert_same(ref, new, tol=TOL, frustration_tol=None):
+    """Every summary column and series array within `tol` (frustration within
+    `frustration_tol`, (T+1, R) from frustration_bound, or `tol` when None); counts, steps
+    and classes equal."""
     assert ref.summary.keys() == new.summary.keys()
+    if frustration_tol is None and ref.series is not None:
+        frustration_tol = frustration_bound(ref.series, new.series)
     for key, a in ref.summary.items():
         b = new.summary[key]
         if a.dtype.kind in "fc":
-            bound = max(tol, TOL_FRUSTRATION) if "frustration" in key else tol
-            np.testing.assert_allclose(b, a, rtol=0, atol=bound, err_msg=key)
+            bound = tol
+            if "frustration" in key and frustration_tol is not None:
+                bound = frustration_tol.max(axis=0)  # any step's: final or peak
+            assert_within(b, a, bound, key)
         else:
             np.testing.assert_array_equal(b, a, err_msg=key)
     assert (ref.events.replication, ref.events.step, ref.events.event) == (
@@ -65,8 +106,8 @@ def assert_same(ref, new, tol=TOL):
         for name in ref.series.__dataclass_fields__:
             a, b = getattr(ref.series, name), getattr(new.series, name)
             if a.dtype.kind == "f":
-                bound = max(tol, TOL_FRUSTRATION) if "frustration" in name else tol
-                np.testing.assert_allclose(b, a, rtol=0, atol=bound, err_msg=name)
+                bound = frustration_tol if name == "frustration" else tol
+                assert_within(b, a, bound, name)
             else:
                 np.testing.assert_array_equal(b, a, err_msg=name)
 
@@ -93,7 +134,8 @@ def test_kernel_equals_numpy_on_every_scenario(path):
     world, events = prepare(scenario)
     reps = np.arange(37)  # not a whole number of 32-lane blocks: padding is exercised
     ref, new = both(world, events, reps, scenario.run.seed, scenario.run.steps, keep=False)
-    assert_same(ref, new)
+    states = both(world, events, reps, scenario.run.seed, scenario.run.steps, keep=True)
+    assert_same(ref, new, frustration_tol=frustration_bound(*(r.series for r in states)))
     assert np.ptp(ref.summary["final_distancing"]) > 0  # noise moved it: not a still world
 
 
@@ -109,9 +151,11 @@ def test_kernel_equals_numpy_with_series(path):
 @given(scenarios())
 def test_kernel_equals_numpy_on_random_scenarios(scenario):
     world, events = prepare(scenario)
-    for keep in (False, True):
-        ref, new = both(world, events, np.arange(5), 11, scenario.run.steps, keep)
-        assert_same(ref, new)
+    runs = {keep: both(world, events, np.arange(5), 11, scenario.run.steps, keep)
+            for keep in (True, False)}  # fmt: skip
+    bound = frustration_bound(*(r.series for r in runs[True]))  # the states of both runs
+    for ref, new in runs.values():
+        assert_same(ref, new, frustration_tol=bound)
 
 
 def test_thread_count_and_chunking_do_not_change_a_bit():
