@@ -15,6 +15,7 @@ values inside the series' range (all series are bounded by the model: see RANGES
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,6 +41,7 @@ RANGES = {
 }
 SERIES = ("escalation", "rung", "commitment", "tension", "distancing", "frustration", "crisis",
           "war")  # fmt: skip
+Sparse = tuple[np.ndarray, np.ndarray]  # (flat indices into counts, their counts), sorted
 
 
 class Histograms:
@@ -60,10 +62,14 @@ class Histograms:
 
     def add(self, values: np.ndarray, keep: np.ndarray | None = None) -> None:
         """Fold (steps, R, groups) values in; `keep` (same shape) masks values out."""
+        add_sparse(self.counts, self.count(values, keep))
+
+    def count(self, values: np.ndarray, keep: np.ndarray | None = None) -> Sparse:
+        """The counts `add` would add, as (flat index, count) of the non-empty bins."""
         ok = np.isfinite(values)
         if keep is not None:
             ok &= keep
-        add_counts(self.counts, self.bin_of(np.where(ok, values, self.lo)), ok)
+        return sparse_counts(self.counts.shape, self.bin_of(np.where(ok, values, self.lo)), ok)
 
     def n(self) -> np.ndarray:
         return self.counts.sum(axis=-1)
@@ -73,19 +79,29 @@ class Histograms:
         return histogram_quantiles(self.counts, self.lo)
 
 
-def add_counts(counts: np.ndarray, bins: np.ndarray, ok: np.ndarray) -> None:
-    """counts[t, g, bins[t, r, g]] += 1 wherever ok[t, r, g], for all steps at once.
+def sparse_counts(shape: tuple[int, ...], bins: np.ndarray, ok: np.ndarray) -> Sparse:
+    """How many values fall in each (t, g, bins[t, r, g]) wherever ok[t, r, g], as the flat
+    indices of the non-empty cells of a `shape` array and their counts.
 
-    Why one call: a loop over steps with a bincount each was the largest part of a
-    full-series run's aggregation (issue 18); here the flat index (t, g, bin) of every value
-    is computed at once and `np.add.at` adds them in place (a bincount over all steps would
-    allocate a temporary as large as the counts). Counts are integers, so the result is
-    the same whatever the order values are added in."""
-    t1, g, width = counts.shape
+    Why sparse: a worker counts its chunk and sends the counts to the process that merges
+    them (issue 18); the dense commitment histogram alone is 64 MB per chunk, while a chunk
+    fills at most one cell per value. The flat index (t, g, bin) of every value is computed
+    at once (a loop over steps with a bincount each was the largest part of aggregation)
+    and sorted; counts are integers, so sums do not depend on the order they are added in."""
+    t1, g, width = shape
     step = np.arange(t1, dtype=np.int64)[:, None, None] * (g * width)
     group = np.arange(g, dtype=np.int64)[None, None, :] * width
-    flat = (step + group + bins)[ok]
-    np.add.at(counts.reshape(-1), flat, 1)
+    flat = np.sort((step + group + bins)[ok])
+    if not len(flat):
+        return flat, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+    return flat[starts], np.diff(np.r_[starts, len(flat)])
+
+
+def add_sparse(counts: np.ndarray, sparse: Sparse) -> None:
+    """Add sparse counts (`sparse_counts` of an array of counts' shape) into `counts`."""
+    index, n = sparse
+    counts.reshape(-1)[index] += n  # the indices are unique: no update is lost
 
 
 def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
@@ -129,6 +145,17 @@ class Ranks:
         return found - np.arange(len(rank), dtype=np.int64) * self.width
 
 
+@dataclass
+class ChunkCounts:
+    """One chunk's share of a run's aggregates: sparse histogram and rung counts, and the
+    per-step crisis and war counts (small enough to send from a worker)."""
+
+    replications: int
+    hist: dict[str, Sparse]
+    rungs: Sparse
+    flags: dict[str, np.ndarray]
+
+
 class RunAggregates:
     """Accumulates every chart's per-step aggregates over the chunks of one run."""
 
@@ -150,19 +177,36 @@ class RunAggregates:
 
     def add(self, chunk: ChunkResult) -> None:
         """Fold one chunk's series in (a chunk without series is skipped)."""
+        if chunk.series is not None:
+            self.merge(self.count(chunk))
+
+    def count(self, chunk: ChunkResult) -> ChunkCounts:
+        """One chunk's contribution, sparse (what a worker sends instead of its series)."""
         s = chunk.series
-        if s is None:
-            return
-        self.replications += len(chunk.replications)
+        assert s is not None
         active = s.active.astype(bool)
-        self.hist["escalation"].add(s.escalation, active)
-        self.hist["commitment"].add(s.commitment[:, :, self.src, self.dst])
-        self.hist["tension"].add(s.tension[:, :, self.src, self.dst])
-        self.hist["distancing"].add(s.distancing[:, :, None])
-        self.hist["frustration"].add(s.frustration[:, :, None])
-        add_counts(self.rungs, rung_of(s.escalation), active)
+        hist = self.hist
+        return ChunkCounts(
+            replications=len(chunk.replications),
+            hist={
+                "escalation": hist["escalation"].count(s.escalation, active),
+                "commitment": hist["commitment"].count(s.commitment[:, :, self.src, self.dst]),
+                "tension": hist["tension"].count(s.tension[:, :, self.src, self.dst]),
+                "distancing": hist["distancing"].count(s.distancing[:, :, None]),
+                "frustration": hist["frustration"].count(s.frustration[:, :, None]),
+            },
+            rungs=sparse_counts(self.rungs.shape, rung_of(s.escalation), active),
+            flags={f: np.asarray(getattr(s, f), dtype=bool).sum(axis=1) for f in self.flags},
+        )
+
+    def merge(self, counts: ChunkCounts) -> None:
+        """Add one chunk's counts (from `count`, here or in a worker)."""
+        self.replications += counts.replications
+        for name, sparse in counts.hist.items():
+            add_sparse(self.hist[name].counts, sparse)
+        add_sparse(self.rungs, counts.rungs)
         for flag, total in self.flags.items():
-            total += np.asarray(getattr(s, flag), dtype=bool).sum(axis=1)
+            total += counts.flags[flag]
 
     def table(self) -> pa.Table:
         """The long table of docs/results-format.md (`aggregates.parquet`)."""

@@ -6,8 +6,9 @@ a replication's trajectory does not depend on which chunk, worker or machine ran
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,9 @@ class ChunkResult:
     summary: dict[str, np.ndarray]
     events: EventLog
     series: Series | None
+    # what an Arm's sink made of the series where the chunk ran (sim.stream_tables.ChunkFiles:
+    # tables written to disk, aggregate counts), sent back instead of the series
+    tables: Any = None
 
 
 class Recorder:
@@ -191,13 +195,14 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    model, reps, seed, steps, keep, coefficients, resettle, engine = args  # never a Scenario
+    model, reps, seed, steps, keep, coefficients, resettle, engine, sink = args  # no Scenario
     world, events = prepare(model)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        return run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
-                         engine)  # fmt: skip
+        result = run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
+                           engine)  # fmt: skip
+    return result if sink is None else sink(world, result)
 
 
 def _checked_coefficients(
@@ -284,6 +289,9 @@ class Arm:
     scenario: Scenario | World  # the frozen model input (a bare Scenario is compiled once)
     keep_series: bool
     resettle: bool = True  # False: the structural terms of the scenario's own coefficients
+    # applied to each chunk where it ran (a worker), so that what is sent back is what it
+    # returns: a full-series run writes its tables there and returns no series (issue 18)
+    sink: Callable[[World, ChunkResult], ChunkResult] | None = None
 
 
 def iter_arms(
@@ -307,7 +315,7 @@ def iter_arms(
     models = [as_input(arm.scenario) for arm in arms]  # built once; workers get plain arrays
     jobs = [
         (model, np.arange(lo, min(lo + chunk_size, replications)), seed, steps,
-         arm.keep_series, coefficients, arm.resettle, engine)
+         arm.keep_series, coefficients, arm.resettle, engine, arm.sink)
         for lo in range(0, replications, chunk_size)
         for arm, model in zip(arms, models, strict=True)
     ]  # fmt: skip
