@@ -17,7 +17,7 @@ from sim.events import CompiledEvent, compile_events
 from sim.facts import OUTCOMES
 from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
-from sim.metrics import distancing_index, flags, frustration, tension
+from sim.metrics import distancing_index, flags, frustration, live_commitment, tension
 from sim.scenario.schema import Scenario
 from sim.state import State
 from sim.world import World, as_input
@@ -84,8 +84,9 @@ class Recorder:
 
     def record(self, state: State) -> None:
         t = state.step
-        crisis, war = flags(state)
-        frus = frustration(state)
+        live = live_commitment(state)  # once per step, for every metric below
+        crisis, war = flags(state, live)
+        frus = frustration(state, live)
         active = np.broadcast_to(state.active, state.x.shape)
         np.maximum(self.peak, state.x, out=self.peak)  # inactive actors: their frozen level
         self.first_crisis[(self.first_crisis < 0) & crisis] = t
@@ -95,7 +96,7 @@ class Recorder:
         if self.keep:
             s = self.s
             s.escalation[t], s.leverage[t], s.commitment[t] = state.x, state.lev, state.C
-            s.tension[t] = tension(state)
+            s.tension[t] = tension(state, live)
             s.distancing[t] = distancing_index(state, self.world)
             s.frustration[t], s.crisis[t], s.war[t], s.active[t] = frus, crisis, war, active
 

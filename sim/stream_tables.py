@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.aggregates import ChunkCounts, RunAggregates
+from sim.aggregates import ChunkCounts, RunAggregates, pair_values
 from sim.ensemble import ChunkResult
 from sim.ladder import RUNGS, rung_of
 from sim.parquet_concat import ConcatWriter, copy_range
@@ -83,8 +83,8 @@ def pair_arrow(world: World, result: ChunkResult, pairs: list[tuple[int, int]]) 
             "step": np.repeat(np.arange(t1, dtype=np.int64), r * k),
             "source": _codes(np.tile(src, t1 * r), world.ids, index),
             "target": _codes(np.tile(dst, t1 * r), world.ids, index),
-            "commitment": s.commitment[:, :, src, dst].reshape(-1),
-            "tension": s.tension[:, :, src, dst].reshape(-1),
+            "commitment": pair_values(s.commitment, src, dst).reshape(-1),
+            "tension": pair_values(s.tension, src, dst).reshape(-1),
         }
     )
 
