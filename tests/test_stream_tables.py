@@ -151,3 +151,23 @@ def test_workers_write_their_chunks_inside_the_partial_folder(tmp_path, monkeypa
     assert len(seen) == 3 and all(seen)
     assert all(name.split("-")[0] in ("timeseries", "pairs", "system") for s in seen for name in s)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_an_interrupt_while_chunks_arrive_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C between two chunks, workers writing: no folder, no chunk file, no worker."""
+    import sim.jobs.run
+    from sim.cli import main
+    from sim.stream_tables import JoinedTables
+
+    class Interrupted(JoinedTables):
+        def add(self, files):
+            if files.first > 0:
+                raise KeyboardInterrupt
+            super().add(files)
+
+    monkeypatch.setattr(sim.jobs.run, "JoinedTables", Interrupted)
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
+    out = tmp_path / "r"
+    args = ["run", "scenarios/baseline.yaml", "-n", "40", "--steps", "3", "--no-plots", "-q"]
+    assert main([*args, "--workers", "2", "--out", str(out)]) == 130
+    assert list(tmp_path.iterdir()) == []

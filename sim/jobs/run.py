@@ -30,6 +30,7 @@ from sim.output import (
     result_id,
     timestamped,
 )
+from sim.pool import stop_active_workers
 from sim.provenance import provenance
 from sim.results.write import write_frame
 from sim.scenario.loader import LoadedScenario
@@ -247,6 +248,7 @@ def stream_run(
                     kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
                     counter.extend(group[1:])
         except BaseException:
+            stop_active_workers()  # none may still write chunk files when the folder goes
             joined.discard()
             raise
         joined.close()
