@@ -7,6 +7,11 @@ dictionary columns (small integer codes into the list of names; pandas reads the
 categoricals), numbers go to Arrow without a copy, and each chunk is one Parquet row group.
 Rows, column names and values are those of `sim.tables.actor_table`, `pair_table` and
 `system_table` (tests/test_stream_tables.py checks them against each other).
+
+Where: in a full-series run each worker writes its own chunk's tables (`ChunkTables`) and
+sends back only summaries, events and aggregate counts; the run joins the chunk files
+into one file per table (`JoinedTables`). `TableWriter` writes tables the main process
+holds itself (`aggregates.parquet`).
 """
 
 from __future__ import annotations
@@ -118,10 +123,9 @@ class TableWriter:
     CSV copies (plain text: dictionary columns are written as their names).
 
     Why a thread: Parquet encoding and compression run in Arrow's C++ code without the GIL,
-    so one writer thread encodes a chunk's tables while the caller builds the next chunk's
-    tables and aggregates (issue 18: writing was the largest cost of a full-series run).
-    At most IN_FLIGHT tables wait for it, so memory stays flat; they are written in the
-    order given, so the files are the same bytes as without the thread.
+    so one writer thread encodes a table while the caller goes on. At most IN_FLIGHT
+    tables wait for it, so memory stays flat; they are written in the order given, so the
+    files are the same bytes as without the thread.
     Why dictionary pages only for id columns: the float series almost never repeat, and
     trying a dictionary on them first cost ~40% of the encoding time for nothing."""
 
