@@ -17,7 +17,7 @@ holds itself (`aggregates.parquet`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,6 +242,31 @@ class ChunkTables:
             del table
         files = ChunkFiles(first, self.csv, counts)
         return ChunkResult(result.replications, result.summary, result.events, None, files)
+
+
+def sunk_beside(groups: Iterator[tuple[ChunkResult, ...]], sink: ChunkTables,
+                world: World) -> Iterator[tuple[ChunkResult, ...]]:  # fmt: skip
+    """`groups` with their first chunk passed through `sink` on a thread, while the next
+    chunk is simulated here; in order, one chunk waiting at most.
+
+    Why: with one worker the chunks run in this process, and Parquet encoding (Arrow,
+    without the GIL) then overlaps the next chunk's simulation, as the writer thread did
+    when this process wrote every table. On exit a running sink is waited for, so no chunk
+    file is written after the caller moves on (or removes the folder)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="chunk-tables") as thread:
+        waiting: deque[tuple[Future, tuple[ChunkResult, ...]]] = deque()
+        try:
+            for group in groups:
+                waiting.append((thread.submit(sink, world, group[0]), group[1:]))
+                if len(waiting) > 1:
+                    done, rest = waiting.popleft()
+                    yield (done.result(), *rest)
+            while waiting:
+                done, rest = waiting.popleft()
+                yield (done.result(), *rest)
+        finally:
+            for future, _ in waiting:
+                future.cancel()
 
 
 class JoinedTables:

@@ -171,3 +171,19 @@ def test_an_interrupt_while_chunks_arrive_leaves_nothing(tmp_path, monkeypatch):
     args = ["run", "scenarios/baseline.yaml", "-n", "40", "--steps", "3", "--no-plots", "-q"]
     assert main([*args, "--workers", "2", "--out", str(out)]) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_one_worker_sink_thread_keeps_order_and_raises_errors():
+    """With one worker each chunk's tables are made on a thread (sunk_beside) while the next
+    chunk runs: results come back in chunk order, and a failing chunk raises here."""
+    from sim.stream_tables import sunk_beside
+
+    def sink(world, chunk):
+        if chunk == 3:
+            raise ValueError("chunk 3")
+        return ("sunk", world, chunk)
+
+    groups = ((k, f"cf{k}") for k in range(3))
+    assert list(sunk_beside(groups, sink, "w")) == [(("sunk", "w", k), f"cf{k}") for k in range(3)]
+    with pytest.raises(ValueError, match="chunk 3"):
+        list(sunk_beside(((k,) for k in range(5)), sink, "w"))

@@ -34,7 +34,7 @@ from sim.pool import stop_active_workers
 from sim.provenance import provenance
 from sim.results.write import write_frame
 from sim.scenario.loader import LoadedScenario
-from sim.stream_tables import ChunkTables, JoinedTables, TableWriter
+from sim.stream_tables import ChunkTables, JoinedTables, TableWriter, sunk_beside
 from sim.tables import events_table, related_pairs, step_dates, summary_table
 from sim.world import thaw
 
@@ -287,14 +287,16 @@ def _groups(loaded: LoadedScenario, settings: RunSettings, sink: ChunkTables | N
             yield (chunk if sink is None else sink(world, chunk),)
         return
     spec = loaded.scenario
-    arms = [Arm(world, sink is not None, sink=sink)]
+    here = sink is not None and settings.workers <= 1  # chunks run in this process
+    arms = [Arm(world, sink is not None, sink=None if here else sink)]
     if spec.counterfactual is not None:  # the same input without its events
         arms.append(Arm(world.without_events(spec.counterfactual.remove_events), False))
-    yield from iter_arms(
+    groups = iter_arms(
         arms, settings.replications, settings.seed, settings.steps,
         chunk_size=CHUNK if sink is not None else SUMMARY_CHUNK, workers=settings.workers,
         progress=progress, coefficients=settings.coefficients, engine=settings.engine,
     )  # fmt: skip
+    yield from sunk_beside(groups, sink, world) if here else groups
 
 
 def simulate_effects(loaded: LoadedScenario, settings: RunSettings,
