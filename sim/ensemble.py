@@ -6,8 +6,9 @@ a replication's trajectory does not depend on which chunk, worker or machine ran
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from sim.events import CompiledEvent, compile_events
 from sim.facts import OUTCOMES
 from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
-from sim.metrics import distancing_index, flags, frustration, tension
+from sim.metrics import distancing_index, flags, frustration, live_commitment, tension
 from sim.scenario.schema import Scenario
 from sim.state import State
 from sim.world import World, as_input
@@ -50,6 +51,9 @@ class ChunkResult:
     summary: dict[str, np.ndarray]
     events: EventLog
     series: Series | None
+    # what an Arm's sink made of the series where the chunk ran (sim.stream_tables.ChunkFiles:
+    # tables written to disk, aggregate counts), sent back instead of the series
+    tables: Any = None
 
 
 class Recorder:
@@ -80,8 +84,9 @@ class Recorder:
 
     def record(self, state: State) -> None:
         t = state.step
-        crisis, war = flags(state)
-        frus = frustration(state)
+        live = live_commitment(state)  # once per step, for every metric below
+        crisis, war = flags(state, live)
+        frus = frustration(state, live)
         active = np.broadcast_to(state.active, state.x.shape)
         np.maximum(self.peak, state.x, out=self.peak)  # inactive actors: their frozen level
         self.first_crisis[(self.first_crisis < 0) & crisis] = t
@@ -91,7 +96,7 @@ class Recorder:
         if self.keep:
             s = self.s
             s.escalation[t], s.leverage[t], s.commitment[t] = state.x, state.lev, state.C
-            s.tension[t] = tension(state)
+            s.tension[t] = tension(state, live)
             s.distancing[t] = distancing_index(state, self.world)
             s.frustration[t], s.crisis[t], s.war[t], s.active[t] = frus, crisis, war, active
 
@@ -191,13 +196,14 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
 
 
 def _chunk_job(args: tuple) -> ChunkResult:
-    model, reps, seed, steps, keep, coefficients, resettle, engine = args  # never a Scenario
+    model, reps, seed, steps, keep, coefficients, resettle, engine, sink = args  # no Scenario
     world, events = prepare(model)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        return run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
-                         engine)  # fmt: skip
+        result = run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
+                           engine)  # fmt: skip
+    return result if sink is None else sink(world, result)
 
 
 def _checked_coefficients(
@@ -284,6 +290,9 @@ class Arm:
     scenario: Scenario | World  # the frozen model input (a bare Scenario is compiled once)
     keep_series: bool
     resettle: bool = True  # False: the structural terms of the scenario's own coefficients
+    # applied to each chunk where it ran (a worker), so that what is sent back is what it
+    # returns: a full-series run writes its tables there and returns no series (issue 18)
+    sink: Callable[[World, ChunkResult], ChunkResult] | None = None
 
 
 def iter_arms(
@@ -307,7 +316,7 @@ def iter_arms(
     models = [as_input(arm.scenario) for arm in arms]  # built once; workers get plain arrays
     jobs = [
         (model, np.arange(lo, min(lo + chunk_size, replications)), seed, steps,
-         arm.keep_series, coefficients, arm.resettle, engine)
+         arm.keep_series, coefficients, arm.resettle, engine, arm.sink)
         for lo in range(0, replications, chunk_size)
         for arm, model in zip(arms, models, strict=True)
     ]  # fmt: skip

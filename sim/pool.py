@@ -121,6 +121,17 @@ def command_pool(workers: int) -> Iterator[WorkerPool | None]:
         _ACTIVE.reset(token)
 
 
+def stop_active_workers() -> None:
+    """Kill the running command's workers now (a later submit starts new ones).
+
+    Why: workers that write into a results folder being assembled (a full-series run's
+    chunk files) must be gone before a failed command removes that folder; otherwise the
+    command's pool is only stopped after the folder's removal, as the error leaves it."""
+    pool = _ACTIVE.get()
+    if pool is not None:
+        pool.kill()
+
+
 def active_pool() -> WorkerPool | None:
     """The pool of the command running now, if it opened one."""
     return _ACTIVE.get()

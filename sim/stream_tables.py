@@ -7,31 +7,46 @@ dictionary columns (small integer codes into the list of names; pandas reads the
 categoricals), numbers go to Arrow without a copy, and each chunk is one Parquet row group.
 Rows, column names and values are those of `sim.tables.actor_table`, `pair_table` and
 `system_table` (tests/test_stream_tables.py checks them against each other).
+
+Where: in a full-series run each worker writes its own chunk's tables (`ChunkTables`) and
+sends back only summaries, events and aggregate counts; the run joins the chunk files
+into one file per table (`JoinedTables`). `TableWriter` writes tables the main process
+holds itself (`aggregates.parquet`).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.aggregates import ChunkCounts, RunAggregates, pair_values
 from sim.ensemble import ChunkResult
 from sim.ladder import RUNGS, rung_of
+from sim.parquet_concat import ConcatWriter, copy_range
 from sim.result_ids import record_csv, tag_schema
 from sim.tables import kept
 from sim.world import World
 
 
 def _codes(codes: np.ndarray, names: list[str], index: pa.DataType) -> pa.DictionaryArray:
-    """A dictionary column: `codes` index into `names` (the same dictionary every chunk)."""
+    """A dictionary column: `codes` index into `names` (the same dictionary every chunk).
+    Codes already of the index type (`_small`) go to Arrow without a cast."""
     return pa.DictionaryArray.from_arrays(
         pa.array(codes, type=index), pa.array(names, type=pa.string())
     )
+
+
+def _small(codes: np.ndarray, index: pa.DataType) -> np.ndarray:
+    """`codes` as the numpy type of a dictionary index (tiled afterwards: 1/8 the bytes)."""
+    return np.asarray(codes, dtype=index.to_pandas_dtype())
 
 
 def _index_type(n: int) -> pa.DataType:
@@ -49,13 +64,13 @@ def actor_arrow(world: World, result: ChunkResult, dates: list[str],
     n = len(idx)
     esc = s.escalation[:, :, idx].reshape(-1)
     rung = rung_of(esc).astype(np.int8)
-    ids = [world.ids[i] for i in idx]
+    ids, kind = [world.ids[i] for i in idx], _index_type(n)
     return pa.table(
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), n), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r * n),
-            "date": _codes(np.repeat(np.arange(t1), r * n), dates, pa.int32()),
-            "actor": _codes(np.tile(np.arange(n), t1 * r), ids, _index_type(n)),
+            "date": _codes(np.repeat(np.arange(t1, dtype=np.int32), r * n), dates, pa.int32()),
+            "actor": _codes(np.tile(_small(np.arange(n), kind), t1 * r), ids, kind),
             "escalation": esc,
             "rung": rung,
             "rung_name": _codes(rung, list(RUNGS), pa.int8()),
@@ -77,10 +92,10 @@ def pair_arrow(world: World, result: ChunkResult, pairs: list[tuple[int, int]]) 
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), k), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r * k),
-            "source": _codes(np.tile(src, t1 * r), world.ids, index),
-            "target": _codes(np.tile(dst, t1 * r), world.ids, index),
-            "commitment": s.commitment[:, :, src, dst].reshape(-1),
-            "tension": s.tension[:, :, src, dst].reshape(-1),
+            "source": _codes(np.tile(_small(src, index), t1 * r), world.ids, index),
+            "target": _codes(np.tile(_small(dst, index), t1 * r), world.ids, index),
+            "commitment": pair_values(s.commitment, src, dst).reshape(-1),
+            "tension": pair_values(s.tension, src, dst).reshape(-1),
         }
     )
 
@@ -94,7 +109,7 @@ def system_arrow(result: ChunkResult, dates: list[str]) -> pa.Table:
         {
             "replication": np.tile(result.replications.astype(np.int64), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r),
-            "date": _codes(np.repeat(np.arange(t1), r), dates, pa.int32()),
+            "date": _codes(np.repeat(np.arange(t1, dtype=np.int32), r), dates, pa.int32()),
             "distancing": s.distancing.reshape(-1),
             "frustration": s.frustration.reshape(-1),
             "crisis": s.crisis.reshape(-1),
@@ -108,10 +123,9 @@ class TableWriter:
     CSV copies (plain text: dictionary columns are written as their names).
 
     Why a thread: Parquet encoding and compression run in Arrow's C++ code without the GIL,
-    so one writer thread encodes a chunk's tables while the caller builds the next chunk's
-    tables and aggregates (issue 18: writing was the largest cost of a full-series run).
-    At most IN_FLIGHT tables wait for it, so memory stays flat; they are written in the
-    order given, so the files are the same bytes as without the thread.
+    so one writer thread encodes a table while the caller goes on. At most IN_FLIGHT
+    tables wait for it, so memory stays flat; they are written in the order given, so the
+    files are the same bytes as without the thread.
     Why dictionary pages only for id columns: the float series almost never repeat, and
     trying a dictionary on them first cost ~40% of the encoding time for nothing."""
 
@@ -131,10 +145,7 @@ class TableWriter:
 
     def _write(self, name: str, table: pa.Table) -> None:
         if name not in self.writers:
-            schema = tag_schema(table.schema, self.rid)  # publish() checks every table's id
-            self.writers[name] = pq.ParquetWriter(
-                self.folder / f"{name}.parquet", schema, use_dictionary=id_columns(schema)
-            )
+            self.writers[name] = parquet_writer(self.folder / f"{name}.parquet", table, self.rid)
         self.writers[name].write_table(table)
         if self.csv:
             path = self.folder / f"{name}.csv"
@@ -158,9 +169,151 @@ class TableWriter:
                     record_csv(self.folder / f"{name}.csv")
 
 
+def parquet_writer(path: Path, table: pa.Table, rid: str) -> pq.ParquetWriter:
+    """The writer of every run table: the result id in the schema (publish() checks it),
+    dictionary pages for the id columns only. One place, so a chunk file a worker writes
+    encodes its row group exactly as the main process would (sim/parquet_concat.py)."""
+    schema = tag_schema(table.schema, rid)
+    return pq.ParquetWriter(path, schema, use_dictionary=id_columns(schema))
+
+
 def id_columns(schema: pa.Schema) -> list[str]:
     """Columns worth a dictionary page: dictionary-typed and integer columns (ids, steps,
     rungs, flags), not the float series."""
     return [f.name for f in schema
             if pa.types.is_dictionary(f.type) or pa.types.is_integer(f.type)
             or pa.types.is_boolean(f.type)]  # fmt: skip
+
+
+SERIES_TABLES = ("timeseries", "pairs", "system")
+
+
+@dataclass(frozen=True)
+class ChunkFiles:
+    """What a worker sends back for a chunk whose series it wrote itself: where the files
+    are (named by the chunk's first replication) and the chunk's aggregate counts."""
+
+    first: int
+    csv: bool
+    counts: ChunkCounts
+
+
+def chunk_file(stage: Path, name: str, first: int, suffix: str) -> Path:
+    return stage / f"{name}-{first:012d}.{suffix}"
+
+
+@dataclass(frozen=True)
+class ChunkTables:
+    """An Arm's sink for a full-series run (sim.ensemble.Arm): where a chunk ran, write its
+    tables as one Parquet file each (and CSV copies) into `stage`, a folder inside the
+    run's reserved partial folder, count its chart aggregates, and send back only the
+    summaries, events and counts.
+
+    Why: the main process received every chunk's series, encoded them and counted the
+    aggregates while the workers waited (issue 18: 3.7× the time of a summary run, the
+    main process busy the whole time). The main process now only joins the files
+    (`JoinedTables`, bytes copied) and adds counts."""
+
+    stage: Path
+    rid: str
+    csv: bool
+    pairs: tuple[tuple[int, int], ...]
+    dates: tuple[str, ...]
+    shown: tuple[str, ...] | None = None
+
+    def __call__(self, world: World, result: ChunkResult) -> ChunkResult:
+        if result.series is None:
+            return result
+        first, dates, pairs = int(result.replications[0]), list(self.dates), list(self.pairs)
+        counts = RunAggregates(world, pairs, dates).count(result)
+        tables = {
+            "timeseries": lambda: actor_arrow(world, result, dates, self.shown),
+            "pairs": lambda: pair_arrow(world, result, pairs),
+            "system": lambda: system_arrow(result, dates),
+        }
+        for name in SERIES_TABLES:
+            table = tables[name]()  # one table at a time: memory is one table, not three
+            with parquet_writer(chunk_file(self.stage, name, first, "parquet"), table,
+                                self.rid) as writer:  # fmt: skip
+                writer.write_table(table)
+            if self.csv:
+                path = chunk_file(self.stage, name, first, "csv")
+                table.to_pandas().to_csv(path, index=False)
+            del table
+        files = ChunkFiles(first, self.csv, counts)
+        return ChunkResult(result.replications, result.summary, result.events, None, files)
+
+
+def sunk_beside(groups: Iterator[tuple[ChunkResult, ...]], sink: ChunkTables,
+                world: World) -> Iterator[tuple[ChunkResult, ...]]:  # fmt: skip
+    """`groups` with their first chunk passed through `sink` on a thread, while the next
+    chunk is simulated here; in order, one chunk waiting at most.
+
+    Why: with one worker the chunks run in this process, and Parquet encoding (Arrow,
+    without the GIL) then overlaps the next chunk's simulation, as the writer thread did
+    when this process wrote every table. On exit a running sink is waited for, so no chunk
+    file is written after the caller moves on (or removes the folder)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="chunk-tables") as thread:
+        waiting: deque[tuple[Future, tuple[ChunkResult, ...]]] = deque()
+        try:
+            for group in groups:
+                waiting.append((thread.submit(sink, world, group[0]), group[1:]))
+                if len(waiting) > 1:
+                    done, rest = waiting.popleft()
+                    yield (done.result(), *rest)
+            while waiting:
+                done, rest = waiting.popleft()
+                yield (done.result(), *rest)
+        finally:
+            for future, _ in waiting:
+                future.cancel()
+
+
+class JoinedTables:
+    """The run's series tables made from the chunk files, in the order the chunks are
+    given (replication order): Parquet row groups copied as bytes (the file one writer
+    would have written), CSV text without the repeated header; each chunk file is
+    deleted once joined, so the partial folder holds one chunk's files at most."""
+
+    def __init__(self, folder: Path, stage: Path):
+        self.folder, self.stage = folder, stage
+        self.parquet: dict[str, ConcatWriter] = {}
+        self.csv: dict[str, BinaryIO] = {}
+
+    def add(self, files: ChunkFiles) -> None:
+        for name in SERIES_TABLES:
+            src = chunk_file(self.stage, name, files.first, "parquet")
+            if name not in self.parquet:
+                self.parquet[name] = ConcatWriter(self.folder / f"{name}.parquet")
+            self.parquet[name].append(src)
+            src.unlink()
+            if files.csv:
+                self._add_csv(name, chunk_file(self.stage, name, files.first, "csv"))
+
+    def _add_csv(self, name: str, src: Path) -> None:
+        first = name not in self.csv
+        if first:
+            self.csv[name] = open(self.folder / f"{name}.csv", "wb", buffering=0)  # noqa: SIM115
+        with open(src, "rb") as fh:
+            skip = 0 if first else len(fh.readline())  # the header, once
+            copy_range(fh, self.csv[name], skip, src.stat().st_size - skip)
+        src.unlink()
+
+    def close(self) -> None:
+        """Write the Parquet footers, note the CSV hashes, remove the empty stage folder."""
+        names = list(self.csv)
+        self.discard()
+        for name in names:
+            record_csv(self.folder / f"{name}.csv")
+        self.stage.rmdir()  # fails if a chunk file was left unjoined: nothing is published
+
+    def discard(self) -> None:
+        """Close every file (on failure the partial folder is removed with them)."""
+        writers, handles = self.parquet, self.csv
+        self.parquet, self.csv = {}, {}
+        try:
+            for writer in writers.values():
+                writer.close()
+        finally:
+            for fh in handles.values():
+                fh.close()

@@ -145,3 +145,27 @@ def test_one_search_over_all_rows_finds_the_bin_a_row_scan_finds(rows, data):
     rank = np.array([data.draw(st.integers(0, int(c[-1]) - 1)) for c in cum])
     expected = [int(np.argmax(c > k)) for c, k in zip(cum, rank, strict=True)]
     assert Ranks(cum).bin_of(rank).tolist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 6), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_sparse_counts_add_what_a_dense_count_adds(steps, reps, groups, seed):
+    """What a worker sends (flat index, count of each non-empty cell) adds up, in any order,
+    to the dense counts of every kept value."""
+    from sim.aggregates import add_sparse, sparse_counts
+
+    rng = np.random.default_rng(seed)
+    width = 7
+    dense = np.zeros((steps, groups, width), dtype=np.int64)
+    merged = np.zeros_like(dense)
+    pieces = []
+    for _ in range(3):
+        bins = rng.integers(0, width, (steps, reps, groups))
+        ok = rng.random((steps, reps, groups)) < 0.7
+        for t, r, g in zip(*np.nonzero(ok), strict=True):
+            dense[t, g, bins[t, r, g]] += 1
+        pieces.append(sparse_counts(dense.shape, bins, ok))
+    for index, n in reversed(pieces):
+        assert np.all(np.diff(index) > 0) and np.all(n > 0)
+        add_sparse(merged, (index, n))
+    np.testing.assert_array_equal(merged, dense)

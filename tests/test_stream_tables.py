@@ -81,3 +81,109 @@ def test_written_tables_arrive_whole_and_in_order(tmp_path):
     assert pq.read_table(tmp_path / "t.parquet")["k"].to_pylist() == [
         k for k in range(7) for _ in range(4)
     ]
+
+
+def test_chunk_files_joined_are_the_files_one_writer_writes(chunk, tmp_path):
+    """A worker writes its chunk's tables (ChunkTables) and sends no series back; joining
+    the chunk files gives the bytes the main process's own writer gave (Parquet and CSV)."""
+    from sim.ensemble import ChunkResult
+    from sim.stream_tables import SERIES_TABLES, ChunkTables, JoinedTables
+
+    world, result, dates = chunk
+    pairs = related_pairs(world)
+    halves = [
+        ChunkResult(result.replications[part], {}, result.events, _series_part(result, part))
+        for part in (slice(0, 2), slice(2, None))
+    ]
+    old = tmp_path / "old"
+    old.mkdir()
+    writer = TableWriter(old, True, "rid")
+    for half in halves:
+        writer.write("timeseries", actor_arrow(world, half, dates))
+        writer.write("pairs", pair_arrow(world, half, pairs))
+        writer.write("system", system_arrow(half, dates))
+    writer.close()
+    new, stage = tmp_path / "new", tmp_path / "new" / ".chunks"
+    stage.mkdir(parents=True)
+    sink = ChunkTables(stage, "rid", True, tuple(pairs), tuple(dates))
+    joined = JoinedTables(new, stage)
+    for half in halves:
+        sent = sink(world, half)
+        assert sent.series is None and sent.tables.counts.replications == len(half.replications)
+        joined.add(sent.tables)
+    joined.close()
+    assert not stage.exists()
+    for name in SERIES_TABLES:
+        for suffix in ("parquet", "csv"):
+            got, want = new / f"{name}.{suffix}", old / f"{name}.{suffix}"
+            assert got.read_bytes() == want.read_bytes(), got.name
+
+
+def _series_part(result, part):
+    from dataclasses import fields
+
+    from sim.ensemble import Series
+
+    s = result.series
+    return Series(**{f.name: getattr(s, f.name)[:, part] for f in fields(Series)})
+
+
+def test_workers_write_their_chunks_inside_the_partial_folder(tmp_path, monkeypatch):
+    """Chunk files appear only inside the reserved `.partial-open` folder, each is joined
+    and deleted as it arrives, and the published folder holds no trace of them."""
+    import sim.jobs.run
+    from sim.cli import main
+    from sim.stream_tables import JoinedTables
+
+    seen = []
+
+    class Spy(JoinedTables):
+        def add(self, files):
+            seen.append(sorted(p.name for p in self.stage.iterdir()))
+            assert self.stage.parent.name.endswith(".partial-open")
+            super().add(files)
+
+    monkeypatch.setattr(sim.jobs.run, "JoinedTables", Spy)
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
+    out = tmp_path / "r"
+    args = ["run", "scenarios/baseline.yaml", "-n", "12", "--steps", "3", "--no-plots", "-q"]
+    assert main([*args, "--workers", "2", "--out", str(out)]) == 0
+    assert len(seen) == 3 and all(seen)
+    assert all(name.split("-")[0] in ("timeseries", "pairs", "system") for s in seen for name in s)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+def test_an_interrupt_while_chunks_arrive_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C between two chunks, workers writing: no folder, no chunk file, no worker."""
+    import sim.jobs.run
+    from sim.cli import main
+    from sim.stream_tables import JoinedTables
+
+    class Interrupted(JoinedTables):
+        def add(self, files):
+            if files.first > 0:
+                raise KeyboardInterrupt
+            super().add(files)
+
+    monkeypatch.setattr(sim.jobs.run, "JoinedTables", Interrupted)
+    monkeypatch.setattr(sim.jobs.run, "CHUNK", 4)
+    out = tmp_path / "r"
+    args = ["run", "scenarios/baseline.yaml", "-n", "40", "--steps", "3", "--no-plots", "-q"]
+    assert main([*args, "--workers", "2", "--out", str(out)]) == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_one_worker_sink_thread_keeps_order_and_raises_errors():
+    """With one worker each chunk's tables are made on a thread (sunk_beside) while the next
+    chunk runs: results come back in chunk order, and a failing chunk raises here."""
+    from sim.stream_tables import sunk_beside
+
+    def sink(world, chunk):
+        if chunk == 3:
+            raise ValueError("chunk 3")
+        return ("sunk", world, chunk)
+
+    groups = ((k, f"cf{k}") for k in range(3))
+    assert list(sunk_beside(groups, sink, "w")) == [(("sunk", "w", k), f"cf{k}") for k in range(3)]
+    with pytest.raises(ValueError, match="chunk 3"):
+        list(sunk_beside(((k,) for k in range(5)), sink, "w"))

@@ -12,7 +12,8 @@ import json
 import platform
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -29,10 +30,11 @@ from sim.output import (
     result_id,
     timestamped,
 )
+from sim.pool import stop_active_workers
 from sim.provenance import provenance
 from sim.results.write import write_frame
 from sim.scenario.loader import LoadedScenario
-from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
+from sim.stream_tables import ChunkTables, JoinedTables, TableWriter, sunk_beside
 from sim.tables import events_table, related_pairs, step_dates, summary_table
 from sim.world import thaw
 
@@ -212,50 +214,50 @@ def stream_run(
     chunks: Iterable[ChunkResult] | None = None,
     slot: Slot | None = None,
 ) -> ChunkResult:
-    """Simulate chunk by chunk, appending each chunk's series to the Parquet files as it
-    arrives, so memory stays flat in the number of replications; then the summary, events,
-    manifest and charts. Everything lands in `out` atomically. Returns the merged summaries
-    and events (no series)."""
+    """Simulate chunk by chunk; with full series, each chunk's tables are written where it
+    ran (a worker, into the partial folder: sim.stream_tables.ChunkTables) and joined here
+    into one Parquet file per table as chunks arrive, so memory stays flat in the number of
+    replications; then the summary, events, manifest and charts. Everything lands in `out`
+    atomically. Returns the merged summaries and events (no series)."""
     full = settings.series == "full"
     spec = loaded.scenario
-    paired = chunks is None and spec.counterfactual is not None
-    if chunks is None:
-        world = loaded.model_input  # the counterfactual: the same input without its events
-        arms = [Arm(world, full)]
-        if paired:
-            arms.append(Arm(world.without_events(spec.counterfactual.remove_events), False))
-        groups = iter_arms(
-            arms, settings.replications, settings.seed, settings.steps,
-            chunk_size=CHUNK if full else SUMMARY_CHUNK, workers=settings.workers,
-            progress=progress, coefficients=settings.coefficients, engine=settings.engine,
-        )  # fmt: skip
-    else:
-        groups = ((chunk,) for chunk in chunks)
     world = loaded.model_input
     run = spec.run
     dates = step_dates(run.start, run.step_unit, settings.steps)
     shown = shown_actors(loaded)  # actors never active stay out of the tables
     pairs = related_pairs(world, shown)
+    meta = manifest(loaded, settings, argv)
+    paired = chunks is None and spec.counterfactual is not None
     kept: list[ChunkResult] = []
     counter: list[ChunkResult] = []
-    meta = manifest(loaded, settings, argv)
     aggregates = RunAggregates(world, pairs, dates) if full else None
     with atomic_folder(out, slot) as tmp:
-        writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
+        stage = tmp / STAGE  # the chunk files, inside the reserved partial folder
+        stage.mkdir()
+        sink = ChunkTables(stage, meta[RESULT_ID], settings.csv, tuple(pairs), tuple(dates),
+                           tuple(shown)) if full else None  # fmt: skip
+        groups = _groups(loaded, settings, sink, chunks, progress)
+        joined = JoinedTables(tmp, stage)
         try:
-            for group in groups:
-                chunk = group[0]
-                if full and chunk.series is not None:
-                    writer.write("timeseries", actor_arrow(world, chunk, dates, shown))
-                    writer.write("pairs", pair_arrow(world, chunk, pairs))
-                    writer.write("system", system_arrow(chunk, dates))
-                    aggregates.add(chunk)
-                kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
-                counter.extend(group[1:])
-            if aggregates is not None and aggregates.replications:
+            with closing(groups):  # on failure, workers stop before the folder is removed
+                for group in groups:
+                    chunk = group[0]
+                    if chunk.tables is not None:
+                        joined.add(chunk.tables)
+                        aggregates.merge(chunk.tables.counts)
+                    kept.append(ChunkResult(chunk.replications, chunk.summary, chunk.events, None))
+                    counter.extend(group[1:])
+        except BaseException:
+            stop_active_workers()  # none may still write chunk files when the folder goes
+            joined.discard()
+            raise
+        joined.close()
+        if aggregates is not None and aggregates.replications:
+            writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
+            try:
                 writer.write("aggregates", aggregates.table())  # what the charts read
-        finally:
-            writer.close()
+            finally:
+                writer.close()
         result = merge(kept)
         write_frame(tmp, "summary.csv", summary_table(result, shown), rid=meta[RESULT_ID])
         write_frame(tmp, "events.csv", events_table(result.events), rid=meta[RESULT_ID])
@@ -269,6 +271,32 @@ def stream_run(
             meta["counterfactual"] = spec.counterfactual.model_dump(mode="json")
         finish(tmp, meta, charts)
     return result
+
+
+STAGE = ".chunks"  # inside the partial folder; empty and removed before publication
+
+
+def _groups(loaded: LoadedScenario, settings: RunSettings, sink: ChunkTables | None,
+            chunks: Iterable[ChunkResult] | None,
+            progress: bool) -> Iterator[tuple[ChunkResult, ...]]:  # fmt: skip
+    """The run's chunks (with its counterfactual's beside them when it names one): simulated
+    on the workers, or the given in-memory `chunks`; `sink` applied where each chunk ran."""
+    world = loaded.model_input
+    if chunks is not None:
+        for chunk in chunks:
+            yield (chunk if sink is None else sink(world, chunk),)
+        return
+    spec = loaded.scenario
+    here = sink is not None and settings.workers <= 1  # chunks run in this process
+    arms = [Arm(world, sink is not None, sink=None if here else sink)]
+    if spec.counterfactual is not None:  # the same input without its events
+        arms.append(Arm(world.without_events(spec.counterfactual.remove_events), False))
+    groups = iter_arms(
+        arms, settings.replications, settings.seed, settings.steps,
+        chunk_size=CHUNK if sink is not None else SUMMARY_CHUNK, workers=settings.workers,
+        progress=progress, coefficients=settings.coefficients, engine=settings.engine,
+    )  # fmt: skip
+    yield from sunk_beside(groups, sink, world) if here else groups
 
 
 def simulate_effects(loaded: LoadedScenario, settings: RunSettings,

@@ -5,7 +5,8 @@
 - `sim.results.folder`: `ResultsFolder`, the one reader (lazy tables), used by charts,
   reports and the Python API;
 - `sim.results.write`: `write_manifest` (checked against the model) and `write_frame`
-  (the per-chunk streaming tables are the run job's `TableWriter`);
+  (a run's per-step tables are written chunk by chunk where each chunk ran and joined
+  into one file each: `sim.stream_tables.ChunkTables` and `JoinedTables`);
 - `sim.results.labels`, `sim.results.precision`: what a reader sees (labels for key paths
   and outcome columns; digits the Monte Carlo error supports).
 

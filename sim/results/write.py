@@ -4,9 +4,9 @@ Why: each command wrote its manifest with `json.dumps` and its tables with its o
 calls, so a folder could be written that the readers then refused. Every command ends
 through `write_manifest`, which checks the manifest against the model its readers use
 (sim/results/manifest.py) before a byte is written. Folder reservation and the atomic
-rename stay in sim/output.py; the per-step tables a run streams chunk by chunk are appended
-by the streaming writer of the run job (`TableWriter`, sim/jobs/run.py), whose seam is
-`write(name, table)` per chunk and `close()`.
+rename stay in sim/output.py; the per-step tables a run streams chunk by chunk are written
+where each chunk ran (`sim.stream_tables.ChunkTables`, a worker) and joined row group by
+row group into one file per table (`JoinedTables`, sim/parquet_concat.py).
 """
 
 from __future__ import annotations
