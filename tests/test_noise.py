@@ -108,3 +108,25 @@ def test_shocks_are_standard_normal_and_uncorrelated():
 def test_replication_numbers_out_of_range_are_refused():
     with pytest.raises(ValueError, match="replication numbers"):
         shocks(1, np.array([-1]), 2, IDS)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    start=st.integers(0, 9),
+    steps=st.integers(1, 13),
+    reps=st.lists(st.integers(0, 60), min_size=1, max_size=9),
+)
+def test_shocks_are_the_box_muller_formula_on_the_words_bit_for_bit(start, steps, reps):
+    """The buffered passes of `shocks` compute exactly the documented formula: normals
+    z = sqrt(-2 ln u1) · (cos, sin)(2π u2) with u = ((w >> 11) + 0.5) · 2^-53."""
+    first, last = start // LANES, (start + steps + LANES - 1) // LANES
+    w = words(9, np.array(reps), range(first, last), IDS)
+    u = ((w >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    z = []
+    for pair in (0, 1):
+        radius = np.sqrt(-2.0 * np.log(u[..., 2 * pair]))
+        angle = (2.0 * np.pi) * u[..., 2 * pair + 1]
+        z += [radius * np.cos(angle), radius * np.sin(angle)]
+    expected = np.stack(z, 1).reshape(-1, len(reps), len(IDS))[start - first * LANES :][:steps]
+    got = shocks(9, np.array(reps), steps, IDS, start=start)
+    assert got.tobytes() == np.ascontiguousarray(expected).tobytes()
