@@ -17,6 +17,7 @@ from sim.facts import OUTCOMES
 from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, tension
+from sim.noise import shocks
 from sim.scenario.schema import Scenario
 from sim.state import State
 from sim.world import World, as_input
@@ -137,6 +138,7 @@ def run_chunk(
     coefficients: Mapping[str, np.ndarray] | None = None,
     resettle: bool = True,
     engine: str = "numpy",
+    noise: np.ndarray | None = None,
 ) -> ChunkResult:
     """Simulate the given replication indices for `steps` steps on `engine` (numpy, the
     reference, or numba, the compiled kernel of sim/kernel/; same numbers to 1e-12).
@@ -145,14 +147,15 @@ def run_chunk(
     replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle, a
     robustness draw), so the result does not depend on how replications are split into
     chunks or workers. `resettle=False` keeps the structural terms of the scenario's own
-    coefficients (sim.engine.start).
+    coefficients (sim.engine.start). `noise` is the chunk's shocks when already drawn
+    (`sim.noise.shocks(root_seed, replications, steps, world.ids)`).
     """
     reps = np.asarray(replications, dtype=np.int64)
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
     groups = [EventGroup.for_all(events, len(reps))]
     state = simulator(engine)(world, groups, reps, root_seed, steps, rec, log, coefficients,
-                              resettle)  # fmt: skip
+                              resettle, noise)  # fmt: skip
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
@@ -190,14 +193,25 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
     return ChunkResult(reps, summary, log, series)
 
 
-def _chunk_job(args: tuple) -> ChunkResult:
-    model, reps, seed, steps, keep, coefficients, resettle, engine = args  # never a Scenario
-    world, events = prepare(model)
+def _chunk_job(args: tuple) -> tuple[ChunkResult, ...]:
+    """One chunk of replications of every arm (`iter_arms`), in one worker.
+
+    The arms share the chunk's shocks (same seed, replications, steps and actors: common
+    random numbers), so they are drawn once here, not once per arm (issue 18: drawing them
+    was a sixth of a worker's time outside the kernel)."""
+    models, reps, seed, steps, keeps, coefficients, resettles, engine = args  # never a Scenario
     from threadpoolctl import threadpool_limits
 
+    ids = list(models[0].ids)
+    noise = shocks(seed, reps, steps, ids) if len(models) > 1 else None
+    out = []
     with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        return run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
-                         engine)  # fmt: skip
+        for model, keep, resettle in zip(models, keeps, resettles, strict=True):
+            world, events = prepare(model)
+            shared = noise if list(world.ids) == ids else None
+            out.append(run_chunk(world, events, reps, seed, steps, keep, coefficients,
+                                 resettle, engine, shared))  # fmt: skip
+    return tuple(out)
 
 
 def _checked_coefficients(
@@ -305,32 +319,28 @@ def iter_arms(
 
     coefficients = _checked_coefficients(coefficients, replications)
     models = [as_input(arm.scenario) for arm in arms]  # built once; workers get plain arrays
+    keeps = tuple(arm.keep_series for arm in arms)
+    resettles = tuple(arm.resettle for arm in arms)
     jobs = [
-        (model, np.arange(lo, min(lo + chunk_size, replications)), seed, steps,
-         arm.keep_series, coefficients, arm.resettle, engine)
+        (models, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keeps,
+         coefficients, resettles, engine)
         for lo in range(0, replications, chunk_size)
-        for arm, model in zip(arms, models, strict=True)
-    ]  # fmt: skip
+    ]  # one job per chunk holds every arm: they share its shocks  # fmt: skip
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
     try:
         if workers <= 1 or len(jobs) == 1:
-            results: Iterator[ChunkResult] = map(_chunk_job, jobs)
-            yield from _grouped(results, len(arms), bar)
+            yield from _counted(map(_chunk_job, jobs), bar)
             return
         from sim.pool import pool_for
 
         with pool_for(workers) as pool:  # the command's pool: started once, reused
             results = pool.imap(_chunk_job, ((job,) for job in jobs), ordered=True)
-            yield from _grouped(results, len(arms), bar)
+            yield from _counted(results, bar)
     finally:
         bar.close()
 
 
-def _grouped(results: Iterator[ChunkResult], size: int, bar) -> Iterator[tuple[ChunkResult, ...]]:
-    group: list[ChunkResult] = []
-    for res in results:
-        group.append(res)
-        if len(group) == size:
-            bar.update(len(res.replications))
-            yield tuple(group)
-            group = []
+def _counted(results: Iterator[tuple[ChunkResult, ...]], bar) -> Iterator[tuple[ChunkResult, ...]]:
+    for group in results:
+        bar.update(len(group[0].replications))
+        yield group

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from sim.engine import EventGroup, EventLog, Recorder, fire, shocks, start
+from sim.engine import EventGroup, EventLog, Recorder, fire, settled_start, shocks
 from sim.kernel import compiled
 from sim.kernel.layout import Packed, from_lanes, pack, shocks_to_lanes, to_lanes, unpack
 from sim.state import State
@@ -96,18 +96,20 @@ def one_thread(when: bool) -> Iterator[None]:
 def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
              steps: int, recorder: Recorder, log: EventLog | None = None,
              coefficients: Mapping[str, np.ndarray] | None = None,
-             resettle: bool = True) -> State:  # fmt: skip
+             resettle: bool = True, noise: np.ndarray | None = None) -> State:  # fmt: skip
     """The same contract and numbers (to rounding) as `sim.engine.simulate`."""
+    if noise is None:
+        noise = shocks(seed, reps, steps, world.ids)
     with one_thread(not summary_totals(recorder)):
-        return _simulate(world, groups, reps, seed, steps, recorder, log, coefficients,
-                         resettle)  # fmt: skip
+        return _simulate(world, groups, reps, steps, recorder, log, coefficients, resettle,
+                         noise)  # fmt: skip
 
 
-def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
-              steps: int, recorder: Recorder, log: EventLog | None,
-              coefficients: Mapping[str, np.ndarray] | None, resettle: bool) -> State:  # fmt: skip
-    noise = shocks(seed, reps, steps, world.ids)
-    state = start(world, reps, coefficients, resettle)
+def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, steps: int,
+              recorder: Recorder, log: EventLog | None,
+              coefficients: Mapping[str, np.ndarray] | None, resettle: bool,
+              noise: np.ndarray) -> State:  # fmt: skip
+    state = settled_start(world, reps, coefficients, resettle)
     recorder.record(state)
     r = state.replications
     keep_totals = summary_totals(recorder)
