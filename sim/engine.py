@@ -15,7 +15,7 @@ import copy
 import pickle
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 import numpy as np
@@ -98,6 +98,7 @@ def start(world: World, reps: np.ndarray, coefficients: Mapping[str, np.ndarray]
 # command and the last chunk's smaller size.
 _STARTS: OrderedDict[tuple[bytes, int, bool], State] = OrderedDict()
 _STARTS_KEPT = 4
+_NOT_READ = ("events", "scenario_name")  # fields of the model input `start` never reads
 
 
 def settled_start(world: World, reps: np.ndarray,
@@ -114,7 +115,8 @@ def settled_start(world: World, reps: np.ndarray,
     points), are settled afresh as before."""
     if coefficients or world.x0.shape[0] != 1:
         return start(world, reps, coefficients, resettle)
-    key = (pickle.dumps(replace(world, events={}, scenario_name="")), len(reps), resettle)
+    inputs = [getattr(world, f.name) for f in fields(world) if f.name not in _NOT_READ]
+    key = (pickle.dumps(inputs), len(reps), resettle)
     if key not in _STARTS:
         _STARTS[key] = start(world, reps, None, resettle)
         while len(_STARTS) > _STARTS_KEPT:

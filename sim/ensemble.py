@@ -6,6 +6,7 @@ a replication's trajectory does not depend on which chunk, worker or machine ran
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -193,6 +194,16 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
     return ChunkResult(reps, summary, log, series)
 
 
+@functools.cache
+def _blas():
+    """This process's threadpoolctl controller, made once: finding the loaded BLAS
+    libraries costs ~1.5 ms, which a fresh `threadpool_limits` paid on every chunk (5% of
+    a 300 × 36 ensemble; issue 18)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _chunk_job(args: tuple) -> tuple[ChunkResult, ...]:
     """One chunk of replications of every arm (`iter_arms`), in one worker.
 
@@ -200,12 +211,13 @@ def _chunk_job(args: tuple) -> tuple[ChunkResult, ...]:
     random numbers), so they are drawn once here, not once per arm (issue 18: drawing them
     was a sixth of a worker's time outside the kernel)."""
     models, reps, seed, steps, keeps, coefficients, resettles, engine = args  # never a Scenario
-    from threadpoolctl import threadpool_limits
-
     ids = list(models[0].ids)
-    noise = shocks(seed, reps, steps, ids) if len(models) > 1 else None
+    noise = None
+    if len(models) > 1:
+        noise = shocks(seed, reps, steps, ids)
+        noise.flags.writeable = False  # shared by the arms (and their lane layout: kernel)
     out = []
-    with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
+    with _blas().limit(limits=1):  # BLAS threads only busy-wait on these small matrices
         for model, keep, resettle in zip(models, keeps, resettles, strict=True):
             world, events = prepare(model)
             shared = noise if list(world.ids) == ids else None

@@ -71,9 +71,15 @@ def _totals_out(recorder, peak: np.ndarray, totals: np.ndarray, r: int) -> None:
 def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
                record: bool) -> None:  # fmt: skip
     """Advance the packed state through the steps of `noise` (T, R, N), in place."""
+    run_lanes(p, shocks_to_lanes(noise), peak, totals, t0, record)
+
+
+def run_lanes(p: Packed, lanes: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
+              record: bool) -> None:  # fmt: skip
+    """`run_kernel` on shocks already in lane layout, (nb, T, N, L) C-contiguous."""
     compiled.run_span(p.x, p.C, p.lev, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
                       p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.hold0, p.params,
-                      shocks_to_lanes(noise), peak, totals, t0, record)  # fmt: skip
+                      lanes, peak, totals, t0, record)  # fmt: skip
 
 
 @contextmanager
@@ -110,6 +116,7 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
               coefficients: Mapping[str, np.ndarray] | None, resettle: bool,
               noise: np.ndarray) -> State:  # fmt: skip
     state = settled_start(world, reps, coefficients, resettle)
+    lanes = shocks_to_lanes(noise)  # all steps at once; spans take their slice
     recorder.record(state)
     r = state.replications
     keep_totals = summary_totals(recorder)
@@ -133,7 +140,8 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
         if packed is None:
             packed = pack(state)
         end = span_end(groups, t, steps, one_step=not keep_totals)
-        run_kernel(packed, noise[t:end], peak, totals, t, keep_totals)
+        span = lanes if end - t == steps else np.ascontiguousarray(lanes[:, t:end])
+        run_lanes(packed, span, peak, totals, t, keep_totals)
         state.step = end
         t = end
         if not keep_totals:
