@@ -169,20 +169,7 @@ def prepare(source: Scenario | World) -> tuple[World, list[CompiledEvent]]:
 def merge(chunks: list[ChunkResult]) -> ChunkResult:
     """Concatenate chunk results in replication order."""
     chunks = sorted(chunks, key=lambda c: int(c.replications[0]) if len(c.replications) else 0)
-    rows = [
-        row
-        for c in chunks
-        for row in zip(
-            c.events.replication, c.events.step, c.events.event, c.events.label, strict=True
-        )
-    ]
-    rows.sort(key=lambda row: (row[1], row[0]))  # by step, then replication; stable: file order
-    log = EventLog()
-    for rep, step, event, label in rows:
-        log.replication.append(rep)
-        log.step.append(step)
-        log.event.append(event)
-        log.label.append(label)
+    log = _merged_events([c.events for c in chunks])
     summary = {k: np.concatenate([c.summary[k] for c in chunks]) for k in chunks[0].summary}
     series = None
     if chunks[0].series is not None:
@@ -192,6 +179,21 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
         )
     reps = np.concatenate([c.replications for c in chunks])
     return ChunkResult(reps, summary, log, series)
+
+
+def _merged_events(logs: list[EventLog]) -> EventLog:
+    """The logs as one, by step, then replication; ties keep their order (file order).
+    One stable numpy sort: a Python sort of row tuples was a second per 100,000 runs."""
+
+    def column(name: str, dtype: type) -> np.ndarray:
+        parts = [np.asarray(getattr(log, name), dtype=dtype) for log in logs]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    rep, step = column("replication", np.int64), column("step", np.int64)
+    order = np.lexsort((rep, step))  # stable: the last key sorts first
+    return EventLog(rep[order].tolist(), step[order].tolist(),
+                    column("event", object)[order].tolist(),
+                    column("label", object)[order].tolist())  # fmt: skip
 
 
 @functools.cache

@@ -154,3 +154,17 @@ def test_starts_with_coefficient_draws_are_not_shared():
     a = settled_start(world, np.arange(3), draws)
     b = settled_start(world, np.arange(3, 6), draws)
     assert not np.array_equal(a.u, b.u)
+
+
+def test_merged_events_sort_by_step_then_replication_and_keep_file_order_in_ties():
+    from sim.engine import EventLog
+    from sim.ensemble import _merged_events
+
+    a = EventLog([4, 4, 1], [2, 2, 5], ["pact", "aid", "late"], ["P", "A", "L"])
+    b = EventLog([0, 4], [2, 0], ["pact", "first"], ["P", "F"])
+    got = _merged_events([a, b])
+    assert got.replication == [4, 0, 4, 4, 1] and got.step == [0, 2, 2, 2, 5]
+    assert got.event == ["first", "pact", "pact", "aid", "late"]
+    assert all(type(v) is int for v in got.replication + got.step)
+    empty = _merged_events([EventLog(), EventLog()])
+    assert (empty.replication, empty.event) == ([], [])
