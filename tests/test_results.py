@@ -294,3 +294,26 @@ def test_write_frame_csv_is_pandas_bytes_for_a_run_summary(tmp_path):
     assert csv_text(frame) is not None  # the fast writer, not pandas, writes it
     path = write_frame(tmp_path, "summary.csv", frame)
     assert path.read_bytes() == frame.to_csv(index=False).encode("utf-8")
+
+
+@given(sizes=st.lists(st.integers(1, 6), min_size=1, max_size=5), data=st.data())
+def test_a_table_appended_chunk_by_chunk_is_the_whole_tables_csv(tmp_path_factory, sizes, data):
+    """CsvAppender (a run's summary.csv, written as chunks arrive): the parts, whether the
+    fast writer or pandas formats each, concatenate to `to_csv` of the whole table."""
+    from sim.results.csv_text import CsvAppender
+
+    n = sum(sizes)
+    floats = st.floats(allow_nan=True, allow_infinity=True)
+    whole = pd.DataFrame(
+        {
+            "x": np.array(data.draw(st.lists(floats, min_size=n, max_size=n)), dtype=np.float64),
+            "k": np.arange(n),
+            "label": np.array(data.draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype=object),
+        }
+    )
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    appender = CsvAppender(path)
+    for lo, size in zip(np.cumsum([0, *sizes[:-1]]), sizes, strict=True):
+        appender.add(whole.iloc[lo : lo + size].reset_index(drop=True))
+    appender.close()
+    assert path.read_bytes() == whole.to_csv(index=False).encode("utf-8")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.aggregates import RunAggregates
@@ -30,6 +31,8 @@ from sim.output import (
     timestamped,
 )
 from sim.provenance import provenance
+from sim.result_ids import record_csv
+from sim.results.csv_text import CsvAppender
 from sim.results.write import write_frame
 from sim.scenario.loader import LoadedScenario
 from sim.stream_tables import TableWriter, actor_arrow, pair_arrow, system_arrow
@@ -242,9 +245,11 @@ def stream_run(
     aggregates = RunAggregates(world, pairs, dates) if full else None
     with atomic_folder(out, slot) as tmp:
         writer = TableWriter(tmp, settings.csv, meta[RESULT_ID])
+        summary = CsvAppender(tmp / "summary.csv")  # formatted while the workers compute
         try:
             for group in groups:
                 chunk = group[0]
+                summary.add(summary_table(chunk, shown))  # chunks come in replication order
                 if full and chunk.series is not None:
                     writer.write("timeseries", actor_arrow(world, chunk, dates, shown))
                     writer.write("pairs", pair_arrow(world, chunk, pairs))
@@ -256,8 +261,11 @@ def stream_run(
                 writer.write("aggregates", aggregates.table())  # what the charts read
         finally:
             writer.close()
+            summary.close()
         result = merge(kept)
-        write_frame(tmp, "summary.csv", summary_table(result, shown), rid=meta[RESULT_ID])
+        if not np.all(np.diff(result.replications) > 0):  # not in order after all: rewrite
+            write_frame(tmp, "summary.csv", summary_table(result, shown))
+        record_csv(tmp / "summary.csv")  # its sha256 goes into the manifest
         write_frame(tmp, "events.csv", events_table(result.events), rid=meta[RESULT_ID])
         if paired:
             effects = paired_effects(loaded, result, merge(counter))
