@@ -98,6 +98,7 @@ def start(world: World, reps: np.ndarray, coefficients: Mapping[str, np.ndarray]
 # command and the last chunk's smaller size.
 _STARTS: OrderedDict[tuple[bytes, int, bool], State] = OrderedDict()
 _STARTS_KEPT = 4
+_STARTS_MAX_ROWS = 4096  # chunks are 250 or 1000 rows; one huge in-process chunk is not kept
 _NOT_READ = ("events", "scenario_name")  # fields of the model input `start` never reads
 
 
@@ -112,8 +113,8 @@ def settled_start(world: World, reps: np.ndarray,
     in a 200-step summary run (issue 18). The memo hands out a deep copy of the very arrays
     the same computation gave, so results are bit for bit those of `start`. Runs with
     coefficient draws, or with one row per replication in the input (a sweep's stacked
-    points), are settled afresh as before."""
-    if coefficients or world.x0.shape[0] != 1:
+    points), or with more rows than chunks have, are settled afresh as before."""
+    if coefficients or world.x0.shape[0] != 1 or len(reps) > _STARTS_MAX_ROWS:
         return start(world, reps, coefficients, resettle)
     inputs = [getattr(world, f.name) for f in fields(world) if f.name not in _NOT_READ]
     key = (pickle.dumps(inputs), len(reps), resettle)

@@ -298,3 +298,7 @@ def test_shocks_shared_by_arms_are_laid_out_once_and_only_while_they_live():
     other.flags.writeable = False
     assert shocks_to_lanes(other) is not first
     np.testing.assert_array_equal(shocks_to_lanes(other), first + 1.0)
+    from sim.kernel import layout
+
+    del noise, other, first  # the shocks die: their layout is not held any longer
+    assert layout._LANED == []

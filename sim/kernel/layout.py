@@ -124,6 +124,12 @@ def unpack(packed: Packed, state: State) -> None:
 _LANED: list = []  # [(weak reference to a read-only shocks array, its lane layout)]
 
 
+def _forget(ref: weakref.ref) -> None:
+    """The shocks array died: drop its lane layout too (memory is not held past a chunk)."""
+    if _LANED and _LANED[0][0] is ref:
+        _LANED.clear()
+
+
 def shocks_to_lanes(noise: np.ndarray) -> np.ndarray:
     """(T, R, N) shocks → (nb, T, N, L).
 
@@ -136,5 +142,5 @@ def shocks_to_lanes(noise: np.ndarray) -> np.ndarray:
     r = noise.shape[1]
     lanes = to_lanes(np.moveaxis(noise, 1, 0), r)
     if not noise.flags.writeable:  # (left writeable: numba compiles read-only arrays anew)
-        _LANED[:] = [(weakref.ref(noise), lanes)]
+        _LANED[:] = [(weakref.ref(noise, _forget), lanes)]
     return lanes
