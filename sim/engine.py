@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -99,6 +100,7 @@ def start(world: World, reps: np.ndarray, coefficients: Mapping[str, np.ndarray]
 _STARTS: OrderedDict[tuple[bytes, int, bool], State] = OrderedDict()
 _STARTS_KEPT = 4
 _STARTS_MAX_ROWS = 4096  # chunks are 250 or 1000 rows; one huge in-process chunk is not kept
+_STARTS_LOCK = threading.Lock()
 _NOT_READ = ("events", "scenario_name")  # fields of the model input `start` never reads
 
 
@@ -118,12 +120,16 @@ def settled_start(world: World, reps: np.ndarray,
         return start(world, reps, coefficients, resettle)
     inputs = [getattr(world, f.name) for f in fields(world) if f.name not in _NOT_READ]
     key = (pickle.dumps(inputs), len(reps), resettle)
-    if key not in _STARTS:
-        _STARTS[key] = start(world, reps, None, resettle)
+    with _STARTS_LOCK:  # a dashboard may simulate in several threads
+        settled = _STARTS.get(key)
+    if settled is None:
+        settled = start(world, reps, None, resettle)
+    with _STARTS_LOCK:
+        _STARTS[key] = settled
+        _STARTS.move_to_end(key)
         while len(_STARTS) > _STARTS_KEPT:
             _STARTS.popitem(last=False)
-    _STARTS.move_to_end(key)
-    return copy.deepcopy(_STARTS[key])
+    return copy.deepcopy(settled)  # the memo's own copy is never handed out
 
 
 def step(state: State, world: World, groups: Sequence[EventGroup], shock: np.ndarray,

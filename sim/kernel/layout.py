@@ -121,13 +121,16 @@ def unpack(packed: Packed, state: State) -> None:
     state.lev = from_lanes(packed.lev, r)
 
 
-_LANED: list = []  # [(weak reference to a read-only shocks array, its lane layout)]
+# The last read-only shocks array laid out, and its layout: one slot, read and replaced
+# whole (a dashboard may simulate in several threads).
+_LANED: list = [None]  # [(weak reference to the shocks, their lane layout) | None]
 
 
 def _forget(ref: weakref.ref) -> None:
     """The shocks array died: drop its lane layout too (memory is not held past a chunk)."""
-    if _LANED and _LANED[0][0] is ref:
-        _LANED.clear()
+    entry = _LANED[0]
+    if entry is not None and entry[0] is ref:
+        _LANED[0] = None
 
 
 def shocks_to_lanes(noise: np.ndarray) -> np.ndarray:
@@ -137,10 +140,11 @@ def shocks_to_lanes(noise: np.ndarray) -> np.ndarray:
     array (sim.ensemble._chunk_job), so the last conversion of a read-only array is kept
     and handed out again while that array lives (a weak reference: a new array is never
     mistaken for it)."""
-    if _LANED and not noise.flags.writeable and _LANED[0][0]() is noise:
-        return _LANED[0][1]
+    entry = _LANED[0]
+    if entry is not None and not noise.flags.writeable and entry[0]() is noise:
+        return entry[1]
     r = noise.shape[1]
     lanes = to_lanes(np.moveaxis(noise, 1, 0), r)
     if not noise.flags.writeable:  # (left writeable: numba compiles read-only arrays anew)
-        _LANED[:] = [(weakref.ref(noise, _forget), lanes)]
+        _LANED[0] = (weakref.ref(noise, _forget), lanes)
     return lanes
