@@ -6,6 +6,7 @@ a replication's trajectory does not depend on which chunk, worker or machine ran
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from sim.facts import OUTCOMES
 from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, live_commitment, tension
+from sim.noise import shocks
 from sim.scenario.schema import Scenario
 from sim.state import State
 from sim.world import World, as_input
@@ -142,6 +144,7 @@ def run_chunk(
     coefficients: Mapping[str, np.ndarray] | None = None,
     resettle: bool = True,
     engine: str = "numpy",
+    noise: np.ndarray | None = None,
 ) -> ChunkResult:
     """Simulate the given replication indices for `steps` steps on `engine` (numpy, the
     reference, or numba, the compiled kernel of sim/kernel/; same numbers to 1e-12).
@@ -150,14 +153,15 @@ def run_chunk(
     replication r runs with `coefficients[name][r]` (a posterior draw, an ABC particle, a
     robustness draw), so the result does not depend on how replications are split into
     chunks or workers. `resettle=False` keeps the structural terms of the scenario's own
-    coefficients (sim.engine.start).
+    coefficients (sim.engine.start). `noise` is the chunk's shocks when already drawn
+    (`sim.noise.shocks(root_seed, replications, steps, world.ids)`).
     """
     reps = np.asarray(replications, dtype=np.int64)
     rec = Recorder(world, len(reps), steps, keep_series)
     log = EventLog()
     groups = [EventGroup.for_all(events, len(reps))]
     state = simulator(engine)(world, groups, reps, root_seed, steps, rec, log, coefficients,
-                              resettle)  # fmt: skip
+                              resettle, noise)  # fmt: skip
     return ChunkResult(reps, rec.summary(state), log, rec.s if keep_series else None)
 
 
@@ -170,20 +174,7 @@ def prepare(source: Scenario | World) -> tuple[World, list[CompiledEvent]]:
 def merge(chunks: list[ChunkResult]) -> ChunkResult:
     """Concatenate chunk results in replication order."""
     chunks = sorted(chunks, key=lambda c: int(c.replications[0]) if len(c.replications) else 0)
-    rows = [
-        row
-        for c in chunks
-        for row in zip(
-            c.events.replication, c.events.step, c.events.event, c.events.label, strict=True
-        )
-    ]
-    rows.sort(key=lambda row: (row[1], row[0]))  # by step, then replication; stable: file order
-    log = EventLog()
-    for rep, step, event, label in rows:
-        log.replication.append(rep)
-        log.step.append(step)
-        log.event.append(event)
-        log.label.append(label)
+    log = _merged_events([c.events for c in chunks])
     summary = {k: np.concatenate([c.summary[k] for c in chunks]) for k in chunks[0].summary}
     series = None
     if chunks[0].series is not None:
@@ -195,15 +186,54 @@ def merge(chunks: list[ChunkResult]) -> ChunkResult:
     return ChunkResult(reps, summary, log, series)
 
 
-def _chunk_job(args: tuple) -> ChunkResult:
-    model, reps, seed, steps, keep, coefficients, resettle, engine, sink = args  # no Scenario
-    world, events = prepare(model)
-    from threadpoolctl import threadpool_limits
+def _merged_events(logs: list[EventLog]) -> EventLog:
+    """The logs as one, by step, then replication; ties keep their order (file order).
+    One stable numpy sort: a Python sort of row tuples was a second per 100,000 runs."""
 
-    with threadpool_limits(limits=1):  # BLAS threads only busy-wait on these small matrices
-        result = run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
-                           engine)  # fmt: skip
-    return result if sink is None else sink(world, result)
+    def column(name: str, dtype: type) -> np.ndarray:
+        parts = [np.asarray(getattr(log, name), dtype=dtype) for log in logs]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    rep, step = column("replication", np.int64), column("step", np.int64)
+    order = np.lexsort((rep, step))  # stable: the last key sorts first
+    return EventLog(rep[order].tolist(), step[order].tolist(),
+                    column("event", object)[order].tolist(),
+                    column("label", object)[order].tolist())  # fmt: skip
+
+
+@functools.cache
+def _blas():
+    """This process's threadpoolctl controller, made once: finding the loaded BLAS
+    libraries costs ~1.5 ms, which a fresh `threadpool_limits` paid on every chunk (5% of
+    a 300 × 36 ensemble; issue 18)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _chunk_job(args: tuple) -> tuple[ChunkResult, ...]:
+    """One chunk of replications of every arm (`iter_arms`), in one worker.
+
+    The arms share the chunk's shocks (same seed, replications, steps and actors: common
+    random numbers), so they are drawn once here, not once per arm (issue 18: drawing them
+    was a sixth of a worker's time outside the kernel)."""
+    models, reps, seed, steps, keeps, coefficients, resettles, engine, sinks = args  # no Scenario
+    ids = list(models[0].ids)
+    noise = None
+    if len(models) > 1:
+        noise = shocks(seed, reps, steps, ids)
+        noise.flags.writeable = False  # shared by the arms (and their lane layout: kernel)
+    out = []
+    with _blas().limit(limits=1):  # BLAS threads only busy-wait on these small matrices
+        for model, keep, resettle, sink in zip(models, keeps, resettles, sinks, strict=True):
+            world, events = prepare(model)
+            shared = noise if list(world.ids) == ids else None
+            result = run_chunk(world, events, reps, seed, steps, keep, coefficients, resettle,
+                               engine, shared)  # fmt: skip
+            # a sink (a full-series run) writes the chunk's tables here, in the worker, and
+            # returns what is left to send back (no series)
+            out.append(result if sink is None else sink(world, result))
+    return tuple(out)
 
 
 def _checked_coefficients(
@@ -314,32 +344,29 @@ def iter_arms(
 
     coefficients = _checked_coefficients(coefficients, replications)
     models = [as_input(arm.scenario) for arm in arms]  # built once; workers get plain arrays
+    keeps = tuple(arm.keep_series for arm in arms)
+    resettles = tuple(arm.resettle for arm in arms)
+    sinks = tuple(arm.sink for arm in arms)
     jobs = [
-        (model, np.arange(lo, min(lo + chunk_size, replications)), seed, steps,
-         arm.keep_series, coefficients, arm.resettle, engine, arm.sink)
+        (models, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keeps,
+         coefficients, resettles, engine, sinks)
         for lo in range(0, replications, chunk_size)
-        for arm, model in zip(arms, models, strict=True)
-    ]  # fmt: skip
+    ]  # one job per chunk holds every arm: they share its shocks  # fmt: skip
     bar = tqdm(total=replications, unit="run", disable=not progress, leave=False)
     try:
         if workers <= 1 or len(jobs) == 1:
-            results: Iterator[ChunkResult] = map(_chunk_job, jobs)
-            yield from _grouped(results, len(arms), bar)
+            yield from _counted(map(_chunk_job, jobs), bar)
             return
         from sim.pool import pool_for
 
         with pool_for(workers) as pool:  # the command's pool: started once, reused
             results = pool.imap(_chunk_job, ((job,) for job in jobs), ordered=True)
-            yield from _grouped(results, len(arms), bar)
+            yield from _counted(results, bar)
     finally:
         bar.close()
 
 
-def _grouped(results: Iterator[ChunkResult], size: int, bar) -> Iterator[tuple[ChunkResult, ...]]:
-    group: list[ChunkResult] = []
-    for res in results:
-        group.append(res)
-        if len(group) == size:
-            bar.update(len(res.replications))
-            yield tuple(group)
-            group = []
+def _counted(results: Iterator[tuple[ChunkResult, ...]], bar) -> Iterator[tuple[ChunkResult, ...]]:
+    for group in results:
+        bar.update(len(group[0].replications))
+        yield group

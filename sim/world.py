@@ -283,7 +283,7 @@ def compile_input(scenario: Scenario, overrides: Mapping[str, Any] | None = None
         distancing_partners=tuple(pos[p] for p in dist.partners),
         steps=scenario.run.steps,
         settle=scenario.run.settle,
-        events=scenario.model_dump(mode="json", exclude_none=True)["events"],
+        events=scenario.model_dump(mode="json", exclude_none=True, include={"events"})["events"],
         theatre_ids=tuple(scenario.theatres),
         theatre_intensity=np.array(
             [[_v(t.intensity) for t in scenario.theatres.values()]], dtype=float

@@ -312,3 +312,37 @@ def test_one_step_spans_run_on_one_thread_and_give_the_threads_back():
         assert numba.get_num_threads() == before
     assert seen[True] == {1}
     assert seen[False] == {before}
+
+
+@pytest.mark.parametrize("r", [1, 31, 32, 33, 100])
+def test_lane_layout_round_trips_and_pads_with_the_last_replication(r):
+    from sim.kernel.layout import LANES, blocks, from_lanes, to_lanes
+
+    a = np.random.default_rng(r).normal(size=(r, 3, 4))
+    lanes = to_lanes(a, r)
+    assert lanes.shape == (blocks(r), 3, 4, LANES) and lanes.flags.c_contiguous
+    np.testing.assert_array_equal(from_lanes(lanes, r), a)
+    flat = np.moveaxis(lanes, -1, 1).reshape(-1, 3, 4)
+    np.testing.assert_array_equal(flat[r:], np.broadcast_to(a[-1], flat[r:].shape))
+    shared = from_lanes(to_lanes(a[:1], r), r)  # a (1, ...) array is every replication's
+    np.testing.assert_array_equal(shared, np.broadcast_to(a[:1], a.shape))
+
+
+def test_shocks_shared_by_arms_are_laid_out_once_and_only_while_they_live():
+    """A read-only shocks array (the arms of one chunk share it) is converted once; a
+    writeable one, or a new array, always gets its own conversion."""
+    from sim.kernel.layout import shocks_to_lanes
+
+    noise = np.random.default_rng(0).normal(size=(5, 40, 3))
+    assert shocks_to_lanes(noise) is not shocks_to_lanes(noise)  # writeable: never kept
+    noise.flags.writeable = False
+    first = shocks_to_lanes(noise)
+    assert shocks_to_lanes(noise) is first
+    other = noise + 1.0
+    other.flags.writeable = False
+    assert shocks_to_lanes(other) is not first
+    np.testing.assert_array_equal(shocks_to_lanes(other), first + 1.0)
+    from sim.kernel import layout
+
+    del noise, other, first  # the shocks die: their layout is not held any longer
+    assert layout._LANED == [None]

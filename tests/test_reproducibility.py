@@ -108,3 +108,63 @@ def test_existing_out_folder_is_refused(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "already exists" in err[0]
+
+
+def _state_bytes(state) -> dict[str, bytes]:
+    """Every array of a State (dicts flattened), as bytes: equal means bit-identical."""
+    out = {}
+    for name, value in vars(state).items():
+        if isinstance(value, dict):
+            out.update({f"{name}.{k}": np.asarray(v).tobytes() for k, v in value.items()})
+        elif isinstance(value, np.ndarray):
+            out[name] = value.tobytes() + str(value.shape).encode()
+    return out
+
+
+@pytest.mark.parametrize("resettle", [True, False])
+def test_a_memoised_start_is_the_settled_start_and_a_private_copy(resettle):
+    """sim.engine.settled_start: the memo gives start's arrays bit for bit, for the world
+    and for its counterfactual (the key ignores events, which start never reads), and a
+    caller that moves its state (as stepping does) leaves the next caller's start alone."""
+    from sim.effects import counterfactual_of
+    from sim.engine import settled_start, start
+    from sim.world import as_input
+
+    loaded = load_scenario("scenarios/baseline.yaml")
+    world = as_input(loaded.scenario)
+    cf = as_input(counterfactual_of(loaded.scenario))
+    reps = np.arange(5, 12)
+    first = settled_start(world, reps, resettle=resettle)
+    expected = _state_bytes(start(world, reps, resettle=resettle))
+    assert _state_bytes(first) == expected
+    first.x += 0.25
+    first.C[:] = 0.0
+    assert _state_bytes(settled_start(world, reps, resettle=resettle)) == expected
+    assert _state_bytes(settled_start(cf, reps, resettle=resettle)) == _state_bytes(
+        start(cf, reps, resettle=resettle)
+    )
+
+
+def test_starts_with_coefficient_draws_are_not_shared():
+    """Draws make every replication's start its own: each call settles afresh."""
+    from sim.engine import settled_start
+
+    world = load_scenario("scenarios/baseline.yaml").model_input
+    draws = {"reactivity": np.linspace(0.05, 0.3, 6)}
+    a = settled_start(world, np.arange(3), draws)
+    b = settled_start(world, np.arange(3, 6), draws)
+    assert not np.array_equal(a.u, b.u)
+
+
+def test_merged_events_sort_by_step_then_replication_and_keep_file_order_in_ties():
+    from sim.engine import EventLog
+    from sim.ensemble import _merged_events
+
+    a = EventLog([4, 4, 1], [2, 2, 5], ["pact", "aid", "late"], ["P", "A", "L"])
+    b = EventLog([0, 4], [2, 0], ["pact", "first"], ["P", "F"])
+    got = _merged_events([a, b])
+    assert got.replication == [4, 0, 4, 4, 1] and got.step == [0, 2, 2, 2, 5]
+    assert got.event == ["first", "pact", "pact", "aid", "late"]
+    assert all(type(v) is int for v in got.replication + got.step)
+    empty = _merged_events([EventLog(), EventLog()])
+    assert (empty.replication, empty.event) == ([], [])

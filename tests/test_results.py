@@ -251,3 +251,69 @@ def test_a_partial_folder_is_refused_by_commands_but_read_while_writing(tmp_path
     with pytest.raises(UsageError, match="unfinished"):
         read_manifest(partial)
     assert ResultsFolder(partial).name == "x"
+
+
+_TEXT = st.text(alphabet='ab ,"\n-é', max_size=4)
+
+
+@given(
+    floats=st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_fast_csv_text_is_pandas_to_csv_byte_for_byte(floats, data):
+    """sim.results.csv_text writes exactly pandas' bytes, or declines (None): floats of any
+    magnitude (shortest round-trip text, NaN empty), integers, booleans, and text columns,
+    which it leaves to pandas whenever pandas would quote a field."""
+    from sim.results.csv_text import csv_text
+
+    n = len(floats)
+    frame = pd.DataFrame(
+        {
+            "x": np.array(floats, dtype=np.float64),
+            "k": data.draw(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=n, max_size=n)),
+            "flag": data.draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+            "label": np.array(data.draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype=object),
+        }
+    )
+    for columns in (["x", "k", "flag"], ["x", "label"], ["k", "x"]):
+        text = csv_text(frame[columns])
+        assert text is None or text == frame[columns].to_csv(index=False)
+    assert csv_text(frame[["x", "k", "flag"]]) is not None  # numbers are always written
+
+
+def test_write_frame_csv_is_pandas_bytes_for_a_run_summary(tmp_path):
+    """The summary of a real run, through write_frame: the same file pandas writes."""
+    from sim.ensemble import run_ensemble
+    from sim.results.csv_text import csv_text
+    from sim.scenario.loader import load_scenario
+    from sim.tables import summary_table
+
+    scenario = load_scenario("scenarios/baseline.yaml").scenario
+    frame = summary_table(run_ensemble(scenario, 40, 3, 12, keep_series=False))
+    frame.loc[3, "peak_frustration"] = np.nan
+    assert csv_text(frame) is not None  # the fast writer, not pandas, writes it
+    path = write_frame(tmp_path, "summary.csv", frame)
+    assert path.read_bytes() == frame.to_csv(index=False).encode("utf-8")
+
+
+@given(sizes=st.lists(st.integers(1, 6), min_size=1, max_size=5), data=st.data())
+def test_a_table_appended_chunk_by_chunk_is_the_whole_tables_csv(tmp_path_factory, sizes, data):
+    """CsvAppender (a run's summary.csv, written as chunks arrive): the parts, whether the
+    fast writer or pandas formats each, concatenate to `to_csv` of the whole table."""
+    from sim.results.csv_text import CsvAppender
+
+    n = sum(sizes)
+    floats = st.floats(allow_nan=True, allow_infinity=True)
+    whole = pd.DataFrame(
+        {
+            "x": np.array(data.draw(st.lists(floats, min_size=n, max_size=n)), dtype=np.float64),
+            "k": np.arange(n),
+            "label": np.array(data.draw(st.lists(_TEXT, min_size=n, max_size=n)), dtype=object),
+        }
+    )
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    appender = CsvAppender(path)
+    for lo, size in zip(np.cumsum([0, *sizes[:-1]]), sizes, strict=True):
+        appender.add(whole.iloc[lo : lo + size].reset_index(drop=True))
+    appender.close()
+    assert path.read_bytes() == whole.to_csv(index=False).encode("utf-8")

@@ -16,6 +16,7 @@ every span (`unpack`).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,14 +36,20 @@ def blocks(r: int) -> int:
 
 
 def to_lanes(a: np.ndarray, r: int) -> np.ndarray:
-    """(R|1, ...) → (blocks, ..., LANES), C-contiguous, padded with the last row."""
+    """(R|1, ...) → (blocks, ..., LANES), C-contiguous, padded with the last row.
+
+    One copy, straight into the result (a padded concatenation first cost a second copy of
+    every array, the shocks included: issue 18)."""
     a = np.broadcast_to(np.asarray(a, dtype=np.float64), (r, *np.shape(a)[1:]))
-    nb = blocks(r)
-    pad = nb * LANES - r
-    if pad:
-        a = np.concatenate([a, np.broadcast_to(a[-1:], (pad, *a.shape[1:]))])
-    a = a.reshape(nb, LANES, *a.shape[1:])
-    return np.ascontiguousarray(np.moveaxis(a, 1, -1))
+    nb, full = blocks(r), r // LANES
+    out = np.empty((nb, *a.shape[1:], LANES))
+    rows = np.moveaxis(out, -1, 1)  # (blocks, LANES, ...): a view that writes into `out`
+    rows[:full] = a[: full * LANES].reshape(full, LANES, *a.shape[1:])
+    if full < nb:
+        rest = r - full * LANES
+        rows[full, :rest] = a[full * LANES :]
+        rows[full, rest:] = a[-1]  # padding: the last replication again
+    return out
 
 
 def from_lanes(a: np.ndarray, r: int) -> np.ndarray:
@@ -114,7 +121,30 @@ def unpack(packed: Packed, state: State) -> None:
     state.lev = from_lanes(packed.lev, r)
 
 
+# The last read-only shocks array laid out, and its layout: one slot, read and replaced
+# whole (a dashboard may simulate in several threads).
+_LANED: list = [None]  # [(weak reference to the shocks, their lane layout) | None]
+
+
+def _forget(ref: weakref.ref) -> None:
+    """The shocks array died: drop its lane layout too (memory is not held past a chunk)."""
+    entry = _LANED[0]
+    if entry is not None and entry[0] is ref:
+        _LANED[0] = None
+
+
 def shocks_to_lanes(noise: np.ndarray) -> np.ndarray:
-    """(T, R, N) shocks → (nb, T, N, L)."""
+    """(T, R, N) shocks → (nb, T, N, L).
+
+    The arms of one chunk (a run and its counterfactual) get the same read-only shocks
+    array (sim.ensemble._chunk_job), so the last conversion of a read-only array is kept
+    and handed out again while that array lives (a weak reference: a new array is never
+    mistaken for it)."""
+    entry = _LANED[0]
+    if entry is not None and not noise.flags.writeable and entry[0]() is noise:
+        return entry[1]
     r = noise.shape[1]
-    return to_lanes(np.moveaxis(noise, 1, 0), r)
+    lanes = to_lanes(np.moveaxis(noise, 1, 0), r)
+    if not noise.flags.writeable:  # (left writeable: numba compiles read-only arrays anew)
+        _LANED[0] = (weakref.ref(noise, _forget), lanes)
+    return lanes

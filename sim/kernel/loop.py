@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from sim.engine import EventGroup, EventLog, Recorder, fire, shocks, start
+from sim.engine import EventGroup, EventLog, Recorder, fire, settled_start, shocks
 from sim.kernel import compiled
 from sim.kernel.layout import Packed, from_lanes, pack, shocks_to_lanes, to_lanes, unpack
 from sim.state import State
@@ -71,9 +71,15 @@ def _totals_out(recorder, peak: np.ndarray, totals: np.ndarray, r: int) -> None:
 def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
                record: bool) -> None:  # fmt: skip
     """Advance the packed state through the steps of `noise` (T, R, N), in place."""
+    run_lanes(p, shocks_to_lanes(noise), peak, totals, t0, record)
+
+
+def run_lanes(p: Packed, lanes: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
+              record: bool) -> None:  # fmt: skip
+    """`run_kernel` on shocks already in lane layout, (nb, T, N, L) C-contiguous."""
     compiled.run_span(p.x, p.C, p.lev, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
                       p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.hold0, p.params,
-                      shocks_to_lanes(noise), peak, totals, t0, record)  # fmt: skip
+                      lanes, peak, totals, t0, record)  # fmt: skip
 
 
 @contextmanager
@@ -96,18 +102,21 @@ def one_thread(when: bool) -> Iterator[None]:
 def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
              steps: int, recorder: Recorder, log: EventLog | None = None,
              coefficients: Mapping[str, np.ndarray] | None = None,
-             resettle: bool = True) -> State:  # fmt: skip
+             resettle: bool = True, noise: np.ndarray | None = None) -> State:  # fmt: skip
     """The same contract and numbers (to rounding) as `sim.engine.simulate`."""
+    if noise is None:
+        noise = shocks(seed, reps, steps, world.ids)
     with one_thread(not summary_totals(recorder)):
-        return _simulate(world, groups, reps, seed, steps, recorder, log, coefficients,
-                         resettle)  # fmt: skip
+        return _simulate(world, groups, reps, steps, recorder, log, coefficients, resettle,
+                         noise)  # fmt: skip
 
 
-def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
-              steps: int, recorder: Recorder, log: EventLog | None,
-              coefficients: Mapping[str, np.ndarray] | None, resettle: bool) -> State:  # fmt: skip
-    noise = shocks(seed, reps, steps, world.ids)
-    state = start(world, reps, coefficients, resettle)
+def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, steps: int,
+              recorder: Recorder, log: EventLog | None,
+              coefficients: Mapping[str, np.ndarray] | None, resettle: bool,
+              noise: np.ndarray) -> State:  # fmt: skip
+    state = settled_start(world, reps, coefficients, resettle)
+    lanes = shocks_to_lanes(noise)  # all steps at once; spans take their slice
     recorder.record(state)
     r = state.replications
     keep_totals = summary_totals(recorder)
@@ -131,7 +140,8 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed
         if packed is None:
             packed = pack(state)
         end = span_end(groups, t, steps, one_step=not keep_totals)
-        run_kernel(packed, noise[t:end], peak, totals, t, keep_totals)
+        span = lanes if end - t == steps else np.ascontiguousarray(lanes[:, t:end])
+        run_lanes(packed, span, peak, totals, t, keep_totals)
         state.step = end
         t = end
         if not keep_totals:

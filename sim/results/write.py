@@ -72,7 +72,14 @@ def _parquet(path: Path, frame: pd.DataFrame, rid: str | None) -> None:
 
 
 def _csv(path: Path, frame: pd.DataFrame, float_format: str | None, rid: str | None) -> None:
-    frame.to_csv(path, index=False, float_format=float_format)
+    from sim.results.csv_text import csv_text, open_csv
+
+    text = csv_text(frame) if float_format is None else None  # pandas' bytes, faster
+    if text is None:
+        frame.to_csv(path, index=False, float_format=float_format)
+    else:
+        with open_csv(path) as f:
+            f.write(text)
     if rid is not None:
         from sim.result_ids import record_csv
 
