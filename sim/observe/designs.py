@@ -45,7 +45,7 @@ DESIGNS = ("model", "filtered", "anomaly", "tracked")  # "model" is the plain de
 @dataclass
 class DesignDraws:
     """Predictive samples {id: flat sample} of the filtered, anomaly and tracked designs,
-    the filters' effective sample sizes [(month index, ESS)] and the filters' log marginal
+    the filtered design's effective sample sizes [(month index, ESS)] and the filters' log marginal
     likelihood of the training data by drift scale ({scale: log evidence}; 0: filtered)."""
 
     filtered: dict[str, np.ndarray]
@@ -53,7 +53,6 @@ class DesignDraws:
     ess: list[tuple[int, float]] = field(default_factory=list)
     distinct: int = 0  # initial particles with descendants at the end (assimilate.py)
     tracked: dict[str, np.ndarray] = field(default_factory=dict)
-    tracked_ess: list[tuple[int, float]] = field(default_factory=list)
     evidence: dict[float, float] = field(default_factory=dict)
 
 
@@ -111,7 +110,6 @@ def design_draws(
     )
     track = particle_filter(*coefs, rng, train, likelihood, drift_scale=TRACK_SCALE)
     out.tracked = {k: v.ravel() for k, v in path_draws(ep, track, targets, rng, draws).items()}
-    out.tracked_ess = track.ess
     out.evidence = {0.0: filt.log_evidence, TRACK_SCALE: track.log_evidence}
     for scale in sorted(set(evidence_scales) - set(out.evidence)):
         run = particle_filter(*coefs, rng, train, likelihood, drift_scale=scale)
