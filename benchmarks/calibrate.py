@@ -250,11 +250,20 @@ def main(argv: list[str] | None = None) -> int:
         " only its own tables",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        help="root seed instead of the spec's (run-to-run noise: docs/validation.md); implies"
+        " --no-doc, so the documented tables stay those of the spec's seed",
+    )
     args = ap.parse_args(argv)
     spec = load_spec(args.spec)
     spec = with_settings(spec, population=args.population, predictive_replications=200)
     if args.quick:
         spec = with_settings(spec, population=40, predictive_replications=100)
+    if args.seed is not None:
+        spec = with_settings(spec, seed=args.seed)
+        args.no_doc = True
     out = timestamped("validation")
     out.mkdir(parents=True)
     # One worker pool for every fit of the validation (sim/pool.py), as the CLI opens one per

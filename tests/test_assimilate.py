@@ -179,3 +179,49 @@ def test_the_designs_never_read_the_value_they_forecast():
         d = design_draws(ep, coefs, k, 30, 5, np.random.default_rng(1), train, [t], 3)
         out.append((d.filtered[t.id], d.anomaly[t.id]))
     assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+
+
+def test_exercise_anchor_is_the_latest_known_status_and_the_first_is_still_scored():
+    """Exercises are anchored like trade (the latest earlier season the forecaster knows),
+    but a season with no known earlier status has no anchor and stays scored."""
+    from sim.observe.episodes import anchor_of, is_anchor
+
+    ep = episode_of(load_scenario(HISTORY))
+    pair = ("USA", "KOR")
+    s16, s18, s19 = (
+        obs("joint_exercise", pair, y, 8, v) for y, v in ((2016, 1), (2018, 0), (2019, 0))
+    )
+    assign([ep], [s16, s18, s19], known={s16.id})
+    assert ep.anchors == {s18.id: s16.id, s19.id: s16.id}  # a forecaster at 2016 knows 2016 only
+    assert not any(is_anchor(ep, o) for o in (s16, s18, s19))
+    paths = run_ensemble(ep.loaded.scenario, 2, 1, ep.steps).series
+    assert anchor_of(ep, paths, s16) is None
+    assert anchor_of(ep, paths, s19) == (1.0, None)
+    ep2 = episode_of(load_scenario(HISTORY))
+    assign([ep2], [s16, s18, s19])  # a fit knows every season: the previous one
+    assert ep2.anchors == {s18.id: s16.id, s19.id: s18.id}
+
+
+def test_exercise_draws_follow_the_anchor_only_through_the_memory_coefficient():
+    """Ablation: with exercise_memory 0 a season's draws do not depend on the status before
+    it; with memory they follow it."""
+    from sim.observe.episodes import draw_observables
+
+    pair = ("USA", "KOR")
+    mean = {}
+    for before in (0.0, 1.0):
+        for memory in (0.0, 4.0):
+            ep = episode_of(load_scenario(HISTORY))
+            prior, target = (
+                obs("joint_exercise", pair, 2018, 8, before),
+                obs("joint_exercise", pair, 2019, 8, 1),
+            )
+            assign([ep], [prior, target])
+            k = default_coefficients(8) | {
+                "exercise_memory": np.full(8, memory),
+                "exercise_slope": np.zeros(8),  # memoryless: held with probability 1/2
+            }
+            d = draw_observables(ep, {}, k, 8, 4, np.random.default_rng(0), draws=500)
+            mean[before, memory] = float(d.values[target.id].mean())
+    assert mean[0.0, 0.0] == mean[1.0, 0.0]
+    assert mean[0.0, 4.0] < 0.1 < 0.4 < mean[0.0, 0.0] < 0.6 < 0.9 < mean[1.0, 4.0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -129,6 +130,31 @@ def test_trade_moves_with_commitment_change_from_the_anchor(dc, kappa):
     )
     median = float(np.median(draws))
     assert np.isclose(np.log(median / 5.0), kappa * dc / 2, atol=0.01)
+
+
+@settings(max_examples=25, deadline=None)
+@given(memory=st.floats(0.1, 8), x=unit, c=signed)
+def test_exercise_memory_tilts_towards_the_latest_known_status(memory, x, c):
+    """Dynamic logit: after a held season holding is likelier than after a suspended one, by
+    exactly ±memory on the logit; with no status known, or memory 0, the memoryless operator
+    (ablation)."""
+    from sim.observe.operators import exercise_probability
+
+    o, w = obs("joint_exercise", ("USA", "KOR")), window(x=x, c=c)
+    k = coefs(exercise_memory=memory)
+    held, none, suspended = (
+        exercise_probability(o, w, k, a)[0] for a in ((1.0, None), None, (0.0, None))
+    )
+    assert suspended < none < held
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    assume(suspended > 1e-9 and held < 1 - 1e-9)
+    assert logit(held) - logit(none) == pytest.approx(memory, rel=1e-6)
+    assert logit(none) - logit(suspended) == pytest.approx(memory, rel=1e-6)
+    off = coefs(exercise_memory=0.0)
+    assert exercise_probability(o, w, off, (1.0, None)) == exercise_probability(o, w, off)
 
 
 def test_operator_coefficient_defaults_inside_bounds_and_every_kind_covered():

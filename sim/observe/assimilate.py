@@ -31,10 +31,10 @@ from sim.engine import EventGroup, start, step
 from sim.ensemble import prepare
 from sim.noise import shocks
 from sim.observe.drift import drift
-from sim.observe.episodes import Episode, is_anchor, window
+from sim.observe.episodes import Episode, anchor_of, is_anchor, window
 from sim.observe.likelihood import log_likelihood
 from sim.observe.observations import Observation
-from sim.observe.operators import OPERATORS, Window, trade
+from sim.observe.operators import Window, draw
 from sim.state import State
 
 Likelihood = Callable[..., np.ndarray]  # (obs, window, coefs, anchor) -> (R,) log p
@@ -120,15 +120,6 @@ class FilterResult:
         return int(np.unique(self.ancestors).size)
 
 
-def anchor_of(ep: Episode, paths, obs: Observation) -> tuple[float, np.ndarray] | None:
-    """A trade observation's anchor (its pair's first value and that period's mean mutual
-    commitment in each particle); None for other kinds."""
-    if obs.kind != "trade_value":
-        return None
-    a = next(o for o in ep.observations if o.id == ep.anchors[obs.id])
-    return a.value, window(paths, ep, a).mutual(*a.actors).mean(axis=0)
-
-
 def particle_filter(
     ep: Episode,
     model_coefs: Mapping[str, np.ndarray],
@@ -199,8 +190,5 @@ def path_draws(
     out = {}
     for obs in targets:
         w = window(result.paths, ep, obs)
-        if obs.kind == "trade_value":
-            out[obs.id] = trade(obs, w, result.ops, rng, draws, anchor_of(ep, result.paths, obs))
-        else:
-            out[obs.id] = OPERATORS[obs.kind](obs, w, result.ops, rng, draws)
+        out[obs.id] = draw(obs, w, result.ops, rng, draws, anchor_of(ep, result.paths, obs))
     return out

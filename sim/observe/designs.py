@@ -26,15 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.observe.assimilate import (
-    FilterResult,
-    Likelihood,
-    anchor_of,
-    particle_filter,
-    path_draws,
-)
+from sim.observe.assimilate import FilterResult, Likelihood, particle_filter, path_draws
 from sim.observe.drift import TRACK_SCALE
-from sim.observe.episodes import Episode, window
+from sim.observe.episodes import Episode, anchor_of, window
 from sim.observe.likelihood import expected_level, log_likelihood
 from sim.observe.nulls import level, series_history, to_observable
 from sim.observe.observations import Observation

@@ -17,7 +17,7 @@ import numpy as np
 from sim.ensemble import prepare, run_ensemble
 from sim.errors import UsageError
 from sim.observe.observations import Observation, month_index
-from sim.observe.operators import OPERATORS, VOTE_TARGET, Window, trade
+from sim.observe.operators import ANCHORED_KINDS, VOTE_TARGET, Anchor, Window, draw
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import LoadedScenario
 from sim.structural import is_given
@@ -57,13 +57,15 @@ def assign(
 ) -> list[Observation]:
     """Give each observation to the first episode covering it; return those none covers.
 
-    Each trade observation gets its anchor (`Episode.anchors`): the latest observation of
-    the same pair and unit that ends before it starts and whose value is known (`known`:
-    observation ids; every one when None, as in a fit). The trade operator predicts the
-    change from that anchor, so the level it starts from is the latest one a forecaster at
-    that time had, not the pair's first value years earlier (which would carry all the
-    unmodelled economic change in between into every forecast). A trade observation with
-    no known earlier one is its own anchor and is not scored."""
+    Each trade and exercise observation gets its anchor (`Episode.anchors`): the latest
+    observation of the same pair and unit that ends before it starts and whose value is
+    known (`known`: observation ids; every one when None, as in a fit). The trade operator
+    predicts the change from that anchor, so the level it starts from is the latest one a
+    forecaster at that time had, not the pair's first value years earlier (which would carry
+    all the unmodelled economic change in between into every forecast). A trade observation
+    with no known earlier one is its own anchor and is not scored. The exercise operator
+    reads its anchor's status (held or suspended; operators.exercise_probability); an
+    exercise observation with no known earlier one has no anchor and is scored without."""
     left = []
     for obs in observations:
         home = next((ep for ep in episodes if ep.covers(obs)), None)
@@ -72,20 +74,29 @@ def assign(
         else:
             home.observations.append(obs)
     for ep in episodes:
-        trade = sorted((o for o in ep.observations if o.kind == "trade_value"),
-                       key=lambda o: (o.first, o.last))  # fmt: skip
-        for obs in trade:
-            earlier = [
-                a for a in trade
-                if (a.actors, a.unit) == (obs.actors, obs.unit) and a.last < obs.first
-                and (known is None or a.id in known)
-            ]  # fmt: skip
-            ep.anchors[obs.id] = max(earlier, key=lambda a: a.last).id if earlier else obs.id
+        for kind in ANCHORED_KINDS:
+            _anchor_kind(ep, kind, known)
     return left
 
 
+def _anchor_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
+    series = sorted((o for o in ep.observations if o.kind == kind),
+                    key=lambda o: (o.first, o.last))  # fmt: skip
+    for obs in series:
+        earlier = [
+            a for a in series
+            if (a.actors, a.unit) == (obs.actors, obs.unit) and a.last < obs.first
+            and (known is None or a.id in known)
+        ]  # fmt: skip
+        if earlier:
+            ep.anchors[obs.id] = max(earlier, key=lambda a: a.last).id
+        elif kind == "trade_value":
+            ep.anchors[obs.id] = obs.id  # its own anchor: the level the model cannot predict
+
+
 def is_anchor(ep: Episode, obs: Observation) -> bool:
-    """A trade observation that anchors its pair's level: the model cannot predict it."""
+    """A trade observation that anchors its pair's level: the model cannot predict it (an
+    exercise is never its own anchor)."""
     return ep.anchors.get(obs.id) == obs.id
 
 
@@ -146,13 +157,19 @@ def draw_observables(
     )
     s = result.series
     out: dict[str, np.ndarray] = {}
-    by_id = {o.id: o for o in ep.observations}
     for obs in ep.observations:
         w = window(s, ep, obs)
-        if obs.kind == "trade_value":
-            anchor = by_id[ep.anchors[obs.id]]
-            c_anchor = window(s, ep, anchor).mutual(*anchor.actors).mean(axis=0)
-            out[obs.id] = trade(obs, w, op_coefs, rng, draws, (anchor.value, c_anchor))
-        else:
-            out[obs.id] = OPERATORS[obs.kind](obs, w, op_coefs, rng, draws)
+        out[obs.id] = draw(obs, w, op_coefs, rng, draws, anchor_of(ep, s, obs))
     return EpisodeDraws(out, s.war[: ep.steps].any(axis=0))
+
+
+def anchor_of(ep: Episode, paths, obs: Observation) -> Anchor | None:
+    """An anchored observation's anchor in `paths` (series or filter paths): its anchor's
+    value and, for trade, that period's mean mutual commitment in each replication; None for
+    other kinds and for an exercise with no known earlier status."""
+    if obs.id not in ep.anchors:
+        return None
+    a = next(o for o in ep.observations if o.id == ep.anchors[obs.id])
+    if obs.kind != "trade_value":
+        return a.value, None
+    return a.value, window(paths, ep, a).mutual(*a.actors).mean(axis=0)

@@ -24,6 +24,7 @@ from scipy.special import gammaln
 
 from sim.observe.observations import COUNT_KINDS, Observation
 from sim.observe.operators import (
+    Anchor,
     Coefs,
     Window,
     count_mean,
@@ -39,7 +40,7 @@ def log_likelihood(
     obs: Observation,
     w: Window,
     k: Coefs,
-    anchor: tuple[float, np.ndarray] | None = None,
+    anchor: Anchor | None = None,
 ) -> np.ndarray:
     """(R,) log p(obs.value | each replication's state over the observation's months)."""
     y = obs.value
@@ -50,7 +51,7 @@ def log_likelihood(
         p = vote_probabilities(obs, w, k)[:, round(y) + 1]
         return np.log(np.maximum(p, TINY))
     if obs.kind == "joint_exercise":
-        p = exercise_probability(obs, w, k)
+        p = exercise_probability(obs, w, k, anchor)
         return np.log(np.maximum(p if y >= 0.5 else 1.0 - p, TINY))
     if obs.kind == "trade_value":
         sd = np.asarray(k["trade_log_sd"], dtype=float)
@@ -63,7 +64,7 @@ def expected_level(
     obs: Observation,
     w: Window,
     k: Coefs,
-    anchor: tuple[float, np.ndarray] | None = None,
+    anchor: Anchor | None = None,
 ) -> np.ndarray:
     """(R,) the operator's expected level of `obs` (nulls.level's scale)."""
     if obs.kind in COUNT_KINDS:
@@ -72,7 +73,7 @@ def expected_level(
         p = vote_probabilities(obs, w, k)
         return p[:, 2] - p[:, 0]
     if obs.kind == "joint_exercise":
-        return exercise_probability(obs, w, k)
+        return exercise_probability(obs, w, k, anchor)
     if obs.kind == "trade_value":
         return trade_log_mean(obs, w, k, anchor)
     raise ValueError(f"no expected level for kind {obs.kind!r}")

@@ -70,6 +70,13 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     "exercise_slope": OperatorCoefficient(
         5.0, -20, 20, "joint_exercise", "rise of that logit per unit of the pair's index"
     ),
+    "exercise_memory": OperatorCoefficient(
+        0.0,
+        0,
+        10,
+        "joint_exercise",
+        "half the logit gap between after a held and after a suspended exercise (0: memoryless)",
+    ),
     "summit_log_rate": OperatorCoefficient(
         -4.0, -10, 2, "summit", "γ: log summits per month at mutual commitment 0"
     ),
@@ -111,6 +118,10 @@ class Window:
 
 
 Coefs = Mapping[str, np.ndarray]  # name -> (R,) per-replication values
+# An anchored observation's anchor: the latest earlier value of its series a forecaster knows,
+# and (trade) that period's mean mutual commitment per replication (sim/observe/episodes.py).
+Anchor = tuple[float, np.ndarray | None]
+ANCHORED_KINDS = ("trade_value", "joint_exercise")
 Draw = Callable[[Observation, Window, Coefs, np.random.Generator, int], np.ndarray]
 
 
@@ -200,14 +211,30 @@ def exercise_index(obs: Observation, w: Window) -> np.ndarray:
     return (esc + w.mutual(*obs.actors)).mean(axis=0)
 
 
-def exercise_probability(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
-    """(R,) probability that the exercises are held in the period."""
+def exercise_probability(
+    obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = None
+) -> np.ndarray:
+    """(R,) probability that the exercises are held in the period: a dynamic logit. Holding or
+    suspending the allies' exercises is a standing policy, reviewed a season at a time (the
+    2018 suspension lasted into 2022 whatever else moved), so the logit also carries the
+    latest known status (the anchor): ±memory after a held / suspended season, 0 with none
+    known (docs/observations.md)."""
     logit = k["exercise_intercept"] + k["exercise_slope"] * exercise_index(obs, w)
+    if anchor is not None:
+        memory = k.get("exercise_memory", OPERATOR_COEFFICIENTS["exercise_memory"].default)
+        logit = logit + memory * (2.0 * float(anchor[0] >= 0.5) - 1.0)
     return 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
 
 
-def exercises(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    p = exercise_probability(obs, w, k)
+def exercises(
+    obs: Observation,
+    w: Window,
+    k: Coefs,
+    rng: np.random.Generator,
+    draws: int,
+    anchor: Anchor | None = None,
+):
+    p = exercise_probability(obs, w, k, anchor)
     return (rng.random((p.size, draws)) < p[:, None]).astype(float)
 
 
@@ -217,17 +244,17 @@ def trade(
     k: Coefs,
     rng: np.random.Generator,
     draws: int,
-    anchor: tuple[float, np.ndarray] | None = None,
+    anchor: Anchor | None = None,
 ) -> np.ndarray:
     """Lognormal around anchor_value · exp(κ·(c̄ − c̄_anchor)): the model has no trade
-    volumes, so it predicts changes from the pair's earliest observed value (the anchor)."""
+    volumes, so it predicts changes from the pair's latest known value (the anchor)."""
     mu = trade_log_mean(obs, w, k, anchor)
     z = rng.standard_normal((mu.size, draws))
     return np.exp(mu[:, None] + k["trade_log_sd"][:, None] * z)
 
 
 def trade_log_mean(
-    obs: Observation, w: Window, k: Coefs, anchor: tuple[float, np.ndarray] | None = None
+    obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = None
 ) -> np.ndarray:
     """(R,) mean log trade: log anchor_value + κ·(c̄ − c̄_anchor)."""
     c = w.mutual(*obs.actors).mean(axis=0)
@@ -244,6 +271,21 @@ OPERATORS: dict[str, Draw] = {
     "joint_exercise": exercises,
     "trade_value": trade,
 }
+
+
+def draw(
+    obs: Observation,
+    w: Window,
+    k: Coefs,
+    rng: np.random.Generator,
+    draws: int,
+    anchor: Anchor | None = None,
+) -> np.ndarray:
+    """Predictive draws (R, draws) of `obs` through its kind's operator; the anchor reaches
+    the kinds that read one (ANCHORED_KINDS)."""
+    if obs.kind in ANCHORED_KINDS:
+        return OPERATORS[obs.kind](obs, w, k, rng, draws, anchor)
+    return OPERATORS[obs.kind](obs, w, k, rng, draws)
 
 
 def _esc(a: str) -> str:
