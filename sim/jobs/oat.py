@@ -33,6 +33,7 @@ from sim.scenario.schema import Scenario
 from sim.world import ModelInput, as_input
 
 DEFAULT_FACTORS = (0.5, 2.0)
+CHUNK = 1000  # replications per kernel call (memory; results do not depend on it)
 CRISIS_MOVE = 0.5  # a 0/1 outcome moving by more than this is a changed conclusion
 COLUMNS = (
     "coefficient", "mechanism", "factor", "nominal_value", "value", "clipped", "outcome",
@@ -92,7 +93,8 @@ def _pair_effects(models: tuple[ModelInput, ModelInput], coefficient: str | None
     in a pool worker, so only the small table travels back."""
     coefficients = None if coefficient is None else {coefficient: np.full(n, value)}
     arms = [Arm(models[0], False, resettle), Arm(models[1], False, resettle)]
-    groups = list(iter_arms(arms, n, seed, steps, n, 1, False, coefficients, engine))
+    chunk = min(n, CHUNK)
+    groups = list(iter_arms(arms, n, seed, steps, chunk, 1, False, coefficients, engine))
     a = merge([g[0] for g in groups]).summary
     b = merge([g[1] for g in groups]).summary
     return effects_table(a, b, outcomes)
@@ -213,6 +215,13 @@ def knife_edge_lines(table: pd.DataFrame, replications: int) -> list[str]:
         name = "P(crisis)" if r.outcome == CRISIS else outcome_label(r.outcome, unit=False)
         lines.append(
             f"  {r.coefficient:<20} {r.factor:>5g}  {name[:30]:<30} {r.nominal_effect:>+8.3f} "
-            f"{r.effect_median:>+8.3f}  {r.reason}"
+            f"{r.effect_median:>+8.3f}  {r.reason}{_level(r)}"
         )
     return lines
+
+
+def _level(row) -> str:
+    """' (P(crisis) 0.00 → 1.00)' for a crisis row: the scenario's level beside its effect."""
+    if row.outcome != CRISIS:
+        return ""
+    return f" (P(crisis) {row.nominal_level:.2f} → {row.level:.2f})"
