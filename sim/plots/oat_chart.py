@@ -77,10 +77,8 @@ def _panel(ax: Axes, oat: pd.DataFrame, outcome: str) -> None:
 def level_moves(oat: pd.DataFrame, outcome: str) -> list[str]:
     """'reactivity ×2' for each row whose knife edge is the crisis level itself moving
     (in both worlds, so the effect bar may not show it)."""
-    rows = oat[
-        (oat["outcome"] == outcome)
-        & oat["reason"].fillna("").str.contains("P(crisis)", regex=False)
-    ]
+    reason = oat["reason"].astype("string").fillna("")  # all empty: read back as NaN
+    rows = oat[(oat["outcome"] == outcome) & reason.str.contains("P(crisis)", regex=False)]
     return [f"{r.coefficient} ×{r.factor:g}" for r in rows.itertuples()]
 
 
