@@ -200,12 +200,14 @@ def check_oat(scenario: Scenario, factors: tuple[float, ...], replications: int)
 
 def knife_edge_lines(table: pd.DataFrame, replications: int) -> list[str]:
     """The compact terminal table: every knife edge, strongest change first."""
+    from sim.results.folder import count
     from sim.results.labels import outcome_label
 
     edges = table[table["knife_edge"]]
     n_coef, n_fac = table["coefficient"].nunique(), table["factor"].nunique()
-    head = (f"one at a time: {n_coef} coefficients × {n_fac} factors, {replications} "
-            f"replications each (paired, same shocks); knife edges: {len(edges)}")  # fmt: skip
+    head = (f"one at a time: {count(n_coef, 'coefficient')} × {count(n_fac, 'factor')}, "
+            f"{count(replications, 'replication')} each (paired, same shocks); "
+            f"knife edges: {len(edges)}")  # fmt: skip
     if edges.empty:
         return [head + " (every headline conclusion holds)"]
     lines = [head, f"  {'coefficient':<20} {'×':>5}  {'outcome':<30} {'nominal':>8} "
