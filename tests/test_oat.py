@@ -200,3 +200,13 @@ def test_terminal_table_lists_every_knife_edge(folder):
     assert len(lines) == 2 + len(edges)  # the head, the column names, one line per edge
     for r in edges.itertuples():
         assert any(r.coefficient in line and r.reason in line for line in lines[2:])
+
+
+def test_a_broken_oat_csv_is_one_line(folder, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    oat = pd.read_csv(copy / "oat.csv")
+    oat.drop(columns="factor").to_csv(copy / "oat.csv", index=False)
+    assert main(["plot", str(copy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("oat.csv: missing column(s) factor"), err
