@@ -100,33 +100,36 @@ def _pair_effects(models: tuple[ModelInput, ModelInput], coefficient: str | None
     return effects_table(a, b, outcomes)
 
 
-def _tasks(models, items: list[Variant], n, seed, steps, resettle, engine, outcomes) -> Iterator:
-    for v in items:
-        yield (models, v.coefficient, v.value, n, seed, steps, resettle, engine, outcomes)
+def _tasks(models: tuple[ModelInput, ModelInput], items: list[Variant], n: int, seed: int,
+           steps: int, resettle: bool, engine: str,
+           outcomes: list[str]) -> list[tuple]:  # fmt: skip
+    """`_pair_effects` arguments: the nominal first, then every variant in order."""
+    values = [(None, 0.0)] + [(v.coefficient, v.value) for v in items]
+    return [(models, c, x, n, seed, steps, resettle, engine, outcomes) for c, x in values]
+
+
+def _results(tasks: list[tuple], workers: int) -> Iterator[pd.DataFrame]:
+    """Each task's effects table in task order: here, or on the command's worker pool (each
+    task is a whole pair of small ensembles, so workers share tasks, not replications)."""
+    if workers <= 1 or len(tasks) <= 1:
+        yield from (_pair_effects(*t) for t in tasks)
+        return
+    from sim.pool import pool_for
+
+    with pool_for(workers) as pool:
+        yield from pool.imap(_pair_effects, tasks, ordered=True)
 
 
 def _all_effects(tasks: list[tuple], workers: int, progress: bool) -> list[pd.DataFrame]:
-    """Every task's effects table, in task order, on the command's worker pool (or here)."""
+    """Every task's effects table, with a progress bar (one tick per change)."""
     from tqdm import tqdm
 
-    bar = tqdm(total=len(tasks), unit="variant", disable=not progress, leave=False)
     out = []
-    try:
-        if workers <= 1 or len(tasks) <= 1:
-            results: Iterator = (_pair_effects(*t) for t in tasks)
-            for table in results:
-                out.append(table)
-                bar.update(1)
-            return out
-        from sim.pool import pool_for
-
-        with pool_for(workers) as pool:
-            for table in pool.imap(_pair_effects, tasks, ordered=True):
-                out.append(table)
-                bar.update(1)
-        return out
-    finally:
-        bar.close()
+    with tqdm(total=len(tasks), unit="change", disable=not progress, leave=False) as bar:
+        for table in _results(tasks, workers):
+            out.append(table)
+            bar.update(1)
+    return out
 
 
 def knife_reasons(outcome: str, nominal_sign: int, new_sign: int, change: float,
@@ -176,12 +179,11 @@ def one_at_a_time(scenario: Scenario, factors: tuple[float, ...] = DEFAULT_FACTO
     steps = scenario.run.steps if steps is None else steps
     models = (as_input(scenario), as_input(counterfactual_of(scenario)))
     items = variants(models[0], factors)
+    # the outcome names (headline, checked against the summary's columns) before the tasks:
+    # one replication of one step is enough to know the columns
     probe = next(iter_arms([Arm(models[0], False, resettle)], 1, seed, 1, 1))[0].summary
     outcomes = reported(scenario, probe)
-    tasks = [
-        (models, None, 0.0, replications, seed, steps, resettle, engine, outcomes),
-        *_tasks(models, items, replications, seed, steps, resettle, engine, outcomes),
-    ]
+    tasks = _tasks(models, items, replications, seed, steps, resettle, engine, outcomes)
     tables = _all_effects(tasks, workers, progress)
     nominal = tables[0].set_index("outcome")
     rows = [row for v, t in zip(items, tables[1:], strict=True) for row in _rows(v, t, nominal)]
