@@ -44,7 +44,10 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "calibration": {"diagnostics.csv": ("generation",)},
     "hindcast": {"hindcast.csv": ("id", "kind")},
-    "robustness": {"robustness.csv": ("outcome", "share_same_sign")},
+    "robustness": {
+        "robustness.csv": ("outcome", "share_same_sign"),
+        "oat.csv": ("coefficient", "factor", "outcome", "effect_median", "knife_edge"),
+    },
 }
 REQUIRED_TABLES = {
     "run": ("summary.csv",),

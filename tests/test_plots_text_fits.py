@@ -61,7 +61,7 @@ def robustness_folder(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("rob") / "rob"
     scenario = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
     argv = ["robustness", str(scenario), "--draws", "3", "-n", "3", "--steps", "4",
-            "--out", str(out), "--no-plots"]  # fmt: skip
+            "--out", str(out), "--no-plots", "--one-at-a-time", "-q"]  # fmt: skip
     assert main(argv) == 0
     return out
 

@@ -367,6 +367,9 @@ COUNTS = [
     (["sweep", str(BASELINE), "--param", "parameters.reactivity=0:1:1000",
       "--param", "parameters.fatigue=0:1:1000", "--param", "parameters.noise=0:0.1:1000"],
      "the design has 1,000,000,000 points, at most 1,000,000"),
+    # one-at-a-time: every coefficient × factor runs the replications again
+    (["robustness", str(BASELINE), "--draws", "1", "-n", str(MAX_REPLICATIONS), "--oat"],
+     f"one-at-a-time variants × --replications must be at most {MAX_REPLICATIONS:,}"),
     # the largest run the caps allow is refused by its memory/disk estimate, before work
     (["run", str(BASELINE), "-n", str(MAX_REPLICATIONS), "--steps", str(MAX_STEPS)],
      "replications × 10,000 steps needs about"),

@@ -22,6 +22,7 @@ CHART_NAMES = (
     "morris",
     "scatter",
     "robustness",
+    "oat",
     "prior_posterior",
     "diagnostics",
     "predictive_check",

@@ -205,8 +205,10 @@ def check_request(draws: int, spread: float, replications: int) -> None:
 
 def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: int,
              seed: int | None, steps: int | None, argv: list[str], resettle: bool = True,
-             posterior: Path | None = None, engine: str = "numpy") -> dict:  # fmt: skip
-    """The robustness folder's manifest (sim/results/manifest.py `RobustnessManifest`)."""
+             posterior: Path | None = None, engine: str = "numpy",
+             oat: dict | None = None) -> dict:  # fmt: skip
+    """The robustness folder's manifest (sim/results/manifest.py `RobustnessManifest`);
+    `oat` the one-at-a-time settings ({factors, replications}) when it ran."""
     from sim.jobs.run import versions
     from sim.provenance import provenance
 
@@ -229,6 +231,7 @@ def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: in
         "posterior": None if posterior is None else str(posterior),
         "root_seed": spec.run.seed if seed is None else seed,
         "engine": engine,
+        "one_at_a_time": oat,
         "command": argv,
         "versions": versions(),
         "files": {
@@ -236,6 +239,7 @@ def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: in
             "shares": "robustness.csv",
             "regimes": "regimes.csv",
             "structures": "structures.csv (with --structures)",
+            "oat": "oat.csv (with --one-at-a-time)",
             "charts": "charts/",
         },
     }
@@ -243,10 +247,11 @@ def manifest(loaded: LoadedScenario, draws: int, spread: float, replications: in
 
 def write_robustness(out: Path, result: Robustness, meta: dict, csv: bool = False,
                      charts: Callable[[Path], object] | None = None, slot: Slot | None = None,
-                     structures: pd.DataFrame | None = None) -> Path:  # fmt: skip
+                     structures: pd.DataFrame | None = None,
+                     oat: pd.DataFrame | None = None) -> Path:  # fmt: skip
     """Write the robustness folder atomically: draws, shares, regimes (and the structure
-    comparison when asked for), manifest, then charts. The manifest names the nominal
-    outcome class, so the report can say which class holds."""
+    comparison and the one-at-a-time table when asked for), manifest, then charts. The
+    manifest names the nominal outcome class, so the report can say which class holds."""
     from sim.output import RESULT_ID, atomic_folder, finish, id_of_manifest
     from sim.results.write import write_frame
 
@@ -259,6 +264,8 @@ def write_robustness(out: Path, result: Robustness, meta: dict, csv: bool = Fals
         write_frame(tmp, "regimes.csv", result.regimes, rid=rid)
         if structures is not None:
             write_frame(tmp, "structures.csv", structures, rid=rid)
+        if oat is not None:
+            write_frame(tmp, "oat.csv", oat, rid=rid)
         finish(tmp, meta, charts)
     return out
 

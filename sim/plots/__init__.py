@@ -19,6 +19,7 @@ from sim.plots import (
     compare_charts,
     effects_chart,
     network_chart,
+    oat_chart,
     observe_charts,
     outcome_charts,
     robustness_chart,
@@ -141,6 +142,16 @@ CHARTS += (
         "Share of coefficient draws (every coefficient within ±spread) in which each headline "
         "effect keeps its sign and the outcome class holds, against the 90% line.",
         "robustness.csv",
+    ),
+    Chart(
+        "oat",
+        "robustness",
+        oat_chart.oat_chart,
+        "One coefficient at a time (with --one-at-a-time): per headline effect, the bar runs "
+        "from the effect with the coefficient at its lowest factor (default ×0.5) to the effect "
+        "at its highest (×2), largest ranges first, against the nominal effect; knife edges "
+        "(sign lost, or crisis moving by more than 0.5) in orange.",
+        "oat.csv",
     ),
 )
 CHARTS += (

@@ -233,5 +233,8 @@ def robustness_sections(res: ResultsFolder) -> tuple[list[Section], int]:
         [table],
         footnotes=[DASH_NOTE],
     )
-    extra = [s for s in (regime_section(res), structure_section(res)) if s is not None]
+    from sim.report.oat_page import oat_section
+
+    sections = (regime_section(res), structure_section(res), oat_section(res))
+    extra = [s for s in sections if s is not None]
     return [design, result, *extra], 2

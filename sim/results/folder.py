@@ -36,6 +36,7 @@ TABLE_FILES = {
     "shares": "robustness.csv",
     "regimes": "regimes.csv",
     "structures": "structures.csv",
+    "oat": "oat.csv",
     "posterior": "posterior.parquet",
     "populations": "populations.parquet",
     "diagnostics": "diagnostics.csv",
