@@ -1,0 +1,120 @@
+"""Reliability suite, round 3: edge inputs a newcomer meets that the other tables missed.
+
+Each row was a fault before its fix (a traceback, a hang, a silent exit 0 or a misleading
+line): it runs the real command line (`sim.cli.main`) in this process and checks the exit
+status, that stderr is one line without a traceback, and the words of the line. The list
+of faults with their commands is in docs/reliability.md, section 9.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from reliability_tools import MINI
+
+from sim.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "results"
+
+
+def one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and len(lines) == 1, err
+    return lines[0]
+
+
+# -- calendars: every start the schema accepts has labels for every step ------------------
+
+CALENDARS = [  # (run block, first date label, last date label)
+    ("{start: 9999-12, steps: 10, step_unit: week}", "9999-12-01", "10000-02-09"),
+    ("{start: 0001-01, steps: 2, step_unit: week}", "0001-01-01", "0001-01-15"),
+]
+
+
+@pytest.mark.parametrize(("run", "first", "last"), CALENDARS)
+def test_weekly_runs_have_dates_beyond_pandas_range(tmp_path, capsys, run, first, last):
+    """A weekly run past April 2262 ended in pandas' strftime NotImplementedError."""
+    path = tmp_path / "weekly.yaml"
+    path.write_text(MINI.replace("run: {steps: 6, replications: 4, ", f"run: {run[:-1]}, "
+                                 "replications: 2, "))  # fmt: skip
+    out = tmp_path / "o"
+    assert main(["run", str(path), "-q", "--no-plots", "--out", str(out)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    dates = pd.read_parquet(out / "timeseries.parquet", columns=["step", "date"])
+    by_step = dates.drop_duplicates().set_index("step")["date"]
+    assert by_step.iloc[0] == first and by_step.iloc[-1] == last
+
+
+# -- results folders: fields readers take apart, tables that are not files ---------------
+
+
+def _manifest(**fields):
+    def damage(folder: Path) -> str:
+        meta = json.loads((folder / "manifest.json").read_text())
+        meta.update(fields)
+        (folder / "manifest.json").write_text(json.dumps(meta))
+        key = next(iter(fields))
+        return f"manifest.json: {key}: expected"
+
+    damage.__name__ = "_".join(f"{k}_{type(v).__name__}" for k, v in fields.items())
+    return damage
+
+
+def _fifo(folder: Path) -> str:
+    (folder / "timeseries.parquet").unlink()
+    os.mkfifo(folder / "timeseries.parquet")
+    return "timeseries.parquet: a FIFO, device or socket, expected a table file"
+
+
+def _loop(folder: Path) -> str:
+    (folder / "aggregates.parquet").unlink(missing_ok=True)
+    os.symlink("aggregates.parquet", folder / "aggregates.parquet")
+    return "aggregates.parquet: a broken symlink (Too many levels of symbolic links)"
+
+
+def _dangling(folder: Path) -> str:
+    (folder / "events.csv").unlink()
+    os.symlink(folder / "gone.csv", folder / "events.csv")
+    return "events.csv: a broken symlink (No such file or directory)"
+
+
+def _device(folder: Path) -> str:
+    (folder / "summary.csv").unlink()
+    os.symlink("/dev/zero", folder / "summary.csv")
+    return "summary.csv: a FIFO, device or socket, expected a table file"
+
+
+FOLDERS = [  # (fixture, command, damage)
+    ("run", "report", _manifest(counterfactual="none")),  # AttributeError traceback
+    ("run", "report", _manifest(counterfactual=[1])),
+    ("run", "report", _manifest(versions=["numpy"])),  # AttributeError traceback
+    ("run", "plot", _manifest(step_unit="fortnight")),  # drawn as "steps of one fortnight"
+    ("run", "plot", _manifest(start="2024-13")),
+    ("robustness", "report", _manifest(command=7)),
+    ("run", "plot", _fifo),  # hung in pyarrow's open
+    ("run", "report", _fifo),
+    ("run", "plot", _loop),  # taken for an absent table: exit 0 without it
+    ("run", "plot", _dangling),
+    ("run", "plot", _device),
+]
+
+
+@pytest.mark.parametrize(("kind", "command", "damage"), FOLDERS,
+                         ids=[f"{k}-{c}-{d.__name__}" for k, c, d in FOLDERS])  # fmt: skip
+def test_results_folders_are_checked_before_any_table_is_opened(
+    tmp_path, capsys, kind, command, damage
+):
+    folder = tmp_path / kind
+    shutil.copytree(DATA / kind, folder)
+    words = damage(folder)
+    before = sorted(p.name for p in folder.iterdir())
+    assert main([command, str(folder)]) == 2
+    line = one_line(capsys)
+    assert words in line and str(folder) in line, line
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
