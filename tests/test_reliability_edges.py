@@ -118,3 +118,43 @@ def test_results_folders_are_checked_before_any_table_is_opened(
     line = one_line(capsys)
     assert words in line and str(folder) in line, line
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
+
+
+# -- sweeps: one value is either fixed or swept, and swept once --------------------------
+
+BASE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+R = "parameters.reactivity"
+SWEEP_FILE = f"scenario: {BASE}\nname: x\nparameters:\n  {R}: {{low: 0.1, high: 0.5, levels: 3}}\n"
+BOTH = [  # (sweep file or None for the scenario, flags, words); each used to exit 0
+    (None, ["--param", f"{R}=0.1,0.2", "--param", f"{R}=0.3,0.4"],
+     f"--param {R}=0.3,0.4: {R} is already swept by an earlier --param"),
+    (None, ["--param", f"{R}=0.1,0.2", "--set", f"{R}=0.3"],
+     f"--set {R}=0.3: also swept (--param {R}=0.1,0.2); fix it or sweep it, not both"),
+    (SWEEP_FILE.replace("parameters:", f"set:\n  {R}: 0.3\nparameters:"), [],
+     f"sweep.yaml:4:26: {R}: also swept (sweep.yaml:6:3); fix it or sweep it, not both"),
+    (SWEEP_FILE, ["--set", f"{R}=0.2"], f"--set {R}=0.2: fixes the last value the spec sweeps"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "flags", "words"), BOTH)
+def test_a_value_fixed_and_swept_is_refused(tmp_path, capsys, monkeypatch, text, flags, words):
+    monkeypatch.chdir(tmp_path)
+    spec = BASE
+    if text is not None:
+        spec = Path("sweep.yaml")
+        spec.write_text(text)
+    argv = ["sweep", str(spec), *flags, "-n", "1", "--steps", "2", "-q", "--out", "o"]
+    assert main(argv) == 2
+    assert words in one_line(capsys)
+    assert not list(tmp_path.glob("*o*"))  # refused before any folder
+
+
+def test_set_fixes_a_value_the_file_sweeps(tmp_path):
+    """docs/sweeps.md: later wins. The file's sweep of the value used to override --set."""
+    from sim.jobs.sweep.spec import load_spec
+
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(SWEEP_FILE + "  parameters.restraint: {low: 0.2, high: 1.0, levels: 2}\n")
+    loaded = load_spec(spec, [], {R: 0.2})
+    assert [p.path for p in loaded.params] == ["parameters.restraint"]
+    assert loaded.fixed == {R: 0.2}
