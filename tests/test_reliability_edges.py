@@ -158,3 +158,12 @@ def test_set_fixes_a_value_the_file_sweeps(tmp_path):
     loaded = load_spec(spec, [], {R: 0.2})
     assert [p.path for p in loaded.params] == ["parameters.restraint"]
     assert loaded.fixed == {R: 0.2}
+
+
+def test_at_on_a_folder_without_a_network_chart_is_refused(tmp_path, capsys):
+    """`plot COMPARE --at 3` ignored --at and exited 0."""
+    folder = tmp_path / "compare"
+    shutil.copytree(DATA / "compare", folder)
+    assert main(["plot", str(folder), "--at", "3"]) == 2
+    assert "--at: only run folders have a network chart" in one_line(capsys)
+    assert not (folder / "charts").exists()
