@@ -120,8 +120,32 @@ def _check_events(path: Path, replications: int, steps: int) -> None:
     _check_index(path, "step", frame["step"].to_numpy(), steps + 1, "steps (0 to the last)")
 
 
+def _check_actors(path: Path, actors: list[str] | None) -> None:
+    """The run's actors are listed once each, and the per-step actor table has rows for each.
+
+    Charts draw the manifest's actors from the tables: one the tables lack was an empty
+    panel with numpy warnings and exit 0. (The tables may hold more: folders written before
+    inactive actors were left out of the tables hold them too.)"""
+    if actors is None:
+        return
+    if len(set(actors)) != len(actors):
+        _fail(path.parent / "manifest.json", f"actors: {actors} lists an actor twice")
+    if not path.exists():
+        return
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    found: set[str] = set()
+    for i in range(pf.num_row_groups):
+        found.update(map(str, pf.read_row_group(i, columns=["actor"]).column(0).unique()))
+    lacking = [a for a in actors if a not in found]
+    if lacking:
+        _fail(path, f"column actor: no rows for {lacking[:3]} of the manifest's actors {actors}")
+
+
 def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
     reps, steps = manifest["replications"], manifest["steps"]
+    _check_actors(folder / "timeseries.parquet", manifest.get("actors"))
     _check_summary(folder / "summary.csv", _read_csv(folder / "summary.csv"), reps)
     if (folder / "events.csv").exists():
         _check_events(folder / "events.csv", reps, steps)
@@ -136,6 +160,11 @@ def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
     path = folder / "summaries.parquet"
     frame = pd.read_parquet(path)
     names = [s["name"] for s in manifest["scenarios"]]
+    meta = folder / "manifest.json"
+    if len(set(names)) != len(names):  # rows of two scenarios would be read as one
+        _fail(meta, f"scenarios: {names} names a scenario twice")
+    if manifest.get("reference", names[0]) not in names:  # the Δ column's label
+        _fail(meta, f"reference: {manifest['reference']!r} is not among the scenarios {names}")
     unknown = sorted(set(map(str, frame["scenario"])) - set(names))
     if unknown:
         _fail(path, f"column scenario: {unknown[:3]} not among the manifest's {names}")

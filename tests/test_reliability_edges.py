@@ -54,16 +54,29 @@ def test_weekly_runs_have_dates_beyond_pandas_range(tmp_path, capsys, run, first
 # -- results folders: fields readers take apart, tables that are not files ---------------
 
 
-def _manifest(**fields):
+def _manifest(words: str | None = None, **fields):
     def damage(folder: Path) -> str:
         meta = json.loads((folder / "manifest.json").read_text())
         meta.update(fields)
         (folder / "manifest.json").write_text(json.dumps(meta))
-        key = next(iter(fields))
-        return f"manifest.json: {key}: expected"
+        return words or f"manifest.json: {next(iter(fields))}: expected"
 
     damage.__name__ = "_".join(f"{k}_{type(v).__name__}" for k, v in fields.items())
     return damage
+
+
+def _actors(actors: list[str]):
+    def damage(folder: Path) -> str:
+        _manifest(actors=actors)(folder)
+        return "timeseries.parquet: column actor: "
+
+    damage.__name__ = f"actors_{len(actors)}"
+    return damage
+
+
+def _reference(folder: Path) -> str:
+    _manifest(reference="elsewhere")(folder)
+    return "manifest.json: reference: 'elsewhere' is not among the scenarios"
 
 
 def _fifo(folder: Path) -> str:
@@ -97,6 +110,10 @@ FOLDERS = [  # (fixture, command, damage)
     ("run", "plot", _manifest(step_unit="fortnight")),  # drawn as "steps of one fortnight"
     ("run", "plot", _manifest(start="2024-13")),
     ("robustness", "report", _manifest(command=7)),
+    ("compare", "report", _manifest(common_random_numbers="no")),  # read as true
+    ("run", "plot", _manifest("lists an actor twice", actors=["CHN", "CHN", "RUS", "PRK"])),
+    ("run", "report", _actors(["CHN", "RUS", "PRK", "USA", "JPN", "KOR", "ZZZ"])),  # warnings
+    ("compare", "report", _reference),  # the Δ labelled "from elsewhere"
     ("run", "plot", _fifo),  # hung in pyarrow's open
     ("run", "report", _fifo),
     ("run", "plot", _loop),  # taken for an absent table: exit 0 without it

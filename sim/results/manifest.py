@@ -53,6 +53,7 @@ class Manifest(BaseModel):
     structure: str | None = None
     nominal_class: str | None = None
     method: str | None = None
+    common_random_numbers: bool | None = None
 
 
 class RunManifest(Manifest):
@@ -168,7 +169,7 @@ def _first_problem(exc: ValidationError, kind_name: str) -> str:
 
 
 _WANT = {"int": "a whole number", "string": "text", "list": "a list", "float": "a number",
-         "dict": "an object"}  # fmt: skip
+         "dict": "an object", "bool": "true or false"}  # fmt: skip
 
 
 def json_word(value: Any) -> str:
