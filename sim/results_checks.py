@@ -192,9 +192,47 @@ def _check_calibration(folder: Path, manifest: dict[str, Any]) -> None:
         _check_values(diag, "ess", ess.to_numpy(float), 1.0, np.inf)
 
 
+def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:
+    """One points row per design point, a column per swept path (each path once), finite
+    numbers. `analyze` sized its arrays by `n_points` (a tampered 10⁹ was a MemoryError
+    traceback) and indexed by path (a repeated one was an AttributeError)."""
+    import pyarrow.parquet as pq
+
+    from sim.limits import MAX_POINTS
+
+    meta = folder / "manifest.json"
+    paths = [p["path"] for p in manifest["parameters"]]
+    if len(set(paths)) != len(paths):
+        _fail(meta, f"parameters: {paths} sweeps a path twice")
+    n_points = manifest.get("n_points")
+    if n_points is not None and n_points > MAX_POINTS:
+        _fail(meta, f"n_points: {n_points:,} is above the cap of {MAX_POINTS:,} design points")
+    path = folder / "points.parquet"
+    table = pq.read_table(path)
+    if n_points is not None and table.num_rows != n_points:
+        _fail(path, f"{table.num_rows:,} row(s), the manifest says {n_points:,} design points")
+    missing = [p for p in paths if p not in table.column_names]
+    if missing:
+        _fail(path, f"no column for the swept {missing[:3]}")
+    for name in paths:
+        column = table.column(name)
+        if _is_number(column.type):
+            values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+            if not np.isfinite(values).all():
+                _fail(path, f"column {name}: {int((~np.isfinite(values)).sum()):,} value(s) "
+                            "that are not finite numbers")  # fmt: skip
+
+
+def _is_number(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
+
+
 CHECKS: dict[str, Callable[[Path, dict[str, Any]], None]] = {
     "run": _check_run,
     "compare": _check_compare,
+    "sweep": _check_sweep,
     "robustness": _check_robustness,
     "calibration": _check_calibration,
 }

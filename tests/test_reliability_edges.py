@@ -79,6 +79,24 @@ def _reference(folder: Path) -> str:
     return "manifest.json: reference: 'elsewhere' is not among the scenarios"
 
 
+def _sweep_params(copies: int):
+    def damage(folder: Path) -> str:
+        meta = json.loads((folder / "manifest.json").read_text())
+        meta["parameters"] = meta["parameters"][:1] * copies
+        (folder / "manifest.json").write_text(json.dumps(meta))
+        return "sweeps a path twice" if copies else "parameters: expected at least one item"
+
+    damage.__name__ = f"parameters_{copies}"
+    return damage
+
+
+def _nan_point(folder: Path) -> str:
+    points = pd.read_parquet(folder / "points.parquet")
+    points.loc[3, "parameters.reactivity"] = float("nan")
+    points.to_parquet(folder / "points.parquet")
+    return "points.parquet: column parameters.reactivity: 1 value(s) that are not finite"
+
+
 def _fifo(folder: Path) -> str:
     (folder / "timeseries.parquet").unlink()
     os.mkfifo(folder / "timeseries.parquet")
@@ -114,6 +132,20 @@ FOLDERS = [  # (fixture, command, damage)
     ("run", "plot", _manifest("lists an actor twice", actors=["CHN", "CHN", "RUS", "PRK"])),
     ("run", "report", _actors(["CHN", "RUS", "PRK", "USA", "JPN", "KOR", "ZZZ"])),  # warnings
     ("compare", "report", _reference),  # the Δ labelled "from elsewhere"
+    (
+        "sweep",
+        "analyze",
+        _manifest("is above the cap of 1,000,000", n_points=10**9),
+    ),  # MemoryError traceback in analyze
+    (
+        "sweep",
+        "analyze",
+        _manifest("9 row(s), the manifest says 9,000", n_points=9_000),
+    ),  # rows differ
+    ("sweep", "analyze", _sweep_params(2)),  # AttributeError traceback
+    ("sweep", "plot", _sweep_params(0)),  # exit 0
+    ("sweep", "plot", _manifest(design="magic")),  # exit 0, "magic design" in the notes
+    ("sweep", "plot", _nan_point),  # exit 0 for plot, a ValueError line for analyze
     ("run", "plot", _fifo),  # hung in pyarrow's open
     ("run", "report", _fifo),
     ("run", "plot", _loop),  # taken for an absent table: exit 0 without it

@@ -87,8 +87,8 @@ class SweepParameter(BaseModel):
 
 class SweepManifest(Manifest):
     kind: Literal["sweep"]
-    design: str
-    parameters: list[SweepParameter]
+    design: Literal["grid", "lhs", "sobol", "morris"]  # sim/jobs/sweep/names.py DESIGNS
+    parameters: Annotated[list[SweepParameter], Field(min_length=1)]
     replications: Count
     steps: Count
     scenario: str | None = None
@@ -160,6 +160,8 @@ def _first_problem(exc: ValidationError, kind_name: str) -> str:
         if len(loc) == 2 and loc[0] in ("parameters", "scenarios"):
             return f"{where}: expected an object with a '{key}'"
         return f"{where}: expected an object, found {json_word(value)}"
+    if kind == "too_short":  # a sweep without parameters
+        return f"{where}: expected at least one item, found none"
     if kind == "literal_error":  # one of a few words (the kind, a step unit)
         return f"{where}: expected one of {err['ctx']['expected']}, found {value!r}"[:300]
     if kind == "string_pattern_mismatch":  # the start month
