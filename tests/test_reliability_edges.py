@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 from reliability_tools import MINI
 
+import sim
 from sim.cli import main
+from sim.errors import UsageError
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
 
@@ -216,3 +218,22 @@ def test_at_on_a_folder_without_a_network_chart_is_refused(tmp_path, capsys):
     assert main(["plot", str(folder), "--at", "3"]) == 2
     assert "--at: only run folders have a network chart" in one_line(capsys)
     assert not (folder / "charts").exists()
+
+
+# -- the Python API: arguments of the wrong kind are one UsageError, not a TypeError ------
+
+API = [  # (call, words); each was an AttributeError or TypeError from deep inside
+    (lambda: sim.run(str(BASE), set={1: 0.5}), "set: key paths are text like"),
+    (lambda: sim.run(str(BASE), set=[("parameters.fatigue", 0.4)]), "set must be a mapping"),
+    (lambda: sim.run(5), "scenario must be a file path (text or Path), found int"),
+    (lambda: sim.sweep(str(BASE), params={2: [1, 2]}), "params: key paths are text like"),
+    (lambda: sim.calibrate(5), "spec must be a file path (text or Path), found int"),
+    (lambda: sim.hindcast(5, str(BASE)), "observations must be a file path"),
+]
+
+
+@pytest.mark.parametrize("call, words", API, ids=[w[:24] for _, w in API])
+def test_api_arguments_of_the_wrong_kind_are_one_line(call, words):
+    with pytest.raises(UsageError) as info:
+        call()
+    assert words in str(info.value) and "\n" not in str(info.value)
