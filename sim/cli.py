@@ -151,10 +151,16 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.procs import Terminated, sigterm_as_interrupt
+    """The command line. Ctrl-C while the commands are imported and the flags parsed (the
+    first fifth of a second) is the same one line as later, not a KeyboardInterrupt
+    traceback: nothing has been written yet."""
+    try:
+        from sim.procs import Terminated, sigterm_as_interrupt
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("alliance-sim: interrupted", file=sys.stderr)
+        return 130
     try:
         # SIGTERM unwinds like Ctrl-C: partials removed, no orphans. One worker pool serves
         # every ensemble and chunk of the command (started on first use).
