@@ -34,6 +34,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.paths:
         try:
+            if kind := _results_kind(path):  # was read as a scenario or a sweep file
+                raise UsageError(
+                    f"a results manifest (kind {kind}), not a scenario; "
+                    f"`alliance-sim report {path.parent}` reads its folder"
+                )
             if is_sweep_file(path):
                 spec = load_spec(path)
                 print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
@@ -56,6 +61,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
     return EXIT_INVALID if failed else 0
+
+
+def _results_kind(path: Path) -> str | None:
+    """The kind of a results folder's manifest.json given to `validate`, else None (cheap
+    and forgiving, like the sweep and observation file tests before it)."""
+    from sim.results.manifest import KINDS
+    from sim.scenario.yamlio import YamlFail, load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except (YamlFail, OSError, UnicodeDecodeError):
+        return None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) and kind in KINDS else None
 
 
 def _schema_args(p: argparse.ArgumentParser) -> None:

@@ -250,3 +250,16 @@ def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr("sim.cli.build_parser", interrupted)
     assert main(["run", str(BASE)]) == 130
     assert one_line(capsys) == "alliance-sim: interrupted"
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep", "compare", "calibration", "hindcast"])
+def test_validate_says_a_results_manifest_is_one(tmp_path, capsys, kind):
+    """`validate R/manifest.json` read it as a scenario (25 "unknown key" lines for a run)
+    or as a sweep file ("scenario file not found")."""
+    folder = tmp_path / kind
+    shutil.copytree(DATA / kind, folder)
+    assert main(["validate", str(folder / "manifest.json")]) == 2
+    assert one_line(capsys) == (
+        f"{folder / 'manifest.json'}: a results manifest (kind {kind}), not a scenario; "
+        f"`alliance-sim report {folder}` reads its folder"
+    )
