@@ -197,8 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"alliance-sim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"alliance-sim {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"alliance-sim {args.command}: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_INVALID
     except Terminated:
         print("alliance-sim: terminated", file=sys.stderr)
@@ -206,6 +205,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError as one line. `--out FILE/x` (a folder asked for below a file) failed in
+    mkdir as "FILE: File exists", which reads as if the file were the problem by existing."""
+    import os
+
+    name = exc.filename
+    if isinstance(exc, FileExistsError) and name and not os.path.isdir(name):
+        return f"{name}: a file, where a folder is needed (a path below it was given)"
+    return f"{name}: {exc.strerror or exc}" if name else str(exc.strerror or exc)
 
 
 def _command_pool(args: argparse.Namespace) -> AbstractContextManager:

@@ -263,3 +263,19 @@ def test_validate_says_a_results_manifest_is_one(tmp_path, capsys, kind):
         f"{folder / 'manifest.json'}: a results manifest (kind {kind}), not a scenario; "
         f"`alliance-sim report {folder}` reads its folder"
     )
+
+
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_an_out_below_a_file_says_so(tmp_path, capsys, command):
+    """`--out FILE/x` said "FILE: File exists", as if the file were wrong for existing."""
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "x"
+    if command == "run":
+        argv = ["run", str(BASE), "-n", "1", "--steps", "1", "-q", "--no-plots", "--out"]
+    else:
+        shutil.copytree(DATA / "run", tmp_path / "run")
+        argv = ["report", str(tmp_path / "run"), "-o"]
+    assert main([*argv, str(target)]) == 2
+    assert one_line(capsys).endswith(
+        f"error: {tmp_path / 'afile'}: a file, where a folder is needed (a path below it was given)"
+    )
