@@ -124,6 +124,9 @@ CASES = [
      f"coefficients.{NAME}.sigma", "expected a positive number, found -1"),
     (f"{NAME}: {{prior: normal, mean: x, sd: 1}}", "", 5, len(NAME) + 27,
      f"coefficients.{NAME}.mean", "expected a number, found 'x'"),
+    (f"{NAME}: {{prior: normal, mean: 1.5e2, sd: 1}}", "", 5, len(NAME) + 27,
+     f"coefficients.{NAME}.mean", "expected a number, found 1.5e2, which YAML reads as text: "
+     "write 1.5e+2"),
     (f"{NAME}: {{prior: uniform}}", "no_war: 1\n", 8, 9, "no_war",
      "expected true or false, found 1"),
     (f"{NAME}: {{prior: uniform}}", "quantile: 0.99\n", 8, 11, "quantile",
