@@ -41,15 +41,40 @@ def load(path: str | Path, set: Mapping[str, Any] | None = None) -> LoadedScenar
     `sim.errors.ScenarioError` whose `.problems` name the file, line and key path. The
     result's `.model_input` is the frozen input every job of it runs on.
     """
-    return load_scenario(path, dict(set or {}))
+    return load_scenario(_file(path, "path"), key_paths(set, "set"))
+
+
+def _file(path: object, name: str) -> str | Path:
+    """A file argument: text or a Path (`sim.run(5)` was a TypeError from os.fspath)."""
+    if isinstance(path, str | Path):
+        return path
+    raise UsageError(f"{name} must be a file path (text or Path), found {type(path).__name__}")
+
+
+def key_paths(values: object, name: str) -> dict[str, Any]:
+    """`set=` / `params=`: a mapping of key paths (text) to values, as a plain dict.
+
+    Why: `set={1: 0.5}` was an AttributeError deep in the override code, and a list of
+    pairs was read as a mapping; both are one UsageError here."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise UsageError(
+            f"{name} must be a mapping of key paths to values, found {type(values).__name__}"
+        )
+    for key in values:
+        if not isinstance(key, str):
+            raise UsageError(f"{name}: key paths are text like 'parameters.fatigue', found {key!r}")
+    return dict(values)
 
 
 def _loaded(scenario: ScenarioLike, set: Mapping[str, Any] | None = None) -> LoadedScenario:
     """A loaded scenario stays as it is: `set` is applied to it in memory (the file is never
     read again), and its earlier overrides are kept and recorded with the new ones."""
     if isinstance(scenario, LoadedScenario):
-        return with_overrides(scenario, dict(set)) if set else scenario
-    return load(scenario, set)
+        values = key_paths(set, "set")
+        return with_overrides(scenario, values) if values else scenario
+    return load(_file(scenario, "scenario"), set)
 
 
 def _effects_of(result: object) -> pd.DataFrame | None:
@@ -199,8 +224,9 @@ def sweep(
     from sim.kernel import choose_engine
 
     _check_counts(samples=samples, n=n, steps=steps, workers=workers)
-    flags = [_param_flag(path, entry) for path, entry in (params or {}).items()]
-    loaded = load_spec(spec, flags, dict(set or {}), design=design, samples=samples,
+    flags = [_param_flag(path, entry) for path, entry in key_paths(params, "params").items()]
+    loaded = load_spec(_file(spec, "spec"), flags, key_paths(set, "set"), design=design,
+                       samples=samples,
                        replications=n, seed=seed, steps=steps)  # fmt: skip
     folder, scratch = target(out)
     try:

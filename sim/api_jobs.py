@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.api import ScenarioLike, _check_counts, _loaded
+from sim.api import ScenarioLike, _check_counts, _file, _loaded
 from sim.api_results import Folder, call_argv, target
 
 __all__ = ["CalibrationResults", "HindcastResults", "RobustnessResults", "calibrate",
@@ -141,7 +141,7 @@ def calibrate(
     from sim.observe.spec import load_spec
 
     _check_counts(workers=workers)
-    loaded = load_spec(Path(spec))
+    loaded = load_spec(Path(_file(spec, "spec")))
     folder, scratch = target(out)
     pops, prob, left = fit(loaded, None, workers, False, progress, exclude)
     finish_run(folder, loaded, pops, prob, left, call_argv("calibrate", spec, exclude=exclude),
@@ -187,13 +187,10 @@ def hindcast(
     from sim.scenario.loader import load_scenario
 
     _check_counts(n=n, draws=draws, workers=workers)
-    files = (
-        [Path(observations)]
-        if isinstance(observations, str | Path)
-        else [Path(p) for p in observations]
-    )
-    seed = load_scenario(scenario).scenario.run.seed if seed is None else seed
-    post = Path(posterior) if posterior is not None else None
+    many = observations if isinstance(observations, list | tuple) else [observations]
+    files = [Path(_file(p, "observations")) for p in many]
+    seed = load_scenario(_file(scenario, "scenario")).scenario.run.seed if seed is None else seed
+    post = Path(_file(posterior, "posterior")) if posterior is not None else None
     table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)
     if table.empty:
         raise UsageError(f"no observation of {', '.join(map(str, files))} falls inside "

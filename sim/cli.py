@@ -34,6 +34,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.paths:
         try:
+            if kind := _results_kind(path):  # was read as a scenario or a sweep file
+                raise UsageError(
+                    f"a results manifest (kind {kind}), not a scenario; "
+                    f"`alliance-sim report {path.parent}` reads its folder"
+                )
             if is_sweep_file(path):
                 spec = load_spec(path)
                 print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
@@ -56,6 +61,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
     return EXIT_INVALID if failed else 0
+
+
+def _results_kind(path: Path) -> str | None:
+    """The kind of a results folder's manifest.json given to `validate`, else None (cheap
+    and forgiving, like the sweep and observation file tests before it)."""
+    from sim.results.manifest import KINDS
+    from sim.scenario.yamlio import YamlFail, load_yaml
+
+    try:
+        data = load_yaml(path).data
+    except (YamlFail, OSError, UnicodeDecodeError):
+        return None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind if isinstance(kind, str) and kind in KINDS else None
 
 
 def _schema_args(p: argparse.ArgumentParser) -> None:
@@ -151,10 +170,16 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sim.procs import Terminated, sigterm_as_interrupt
+    """The command line. Ctrl-C while the commands are imported and the flags parsed (the
+    first fifth of a second) is the same one line as later, not a KeyboardInterrupt
+    traceback: nothing has been written yet."""
+    try:
+        from sim.procs import Terminated, sigterm_as_interrupt
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("alliance-sim: interrupted", file=sys.stderr)
+        return 130
     try:
         # SIGTERM unwinds like Ctrl-C: partials removed, no orphans. One worker pool serves
         # every ensemble and chunk of the command (started on first use).
@@ -172,8 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"alliance-sim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"alliance-sim {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"alliance-sim {args.command}: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_INVALID
     except Terminated:
         print("alliance-sim: terminated", file=sys.stderr)
@@ -181,6 +205,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError as one line. `--out FILE/x` (a folder asked for below a file) failed in
+    mkdir as "FILE: File exists", which reads as if the file were the problem by existing."""
+    import os
+
+    name = exc.filename
+    if isinstance(exc, FileExistsError) and name and not os.path.isdir(name):
+        return f"{name}: a file, where a folder is needed (a path below it was given)"
+    return f"{name}: {exc.strerror or exc}" if name else str(exc.strerror or exc)
 
 
 def _command_pool(args: argparse.Namespace) -> AbstractContextManager:

@@ -120,8 +120,32 @@ def _check_events(path: Path, replications: int, steps: int) -> None:
     _check_index(path, "step", frame["step"].to_numpy(), steps + 1, "steps (0 to the last)")
 
 
+def _check_actors(path: Path, actors: list[str] | None) -> None:
+    """The run's actors are listed once each, and the per-step actor table has rows for each.
+
+    Charts draw the manifest's actors from the tables: one the tables lack was an empty
+    panel with numpy warnings and exit 0. (The tables may hold more: folders written before
+    inactive actors were left out of the tables hold them too.)"""
+    if actors is None:
+        return
+    if len(set(actors)) != len(actors):
+        _fail(path.parent / "manifest.json", f"actors: {actors} lists an actor twice")
+    if not path.exists():
+        return
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    found: set[str] = set()
+    for i in range(pf.num_row_groups):
+        found.update(map(str, pf.read_row_group(i, columns=["actor"]).column(0).unique()))
+    lacking = [a for a in actors if a not in found]
+    if lacking:
+        _fail(path, f"column actor: no rows for {lacking[:3]} of the manifest's actors {actors}")
+
+
 def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
     reps, steps = manifest["replications"], manifest["steps"]
+    _check_actors(folder / "timeseries.parquet", manifest.get("actors"))
     _check_summary(folder / "summary.csv", _read_csv(folder / "summary.csv"), reps)
     if (folder / "events.csv").exists():
         _check_events(folder / "events.csv", reps, steps)
@@ -136,6 +160,11 @@ def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
     path = folder / "summaries.parquet"
     frame = pd.read_parquet(path)
     names = [s["name"] for s in manifest["scenarios"]]
+    meta = folder / "manifest.json"
+    if len(set(names)) != len(names):  # rows of two scenarios would be read as one
+        _fail(meta, f"scenarios: {names} names a scenario twice")
+    if manifest.get("reference", names[0]) not in names:  # the Δ column's label
+        _fail(meta, f"reference: {manifest['reference']!r} is not among the scenarios {names}")
     unknown = sorted(set(map(str, frame["scenario"])) - set(names))
     if unknown:
         _fail(path, f"column scenario: {unknown[:3]} not among the manifest's {names}")
@@ -163,9 +192,47 @@ def _check_calibration(folder: Path, manifest: dict[str, Any]) -> None:
         _check_values(diag, "ess", ess.to_numpy(float), 1.0, np.inf)
 
 
+def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:
+    """One points row per design point, a column per swept path (each path once), finite
+    numbers. `analyze` sized its arrays by `n_points` (a tampered 10⁹ was a MemoryError
+    traceback) and indexed by path (a repeated one was an AttributeError)."""
+    import pyarrow.parquet as pq
+
+    from sim.limits import MAX_POINTS
+
+    meta = folder / "manifest.json"
+    paths = [p["path"] for p in manifest["parameters"]]
+    if len(set(paths)) != len(paths):
+        _fail(meta, f"parameters: {paths} sweeps a path twice")
+    n_points = manifest.get("n_points")
+    if n_points is not None and n_points > MAX_POINTS:
+        _fail(meta, f"n_points: {n_points:,} is above the cap of {MAX_POINTS:,} design points")
+    path = folder / "points.parquet"
+    table = pq.read_table(path)
+    if n_points is not None and table.num_rows != n_points:
+        _fail(path, f"{table.num_rows:,} row(s), the manifest says {n_points:,} design points")
+    missing = [p for p in paths if p not in table.column_names]
+    if missing:
+        _fail(path, f"no column for the swept {missing[:3]}")
+    for name in paths:
+        column = table.column(name)
+        if _is_number(column.type):
+            values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
+            if not np.isfinite(values).all():
+                _fail(path, f"column {name}: {int((~np.isfinite(values)).sum()):,} value(s) "
+                            "that are not finite numbers")  # fmt: skip
+
+
+def _is_number(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
+
+
 CHECKS: dict[str, Callable[[Path, dict[str, Any]], None]] = {
     "run": _check_run,
     "compare": _check_compare,
+    "sweep": _check_sweep,
     "robustness": _check_robustness,
     "calibration": _check_calibration,
 }

@@ -100,6 +100,7 @@ def check_folder(folder: Path) -> dict[str, Any]:
     """Manifest plus every table present: parses, with its key columns. Returns the manifest."""
     manifest = read_manifest(folder)
     kind = manifest["kind"]
+    _check_table_files(folder)
     for name in REQUIRED_TABLES[kind]:
         if not (folder / name).exists():
             raise UsageError(f"{folder / name}: missing (the {kind} folder is incomplete)")
@@ -114,6 +115,36 @@ def check_folder(folder: Path) -> dict[str, Any]:
     with reading(folder):  # values in range, rows as the manifest says (sim/results_checks.py)
         check_meaning(kind, folder, manifest)
     return manifest
+
+
+def _check_table_files(folder: Path) -> None:
+    """Every table a reader may open is a regular file (or absent), before any is opened.
+
+    Why: a FIFO in place of a table hung `plot` and `report` in pyarrow's open (a FIFO
+    blocks until a writer comes), and a symlink loop or dangling link was taken for an
+    absent table, so the charts silently left it out. Checked by `stat`, never by opening.
+    """
+    from sim.results.folder import TABLE_FILES
+
+    names = {*TABLE_FILES.values(), *(n for t in TABLES.values() for n in t)}
+    chunks = folder / "chunks"
+    paths = [folder / n for n in sorted(names)]
+    if chunks.is_dir():
+        paths += sorted(chunks.glob("chunk-*.parquet"))
+    for path in paths:
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            continue  # absent: REQUIRED_TABLES and the readers say what is missing
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+        try:
+            info = path.stat()
+        except OSError as exc:  # ELOOP, or a link to nothing
+            raise UsageError(f"{path}: a broken symlink ({exc.strerror})") from None
+        if not stat.S_ISREG(info.st_mode):
+            what = "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO, device or socket"
+            raise UsageError(f"{path}: {what}, expected a table file")
 
 
 def check_table(path: Path, columns: tuple[str, ...]) -> list[str]:

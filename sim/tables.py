@@ -15,10 +15,15 @@ MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 
 
 def step_dates(start: str, unit: str, steps: int) -> list[str]:
-    """Calendar label of each step (YYYY-MM, or YYYY-MM-DD for weekly steps)."""
+    """Calendar label of each step (YYYY-MM, or YYYY-MM-DD for weekly steps).
+
+    Weekly dates are numpy days, not pandas Timestamps: a Timestamp ends in April 2262
+    (weekly runs past it ended in a traceback) and formats years before 1000 unpadded,
+    while every `run.start` the schema accepts (0001-01 … 9999-12) plus 10,000 weeks fits
+    a datetime64[D] and prints as YYYY-MM-DD, like the monthly labels' YYYY-MM."""
     if unit == "week":
-        first = pd.Timestamp(f"{start}-01")
-        return [(first + pd.Timedelta(weeks=k)).strftime("%Y-%m-%d") for k in range(steps + 1)]
+        days = np.datetime64(f"{start}-01", "D") + 7 * np.arange(steps + 1)
+        return [str(day) for day in days]
     period = pd.Period(start, freq="M")
     return [str(period + k * MONTHS_PER_STEP[unit]) for k in range(steps + 1)]
 

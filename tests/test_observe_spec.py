@@ -124,6 +124,9 @@ CASES = [
      f"coefficients.{NAME}.sigma", "expected a positive number, found -1"),
     (f"{NAME}: {{prior: normal, mean: x, sd: 1}}", "", 5, len(NAME) + 27,
      f"coefficients.{NAME}.mean", "expected a number, found 'x'"),
+    (f"{NAME}: {{prior: normal, mean: 1.5e2, sd: 1}}", "", 5, len(NAME) + 27,
+     f"coefficients.{NAME}.mean", "expected a number, found 1.5e2, which YAML reads as text: "
+     "write 1.5e+2"),
     (f"{NAME}: {{prior: uniform}}", "no_war: 1\n", 8, 9, "no_war",
      "expected true or false, found 1"),
     (f"{NAME}: {{prior: uniform}}", "quantile: 0.99\n", 8, 11, "quantile",
@@ -149,3 +152,21 @@ def test_missing_observation_file_located(folder, capsys):
         "found 'missing.yaml'"
     )
     assert not (folder / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("[scenario.yaml]", "['']", "2:13: scenarios.0"),
+        ("[obs.yaml]", "[sub/]", "3:16: observations.0"),
+    ],
+)
+def test_a_folder_for_a_file_is_refused(folder, capsys, old, new, where):
+    """`scenarios: ['']` or a folder matched the folder itself: `validate` said ok."""
+    (folder / "sub").mkdir()
+    file = folder / "spec.yaml"
+    file.write_text(spec_text().replace(old, new))
+    assert main(["validate", str(file)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{file}:{where}: expected files, not a folder (write FOLDER/*.yaml)")
+    assert len(err.splitlines()) == 1

@@ -56,6 +56,11 @@ def test_not_a_results_folder(cmd, tmp_path, capsys):
         (["--kind", "pie"], "unknown chart 'pie'; choose from escalation"),
         (["--format", "jpg"], "--format 'jpg': choose from png, svg, pdf"),
         (["--at", "-1"], "--at: steps start at 0"),
+        (
+            ["--at", "0", "--at", "999"],
+            "--at 999: the run has steps 0 to ",
+        ),  # was drawn as the last
+        (["--kind", ","], "--kind ',': name at least one chart"),  # drew every chart
         (["--dpi", "5"], "--dpi must be between 20 and 1200"),
     ],
 )

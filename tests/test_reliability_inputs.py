@@ -157,6 +157,22 @@ def _extends_dir(tmp_path: Path) -> Path:
     return path
 
 
+def _signless_exponent(tmp_path: Path) -> Path:
+    return scenario(tmp_path, "parameters: {reactivity: 1.5e2}\n")
+
+
+def _extends_empty(tmp_path: Path) -> Path:
+    path = tmp_path / "child.yaml"
+    path.write_text("extends: ''\nname: child\n")
+    return path
+
+
+def _default_distancing(tmp_path: Path) -> Path:
+    path = tmp_path / "mine.yaml"
+    path.write_text(MINI.replace(", distancing: {actor: AAA, partners: [BBB]}", ""))
+    return path
+
+
 # (file maker, line, message)
 UNCLEAR = [
     (_tabs, 3, "a tab in the indentation: YAML indents with spaces only"),
@@ -164,7 +180,11 @@ UNCLEAR = [
     (_exponent, 2, "expected a finite number, found 1e400 (beyond the largest number"),
     (_small_exponent, 2, "found 1e-3, which YAML reads as text: write 1.0e-3"),
     (_extends_dir, 1, "parent: is a directory, expected a scenario file"),
-]
+    (_signless_exponent, 2, "found 1.5e2, which YAML reads as text: write 1.5e+2"),  # was 1.5e2
+    (_extends_empty, 1, "extends: expected a file path, found empty text"),  # "is a directory"
+    (_default_distancing, 6, "run.distancing: not written, and the default (CHN from RUS, PRK) "
+     "names CHN, RUS, PRK, not actors of this scenario"),  # three lines at keys never written
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("make", "line", "message"), UNCLEAR)

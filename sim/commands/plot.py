@@ -116,11 +116,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for fmt in formats:
         if fmt not in FORMATS:
             raise UsageError(f"--format {fmt!r}: choose from {', '.join(FORMATS)}")
-    if args.at and any(step < 0 for step in args.at):
-        raise UsageError("--at: steps start at 0")
+    _check_at(folder, args.at)
     if args.dpi is not None and not 20 <= args.dpi <= 1200:
         raise UsageError(f"--dpi must be between 20 and 1200, found {args.dpi}")
     kinds = _split(args.kind) or None
+    if args.kind is not None and kinds is None:  # `--kind ,` used to draw every chart
+        raise UsageError(f"--kind {','.join(args.kind)!r}: name at least one chart")
     from sim.results_io import reading
 
     with reading(folder):
@@ -132,6 +133,27 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if not written:
         print(f"{folder}: nothing to draw (the folder has none of the tables the charts read)")
     return 0
+
+
+def _check_at(folder: Path, at: list[int] | None) -> None:
+    """`--at` names steps of a run folder's network chart, 0 to the run's last step.
+
+    A step past the end used to be drawn as the last step, labelled as the step asked for
+    nowhere, and `--at` on a folder without a network chart was ignored: exit 0 either way."""
+    from sim.errors import UsageError
+    from sim.results_io import read_manifest
+
+    if not at:
+        return
+    if any(step < 0 for step in at):
+        raise UsageError("--at: steps start at 0")
+    manifest = read_manifest(folder)
+    if manifest["kind"] != "run":
+        raise UsageError(f"--at: only run folders have a network chart; {folder} is a "
+                         f"{manifest['kind']} folder")  # fmt: skip
+    beyond = [step for step in at if step > manifest["steps"]]
+    if beyond:
+        raise UsageError(f"--at {beyond[0]}: the run has steps 0 to {manifest['steps']}")
 
 
 def _report_args(p: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -236,8 +237,12 @@ def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -
 def _glob(data: dict, key: str, base: Path, where: FileLocator, problems: list[Problem]):
     out = []
     for i, item in enumerate(data[key]):
-        hits = sorted(glob.glob(str(base / item)))
-        if not hits:
+        found = sorted(glob.glob(str(base / item)))
+        hits = [h for h in found if os.path.isfile(h)]  # `''` or `dir/` matched the folder
+        if found and not hits:
+            message = expected_found("files, not a folder (write FOLDER/*.yaml)", item)
+            problems.append(where.problem((key, i), message))
+        elif not hits:
             message = expected_found("a file that exists (relative to the spec)", item)
             problems.append(where.problem((key, i), message))
         held = [h for h in hits if key == "observations" and is_holdout(h)]

@@ -18,8 +18,19 @@ Count = Annotated[int, Field(ge=1)]  # replications, steps, draws: at least one
 Seed = Annotated[int, Field(ge=0)]
 
 
+class Counterfactual(BaseModel):
+    """What a run's effects are measured against; readers show its `label`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    label: str | None = None
+
+
 class Manifest(BaseModel):
-    """Fields any kind may carry; checked when present."""
+    """Fields any kind may carry; checked when present.
+
+    Every field a reader (plots, report) takes apart is declared here: a hand-edited
+    `"counterfactual": "x"` or `"versions": []` used to pass the check and end in an
+    AttributeError traceback inside the report."""
 
     model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
@@ -30,8 +41,19 @@ class Manifest(BaseModel):
     n_chunks: Count | None = None
     name: str | None = None
     resolved_scenario: dict[str, Any] | None = None
-    step_unit: str | None = None
+    step_unit: Literal["month", "week", "quarter", "year"] | None = None
+    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     created_utc: str | None = None
+    counterfactual: Counterfactual | None = None
+    versions: dict[str, str] | None = None
+    command: list[str] | None = None
+    argv: list[str] | None = None
+    title: str | None = None
+    scenario_file: str | None = None
+    structure: str | None = None
+    nominal_class: str | None = None
+    method: str | None = None
+    common_random_numbers: bool | None = None
 
 
 class RunManifest(Manifest):
@@ -65,8 +87,8 @@ class SweepParameter(BaseModel):
 
 class SweepManifest(Manifest):
     kind: Literal["sweep"]
-    design: str
-    parameters: list[SweepParameter]
+    design: Literal["grid", "lhs", "sobol", "morris"]  # sim/jobs/sweep/names.py DESIGNS
+    parameters: Annotated[list[SweepParameter], Field(min_length=1)]
     replications: Count
     steps: Count
     scenario: str | None = None
@@ -138,12 +160,18 @@ def _first_problem(exc: ValidationError, kind_name: str) -> str:
         if len(loc) == 2 and loc[0] in ("parameters", "scenarios"):
             return f"{where}: expected an object with a '{key}'"
         return f"{where}: expected an object, found {json_word(value)}"
+    if kind == "too_short":  # a sweep without parameters
+        return f"{where}: expected at least one item, found none"
+    if kind == "literal_error":  # one of a few words (the kind, a step unit)
+        return f"{where}: expected one of {err['ctx']['expected']}, found {value!r}"[:300]
+    if kind == "string_pattern_mismatch":  # the start month
+        return f"{where}: expected a month YYYY-MM, found {value!r}"[:300]
     want = _WANT.get(kind.split("_")[0], kind.replace("_", " "))
     return f"{where}: expected {want}, found {json_word(value)}"
 
 
 _WANT = {"int": "a whole number", "string": "text", "list": "a list", "float": "a number",
-         "dict": "an object", "literal": "the manifest's kind"}  # fmt: skip
+         "dict": "an object", "bool": "true or false"}  # fmt: skip
 
 
 def json_word(value: Any) -> str:

@@ -118,6 +118,10 @@ def load_raw(path: Path, origins: Origins, chain: tuple[Path, ...] = ()) -> dict
         line, col = located.positions.get(("extends",), (1, 1))
         if not isinstance(parent, str):
             raise ScenarioError([Problem(str(path), line, col, "extends", "expected a file path")])
+        if not parent.strip():  # `extends: ''` named the file's own folder: "is a directory"
+            raise ScenarioError(
+                [Problem(str(path), line, col, "extends", "expected a file path, found empty text")]
+            )
         parent_path = path.parent / parent
         parent_real = Path(os.path.realpath(parent_path))
         if parent_real in (*chain, resolved):

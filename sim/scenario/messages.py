@@ -44,7 +44,12 @@ class FileLocator:
 
 
 def expected_found(expected: str, value: Any) -> str:
-    """`expected X, found Y` with Y as the observation and calibration files quote it."""
+    """`expected X, found Y` with Y as the observation and calibration files quote it; a
+    number YAML 1.1 read as text (`1.0e300`) gets the scenario loader's hint."""
+    as_text = isinstance(value, str) and "number" in expected and EXPONENT.match(value)
+    if as_text and math.isfinite(float(value.replace("_", ""))):
+        fixed = _exponent_fix(value)
+        return f"expected {expected}, found {value}, which YAML reads as text: write {fixed}"
     return f"expected {expected}, found {quoted(value)}"
 
 
@@ -147,13 +152,21 @@ def translate(
 
 
 def _exponent_text(text: str) -> str:
-    """Why `1e-3` or `1e400` is not a number here, and what to write instead."""
-    value = float(text)
+    """Why `1e-3` or `1e400` is not a number here, and what to write instead.
+
+    YAML 1.1 wants a dot and a signed exponent: `1.5e2` needs `1.5e+2` (the hint used to
+    repeat `1.5e2`, the very text refused)."""
+    value = float(text.replace("_", ""))
     if not math.isfinite(value):
         return f"expected a finite number, found {text} (beyond the largest number, ~1.8e308)"
+    return f"expected a number, found {text}, which YAML reads as text: write {_exponent_fix(text)}"
+
+
+def _exponent_fix(text: str) -> str:
+    """`1e-3` → `1.0e-3`, `1.5e2` → `1.5e+2`: what YAML 1.1 reads as a number."""
     mantissa, _, exponent = text.lower().partition("e")
-    fixed = f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent}"
-    return f"expected a number, found {text}, which YAML reads as text: write {fixed}"
+    mantissa = mantissa if "." in mantissa else mantissa + ".0"
+    return f"{mantissa}e{exponent if exponent[:1] in ('+', '-') else '+' + exponent}"
 
 
 def _is_weight_object(raw: Any, loc: tuple) -> bool:

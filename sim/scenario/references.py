@@ -56,14 +56,46 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
                 )
     for eid, event in scenario.events.items():
         problems += _check_event(eid, event, scenario, origins, need_actor)
-    dist = scenario.run.distancing
-    need_actor(dist.actor, ("run", "distancing", "actor"))
-    for i, partner in enumerate(dist.partners):
-        need_actor(partner, ("run", "distancing", "partners", i))
+    problems += _check_distancing(scenario, origins, actors, need_actor)
     problems += _check_evidence(scenario, ledger, origins)
     problems += _check_counterfactual(scenario, origins)
     problems += _check_active(scenario, origins)
     return problems
+
+
+def _check_distancing(scenario: Scenario, origins, actors, need_actor) -> list[Problem]:
+    """The distancing's actors exist. What the file did not write is the default (CHN from
+    RUS, PRK): a scenario of other actors used to get three "unknown actor" lines at keys
+    it never wrote; now one line says the default does not fit and what to write."""
+    dist = scenario.run.distancing
+    written = dist.model_fields_set if "distancing" in scenario.run.model_fields_set else set()
+    if "actor" in written:
+        need_actor(dist.actor, ("run", "distancing", "actor"))
+    if "partners" in written:
+        for i, partner in enumerate(dist.partners):
+            need_actor(partner, ("run", "distancing", "partners", i))
+    left = [f for f in ("actor", "partners") if f not in written]
+    defaulted = ([dist.actor] if "actor" in left else []) + (
+        dist.partners if "partners" in left else []
+    )
+    missing = [a for a in defaulted if a not in actors]
+    if not missing:
+        return []
+    if len(left) == 2:
+        what, default, write = (
+            "not written",
+            "CHN from RUS, PRK",
+            "run.distancing: {actor: ID, partners: [ID, ...]}",
+        )
+    else:
+        what = f"{left[0]} not written"
+        default = ", ".join(defaulted)
+        write = "actor: ID" if left[0] == "actor" else "partners: [ID, ...]"
+    message = (
+        f"{what}, and the default ({default}) names {', '.join(missing)}, "
+        f"not actors of this scenario: write {write}"
+    )
+    return [origins.problem(("run", "distancing"), message)]
 
 
 def outcome_names(scenario: Scenario) -> set[str]:

@@ -102,8 +102,12 @@ def _swept_values(
     for key, entry in spec.parameters.items():
         entry = where.source_text(("parameters", key), entry)
         entries.append((str(key), entry, ("parameters", key), where.label("parameters", key)))
+    flagged: set[str] = set()
     for flag in param_flags:
         key, text = split_flag(flag)
+        if key in flagged:  # the later one used to replace the earlier without a word
+            raise UsageError(f"--param {flag}: {key} is already swept by an earlier --param")
+        flagged.add(key)
         entries.append((key, text, None, f"--param {flag}"))
     params: dict[str, Param] = {}
     for key, entry, loc, label in entries:
@@ -133,6 +137,32 @@ def _same_settings(params: list[Param]) -> list[Problem]:
     return out
 
 
+def _swept_and_fixed(
+    params: list[Param], fixed: dict[str, Any], set_flags: dict[str, Any], base: dict[str, Any],
+    where: Where, problems: list[Problem],
+) -> list[Param]:  # fmt: skip
+    """The swept values without those a --set fixes (later wins, docs/sweeps.md).
+
+    A value both fixed and swept used to be swept anyway while the manifest recorded it as
+    fixed too. A --set of a value the file sweeps fixes it; a --set of a value a --param
+    sweeps, or a file that both fixes and sweeps a value, is refused."""
+    swept = {p.keys: p for p in params}
+    for key, value in fixed.items():
+        param = swept.get(tuple(resolve(base, key)))
+        if param is None:
+            continue
+        message = f"also swept ({param.origin or param.path}); fix it or sweep it, not both"
+        if key not in set_flags:
+            problems.append(where.entry(("set", key), key, message))
+        elif param.origin.startswith("--param"):
+            raise UsageError(f"--set {key}={value}: {message}")
+        else:
+            del swept[param.keys]
+            if not swept:
+                raise UsageError(f"--set {key}={value}: fixes the last value the spec sweeps")
+    return list(swept.values())
+
+
 def load_spec(
     spec_path: str | Path,
     param_flags: list[str] | None = None,
@@ -152,6 +182,9 @@ def load_spec(
     spec, problems = parse_block(block, where)
     base, fixed = _fixed_values(spec, set_flags or {}, loaded, where, problems)
     params = _swept_values(spec, param_flags or [], base, loaded, where, problems)
+    problems += _same_settings(params)
+    if not problems:
+        params = _swept_and_fixed(params, fixed, set_flags or {}, base, where, problems)
     if not problems and not params:
         if not block and is_block:
             raise UsageError(
@@ -159,7 +192,6 @@ def load_spec(
                 "and no --param was given"
             )
         problems.append(where.problem(("parameters",), "no parameters to sweep"))
-    problems += _same_settings(params)
     if problems:
         raise ScenarioError(problems)
     name = spec.name or (spec_path.stem if not is_block else loaded.scenario.name)
