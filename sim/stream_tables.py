@@ -173,8 +173,8 @@ class TableWriter:
 
 
 # Parquet's default codec, named so the choice is explicit: at float32 it stores the series
-# in 0.74× the bytes of no compression for ~6% more encoding time, and lz4 is no smaller
-# and no faster (issue 18, measured per 250 × 200 chunk; docs/performance.md).
+# in 0.74× the bytes of no compression for ~10% more Parquet writing time, and lz4 is no
+# smaller and no faster (issue 18, measured per 250 × 200 chunk; docs/performance.md).
 CODEC = "snappy"
 
 
