@@ -99,7 +99,7 @@ def summary_columns(n_actors: int) -> int:
 # `run` streams its series chunk by chunk (sim/jobs/run.py): memory is bounded by the chunks in
 # flight, not by the number of replications; disk grows with it when the series are kept.
 RUN_CHUNK = 250  # replications per chunk with full series (sim/jobs/run.py CHUNK)
-DISK_PER_VALUE = 3.6  # bytes per stored series value, measured (Parquet compresses ~1/3)
+DISK_PER_VALUE = 1.9  # bytes per stored series value, measured (float32, snappy; 3.6 at float64)
 MEMORY_PER_VALUE = 8 * 6  # float64, with the DataFrame and Arrow copies of one chunk
 BASE_MEMORY = 250 << 20  # interpreter, numpy, pandas, pyarrow
 

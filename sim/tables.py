@@ -13,6 +13,19 @@ from sim.world import World
 
 MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 
+# The per-step series tables (timeseries, pairs, system) store their values as 32-bit floats.
+# Why: a full-series run is bound by encoding and moving these bytes (issue 18: 922 MB at
+# 10,000 × 200); float32 halves them, and its 7 significant digits are far finer than any
+# chart, band or analysis of a level on a 0–1 scale needs. The simulation, the summaries,
+# the effects and the chart aggregates keep float64 (the aggregates are counted from the
+# float64 series), and `rung` is the rung of the float64 level.
+SERIES_FLOAT = np.float32
+
+
+def stored(values: np.ndarray) -> np.ndarray:
+    """A float series as the tables store it: flattened, at SERIES_FLOAT."""
+    return np.asarray(values, dtype=SERIES_FLOAT).reshape(-1)
+
 
 def step_dates(start: str, unit: str, steps: int) -> list[str]:
     """Calendar label of each step (YYYY-MM, or YYYY-MM-DD for weekly steps).
@@ -50,10 +63,10 @@ def actor_table(world: World, result: ChunkResult, dates: list[str],
             "step": np.repeat(np.arange(t1), r * n),
             "date": np.repeat(np.array(dates), r * n),
             "actor": np.tile(np.array(world.ids)[idx], t1 * r),
-            "escalation": esc,
+            "escalation": stored(esc),
             "rung": rung,
             "rung_name": pd.Categorical.from_codes(rung, categories=list(RUNGS)),
-            "leverage": s.leverage[:, :, idx].reshape(-1),
+            "leverage": stored(s.leverage[:, :, idx]),
             "active": s.active[:, :, idx].reshape(-1),
         }
     )
@@ -74,8 +87,8 @@ def pair_table(world: World, result: ChunkResult, pairs: list[tuple[int, int]]) 
             "step": np.repeat(np.arange(t1), r * k),
             "source": np.tile(ids[src], t1 * r),
             "target": np.tile(ids[dst], t1 * r),
-            "commitment": s.commitment[:, :, src, dst].reshape(-1),
-            "tension": s.tension[:, :, src, dst].reshape(-1),
+            "commitment": stored(s.commitment[:, :, src, dst]),
+            "tension": stored(s.tension[:, :, src, dst]),
         }
     )
 
@@ -90,8 +103,8 @@ def system_table(result: ChunkResult, dates: list[str]) -> pd.DataFrame:
             "replication": np.tile(result.replications, t1),
             "step": np.repeat(np.arange(t1), r),
             "date": np.repeat(np.array(dates), r),
-            "distancing": s.distancing.reshape(-1),
-            "frustration": s.frustration.reshape(-1),
+            "distancing": stored(s.distancing),
+            "frustration": stored(s.frustration),
             "crisis": s.crisis.reshape(-1),
             "war": s.war.reshape(-1),
         }

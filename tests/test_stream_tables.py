@@ -61,6 +61,49 @@ def test_system_rows_match_the_pandas_table(chunk):
     _same(system_arrow(result, dates), system_table(result, dates), ("date",))
 
 
+def test_series_are_stored_at_float32_of_the_float64_series(chunk, tmp_path):
+    """The per-step tables store their float series at float32 (docs/results-format.md):
+    each value is the float64 series rounded to float32, `rung` is the rung of the float64
+    level, and only the row keys carry Parquet column statistics."""
+    import pyarrow.parquet as pq
+
+    from sim.ensemble import ChunkResult
+    from sim.ladder import rung_of
+    from sim.stream_tables import ChunkTables
+
+    world, result, dates = chunk
+    pairs = related_pairs(world)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    sent = ChunkTables(stage, "rid", False, tuple(pairs), tuple(dates))(world, result)
+    assert isinstance(sent, ChunkResult)
+    s, first = result.series, int(result.replications[0])
+    src, dst = (np.array(side) for side in zip(*pairs, strict=True))
+    read = {n: pq.read_table(stage / f"{n}-{first:012d}.parquet") for n in SERIES}
+    want = {
+        ("timeseries", "escalation"): s.escalation.reshape(-1),
+        ("timeseries", "leverage"): s.leverage.reshape(-1),
+        ("pairs", "commitment"): s.commitment[:, :, src, dst].reshape(-1),
+        ("pairs", "tension"): s.tension[:, :, src, dst].reshape(-1),
+        ("system", "distancing"): s.distancing.reshape(-1),
+        ("system", "frustration"): s.frustration.reshape(-1),
+    }
+    for (name, col), values in want.items():
+        got = read[name][col]
+        assert got.type == pa.float32(), (name, col)
+        np.testing.assert_array_equal(got.to_numpy(), values.astype(np.float32), err_msg=col)
+    rung = read["timeseries"]["rung"].to_numpy()
+    np.testing.assert_array_equal(rung, rung_of(s.escalation.reshape(-1)))
+    for name in SERIES:
+        meta = pq.ParquetFile(stage / f"{name}-{first:012d}.parquet").metadata.row_group(0)
+        with_stats = {meta.column(i).path_in_schema for i in range(meta.num_columns)
+                      if meta.column(i).is_stats_set}  # fmt: skip
+        assert with_stats == {"replication", "step"}, name
+
+
+SERIES = ("timeseries", "pairs", "system")
+
+
 def test_an_error_in_the_writer_thread_reaches_the_caller(tmp_path):
     """Parquet is written by a writer thread: a failed write (a chunk whose columns differ
     from the file's) must still raise in the caller, not vanish with the thread."""
