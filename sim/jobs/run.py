@@ -344,6 +344,7 @@ def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tupl
     memory, disk = estimate_run_bytes(
         world.n, settings.replications, settings.steps, settings.series,
         n_pairs=len(related_pairs(world)), workers=settings.workers,
+        chunk=CHUNK if settings.series == "full" else SUMMARY_CHUNK,
     )  # fmt: skip
     hint = "use fewer replications (-n) or steps (--steps)"
     if settings.series == "full":
