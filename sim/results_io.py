@@ -124,7 +124,7 @@ def _check_table_files(folder: Path) -> None:
     blocks until a writer comes), and a symlink loop or dangling link was taken for an
     absent table, so the charts silently left it out. Checked by `stat`, never by opening.
     """
-    from sim.results.folder import TABLE_FILES
+    from sim.results.table_files import TABLE_FILES
 
     names = {*TABLE_FILES.values(), *(n for t in TABLES.values() for n in t)}
     chunks = folder / "chunks"

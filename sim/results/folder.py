@@ -15,34 +15,9 @@ from typing import Any
 import pandas as pd
 
 from sim.results.manifest import Manifest, parse_manifest
+from sim.results.table_files import TABLE_FILES
 
 # Tables a folder may hold: attribute name -> file inside the folder.
-TABLE_FILES = {
-    "timeseries": "timeseries.parquet",
-    "aggregates": "aggregates.parquet",
-    "pairs": "pairs.parquet",
-    "system": "system.parquet",
-    "summary": "summary.csv",
-    "events": "events.csv",
-    "effects": "effects.csv",
-    "summaries": "summaries.parquet",
-    "comparison": "comparison.csv",
-    "points": "points.parquet",
-    "by_point": "analysis/by_point.parquet",
-    "sobol": "analysis/sobol.csv",
-    "morris": "analysis/morris.csv",
-    "prim": "analysis/prim.csv",
-    "draws": "draws.parquet",
-    "shares": "robustness.csv",
-    "regimes": "regimes.csv",
-    "structures": "structures.csv",
-    "oat": "oat.csv",
-    "posterior": "posterior.parquet",
-    "populations": "populations.parquet",
-    "diagnostics": "diagnostics.csv",
-    "predictive_check": "predictive_check.csv",
-    "hindcast": "hindcast.csv",
-}
 
 
 class ResultsFolder:

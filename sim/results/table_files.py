@@ -1,0 +1,30 @@
+"""The file of each table a results folder may hold, by the name readers use: a leaf module,
+so that the folder reader and the file checks of sim/results_io.py share it without an
+import circle."""
+
+TABLE_FILES = {
+    "timeseries": "timeseries.parquet",
+    "aggregates": "aggregates.parquet",
+    "pairs": "pairs.parquet",
+    "system": "system.parquet",
+    "summary": "summary.csv",
+    "events": "events.csv",
+    "effects": "effects.csv",
+    "summaries": "summaries.parquet",
+    "comparison": "comparison.csv",
+    "points": "points.parquet",
+    "by_point": "analysis/by_point.parquet",
+    "sobol": "analysis/sobol.csv",
+    "morris": "analysis/morris.csv",
+    "prim": "analysis/prim.csv",
+    "draws": "draws.parquet",
+    "shares": "robustness.csv",
+    "regimes": "regimes.csv",
+    "structures": "structures.csv",
+    "oat": "oat.csv",
+    "posterior": "posterior.parquet",
+    "populations": "populations.parquet",
+    "diagnostics": "diagnostics.csv",
+    "predictive_check": "predictive_check.csv",
+    "hindcast": "hindcast.csv",
+}
