@@ -131,3 +131,12 @@ def tiny_calibration(folder: Path, **settings) -> Path:
     spec = folder / "spec.yaml"
     spec.write_text("".join(f"{k}: {v}\n" for k, v in lines.items() if v is not None))
     return spec
+
+
+def one_line(capsys) -> str:
+    """The only line a command wrote to stderr, after checking there is exactly one and no
+    traceback: the project's promise for bad input."""
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert "Traceback" not in err and len(lines) == 1, err
+    return lines[0]

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from reliability_tools import BASELINE, tiny_calibration
+from reliability_tools import BASELINE, one_line, tiny_calibration
 
 import sim.observe.calibrate as cal
 from sim.cli import main
@@ -26,13 +26,6 @@ from sim.observe.fitguard import check_population
 from sim.observe.posterior import draw_coefficients, resample, write_posterior
 from sim.observe.priors import Prior
 from sim.output import try_lock
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err and len(lines) == 1, err
-    return lines[0]
 
 
 def _calibrate(spec: Path, out: Path, *extra: str) -> int:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from reliability_tools import BASELINE, REPO, sweep_spec, tiny_calibration
+from reliability_tools import BASELINE, REPO, one_line, sweep_spec, tiny_calibration
 
 import sim
 from sim.cli import main
@@ -25,13 +25,6 @@ from sim.limits import MAX_REPLICATIONS
 OBS = REPO / "seeds" / "observations" / "missile_launches.yaml"
 EPISODE = REPO / "scenarios" / "history" / "base_2016.yaml"  # the one continuous history
 HUGE = "1" + "0" * 400  # a 401-digit count
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err and len(lines) == 1, err
-    return lines[0]
 
 
 def _hindcast(*extra: str) -> list[str]:

@@ -15,20 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from reliability_tools import MINI
+from reliability_tools import MINI, one_line
 
 import sim
 from sim.cli import main
 from sim.errors import UsageError
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err and len(lines) == 1, err
-    return lines[0]
 
 
 # -- calendars: every start the schema accepts has labels for every step ------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reliability_tools import BASELINE, MINI, sweep_spec
+from reliability_tools import BASELINE, MINI, one_line, sweep_spec
 
 from sim.cli import main
 from sim.limits import MAX_POINTS, MAX_REPLICATIONS, MAX_STEPS, estimate_run_bytes
@@ -27,14 +27,6 @@ from sim.procs import useful_workers
 from sim.scenario.yamlio import YamlFail, load_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def scenario(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:

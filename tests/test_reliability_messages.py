@@ -9,18 +9,11 @@ import warnings
 from pathlib import Path
 
 import pytest
-from reliability_tools import BASELINE, tiny_calibration
+from reliability_tools import BASELINE, one_line, tiny_calibration
 
 from sim.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err and len(lines) == 1, err
-    return lines[0]
 
 
 def _fifo(tmp: Path) -> Path:

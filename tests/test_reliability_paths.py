@@ -12,20 +12,13 @@ import os
 from pathlib import Path
 
 import pytest
-from reliability_tools import BASELINE, sweep_spec, tiny_calibration
+from reliability_tools import BASELINE, one_line, sweep_spec, tiny_calibration
 
 from sim.cli import main
 from sim.errors import UsageError
 from sim.output import timestamped
 
 SECRET = "root:x:0:0:hunter2:/root:/bin/bash"
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err and len(lines) == 1, err
-    return lines[0]
 
 
 def _calibrate_named(tmp: Path, name: str) -> list[str]:

@@ -15,17 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from reliability_tools import one_line
 
 from sim.cli import main
 
 DATA = Path(__file__).resolve().parent / "data" / "results"
-
-
-def one_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert "Traceback" not in err and len(lines) == 1, err
-    return lines[0]
 
 
 def _edit_parquet(folder: Path, name: str, column: str, value) -> None:

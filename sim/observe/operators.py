@@ -221,8 +221,7 @@ def exercise_probability(
     known (docs/observations.md)."""
     logit = k["exercise_intercept"] + k["exercise_slope"] * exercise_index(obs, w)
     if anchor is not None:
-        memory = k.get("exercise_memory", OPERATOR_COEFFICIENTS["exercise_memory"].default)
-        logit = logit + memory * (2.0 * float(anchor[0] >= 0.5) - 1.0)
+        logit = logit + k["exercise_memory"] * (2.0 * float(anchor[0] >= 0.5) - 1.0)
     return 1 / (1 + np.exp(-np.clip(logit, -50, 50)))
 
 
