@@ -101,7 +101,7 @@ def ess_table(ess: pd.DataFrame) -> pd.DataFrame:
             "share with ESS < N/2": ess.assign(low=ess.ess < ess.particles / 2)
             .groupby("origin")["low"]
             .mean(),
-            "coefficient sets left": ess.groupby("origin")["distinct"].first(),
+            "ancestors left": ess.groupby("origin")["distinct"].first(),
         }
     )
     return out.reset_index()

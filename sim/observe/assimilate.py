@@ -12,6 +12,10 @@ with an explicit seeded generator — the bootstrap filter of Gordon, Salmond & 
 The effective sample size before each resampling is recorded. Past the origin nothing is
 assimilated: the resampled particles run on with the dated exogenous inputs only.
 
+Each particle's coefficients are resampled with it and then rejuvenated by the Liu–West
+kernel (sim/observe/rejuvenate.py): without that, static coefficients are only ever copied,
+and after a few dozen assimilations one to three of the initial sets are left.
+
 Resampling copies a particle's whole path (path-space filter), so observations spanning
 several months and trade anchors read the surviving ancestors' states. Each slot keeps its
 own noise stream (counter-based by slot, sim/noise.py), so copies of one particle diverge
@@ -34,8 +38,11 @@ from sim.observe.drift import drift
 from sim.observe.episodes import Episode, anchor_of, is_anchor, window
 from sim.observe.likelihood import log_likelihood
 from sim.observe.observations import Observation
-from sim.observe.operators import Window, draw
+from sim.observe.operators import OPERATOR_COEFFICIENTS, Window, draw
+from sim.observe.rejuvenate import rejuvenate_all
+from sim.parameters import PARAMETERS
 from sim.state import State
+from sim.structural import is_given
 
 Likelihood = Callable[..., np.ndarray]  # (obs, window, coefs, anchor) -> (R,) log p
 
@@ -112,12 +119,35 @@ class FilterResult:
     ess: list[tuple[int, float]] = field(default_factory=list)  # (month index, ESS before)
     ancestors: np.ndarray | None = None  # (R,) the initial particle each descends from
     log_evidence: float = 0.0  # log p(assimilated data): Σ over assimilations of log mean w
+    model: dict[str, np.ndarray] = field(default_factory=dict)  # rejuvenated model coefficients
 
     @property
     def distinct(self) -> int:
-        """How many initial particles (coefficient sets) still have descendants: static
-        coefficients are never rejuvenated, so repeated resampling thins them."""
+        """How many initial particles still have descendants. Without rejuvenation this is
+        the number of distinct coefficient sets left; with it, the copies of one ancestor
+        carry jittered, distinct coefficients."""
         return int(np.unique(self.ancestors).size)
+
+
+def free_model_names(model_coefs: Mapping[str, np.ndarray]) -> list[str]:
+    """The model coefficients a particle carries in `state.params` (given structural terms
+    live in the settled drives and preferences instead, and are only copied)."""
+    return sorted(k for k in model_coefs if not is_given(k))
+
+
+def resample_coefficients(
+    state: State, out: FilterResult, names: list[str], w, idx, rng, rejuvenate: bool
+) -> None:
+    """Resample each particle's coefficients with its state; with `rejuvenate`, shrink and
+    jitter them (Liu–West, sim/observe/rejuvenate.py). Call before `take_state`."""
+    model = {k: state.params[k][:, 0].copy() for k in names}
+    if not rejuvenate:
+        out.ops = {k: v[idx] for k, v in out.ops.items()}
+        return
+    ops_bounds = {k: (c.lo, c.hi) for k, c in OPERATOR_COEFFICIENTS.items()}
+    out.ops = rejuvenate_all(out.ops, w, idx, rng, ops_bounds)
+    model_bounds = {k: (PARAMETERS[k].lo, PARAMETERS[k].hi) for k in names}
+    out.model = rejuvenate_all(model, w, idx, rng, model_bounds)
 
 
 def particle_filter(
@@ -130,11 +160,14 @@ def particle_filter(
     assimilate: list[Observation],
     likelihood: Likelihood = log_likelihood,
     drift_scale: float = 0.0,
+    rejuvenate: bool = True,
 ) -> FilterResult:
     """Run the episode's replications, assimilating `assimilate` (observations of the
     episode) as their periods end; see the module docstring. With `drift_scale` > 0 the
     structural terms follow random walks (sim/observe/drift.py), before and after the
-    origin alike; 0 is the fixed structure."""
+    origin alike; 0 is the fixed structure. `rejuvenate` (the default) moves the resampled
+    coefficients by the Liu–West kernel; False is the plain bootstrap filter, whose
+    coefficient sets thin out with every resampling."""
     world, events = prepare(ep.loaded.scenario)
     reps = np.arange(replications, dtype=np.int64)
     coefs = {k: np.asarray(v, float) for k, v in model_coefs.items()} or None
@@ -154,6 +187,7 @@ def particle_filter(
         if ep.covers(o) and not is_anchor(ep, o):
             due.setdefault(o.last - ep.start, []).append(o)
     out = FilterResult(paths, ops, ancestors=reps.copy())
+    names = [k for k in free_model_names(model_coefs) if state.params[k].shape[0] == replications]
     for t in range(ep.steps + 1):
         paths.record(t, state)
         if t in due:
@@ -166,10 +200,12 @@ def particle_filter(
             w = normalise(logw)
             out.ess.append((ep.start + t, ess(w)))
             idx = systematic_resample(w, rng)
+            resample_coefficients(state, out, names, w, idx, rng, rejuvenate)
             take_state(state, idx)
+            for k, v in out.model.items():  # the rejuvenated dynamics act from this month on
+                state.params[k] = v[:, None]
             groups[0].fired = groups[0].fired[idx]
             paths.take(t, idx)
-            out.ops = {k: v[idx] for k, v in out.ops.items()}
             out.ancestors = out.ancestors[idx]
         if t < ep.steps:
             step(state, world, groups, noise[t], None, reps)

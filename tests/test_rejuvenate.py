@@ -1,0 +1,90 @@
+"""Liu–West rejuvenation of the filter's coefficients (sim/observe/rejuvenate.py,
+sim/observe/assimilate.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.observe.assimilate import normalise, particle_filter, systematic_resample
+from sim.observe.episodes import episode_of
+from sim.observe.likelihood import log_likelihood
+from sim.observe.observations import Observation, month_index
+from sim.observe.operators import default_coefficients
+from sim.observe.rejuvenate import rejuvenate, weighted_moments
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+HISTORY = ROOT / "scenarios" / "history" / "base_2016.yaml"
+SRC = {"publisher": "p", "title": "t", "date": "2020-01-01", "url": "https://e.org"}
+
+
+def test_rejuvenated_values_keep_the_weighted_mean_and_spread_and_become_distinct():
+    rng = np.random.default_rng(1)
+    values = rng.normal(2.0, 0.5, 1_000_000)
+    w = normalise(-0.5 * (values - 2.3) ** 2 / 0.3**2)  # a likelihood centred at 2.3
+    idx = systematic_resample(w, np.random.default_rng(2))
+    new = rejuvenate(values, w, idx, np.random.default_rng(3), (-np.inf, np.inf))
+    mean, sd = weighted_moments(values, w)
+    assert new.mean() == pytest.approx(mean, abs=4 * sd / np.sqrt(values.size))
+    # the kernel restores the weighted spread; halving its jitter would leave 0.992 of it
+    assert new.std() == pytest.approx(sd, rel=0.003)
+    assert np.unique(new).size == values.size > np.unique(values[idx]).size
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-5, 5), min_size=2, max_size=50),
+    st.integers(0, 2**31 - 1),
+    st.floats(-1, 0),
+    st.floats(0, 1),
+)
+def test_rejuvenated_values_stay_inside_the_bounds(vals, seed, lo, hi):
+    values = np.asarray(vals)
+    rng = np.random.default_rng(seed)
+    w = normalise(rng.normal(0, 3, values.size))
+    idx = systematic_resample(w, rng)
+    new = rejuvenate(values, w, idx, rng, (lo, hi))
+    assert new.shape == idx.shape and np.all((new >= lo) & (new <= hi))
+
+
+def test_uniform_weights_leave_the_resampled_values_unjittered():
+    values = np.linspace(0, 1, 10)
+    w = np.full(10, 0.1)
+    idx = np.arange(10)
+    assert np.array_equal(rejuvenate(values, w, idx, np.random.default_rng(0), (0, 1)), values)
+
+
+def launches(year: int, month: int, value: float) -> Observation:
+    m = month_index(year, month)
+    return Observation(
+        f"l-{year}-{month}", "missile_launches", ("PRK",), f"{year}-{month:02d}", m, m, value,
+        "launch events", "solid", SRC, "f", 1,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("rejuvenated", [True, False])
+def test_the_filter_keeps_distinct_coefficients_only_with_rejuvenation(rejuvenated):
+    """Ablation: 24 months of launch counts resample the particles 24 times. Without
+    rejuvenation the surviving coefficient values are copies of the few surviving
+    ancestors; with it every particle carries its own value."""
+    ep = episode_of(load_scenario(HISTORY))
+    n = 60
+    prior = np.random.default_rng(7)
+    coefs = {"reactivity": prior.uniform(0.02, 0.15, n)}
+    ops = default_coefficients(n)
+    ops["launch_log_rate"] = prior.normal(-1, 1.0, n)
+    data = [launches(2016 + t // 12, t % 12 + 1, 2.0) for t in range(24)]
+    f = particle_filter(
+        ep, coefs, ops, n, 3, np.random.default_rng(5), data, log_likelihood,
+        rejuvenate=rejuvenated,
+    )  # fmt: skip
+    rates = np.unique(f.ops["launch_log_rate"]).size
+    if rejuvenated:
+        assert rates == n and np.unique(f.model["reactivity"]).size == n
+    else:
+        assert rates == f.distinct < n and f.model == {}
