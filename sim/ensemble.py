@@ -103,6 +103,16 @@ class Recorder:
             s.distancing[t] = distancing_index(state, self.world)
             s.frustration[t], s.crisis[t], s.war[t], s.active[t] = frus, crisis, war, active
 
+    def kernel_series(self) -> tuple[np.ndarray, ...] | None:
+        """The series arrays the compiled kernel fills in place of `record` (the order of
+        sim.kernel.compiled.record_series), or None: no series kept, or a subclass that
+        overrides `record` and so must see every state itself."""
+        if not self.keep or type(self).record is not Recorder.record:
+            return None
+        s = self.s
+        return (s.escalation, s.leverage, s.commitment, s.tension, s.frustration, s.crisis,
+                s.war, s.active)  # fmt: skip
+
     def distancing_from_commitment(self, start: int) -> None:
         """Fill the distancing series from step `start` on out of the commitment series
         (what `record` computes step by step; the compiled kernel keeps the commitment

@@ -93,17 +93,10 @@ def run_lanes(p: Packed, lanes: np.ndarray, peak: np.ndarray, totals: np.ndarray
 
 def kernel_series(recorder: Recorder) -> tuple | None:
     """The arrays the kernel fills for a recorder that keeps per-step series, in
-    `compiled.record_series` order, or None when the recorder must see every state itself.
-
-    Only sim.ensemble.Recorder's own `record` is mirrored by the kernel (a subclass that
-    overrides it still gets every state, in one-step spans)."""
-    from sim.ensemble import Recorder as Kept
-
-    if type(recorder).record is not Kept.record or not getattr(recorder, "keep", False):
-        return None
-    s = recorder.s
-    return (s.escalation, s.leverage, s.commitment, s.tension, s.frustration, s.crisis, s.war,
-            s.active)  # fmt: skip
+    `compiled.record_series` order (the recorder's `kernel_series()`), or None when the
+    recorder must see every state itself."""
+    arrays = getattr(recorder, "kernel_series", None)
+    return None if arrays is None else arrays()
 
 
 @contextmanager
