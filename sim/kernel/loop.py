@@ -4,9 +4,9 @@ Events are rare, so the kernel advances as many steps at once as it can: from on
 at which some event could be due to the next (`may_fire` reads each event's timing the
 way `CompiledEvent.due` does), firing the events in Python (`sim.engine.fire`, unchanged)
 on the engine's own state in between. The kernel's inputs are packed again only after
-an event fired. A recorder that keeps per-step series sees every state, so it gets spans of
-one step; a summary-only recorder (sim.ensemble.Recorder with keep_series False) has its
-running totals kept by the kernel and handed back at the end.
+an event fired. sim.ensemble.Recorder never needs the state between events: its running
+totals, and with keep_series its per-step series too (`Recorder.kernel_series`), are kept
+by the kernel. A recorder that must see every state itself gets spans of one step.
 """
 
 from __future__ import annotations
