@@ -19,6 +19,7 @@ from sim.facts import OUTCOMES
 from sim.kernel import simulator
 from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, live_commitment, tension
+from sim.metrics import distancing_of as distancing_series
 from sim.noise import shocks
 from sim.scenario.schema import Scenario
 from sim.state import State
@@ -101,6 +102,23 @@ class Recorder:
             s.tension[t] = tension(state, live)
             s.distancing[t] = distancing_index(state, self.world)
             s.frustration[t], s.crisis[t], s.war[t], s.active[t] = frus, crisis, war, active
+
+    def kernel_series(self) -> tuple[np.ndarray, ...] | None:
+        """The series arrays the compiled kernel fills in place of `record` (the order of
+        sim.kernel.compiled.record_series), or None: no series kept, or a subclass that
+        overrides `record` and so must see every state itself."""
+        if not self.keep or type(self).record is not Recorder.record:
+            return None
+        s = self.s
+        return (s.escalation, s.leverage, s.commitment, s.tension, s.frustration, s.crisis,
+                s.war, s.active)  # fmt: skip
+
+    def distancing_from_commitment(self, start: int) -> None:
+        """Fill the distancing series from step `start` on out of the commitment series
+        (what `record` computes step by step; the compiled kernel keeps the commitment
+        series and leaves this one to numpy, the same formula in one call)."""
+        s = self.s
+        s.distancing[start:] = distancing_series(s.commitment[start:], self.world)
 
     def summary(self, state: State) -> dict[str, np.ndarray]:
         ids = self.world.ids

@@ -27,9 +27,15 @@ def distancing_index(state: State, world: World) -> np.ndarray:
     Positive = moving away (China from the Russia–North Korea pair, seed line 33);
     range −2…2.
     """
+    return distancing_of(state.C, world)
+
+
+def distancing_of(C: np.ndarray, world: World) -> np.ndarray:
+    """`distancing_index` of commitments C (..., N, N): (R, N, N) gives (R,), a (T, R, N, N)
+    series gives (T, R) with the same numbers row by row (the same reduction per row)."""
     c, partners = world.distancing_actor, world.distancing_partners
     start = world.C0[:, c, partners].mean(axis=-1)
-    return start - state.C[:, c, partners].mean(axis=-1)
+    return start - C[..., c, partners].mean(axis=-1)
 
 
 def frustration(state: State, live: np.ndarray | None = None) -> np.ndarray:

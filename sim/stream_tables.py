@@ -53,6 +53,16 @@ def _index_type(n: int) -> pa.DataType:
     return pa.int8() if n <= 127 else pa.int16() if n <= 32767 else pa.int32()
 
 
+def required(columns: dict) -> pa.Table:
+    """The columns as a table whose fields are all required (non-nullable): no value of the
+    per-step tables is ever missing, and declaring it spares Parquet the definition levels
+    of every value (a quarter of a chunk's encoding time; issue 18). Readers see the same
+    columns, types and values as from the earlier optional fields."""
+    table = pa.table(columns)
+    schema = pa.schema([f.with_nullable(False) for f in table.schema])
+    return pa.Table.from_arrays(table.columns, schema=schema)
+
+
 def actor_arrow(world: World, result: ChunkResult, dates: list[str],
                 shown: Sequence[str] | None = None) -> pa.Table:  # fmt: skip
     """One row per replication × step × actor (the columns of timeseries.parquet); with
@@ -65,7 +75,7 @@ def actor_arrow(world: World, result: ChunkResult, dates: list[str],
     esc = s.escalation[:, :, idx].reshape(-1)
     rung = rung_of(esc).astype(np.int8)
     ids, kind = [world.ids[i] for i in idx], _index_type(n)
-    return pa.table(
+    return required(
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), n), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r * n),
@@ -91,7 +101,7 @@ def pair_arrow(world: World, result: ChunkResult, pairs: list[tuple[int, int]],
     dst = np.array([j for _, j in pairs], dtype=np.int64)
     k, index = len(pairs), _index_type(world.n)
     paired = pair_series(s, src, dst) if paired is None else paired
-    return pa.table(
+    return required(
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), k), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r * k),
@@ -108,7 +118,7 @@ def system_arrow(result: ChunkResult, dates: list[str]) -> pa.Table:
     s = result.series
     assert s is not None
     t1, r = s.distancing.shape
-    return pa.table(
+    return required(
         {
             "replication": np.tile(result.replications.astype(np.int64), t1),
             "step": np.repeat(np.arange(t1, dtype=np.int64), r),

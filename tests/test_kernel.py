@@ -3,8 +3,9 @@
 The kernel must give the reference's numbers to 1e-12 on every scenario file and on
 random scenarios (actors, channels, commitments, treaties, events and every coefficient
 within its documented range), in both recorder modes (summaries kept by the kernel, and
-per-step series recorded in Python), and be bit-identical whatever the thread count or
-chunking. Without numba, every command falls back to numpy with one line.
+per-step series, also kept by the kernel: tests/test_kernel_series.py), and be
+bit-identical whatever the thread count or chunking. Without numba, every command falls
+back to numpy with one line.
 """
 
 from __future__ import annotations

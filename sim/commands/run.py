@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sim.commands.checks import add_engine_flag, check_run_flags
@@ -107,7 +108,21 @@ def refuse_sweep_file(path: Path) -> None:
         raise UsageError(f"{path} is a sweep file; run it with: alliance-sim sweep {path}")
 
 
-def _chart_writer():
-    from sim.plots import draw_run_charts
+def _chart_writer() -> Callable[[Path], object]:
+    """The run's chart drawer, its imports (matplotlib, ~0.5 s) loaded on a thread while the
+    ensemble starts: imported here, they delayed the workers' start in every run with charts
+    (issue 18). Drawing waits for the import; an import error is raised there."""
+    import threading
+    from importlib import import_module
 
-    return draw_run_charts
+    loading = threading.Thread(target=import_module, args=("sim.plots",), daemon=True,
+                               name="chart-import")  # fmt: skip
+    loading.start()
+
+    def draw(run_dir: Path) -> object:
+        loading.join()
+        from sim.plots import draw_run_charts
+
+        return draw_run_charts(run_dir)
+
+    return draw

@@ -429,14 +429,43 @@ def record_summary(C, x, active, params, peak, totals, S, P, tmp, t):
         totals[PEAK_FRUSTRATION, b] = max(totals[PEAK_FRUSTRATION, b], frus[b])
 
 
+@njit(cache=True)
+def record_series(C, x, lev, active, tmp, out, t, first, r):
+    """Row t of the per-step series of sim.ensemble.Recorder (`out`: its Series arrays in
+    the engine's (T+1, R, ...) layout, written for the block's rows first … first+lanes,
+    padded lanes skipped), after `record_summary` left frustration, crisis and war in
+    tmp[0..2]. Tension is sim.metrics.tension element by element, with numpy's maximum
+    (which returns its second argument on ties, so signed zeros match too)."""
+    esc, levs, com, ten, frus, crisis, war, act = out
+    n, lanes = x.shape
+    for b in range(min(lanes, r - first)):
+        row = first + b
+        for i in range(n):
+            esc[t, row, i] = x[i, b]
+            levs[t, row, i] = lev[i, b]
+            act[t, row, i] = active[i, b] != 0.0
+            for j in range(n):
+                c = C[i, j, b]
+                com[t, row, i, j] = c
+                h = -(c * (active[i, b] * active[j, b]))
+                h = h if h > 0.0 else 0.0
+                top = x[i, b] if x[i, b] > x[j, b] else x[j, b]
+                ten[t, row, i, j] = h * top
+        frus[t, row] = tmp[0, b]
+        crisis[t, row] = tmp[1, b] != 0.0
+        war[t, row] = tmp[2, b] != 0.0
+
+
 # ---------------------------------------------------------------- advance and the loop
 
 
 @njit(cache=True)
 def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
-              clients0, hold0, params, shocks, peak, totals, t0, record):  # fmt: skip
+              clients0, hold0, params, shocks, peak, totals, t0, record, series, first,
+              r):  # fmt: skip
     """Advance one block of lanes through len(shocks) steps (sim.dynamics.advance), and
-    record each new state's summary when `record`."""
+    record each new state's summary when `record`, and its per-step series too when
+    `series` is not empty (`record_series`; this block's replications are rows first …)."""
     n, lanes = x.shape
     mask, w = np.empty((n, n, lanes)), np.empty((n, n, lanes))
     H, A, hold = np.empty((n, n, lanes)), np.empty((n, n, lanes)), np.empty((n, n, lanes))
@@ -462,13 +491,18 @@ def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O,
                     lev[i, b] = lev_new[i, b]
         if record:
             record_summary(C, x, active, params, peak, totals, H, prod, tmp, t0 + s + 1)
+            if series[0].shape[0] > t0 + s + 1:  # placeholders have one row: nothing kept
+                record_series(C, x, lev, active, tmp, series, t0 + s + 1, first, r)
 
 
 @njit(cache=True, parallel=True)
 def run_span(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
-             clients0, hold0, params, shocks, peak, totals, t0, record):  # fmt: skip
-    """All blocks through one span of steps; blocks are independent, threads take them."""
+             clients0, hold0, params, shocks, peak, totals, t0, record, series, r):  # fmt: skip
+    """All blocks through one span of steps; blocks are independent, threads take them
+    (each writes only its own rows of `series`)."""
+    lanes = x.shape[-1]
     for k in prange(x.shape[0]):
         run_block(x[k], C[k], lev[k], C_anchor[k], lev0[k], active[k], cap[k], traits[k],
                   need[k], security[k], O[k], u[k], rpref[k], clients0[k], hold0[k],
-                  params[k], shocks[k], peak[k], totals[k], t0, record)  # fmt: skip
+                  params[k], shocks[k], peak[k], totals[k], t0, record, series, k * lanes,
+                  r)  # fmt: skip

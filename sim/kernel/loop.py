@@ -4,9 +4,9 @@ Events are rare, so the kernel advances as many steps at once as it can: from on
 at which some event could be due to the next (`may_fire` reads each event's timing the
 way `CompiledEvent.due` does), firing the events in Python (`sim.engine.fire`, unchanged)
 on the engine's own state in between. The kernel's inputs are packed again only after
-an event fired. A recorder that keeps per-step series sees every state, so it gets spans of
-one step; a summary-only recorder (sim.ensemble.Recorder with keep_series False) has its
-running totals kept by the kernel and handed back at the end.
+an event fired. sim.ensemble.Recorder never needs the state between events: its running
+totals, and with keep_series its per-step series too (`Recorder.kernel_series`), are kept
+by the kernel. A recorder that must see every state itself gets spans of one step.
 """
 
 from __future__ import annotations
@@ -69,17 +69,34 @@ def _totals_out(recorder, peak: np.ndarray, totals: np.ndarray, r: int) -> None:
 
 
 def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
-               record: bool) -> None:  # fmt: skip
+               record: bool, series: tuple | None = None) -> None:  # fmt: skip
     """Advance the packed state through the steps of `noise` (T, R, N), in place."""
-    run_lanes(p, shocks_to_lanes(noise), peak, totals, t0, record)
+    run_lanes(p, shocks_to_lanes(noise), peak, totals, t0, record, series)
+
+
+# Stand-ins for the series arrays when none are kept: the kernel's argument types stay the
+# same (one compiled version), and a one-row array is never written (compiled.run_block).
+_NO_SERIES = (np.empty((1, 1, 1)), np.empty((1, 1, 1)), np.empty((1, 1, 1, 1)),
+              np.empty((1, 1, 1, 1)), np.empty((1, 1)), np.empty((1, 1), dtype=bool),
+              np.empty((1, 1), dtype=bool), np.empty((1, 1, 1), dtype=bool))  # fmt: skip
 
 
 def run_lanes(p: Packed, lanes: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
-              record: bool) -> None:  # fmt: skip
-    """`run_kernel` on shocks already in lane layout, (nb, T, N, L) C-contiguous."""
+              record: bool, series: tuple | None = None) -> None:  # fmt: skip
+    """`run_kernel` on shocks already in lane layout, (nb, T, N, L) C-contiguous; with
+    `series` (`kernel_series`), record == True also writes each step's series rows."""
     compiled.run_span(p.x, p.C, p.lev, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
                       p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.hold0, p.params,
-                      lanes, peak, totals, t0, record)  # fmt: skip
+                      lanes, peak, totals, t0, record, _NO_SERIES if series is None else series,
+                      p.r)  # fmt: skip
+
+
+def kernel_series(recorder: Recorder) -> tuple | None:
+    """The arrays the kernel fills for a recorder that keeps per-step series, in
+    `compiled.record_series` order (the recorder's `kernel_series()`), or None when the
+    recorder must see every state itself."""
+    arrays = getattr(recorder, "kernel_series", None)
+    return None if arrays is None else arrays()
 
 
 @contextmanager
@@ -106,7 +123,7 @@ def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed:
     """The same contract and numbers (to rounding) as `sim.engine.simulate`."""
     if noise is None:
         noise = shocks(seed, reps, steps, world.ids)
-    with one_thread(not summary_totals(recorder)):
+    with one_thread(not summary_totals(recorder) and kernel_series(recorder) is None):
         return _simulate(world, groups, reps, steps, recorder, log, coefficients, resettle,
                          noise)  # fmt: skip
 
@@ -117,9 +134,10 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
               noise: np.ndarray) -> State:  # fmt: skip
     state = settled_start(world, reps, coefficients, resettle)
     lanes = shocks_to_lanes(noise)  # all steps at once; spans take their slice
-    recorder.record(state)
+    recorder.record(state)  # step 0 in Python: the kernel records the steps it makes
     r = state.replications
-    keep_totals = summary_totals(recorder)
+    series = kernel_series(recorder)
+    keep_totals = summary_totals(recorder) or series is not None  # the kernel records
     if keep_totals:
         peak, totals = _totals_in(recorder, r)
     else:  # placeholders of the right shape, which the kernel does not touch
@@ -141,7 +159,7 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
             packed = pack(state)
         end = span_end(groups, t, steps, one_step=not keep_totals)
         span = lanes if end - t == steps else np.ascontiguousarray(lanes[:, t:end])
-        run_lanes(packed, span, peak, totals, t, keep_totals)
+        run_lanes(packed, span, peak, totals, t, keep_totals, series)
         state.step = end
         t = end
         if not keep_totals:
@@ -151,4 +169,6 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
         unpack(packed, state)
     if keep_totals:
         _totals_out(recorder, peak, totals, r)
+    if series is not None:
+        recorder.distancing_from_commitment(1)  # from the commitment series the kernel kept
     return state
