@@ -27,6 +27,7 @@ from sim.observe.scoring import (  # noqa: F401
     null_skill,
     sign_word,
 )
+from sim.observe.streams import id_key, keyed
 
 NULL_DRAWS = 4000
 
@@ -185,9 +186,9 @@ def with_nulls(
     by_id = {o.id: o for o in obs}
     for k, method in enumerate(METHODS):
         values = []
-        for i, oid in enumerate(out["id"]):
+        for oid in out["id"]:
             o = by_id[oid]
-            d = null_draws(method, obs, o, generator(seed, 8, i, k), NULL_DRAWS)
+            d = null_draws(method, obs, o, keyed(seed, 8, id_key(oid), k), NULL_DRAWS)
             values.append(np.nan if d is None else crps_sample(d, o.value))
         out[f"crps_{method}"] = values
     return out
