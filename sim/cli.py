@@ -88,7 +88,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2)
     if args.output:
-        args.output.write_text(text + "\n")
+        from sim.paths import write_text_atomic
+
+        write_text_atomic(text + "\n", args.output)
     else:
         print(text)
     return 0

@@ -1,0 +1,75 @@
+"""Round 4 of the reliability hunt (docs/reliability.md §10): faults a newcomer meets.
+
+Each test failed before its fix: a traceback, a hang, a half-written file, a device
+replaced, or an exit 0 on bad input."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from reliability_tools import BASELINE
+
+from sim.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("r4") / "run"
+    assert main(["run", str(BASELINE), "-n", "2", "--steps", "3", "-q", "--no-plots",
+                 "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def _cli(*argv: str, limit: int | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The command in a fresh process; `limit` caps the size of any file it writes (RLIMIT_FSIZE:
+    a disk that fills up after `limit` bytes)."""
+    pre = (
+        f"import resource, signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        if limit
+        else ""
+    )
+    code = pre + "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          env=ENV, timeout=timeout)  # fmt: skip
+
+
+def _one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
+    err = proc.stderr.strip()
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert len(err.splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+
+
+def test_report_onto_a_fifo_is_refused_and_the_fifo_kept(run_folder, tmp_path):
+    """`report R -o /dev/full` (as root) replaced the device node with the page."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    _one_line(_cli("report", str(run_folder), "-o", str(fifo)), str(fifo), "FIFO")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_schema_onto_a_fifo_is_refused_not_a_hang(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    _one_line(_cli("schema", "-o", str(fifo), timeout=30), str(fifo), "FIFO")
+
+
+@pytest.mark.parametrize("command", ["schema", "report"])
+def test_a_full_disk_leaves_no_half_written_file(run_folder, tmp_path, command):
+    target = tmp_path / "out.txt"
+    argv = ["schema", "-o", str(target)] if command == "schema" else [
+        "report", str(run_folder), "-o", str(target)]  # fmt: skip
+    proc = _cli(*argv, limit=2000)
+    _one_line(proc, str(target))
+    assert not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
