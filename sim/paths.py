@@ -97,10 +97,7 @@ def write_text_atomic(text: str, target: Path) -> Path:
     target = Path(target)
     if target.exists() and not target.is_file():
         raise UsageError(f"{target}: {what_is(target)}, expected a file to write")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{target}: cannot make its folder ({exc.strerror or exc})") from None
+    target.parent.mkdir(parents=True, exist_ok=True)  # its errors name the path already
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
