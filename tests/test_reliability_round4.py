@@ -73,3 +73,37 @@ def test_a_full_disk_leaves_no_half_written_file(run_folder, tmp_path, command):
     _one_line(proc, str(target))
     assert not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+OBS = REPO / "seeds" / "observations" / "trade.yaml"
+CAL = REPO / "scenarios" / "calibration" / "history.yaml"
+
+
+@pytest.mark.parametrize(
+    ("argv", "what"),
+    [
+        (["run", str(OBS)], "an observations file, not a scenario; score a scenario"),
+        (
+            ["run", str(CAL)],
+            "a calibration spec, not a scenario; run it with: alliance-sim calibrate",
+        ),
+        (["compare", str(BASELINE), str(OBS)], "an observations file, not a scenario"),
+        (["sweep", str(OBS)], "an observations file, not a scenario"),
+        (["hindcast", str(OBS), str(OBS)], "an observations file, not a scenario"),
+        (
+            ["calibrate", str(BASELINE)],
+            "a scenario, not a calibration spec; run it with: alliance-sim run",
+        ),
+        (["calibrate", str(OBS)], "an observations file, not a calibration spec"),
+        (["run", "MANIFEST"], "a results manifest, not a scenario; alliance-sim report"),
+    ],
+)
+def test_a_file_of_another_kind_is_named_in_one_line(argv, what, run_folder, tmp_path, capsys):
+    """These printed a dozen 'unknown key' lines (and "missing required key 'title'") about
+    keys the file was never meant to have."""
+    argv = [str(run_folder / "manifest.json") if a == "MANIFEST" else a for a in argv]
+    capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and what in err and "Traceback" not in err, err
+    assert not (tmp_path / "x").exists()

@@ -34,6 +34,7 @@ from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
 from sim.paths import is_name
+from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import YamlFail, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
@@ -199,6 +200,9 @@ def load_spec(path: Path) -> CalibrationSpec:
     data = located.data
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), 1, 1, "", "expected a mapping of spec keys")])
+    other = wrong_kind(data, Path(path), "calibration spec")  # a scenario: one line
+    if other is not None:
+        raise ScenarioError([Problem(str(path), 1, 1, "", other)])
     where = FileLocator(located)
     problems: list[Problem] = []
     try:
