@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability_tools import BASELINE
+from reliability_tools import BASELINE, sweep_spec
 
 from sim.cli import main
 
@@ -107,3 +107,28 @@ def test_a_file_of_another_kind_is_named_in_one_line(argv, what, run_folder, tmp
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and what in err and "Traceback" not in err, err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_full_disk_names_what_was_being_written(tmp_path, command):
+    """It said "File too large" or "Error writing bytes to file. Detail: [errno 27] File too
+    large" (pyarrow's words), with no path."""
+    out = tmp_path / "res"
+    scenarios = [str(BASELINE)] * (2 if command == "compare" else 1)
+    proc = _cli(command, *scenarios, "-n", "4", "--steps", "6", "-q", "--out", str(out),
+                limit=20000)  # fmt: skip
+    _one_line(proc, f"writing {out}: a file size limit was reached; nothing was published")
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".res.partial")]
+
+
+def test_analyze_on_a_full_disk_leaves_no_partial_and_the_old_analysis(tmp_path):
+    """`analyze` left `.analysis.partial-PID` in the sweep folder on a full disk."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text(sweep_spec("full", 2, 4, 2, "[0.1, 0.2, 0.3]"))
+    folder = tmp_path / "sw"
+    assert main(["sweep", str(spec), "--out", str(folder), "-q", "--no-plots"]) == 0
+    before = {p.name: p.read_bytes() for p in (folder / "analysis").iterdir()}
+    _one_line(_cli("analyze", str(folder), "--no-plots", limit=1000), f"writing {folder}")
+    assert {p.name: p.read_bytes() for p in (folder / "analysis").iterdir()} == before
+    assert not [p for p in folder.iterdir() if p.name.startswith(".analysis")]

@@ -321,6 +321,17 @@ def _write(folder: Path, result: Analysis, csv: bool = False, rid: str | None = 
 
         shutil.rmtree(tmp)
     tmp.mkdir()
+    try:
+        _write_tables(tmp, result, csv, rid)
+    except BaseException:  # a full disk, Ctrl-C: no half-written .analysis.partial left
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    store.replace_dir(tmp, target)
+
+
+def _write_tables(tmp: Path, result: Analysis, csv: bool, rid: str | None) -> None:
     result.by_point.to_parquet(tmp / "by_point.parquet", index=False)
     if csv:
         result.by_point.to_csv(tmp / "by_point.csv", index=False)
@@ -329,7 +340,6 @@ def _write(folder: Path, result: Analysis, csv: bool = False, rid: str | None = 
     from sim.results_ledger import record  # which sweep these tables are (results_ledger.py)
 
     record(tmp, rid, [p for p in tmp.iterdir() if not p.name.startswith(".")])
-    store.replace_dir(tmp, target)
 
 
 def _charts(folder: Path, result: Analysis) -> Path | None:
