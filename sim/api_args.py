@@ -17,7 +17,8 @@ from sim.scenario.loader import LoadedScenario, load_scenario, with_overrides
 
 ScenarioLike = LoadedScenario | str | Path
 
-__all__ = ["ScenarioLike", "chart_drawer", "check_counts", "file_arg", "key_paths", "scenario_arg"]
+__all__ = ["ScenarioLike", "chart_drawer", "check_counts", "file_arg", "folder_arg", "key_paths",
+           "scenario_arg"]  # fmt: skip
 
 
 def file_arg(path: object, name: str) -> str | Path:
@@ -25,6 +26,14 @@ def file_arg(path: object, name: str) -> str | Path:
     if isinstance(path, str | Path):
         return path
     raise UsageError(f"{name} must be a file path (text or Path), found {type(path).__name__}")
+
+
+def folder_arg(path: object, name: str) -> Path:
+    """A folder argument (`out=`, `Results(folder)`): text or a Path. `out=5` was a TypeError
+    from pathlib."""
+    if isinstance(path, str | Path):
+        return Path(path)
+    raise UsageError(f"{name} must be a path (text or Path), found {type(path).__name__}")
 
 
 def key_paths(values: object, name: str) -> dict[str, Any]:

@@ -132,3 +132,25 @@ def test_analyze_on_a_full_disk_leaves_no_partial_and_the_old_analysis(tmp_path)
     _one_line(_cli("analyze", str(folder), "--no-plots", limit=1000), f"writing {folder}")
     assert {p.name: p.read_bytes() for p in (folder / "analysis").iterdir()} == before
     assert not [p for p in folder.iterdir() if p.name.startswith(".analysis")]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("run_out", "out must be a path (text or Path), found int"),
+        ("results", "folder must be a path (text or Path), found int"),
+        ("save", "out must be a path (text or Path), found list"),
+    ],
+)
+def test_api_paths_of_the_wrong_type_are_one_usage_error(call, message, run_folder):
+    """`sim.run(..., out=5)` and `sim.Results(5)` were TypeErrors from pathlib."""
+    import sim
+    from sim.errors import UsageError
+
+    calls = {
+        "run_out": lambda: sim.run(BASELINE, n=1, steps=1, out=5),
+        "results": lambda: sim.Results(5),
+        "save": lambda: sim.Results(run_folder).save(["x"]),
+    }
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        calls[call]()
