@@ -154,3 +154,16 @@ def test_api_paths_of_the_wrong_type_are_one_usage_error(call, message, run_fold
     }
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
         calls[call]()
+
+
+def test_a_date_of_the_wrong_shape_is_called_a_date(tmp_path, capsys):
+    """`run.start: 2024-06-01` said "expected an id matching ^\\d{4}-\\d{2}$"."""
+    path = tmp_path / "s.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: x\nrun: {{start: 2024-06-01}}\n")
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"{path}:3:14: run.start: expected a year and month like 2024-06 (YYYY-MM), "
+        "found text '2024-06-01'"
+    )
