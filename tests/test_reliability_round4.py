@@ -167,3 +167,21 @@ def test_a_date_of_the_wrong_shape_is_called_a_date(tmp_path, capsys):
         f"{path}:3:14: run.start: expected a year and month like 2024-06 (YYYY-MM), "
         "found text '2024-06-01'"
     )
+
+
+@pytest.mark.parametrize("command", ["validate", "calibrate"])
+def test_a_structural_term_of_an_unknown_actor_is_one_line(tmp_path, capsys, command):
+    """`drive_XYZ` passed `validate`; `calibrate` ended in a KeyError traceback (exit 1)."""
+    spec = tmp_path / "c.yaml"
+    spec.write_text(
+        f"name: c\nscenarios: [{REPO / 'scenarios' / 'history' / 'base_2016.yaml'}]\n"
+        f"observations: [{OBS}]\nmethod: rejection\npopulation: 4\naccept: 1\n"
+        "predictive_replications: 2\n"
+        "coefficients:\n  drive_XYZ: {prior: normal, mean: 0, sd: 0.02}\n"
+    )
+    argv = [str(spec)] if command == "validate" else [str(spec), "--out", str(tmp_path / "o")]
+    capsys.readouterr()
+    assert main([command, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{spec}:9:3: coefficients.drive_XYZ: XYZ is not an actor of "), err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "o").exists()
