@@ -185,3 +185,20 @@ def test_a_structural_term_of_an_unknown_actor_is_one_line(tmp_path, capsys, com
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{spec}:9:3: coefficients.drive_XYZ: XYZ is not an actor of "), err
     assert len(err.splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_hindcast_with_a_posterior_of_an_unknown_actor_is_one_line(tmp_path, capsys):
+    """A posterior column `drive_XYZ` ended `hindcast` in a KeyError traceback (exit 1)."""
+    import pandas as pd
+
+    shipped = REPO / "seeds" / "posterior" / "history-2016-2024.parquet"
+    post = tmp_path / "p.parquet"
+    pd.read_parquet(shipped).rename(columns={"drive_PRK": "drive_XYZ"}).to_parquet(post)
+    history = REPO / "scenarios" / "history" / "base_2016.yaml"
+    capsys.readouterr()
+    code = main(["hindcast", str(OBS), str(history), "-n", "2", "--draws", "2", "--no-plots",
+                 "--posterior", str(post), "--allow-model-change", "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert f"--posterior {post}: column drive_XYZ names XYZ, an actor the scenario" in err
+    assert not (tmp_path / "o").exists()
