@@ -196,8 +196,9 @@ def test_hindcast_with_a_posterior_of_an_unknown_actor_is_one_line(tmp_path, cap
     pd.read_parquet(shipped).rename(columns={"drive_PRK": "drive_XYZ"}).to_parquet(post)
     history = REPO / "scenarios" / "history" / "base_2016.yaml"
     capsys.readouterr()
-    code = main(["hindcast", str(OBS), str(history), "-n", "2", "--draws", "2", "--no-plots",
-                 "--posterior", str(post), "--allow-model-change", "--out", str(tmp_path / "o")])  # fmt: skip
+    argv = ["hindcast", str(OBS), str(history), "-n", "2", "--draws", "2", "--no-plots"]
+    flags = ["--posterior", str(post), "--allow-model-change", "--out", str(tmp_path / "o")]
+    code = main([*argv, *flags])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1, err
     assert f"--posterior {post}: column drive_XYZ names XYZ, an actor the scenario" in err
