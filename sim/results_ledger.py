@@ -53,7 +53,10 @@ def record(sub: Path, rid: str | None, written: Iterable[Path]) -> None:
     still present and of the same result are kept: `plot --kind X` redraws one chart."""
     if rid is None or not sub.is_dir():
         return  # an older folder without an id: nothing to key the ledger on
-    old = _read(sub) if (sub / LEDGER).exists() else None
+    try:
+        old = _read(sub)
+    except UsageError:  # a damaged ledger: rewritten from what is written now
+        old = None
     kept = old["sha256"] if old and old.get("result_id") == rid else {}
     present = {p.name: p for p in _files(sub) if p.is_file()}
     # an entry stays only while its file is unchanged: a tampered file stays unlisted

@@ -126,3 +126,11 @@ def test_an_older_folder_without_ledgers_still_reads(runs, tmp_path):
     folder = _copy(runs / "s1", tmp_path / "r")
     (folder / "charts" / LEDGER).unlink()
     assert main(["report", str(folder)]) == 0
+
+
+def test_a_damaged_ledger_is_refused_by_report_and_rewritten_by_plot(runs, tmp_path, capsys):
+    folder = _copy(runs / "s1", tmp_path / "r")
+    (folder / "charts" / LEDGER).write_text("{not json")
+    _one_line_exit_2(["report", str(folder)], capsys, f"charts/{LEDGER}", "unreadable")
+    assert main(["plot", str(folder)]) == 0
+    assert main(["report", str(folder)]) == 0
