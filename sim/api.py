@@ -22,11 +22,17 @@ from typing import Any
 
 import pandas as pd
 
+from sim.api_args import (
+    ScenarioLike,
+    chart_drawer,
+    check_counts,
+    file_arg,
+    key_paths,
+    scenario_arg,
+)
 from sim.api_results import CompareResults, Results, SweepResults, call_argv, target
 from sim.errors import ScenarioError, UsageError
-from sim.scenario.loader import LoadedScenario, load_scenario, with_overrides
-
-ScenarioLike = LoadedScenario | str | Path
+from sim.scenario.loader import LoadedScenario, load_scenario
 
 __all__ = ["CompareResults", "Results", "SweepResults", "compare", "load", "run", "sweep"]
 
@@ -41,40 +47,7 @@ def load(path: str | Path, set: Mapping[str, Any] | None = None) -> LoadedScenar
     `sim.errors.ScenarioError` whose `.problems` name the file, line and key path. The
     result's `.model_input` is the frozen input every job of it runs on.
     """
-    return load_scenario(_file(path, "path"), key_paths(set, "set"))
-
-
-def _file(path: object, name: str) -> str | Path:
-    """A file argument: text or a Path (`sim.run(5)` was a TypeError from os.fspath)."""
-    if isinstance(path, str | Path):
-        return path
-    raise UsageError(f"{name} must be a file path (text or Path), found {type(path).__name__}")
-
-
-def key_paths(values: object, name: str) -> dict[str, Any]:
-    """`set=` / `params=`: a mapping of key paths (text) to values, as a plain dict.
-
-    Why: `set={1: 0.5}` was an AttributeError deep in the override code, and a list of
-    pairs was read as a mapping; both are one UsageError here."""
-    if values is None:
-        return {}
-    if not isinstance(values, Mapping):
-        raise UsageError(
-            f"{name} must be a mapping of key paths to values, found {type(values).__name__}"
-        )
-    for key in values:
-        if not isinstance(key, str):
-            raise UsageError(f"{name}: key paths are text like 'parameters.fatigue', found {key!r}")
-    return dict(values)
-
-
-def _loaded(scenario: ScenarioLike, set: Mapping[str, Any] | None = None) -> LoadedScenario:
-    """A loaded scenario stays as it is: `set` is applied to it in memory (the file is never
-    read again), and its earlier overrides are kept and recorded with the new ones."""
-    if isinstance(scenario, LoadedScenario):
-        values = key_paths(set, "set")
-        return with_overrides(scenario, values) if values else scenario
-    return load(_file(scenario, "scenario"), set)
+    return load_scenario(file_arg(path, "path"), key_paths(set, "set"))
 
 
 def _effects_of(result: object) -> pd.DataFrame | None:
@@ -102,11 +75,11 @@ def run(
     "numpy", "numba" or None/"auto" (the fastest available, as `--engine`)."""
     from sim.jobs.run import settings_for, stream_run
 
-    _check_counts(n=n, steps=steps, workers=workers, seed=seed)
-    loaded = _loaded(scenario, set)
+    check_counts(n=n, steps=steps, workers=workers, seed=seed)
+    loaded = scenario_arg(scenario, set)
     settings = _with_engine(settings_for(loaded, n, seed, steps, workers), engine, 1)
     folder, scratch = target(out)
-    drawer = _chart_drawer() if charts else None
+    drawer = chart_drawer(charts)
     argv = call_argv("run", loaded.path, n=settings.replications, seed=settings.seed,
                  steps=settings.steps)  # fmt: skip
     # chunk by chunk to disk, as `alliance-sim run` does: memory stays flat in n
@@ -128,19 +101,6 @@ def _with_engine(settings, engine: str | None, scenarios: int):
     return dataclasses.replace(settings, engine=name)
 
 
-def _chart_drawer():
-    from sim.plots import draw_charts
-
-    return draw_charts
-
-
-def _check_counts(**values: int | None) -> None:
-    """The command line's caps (sim/limits.py), so the API refuses what the CLI refuses."""
-    from sim.limits import check_counts
-
-    check_counts(**values)
-
-
 def compare(
     *scenarios: ScenarioLike,
     n: int | None = None,
@@ -157,11 +117,11 @@ def compare(
 
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    _check_counts(n=n, steps=steps, workers=workers)
+    check_counts(n=n, steps=steps, workers=workers)
     loaded, problems = [], []
     for item in scenarios:
         try:
-            loaded.append(_loaded(item))
+            loaded.append(scenario_arg(item))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -171,7 +131,7 @@ def compare(
     folder, scratch = target(out)
     argv = call_argv("compare", *(item.path for item in loaded), n=settings.replications,
                  seed=settings.seed, steps=settings.steps)  # fmt: skip
-    drawer = _chart_drawer() if charts else None
+    drawer = chart_drawer(charts)
     write_compare(folder, loaded, names, settings, frames, table, argv, drawer)
     return CompareResults(folder, scratch)
 
@@ -223,9 +183,9 @@ def sweep(
     from sim.jobs.sweep.spec import load_spec
     from sim.kernel import choose_engine
 
-    _check_counts(samples=samples, n=n, steps=steps, workers=workers)
+    check_counts(samples=samples, n=n, steps=steps, workers=workers)
     flags = [_param_flag(path, entry) for path, entry in key_paths(params, "params").items()]
-    loaded = load_spec(_file(spec, "spec"), flags, key_paths(set, "set"), design=design,
+    loaded = load_spec(file_arg(spec, "spec"), flags, key_paths(set, "set"), design=design,
                        samples=samples,
                        replications=n, seed=seed, steps=steps)  # fmt: skip
     folder, scratch = target(out)

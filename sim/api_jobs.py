@@ -22,19 +22,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.api import ScenarioLike, _check_counts, _file, _loaded
+from sim.api_args import ScenarioLike, chart_drawer, check_counts, file_arg, scenario_arg
 from sim.api_results import Folder, call_argv, target
 
 __all__ = ["CalibrationResults", "HindcastResults", "RobustnessResults", "calibrate",
            "hindcast", "robustness"]  # fmt: skip
-
-
-def _drawer(charts: bool):
-    if not charts:
-        return None
-    from sim.plots import draw_charts
-
-    return draw_charts
 
 
 # --------------------------------------------------------------------------- robustness
@@ -80,9 +72,9 @@ def robustness(
     from sim.jobs.robustness import robustness as run_robustness
     from sim.limits import check_run_resources
 
-    _check_counts(draws=draws, n=n, steps=steps, workers=workers)
+    check_counts(draws=draws, n=n, steps=steps, workers=workers)
     check_request(draws, spread, n)
-    loaded = _loaded(scenario, set)
+    loaded = scenario_arg(scenario, set)
     spec = loaded.scenario
     if spec.counterfactual is None:
         raise UsageError(f"{loaded.path}: robustness needs a scenario with a counterfactual")
@@ -95,7 +87,7 @@ def robustness(
     meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post, name)
     result = run_robustness(spec, draws, spread, n, seed, steps, workers,
                             resettle=not hold_structure, posterior=post, engine=name)  # fmt: skip
-    write_robustness(folder, result, meta, charts=_drawer(charts))
+    write_robustness(folder, result, meta, charts=chart_drawer(charts))
     return RobustnessResults(folder, scratch)
 
 
@@ -140,8 +132,8 @@ def calibrate(
     from sim.observe.calibrate import finish_run
     from sim.observe.spec import load_spec
 
-    _check_counts(workers=workers)
-    loaded = load_spec(Path(_file(spec, "spec")))
+    check_counts(workers=workers)
+    loaded = load_spec(Path(file_arg(spec, "spec")))
     folder, scratch = target(out)
     pops, prob, left = fit(loaded, None, workers, False, progress, exclude)
     finish_run(folder, loaded, pops, prob, left, call_argv("calibrate", spec, exclude=exclude),
@@ -186,11 +178,11 @@ def hindcast(
     from sim.observe.hindcast import write_hindcast
     from sim.scenario.loader import load_scenario
 
-    _check_counts(n=n, draws=draws, workers=workers)
+    check_counts(n=n, draws=draws, workers=workers)
     many = observations if isinstance(observations, list | tuple) else [observations]
-    files = [Path(_file(p, "observations")) for p in many]
-    seed = load_scenario(_file(scenario, "scenario")).scenario.run.seed if seed is None else seed
-    post = Path(_file(posterior, "posterior")) if posterior is not None else None
+    files = [Path(file_arg(p, "observations")) for p in many]
+    seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
+    post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
     table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)
     if table.empty:
         raise UsageError(f"no observation of {', '.join(map(str, files))} falls inside "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.api_args import folder_arg
 from sim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class Folder:
         from sim.results.folder import ResultsFolder as Reader
 
         self._scratch = scratch  # keeps a temporary folder alive as long as this object
-        self.folder = Path(folder)
+        self.folder = folder_arg(folder, "folder")
         self._reader = Reader(self.folder)
 
     @property
@@ -57,7 +58,7 @@ class Folder:
         """Copy the results folder to `out` (which must not exist); returns the path."""
         from sim.output import atomic_folder
 
-        out = Path(out)
+        out = folder_arg(out, "out")
         with atomic_folder(out, copy=True) as tmp:  # an older folder may carry no result id
             shutil.copytree(self.folder, tmp, dirs_exist_ok=True)
         return out
@@ -68,7 +69,7 @@ class Folder:
 
 def target(out: str | Path | None) -> tuple[Path, tempfile.TemporaryDirectory | None]:
     if out is not None:
-        out = Path(out)
+        out = folder_arg(out, "out")
         if out.exists():
             raise UsageError(f"out={out} already exists; results are never overwritten")
         return out, None

@@ -88,7 +88,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     text = json.dumps(json_schema(), indent=2)
     if args.output:
-        args.output.write_text(text + "\n")
+        from sim.paths import write_text_atomic
+
+        write_text_atomic(text + "\n", args.output)
     else:
         print(text)
     return 0
@@ -197,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"alliance-sim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except OSError as exc:
-        print(f"alliance-sim {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        print(f"alliance-sim {args.command}: error: {_os_error(exc, args)}", file=sys.stderr)
         return EXIT_INVALID
     except Terminated:
         print("alliance-sim: terminated", file=sys.stderr)
@@ -207,14 +209,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _os_error(exc: OSError) -> str:
+FULL = {28: "no space left on the disk", 27: "a file size limit was reached",
+        122: "the disk quota is exceeded"}  # ENOSPC, EFBIG, EDQUOT  # fmt: skip
+
+
+def _os_error(exc: OSError, args: argparse.Namespace | None = None) -> str:
     """An OSError as one line. `--out FILE/x` (a folder asked for below a file) failed in
-    mkdir as "FILE: File exists", which reads as if the file were the problem by existing."""
+    mkdir as "FILE: File exists", which reads as if the file were the problem by existing.
+    A full disk said only "File too large" or "Error writing bytes to file. Detail: [errno
+    28] …" (pyarrow's words), naming no path: it now says what was being written."""
     import os
+    import re
 
     name = exc.filename
     if isinstance(exc, FileExistsError) and name and not os.path.isdir(name):
         return f"{name}: a file, where a folder is needed (a path below it was given)"
+    found = re.search(r"\[errno (\d+)\]", str(exc))
+    code = exc.errno if exc.errno is not None else int(found.group(1)) if found else None
+    if code in FULL:
+        named = ("out", "output", "sweep_dir", "results")  # what the command writes into
+        out = next((getattr(args, k) for k in named if getattr(args, k, None)), None)
+        where = name or out or "the results"
+        return f"writing {where}: {FULL[code]}; nothing was published (free space, run again)"
     return f"{name}: {exc.strerror or exc}" if name else str(exc.strerror or exc)
 
 

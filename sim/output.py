@@ -262,6 +262,12 @@ def check_one_result(partial: Path, copy: bool = False) -> None:
             )
     if want is not None:
         _check_csvs(partial, meta.get(CSV_HASHES) or {})
+    from sim.results_ledger import check  # charts/ and analysis/ (sim/results_ledger.py)
+
+    try:
+        check(partial, want)
+    except UsageError as exc:
+        raise UsageError(f"{exc}; not published") from None
 
 
 def parquet_id(table: Path) -> str | None:

@@ -83,3 +83,27 @@ def what_is(path: Path) -> str:
         if test(mode):
             return word
     return "not a file or folder"
+
+
+def write_text_atomic(text: str, target: Path) -> Path:
+    """Write a file the user named (`report -o`, `schema -o`) whole or not at all.
+
+    Why: `schema -o FIFO` hung (opening a FIFO blocks until a reader comes), `report -o
+    /dev/full` run as root renamed the page over the device node, and a full disk left a
+    half-written schema and said only "File too large", with no path. The target must be
+    absent or a regular file; the text goes to a hidden temporary file beside it, renamed
+    over it only when complete; any failure is one line naming the target.
+    """
+    target = Path(target)
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{target}: {what_is(target)}, expected a file to write")
+    target.parent.mkdir(parents=True, exist_ok=True)  # its errors name the path already
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

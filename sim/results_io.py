@@ -96,8 +96,10 @@ def load_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_folder(folder: Path) -> dict[str, Any]:
-    """Manifest plus every table present: parses, with its key columns. Returns the manifest."""
+def check_folder(folder: Path, rewrites: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Manifest plus every table present: parses, with its key columns. Returns the manifest.
+    `rewrites`: subfolders (`charts`, `analysis`) the caller is about to write afresh, whose
+    ledgers it need not check (a tampered chart must not stop `plot` from redrawing it)."""
     manifest = read_manifest(folder)
     kind = manifest["kind"]
     _check_table_files(folder)
@@ -110,6 +112,10 @@ def check_folder(folder: Path) -> dict[str, Any]:
             check_table(path, columns)
     if kind == "sweep":
         _check_chunks(folder, manifest)
+    from sim.results_ledger import check as check_ledgers
+
+    # charts/ and analysis/ are this result's (sim/results_ledger.py)
+    check_ledgers(folder, manifest.get("result_id"), rewrites)
     from sim.results_checks import check_folder as check_meaning
 
     with reading(folder):  # values in range, rows as the manifest says (sim/results_checks.py)

@@ -107,7 +107,11 @@ def test_grid_sweep_prim_and_latest_folder(tmp_path, capsys):
     )  # fmt: skip
     assert main(["analyze", str(tmp_path / "sweeps"), "--no-plots"]) == 0  # newest sweep inside
     analysis = tmp_path / "sweeps" / "grid" / "analysis"
-    assert sorted(p.name for p in analysis.iterdir()) == ["by_point.parquet", "prim.csv"]
+    assert sorted(p.name for p in analysis.iterdir()) == [
+        "by_point.parquet",
+        "ledger.json",
+        "prim.csv",
+    ]
     prim = pd.read_csv(analysis / "prim.csv")
     assert list(prim.columns) == [
         "outcome", "box", "parameter", "low", "high", "coverage", "density", "values", "threshold",

@@ -242,7 +242,12 @@ def test_calibrate_writes_charts_report_and_hindcast_scores(setup, tmp_path):
     out = tmp_path / "out"
     assert main(["calibrate", str(spec_path), "--out", str(out), "-q"]) == 0
     names = {p.name for p in (out / "charts").iterdir()}
-    assert names == {"prior_posterior.png", "diagnostics.png", "predictive_check.png"}
+    assert names == {
+        "prior_posterior.png",
+        "diagnostics.png",
+        "predictive_check.png",
+        "ledger.json",
+    }
     page = (out / "report.html").read_text()
     assert "Posterior predictive check" in page and page.count("data:image/png;base64,") == 3
     (out / "report.html").unlink()

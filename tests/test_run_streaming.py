@@ -160,7 +160,11 @@ def test_summary_run_draws_the_charts_its_tables_support(tmp_path):
                  "--series", "summary", "--out", str(out)])  # fmt: skip
     assert code == 0
     # the summary-only tables support the effects (effects.csv) and outcomes charts
-    assert sorted(p.name for p in (out / "charts").iterdir()) == ["effects.png", "outcomes.png"]
+    assert sorted(p.name for p in (out / "charts").iterdir()) == [
+        "effects.png",
+        "ledger.json",  # which result the charts are (sim/results_ledger.py)
+        "outcomes.png",
+    ]
     loaded = load_scenario("scenarios/axis_with_iran.yaml").scenario
     shown = Results(out).shown_actors()
     assert "IRN" in shown and "UKR" not in shown  # IRN is switched on by an event, UKR never

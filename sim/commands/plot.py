@@ -30,7 +30,7 @@ CHART_NAMES = (
 )
 
 
-def _results_dir(path: Path) -> Path:
+def _results_dir(path: Path, rewrites: tuple[str, ...] = ()) -> Path:
     """The folder, the newest complete results folder inside it (results/NAME holds one per
     run), or one clear line (UsageError) when there is none; the folder is checked (manifest
     fields, each table's schema: sim/results_io.py)."""
@@ -52,7 +52,7 @@ def _results_dir(path: Path) -> Path:
             raise UsageError(f"{path}: not a results folder (no manifest.json)")
         print(f"{path}: using its newest results, {newest}", file=sys.stderr)
         path = newest
-    check_folder(path)
+    check_folder(path, rewrites)
     from sim.paths import check_inside
 
     check_inside(path, "charts", "report.html")  # never write through a symlink (issue #19)
@@ -109,7 +109,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     """Redraw the charts of a results folder into RESULTS_DIR/charts (never runs the model)."""
     from sim.plots import FORMATS, draw_charts
 
-    folder = _results_dir(args.results)
+    folder = _results_dir(args.results, ("charts",))  # redrawn: its ledger is rewritten
     formats = _split(args.format) or ["png"]
     from sim.errors import UsageError
 

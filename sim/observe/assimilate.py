@@ -40,6 +40,7 @@ from sim.observe.likelihood import log_likelihood
 from sim.observe.observations import Observation
 from sim.observe.operators import OPERATOR_COEFFICIENTS, Window, draw
 from sim.observe.rejuvenate import rejuvenate_all
+from sim.observe.streams import PerObservation
 from sim.parameters import PARAMETERS
 from sim.state import State
 from sim.structural import is_given
@@ -224,7 +225,9 @@ def path_draws(
     """Predictive draws {id: (R, draws)} of `targets` from the filtered paths, through the
     same operators as the plain forecast (sim/observe/episodes.draw_observables)."""
     out = {}
+    rng_of = PerObservation(rng)  # each target its own stream (sim/observe/streams.py)
     for obs in targets:
         w = window(result.paths, ep, obs)
-        out[obs.id] = draw(obs, w, result.ops, rng, draws, anchor_of(ep, result.paths, obs))
+        anchor = anchor_of(ep, result.paths, obs)
+        out[obs.id] = draw(obs, w, result.ops, rng_of(obs.id), draws, anchor)
     return out

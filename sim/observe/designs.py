@@ -32,6 +32,7 @@ from sim.observe.episodes import Episode, anchor_of, window
 from sim.observe.likelihood import expected_level, log_likelihood
 from sim.observe.nulls import level, series_history, to_observable
 from sim.observe.observations import Observation
+from sim.observe.streams import PerObservation
 
 DESIGNS = ("model", "filtered", "anomaly", "tracked")  # "model" is the plain design (its old name)
 
@@ -62,6 +63,7 @@ def anomaly_draws(
     A target without an earlier observation of its series that the episode covers has
     nothing to start from and is left out (as the nulls leave it out)."""
     out = {}
+    rng_of = PerObservation(rng)  # each target its own stream (sim/observe/streams.py)
     for obs in targets:
         hist = [o for o in series_history(train, obs) if ep.covers(o)]
         if not hist:
@@ -71,7 +73,7 @@ def anomaly_draws(
         now = expected_level(obs, window(plain.paths, ep, obs), plain.ops, anchor)
         then = expected_level(last, window(plain.paths, ep, last), plain.ops, anchor)
         lv = np.repeat(level(last) + (now - then), draws)
-        out[obs.id] = to_observable(obs, lv, rng)
+        out[obs.id] = to_observable(obs, lv, rng_of(obs.id))
     return out
 
 

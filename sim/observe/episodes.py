@@ -18,6 +18,7 @@ from sim.ensemble import prepare, run_ensemble
 from sim.errors import UsageError
 from sim.observe.observations import Observation, month_index
 from sim.observe.operators import ANCHORED_KINDS, VOTE_TARGET, Anchor, Window, draw
+from sim.observe.streams import PerObservation
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import LoadedScenario
 from sim.structural import is_given
@@ -157,9 +158,10 @@ def draw_observables(
     )
     s = result.series
     out: dict[str, np.ndarray] = {}
+    rng_of = PerObservation(rng)  # each observation its own stream (sim/observe/streams.py)
     for obs in ep.observations:
         w = window(s, ep, obs)
-        out[obs.id] = draw(obs, w, op_coefs, rng, draws, anchor_of(ep, s, obs))
+        out[obs.id] = draw(obs, w, op_coefs, rng_of(obs.id), draws, anchor_of(ep, s, obs))
     return EpisodeDraws(out, s.war[: ep.steps].any(axis=0))
 
 

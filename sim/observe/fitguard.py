@@ -96,6 +96,22 @@ def check_actors(observations, scenario_actors: set[str], where: str) -> None:
             )
 
 
+def check_given_columns(columns, scenario_actors: set[str], source: str, where: str) -> None:
+    """A posterior's structural columns (drive_A, pref_A_B, start_A) name actors of the
+    scenario it is applied to. Why: `hindcast --posterior` of a file with `drive_XYZ` ended
+    in a KeyError traceback from sim/structural.apply_given."""
+    from sim.structural import parse
+
+    for name in columns:
+        parsed = parse(str(name))
+        unknown = sorted(set(parsed[1]) - scenario_actors) if parsed else []
+        if unknown:
+            raise UsageError(
+                f"{source}: column {name} names {unknown[0]}, an actor {where} does not have "
+                f"(it has {', '.join(sorted(scenario_actors))})"
+            )
+
+
 def min_ess(particles: int) -> float:
     return min(MIN_ESS, MIN_ESS_SHARE * particles)
 

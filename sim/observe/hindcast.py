@@ -27,6 +27,7 @@ from sim.observe.scoring import (  # noqa: F401
     null_skill,
     sign_word,
 )
+from sim.observe.streams import id_key, keyed
 
 NULL_DRAWS = 4000
 
@@ -111,7 +112,7 @@ def hindcast(
     """Score one scenario against observation files; return the table, the observations its
     window does not cover, and the episode."""
     from sim.observe.episodes import assign, episode_of
-    from sim.observe.fitguard import check_actors
+    from sim.observe.fitguard import check_actors, check_given_columns
     from sim.observe.observations import load_observations
     from sim.observe.posterior import read_posterior
     from sim.observe.series import one_per_definition
@@ -121,6 +122,9 @@ def hindcast(
     ep = episode_of(load_scenario(scenario))
     check_actors(obs, set(ep.ids), f"the scenario {scenario}")  # sim/observe/fitguard.py
     post = read_posterior(posterior, allow_model_change) if posterior is not None else None
+    if post is not None:
+        check_given_columns(post.columns, set(ep.ids), f"--posterior {posterior}",
+                            f"the scenario {scenario}")  # fmt: skip
     left = assign([ep], obs)
     table = score_episodes([ep], post, replications, seed, draws, workers)
     only = episode_of(load_scenario(scenario, EVENTS_ONLY))
@@ -185,9 +189,9 @@ def with_nulls(
     by_id = {o.id: o for o in obs}
     for k, method in enumerate(METHODS):
         values = []
-        for i, oid in enumerate(out["id"]):
+        for oid in out["id"]:
             o = by_id[oid]
-            d = null_draws(method, obs, o, generator(seed, 8, i, k), NULL_DRAWS)
+            d = null_draws(method, obs, o, keyed(seed, 8, id_key(oid), k), NULL_DRAWS)
             values.append(np.nan if d is None else crps_sample(d, o.value))
         out[f"crps_{method}"] = values
     return out

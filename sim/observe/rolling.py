@@ -57,6 +57,7 @@ from sim.observe.rejection import rejection_abc
 from sim.observe.scoring import FORECASTERS, crps_sample, skill_table  # noqa: F401
 from sim.observe.series import definition, one_per_definition
 from sim.observe.spec import CalibrationSpec
+from sim.observe.streams import id_key, keyed
 from sim.scenario.loader import load_scenario
 
 ORIGINS = tuple(range(2018, 2024))
@@ -157,10 +158,10 @@ def score_rows(
     seed: int,
 ) -> list[dict]:
     rows = []
-    for i, obs in enumerate(targets):
+    for obs in targets:
         samples = dict(fitted)
         for method in METHODS:
-            rng = generator(seed, 7, i, METHODS.index(method))
+            rng = keyed(seed, 7, id_key(obs.id), METHODS.index(method))
             samples[method] = {obs.id: null_draws(method, train, obs, rng, NULL_DRAWS)}
         for name in samples:  # the fitted forecasters, then persistence and trend
             s = samples[name][obs.id]

@@ -34,6 +34,7 @@ from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
 from sim.parameters import PARAMETERS
 from sim.paths import is_name
+from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import YamlFail, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
@@ -199,6 +200,9 @@ def load_spec(path: Path) -> CalibrationSpec:
     data = located.data
     if not isinstance(data, dict):
         raise ScenarioError([Problem(str(path), 1, 1, "", "expected a mapping of spec keys")])
+    other = wrong_kind(data, Path(path), "calibration spec")  # a scenario: one line
+    if other is not None:
+        raise ScenarioError([Problem(str(path), 1, 1, "", other)])
     where = FileLocator(located)
     problems: list[Problem] = []
     try:
@@ -214,6 +218,8 @@ def load_spec(path: Path) -> CalibrationSpec:
         [] if "observations" in bad else _glob(data, "observations", base, where, problems)
     )
     priors = _priors(data, bad, where, problems)
+    if not problems:
+        _given_actors(scenarios, priors, where, problems)
     if problems:
         raise ScenarioError(problems)
     chosen = {**{k: settings[k] for k in SETTINGS}, "method": settings["method"]}
@@ -266,6 +272,31 @@ def _priors(data: dict, bad: set, where: FileLocator, problems: list[Problem]) -
         message = expected_found("at least one coefficient with a prior", None)
         problems.append(where.problem(("coefficients",), message))  # none given
     return out
+
+
+def _given_actors(
+    scenarios: list[Path], priors: list[Prior], where: FileLocator, problems: list[Problem]
+) -> None:
+    """A structural term (drive_A, pref_A_B, start_A) names actors of every scenario.
+
+    Why: `drive_XYZ` passed `validate`, and `calibrate` ended in a KeyError traceback from
+    the engine after the prior draws. The scenarios are loaded here (their own problems
+    are reported as they are)."""
+    from sim.scenario.loader import load_scenario
+    from sim.structural import parse
+
+    given = [(p.name, parse(p.name)[1]) for p in priors if is_given(p.name)]
+    if not given:
+        return
+    for path in scenarios:
+        ids = set(load_scenario(path).scenario.actors)
+        for name, actors in given:
+            missing = [a for a in actors if a not in ids]
+            if missing:
+                message = (
+                    f"{missing[0]} is not an actor of {path} (it has {', '.join(sorted(ids))})"
+                )
+                problems.append(where.problem(("coefficients", name), message, key=True))
 
 
 def _prior(section: str, name: Any, body: Any, where: FileLocator,

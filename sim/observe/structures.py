@@ -14,7 +14,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from sim.observe.abc import generator
 from sim.observe.nulls import null_draws
 from sim.observe.observations import Observation
 from sim.observe.rolling import (
@@ -27,6 +26,7 @@ from sim.observe.rolling import (
 )
 from sim.observe.scoring import crps_sample
 from sim.observe.spec import CalibrationSpec
+from sim.observe.streams import id_key, keyed
 from sim.parameters import PARAMETERS
 
 # name -> coefficients fixed at 0 (sim/parameters.py; MODEL.md names each mechanism). A
@@ -69,8 +69,8 @@ def compare_structures(
             return o.last <= end
 
         persist = {}
-        for i, obs in enumerate(targets):
-            rng = generator(spec.settings["seed"] + origin, 7, i, 0)
+        for obs in targets:
+            rng = keyed(spec.settings["seed"] + origin, 7, id_key(obs.id), 0)
             persist[obs.id] = crps_sample(
                 null_draws("persistence", train, obs, rng, NULL_DRAWS), obs.value
             )

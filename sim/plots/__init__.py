@@ -251,8 +251,13 @@ def draw_charts(
     names = [c.name for c in charts_for(res.kind, kinds)]
     jobs = _jobs(jobs, len(names))
     if jobs <= 1:
-        return _draw(res, formats, names, steps, dpi)
-    return _draw_parallel(results_dir, formats, names, steps, dpi, jobs)
+        written = _draw(res, formats, names, steps, dpi)
+    else:
+        written = _draw_parallel(results_dir, formats, names, steps, dpi, jobs)
+    from sim.results_ledger import record  # which result each chart is (sim/results_ledger.py)
+
+    record(results_dir / "charts", res.manifest.get("result_id"), written)
+    return written
 
 
 def _jobs(jobs: int | None, n: int) -> int:

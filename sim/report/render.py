@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,12 +159,8 @@ def render_page(
 
 
 def write_atomic(text: str, target: Path) -> Path:
-    """Write `text` to `target` through a temporary file (never a half-written page)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    """Write `text` to `target` through a temporary file (never a half-written page, never
+    onto a device or FIFO: sim/paths.write_text_atomic)."""
+    from sim.paths import write_text_atomic
+
+    return write_text_atomic(text, target)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sim.errors import Problem, ScenarioError, UsageError
 from sim.scenario import keypath
 from sim.scenario.exploration import check_exploration
+from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.ledger import Ledger, find_ledger, load_ledger
 from sim.scenario.messages import translate_all
 from sim.scenario.references import (
@@ -112,6 +113,9 @@ def load_raw(path: Path, origins: Origins, chain: tuple[Path, ...] = ()) -> dict
     if not isinstance(data, dict):
         kind = type(data).__name__
         raise ScenarioError([Problem(str(path), 1, 1, "", f"expected a mapping, found {kind}")])
+    other = wrong_kind(data, path, "scenario")  # an observations file: one line, not a dozen
+    if other is not None:
+        raise ScenarioError([Problem(str(path), 1, 1, "", other)])
     parent = data.pop("extends", None)
     base: dict[str, Any] = {}
     if parent is not None:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Protocol, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ACTOR_ID, NAME_ID, Scenario
 from sim.scenario.yamlio import EXPONENT, Located, dotted
 
 
@@ -195,6 +195,20 @@ def _range_text(err: dict[str, Any]) -> str:
     return err["msg"]
 
 
+# The schema's patterns in words: `run.start: 2024-06-01` said "expected an id matching
+# ^\d{4}-\d{2}$", a regular expression for a date, and called the date an id.
+PATTERN_WORDS = {
+    ACTOR_ID: "an id matching ^[A-Z][A-Z0-9_]{1,11}$ (an actor id: capital letters, digits "
+    "and '_', like PRK)",
+    NAME_ID: "an id matching ^[A-Za-z0-9][A-Za-z0-9_\\-]{0,63}$ (letters, digits, '_' and '-')",
+    r"^\d{4}-\d{2}$": "a year and month like 2024-06 (YYYY-MM)",
+}
+
+
+def _pattern_words(pattern: str) -> str:
+    return "expected " + PATTERN_WORDS.get(pattern, f"text matching {pattern}")
+
+
 def _expected(err: dict[str, Any]) -> str:
     kind = err["type"]
     table = {
@@ -206,8 +220,7 @@ def _expected(err: dict[str, Any]) -> str:
         "dict_type": "expected a mapping",
         "model_type": "expected a mapping",
         "literal_error": "expected one of " + str(err.get("ctx", {}).get("expected", "")),
-        "string_pattern_mismatch": "expected an id matching "
-        + str(err.get("ctx", {}).get("pattern", "")),
+        "string_pattern_mismatch": _pattern_words(str(err.get("ctx", {}).get("pattern", ""))),
         "too_short": "expected at least "
         + str(err.get("ctx", {}).get("min_length", ""))
         + " items",

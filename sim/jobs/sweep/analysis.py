@@ -54,8 +54,9 @@ class Analysis:
     charts: Path | None = None
 
 
-def find_sweep(path: Path) -> Path:
-    """A sweep folder, or the newest complete sweep under results/sweeps/NAME."""
+def find_sweep(path: Path, rewrites: tuple[str, ...] = ()) -> Path:
+    """A sweep folder, or the newest complete sweep under results/sweeps/NAME (`rewrites`:
+    subfolders the caller writes afresh, see sim/results_io.check_folder)."""
     if not path.is_dir():
         from sim.paths import what_is
 
@@ -64,7 +65,7 @@ def find_sweep(path: Path) -> Path:
             raise UsageError(f"{path}: no such folder")
         raise UsageError(f"{path}: {what}, expected a sweep results folder")
     if (path / store.MANIFEST).is_file():
-        manifest = store.read_manifest(path)
+        manifest = store.read_manifest(path, rewrites)
         if manifest.get("kind") != "sweep":
             raise UsageError(f"{path}: a {manifest.get('kind')!r} results folder, not a sweep")
         return path
@@ -78,7 +79,7 @@ def find_sweep(path: Path) -> Path:
     )  # fmt: skip
     if not runs:
         raise UsageError(f"{path}: not a sweep results folder (no manifest.json)")
-    return find_sweep(runs[-1])
+    return find_sweep(runs[-1], rewrites)
 
 
 def outcome_columns(frame_columns: list[str]) -> list[str]:
@@ -272,8 +273,8 @@ def analyze(
     csv: bool = False,
 ) -> Analysis:
     """Analyse a finished sweep into `analysis/`; `csv` adds by_point.csv."""
-    folder = find_sweep(Path(path))
-    manifest = store.read_manifest(folder)
+    folder = find_sweep(Path(path), ("analysis",))  # written afresh below
+    manifest = store.read_manifest(folder, ("analysis",))
     points = pd.read_parquet(folder / "points.parquet")
     params = [p["path"] for p in manifest["parameters"]]
     by_point = aggregate(folder, manifest, points)
@@ -305,13 +306,13 @@ def analyze(
             )
         except prim_mod.PrimUnavailable as exc:
             result.notes.append(str(exc))
-    _write(folder, result, csv)
+    _write(folder, result, csv, manifest.get("result_id"))
     if plots:
         result.charts = _charts(folder, result)
     return result
 
 
-def _write(folder: Path, result: Analysis, csv: bool = False) -> None:
+def _write(folder: Path, result: Analysis, csv: bool = False, rid: str | None = None) -> None:
     """Write analysis/ atomically: a reader sees the old tables or the new ones."""
     target = folder / "analysis"
     tmp = folder / f".analysis.partial-{os.getpid()}"
@@ -320,12 +321,25 @@ def _write(folder: Path, result: Analysis, csv: bool = False) -> None:
 
         shutil.rmtree(tmp)
     tmp.mkdir()
+    try:
+        _write_tables(tmp, result, csv, rid)
+    except BaseException:  # a full disk, Ctrl-C: no half-written .analysis.partial left
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    store.replace_dir(tmp, target)
+
+
+def _write_tables(tmp: Path, result: Analysis, csv: bool, rid: str | None) -> None:
     result.by_point.to_parquet(tmp / "by_point.parquet", index=False)
     if csv:
         result.by_point.to_csv(tmp / "by_point.csv", index=False)
     for name, table in result.tables.items():
         table.to_csv(tmp / f"{name}.csv", index=False)
-    store.replace_dir(tmp, target)
+    from sim.results_ledger import record  # which sweep these tables are (results_ledger.py)
+
+    record(tmp, rid, [p for p in tmp.iterdir() if not p.name.startswith(".")])
 
 
 def _charts(folder: Path, result: Analysis) -> Path | None:

@@ -177,11 +177,12 @@ def finish(partial: Path, lock: output.FolderLock, manifest: dict[str, Any]) -> 
     return folder
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a finished sweep, after checking the folder (sim/results_io.py)."""
+def read_manifest(folder: Path, rewrites: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The manifest of a finished sweep, after checking the folder (sim/results_io.py;
+    `rewrites` as there)."""
     from sim.results_io import check_folder
 
-    manifest = check_folder(folder)
+    manifest = check_folder(folder, rewrites)
     if manifest["kind"] != "sweep":
         raise UsageError(f"{folder}: a {manifest['kind']} folder, expected a sweep")
     return manifest
