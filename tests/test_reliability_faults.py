@@ -141,7 +141,7 @@ def test_disk_full_while_writing_is_one_line_and_leaves_nothing(small_disk):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "No space left on device" in lines[0], err
+    assert len(lines) == 1 and "no space left on the disk" in lines[0], err
     assert list(small_disk.iterdir()) == []
 
 
