@@ -25,6 +25,7 @@ from sim.parameters import PARAMETERS
 from sim.scenario.loader import load_scenario
 from sim.scenario.overrides import apply
 from sim.scenario.targets import CAPABILITIES, TRAITS
+from tests.kernel_tools import chunks_on_threads
 from tests.test_model_properties import scenarios
 
 pytestmark = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
@@ -160,19 +161,10 @@ def test_kernel_equals_numpy_on_random_scenarios(scenario):
 
 
 def test_thread_count_and_chunking_do_not_change_a_bit():
-    import numba
-
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml").scenario
     world, events = prepare(scenario)
     reps = np.arange(100)
-    before = numba.get_num_threads()
-    runs = []
-    try:
-        for threads in (1, 2):
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-            runs.append(run_chunk(world, events, reps, 5, 48, engine="numba"))
-    finally:
-        numba.set_num_threads(before)
+    runs = chunks_on_threads(world, events, reps)
     halves = [run_chunk(world, events, reps[s], 5, 48, engine="numba")
               for s in (slice(0, 41), slice(41, None))]  # fmt: skip
     for key, a in runs[0].summary.items():

@@ -20,6 +20,7 @@ from sim.kernel import numba_available
 from sim.scenario.loader import load_scenario
 from sim.stream_tables import actor_arrow, pair_arrow, system_arrow
 from sim.tables import related_pairs, step_dates
+from tests.kernel_tools import chunks_on_threads
 from tests.test_kernel import assert_same, both
 
 pytestmark = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
@@ -87,19 +88,10 @@ def test_the_kernel_records_the_series_itself(monkeypatch):
 
 
 def test_kernel_series_do_not_depend_on_threads_or_chunking():
-    import numba
-
     world, events = prepare(load_scenario(ROOT / "scenarios" / "peninsula_crisis.yaml")
                             .model_input)  # fmt: skip
     reps = np.arange(100)
-    before = numba.get_num_threads()
-    runs = []
-    try:
-        for threads in (1, 2):
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-            runs.append(run_chunk(world, events, reps, 5, 48, keep_series=True, engine="numba"))
-    finally:
-        numba.set_num_threads(before)
+    runs = chunks_on_threads(world, events, reps, keep_series=True)
     halves = [run_chunk(world, events, reps[s], 5, 48, keep_series=True, engine="numba")
               for s in (slice(0, 41), slice(41, None))]  # fmt: skip
     for name in runs[0].series.__dataclass_fields__:
