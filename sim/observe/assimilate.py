@@ -141,10 +141,10 @@ def resample_coefficients(
 ) -> None:
     """Resample each particle's coefficients with its state; with `rejuvenate`, shrink and
     jitter them (Liu–West, sim/observe/rejuvenate.py). Call before `take_state`."""
-    model = {k: state.params[k][:, 0].copy() for k in names}
     if not rejuvenate:
         out.ops = {k: v[idx] for k, v in out.ops.items()}
         return
+    model = {k: state.params[k][:, 0].copy() for k in names}
     ops_bounds = {k: (c.lo, c.hi) for k, c in OPERATOR_COEFFICIENTS.items()}
     out.ops = rejuvenate_all(out.ops, w, idx, rng, ops_bounds)
     model_bounds = {k: (PARAMETERS[k].lo, PARAMETERS[k].hi) for k in names}
