@@ -15,7 +15,9 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
    same observations;
 3. alternative structures (mechanisms switched off) compared by the same rolling-origin score;
 4. the baseline's headline effects with the in-sample posterior; wall times;
-5. held out (`--part holdout`): the in-sample fit forecasts what happened after May 2024
+5. reaction-gain profile (`--part gain`, not in `all`): the rolling-origin scores with the
+   reactivity fixed at ½, 1, 2 and 4 times its hand-set value (sim/observe/gain.py);
+6. held out (`--part holdout`): the in-sample fit forecasts what happened after May 2024
    (seeds/observations/holdout/, never fitted), scored beside the nulls, with the direction
    of change per observation (sim/observe/holdout.py).
 The tables between the `validation:` markers in docs/validation.md are rewritten; the rows
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.observe.gain import gain_profile, gain_table
 from sim.observe.holdout import directions, holdout_forecasts, load_holdout
 from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
@@ -227,6 +230,13 @@ def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         blocks["timing-structures"] = timing_table(times, args.workers)
     if args.part in ("all", "holdout"):
         blocks.update(holdout_blocks(spec, out, args))
+    if args.part == "gain":  # a diagnostic, not part of `all` (docs/validation.md)
+        t0 = time.perf_counter()
+        rows = gain_profile(spec, workers=args.workers)
+        rows.to_csv(out / "gain.csv", index=False)
+        blocks["gain"] = markdown(gain_table(rows))
+        wall = {"reaction-gain profile (4 multiples × 6 origins)": time.perf_counter() - t0}
+        blocks["timing-gain"] = timing_table(wall, args.workers)
     return blocks
 
 
@@ -243,11 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--part",
-        choices=("all", "forecasts", "structures", "holdout"),
+        choices=("all", "forecasts", "structures", "holdout", "gain"),
         default="all",
         help="forecasts (in sample, rolling origin, identifiability, headline), structures or"
-        " holdout (after May 2024) only; parts can run as separate processes, each rewriting"
-        " only its own tables",
+        " holdout (after May 2024) only, or gain (the reaction-gain profile, not in all);"
+        " parts can run as separate processes, each rewriting only its own tables",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     ap.add_argument(
