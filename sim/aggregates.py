@@ -51,7 +51,10 @@ class Histograms:
     def __init__(self, steps: int, groups: int, lo: float, hi: float):
         self.lo = lo
         self.bins = round((hi - lo) / BIN_WIDTH)
-        self.counts = np.zeros((steps, groups, self.bins), dtype=np.int64)
+        # 32-bit: a cell counts one value per replication at most (the schema caps a run at
+        # 10 million), and a run's commitment counts are 12 million cells: half the memory
+        # merged into per chunk (issue 18). Sums and running totals are taken in 64 bits.
+        self.counts = np.zeros((steps, groups, self.bins), dtype=np.int32)
 
     def bin_of(self, values: np.ndarray) -> np.ndarray:
         """Bin index of each value; values at or beyond the bounds go to the edge bins."""
