@@ -285,19 +285,45 @@ def save(fig: Figure, path: Path, dpi: int | None = None, close: bool = True) ->
     """Write atomically (a temporary name in the same folder, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fmt, dpi = path.suffix.lstrip("."), dpi or RC["savefig.dpi"]
     try:
-        fig.savefig(
-            tmp,
-            format=path.suffix.lstrip("."),
-            dpi=dpi or RC["savefig.dpi"],
-            metadata=_metadata(path),
-        )
+        with _laid_out(fig, fmt, dpi):
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(path))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
         if close:
             plt.close(fig)
     return path
+
+
+@contextlib.contextmanager
+def _laid_out(fig: Figure, fmt: str, dpi: float) -> Iterator[None]:
+    """For a PNG: the figure's layout run once here, at the resolution it is saved at, and
+    its layout engine set aside while it is saved (put back afterwards).
+
+    Why: with a layout engine, `savefig` draws the whole figure once without rendering only
+    to run the layout, then draws it again to render it; that first draw was ~10% of the
+    run's chart time (issue 18). Run here, as `Figure.draw` runs it, the layout is the same
+    and so is every byte of the PNG (tests/test_plots_save.py). Vector formats measure
+    text with their own renderers: they keep savefig's own path."""
+    engine = fig.get_layout_engine()
+    if fmt != "png" or engine is None or not fig.axes:
+        yield
+        return
+    before = fig.dpi
+    fig.dpi = dpi
+    try:
+        engine.execute(fig)
+    except ValueError:  # as Figure.draw: a layout that cannot be made is left undone
+        pass
+    finally:
+        fig.dpi = before
+    fig.set_layout_engine(None)
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
 
 
 def _metadata(path: Path) -> dict:
