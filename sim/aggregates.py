@@ -51,7 +51,10 @@ class Histograms:
     def __init__(self, steps: int, groups: int, lo: float, hi: float):
         self.lo = lo
         self.bins = round((hi - lo) / BIN_WIDTH)
-        self.counts = np.zeros((steps, groups, self.bins), dtype=np.int64)
+        # 32-bit: a cell counts one value per replication at most (the schema caps a run at
+        # 10 million), and a run's commitment counts are 12 million cells: half the memory
+        # merged into per chunk (issue 18). Sums and running totals are taken in 64 bits.
+        self.counts = np.zeros((steps, groups, self.bins), dtype=np.int32)
 
     def bin_of(self, values: np.ndarray) -> np.ndarray:
         """Bin index of each value; values at or beyond the bounds go to the edge bins."""
@@ -167,7 +170,7 @@ def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
     flat = counts.reshape(-1, counts.shape[-1])
     total = flat.sum(axis=1)
     has = total > 0
-    ranks = Ranks(np.cumsum(flat[has], axis=1))
+    ranks = Ranks(flat)
     mids = lo + (np.arange(flat.shape[1]) + 0.5) * BIN_WIDTH
     out = np.full((flat.shape[0], len(QUANTILES)), np.nan)
     n = total[has]
@@ -175,31 +178,38 @@ def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
         pos = q * (n - 1)
         k = np.floor(pos).astype(np.int64)
         frac = pos - k
-        below = mids[ranks.bin_of(k)]
-        above = mids[ranks.bin_of(np.minimum(k + 1, n - 1))]
+        below = mids[ranks.bin_of(k, has)]
+        above = mids[ranks.bin_of(np.minimum(k + 1, n - 1), has)]
         out[has, j] = below + frac * (above - below)
     return out.reshape(*shape, len(QUANTILES))
 
 
 class Ranks:
-    """The bin holding a given rank in each row of cumulative counts, by one binary search
-    over all rows at once.
+    """The bin holding a given rank in rows of bin counts, by one binary search over the
+    running total of the non-empty bins of all rows.
 
-    Why: scanning every row for the first count above the rank (argmax of a comparison)
-    copied and compared all bins ten times per series, a fixed cost of every full-series run
-    (issue 18). Shifting row i by i·(largest total + 1) makes the rows one non-decreasing
-    sequence, so `searchsorted` finds every row's bin in that row's stretch."""
+    Why: a run's histograms are mostly empty (the commitment one has 12 million bins, 96 MB,
+    of which a few hundred thousand are non-empty), and binary searches over the dense
+    cumulative counts of every bin missed the cache at every step; the quantile table was
+    a quarter of a second of the run's serial end (issue 18). Rows follow each other in
+    the running total, so it never decreases, and a row's rank k is the total before the
+    row plus k: the first non-empty bin whose running total exceeds that is the first bin
+    of the row whose cumulative count exceeds k (an empty bin never does first)."""
 
-    def __init__(self, cum: np.ndarray):
-        self.width = cum.shape[1]
-        top = int(cum[:, -1].max()) + 1 if len(cum) else 1
-        self.shift = np.arange(len(cum), dtype=np.int64) * top
-        self.flat = (cum + self.shift[:, None]).reshape(-1)
+    def __init__(self, counts: np.ndarray):
+        width = counts.shape[1]
+        flat = counts.reshape(-1)
+        cells = np.flatnonzero(flat)
+        self.bins = cells % width
+        self.cum = np.cumsum(flat[cells])
+        totals = counts.sum(axis=1)
+        self.before = np.cumsum(totals) - totals  # values in the rows before each row
 
-    def bin_of(self, rank: np.ndarray) -> np.ndarray:
-        """The bin holding the rank-th smallest value (0-based) of each row."""
-        found = np.searchsorted(self.flat, rank + self.shift, side="right")
-        return found - np.arange(len(rank), dtype=np.int64) * self.width
+    def bin_of(self, rank: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The bin holding the rank-th smallest value (0-based) of each row (of the rows
+        `rows` selects, a boolean mask or indices; all rows by default)."""
+        before = self.before if rows is None else self.before[rows]
+        return self.bins[np.searchsorted(self.cum, rank + before, side="right")]
 
 
 @dataclass

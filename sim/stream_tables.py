@@ -16,6 +16,7 @@ holds itself (`aggregates.parquet`).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,6 +54,33 @@ def _index_type(n: int) -> pa.DataType:
     return pa.int8() if n <= 127 else pa.int16() if n <= 32767 else pa.int32()
 
 
+# The key columns that are the same for every chunk of one shape (steps, replications, and
+# the actors or pairs shown): built once per shape and shared, as Arrow arrays are
+# immutable. Why: rebuilding them was a tenth of a worker's table work per chunk, mostly
+# page faults of fresh arrays (issue 18); a run has two shapes (its chunks and the last).
+
+
+@functools.lru_cache(maxsize=8)
+def _steps(t1: int, per_step: int) -> pa.Array:
+    """The `step` column: each of the t1 steps `per_step` times."""
+    return pa.array(np.repeat(np.arange(t1, dtype=np.int64), per_step))
+
+
+@functools.lru_cache(maxsize=8)
+def _dates(dates: tuple[str, ...], t1: int, per_step: int) -> pa.DictionaryArray:
+    """The `date` column: each of the t1 steps' date `per_step` times (codes into `dates`)."""
+    steps = np.repeat(np.arange(t1, dtype=np.int32), per_step)
+    return _codes(steps, list(dates), pa.int32())
+
+
+@functools.lru_cache(maxsize=8)
+def _tiled(codes: tuple[int, ...], names: tuple[str, ...], times: int) -> pa.DictionaryArray:
+    """An id column: `codes` (into `names`) repeated `times` times, one per step ×
+    replication."""
+    kind = _index_type(len(names))
+    return _codes(np.tile(_small(np.array(codes), kind), times), list(names), kind)
+
+
 def required(columns: dict) -> pa.Table:
     """The columns as a table whose fields are all required (non-nullable): no value of the
     per-step tables is ever missing, and declaring it spares Parquet the definition levels
@@ -74,13 +102,13 @@ def actor_arrow(world: World, result: ChunkResult, dates: list[str],
     n = len(idx)
     esc = s.escalation[:, :, idx].reshape(-1)
     rung = rung_of(esc).astype(np.int8)
-    ids, kind = [world.ids[i] for i in idx], _index_type(n)
+    ids = tuple(world.ids[i] for i in idx)
     return required(
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), n), t1),
-            "step": np.repeat(np.arange(t1, dtype=np.int64), r * n),
-            "date": _codes(np.repeat(np.arange(t1, dtype=np.int32), r * n), dates, pa.int32()),
-            "actor": _codes(np.tile(_small(np.arange(n), kind), t1 * r), ids, kind),
+            "step": _steps(t1, r * n),
+            "date": _dates(tuple(dates), t1, r * n),
+            "actor": _tiled(tuple(range(n)), ids, t1 * r),
             "escalation": stored(esc),
             "rung": rung,
             "rung_name": _codes(rung, list(RUNGS), pa.int8()),
@@ -97,16 +125,17 @@ def pair_arrow(world: World, result: ChunkResult, pairs: list[tuple[int, int]],
     s = result.series
     assert s is not None
     t1, r = s.distancing.shape
-    src = np.array([i for i, _ in pairs], dtype=np.int64)
-    dst = np.array([j for _, j in pairs], dtype=np.int64)
-    k, index = len(pairs), _index_type(world.n)
-    paired = pair_series(s, src, dst) if paired is None else paired
+    src = tuple(i for i, _ in pairs)
+    dst = tuple(j for _, j in pairs)
+    k, names = len(pairs), tuple(world.ids)
+    if paired is None:
+        paired = pair_series(s, np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64))
     return required(
         {
             "replication": np.tile(np.repeat(result.replications.astype(np.int64), k), t1),
-            "step": np.repeat(np.arange(t1, dtype=np.int64), r * k),
-            "source": _codes(np.tile(_small(src, index), t1 * r), world.ids, index),
-            "target": _codes(np.tile(_small(dst, index), t1 * r), world.ids, index),
+            "step": _steps(t1, r * k),
+            "source": _tiled(src, names, t1 * r),
+            "target": _tiled(dst, names, t1 * r),
             "commitment": stored(paired["commitment"]),
             "tension": stored(paired["tension"]),
         }
@@ -121,8 +150,8 @@ def system_arrow(result: ChunkResult, dates: list[str]) -> pa.Table:
     return required(
         {
             "replication": np.tile(result.replications.astype(np.int64), t1),
-            "step": np.repeat(np.arange(t1, dtype=np.int64), r),
-            "date": _codes(np.repeat(np.arange(t1, dtype=np.int32), r), dates, pa.int32()),
+            "step": _steps(t1, r),
+            "date": _dates(tuple(dates), t1, r),
             "distancing": stored(s.distancing),
             "frustration": stored(s.frustration),
             "crisis": s.crisis.reshape(-1),

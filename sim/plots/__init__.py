@@ -280,7 +280,8 @@ def _draw(
     for chart, fig in figures(res, names, steps):
         try:
             for fmt in formats:
-                written.append(save(fig, out_dir / f"{chart.name}.{fmt}", dpi, close=False))
+                written.append(save(fig, out_dir / f"{chart.name}.{fmt}", dpi, close=False,
+                                    last=fmt == formats[-1]))  # fmt: skip
         finally:
             import matplotlib.pyplot as plt
 

@@ -281,23 +281,55 @@ def drawable(text: str) -> str:
     )
 
 
-def save(fig: Figure, path: Path, dpi: int | None = None, close: bool = True) -> Path:
-    """Write atomically (a temporary name in the same folder, then rename)."""
+def save(fig: Figure, path: Path, dpi: int | None = None, close: bool = True,
+         last: bool | None = None) -> Path:  # fmt: skip
+    """Write atomically (a temporary name in the same folder, then rename). `last`: nothing
+    else is saved from this figure afterwards (by default: when it is closed here), so a
+    PNG may be laid out without savefig's layout-only draw (`_laid_out`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fmt, dpi = path.suffix.lstrip("."), dpi or RC["savefig.dpi"]
     try:
-        fig.savefig(
-            tmp,
-            format=path.suffix.lstrip("."),
-            dpi=dpi or RC["savefig.dpi"],
-            metadata=_metadata(path),
-        )
+        with _laid_out(fig, fmt, dpi, close if last is None else last):
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(path))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
         if close:
             plt.close(fig)
     return path
+
+
+@contextlib.contextmanager
+def _laid_out(fig: Figure, fmt: str, dpi: float, last: bool) -> Iterator[None]:
+    """For a PNG saved last from its figure: the figure's layout run once here, at the
+    resolution it is saved at, and its layout engine set aside while it is saved.
+
+    Why: with a layout engine, `savefig` draws the whole figure once without rendering only
+    to run the layout, then draws it again to render it; that first draw was ~10% of the
+    run's chart time (issue 18). Run here, as `Figure.draw` runs it, the layout is the same
+    and so is every byte of the PNG (tests/test_plots_save.py). Vector formats measure
+    text with their own renderers: they keep savefig's own path, and so does a PNG saved
+    before another format (skipping the layout-only draw leaves the figure in a state that
+    moved a later SVG's clip boxes by less than its printed precision, but changed its
+    ids). The engine is put back afterwards all the same."""
+    engine = fig.get_layout_engine()
+    if fmt != "png" or not last or engine is None or not fig.axes:
+        yield
+        return
+    before = fig.dpi
+    fig.dpi = dpi
+    try:
+        engine.execute(fig)
+    except ValueError:  # as Figure.draw: a layout that cannot be made is left undone
+        pass
+    finally:
+        fig.dpi = before
+    fig.set_layout_engine(None)
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
 
 
 def _metadata(path: Path) -> dict:
