@@ -362,3 +362,35 @@ def test_a_sweep_point_with_crossed_thresholds_is_refused(tmp_path):
         "expected crisis_threshold (1) at most war_threshold (0.8): a pair at war is also in crisis"
     )
     assert not list(tmp_path.iterdir())
+
+
+def test_a_prior_far_below_the_bounds_draws_near_the_low_bound():
+    """normal(mean −10, sd 1) truncated to fatigue's [0, 2] lives just above 0 (mean ≈ 0.098);
+    its CDF at both bounds rounds to 1, and the draws all sat at the *high* bound, 2."""
+    from scipy import stats
+
+    from sim.observe.priors import Prior
+
+    prior = Prior("fatigue", "normal", (-10.0, 1.0), 0.0, 2.0)
+    draws = prior.sample(np.random.default_rng(3), 4000)
+    exact = stats.truncnorm(10.0, 12.0, loc=-10.0, scale=1.0)
+    assert draws.max() < 1.0 and abs(draws.mean() - exact.mean()) < 0.01
+    assert stats.kstest(draws, exact.cdf).pvalue > 1e-3
+
+
+def test_a_prior_with_no_mass_within_the_bounds_is_one_line(tmp_path):
+    """normal(mean 100, sd 0.01) has no representable mass in [0, 2]: every draw sat at 0,
+    the bound opposite its mean, and `calibrate` fitted that without a word."""
+    from sim.observe.spec import load_spec
+
+    spec = _calibration(
+        tmp_path, "coefficients", {"fatigue": "{prior: normal, mean: 100, sd: 0.01}"}
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_spec(spec)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(spec), 4, "coefficients.fatigue")
+    assert problem.message == (
+        "expected a prior with mass within the coefficient's bounds [0, 2], found normal "
+        "(mean 100, sd 0.01), which puts none there"
+    )

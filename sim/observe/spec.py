@@ -323,4 +323,16 @@ def _prior(section: str, name: Any, body: Any, where: FileLocator,
         return None
     args = tuple(getattr(got, arg) for arg in FAMILIES[got.prior])
     low = max(got.lo, 1e-12) if got.prior == "lognormal" else got.lo
-    return Prior(name, got.prior, args, low, got.hi)
+    prior = Prior(name, got.prior, args, low, got.hi)
+    if not prior.mass() > 0:  # every draw would sit at a bound, unsaid
+        problems.append(where.problem((), _no_mass(got, body)))
+        return None
+    return prior
+
+
+def _no_mass(got: BaseModel, body: dict) -> str:
+    words = ", ".join(f"{arg} {body[arg]:g}" for arg in FAMILIES[got.prior])
+    return (
+        f"expected a prior with mass within the coefficient's bounds [{got.lo:g}, {got.hi:g}], "
+        f"found {got.prior} ({words}), which puts none there"
+    )
