@@ -394,3 +394,25 @@ def test_a_prior_with_no_mass_within_the_bounds_is_one_line(tmp_path):
         "expected a prior with mass within the coefficient's bounds [0, 2], found normal "
         "(mean 100, sd 0.01), which puts none there"
     )
+
+
+@pytest.mark.parametrize("bound", ["lo", "hi"])
+def test_the_api_runs_every_coefficient_at_a_bound_to_charts(tmp_path, bound):
+    """Through `sim.run(set=)` (the path of `--set` and a scenario's `parameters:`), every
+    coefficient at once at its low or high bound: every table finite (the aggregates'
+    quantiles are NaN only over no replications and in the count-only rows,
+    docs/results-format.md) and every chart drawn."""
+    import pandas as pd
+
+    values = {f"parameters.{n}": getattr(p, bound) for n, p in PARAMETERS.items()}
+    res = sim.run(BASELINE, n=3, seed=1, steps=6, set=values, charts=True, out=tmp_path / "r")
+    for table in (res.timeseries, res.pairs, res.system, res.summary):
+        assert np.isfinite(table.select_dtypes("number").to_numpy(dtype=float)).all()
+    aggregates = pd.read_parquet(tmp_path / "r" / "aggregates.parquet")
+    quantiles = aggregates[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
+    counted = ~aggregates["series"].isin(["rung", "crisis", "war"])  # counts only: NaN
+    expected = counted & (aggregates["count"] > 0)
+    assert (np.isfinite(quantiles).all(axis=1) == expected).all()
+    charts = {p.name for p in (tmp_path / "r" / "charts").glob("*.png")}
+    assert {"escalation.png", "network.png", "outcomes.png"} <= charts
+    assert all(p.stat().st_size > 0 for p in (tmp_path / "r" / "charts").glob("*.png"))
