@@ -101,7 +101,8 @@ def _setting(kind: type, lo: float, hi: float) -> BeforeValidator:
             return require(isinstance(v, bool), "true or false", v)
         ok = isinstance(v, int) and not isinstance(v, bool) if kind is int else _number(v)
         what = "a whole number" if kind is int else "a number"
-        return kind(require(ok and lo <= v <= hi, f"{what} in [{lo:g}, {hi:g}]", v))
+        shown = f"[{lo}, {hi}]" if kind is int else f"[{lo:g}, {hi:g}]"  # 2**63 - 1 exactly
+        return kind(require(ok and lo <= v <= hi, f"{what} in {shown}", v))
 
     return BeforeValidator(check)
 
