@@ -266,7 +266,7 @@ def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -
                 target = parse_target(path, actors, treaties)
                 if isinstance(target, str) or isinstance(value, bool):
                     continue  # reported by check_references
-                message = _effect_problem(op, float(value), target_range(target))
+                message = effect_problem(op, float(value), target_range(target))
                 if message:
                     problems.append(origins.problem(("events", eid, op, path), message))
     return problems
@@ -302,7 +302,9 @@ def _resolved(value: float | None, name: str) -> float:
     return float(PARAMETERS[name].default if value is None else value)
 
 
-def _effect_problem(op: str, value: float, bounds: tuple[float, float]) -> str | None:
+def effect_problem(op: str, value: float, bounds: tuple[float, float]) -> str | None:
+    """Why an event's `op` (set, add, scale) of `value` on a target ranging over `bounds` is
+    refused, or None: public, since sim/scenario/overrides.py checks sweep points with it."""
     lo, hi = bounds
     if not math.isfinite(value):
         return f"expected a finite number, found {value}"
