@@ -61,12 +61,19 @@ def bounds(name: str) -> GivenBounds | None:
 
 def apply_given(state, ids: Sequence[str], given: Mapping[str, np.ndarray], reps: np.ndarray):
     """Add the given offsets of replications `reps` to a settled state (in place). An actor
-    the scenario does not have is an error: a typo must not silently estimate nothing."""
+    the scenario does not have is an error: a typo must not silently estimate nothing. It is
+    a UsageError (one line from the commands, a plain message for a Python caller), not a
+    KeyError, whose message repr() quotes and which reads as a bug in the engine."""
+    from sim.errors import UsageError
+
     for name, values in given.items():
         kind, actors = parse(name)
         missing = [a for a in actors if a not in ids]
         if missing:
-            raise KeyError(f"coefficient {name!r}: actor {missing[0]} is not in the scenario")
+            raise UsageError(
+                f"coefficient {name}: {missing[0]} is not an actor of the scenario "
+                f"(it has {', '.join(sorted(ids))})"
+            )
         v = np.asarray(values, dtype=float)[reps]
         cols = [list(ids).index(a) for a in actors]
         if kind == "drive":
