@@ -264,3 +264,18 @@ def test_calibrate_stamps_its_posterior_with_the_model_version(tmp_path):
     assert meta[POSTERIOR_KEY].decode() == model_version()
     assert json.loads((out / "manifest.json").read_text())["model_version"] == model_version()
     assert len(draw_coefficients(out / "posterior.parquet", 5, 1)["reactivity"]) == 5
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+def test_resume_with_nothing_to_resume_says_so_and_starts_anew(tmp_path, capsys, method):
+    """As `sweep --resume` does (and wget -c, rsync --partial): the fit starts afresh, and one
+    line says so, so a mistyped --out is seen at once rather than after hours of a new fit
+    (it was silent, exit 0). Rejection ABC saves nothing to resume."""
+    spec = tiny_calibration(tmp_path / "c", method=method, accept="0.5")
+    out = tmp_path / "out"
+    assert _calibrate(spec, out, "--resume") == 0
+    err = capsys.readouterr().err
+    why = "" if method == "smc" else " (rejection ABC runs in one pass and saves nothing)"
+    expected = f"--resume: nothing to resume in {cal.work_dir(out)}{why}; starting anew"
+    assert [line for line in err.splitlines() if "resume" in line] == [expected]
+    assert (out / "posterior.parquet").exists()
