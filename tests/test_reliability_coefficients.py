@@ -416,3 +416,42 @@ def test_the_api_runs_every_coefficient_at_a_bound_to_charts(tmp_path, bound):
     charts = {p.name for p in (tmp_path / "r" / "charts").glob("*.png")}
     assert {"escalation.png", "network.png", "outcomes.png"} <= charts
     assert all(p.stat().st_size > 0 for p in (tmp_path / "r" / "charts").glob("*.png"))
+
+
+@pytest.mark.parametrize(
+    ("knobs", "where", "words"),
+    [
+        (
+            "    parameters.crisis_threshold: {label: c, low: 0.5, high: 1}\n",
+            "exploration.uncertainties.parameters.crisis_threshold",
+            "crisis_threshold up to 1 and war_threshold down to 0.8",
+        ),
+        (
+            "    parameters.war_threshold: {label: w, values: [0.3, 0.9]}\n",
+            "exploration.uncertainties.parameters.war_threshold",
+            "crisis_threshold up to 0.5 and war_threshold down to 0.3",
+        ),
+    ],
+)
+def test_an_exploration_range_crossing_the_thresholds_is_refused(tmp_path, knobs, where, words):
+    """An uncertainty the dashboard or a sweep of the exploration would draw from must keep
+    every pair at war in crisis; crisis_threshold 0.5–1 against war 0.8 passed `validate`."""
+    path = tmp_path / "x.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: x\nexploration:\n  uncertainties:\n{knobs}")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (5, where)
+    assert problem.message == (
+        f"expected ranges that keep crisis_threshold at most war_threshold, found {words}"
+    )
+
+
+def test_exploration_ranges_that_keep_the_order_are_accepted(tmp_path):
+    path = tmp_path / "x.yaml"
+    knobs = (
+        "    parameters.crisis_threshold: {label: c, low: 0.3, high: 0.6}\n"
+        "    parameters.war_threshold: {label: w, low: 0.6, high: 1}\n"
+    )
+    path.write_text(f"extends: {BASELINE}\nname: x\nexploration:\n  uncertainties:\n{knobs}")
+    load_scenario(path)
