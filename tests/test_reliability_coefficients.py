@@ -455,3 +455,19 @@ def test_exploration_ranges_that_keep_the_order_are_accepted(tmp_path):
     )
     path.write_text(f"extends: {BASELINE}\nname: x\nexploration:\n  uncertainties:\n{knobs}")
     load_scenario(path)
+
+
+def test_numpy_values_through_the_api_are_read_as_python_numbers():
+    """Grids come from numpy: np.float64(2.5) was refused as "found np.float64(2.5)", and
+    np.bool_(True) was taken as fatigue 1.0 where `True` is refused (a flag is no number)."""
+    assert (
+        sim.load(BASELINE, set={"parameters.fatigue": np.float64(0.4)}).model_input.params[
+            "fatigue"
+        ][0, 0]
+        == 0.4
+    )
+    for value, found in [(np.float64(2.5), "2.5"), (np.bool_(True), "boolean true")]:
+        with pytest.raises(ScenarioError) as caught:
+            sim.load(BASELINE, set={"parameters.fatigue": value})
+        (problem,) = caught.value.problems
+        assert problem.message.endswith(f", found {found}"), problem
