@@ -471,3 +471,29 @@ def test_numpy_values_through_the_api_are_read_as_python_numbers():
             sim.load(BASELINE, set={"parameters.fatigue": value})
         (problem,) = caught.value.problems
         assert problem.message.endswith(f", found {found}"), problem
+
+
+@needs_numba
+def test_a_sweep_over_every_coefficient_range_runs_and_the_engines_agree(tmp_path):
+    """A sweep stacks its points as rows of one model input (not per-replication
+    coefficients): a Latin hypercube over every coefficient's whole range (the thresholds
+    split at 0.5 so that none crosses), both engines, finite and equal."""
+    params = {f"parameters.{n}": (p.lo, p.hi) for n, p in PARAMETERS.items()}
+    params["parameters.crisis_threshold"] = (0.0, 0.5)
+    params["parameters.war_threshold"] = (0.5, 1.0)
+    runs = [
+        sim.sweep(
+            BASELINE,
+            params=params,
+            design="lhs",
+            samples=24,
+            n=2,
+            steps=12,
+            engine=e,
+            out=tmp_path / e,
+        ).runs
+        for e in ("numpy", "numba")
+    ]
+    numbers = runs[0].select_dtypes("number").columns
+    assert np.isfinite(runs[0][numbers].to_numpy(dtype=float)).all()
+    np.testing.assert_allclose(runs[1][numbers], runs[0][numbers], rtol=0, atol=1e-12)
