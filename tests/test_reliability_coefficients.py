@@ -215,11 +215,14 @@ def _calibration(tmp_path: Path, section: str, body: dict[str, str]) -> Path:
     return spec
 
 
-@pytest.mark.parametrize("table", [PARAMETERS, OPERATOR_COEFFICIENTS], ids=["model", "operator"])
+FITTED = {n: p for n, p in PARAMETERS.items() if p.mechanism != "outputs"}  # see below
+
+
+@pytest.mark.parametrize("table", [FITTED, OPERATOR_COEFFICIENTS], ids=["model", "operator"])
 def test_a_calibration_prior_outside_the_bounds_is_one_line_per_coefficient(tmp_path, table):
     from sim.observe.spec import load_spec
 
-    section = "coefficients" if table is PARAMETERS else "operator_coefficients"
+    section = "coefficients" if table is FITTED else "operator_coefficients"
     for side in (0, 1):
         body = {}
         for name, c in table.items():
@@ -234,11 +237,11 @@ def test_a_calibration_prior_outside_the_bounds_is_one_line_per_coefficient(tmp_
             assert "within the coefficient's bounds" in p.message, p
 
 
-@pytest.mark.parametrize("table", [PARAMETERS, OPERATOR_COEFFICIENTS], ids=["model", "operator"])
+@pytest.mark.parametrize("table", [FITTED, OPERATOR_COEFFICIENTS], ids=["model", "operator"])
 def test_a_calibration_prior_over_each_whole_range_is_accepted(tmp_path, table):
     from sim.observe.spec import load_spec
 
-    section = "coefficients" if table is PARAMETERS else "operator_coefficients"
+    section = "coefficients" if table is FITTED else "operator_coefficients"
     body = {n: "{prior: uniform}" for n in table}
     spec = load_spec(_calibration(tmp_path, section, body))
     rng = np.random.default_rng(1)
@@ -497,3 +500,42 @@ def test_a_sweep_over_every_coefficient_range_runs_and_the_engines_agree(tmp_pat
     numbers = runs[0].select_dtypes("number").columns
     assert np.isfinite(runs[0][numbers].to_numpy(dtype=float)).all()
     np.testing.assert_allclose(runs[1][numbers], runs[0][numbers], rtol=0, atol=1e-12)
+
+
+OUTPUTS = [n for n, p in PARAMETERS.items() if p.mechanism == "outputs"]
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_an_output_threshold_is_not_fitted(tmp_path, name):
+    """The thresholds count crises and wars; they move no state. With `no_war: true` a fit
+    of war_threshold escapes the pattern filter by raising it (a simulated war is one at or
+    above it), and a fit of either makes replications count by different rules; `validate`
+    said ok."""
+    from sim.observe.spec import load_spec
+
+    spec = _calibration(tmp_path, "coefficients", {name: "{prior: uniform}"})
+    with pytest.raises(ScenarioError) as caught:
+        load_spec(spec)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (4, f"coefficients.{name}")
+    assert problem.message == (
+        f"{name} is an output threshold (it counts crises and wars and moves no state), "
+        "not a coefficient to fit"
+    )
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_a_posterior_of_an_output_threshold_is_one_line(tmp_path, capsys, name):
+    import pandas as pd
+
+    from sim.observe.posterior import write_posterior
+
+    post = tmp_path / "post.parquet"
+    write_posterior(pd.DataFrame({name: [0.9, 0.95], "weight": [1.0, 1.0]}), post)
+    argv = ["run", str(BASELINE), "--posterior", str(post), "-n", "2", "--steps", "2"]
+    assert main([*argv, "-q", "--out", str(tmp_path / "o")]) == 2
+    assert one_line(capsys).endswith(
+        f"--posterior {post}: {name} is an output threshold (it counts crises and wars and "
+        "moves no state), not a coefficient to fit"
+    )
+    assert not (tmp_path / "o").exists()

@@ -32,7 +32,7 @@ from sim.errors import Problem, ScenarioError
 from sim.observe.observations import is_holdout
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
-from sim.parameters import PARAMETERS
+from sim.parameters import PARAMETERS, not_fitted
 from sim.paths import is_name
 from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
@@ -310,6 +310,9 @@ def _prior(section: str, name: Any, body: Any, where: FileLocator,
             else "an operator coefficient (docs/observations.md)"
         )
         problems.append(where.problem((), expected_found(known, name), key=True))
+        return None
+    if not_fitted(name):
+        problems.append(where.problem((), not_fitted(name), key=True))
         return None
     if not isinstance(body, dict) or body.get("prior") not in FAMILIES:
         found = body.get("prior") if isinstance(body, dict) else body
