@@ -539,3 +539,25 @@ def test_a_posterior_of_an_output_threshold_is_one_line(tmp_path, capsys, name):
         "moves no state), not a coefficient to fit"
     )
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("bound", ["lo", "hi"])
+def test_a_hindcast_with_every_coefficient_at_a_bound_scores_every_observation(tmp_path, bound):
+    """The operator coefficients reach users through a posterior: every model coefficient
+    (thresholds aside, they are not fitted) and every operator coefficient at its low or high
+    bound, scored against every observation file. Scores are finite wherever the scenario's
+    own run scores (a null that cannot forecast an observation leaves NaN in both)."""
+    import pandas as pd
+
+    from sim.observe.posterior import write_posterior
+
+    row = {n: getattr(c, bound) for n, c in {**FITTED, **OPERATOR_COEFFICIENTS}.items()}
+    post = tmp_path / "post.parquet"
+    write_posterior(pd.DataFrame([row, row]).assign(weight=1.0), post)
+    files = sorted((REPO / "seeds" / "observations").glob("*.yaml"))
+    args = {"n": 4, "draws": 5, "seed": 1}
+    scored = sim.hindcast(files, HISTORY, posterior=post, **args).scores
+    plain = sim.hindcast(files, HISTORY, **args).scores
+    numbers = plain.select_dtypes("number").columns
+    assert len(scored) == len(plain) > 0
+    assert (np.isfinite(scored[numbers]) == np.isfinite(plain[numbers])).all().all()
