@@ -561,3 +561,29 @@ def test_a_hindcast_with_every_coefficient_at_a_bound_scores_every_observation(t
     numbers = plain.select_dtypes("number").columns
     assert len(scored) == len(plain) > 0
     assert (np.isfinite(scored[numbers]) == np.isfinite(plain[numbers])).all().all()
+
+
+def test_a_preference_of_an_actor_with_itself_is_refused(tmp_path):
+    """`pref_PRK_PRK` (a pair of one actor, as round 4's `pair: [CHN, CHN]`) passed
+    `validate` and would have been "estimated" on the commitment diagonal, which no dynamics
+    read: a fit of nothing. Refused in the spec, in a posterior and at the engine."""
+    import pandas as pd
+
+    from sim.observe.posterior import read_posterior, write_posterior
+    from sim.observe.spec import load_spec
+
+    words = "pref_PRK_PRK: a preference is of a pair, name two different actors (pref_A_B)"
+    spec = _calibration(tmp_path, "coefficients", {"pref_PRK_PRK": "{prior: uniform}"})
+    with pytest.raises(ScenarioError) as caught:
+        load_spec(spec)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path, problem.message) == (4, "coefficients.pref_PRK_PRK", words)
+    post = tmp_path / "post.parquet"
+    write_posterior(pd.DataFrame({"pref_PRK_PRK": [0.1], "weight": [1.0]}), post)
+    with pytest.raises(UsageError) as refused:
+        read_posterior(post)
+    assert str(refused.value) == f"--posterior {post}: {words}"
+    world, events = prepare(load_scenario(HISTORY).scenario)
+    with pytest.raises(UsageError) as refused:  # the engine's own check, below every file
+        run_chunk(world, events, np.arange(1), 1, 2, coefficients={"pref_PRK_PRK": np.ones(1)})
+    assert str(refused.value) == f"coefficient {words}"

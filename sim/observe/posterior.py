@@ -17,7 +17,7 @@ from sim.errors import UsageError
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.parameters import PARAMETERS, not_fitted
 from sim.structural import bounds as given_bounds
-from sim.structural import is_given
+from sim.structural import is_given, name_problem
 
 POSTERIOR_KEY = 0x706F7374  # "post": keeps these draws apart from replication keys (r,)
 NON_COEFFICIENTS = ("weight", "distance")
@@ -56,9 +56,9 @@ def read_posterior(path: Path, allow_model_change: bool = False) -> pd.DataFrame
     ]
     if unknown:
         raise UsageError(f"--posterior {path}: unknown coefficient columns {unknown}")
-    outputs = [not_fitted(c) for c in frame.columns if not_fitted(c)]
-    if outputs:
-        raise UsageError(f"--posterior {path}: {outputs[0]}")
+    refused = [not_fitted(c) or name_problem(c) for c in frame.columns]
+    if any(refused):
+        raise UsageError(f"--posterior {path}: {next(filter(None, refused))}")
     if all(c in NON_COEFFICIENTS for c in frame.columns):
         raise UsageError(f"--posterior {path}: no coefficient columns (only {list(frame)})")
     for c in frame.columns:

@@ -38,7 +38,7 @@ from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import YamlFail, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
-from sim.structural import is_given
+from sim.structural import is_given, name_problem
 
 SETTINGS = {  # key: (type, default, lowest, highest)
     "population": (int, 100, 4, 100_000),
@@ -311,8 +311,8 @@ def _prior(section: str, name: Any, body: Any, where: FileLocator,
         )
         problems.append(where.problem((), expected_found(known, name), key=True))
         return None
-    if not_fitted(name):
-        problems.append(where.problem((), not_fitted(name), key=True))
+    if not_fitted(name) or name_problem(name):
+        problems.append(where.problem((), not_fitted(name) or name_problem(name), key=True))
         return None
     if not isinstance(body, dict) or body.get("prior") not in FAMILIES:
         found = body.get("prior") if isinstance(body, dict) else body
