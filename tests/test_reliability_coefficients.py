@@ -107,6 +107,7 @@ def assert_bounded(result, rows) -> None:
         assert lo <= a.min() and a.max() <= hi, (name, a.min(), a.max())
 
 
+ENGINES = ("numpy", "numba")
 needs_numba = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 
 
@@ -587,3 +588,32 @@ def test_a_preference_of_an_actor_with_itself_is_refused(tmp_path):
     with pytest.raises(UsageError) as refused:  # the engine's own check, below every file
         run_chunk(world, events, np.arange(1), 1, 2, coefficients={"pref_PRK_PRK": np.ones(1)})
     assert str(refused.value) == f"coefficient {words}"
+
+
+@needs_numba
+@pytest.mark.parametrize("path", [BASELINE, HISTORY], ids=lambda p: p.stem)
+def test_given_terms_at_their_bounds_run_bounded_and_the_engines_agree(path):
+    """The given structural terms (sim/structural.py GIVEN_BOUNDS) are coefficients too: each
+    drive_A, start_A and pref_A_B of the scenario's actors at its low bound, 0 and its high
+    bound, one replication each, both engines, the full horizon."""
+    from sim.structural import GIVEN_BOUNDS
+    from tests.test_kernel import assert_same
+
+    scenario = load_scenario(path).scenario
+    world, events = prepare(scenario)
+    ids = list(world.ids)
+    names = [f"{k}_{a}" for k in ("drive", "start") for a in ids]
+    names += [f"pref_{a}_{b}" for a in ids for b in ids if a < b]
+    rows = []
+    for name in names:
+        bounds = GIVEN_BOUNDS[name.split("_")[0]]
+        rows += [(name, value) for value in (bounds.lo, 0.0, bounds.hi)]
+    coefs = {n: np.zeros(len(rows)) for n in names}
+    for r, (name, value) in enumerate(rows):
+        coefs[name][r] = value
+    reps, steps = np.arange(len(rows)), scenario.run.steps
+    runs = [run_chunk(world, events, reps, 7, steps, True, coefs, engine=e) for e in ENGINES]
+    ref, new = runs
+    assert_bounded(ref, rows)
+    assert_bounded(new, rows)
+    assert_same(ref, new)
