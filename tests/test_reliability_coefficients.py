@@ -78,8 +78,6 @@ def assert_bounded(result, rows) -> None:
 
 
 ENGINES = ("numpy", "numba")
-
-
 needs_numba = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 
 
@@ -109,10 +107,11 @@ def corners(count: int) -> list[dict[str, float]]:
 @pytest.mark.parametrize("path", [BASELINE, FILES[-1]], ids=lambda p: p.stem)
 def test_corners_of_the_coefficient_box_stay_bounded(path):
     """At the box's corners the noise-free dynamics can be unstable at the settled state
-    (choice_temperature 0.01 with commit_step 0.5 multiplies a commitment's deviation by
-    about 1 + 0.5·(2/3)/0.01 ≈ 34 a month), so the engines' last-bit rounding differences
-    grow to O(1) within ten steps, as any two summation orders would: they are compared
-    on the first step only, where nothing has amplified yet; every step stays bounded."""
+    (with choice_temperature 0.01 and commit_step 0.5 the logit move's slope is 33 per unit
+    of payoff; a commitment's deviation grew 40- to 100-fold a month), so the engines'
+    last-bit rounding differences grow to O(1), as any two summation orders' would: they are
+    compared on the first step only, where nothing has amplified yet; every step stays
+    bounded (docs/reliability.md §11)."""
     from tests.test_kernel import assert_same
 
     rows = corners(40)
@@ -124,11 +123,7 @@ def test_corners_of_the_coefficient_box_stay_bounded(path):
 
 
 IDS = ["CHN", "PRK", "USA", "KOR"]
-
-
 SOURCE = {"publisher": "p", "title": "t", "date": "2020-01-01", "url": "https://e.org"}
-
-
 KINDS = {  # kind: (actors, an observed value) — one observation of each operator
     "missile_launches": (("PRK",), 3.0),
     "nuclear_test": (("PRK",), 1.0),
@@ -138,8 +133,6 @@ KINDS = {  # kind: (actors, an observed value) — one observation of each opera
     "joint_exercise": (("USA", "KOR"), 1.0),
     "trade_value": (("CHN", "PRK"), 2.5e9),
 }
-
-
 SUPPORT = {"unsc_vote": {-1.0, 0.0, 1.0}, "joint_exercise": {0.0, 1.0}}
 
 
