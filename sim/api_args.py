@@ -50,7 +50,18 @@ def key_paths(values: object, name: str) -> dict[str, Any]:
     for key in values:
         if not isinstance(key, str):
             raise UsageError(f"{name}: key paths are text like 'parameters.fatigue', found {key!r}")
-    return dict(values)
+    return {key: _plain(value) for key, value in values.items()}
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar (or 0-d array) as the Python value it holds. Why: values of a numpy
+    grid were refused as "found np.float64(2.5)", and np.bool_(True) passed as the number
+    1.0 where True is refused; as Python values they meet the loader's own checks."""
+    import numpy as np
+
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    return value
 
 
 def scenario_arg(scenario: ScenarioLike, set: Mapping[str, Any] | None = None) -> LoadedScenario:

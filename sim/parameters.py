@@ -220,3 +220,17 @@ PARAMETERS: dict[str, Param] = {
 def defaults() -> dict[str, float]:
     """Default value of every parameter (a fresh dict the caller may change)."""
     return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def not_fitted(name: str) -> str | None:
+    """Why coefficient `name` may not be estimated (a calibration prior, a posterior column),
+    or None. The outcome thresholds count crises and wars and move no state: fitted with the
+    `no_war` pattern filter, war_threshold escapes it by rising (a simulated war is one at or
+    above it), and a posterior of either makes its replications count by different rules."""
+    p = PARAMETERS.get(name)
+    if p is None or p.mechanism != "outputs":
+        return None
+    return (
+        f"{name} is an output threshold (it counts crises and wars and moves no state), "
+        "not a coefficient to fit"
+    )

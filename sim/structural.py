@@ -54,6 +54,16 @@ def is_given(name: str) -> bool:
     return parse(name) is not None
 
 
+def name_problem(name: str) -> str | None:
+    """Why a given term's name cannot be estimated, or None: `pref_PRK_PRK` would add to the
+    commitment diagonal, which no dynamics read (a fit of nothing, as an observation's
+    `pair: [CHN, CHN]` would be)."""
+    parsed = parse(name)
+    if parsed is None or parsed[0] != "pref" or parsed[1][0] != parsed[1][1]:
+        return None
+    return f"{name}: a preference is of a pair, name two different actors (pref_A_B)"
+
+
 def bounds(name: str) -> GivenBounds | None:
     parsed = parse(name)
     return GIVEN_BOUNDS[parsed[0]] if parsed else None
@@ -61,12 +71,21 @@ def bounds(name: str) -> GivenBounds | None:
 
 def apply_given(state, ids: Sequence[str], given: Mapping[str, np.ndarray], reps: np.ndarray):
     """Add the given offsets of replications `reps` to a settled state (in place). An actor
-    the scenario does not have is an error: a typo must not silently estimate nothing."""
+    the scenario does not have is an error: a typo must not silently estimate nothing. It is
+    a UsageError (one line from the commands, a plain message for a Python caller), not a
+    KeyError, whose message repr() quotes and which reads as a bug in the engine."""
+    from sim.errors import UsageError
+
     for name, values in given.items():
         kind, actors = parse(name)
+        if name_problem(name):
+            raise UsageError(f"coefficient {name_problem(name)}")
         missing = [a for a in actors if a not in ids]
         if missing:
-            raise KeyError(f"coefficient {name!r}: actor {missing[0]} is not in the scenario")
+            raise UsageError(
+                f"coefficient {name}: {missing[0]} is not an actor of the scenario "
+                f"(it has {', '.join(sorted(ids))})"
+            )
         v = np.asarray(values, dtype=float)[reps]
         cols = [list(ids).index(a) for a in actors]
         if kind == "drive":

@@ -36,3 +36,10 @@ def test_the_job_calls_refuse_what_run_refuses():
         sim.robustness(5)
     with pytest.raises(UsageError, match="set must be a mapping"):
         sim.robustness("scenarios/baseline.yaml", set=[("parameters.noise", 0.1)])
+
+
+@pytest.mark.parametrize("path", sorted(SIM.rglob("*.py")), ids=lambda p: str(p.relative_to(SIM)))
+def test_no_module_imports_another_modules_private_names(path: Path):
+    """The same rule for every module of the package (sim/scenario/overrides.py took the
+    loader's effect check as `references._effect_problem`)."""
+    assert private_imports(path) == []

@@ -193,8 +193,7 @@ def test_error_corpus(tmp_path, capsys, old, new, line, col, path, message):
     [
         (
             PAIR,
-            ":4:11: observations.0.pair: expected two different actor ids like [CHN, PRK], "
-            "found a list",
+            ":4:11: observations.0.pair: a pair needs two different actors, found [CHN, CHN]",
         ),
         (
             PAIR.replace("pair: [CHN, CHN]", "actor: PRK"),

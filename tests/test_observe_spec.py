@@ -90,6 +90,14 @@ CASES = [
         "population",
         "expected a whole number in [4, 100000], found 2",
     ),
+    (  # the bound was printed as 9.22337e+18, which no one can type back
+        f"{NAME}: {{prior: uniform}}",
+        "seed: -1\n",
+        8,
+        7,
+        "seed",
+        "expected a whole number in [0, 9223372036854775807], found -1",
+    ),
     (
         f"{NAME}: {{prior: uniform}}",
         "seeds: 3\n",

@@ -264,3 +264,42 @@ def test_calibrate_stamps_its_posterior_with_the_model_version(tmp_path):
     assert meta[POSTERIOR_KEY].decode() == model_version()
     assert json.loads((out / "manifest.json").read_text())["model_version"] == model_version()
     assert len(draw_coefficients(out / "posterior.parquet", 5, 1)["reactivity"]) == 5
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+def test_resume_with_nothing_to_resume_says_so_and_starts_anew(tmp_path, capsys, method):
+    """As `sweep --resume` does (and wget -c, rsync --partial): the fit starts afresh, and one
+    line says so, so a mistyped --out is seen at once rather than after hours of a new fit
+    (it was silent, exit 0). Rejection ABC saves nothing to resume."""
+    spec = tiny_calibration(tmp_path / "c", method=method, accept="0.5")
+    out = tmp_path / "out"
+    assert _calibrate(spec, out, "--resume") == 0
+    err = capsys.readouterr().err
+    why = "" if method == "smc" else " (rejection ABC runs in one pass and saves nothing)"
+    expected = f"--resume: nothing to resume in {cal.work_dir(out)}{why}; starting anew"
+    assert [line for line in err.splitlines() if "resume" in line] == [expected]
+    assert (out / "posterior.parquet").exists()
+
+
+def test_a_kernel_leaving_a_many_coefficient_box_names_a_remedy_that_exists():
+    """Every model coefficient calibrated over its whole range: ABC-SMC stopped with "widen
+    the prior bounds", which cannot be done (they are the coefficients' own bounds). The line
+    names the coefficient the proposals left most and the remedies that exist."""
+    from sim.parameters import PARAMETERS
+
+    priors = [Prior(n, "uniform", (), p.lo, p.hi) for n, p in PARAMETERS.items()]
+    rng = np.random.default_rng(2)
+    lo = np.array([p.lo for p in priors])
+    span = np.array([p.hi - p.lo for p in priors])
+    theta = lo + span * rng.uniform(0, 1e-6, (16, len(priors)))  # a population in a corner
+    theta[:, 0] = 1.0 + rng.uniform(0, 1e-6, 16)  # reactivity mid-range: it stays inside
+    with pytest.raises(UsageError) as info:
+        propose(_population([1.0] * 16, theta), priors, np.random.default_rng(1), 16)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.endswith(
+        f"; with {len(priors)} coefficients in the fit, calibrate fewer of them or use "
+        "`method: rejection` (docs/calibration.md)"
+    )
+    assert "most often below or above the bounds of " in message
+    assert "reactivity" not in message.split("bounds of ")[1]

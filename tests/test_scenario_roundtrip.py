@@ -162,6 +162,9 @@ real_dates = st.dates(dt.date(1000, 1, 1), dt.date(9999, 12, 31)).map(dt.date.is
 months = st.builds("{:04d}-{:02d}".format, st.integers(1000, 9999), st.integers(1, 12))
 
 
+THRESHOLDS = ("crisis_threshold", "war_threshold")
+
+
 @st.composite
 def scenario_data(draw: st.DrawFn, evidence: bool = False) -> dict[str, Any]:
     """Raw data of a valid scenario (as `yaml.safe_load` would give it)."""
@@ -185,6 +188,9 @@ def scenario_data(draw: st.DrawFn, evidence: bool = False) -> dict[str, Any]:
         )
     chosen = draw(st.lists(st.sampled_from(sorted(PARAMETERS)), unique=True, max_size=5))
     parameters = {p: draw(number(PARAMETERS[p].lo, PARAMETERS[p].hi)) for p in chosen}
+    crisis, war = (parameters.get(n, PARAMETERS[n].default) for n in THRESHOLDS)
+    if crisis > war:  # a pair at war is also in crisis: the loader refuses crossed thresholds
+        parameters.update(zip(THRESHOLDS, (war, crisis), strict=True))
     event_ids = draw(st.lists(name_ids, unique=True, max_size=3))
     events = {e: draw(event(ids, list(treaties))) for e in event_ids}
     focus = draw(st.sampled_from(ids))

@@ -58,8 +58,15 @@ def test_a_preference_offset_moves_the_pair_in_both_directions():
 
 
 def test_an_actor_not_in_the_scenario_is_refused():
-    with pytest.raises(KeyError, match="XYZ"):
+    """A KeyError (its message quoted by repr) reached a Python API user as a traceback from
+    deep in the engine: one UsageError names the coefficient, the actor and the actors."""
+    from sim.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
         run(drive_XYZ=0.01)
+    assert str(caught.value).startswith(
+        "coefficient drive_XYZ: XYZ is not an actor of the scenario (it has CHN, "
+    )
 
 
 def test_one_observation_per_series_and_period():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.commands.checks import add_engine_flag
@@ -41,7 +42,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     _check_calibration_size(spec, out)
     engine = engine_for(args, None)  # ABC-SMC runs many ensembles: always worth compiling
     pops, prob, left = calibrate(spec, out, args.workers, args.resume, not args.quiet, args.exclude,
-                                 engine)  # fmt: skip
+                                 engine, say=lambda line: print(line, file=sys.stderr))  # fmt: skip
     finish_run(out, spec, pops, prob, left, main_argv(), charts=not args.no_plots)
     last = diagnostics_frame(pops).iloc[-1]
     how = (

@@ -67,17 +67,31 @@ def propose(
     hi = np.array([p.hi for p in priors])
     out = np.empty((size, len(priors)))
     todo = np.arange(size)
+    left = np.zeros(len(priors), dtype=np.int64)  # how often each coefficient's bounds were left
     for _ in range(1000):
         idx = rng.choice(len(pop.weights), size=len(todo), p=pop.weights)
         cand = pop.theta[idx] + rng.standard_normal((len(todo), len(priors))) @ chol.T
-        ok = np.all((cand >= lo) & (cand <= hi), axis=1)
+        inside = (cand >= lo) & (cand <= hi)
+        left += (~inside).sum(axis=0)
+        ok = np.all(inside, axis=1)
         out[todo[ok]] = cand[ok]
         todo = todo[~ok]
         if not len(todo):
             return out
-    raise UsageError(
-        f"the perturbation kernel kept leaving the prior's box: {len(todo)} of {size} "
-        "proposals still outside after 1,000 rounds; widen the prior bounds"
+    raise UsageError(_left_the_box(priors, left, len(todo), size))
+
+
+def _left_the_box(priors: list[Prior], left: np.ndarray, outside: int, size: int) -> str:
+    """Why the proposals keep leaving, and remedies that exist: "widen the prior bounds" was
+    the only advice, impossible when they already are the coefficients' own bounds (every
+    coefficient fitted over its whole range); with many coefficients a proposal must land
+    inside in every dimension at once."""
+    worst = [priors[i].name for i in np.argsort(-left, kind="stable")[:3] if left[i] > 0]
+    return (
+        f"the perturbation kernel kept leaving the prior's box: {outside} of {size} proposals "
+        f"still outside after 1,000 rounds, most often below or above the bounds of "
+        f"{', '.join(worst)}; with {len(priors)} coefficients in the fit, calibrate fewer of "
+        "them or use `method: rejection` (docs/calibration.md)"
     )
 
 

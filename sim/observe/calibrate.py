@@ -156,9 +156,12 @@ def calibrate(
     progress: bool = True,
     exclude: str | None = None,
     engine: str = "numpy",
+    say: Callable[[str], None] | None = None,
 ) -> tuple[list[Population], FitSetup, list[Observation]]:
     """Run the spec's method (ABC-SMC, or rejection ABC) on `engine` (numpy or numba); with
-    `out`, keep every SMC generation in its work folder for `--resume`."""
+    `out`, keep every SMC generation in its work folder for `--resume`. A `--resume` with
+    nothing to resume starts anew and `say`s so in one line, as `sweep --resume` does: a
+    mistyped --out shows at once, not after hours of a fit begun again."""
     prob, left = build_problem(spec, workers, exclude, engine=engine)
     spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
     history: list[Population] = []
@@ -168,10 +171,15 @@ def calibrate(
         lock = hold_work(work, resume)  # one writer per work folder, --resume or not
     try:
         if spec.settings["method"] == "rejection":
+            if work is not None and resume and say is not None:
+                why = " (rejection ABC runs in one pass and saves nothing)"
+                say(f"--resume: nothing to resume in {work}{why}; starting anew")
             pops = _run_rejection(spec, prob)  # one pass: nothing to resume
         else:
             if work is not None and resume:
                 history = load_generations(work, prob, spec_hash)
+                if not history and say is not None:
+                    say(f"--resume: nothing to resume in {work}; starting anew")
             pops = _run_smc(spec, prob, history, work, spec_hash, progress)
     finally:
         if lock is not None:

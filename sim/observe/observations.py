@@ -184,8 +184,10 @@ class Record(BaseModel):
         if pair is None:
             raise ValueError(expected_found(f"'pair' (a {kind} observation is about two "
                                             "actors)", None))  # fmt: skip
-        ok = isinstance(pair, list) and len(pair) == 2 and pair[0] != pair[1]
+        ok = isinstance(pair, list) and len(pair) == 2
         ok = ok and all(isinstance(a, str) and _ACTOR.fullmatch(a) for a in pair)
+        if ok and pair[0] == pair[1]:  # it said "found a list"
+            raise ValueError(f"a pair needs two different actors, found [{pair[0]}, {pair[1]}]")
         return require(ok, "two different actor ids like [CHN, PRK]", pair)
 
     @field_validator("actor", mode="before")

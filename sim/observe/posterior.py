@@ -15,9 +15,9 @@ import pandas as pd
 
 from sim.errors import UsageError
 from sim.observe.operators import OPERATOR_COEFFICIENTS
-from sim.parameters import PARAMETERS
+from sim.parameters import PARAMETERS, not_fitted
 from sim.structural import bounds as given_bounds
-from sim.structural import is_given
+from sim.structural import is_given, name_problem
 
 POSTERIOR_KEY = 0x706F7374  # "post": keeps these draws apart from replication keys (r,)
 NON_COEFFICIENTS = ("weight", "distance")
@@ -56,6 +56,9 @@ def read_posterior(path: Path, allow_model_change: bool = False) -> pd.DataFrame
     ]
     if unknown:
         raise UsageError(f"--posterior {path}: unknown coefficient columns {unknown}")
+    refused = [not_fitted(c) or name_problem(c) for c in frame.columns]
+    if any(refused):
+        raise UsageError(f"--posterior {path}: {next(filter(None, refused))}")
     if all(c in NON_COEFFICIENTS for c in frame.columns):
         raise UsageError(f"--posterior {path}: no coefficient columns (only {list(frame)})")
     for c in frame.columns:

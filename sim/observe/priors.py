@@ -35,11 +35,29 @@ class Prior:
             return stats.beta(self.args[0], self.args[1], loc=self.lo, scale=self.hi - self.lo)
         return stats.uniform(self.lo, self.hi - self.lo)
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Inverse-CDF draws within [lo, hi] (exact truncation, one uniform per draw)."""
+    def _upper_tail(self, d) -> bool:
+        """Whether [lo, hi] lies above the median: there the CDF rounds to 1 at both bounds
+        (normal(−10, 1) on [0, 2]) and the survival function keeps the precision."""
+        return bool(d.cdf(self.lo) > 0.5)
+
+    def mass(self) -> float:
+        """The prior's probability within [lo, hi], computed on the side that keeps it; 0
+        when it underflows (no draw can be made there)."""
         d = self._dist()
+        if self._upper_tail(d):
+            return float(d.sf(self.lo) - d.sf(self.hi))
+        return float(d.cdf(self.hi) - d.cdf(self.lo))
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Inverse-CDF draws within [lo, hi] (exact truncation, one uniform per draw); above
+        the median by the inverse survival function, whose tail values do not round to 1."""
+        d = self._dist()
+        u = rng.random(size)
+        if self._upper_tail(d):
+            a, b = d.sf(self.hi), d.sf(self.lo)
+            return np.clip(d.isf(a + (b - a) * u), self.lo, self.hi)
         a, b = d.cdf(self.lo), d.cdf(self.hi)
-        return np.clip(d.ppf(a + (b - a) * rng.random(size)), self.lo, self.hi)
+        return np.clip(d.ppf(a + (b - a) * u), self.lo, self.hi)
 
     def logpdf(self, values: np.ndarray) -> np.ndarray:
         """Log density up to a constant; −inf outside [lo, hi]."""

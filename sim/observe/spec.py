@@ -32,13 +32,13 @@ from sim.errors import Problem, ScenarioError
 from sim.observe.observations import is_holdout
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
-from sim.parameters import PARAMETERS
+from sim.parameters import PARAMETERS, not_fitted
 from sim.paths import is_name
 from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
 from sim.scenario.yamlio import YamlFail, fail_to_problem, load_yaml
 from sim.structural import bounds as given_bounds
-from sim.structural import is_given
+from sim.structural import is_given, name_problem
 
 SETTINGS = {  # key: (type, default, lowest, highest)
     "population": (int, 100, 4, 100_000),
@@ -101,7 +101,8 @@ def _setting(kind: type, lo: float, hi: float) -> BeforeValidator:
             return require(isinstance(v, bool), "true or false", v)
         ok = isinstance(v, int) and not isinstance(v, bool) if kind is int else _number(v)
         what = "a whole number" if kind is int else "a number"
-        return kind(require(ok and lo <= v <= hi, f"{what} in [{lo:g}, {hi:g}]", v))
+        shown = f"[{lo}, {hi}]" if kind is int else f"[{lo:g}, {hi:g}]"  # 2**63 - 1 exactly
+        return kind(require(ok and lo <= v <= hi, f"{what} in {shown}", v))
 
     return BeforeValidator(check)
 
@@ -310,6 +311,9 @@ def _prior(section: str, name: Any, body: Any, where: FileLocator,
         )
         problems.append(where.problem((), expected_found(known, name), key=True))
         return None
+    if not_fitted(name) or name_problem(name):
+        problems.append(where.problem((), not_fitted(name) or name_problem(name), key=True))
+        return None
     if not isinstance(body, dict) or body.get("prior") not in FAMILIES:
         found = body.get("prior") if isinstance(body, dict) else body
         message = expected_found(f"prior: one of {', '.join(FAMILIES)}", found)
@@ -323,4 +327,16 @@ def _prior(section: str, name: Any, body: Any, where: FileLocator,
         return None
     args = tuple(getattr(got, arg) for arg in FAMILIES[got.prior])
     low = max(got.lo, 1e-12) if got.prior == "lognormal" else got.lo
-    return Prior(name, got.prior, args, low, got.hi)
+    prior = Prior(name, got.prior, args, low, got.hi)
+    if not prior.mass() > 0:  # every draw would sit at a bound, unsaid
+        problems.append(where.problem((), _no_mass(got, body)))
+        return None
+    return prior
+
+
+def _no_mass(got: BaseModel, body: dict) -> str:
+    words = ", ".join(f"{arg} {body[arg]:g}" for arg in FAMILIES[got.prior])
+    return (
+        f"expected a prior with mass within the coefficient's bounds [{got.lo:g}, {got.hi:g}], "
+        f"found {got.prior} ({words}), which puts none there"
+    )

@@ -61,7 +61,40 @@ def check_exploration(scenario: Scenario, origins: Origins) -> list[Problem]:
             if op == "set" and knob.low is not None and not lo <= knob.low < knob.high <= hi:
                 message = f"expected a range inside [{lo:g}, {hi:g}], found {knob.low}–{knob.high}"
                 problems.append(origins.problem(loc, message))
-    return problems
+    return problems + _threshold_ranges(scenario, origins)
+
+
+def _span(scenario: Scenario, name: str) -> tuple[float, float, tuple | None]:
+    """(lowest, highest, where) a threshold may take: an explored range or choices, else
+    the scenario's value (where None)."""
+    from sim.parameters import PARAMETERS
+
+    value = getattr(scenario.parameters, name)
+    value = PARAMETERS[name].default if value is None else value
+    path = f"parameters.{name}"
+    for group in GROUPS:
+        knob = getattr(scenario.exploration, group).get(path)
+        numbers = [] if knob is None else [knob.low, knob.high, *(knob.values or [])]
+        numbers = [v for v in numbers if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers:
+            return min(numbers), max(numbers), ("exploration", group, path)
+    return value, value, None
+
+
+def _threshold_ranges(scenario: Scenario, origins: Origins) -> list[Problem]:
+    """Every value the exploration may draw keeps a pair at war in crisis (MODEL.md §10):
+    crisis_threshold 0.5–1 against war_threshold 0.8 passed `validate`, and the dashboard
+    and sweeps of the exploration then counted wars that were not crises. Both fixed is the
+    loader's own check (references.threshold_problem)."""
+    crisis, war = _span(scenario, "crisis_threshold"), _span(scenario, "war_threshold")
+    where = crisis[2] or war[2]
+    if where is None or crisis[1] <= war[0]:
+        return []
+    message = (
+        "expected ranges that keep crisis_threshold at most war_threshold, found "
+        f"crisis_threshold up to {crisis[1]:g} and war_threshold down to {war[0]:g}"
+    )
+    return [origins.problem(where, message)]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from sim.facts import DEFAULT_STRENGTH
 from sim.scenario import schema
 from sim.scenario.messages import merge_union_errors, translate
-from sim.scenario.references import _effect_problem, target_range
+from sim.scenario.references import effect_problem, target_range, threshold_problem
 from sim.scenario.shadow import OPS, canonical, refusal
 from sim.scenario.targets import Target, parse_target
 
@@ -140,7 +140,22 @@ def apply(model: ModelInput, changes: Mapping[str, Any]) -> ModelInput:
         reason = refusal(draft.events, canonical(path))
         if reason:
             raise InvalidValue(reason, path)
-    return draft.build(changes)
+    built = draft.build(changes)
+    _check_thresholds(built, [canonical(path) for path in changes])
+    return built
+
+
+def _check_thresholds(model: ModelInput, changed: list[str]) -> None:
+    """Crossed outcome thresholds, at the changed one (crisis_threshold when both changed):
+    a sweep point with crisis_threshold 1.0 against war_threshold 0.8 counted wars that were
+    not crises, as the loader refuses for a file (references.threshold_problem)."""
+    names = [n for n in ("crisis_threshold", "war_threshold") if f"parameters.{n}" in changed]
+    if not names:
+        return
+    crisis, war = (float(model.params[n][0, 0]) for n in ("crisis_threshold", "war_threshold"))
+    message = threshold_problem(crisis, war)
+    if message:
+        raise InvalidValue(message, f"parameters.{names[0]}")
 
 
 def _apply_one(draft: _Draft, path: str, value: Any) -> None:
@@ -200,7 +215,7 @@ def _event_value(draft: _Draft, parts: list[str], value: Any, path: str) -> None
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidValue(f"expected a number, found {value!r}", path)
         else:
-            problem = _effect_problem(field, float(value), target_range(target))
+            problem = effect_problem(field, float(value), target_range(target))
             if problem:
                 raise InvalidValue(problem, path)
         event.setdefault(field, {})[effect] = value

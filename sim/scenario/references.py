@@ -248,6 +248,7 @@ def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -
     """Meaning, not shape: finite numbers, effects in range, real dates, distinct actors."""
     problems = [origins.problem(loc, msg) for loc, msg in _non_finite(raw, ())]
     problems += _check_dates(scenario, origins)
+    problems += _check_thresholds(scenario, raw, origins)
     dist = scenario.run.distancing
     if dist.actor in dist.partners:
         loc = ("run", "distancing", "partners", dist.partners.index(dist.actor))
@@ -265,13 +266,45 @@ def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -
                 target = parse_target(path, actors, treaties)
                 if isinstance(target, str) or isinstance(value, bool):
                     continue  # reported by check_references
-                message = _effect_problem(op, float(value), target_range(target))
+                message = effect_problem(op, float(value), target_range(target))
                 if message:
                     problems.append(origins.problem(("events", eid, op, path), message))
     return problems
 
 
-def _effect_problem(op: str, value: float, bounds: tuple[float, float]) -> str | None:
+def _check_thresholds(scenario: Scenario, raw: dict[str, Any], origins: Origins) -> list[Problem]:
+    """A pair at war is also in crisis (MODEL.md §10: a war is a crisis dyad at or above
+    war_threshold). Crossed thresholds ran to the end saying "war 100%" next to "a crisis:
+    0%". Located at the threshold the scenario wrote (crisis_threshold when it wrote both)."""
+    params = scenario.parameters
+    crisis = _resolved(params.crisis_threshold, "crisis_threshold")
+    war = _resolved(params.war_threshold, "war_threshold")
+    message = threshold_problem(crisis, war)
+    if message is None:
+        return []
+    written = raw.get("parameters") or {}
+    key = "crisis_threshold" if "crisis_threshold" in written else "war_threshold"
+    return [origins.problem(("parameters", key), message)]
+
+
+def threshold_problem(crisis: float, war: float) -> str | None:
+    """The words for crossed outcome thresholds, shared by the loader and the overrides of a
+    built model input (sweep points, levers)."""
+    if crisis <= war:
+        return None
+    return (
+        f"expected crisis_threshold ({crisis:g}) at most war_threshold ({war:g}): "
+        "a pair at war is also in crisis"
+    )
+
+
+def _resolved(value: float | None, name: str) -> float:
+    return float(PARAMETERS[name].default if value is None else value)
+
+
+def effect_problem(op: str, value: float, bounds: tuple[float, float]) -> str | None:
+    """Why an event's `op` (set, add, scale) of `value` on a target ranging over `bounds` is
+    refused, or None: public, since sim/scenario/overrides.py checks sweep points with it."""
     lo, hi = bounds
     if not math.isfinite(value):
         return f"expected a finite number, found {value}"
