@@ -176,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     first fifth of a second) is the same one line as later, not a KeyboardInterrupt
     traceback: nothing has been written yet."""
     try:
-        from sim.procs import Terminated, sigterm_as_interrupt
+        from sim.procs import Terminated, interrupts_raised
 
         args = build_parser().parse_args(argv)
     except KeyboardInterrupt:
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # SIGTERM unwinds like Ctrl-C: partials removed, no orphans. One worker pool serves
         # every ensemble and chunk of the command (started on first use).
-        with sigterm_as_interrupt(), _command_pool(args):
+        with interrupts_raised(), _command_pool(args):
             code = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not at exit
         return code

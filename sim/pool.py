@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sim.kernel import one_thread_per_process
-from sim.procs import cpu_count, kill_workers, new_pool
+from sim.procs import cpu_count, kill_workers, new_pool, raise_if_interrupted
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, memory flat
 
@@ -74,6 +74,7 @@ class WorkerPool:
                     future = next(f for f in pending if f in done)
                     pending.remove(future)
                 result = future.result()
+                raise_if_interrupted()  # a Ctrl-C that library code swallowed
                 task = next(todo, None)
                 if task is not None:
                     pending.append(self.submit(fn, *task))

@@ -112,21 +112,44 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
             proc.join(timeout=5)
 
 
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise Terminated()
+# The signal that interrupted the command, kept until the command ends. Signals are
+# process-wide, so this is too; only `interrupts_raised` sets or clears it.
+_RECEIVED: list[int] = []
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    _RECEIVED.append(signum)
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def raise_if_interrupted() -> None:
+    """Raise again an interrupt that library code swallowed.
+
+    Why: Python raises KeyboardInterrupt wherever the main thread happens to be, and some
+    library code catches it without a word (pandas comparing a dtype while pyarrow converts
+    a chunk's table did: a Ctrl-C of a Dask sweep was lost and the sweep ran to the end).
+    Loops that wait on workers call this after each result, so the interrupt still stops
+    the command at the next chunk."""
+    if _RECEIVED:
+        raise Terminated() if _RECEIVED[-1] == signal.SIGTERM else KeyboardInterrupt()
 
 
 @contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """While the block runs, SIGTERM raises `Terminated` in the main thread (the CLI wraps
-    each command in this); the previous handler comes back afterwards."""
+def interrupts_raised() -> Iterator[None]:
+    """While the block runs, SIGINT raises KeyboardInterrupt and SIGTERM `Terminated` in the
+    main thread, and both are remembered for `raise_if_interrupted` (the CLI wraps each
+    command in this); the previous handlers come back afterwards."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _RECEIVED.clear()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _RECEIVED.clear()

@@ -23,7 +23,7 @@ from sim.jobs.sweep.executors import make_executor
 from sim.jobs.sweep.plan import Plan, design_frame, make_plan
 from sim.jobs.sweep.spec import SweepSpec
 from sim.limits import check_sweep_resources, check_sweep_size
-from sim.procs import useful_workers
+from sim.procs import raise_if_interrupted, useful_workers
 from sim.provenance import differences
 
 EXTRA_PACKAGES = ("scipy", "SALib", "dask", "distributed")
@@ -174,6 +174,7 @@ def _execute(plan: Plan, partial: Path, todo: list[int], expected: dict[int, int
             for chunk, frame in ex.run(plan.payload, todo):
                 store.write_chunk(partial, chunk, frame, store.sweep_id(plan.token))
                 bar.update(len(frame))
+                raise_if_interrupted()  # a Ctrl-C that pandas or pyarrow swallowed
     except (KeyboardInterrupt, SweepPointError, UsageError):
         raise
     except Exception as exc:  # a worker, the pool or the cluster failed

@@ -1,0 +1,77 @@
+"""A Ctrl-C or SIGTERM that library code swallows still stops the command.
+
+Python raises KeyboardInterrupt wherever the main thread is; pandas, comparing a dtype
+while pyarrow converted a sweep chunk, once caught it without a word and the sweep ran to
+the end. These tests swallow the interrupt on purpose inside the chunk writer."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+
+import pytest
+from reliability_tools import sweep_spec
+
+import sim.jobs.sweep.runner as runner
+import sim.jobs.sweep.store as store
+from sim.cli import main
+from sim.procs import Terminated, interrupts_raised, raise_if_interrupted
+
+SWEEP = sweep_spec("swallow", 20, 12, 5, "[0.1, 0.2]")  # 8 chunks
+
+
+def swallowing_writer(monkeypatch, signum: int) -> list[int]:
+    """The chunk writer of the sweep, which swallows `signum` sent while the first chunk is
+    written, as the library code did."""
+    real, calls = store.write_chunk, []
+
+    def write_chunk(*args, **kwargs):
+        real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            with contextlib.suppress(KeyboardInterrupt):  # Terminated is one too
+                signal.raise_signal(signum)
+
+    monkeypatch.setattr(store, "write_chunk", write_chunk)
+    return calls
+
+
+@pytest.mark.parametrize(("signum", "code", "line"), [
+    (signal.SIGINT, 130, "alliance-sim: interrupted"),
+    (signal.SIGTERM, 143, "alliance-sim: terminated"),
+])  # fmt: skip
+def test_a_swallowed_interrupt_stops_the_sweep_at_the_next_chunk(
+    tmp_path, monkeypatch, capsys, signum, code, line
+):
+    (tmp_path / "s.yaml").write_text(SWEEP)
+    monkeypatch.chdir(tmp_path)
+    calls = swallowing_writer(monkeypatch, signum)
+    assert main(["sweep", "s.yaml", "--out", "o", "-q", "--no-analysis", "--workers", "1"]) == code
+    assert capsys.readouterr().err.strip().splitlines()[-1] == line
+    assert len(calls) == 1  # stopped right after the chunk during which it came
+    assert not (tmp_path / "o").exists()
+    assert len(list((tmp_path / ".o.partial-open" / "chunks").glob("chunk-*"))) == 1
+
+
+def test_without_the_check_the_swallowed_interrupt_is_lost(tmp_path, monkeypatch, capsys):
+    # Ablation: the same swallowed Ctrl-C, with the runner's check switched off.
+    (tmp_path / "s.yaml").write_text(SWEEP)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runner, "raise_if_interrupted", lambda: None)
+    calls = swallowing_writer(monkeypatch, signal.SIGINT)
+    assert main(["sweep", "s.yaml", "--out", "o", "-q", "--no-analysis", "--workers", "1"]) == 0
+    assert len(calls) == 8 and (tmp_path / "o").is_dir()
+
+
+def test_the_record_lives_only_inside_the_command():
+    raise_if_interrupted()  # nothing received: nothing raised
+    with pytest.raises(KeyboardInterrupt), interrupts_raised():
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+        raise_if_interrupted()
+    raise_if_interrupted()  # cleared when the command ended
+    with pytest.raises(Terminated), interrupts_raised():
+        with contextlib.suppress(Terminated):
+            signal.raise_signal(signal.SIGTERM)
+        raise_if_interrupted()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
