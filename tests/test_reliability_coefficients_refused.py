@@ -326,3 +326,33 @@ def test_a_preference_of_an_actor_with_itself_is_refused(tmp_path):
     with pytest.raises(UsageError) as refused:  # the engine's own check, below every file
         run_chunk(world, events, np.arange(1), 1, 2, coefficients={"pref_PRK_PRK": np.ones(1)})
     assert str(refused.value) == f"coefficient {words}"
+
+
+@pytest.mark.parametrize("op", ["set", "add", "scale"])
+@pytest.mark.parametrize("name", ["crisis_threshold", "war_threshold"])
+def test_an_event_moving_an_output_threshold_is_refused(tmp_path, capsys, name, op):
+    """Round 5 left this open: an event could move a threshold mid-run across the other,
+    and only the values at the start were checked. The thresholds define what is counted,
+    so no event may move them; the line points at the event's key."""
+    value = {"set": 0.95, "add": 0.1, "scale": 1.5}[op]
+    text = BASELINE.read_text(encoding="utf-8").replace(
+        "    set:\n      relations.RUS.PRK.military_supply: 0.4\n",
+        f"    set:\n      relations.RUS.PRK.military_supply: 0.4\n"
+        f"    {op}:\n      parameters.{name}: {value}\n"
+        if op != "set"
+        else f"    set:\n      relations.RUS.PRK.military_supply: 0.4\n"
+        f"      parameters.{name}: {value}\n",
+    )
+    assert f"parameters.{name}" in text
+    (tmp_path / "seeds").mkdir()
+    ledger = BASELINE.parent.parent / "seeds" / "ledger.yaml"
+    (tmp_path / "seeds" / "ledger.yaml").write_bytes(ledger.read_bytes())
+    scenario = tmp_path / "moved.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 2
+    line = one_line(capsys)
+    assert f"events.munitions_flow.{op}.parameters.{name}" in line
+    assert line.endswith(
+        f"{name} is an output threshold (it defines what counts as a crisis or a war); "
+        "set it under parameters:, not by an event"
+    )

@@ -266,10 +266,24 @@ def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -
                 target = parse_target(path, actors, treaties)
                 if isinstance(target, str) or isinstance(value, bool):
                     continue  # reported by check_references
-                message = effect_problem(op, float(value), target_range(target))
+                message = _output_threshold(target) or effect_problem(
+                    op, float(value), target_range(target)
+                )
                 if message:
                     problems.append(origins.problem(("events", eid, op, path), message))
     return problems
+
+
+def _output_threshold(target: Target) -> str | None:
+    """An event may not move an outcome threshold: it defines what is counted (a crisis, a
+    war), moves no state, and moved mid-run it could cross the other threshold, which only
+    the values at the start are checked against."""
+    if target.kind != "parameter" or PARAMETERS[target.field].mechanism != "outputs":
+        return None
+    return (
+        f"{target.field} is an output threshold (it defines what counts as a crisis or a "
+        "war); set it under parameters:, not by an event"
+    )
 
 
 def _check_thresholds(scenario: Scenario, raw: dict[str, Any], origins: Origins) -> list[Problem]:
