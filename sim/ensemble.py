@@ -21,6 +21,7 @@ from sim.ladder import EDGES, rung_of
 from sim.metrics import distancing_index, flags, frustration, live_commitment, tension
 from sim.metrics import distancing_of as distancing_series
 from sim.noise import shocks
+from sim.procs import raise_if_interrupted
 from sim.scenario.schema import Scenario
 from sim.state import State
 from sim.world import World, as_input
@@ -387,4 +388,5 @@ def iter_arms(
 def _counted(results: Iterator[tuple[ChunkResult, ...]], bar) -> Iterator[tuple[ChunkResult, ...]]:
     for group in results:
         bar.update(len(group[0].replications))
+        raise_if_interrupted()  # a Ctrl-C that library code swallowed, also on one worker
         yield group

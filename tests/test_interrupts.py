@@ -10,8 +10,10 @@ import contextlib
 import signal
 
 import pytest
-from reliability_tools import sweep_spec
+from reliability_tools import BASELINE, sweep_spec
 
+import sim.ensemble as ensemble
+import sim.jobs.run as jobs_run
 import sim.jobs.sweep.runner as runner
 import sim.jobs.sweep.store as store
 from sim.cli import main
@@ -75,3 +77,40 @@ def test_the_record_lives_only_inside_the_command():
             signal.raise_signal(signal.SIGTERM)
         raise_if_interrupted()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def swallowing_chunks(monkeypatch) -> list[int]:
+    """The ensemble's chunk job, which swallows a Ctrl-C sent during the first chunk."""
+    real, calls = ensemble._chunk_job, []
+
+    def chunk_job(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 1:
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+        return result
+
+    monkeypatch.setattr(ensemble, "_chunk_job", chunk_job)
+    monkeypatch.setattr(jobs_run, "CHUNK", 5)  # 20 replications: 4 chunks
+    return calls
+
+
+RUN = ["run", str(BASELINE), "-n", "20", "--steps", "6", "--workers", "1", "-q", "--out", "o"]
+
+
+def test_a_swallowed_interrupt_stops_a_one_worker_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    calls = swallowing_chunks(monkeypatch)
+    assert main(RUN) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "alliance-sim: interrupted"
+    assert len(calls) == 1 and list(tmp_path.iterdir()) == []  # no folder, no partial
+
+
+def test_without_the_check_a_one_worker_run_loses_the_interrupt(tmp_path, monkeypatch):
+    # Ablation: the ensemble's check switched off.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ensemble, "raise_if_interrupted", lambda: None)
+    calls = swallowing_chunks(monkeypatch)
+    assert main(RUN) == 0
+    assert len(calls) > 1 and (tmp_path / "o").is_dir()
