@@ -145,7 +145,9 @@ def interrupts_raised() -> Iterator[None]:
         yield
         return
     _RECEIVED.clear()
-    signals = (signal.SIGINT, signal.SIGTERM)
+    # A signal the command was started with ignored stays ignored: a script running it in
+    # the background (`cmd &` starts it with SIGINT ignored) keeps its Ctrl-C to itself.
+    signals = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) != signal.SIG_IGN]
     previous = {sig: signal.signal(sig, _raise_interrupt) for sig in signals}
     try:
         yield

@@ -81,6 +81,14 @@ def _tiled(codes: tuple[int, ...], names: tuple[str, ...], times: int) -> pa.Dic
     return _codes(np.tile(_small(np.array(codes), kind), times), list(names), kind)
 
 
+def forget_key_columns() -> None:
+    """Drop the cached key columns once a run's chunks are written. Why: a process that
+    runs many runs (a notebook, the dashboard) would otherwise keep the last shapes' columns,
+    up to one chunk's keys each, which the next run of another size cannot use."""
+    for cached in (_steps, _dates, _tiled):
+        cached.cache_clear()
+
+
 def required(columns: dict) -> pa.Table:
     """The columns as a table whose fields are all required (non-nullable): no value of the
     per-step tables is ever missing, and declaring it spares Parquet the definition levels
@@ -329,6 +337,7 @@ def sunk_beside(groups: Iterator[tuple[ChunkResult, ...]], sink: ChunkTables,
         finally:
             for future, _ in waiting:
                 future.cancel()
+            forget_key_columns()  # this process may run more runs (the API, the dashboard)
 
 
 class JoinedTables:

@@ -16,6 +16,7 @@ import sim.ensemble as ensemble
 import sim.jobs.run as jobs_run
 import sim.jobs.sweep.runner as runner
 import sim.jobs.sweep.store as store
+import sim.pool as pool_module
 from sim.cli import main
 from sim.procs import Terminated, interrupts_raised, raise_if_interrupted
 
@@ -114,3 +115,36 @@ def test_without_the_check_a_one_worker_run_loses_the_interrupt(tmp_path, monkey
     calls = swallowing_chunks(monkeypatch)
     assert main(RUN) == 0
     assert len(calls) > 1 and (tmp_path / "o").is_dir()
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_the_worker_pool_raises_a_swallowed_interrupt_at_the_next_result(monkeypatch, check):
+    """WorkerPool.imap, which every multi-worker run, compare and calibration waits in: a
+    Ctrl-C swallowed while the caller handles one result is raised at the next. Ablation:
+    with the pool's check switched off, every result comes."""
+    if not check:
+        monkeypatch.setattr(pool_module, "raise_if_interrupted", lambda: None)
+    got = []
+    with interrupts_raised(), pool_module.pool_for(2) as pool:
+        try:
+            for value in pool.imap(abs, [(-i,) for i in range(6)]):
+                got.append(value)
+                if len(got) == 1:
+                    with contextlib.suppress(KeyboardInterrupt):
+                        signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            got.append("interrupted")
+    assert got == ([0, "interrupted"] if check else [0, 1, 2, 3, 4, 5])
+
+
+def test_a_signal_ignored_at_start_stays_ignored():
+    """A script that starts the command in the background (`cmd &`) starts it with SIGINT
+    ignored: the script's own Ctrl-C must not stop it."""
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupts_raised():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # still handled
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

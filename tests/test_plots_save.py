@@ -70,3 +70,19 @@ def test_several_formats_are_what_savefig_writes(formats, tmp_path):
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     svg = [_ids_in_order((tmp_path / f"{k}.svg").read_bytes()) for k in "ab"]
     assert svg[0] == svg[1]
+
+
+@pytest.mark.parametrize("rc", ["figure.autolayout", "figure.constrained_layout.use"])
+def test_a_user_rc_with_automatic_layout_changes_no_chart(rc, tmp_path):
+    """A matplotlibrc turning on automatic layout for every figure: setting the engine
+    aside with `None` installed that default instead, and a chart with a colorbar raised
+    "Colorbar layout of new layout engine not compatible" (the whole run was lost)."""
+    for kind, name in [("run", "network"), ("sweep", "heatmap"), CASES[0]]:
+        plain = tmp_path / f"{kind}-{name}.png"
+        fig = _figure(kind, name)
+        save(fig, plain, last=True)
+        with matplotlib.rc_context({rc: True}):
+            fig = _figure(kind, name)
+            user = tmp_path / f"{kind}-{name}-{rc}.png"
+            save(fig, user, last=True)
+        assert user.read_bytes() == plain.read_bytes(), (kind, name)

@@ -356,3 +356,20 @@ def test_an_event_moving_an_output_threshold_is_refused(tmp_path, capsys, name, 
         f"{name} is an output threshold (it defines what counts as a crisis or a war); "
         "set it under parameters:, not by an event"
     )
+
+
+def test_an_override_adding_a_threshold_effect_to_an_event_is_refused():
+    """The same rule where a built model input is changed directly (a library caller of
+    sim.scenario.overrides.apply): an event effect on an output threshold is refused."""
+    from sim.scenario.overrides import InvalidValue, apply
+    from sim.world import as_input
+
+    model = as_input(load_scenario(BASELINE))
+    path = "events.munitions_flow.set.parameters.war_threshold"
+    with pytest.raises(InvalidValue) as caught:
+        apply(model, {path: 0.1})
+    assert (caught.value.path, caught.value.message) == (
+        path,
+        "war_threshold is an output threshold (it defines what counts as a crisis or a war); "
+        "set it under parameters:, not by an event",
+    )

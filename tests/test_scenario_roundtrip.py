@@ -100,7 +100,8 @@ def relation(draw: st.DrawFn, evidence: bool) -> dict[str, Any]:
 
 
 def targets(actors: list[str], treaties: list[str]) -> list[str]:
-    out = [f"parameters.{p}" for p in PARAMETERS]
+    # the output thresholds are not event targets (they define what is counted)
+    out = [f"parameters.{p}" for p, q in PARAMETERS.items() if q.mechanism != "outputs"]
     out += [f"treaties.{t}.strength" for t in treaties]
     for a in actors:
         out += [f"actors.{a}.{f}" for f in ACTOR_FIELDS]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -230,3 +232,21 @@ def test_the_one_worker_sink_thread_keeps_order_and_raises_errors():
     assert list(sunk_beside(groups, sink, "w")) == [(("sunk", "w", k), f"cf{k}") for k in range(3)]
     with pytest.raises(ValueError, match="chunk 3"):
         list(sunk_beside(((k,) for k in range(5)), sink, "w"))
+
+
+@pytest.mark.parametrize("forget", [True, False])
+def test_a_run_leaves_no_key_columns_cached(tmp_path, monkeypatch, forget):
+    """The key columns are cached per chunk shape while a run writes its chunks (issue 18);
+    a process that runs many runs (a notebook, the dashboard) must not keep them after.
+    With the clean-up switched off (the ablation), the run's shapes stay cached."""
+    import sim
+    from sim import stream_tables
+
+    if not forget:
+        monkeypatch.setattr(stream_tables, "forget_key_columns", lambda: None)
+    cached = (stream_tables._steps, stream_tables._dates, stream_tables._tiled)
+    baseline = pathlib.Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    res = sim.run(baseline, n=6, seed=1, steps=4, out=tmp_path / "o")
+    assert len(res.timeseries) > 0  # the per-step tables were written, through the cache
+    sizes = [c.cache_info().currsize for c in cached]
+    assert (sizes == [0, 0, 0]) if forget else all(sizes)

@@ -110,6 +110,10 @@ RC = {
     "lines.linewidth": 1.8,
     "axes.prop_cycle": matplotlib.cycler(color=list(SERIES_COLOURS)),
     "image.cmap": SEQUENTIAL,
+    # Each chart chooses its own layout (and reserves its footer strip): a user's
+    # matplotlibrc turning on tight or constrained layout for every figure must not apply.
+    "figure.autolayout": False,
+    "figure.constrained_layout.use": False,
 }
 
 
@@ -325,7 +329,7 @@ def _laid_out(fig: Figure, fmt: str, dpi: float, last: bool) -> Iterator[None]:
         pass
     finally:
         fig.dpi = before
-    fig.set_layout_engine(None)
+    fig.set_layout_engine("none")  # None would mean the user's rc default (figure.autolayout)
     try:
         yield
     finally:

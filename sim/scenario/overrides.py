@@ -27,7 +27,12 @@ from pydantic import BaseModel, ValidationError
 from sim.facts import DEFAULT_STRENGTH
 from sim.scenario import schema
 from sim.scenario.messages import merge_union_errors, translate
-from sim.scenario.references import effect_problem, target_range, threshold_problem
+from sim.scenario.references import (
+    effect_problem,
+    output_threshold,
+    target_range,
+    threshold_problem,
+)
 from sim.scenario.shadow import OPS, canonical, refusal
 from sim.scenario.targets import Target, parse_target
 
@@ -215,7 +220,9 @@ def _event_value(draft: _Draft, parts: list[str], value: Any, path: str) -> None
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidValue(f"expected a number, found {value!r}", path)
         else:
-            problem = effect_problem(field, float(value), target_range(target))
+            problem = output_threshold(target) or effect_problem(
+                field, float(value), target_range(target)
+            )
             if problem:
                 raise InvalidValue(problem, path)
         event.setdefault(field, {})[effect] = value

@@ -266,7 +266,7 @@ def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -
                 target = parse_target(path, actors, treaties)
                 if isinstance(target, str) or isinstance(value, bool):
                     continue  # reported by check_references
-                message = _output_threshold(target) or effect_problem(
+                message = output_threshold(target) or effect_problem(
                     op, float(value), target_range(target)
                 )
                 if message:
@@ -274,10 +274,11 @@ def check_semantics(scenario: Scenario, raw: dict[str, Any], origins: Origins) -
     return problems
 
 
-def _output_threshold(target: Target) -> str | None:
-    """An event may not move an outcome threshold: it defines what is counted (a crisis, a
-    war), moves no state, and moved mid-run it could cross the other threshold, which only
-    the values at the start are checked against."""
+def output_threshold(target: Target) -> str | None:
+    """Why an event may not move this target, if it is an outcome threshold (public: the
+    overrides of a built model input check it too). A threshold defines what is counted (a
+    crisis, a war) and moves no state; moved mid-run it could cross the other threshold,
+    and only the values at the start are checked against each other."""
     if target.kind != "parameter" or PARAMETERS[target.field].mechanism != "outputs":
         return None
     return (
