@@ -373,3 +373,23 @@ def test_an_override_adding_a_threshold_effect_to_an_event_is_refused():
         "war_threshold is an output threshold (it defines what counts as a crisis or a war); "
         "set it under parameters:, not by an event",
     )
+
+
+def test_crossed_thresholds_point_at_the_value_typed_with_set(tmp_path):
+    """A file that writes crisis_threshold, crossed by `--set parameters.war_threshold`:
+    the line points at what was typed, not at the file's value."""
+    study = tmp_path / "study.yaml"
+    study.write_text(
+        f"extends: {BASELINE}\nname: study\nparameters:\n  crisis_threshold: 0.6\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        sim.load(study, set={"parameters.war_threshold": 0.3})
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.path) == ("--set", "parameters.war_threshold")
+    study.write_text(study.read_text(encoding="utf-8").replace("0.6", "0.9"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:  # the file alone crossing: the file's line
+        sim.load(study)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line) == (str(study), 4)
+    assert problem.path == "parameters.crisis_threshold"

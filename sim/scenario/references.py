@@ -297,8 +297,12 @@ def _check_thresholds(scenario: Scenario, raw: dict[str, Any], origins: Origins)
     message = threshold_problem(crisis, war)
     if message is None:
         return []
-    written = raw.get("parameters") or {}
-    key = "crisis_threshold" if "crisis_threshold" in written else "war_threshold"
+    written = [
+        k for k in ("crisis_threshold", "war_threshold") if k in (raw.get("parameters") or {})
+    ]
+    # `--set` wins: the line the user just typed, not the file's value it crossed
+    typed = [k for k in written if origins.where(("parameters", k))[0] == "--set"]
+    key = (typed or written or ["war_threshold"])[0]
     return [origins.problem(("parameters", key), message)]
 
 
