@@ -117,7 +117,7 @@ def compare(
 
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    check_counts(n=n, steps=steps, workers=workers)
+    check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded, problems = [], []
     for item in scenarios:
         try:
@@ -183,7 +183,7 @@ def sweep(
     from sim.jobs.sweep.spec import load_spec
     from sim.kernel import choose_engine
 
-    check_counts(samples=samples, n=n, steps=steps, workers=workers)
+    check_counts(samples=samples, n=n, steps=steps, workers=workers, seed=seed)
     flags = [_param_flag(path, entry) for path, entry in key_paths(params, "params").items()]
     loaded = load_spec(file_arg(spec, "spec"), flags, key_paths(set, "set"), design=design,
                        samples=samples,

@@ -72,7 +72,7 @@ def robustness(
     from sim.jobs.robustness import robustness as run_robustness
     from sim.limits import check_run_resources
 
-    check_counts(draws=draws, n=n, steps=steps, workers=workers)
+    check_counts(draws=draws, n=n, steps=steps, workers=workers, seed=seed)
     check_request(draws, spread, n)
     loaded = scenario_arg(scenario, set)
     spec = loaded.scenario
@@ -178,7 +178,7 @@ def hindcast(
     from sim.observe.hindcast import write_hindcast
     from sim.scenario.loader import load_scenario
 
-    check_counts(n=n, draws=draws, workers=workers)
+    check_counts(n=n, draws=draws, workers=workers, seed=seed)
     many = observations if isinstance(observations, list | tuple) else [observations]
     files = [Path(file_arg(p, "observations")) for p in many]
     seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
