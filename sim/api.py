@@ -136,11 +136,14 @@ def compare(
     return CompareResults(folder, scratch)
 
 
+_RANGE_KEYS = {"low", "high", "levels"}  # a mapping with other keys (or without high) is refused
+
+
 def _param_flag(path: str, entry: Any) -> str:
     """{path: (low, high[, levels])} or {path: [v1, v2, ...]} as the `--param` text."""
     if isinstance(entry, str):
         return f"{path}={entry}"
-    if isinstance(entry, Mapping):
+    if isinstance(entry, Mapping) and {"low", "high"} <= entry.keys() <= _RANGE_KEYS:
         parts = [entry["low"], entry["high"]]
         if "levels" in entry:
             parts.append(entry["levels"])

@@ -43,3 +43,34 @@ def test_a_seed_out_of_range_is_one_usage_error(name, call, seed, line):
     with pytest.raises(UsageError) as info:
         call(seed)
     assert str(info.value) == line
+
+
+# -- sweep arguments: a mapping without `high`, a design that does not exist ---------------
+
+SWEEP_ARGS = [  # each was a KeyError traceback
+    (
+        lambda: sim.sweep(BASELINE, {REACTIVITY: {"low": 0.1}}, n=2, steps=2),
+        "sweep parameter parameters.reactivity: expected (low, high[, levels]), "
+        "{low:, high:, levels:} or a list of values, found {'low': 0.1}",
+    ),
+    (
+        lambda: sim.sweep(BASELINE, {REACTIVITY: {"low": 0.1, "high": 0.2, "step": 3}}, n=2),
+        "sweep parameter parameters.reactivity: expected (low, high[, levels]), "
+        "{low:, high:, levels:} or a list of values, found {'low': 0.1, 'high': 0.2, 'step': 3}",
+    ),
+    (
+        lambda: sim.sweep(BASELINE, {REACTIVITY: [0.1, 0.2]}, n=2, steps=2, design="magic"),
+        "design: expected one of grid, lhs, sobol, morris, found 'magic'",
+    ),
+    (
+        lambda: sim.sweep(BASELINE, {REACTIVITY: [0.1, 0.2]}, n=2, steps=2, design=5),
+        "design: expected one of grid, lhs, sobol, morris, found 5",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, line", SWEEP_ARGS, ids=["no-high", "step", "magic", "5"])
+def test_sweep_arguments_the_api_cannot_read_are_one_line(call, line):
+    with pytest.raises(UsageError) as info:
+        call()
+    assert str(info.value) == line
