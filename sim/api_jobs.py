@@ -38,6 +38,8 @@ class RobustnessResults(Folder):
     - `draws`: one row per draw: its coefficients, effects and outcome class.
     """
 
+    _KIND = "robustness"
+
     @property
     def shares(self) -> pd.DataFrame:
         return self._reader.table("shares")
@@ -111,6 +113,8 @@ class CalibrationResults(Folder):
     - `predictive_check`: the posterior predictive check of every episode observation.
     """
 
+    _KIND = "calibration"
+
     posterior = property(lambda self: self._reader.table("posterior"))
     populations = property(lambda self: self._reader.table("populations"))
     diagnostics = property(lambda self: self._reader.table("diagnostics"))
@@ -149,6 +153,8 @@ class HindcastResults(Folder):
       50% / 90% interval, CRPS and the direction of change;
     - `coverage`: the share inside each interval and the mean CRPS (from the manifest).
     """
+
+    _KIND = "hindcast"
 
     @property
     def scores(self) -> pd.DataFrame:

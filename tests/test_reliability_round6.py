@@ -74,3 +74,67 @@ def test_sweep_arguments_the_api_cannot_read_are_one_line(call, line):
     with pytest.raises(UsageError) as info:
         call()
     assert str(info.value) == line
+
+
+# -- result objects: a folder deleted after the call, a folder of another kind -------------
+
+
+@pytest.fixture(scope="module")
+def two_folders(tmp_path_factory):
+    """A run folder and a compare folder, written once for the cases below."""
+    root = tmp_path_factory.mktemp("round6")
+    sim.run(BASELINE, n=2, steps=2, seed=1, out=root / "run")
+    sim.compare(BASELINE, TECH, n=2, steps=2, seed=1, out=root / "compare")
+    return root
+
+
+GONE = [  # each read a table as None without a word, or raised FileNotFoundError (save)
+    ("summary", lambda res, tmp: res.summary),
+    ("timeseries", lambda res, tmp: res.timeseries),
+    ("plot", lambda res, tmp: res.plot("escalation")),
+    ("save", lambda res, tmp: res.save(tmp / "kept")),
+]
+
+
+@pytest.mark.parametrize("name, use", GONE, ids=[name for name, _ in GONE])
+def test_a_result_whose_folder_was_deleted_says_so(two_folders, tmp_path, name, use):
+    """`res = sim.run(..., out=F)`, then F deleted (or moved): `res.summary` was None, as if
+    the run had no summary; `res.plot` said "no data"; `res.save` a FileNotFoundError."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(two_folders / "run", folder)
+    res = sim.Results(folder)
+    shutil.rmtree(folder)
+    with pytest.raises(UsageError) as info:
+        use(res, tmp_path)
+    assert str(info.value) == (
+        f"{folder}: the results folder is gone (deleted or moved since it was opened)"
+    )
+    assert not (tmp_path / "kept").exists()
+    assert repr(res).startswith("<Results ")  # the repr still works
+
+
+KINDS = [  # (class, folder, the line): each read every table as None without a word
+    ("Results", "compare", "a compare folder, not a run folder; read it with sim.CompareResults"),
+    ("CompareResults", "run", "a run folder, not a compare folder; read it with sim.Results"),
+    ("SweepResults", "run", "a run folder, not a sweep folder; read it with sim.Results"),
+    ("HindcastResults", "compare",
+     "a compare folder, not a hindcast folder; read it with sim.CompareResults"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cls, kind, words", KINDS, ids=[c for c, _, _ in KINDS])
+def test_a_result_class_refuses_a_folder_of_another_kind(two_folders, cls, kind, words):
+    with pytest.raises(UsageError) as info:
+        getattr(sim, cls)(two_folders / kind)
+    assert str(info.value) == f"{two_folders / kind}: {words}"
+
+
+def test_each_result_class_reads_its_own_kind(two_folders):
+    """The control: the right class reads its folder's tables."""
+    assert len(sim.Results(two_folders / "run").summary) == 2
+    assert set(sim.CompareResults(two_folders / "compare").summaries["scenario"]) == {
+        "baseline",
+        "russia_tech_transfer",
+    }
