@@ -187,6 +187,8 @@ def hindcast(
     check_counts(n=n, draws=draws, workers=workers, seed=seed)
     many = observations if isinstance(observations, list | tuple) else [observations]
     files = [Path(file_arg(p, "observations")) for p in many]
+    if not files:  # was found out after the run: "no observation of  falls inside ..."
+        raise UsageError("observations: name at least one observations file")
     seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
     post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
     table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)

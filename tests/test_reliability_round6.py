@@ -138,3 +138,23 @@ def test_each_result_class_reads_its_own_kind(two_folders):
         "baseline",
         "russia_tech_transfer",
     }
+
+
+# -- hindcast's list of observation files ---------------------------------------------------
+
+
+def test_hindcast_of_no_observation_files_says_so():
+    """`sim.hindcast([], ...)` ran the scenario, then said "no observation of  falls inside"."""
+    with pytest.raises(UsageError) as info:
+        sim.hindcast([], HISTORY, n=2, draws=1)
+    assert str(info.value) == "observations: name at least one observations file"
+
+
+def test_hindcast_of_one_file_twice_is_one_line(tmp_path):
+    """The same file twice: one "expected a unique id (first on line N)" line per observation,
+    each pointing at the line it said came first."""
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.hindcast([OBS, str(OBS)], HISTORY, n=2, draws=1)
+    assert [str(p) for p in info.value.problems] == [
+        f"{OBS}:1:1: (document): given twice; name each observations file once"
+    ]
