@@ -9,7 +9,7 @@ their fixes are listed in docs/reliability.md, section 12.
 from __future__ import annotations
 
 import pytest
-from reliability_tools import BASELINE
+from reliability_tools import BASELINE, MINI
 
 import sim
 from sim.errors import UsageError
@@ -157,4 +157,31 @@ def test_hindcast_of_one_file_twice_is_one_line(tmp_path):
         sim.hindcast([OBS, str(OBS)], HISTORY, n=2, draws=1)
     assert [str(p) for p in info.value.problems] == [
         f"{OBS}:1:1: (document): given twice; name each observations file once"
+    ]
+
+
+# -- YAML 1.1 booleans: a key is a name as written; a value gets a hint ---------------------
+
+NORWAY = MINI.replace("  AAA:", "  NO:").replace("actor: AAA", "actor: 'NO'")
+
+
+def test_an_actor_key_yaml_reads_as_a_boolean_is_the_name_written(tmp_path):
+    """`actors: {NO: ...}` (Norway) was key 'False': "actors.False: expected an id ... found
+    text 'False'" and three "missing required key" lines at a key the file never wrote. Keys
+    are names; a plain key is read as the text written, as number keys already were."""
+    path = tmp_path / "norway.yaml"
+    path.write_text(NORWAY)
+    assert list(sim.load(path).scenario.actors) == ["NO", "BBB"]
+
+
+def test_a_value_yaml_reads_as_a_boolean_says_how_to_write_the_text(tmp_path):
+    """`actor: NO` was "expected text, found boolean false", which names no remedy (the
+    value cannot be taken as text: the file is read before it is known that text is wanted)."""
+    path = tmp_path / "norway.yaml"
+    path.write_text(NORWAY.replace("actor: 'NO'", "actor: NO"))
+    with pytest.raises(sim.ScenarioError) as info:
+        sim.load(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:6:54: run.distancing.actor: expected text, found boolean false (YAML reads an "
+        "unquoted yes, no, on or off as a boolean); quote the text"
     ]
