@@ -8,6 +8,9 @@ their fixes are listed in docs/reliability.md, section 12.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
 import pytest
 from reliability_tools import BASELINE, MINI
 
@@ -185,3 +188,17 @@ def test_a_value_yaml_reads_as_a_boolean_says_how_to_write_the_text(tmp_path):
         f"{path}:6:54: run.distancing.actor: expected text, found boolean false (YAML reads an "
         "unquoted yes, no, on or off as a boolean); quote the text"
     ]
+
+
+# -- set= values of Python's other number types ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, number", [(Decimal("0.3"), 0.3), (Fraction(1, 4), 0.25)], ids=["Decimal", "Fraction"]
+)
+def test_decimal_and_fraction_values_are_read_as_numbers(tmp_path, value, number):
+    """`set={"parameters.fatigue": Decimal("0.3")}` passed the checks, ran the whole
+    ensemble, then ended in json's "Object of type Decimal is not JSON serializable"."""
+    res = sim.run(BASELINE, n=2, steps=2, set={"parameters.fatigue": value}, out=tmp_path / "r")
+    assert res.manifest["overrides"] == {"parameters.fatigue": number}
+    assert res.manifest["model_input"]["coefficients"]["fatigue"] == number
