@@ -88,6 +88,10 @@ class Folder:
 
         out = folder_arg(out, "out")
         self._reader  # noqa: B018  (refuses a folder deleted since, before `out` is made)
+        if out.resolve().is_relative_to(self.folder.resolve()):  # copied itself into itself
+            raise UsageError(
+                f"out={out} is inside the results folder {self.folder}; save it elsewhere"
+            )
         with atomic_folder(out, copy=True) as tmp:  # an older folder may carry no result id
             shutil.copytree(self.folder, tmp, dirs_exist_ok=True)
         return out

@@ -202,3 +202,24 @@ def test_decimal_and_fraction_values_are_read_as_numbers(tmp_path, value, number
     res = sim.run(BASELINE, n=2, steps=2, set={"parameters.fatigue": value}, out=tmp_path / "r")
     assert res.manifest["overrides"] == {"parameters.fatigue": number}
     assert res.manifest["model_input"]["coefficients"]["fatigue"] == number
+
+
+# -- save() into the results folder itself --------------------------------------------------
+
+
+@pytest.mark.parametrize("below", ["copy", "charts/copy"])
+def test_saving_a_result_inside_its_own_folder_is_refused(two_folders, tmp_path, below):
+    """`res.save(res.folder / "copy")` published a copy holding its own `.copy.partial-open`
+    and left `copy/` inside the results folder; below `charts/` it copied itself into itself
+    until the path was too long (shutil.Error traceback)."""
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(two_folders / "run", folder)
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    with pytest.raises(UsageError) as info:
+        sim.Results(folder).save(folder / below)
+    assert str(info.value) == (
+        f"out={folder / below} is inside the results folder {folder}; save it elsewhere"
+    )
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
