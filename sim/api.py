@@ -117,7 +117,7 @@ def compare(
 
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    check_counts(n=n, steps=steps, workers=workers)
+    check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded, problems = [], []
     for item in scenarios:
         try:
@@ -136,11 +136,14 @@ def compare(
     return CompareResults(folder, scratch)
 
 
+_RANGE_KEYS = {"low", "high", "levels"}  # a mapping with other keys (or without high) is refused
+
+
 def _param_flag(path: str, entry: Any) -> str:
     """{path: (low, high[, levels])} or {path: [v1, v2, ...]} as the `--param` text."""
     if isinstance(entry, str):
         return f"{path}={entry}"
-    if isinstance(entry, Mapping):
+    if isinstance(entry, Mapping) and {"low", "high"} <= entry.keys() <= _RANGE_KEYS:
         parts = [entry["low"], entry["high"]]
         if "levels" in entry:
             parts.append(entry["levels"])
@@ -183,7 +186,7 @@ def sweep(
     from sim.jobs.sweep.spec import load_spec
     from sim.kernel import choose_engine
 
-    check_counts(samples=samples, n=n, steps=steps, workers=workers)
+    check_counts(samples=samples, n=n, steps=steps, workers=workers, seed=seed)
     flags = [_param_flag(path, entry) for path, entry in key_paths(params, "params").items()]
     loaded = load_spec(file_arg(spec, "spec"), flags, key_paths(set, "set"), design=design,
                        samples=samples,

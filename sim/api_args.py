@@ -9,6 +9,8 @@ tied the two modules' internals together. Each check turns a wrong argument into
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +58,15 @@ def key_paths(values: object, name: str) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """A numpy scalar (or 0-d array) as the Python value it holds. Why: values of a numpy
     grid were refused as "found np.float64(2.5)", and np.bool_(True) passed as the number
-    1.0 where True is refused; as Python values they meet the loader's own checks."""
+    1.0 where True is refused; as Python values they meet the loader's own checks. A
+    Decimal or Fraction is the float it stands for: the checks took it as a number, and the
+    manifest's JSON writer refused it after the whole ensemble had run."""
     import numpy as np
 
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         return value.item()
+    if isinstance(value, Decimal | Fraction):
+        return float(value)
     return value
 
 

@@ -38,6 +38,8 @@ class RobustnessResults(Folder):
     - `draws`: one row per draw: its coefficients, effects and outcome class.
     """
 
+    _KIND = "robustness"
+
     @property
     def shares(self) -> pd.DataFrame:
         return self._reader.table("shares")
@@ -72,7 +74,7 @@ def robustness(
     from sim.jobs.robustness import robustness as run_robustness
     from sim.limits import check_run_resources
 
-    check_counts(draws=draws, n=n, steps=steps, workers=workers)
+    check_counts(draws=draws, n=n, steps=steps, workers=workers, seed=seed)
     check_request(draws, spread, n)
     loaded = scenario_arg(scenario, set)
     spec = loaded.scenario
@@ -110,6 +112,8 @@ class CalibrationResults(Folder):
     - `populations`: every generation's particles; `diagnostics`: ε, acceptance, ESS;
     - `predictive_check`: the posterior predictive check of every episode observation.
     """
+
+    _KIND = "calibration"
 
     posterior = property(lambda self: self._reader.table("posterior"))
     populations = property(lambda self: self._reader.table("populations"))
@@ -150,6 +154,8 @@ class HindcastResults(Folder):
     - `coverage`: the share inside each interval and the mean CRPS (from the manifest).
     """
 
+    _KIND = "hindcast"
+
     @property
     def scores(self) -> pd.DataFrame:
         return self._reader.table("hindcast")
@@ -178,9 +184,11 @@ def hindcast(
     from sim.observe.hindcast import write_hindcast
     from sim.scenario.loader import load_scenario
 
-    check_counts(n=n, draws=draws, workers=workers)
+    check_counts(n=n, draws=draws, workers=workers, seed=seed)
     many = observations if isinstance(observations, list | tuple) else [observations]
     files = [Path(file_arg(p, "observations")) for p in many]
+    if not files:  # was found out after the run: "no observation of  falls inside ..."
+        raise UsageError("observations: name at least one observations file")
     seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
     post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
     table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)

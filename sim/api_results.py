@@ -25,15 +25,43 @@ if TYPE_CHECKING:
 __all__ = ["CompareResults", "Folder", "Results", "SweepResults", "call_argv", "target"]
 
 
+READERS = {"run": "Results", "compare": "CompareResults", "sweep": "SweepResults",
+           "robustness": "RobustnessResults", "calibration": "CalibrationResults",
+           "hindcast": "HindcastResults"}  # fmt: skip
+"""The class of `sim` that reads each kind of results folder."""
+
+
 class Folder:
-    """A results folder this API wrote: read with the chart readers, never re-run."""
+    """A results folder this API wrote: read with the chart readers, never re-run.
+
+    `_KIND` is the kind of folder a subclass reads: `sim.Results(F)` of a compare folder read
+    every table as None without a word. Tables are read lazily, so each read first checks
+    that the folder is still there: one deleted or moved after the call read as None too.
+    """
+
+    _KIND: str | None = None
 
     def __init__(self, folder: Path, scratch: tempfile.TemporaryDirectory | None = None):
         from sim.results.folder import ResultsFolder as Reader
 
         self._scratch = scratch  # keeps a temporary folder alive as long as this object
         self.folder = folder_arg(folder, "folder")
-        self._reader = Reader(self.folder)
+        self._opened = Reader(self.folder)
+        kind = self._opened.kind
+        if self._KIND is not None and kind != self._KIND:
+            raise UsageError(
+                f"{self.folder}: a {kind} folder, not a {self._KIND} folder; "
+                f"read it with sim.{READERS.get(kind, 'Results')}"
+            )
+
+    @property
+    def _reader(self):
+        """The folder's reader, once the folder is known to be still there."""
+        if not (self.folder / "manifest.json").is_file():
+            raise UsageError(
+                f"{self.folder}: the results folder is gone (deleted or moved since it was opened)"
+            )
+        return self._opened
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -59,12 +87,17 @@ class Folder:
         from sim.output import atomic_folder
 
         out = folder_arg(out, "out")
+        self._reader  # noqa: B018  (refuses a folder deleted since, before `out` is made)
+        if out.resolve().is_relative_to(self.folder.resolve()):  # copied itself into itself
+            raise UsageError(
+                f"out={out} is inside the results folder {self.folder}; save it elsewhere"
+            )
         with atomic_folder(out, copy=True) as tmp:  # an older folder may carry no result id
             shutil.copytree(self.folder, tmp, dirs_exist_ok=True)
         return out
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._reader.title!r} at {self.folder}>"
+        return f"<{type(self).__name__} {self._opened.title!r} at {self.folder}>"
 
 
 def target(out: str | Path | None) -> tuple[Path, tempfile.TemporaryDirectory | None]:
@@ -93,6 +126,8 @@ class Results(Folder):
     - `events`: which event fired in which replication at which step;
     - `effects`: the effect against the scenario's counterfactual, when it has one.
     """
+
+    _KIND = "run"
 
     def __init__(self, folder, scratch=None, effects: pd.DataFrame | None = None):
         super().__init__(folder, scratch)
@@ -137,6 +172,8 @@ class CompareResults(Folder):
       paired difference from the first (reference) scenario.
     """
 
+    _KIND = "compare"
+
     @property
     def summaries(self) -> pd.DataFrame:
         return self._reader.summaries
@@ -155,6 +192,8 @@ class SweepResults(Folder):
     - `experiments`, `outcomes`: the same runs as EMA Workbench's pair, so its analysis
       (PRIM, feature scoring, envelopes) takes them as they are; `ema` is the tuple.
     """
+
+    _KIND = "sweep"
 
     @property
     def points(self) -> pd.DataFrame:

@@ -178,3 +178,24 @@ def test_a_folder_for_a_file_is_refused(folder, capsys, old, new, where):
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{file}:{where}: expected files, not a folder (write FOLDER/*.yaml)")
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "words"),
+    [
+        ("[obs.yaml]", "['o*.yaml', obs.yaml]", "3:27: observations.1",
+         "obs.yaml is named by observations.0 too"),
+        ("[obs.yaml]", "[obs.yaml, ./obs.yaml]", "3:26: observations.1",
+         "obs.yaml is named by observations.0 too"),
+        ("[scenario.yaml]", "[scenario.yaml, scenario.yaml]", "2:28: scenarios.1",
+         "scenario.yaml is named by scenarios.0 too"),
+    ],
+)  # fmt: skip
+def test_a_file_named_twice_is_refused(folder, capsys, old, new, where, words):
+    """An observations glob and a file it matches (`*.yaml` and `summits.yaml`): `validate`
+    said ok, then `calibrate` printed one "expected a unique id" line per observation of
+    the file, located in the observations file, not in the spec."""
+    file = folder / "spec.yaml"
+    file.write_text(spec_text().replace(old, new))
+    assert main(["validate", str(file)]) == 2
+    assert capsys.readouterr().err.strip() == (f"{file}:{where}: {words}; name each file once")

@@ -9,6 +9,7 @@ says what was expected and what was found.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,7 +279,7 @@ def load_observations(paths: list[Path] | Path) -> list[Observation]:
     out: list[Observation] = []
     problems: list[Problem] = []
     seen: dict[str, tuple[str, int]] = {}
-    for path in paths:
+    for path in _each_once(paths, problems):
         try:
             located = load_yaml(path)
         except YamlFail as fail:
@@ -296,6 +297,22 @@ def load_observations(paths: list[Path] | Path) -> list[Observation]:
             out.append(obs)
     if problems:
         raise ScenarioError(problems)
+    return out
+
+
+def _each_once(paths: list[Path], problems: list[Problem]) -> list[Path]:
+    """The files, each once: one given twice was refused one "unique id" line per observation,
+    each pointing at the line it said came first; it is one line at the file."""
+    out, real = [], set()
+    for path in paths:
+        key = os.path.realpath(path)
+        if key in real:
+            problems.append(
+                Problem(str(path), 1, 1, "", "given twice; name each observations file once")
+            )
+            continue
+        real.add(key)
+        out.append(path)
     return out
 
 

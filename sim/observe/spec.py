@@ -242,7 +242,8 @@ def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -
 
 
 def _glob(data: dict, key: str, base: Path, where: FileLocator, problems: list[Problem]):
-    out = []
+    out: list[Path] = []
+    named: dict[str, int] = {}  # real path -> the entry that named it first
     for i, item in enumerate(data[key]):
         found = sorted(glob.glob(str(base / item)))
         hits = [h for h in found if os.path.isfile(h)]  # `''` or `dir/` matched the folder
@@ -256,8 +257,34 @@ def _glob(data: dict, key: str, base: Path, where: FileLocator, problems: list[P
         if held:  # held-out data test the fit; fitting them would void the test
             message = expected_found("observation files outside a holdout/ folder", item)
             problems.append(where.problem((key, i), message))
-        out += [Path(h) for h in hits]
+        out += _once(hits, (key, i), named, base, where, problems)
     return out
+
+
+def _once(
+    hits: list[str],
+    at: tuple,
+    named: dict[str, int],
+    base: Path,
+    where: FileLocator,
+    problems: list[Problem],
+) -> list[Path]:
+    """The files an entry adds, refusing (one line per entry) any an earlier entry named: a
+    glob and a file it matches were read twice, and `calibrate` (`validate` said ok) printed
+    one "expected a unique id" line per observation, located in the observations file."""
+    new, again = [], []
+    for hit in hits:
+        real = os.path.realpath(hit)
+        (again if real in named else new).append(hit)
+        named.setdefault(real, at[1])
+    if again:
+        first = named[os.path.realpath(again[0])]
+        prefix = str(base) + os.sep  # a relative entry's files are shown as the spec wrote them
+        shown = again[0].removeprefix(prefix)
+        what = f"{shown} and {len(again) - 1} more files are" if again[1:] else f"{shown} is"
+        message = f"{what} named by {at[0]}.{first} too; name each file once"
+        problems.append(where.problem(at, message))
+    return [Path(h) for h in new]
 
 
 def _priors(data: dict, bad: set, where: FileLocator, problems: list[Problem]) -> list[Prior]:

@@ -148,7 +148,12 @@ def translate(
     expected = _expected(err)
     if kind == "value_error":  # a model's own check: its message says what is wrong
         return origins.problem(loc, expected)
+    if kind == "string_type" and isinstance(err.get("input"), bool):  # `actor: NO` (Norway)
+        found += f"{_BOOLEAN_WORDS}; quote the text"
     return origins.problem(loc, f"{expected}, found {found}")
+
+
+_BOOLEAN_WORDS = " (YAML reads an unquoted yes, no, on or off as a boolean)"
 
 
 def _exponent_text(text: str) -> str:

@@ -284,7 +284,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 line, col = _mark(key_node.start_mark)
                 raise _Fail(line, col, _dotted(path), "expected a plain key, found a collection")
-            key = str(self._scalar(key_node, path))
+            key = self._key(key_node, path)
             sub = (*path, key)
             if key in result:
                 line, col = _mark(key_node.start_mark)
@@ -295,6 +295,13 @@ class _Builder:
             self.out.key_positions[sub] = _mark(key_node.start_mark)
             result[key] = self.build(value_node, sub)
         return result
+
+    def _key(self, node: yaml.ScalarNode, path: Path_) -> str:
+        """A key is a name: one YAML 1.1 reads as a boolean or null (`NO:` for Norway, `on:`)
+        is the text written. Read as a value, `NO:` was the key 'False', refused as an actor
+        id nobody wrote, with "missing required key" lines below it."""
+        value = self._scalar(node, path)
+        return node.value if isinstance(value, bool) or value is None else str(value)
 
     def _scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         if node.tag not in _PLAIN_TAGS:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem, ScenarioError, UsageError
+from sim.jobs.sweep.names import DESIGNS
 from sim.jobs.sweep.params import Param, make_param, split_flag
 from sim.jobs.sweep.points import check_param, check_value, refuse_shadowed, resolve, validate_raw
 from sim.jobs.sweep.spec_file import SweepBlock, Where, parse_block, read_spec_file
@@ -230,7 +231,11 @@ def _split_label(label: str) -> tuple[str, int, int]:
 
 
 def check_design(spec: SweepSpec) -> None:
-    """Design-specific limits, with a message that says what to change."""
+    """Design-specific limits, with a message that says what to change. The design is
+    checked first: `sim.sweep(design=...)` passes it unchecked (argparse checks `--design`,
+    the file's schema `design:`), and an unknown one was a KeyError."""
+    if spec.design not in DESIGNS:
+        raise UsageError(f"design: expected one of {', '.join(DESIGNS)}, found {spec.design!r}")
     n = spec.n_samples
     if spec.design == "sobol" and n & (n - 1):
         raise UsageError(
