@@ -25,10 +25,8 @@ from sim.observe.rolling import (
     ORIGINS,
     events_only_spec,
     fitted_draws,
-    observations_of,
-    origin_split,
+    folds,
     score_rows,
-    scored_targets,
 )
 from sim.observe.scoring import NULLS, skill_table
 from sim.observe.spec import CalibrationSpec
@@ -58,19 +56,11 @@ def gain_profile(
 ) -> pd.DataFrame:
     """Score rows (sim.observe.rolling.score_rows, one per observation and forecaster) with a
     `multiple` column; the events-only world is fitted once per origin and shared."""
-    observations = observations_of(spec)
     fixed, null_spec = fixed_spec(spec), events_only_spec(spec)
     seed = spec.settings["seed"]
     frames = []
-    for origin in origins:
-        train, test, end = origin_split(observations, origin)
-        targets = scored_targets(spec, train, test)
-        if not targets:
-            continue
-
-        def keep(o, end: int = end) -> bool:
-            return o.last <= end
-
+    for fold in folds(spec, origins):
+        origin, train, targets, keep = fold.origin, fold.train, fold.targets, fold.keep
         nulls = fitted_draws(null_spec, keep, targets, train, workers, origin, EVENTS_ONLY)
         for m in multiples:
             model = fitted_draws(fixed, keep, targets, train, workers, origin, overrides_at(m))

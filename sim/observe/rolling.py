@@ -30,7 +30,7 @@ so no kind's unit dominates (docs/validation.md).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,6 +199,31 @@ def origin_split(
     return train, test, end
 
 
+@dataclass(frozen=True)
+class Fold:
+    """One rolling origin: its training data, the test observations every forecaster can
+    forecast, and the last training month (what a fit may see)."""
+
+    origin: int
+    train: list[Observation]
+    targets: list[Observation]
+    end: int
+
+    def keep(self, o: Observation) -> bool:
+        return o.last <= self.end
+
+
+def folds(spec: CalibrationSpec, origins: tuple[int, ...]) -> Iterator[Fold]:
+    """The origins with something to forecast, in order: one definition of the split for
+    the forecasts here, the structure comparison and the reaction-gain profile."""
+    observations = observations_of(spec)
+    for origin in origins:
+        train, test, end = origin_split(observations, origin)
+        targets = scored_targets(spec, train, test)
+        if targets:
+            yield Fold(origin, train, targets, end)
+
+
 def rolling_origin(
     spec: CalibrationSpec,
     origins: tuple[int, ...] = ORIGINS,
@@ -274,20 +299,12 @@ def rolling_forecasts(
     the next HORIZON years with the plain design (and, with `designs`, the filtered and
     anomaly designs from the same fit: sim/observe/designs.py), score all on the same
     observations beside persistence and trend."""
-    observations = observations_of(spec)
     null_spec = events_only_spec(spec)
     rows: list[dict] = []
     ess: list[dict] = []
     evidence: list[dict] = []
-    for origin in origins:
-        train, test, end = origin_split(observations, origin)
-        targets = scored_targets(spec, train, test)
-        if not targets:
-            continue
-
-        def keep(o: Observation, end: int = end) -> bool:
-            return o.last <= end
-
+    for fold in folds(spec, origins):
+        origin, train, targets, keep = fold.origin, fold.train, fold.targets, fold.keep
         post, _ = fit(spec, keep, workers)
         fitted = {"model": predictive_draws(spec, post, targets, train, workers, origin)}
         if designs:

@@ -15,14 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.nulls import null_draws
-from sim.observe.observations import Observation
 from sim.observe.rolling import (
     NULL_DRAWS,
     ORIGINS,
     fitted_draws,
-    observations_of,
-    origin_split,
-    scored_targets,
+    folds,
 )
 from sim.observe.scoring import crps_sample
 from sim.observe.spec import CalibrationSpec
@@ -57,17 +54,9 @@ def compare_structures(
 ) -> pd.DataFrame:
     """One row per (structure, origin, observation): the CRPS of the structure's forecast and
     of persistence (the common reference)."""
-    observations = observations_of(spec)
     rows = []
-    for origin in origins:
-        train, test, end = origin_split(observations, origin)
-        targets = scored_targets(spec, train, test)
-        if not targets:
-            continue
-
-        def keep(o: Observation, end: int = end) -> bool:
-            return o.last <= end
-
+    for fold in folds(spec, origins):
+        origin, train, targets, keep = fold.origin, fold.train, fold.targets, fold.keep
         persist = {}
         for obs in targets:
             rng = keyed(spec.settings["seed"] + origin, 7, id_key(obs.id), 0)
