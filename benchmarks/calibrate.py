@@ -20,6 +20,8 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
 6. held out (`--part holdout`): the in-sample fit forecasts what happened after May 2024
    (seeds/observations/holdout/, never fitted), scored beside the nulls, with the direction
    of change per observation (sim/observe/holdout.py).
+Every skill table has a companion with 90% paired-bootstrap intervals over the observations
+(sim/observe/significance.py): how far the verdict would move with other observations.
 The tables between the `validation:` markers in docs/validation.md are rewritten; the rows
 behind them are kept in results/validation/<timestamp>/.
 """
@@ -36,11 +38,12 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.gain import gain_profile, gain_table
-from sim.observe.holdout import directions, holdout_forecasts, load_holdout
+from sim.observe.holdout import VARIANTS, Holdout, directions, holdout_forecasts, load_holdout
 from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
 from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import NULLS, design_skill, skill_table
+from sim.observe.significance import interval_table
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import STRUCTURES, compare_structures, structure_table
 from sim.output import timestamped
@@ -179,7 +182,11 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
         out / "posterior.parquet", 200 if args.quick else 1000, spec.settings["seed"], args.workers
     )
     times["headline effects"] = time.perf_counter() - t0
+    seed = spec.settings["seed"]
+    pooled = interval_table({"in sample (plain)": ins, **views}, seed)
     return {
+        "intervals": markdown(pooled),
+        "intervals-kinds": markdown(interval_table({"plain": fc.plain}, seed, kinds=True)),
         "in-sample": markdown(skill_table(ins)),
         "coverage": markdown(coverage_by_forecaster(fc.rows).reset_index()),
         "rolling": markdown(skill_table(fc.plain)),
@@ -190,6 +197,13 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
         "identifiability": markdown(width_table(list(spec.priors), pop.theta, pop.weights)),
         "headline": markdown(headline),
     }
+
+
+def holdout_intervals(result: Holdout, seed: int) -> pd.DataFrame:
+    """Every held-out variant's pooled skill with its interval, then the plain model's kinds."""
+    pooled = interval_table({v: result.view(v) for v in VARIANTS}, seed)
+    kinds = interval_table({"model": result.view("model")}, seed, kinds=True)
+    return pd.concat([pooled, kinds[kinds["kind"] != "pooled"]], ignore_index=True)
 
 
 def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
@@ -206,6 +220,7 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         "holdout": markdown(result.skill()),
         "holdout-kinds": markdown(result.table()),
         "holdout-directions": markdown(turns),
+        "holdout-intervals": markdown(holdout_intervals(result, spec.settings["seed"])),
         "timing-holdout": timing_table(wall, args.workers),
     }
 

@@ -215,3 +215,33 @@ def test_kind_verdict_names_each_kind_lost():
     tie = skill.copy()
     tie.loc[tie["kind"] == "pooled", "skill vs trend"] = 0.0
     assert "and ties with the linear trend" in pooled_verdict(tie)
+
+
+def _against_nulls(page: str) -> str:
+    return _text(page.split("<h2>Against the null forecasters</h2>", 1)[1].split("<h2>", 1)[0])
+
+
+def test_hindcast_page_gives_each_pooled_skill_its_interval_and_the_word_follows_it(tmp_path):
+    """Beside the point skill, the section says how sure it is (sim/observe/significance.py):
+    with eight times its CRPS the fixture's model is worse than every null with the whole
+    interval below 0 (at three times, the trend's interval still straddles 0: a tie, so the
+    word is not the point's sign), and a model scored exactly as the events-only world ties
+    it with width 0."""
+    section = _against_nulls(_page(_folder(tmp_path / "a", "hindcast")))
+    table = pd.read_csv(DATA / "hindcast" / "hindcast.csv")
+    skill = null_skill(table).set_index("kind").loc["pooled"]
+    n = int(skill["observations"])
+    assert f"Pooled skill with its 90% interval over the {n} observations" in section
+    assert f"persistence {skill['skill vs persistence']:+.2f} (".replace("-", "−") in section
+
+    lost = _against_nulls(_page(_folder(tmp_path / "b", "hindcast", table=_scale_model(8.0))))
+    for name in ("persistence", "the linear trend", "the events-only world"):
+        assert re.search(rf"{name} −\d\.\d\d \(−\d\.\d\d to −\d\.\d\d\) worse", lost), name
+
+    def same_as_events_only(frame):
+        frame["crps"] = frame["crps_events_only"]
+
+    three = _against_nulls(_page(_folder(tmp_path / "d", "hindcast", table=_scale_model(3.0))))
+    assert re.search(r"the linear trend −\d\.\d\d \(−\d\.\d\d to \+\d\.\d\d\) tie", three)
+    folder = _folder(tmp_path / "c", "hindcast", table=("hindcast.csv", same_as_events_only))
+    assert "the events-only world +0.00 (+0.00 to +0.00) tie" in _against_nulls(_page(folder))

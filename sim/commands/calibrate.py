@@ -97,6 +97,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
     from sim.observe.hindcast import hindcast, write_hindcast
     from sim.observe.scoring import DESIGN_COLUMNS, NULLS, coverage, null_skill
+    from sim.observe.significance import interval_words, null_skill_intervals
     from sim.observe.verdict import verdict
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario
@@ -153,5 +154,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
             + ", ".join(f"{n} {pooled[f'skill vs {n}']:+.2f}" for n in NULLS)
         )
         print(f"{design}: {verdict(skill)}")
+        if design == "plain":  # how sure: docs/validation.md, "How sure is a skill?"
+            print(f"plain: {interval_words(null_skill_intervals(table, seed))}")
     print(f"results: {out}")
     return 0

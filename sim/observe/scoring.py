@@ -109,6 +109,13 @@ def null_skill(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
     hindcast table's scored rows that every null and every design present can forecast;
     empty when there are none. The one place the hindcast command, its report and the tests
     get the model's skill against the nulls."""
+    long = null_rows(table, design)
+    return skill_table(long) if not long.empty else pd.DataFrame()
+
+
+def null_rows(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
+    """The long rows (id, kind, forecaster, crps) behind `null_skill`: one design, named
+    "model", and the nulls on the scored observations that all of them can forecast."""
     cols = {DESIGN_COLUMNS[design]: "model", **{f"crps_{n}": n for n in NULLS}}
     if table.empty or not set(cols) <= set(table.columns):
         return pd.DataFrame()
@@ -118,7 +125,7 @@ def null_skill(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
         return pd.DataFrame()
     long = rows.melt(id_vars=["id", "kind"], value_vars=list(cols), value_name="score")
     long["forecaster"] = long["variable"].map(cols)
-    return skill_table(long.rename(columns={"score": "crps"}))
+    return long.drop(columns="variable").rename(columns={"score": "crps"})
 
 
 def design_skill(views: dict[str, pd.DataFrame]) -> pd.DataFrame:

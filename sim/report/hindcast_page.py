@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.observe.scoring import DESIGN_COLUMNS, FORECASTERS, NULLS, null_skill
+from sim.observe.significance import interval_words, null_skill_intervals
 from sim.observe.verdict import pooled_verdict, signed, verdict
 from sim.report.other_pages import cell, interval_tables
 from sim.report.render import Section, Table
@@ -110,8 +111,11 @@ def skill_section(res: ResultsFolder) -> Section:
     headers = ["kind", "observations"]
     headers += [f"CRPS {HEADER_NAMES[f]}" for f in FORECASTERS]
     headers += [f"skill vs {HEADER_NAMES[x]}" for x in NULLS]
+    seed = int(res.manifest.get("root_seed") or 0)  # the hindcast's own: same page, same words
+    intervals = null_skill_intervals(res.table("hindcast"), seed)
     notes = [
         verdict(skill),
+        interval_words(intervals),
         f"In sample: scored on the {n} observations of this window that every null can "
         "forecast (those whose series has an earlier observation). CRPS: lower is better, "
         "in the kind's unit. Skill = 1 − CRPS model / CRPS null: above 0 the model is "

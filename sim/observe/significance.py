@@ -1,0 +1,230 @@
+"""How sure is a skill score? Paired bootstrap intervals of the model's skill against a null.
+
+Why: the verdicts of docs/validation.md rest on 49 distinct rolling-origin observations and
+19 held-out ones. A pooled skill of +0.04 against the events-only world says nothing until
+one knows how much it would move with another draw of history's observations; the four-seed
+table measures the fit's noise, not the data's. This module resamples the *observations*
+(Efron & Tibshirani 1993, ch. 6; the paired comparison of forecasters on the same cases of
+Diebold & Mariano 1995, here by resampling rather than an asymptotic test):
+
+- paired: a resampled observation carries every forecaster's scores, so the interval is of
+  the difference the data show, not of two independent means;
+- clustered by observation: an observation forecast from two origins is drawn (or not)
+  with both its forecasts;
+- stratified by kind: each kind keeps its number of observations, as the pooled score
+  weights kinds by their counts (`sim.observe.scoring.skill_table`, whose rules every
+  resample follows, including leaving out a kind whose null scored exactly 0).
+
+Observations of one series in neighbouring years are correlated, which the resampling
+ignores; the intervals are therefore if anything too narrow, so a tie inside them is a
+tie and a win near their edge is not a safe one. Analysis only: it reads scored rows, it
+never runs the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.observe.scoring import NULLS, null_rows, skill_table
+from sim.observe.streams import id_key, keyed
+from sim.observe.verdict import NULL_NAMES
+
+DRAWS = 2000
+LEVEL = 0.90
+# Below this many distinct observations a kind gets no interval: resampling 1–4 values
+# gives at most a handful of distinct resamples (one value: an interval of width 0).
+MIN_OBSERVATIONS = 5
+BOOT_STREAM = 0x424F  # spawn key of the bootstrap streams ("BO")
+
+
+@dataclass(frozen=True)
+class KindScores:
+    """One kind's scores summed per distinct observation: `sums[f, i]` is forecaster f's
+    CRPS summed over observation i's forecasts, `counts[i]` how many forecasts it has."""
+
+    kind: str
+    ids: tuple[str, ...]
+    sums: np.ndarray
+    counts: np.ndarray
+
+
+def kind_scores(rows: pd.DataFrame, forecasters: tuple[str, ...]) -> list[KindScores]:
+    """Per kind (sorted), the per-observation sums; ids sorted so that row order is moot."""
+    out = []
+    for kind, part in sorted(rows.groupby("kind"), key=lambda kv: kv[0]):
+        table = part.pivot_table(index="id", columns="forecaster", values="crps", aggfunc="sum")
+        counts = part[part["forecaster"] == "model"].groupby("id").size()
+        table = table.sort_index()
+        out.append(
+            KindScores(
+                str(kind),
+                tuple(table.index),
+                table[list(forecasters)].to_numpy(float).T,
+                counts.reindex(table.index).to_numpy(float),
+            )
+        )
+    return out
+
+
+def resample_weights(k: KindScores, draws: int, seed: int) -> np.ndarray:
+    """How often each observation of the kind is drawn in each resample (draws × n, rows
+    summing to n), from the kind's own stream: adding a kind leaves the others' draws."""
+    n = len(k.ids)
+    rng = keyed(seed, BOOT_STREAM, id_key(k.kind))
+    picks = rng.integers(0, n, size=(draws, n))
+    weights = np.zeros((draws, n))
+    np.add.at(weights, (np.arange(draws)[:, None], picks), 1.0)
+    return weights
+
+
+def resample_means(k: KindScores, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean CRPS per forecaster in each resample (draws × forecasters), and the number of
+    forecasts in each resample."""
+    forecasts = weights @ k.counts
+    return (weights @ k.sums.T) / forecasts[:, None], forecasts
+
+
+def pooled_skill(means: list[np.ndarray], forecasts: list[np.ndarray], null: int) -> np.ndarray:
+    """scoring.skill_table's pooled skill against forecaster `null` (column 0 is the model),
+    for every resample at once; a kind whose null mean is 0 is left out of its resample."""
+    num = np.zeros(len(forecasts[0]))
+    den = np.zeros(len(forecasts[0]))
+    for m, n in zip(means, forecasts, strict=True):
+        ok = m[:, null] > 0
+        ratio = np.divide(m[:, 0], m[:, null], out=np.zeros_like(n), where=ok)
+        num += np.where(ok, n * ratio, 0.0)
+        den += np.where(ok, n, 0.0)
+    return 1.0 - np.divide(num, den, out=np.full_like(num, np.nan), where=den > 0)
+
+
+def summary(point: float, draws: np.ndarray, level: float, n: int) -> dict[str, float]:
+    """The point skill, its central `level` interval and the share of resamples above 0
+    (interval and share NaN from fewer than MIN_OBSERVATIONS observations)."""
+    finite = draws[np.isfinite(draws)] if n >= MIN_OBSERVATIONS else draws[:0]
+    lo, hi = (
+        np.quantile(finite, [(1 - level) / 2, (1 + level) / 2]) if finite.size else (np.nan,) * 2
+    )
+    return {
+        "skill": point,
+        "low": float(lo),
+        "high": float(hi),
+        "share above 0": float(np.mean(finite > 0)) if finite.size else np.nan,
+    }
+
+
+def skill_intervals(
+    rows: pd.DataFrame,
+    seed: int,
+    draws: int = DRAWS,
+    level: float = LEVEL,
+    nulls: tuple[str, ...] = NULLS,
+) -> pd.DataFrame:
+    """Per kind and pooled (last), the model's skill against each null with its bootstrap
+    interval. `rows` is long, as `skill_table` takes it: one row per (forecast of an
+    observation, forecaster), columns id, kind, forecaster, crps. Long form: one row per
+    (kind, null) with skill, low, high, share above 0, forecasts and observations."""
+    if rows.empty:
+        return pd.DataFrame()
+    forecasters = ("model", *nulls)
+    kinds = kind_scores(rows, forecasters)
+    point = skill_table(rows).set_index("kind")
+    boot = [resample_means(k, resample_weights(k, draws, seed)) for k in kinds]
+    out = []
+    for k, (means, _) in zip(kinds, boot, strict=True):
+        for j, null in enumerate(nulls, start=1):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per = 1.0 - means[:, 0] / means[:, j]
+            out.append(
+                {
+                    "kind": k.kind,
+                    "null": null,
+                    "forecasts": int(k.counts.sum()),
+                    "observations": len(k.ids),
+                    **summary(float(point.loc[k.kind, f"skill vs {null}"]), per, level, len(k.ids)),
+                }
+            )
+    means, forecasts = [b[0] for b in boot], [b[1] for b in boot]
+    for j, null in enumerate(nulls, start=1):
+        out.append(
+            {
+                "kind": "pooled",
+                "null": null,
+                "forecasts": int(sum(k.counts.sum() for k in kinds)),
+                "observations": sum(len(k.ids) for k in kinds),
+                **summary(
+                    float(point.loc["pooled", f"skill vs {null}"]),
+                    pooled_skill(means, forecasts, j),
+                    level,
+                    sum(len(k.ids) for k in kinds),
+                ),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def verdict(low: float, high: float) -> str:
+    """'better' when the whole interval is above 0, 'worse' when below, else 'tie'."""
+    if not np.isfinite(low) or not np.isfinite(high):
+        return "–"
+    return "better" if low > 0 else "worse" if high < 0 else "tie"
+
+
+def cell(row: pd.Series) -> str:
+    """'+0.04 (−0.05 to +0.12) tie': the skill, its interval and the verdict, one cell."""
+    if not np.isfinite(row["skill"]):
+        return "–"
+    if not np.isfinite(row["low"]):
+        return f"{row['skill']:+.2f} (too few to resample)"
+    return (
+        f"{row['skill']:+.2f} ({row['low']:+.2f} to {row['high']:+.2f}) "
+        f"{verdict(row['low'], row['high'])}"
+    )
+
+
+def interval_table(views: dict[str, pd.DataFrame], seed: int, kinds: bool = False) -> pd.DataFrame:
+    """One row per forecaster design (its pooled skill against each null, with interval and
+    verdict); with `kinds`, also one row per kind of each design. For reports and
+    docs/validation.md."""
+    rows = []
+    for design, long in views.items():
+        t = skill_intervals(long, seed)
+        if t.empty:
+            continue
+        for kind, part in t.groupby("kind", sort=False):
+            if kind != "pooled" and not kinds:
+                continue
+            by = part.set_index("null")
+            rows.append(
+                {
+                    "design": design,
+                    "kind": kind,
+                    "observations": int(by["observations"].iloc[0]),
+                    "forecasts": int(by["forecasts"].iloc[0]),
+                    **{f"skill vs {n} (90%)": cell(by.loc[n]) for n in by.index},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def null_skill_intervals(table: pd.DataFrame, seed: int, design: str = "plain") -> pd.DataFrame:
+    """`skill_intervals` of one design of a hindcast table (scoring.null_rows): the hindcast
+    command and its report."""
+    return skill_intervals(null_rows(table, design), seed)
+
+
+def interval_words(intervals: pd.DataFrame) -> str:
+    """The pooled intervals in one sentence, for the command line and the report."""
+    if intervals.empty:
+        return ""
+    pooled = intervals[intervals["kind"] == "pooled"].set_index("null")
+    bits = [f"{NULL_NAMES[n]} {cell(pooled.loc[n]).replace('-', '−')}" for n in pooled.index]
+    n = int(pooled["observations"].iloc[0])
+    return (
+        f"Pooled skill with its {LEVEL:.0%} interval over the {n} observations (paired "
+        f"bootstrap, {DRAWS} resamples; 'tie' when the interval straddles 0): "
+        + "; ".join(bits)
+        + "."
+    )

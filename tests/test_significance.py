@@ -1,0 +1,195 @@
+"""Paired bootstrap intervals of skill (sim/observe/significance.py): every resample is scored
+by skill_table's own rules, the resampling is paired and clustered by observation, and the
+verdict follows the interval, not the point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.observe.scoring import NULLS, skill_table
+from sim.observe.significance import (
+    MIN_OBSERVATIONS,
+    cell,
+    interval_table,
+    interval_words,
+    kind_scores,
+    pooled_skill,
+    resample_means,
+    resample_weights,
+    skill_intervals,
+    verdict,
+)
+
+FORECASTERS = ("model", *NULLS)
+
+
+def long_rows(scores: dict[str, dict[str, np.ndarray]], origins: int = 1) -> pd.DataFrame:
+    """Long rows from {kind: {forecaster: per-observation CRPS}}; each observation forecast
+    from `origins` origins with the same scores."""
+    rows = []
+    for kind, by in scores.items():
+        n = len(next(iter(by.values())))
+        for i in range(n):
+            for origin in range(origins):
+                for f, values in by.items():
+                    rows.append(
+                        {
+                            "origin": origin,
+                            "id": f"{kind}-{i}",
+                            "kind": kind,
+                            "forecaster": f,
+                            "crps": float(values[i]),
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def world(seed: int, n: int = 30, better: float = 1.0) -> pd.DataFrame:
+    """Two kinds of different units; the model's CRPS is `better` × a null's, with noise."""
+    rng = np.random.default_rng(seed)
+    scores = {}
+    for kind, unit in (("launches", 10.0), ("votes", 0.5)):
+        base = rng.gamma(2.0, unit, n)
+        scores[kind] = {
+            "model": base * better * rng.uniform(0.9, 1.1, n),
+            **{null: base * rng.uniform(0.9, 1.1, n) for null in NULLS},
+        }
+    return long_rows(scores)
+
+
+def pooled(table: pd.DataFrame, null: str) -> pd.Series:
+    return table[(table["kind"] == "pooled") & (table["null"] == null)].iloc[0]
+
+
+# ------------------------------------------------------------ every resample is a skill_table
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 8),
+    zero_null=st.booleans(),
+    origins=st.integers(1, 2),
+)
+def test_each_resample_scores_as_skill_table_on_the_resampled_rows(seed, n, zero_null, origins):
+    rng = np.random.default_rng(seed)
+    scores = {
+        kind: {f: rng.gamma(1.5, scale, n) for f in FORECASTERS}
+        for kind, scale in (("a", 5.0), ("b", 0.3), ("c", 1.0))
+    }
+    if zero_null:  # a null that forecast a kind perfectly: that kind leaves its pooled score
+        scores["c"]["trend"] = np.zeros(n)
+    rows = long_rows(scores, origins)
+    kinds = kind_scores(rows, FORECASTERS)
+    weights = [resample_weights(k, 5, seed) for k in kinds]
+    boot = [resample_means(k, w) for k, w in zip(kinds, weights, strict=True)]
+    means, forecasts = [b[0] for b in boot], [b[1] for b in boot]
+    for d in range(5):
+        picked = []
+        for k, w in zip(kinds, weights, strict=True):
+            for i, times in enumerate(w[d]):
+                part = rows[rows["id"] == k.ids[i]]
+                picked += [part.assign(id=f"{k.ids[i]}#{j}") for j in range(int(times))]
+        expected = skill_table(pd.concat(picked)).set_index("kind").loc["pooled"]
+        for j, null in enumerate(NULLS, start=1):
+            got = pooled_skill(means, forecasts, j)[d]
+            assert got == pytest.approx(expected[f"skill vs {null}"], rel=1e-12, abs=1e-12)
+
+
+def test_the_point_is_skill_table_and_the_interval_brackets_it():
+    rows = world(1, better=0.8)
+    table = skill_intervals(rows, seed=5)
+    point = skill_table(rows).set_index("kind")
+    for _, r in table.iterrows():
+        assert r["skill"] == pytest.approx(point.loc[r["kind"], f"skill vs {r['null']}"])
+        assert r["low"] <= r["skill"] <= r["high"]
+
+
+# ------------------------------------------------------------ the verdict follows the interval
+def test_a_model_better_on_every_observation_is_better_and_one_worse_is_worse():
+    better = skill_intervals(world(2, better=0.7), seed=3)
+    worse = skill_intervals(world(2, better=1.3), seed=3)
+    for null in NULLS:
+        b, w = pooled(better, null), pooled(worse, null)
+        assert verdict(b["low"], b["high"]) == "better" and b["share above 0"] == 1.0
+        assert verdict(w["low"], w["high"]) == "worse" and w["share above 0"] == 0.0
+
+
+def test_the_same_forecaster_twice_is_a_tie_of_width_zero():
+    rows = world(3)
+    same = rows[rows["forecaster"] == "persistence"].assign(forecaster="model")
+    rows = pd.concat([rows[rows["forecaster"] != "model"], same])
+    r = pooled(skill_intervals(rows, seed=1), "persistence")
+    assert r["skill"] == r["low"] == r["high"] == 0.0
+    assert verdict(r["low"], r["high"]) == "tie"
+
+
+def test_noisy_small_gain_is_a_tie_where_the_point_says_better():
+    base = np.linspace(0.5, 3.0, 12)
+    factor = np.tile([0.6, 1.35], 6)  # better on half, worse on half; a little better overall
+    scores = {"k": {"model": base * factor, **{x: base for x in NULLS}}}
+    r = pooled(skill_intervals(long_rows(scores), seed=2), "trend")
+    assert r["skill"] > 0 and r["low"] < 0 < r["high"]
+    assert cell(r).endswith(" tie")
+
+
+# ------------------------------------------------------------ paired and clustered: ablations
+def test_pairing_is_what_makes_a_uniform_gain_certain():
+    """The model is 0.9 × the null on every observation, whose CRPS varies tenfold: paired,
+    every resample gives skill 0.1 exactly. Breaking the pairing (the null's scores shuffled
+    across observations: the same scores, other partners) widens the interval."""
+    rng = np.random.default_rng(4)
+    base = rng.gamma(1.0, 1.0, 40)
+    paired = {"k": {"model": 0.9 * base, **{x: base for x in NULLS}}}
+    shuffled = {"k": {"model": 0.9 * base, **{x: rng.permutation(base) for x in NULLS}}}
+    a = pooled(skill_intervals(long_rows(paired), seed=1), "trend")
+    b = pooled(skill_intervals(long_rows(shuffled), seed=1), "trend")
+    assert a["skill"] == pytest.approx(0.1) and b["skill"] == pytest.approx(0.1)
+    assert a["high"] - a["low"] < 1e-12
+    assert b["high"] - b["low"] > 0.1
+
+
+def test_an_observation_forecast_twice_is_resampled_as_one():
+    """Forecasting every observation from two origins (same scores) changes nothing: the
+    cluster is the observation. Resampling rows instead would narrow the interval by √2."""
+    once = skill_intervals(world(5, n=20, better=0.95), seed=9)
+    rows = world(5, n=20, better=0.95)
+    twice = skill_intervals(pd.concat([rows, rows.assign(origin=1)]), seed=9)
+    cols = ["skill", "low", "high", "share above 0"]
+    np.testing.assert_allclose(twice[cols].to_numpy(), once[cols].to_numpy(), rtol=1e-12)
+    assert (twice["forecasts"] == 2 * once["forecasts"]).all()
+    assert (twice["observations"] == once["observations"]).all()
+
+
+# ------------------------------------------------------------ reproducible, order-free, honest
+def test_same_seed_same_table_any_row_order_other_seed_other_interval():
+    rows = world(6, better=0.95)
+    a = skill_intervals(rows, seed=11)
+    b = skill_intervals(rows.sample(frac=1.0, random_state=3), seed=11)
+    c = skill_intervals(rows, seed=12)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["low"], c["low"])
+
+
+def test_too_few_observations_get_no_interval():
+    rows = world(7, n=MIN_OBSERVATIONS - 1, better=0.5)
+    table = skill_intervals(rows, seed=1)
+    kinds = table[table["kind"] != "pooled"]
+    assert kinds["low"].isna().all() and kinds["high"].isna().all()
+    assert cell(kinds.iloc[0]).endswith("(too few to resample)")
+    # pooled over both kinds there are 2 × 4 = 8 observations: enough
+    assert pooled(table, "trend")[["low", "high"]].notna().all()
+
+
+def test_interval_table_and_words():
+    rows = world(9, better=0.7)
+    t = interval_table({"plain": rows, "other": rows}, seed=1, kinds=True)
+    assert list(t["design"]) == ["plain"] * 3 + ["other"] * 3
+    assert list(t["kind"]) == ["launches", "votes", "pooled"] * 2
+    assert t["skill vs events_only (90%)"].str.endswith("better").all()
+    words = interval_words(skill_intervals(rows, seed=1))
+    assert words.startswith("Pooled skill with its 90% interval over the 60 observations")
+    assert "the events-only world +0.30 (" in words and "better" in words
+    assert skill_intervals(rows.iloc[:0], seed=1).empty and interval_words(pd.DataFrame()) == ""
