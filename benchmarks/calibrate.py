@@ -16,7 +16,9 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
 3. alternative structures (mechanisms switched off) compared by the same rolling-origin score;
 4. the baseline's headline effects with the in-sample posterior; wall times;
 5. reaction-gain profile (`--part gain`, not in `all`): the rolling-origin scores with the
-   reactivity fixed at ½, 1, 2 and 4 times its hand-set value (sim/observe/gain.py);
+   reactivity fixed at ½, 1, 2 and 4 times its hand-set value (sim/observe/gain.py); and
+   run-to-run noise (`--part seeds`, not in `all`): the plain model's rolling-origin and
+   held-out pooled skill for four root seeds, with intervals per seed and over all four;
 6. held out (`--part holdout`): the in-sample fit forecasts what happened after May 2024
    (seeds/observations/holdout/, never fitted), scored beside the nulls, with the direction
    of change per observation (sim/observe/holdout.py).
@@ -225,6 +227,41 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     }
 
 
+SEEDS = (20160101, 20160102, 20160103, 20160104)
+
+
+def seed_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Each root seed's pooled skill of the plain model with its interval over the
+    observations, then all seeds together (the interval then carries the fits' noise too)."""
+    parts = [interval_table({str(f["fit"].iloc[0]): f.drop(columns="fit")}, int(f["fit"].iloc[0]))
+             for f in frames]  # fmt: skip
+    seed = int(frames[0]["fit"].iloc[0])
+    parts.append(interval_table({f"all {len(frames)} seeds": pd.concat(frames)}, seed))
+    return (
+        pd.concat(parts, ignore_index=True).drop(columns="kind").rename(columns={"design": "seed"})
+    )
+
+
+def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
+    """The plain model's rolling-origin and held-out pooled skill for every root seed of
+    `--seeds` (each seed redraws the prior sample, the simulations and the predictive
+    draws), with intervals per seed and over all of them."""
+    t0 = time.perf_counter()
+    rolling, held = [], []
+    for seed in args.seeds:
+        one = with_settings(spec, seed=seed)
+        rolling.append(rolling_forecasts(one, workers=args.workers).plain.assign(fit=seed))
+        held.append(holdout_forecasts(one, workers=args.workers).view("model").assign(fit=seed))
+    pd.concat(rolling).to_csv(out / "seeds_rolling.csv", index=False)
+    pd.concat(held).to_csv(out / "seeds_holdout.csv", index=False)
+    wall = {f"{len(args.seeds)} seeds × (rolling origin + held out)": time.perf_counter() - t0}
+    return {
+        "seeds-rolling": markdown(seed_table(rolling)),
+        "seeds-holdout": markdown(seed_table(held)),
+        "timing-seeds": timing_table(wall, args.workers),
+    }
+
+
 def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     """The tables of the parts asked for (`--part`), keyed by their marker names."""
     blocks: dict[str, str] = {}
@@ -245,6 +282,8 @@ def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         blocks["timing-structures"] = timing_table(times, args.workers)
     if args.part in ("all", "holdout"):
         blocks.update(holdout_blocks(spec, out, args))
+    if args.part == "seeds":  # run-to-run noise, not part of `all` (docs/validation.md)
+        blocks.update(seed_blocks(spec, out, args))
     if args.part == "gain":  # a diagnostic, not part of `all` (docs/validation.md)
         t0 = time.perf_counter()
         rows = gain_profile(spec, workers=args.workers)
@@ -268,11 +307,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument(
         "--part",
-        choices=("all", "forecasts", "structures", "holdout", "gain"),
+        choices=("all", "forecasts", "structures", "holdout", "gain", "seeds"),
         default="all",
         help="forecasts (in sample, rolling origin, identifiability, headline), structures or"
-        " holdout (after May 2024) only, or gain (the reaction-gain profile, not in all);"
+        " holdout (after May 2024) only, or gain (the reaction-gain profile, not in all),"
+        " or seeds (the plain model's scores for every --seeds root seed, not in all);"
         " parts can run as separate processes, each rewriting only its own tables",
+    )
+    ap.add_argument(
+        "--seeds", type=int, nargs="+", default=SEEDS, help="root seeds of --part seeds"
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     ap.add_argument(
@@ -282,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         " --no-doc, so the documented tables stay those of the spec's seed",
     )
     args = ap.parse_args(argv)
+    for seed in [args.seed, *args.seeds]:
+        if seed is not None and not 0 <= seed < 2**63:
+            ap.error(f"a root seed must be an integer in [0, 2**63), found {seed}")
     spec = load_spec(args.spec)
     spec = with_settings(spec, population=args.population, predictive_replications=200)
     if args.quick:

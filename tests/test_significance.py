@@ -193,3 +193,23 @@ def test_interval_table_and_words():
     assert words.startswith("Pooled skill with its 90% interval over the 60 observations")
     assert "the events-only world +0.30 (" in words and "better" in words
     assert skill_intervals(rows.iloc[:0], seed=1).empty and interval_words(pd.DataFrame()) == ""
+
+
+def test_several_fits_put_the_fits_noise_into_the_interval():
+    """Two fits of one world: in fit 0 the model is 0.9 × the null on every observation, in
+    fit 1 it equals it. Each alone gives an interval of width 0 (0.1 and 0); together the
+    interval reaches from 0 to 0.1, and the point is the skill of their mean scores."""
+    base = np.linspace(0.5, 5.0, 20)
+    fits = []
+    for g, factor in enumerate((0.9, 1.0)):
+        one = long_rows({"k": {"model": factor * base, **{x: base for x in NULLS}}})
+        fits.append(one.assign(fit=g))
+        r = pooled(skill_intervals(one, seed=1), "trend")
+        assert r["low"] == pytest.approx(r["high"]) == pytest.approx(1 - factor)
+    both = pooled(skill_intervals(pd.concat(fits), seed=1), "trend")
+    assert both["skill"] == pytest.approx(0.05)
+    assert both["low"] == pytest.approx(0.0, abs=1e-12)
+    assert both["high"] == pytest.approx(0.1)
+    assert both["observations"] == 20 and both["forecasts"] == 20
+    with pytest.raises(ValueError, match="do not score the same observations"):
+        skill_intervals(pd.concat([fits[0], fits[1].iloc[4:]]), seed=1)

@@ -2,10 +2,11 @@
 
 Why: the verdicts of docs/validation.md rest on 49 distinct rolling-origin observations and
 19 held-out ones. A pooled skill of +0.04 against the events-only world says nothing until
-one knows how much it would move with another draw of history's observations; the four-seed
-table measures the fit's noise, not the data's. This module resamples the *observations*
-(Efron & Tibshirani 1993, ch. 6; the paired comparison of forecasters on the same cases of
-Diebold & Mariano 1995, here by resampling rather than an asymptotic test):
+one knows how much it would move with another draw of history's observations. This
+module resamples the *observations* (percentile intervals: Efron & Tibshirani 1993; the
+paired comparison of forecasters on the same cases of Diebold & Mariano 1995, here by
+resampling rather than an asymptotic test), and, given several fits (a `fit` column, e.g.
+one per root seed), the fits too:
 
 - paired: a resampled observation carries every forecaster's scores, so the interval is of
   the difference the data show, not of two independent means;
@@ -13,7 +14,9 @@ Diebold & Mariano 1995, here by resampling rather than an asymptotic test):
   with both its forecasts;
 - stratified by kind: each kind keeps its number of observations, as the pooled score
   weights kinds by their counts (`sim.observe.scoring.skill_table`, whose rules every
-  resample follows, including leaving out a kind whose null scored exactly 0).
+  resample follows, including leaving out a kind whose null scored exactly 0);
+- over fits: each resample is one fit's world, drawn uniformly, so the interval carries
+  the fit's own noise (the seed-to-seed spread) beside the observations'.
 
 Observations of one series in neighbouring years are correlated, which the resampling
 ignores; the intervals are therefore if anything too narrow, so a tie inside them is a
@@ -38,12 +41,14 @@ LEVEL = 0.90
 # gives at most a handful of distinct resamples (one value: an interval of width 0).
 MIN_OBSERVATIONS = 5
 BOOT_STREAM = 0x424F  # spawn key of the bootstrap streams ("BO")
+FIT_KEY = 0x4649  # the stream choosing a fit per resample ("FI")
 
 
 @dataclass(frozen=True)
 class KindScores:
-    """One kind's scores summed per distinct observation: `sums[f, i]` is forecaster f's
-    CRPS summed over observation i's forecasts, `counts[i]` how many forecasts it has."""
+    """One kind's scores summed per distinct observation: `sums[g, f, i]` is forecaster f's
+    CRPS summed over observation i's forecasts in fit g, `counts[g, i]` how many forecasts
+    it has (one fit unless the rows carry a `fit` column, e.g. one per root seed)."""
 
     kind: str
     ids: tuple[str, ...]
@@ -52,20 +57,22 @@ class KindScores:
 
 
 def kind_scores(rows: pd.DataFrame, forecasters: tuple[str, ...]) -> list[KindScores]:
-    """Per kind (sorted), the per-observation sums; ids sorted so that row order is moot."""
+    """Per kind (sorted), the per-observation sums; ids sorted so that row order is moot.
+    Every fit must score the same observations: the resampling pairs them across fits."""
+    rows = rows if "fit" in rows else rows.assign(fit=0)
+    fits = sorted(rows["fit"].unique())
     out = []
     for kind, part in sorted(rows.groupby("kind"), key=lambda kv: kv[0]):
-        table = part.pivot_table(index="id", columns="forecaster", values="crps", aggfunc="sum")
-        counts = part[part["forecaster"] == "model"].groupby("id").size()
-        table = table.sort_index()
-        out.append(
-            KindScores(
-                str(kind),
-                tuple(table.index),
-                table[list(forecasters)].to_numpy(float).T,
-                counts.reindex(table.index).to_numpy(float),
-            )
-        )
+        table = part.pivot_table(
+            index="id", columns=["fit", "forecaster"], values="crps", aggfunc="sum"
+        ).sort_index()
+        model = part[part["forecaster"] == "model"]
+        counts = model.pivot_table(index="id", columns="fit", values="crps", aggfunc="size")
+        counts = counts.reindex(index=table.index, columns=fits)
+        if table.isna().to_numpy().any() or counts.isna().to_numpy().any():
+            raise ValueError(f"{kind}: the fits or forecasters do not score the same observations")
+        sums = np.stack([table[g][list(forecasters)].to_numpy(float).T for g in fits])
+        out.append(KindScores(str(kind), tuple(table.index), sums, counts.to_numpy(float).T))
     return out
 
 
@@ -80,11 +87,23 @@ def resample_weights(k: KindScores, draws: int, seed: int) -> np.ndarray:
     return weights
 
 
-def resample_means(k: KindScores, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def resample_fits(fits: int, draws: int, seed: int) -> np.ndarray:
+    """Which fit each resample's world is (one for all kinds of a resample): with several
+    fits the interval carries the fit's own noise as well as the observations'."""
+    if fits == 1:
+        return np.zeros(draws, dtype=int)
+    return keyed(seed, BOOT_STREAM, FIT_KEY).integers(0, fits, size=draws)
+
+
+def resample_means(
+    k: KindScores, weights: np.ndarray, fit: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean CRPS per forecaster in each resample (draws × forecasters), and the number of
-    forecasts in each resample."""
-    forecasts = weights @ k.counts
-    return (weights @ k.sums.T) / forecasts[:, None], forecasts
+    forecasts in each resample; resample d reads fit `fit[d]` (fit 0 when None)."""
+    g = np.zeros(len(weights), dtype=int) if fit is None else fit
+    forecasts = np.einsum("dn,dn->d", weights, k.counts[g])
+    sums = np.einsum("dn,dfn->df", weights, k.sums[g])
+    return sums / forecasts[:, None], forecasts
 
 
 def pooled_skill(means: list[np.ndarray], forecasts: list[np.ndarray], null: int) -> np.ndarray:
@@ -131,7 +150,8 @@ def skill_intervals(
     forecasters = ("model", *nulls)
     kinds = kind_scores(rows, forecasters)
     point = skill_table(rows).set_index("kind")
-    boot = [resample_means(k, resample_weights(k, draws, seed)) for k in kinds]
+    fit = resample_fits(kinds[0].sums.shape[0], draws, seed)
+    boot = [resample_means(k, resample_weights(k, draws, seed), fit) for k in kinds]
     out = []
     for k, (means, _) in zip(kinds, boot, strict=True):
         for j, null in enumerate(nulls, start=1):
@@ -141,7 +161,7 @@ def skill_intervals(
                 {
                     "kind": k.kind,
                     "null": null,
-                    "forecasts": int(k.counts.sum()),
+                    "forecasts": int(k.counts[0].sum()),
                     "observations": len(k.ids),
                     **summary(float(point.loc[k.kind, f"skill vs {null}"]), per, level, len(k.ids)),
                 }
@@ -152,7 +172,7 @@ def skill_intervals(
             {
                 "kind": "pooled",
                 "null": null,
-                "forecasts": int(sum(k.counts.sum() for k in kinds)),
+                "forecasts": int(sum(k.counts[0].sum() for k in kinds)),
                 "observations": sum(len(k.ids) for k in kinds),
                 **summary(
                     float(point.loc["pooled", f"skill vs {null}"]),
