@@ -195,7 +195,7 @@ def is_calibration_spec(path: Path) -> bool:
 def load_spec(path: Path) -> CalibrationSpec:
     """Read and check a spec; raise ScenarioError listing every problem, located."""
     try:
-        located = load_yaml(path)
+        located = load_yaml(path, "a mapping of spec keys")
     except YamlFail as fail:
         raise ScenarioError([fail_to_problem(str(path), fail)]) from None
     data = located.data
