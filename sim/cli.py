@@ -209,6 +209,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _file_above(name: str) -> str | None:
+    """The first existing path above `name` that is not a folder, if any."""
+    import os
+    from pathlib import Path
+
+    for above in reversed(Path(name).parents):
+        if os.path.lexists(above) and not os.path.isdir(above):
+            return str(above)
+    return None
+
+
 FULL = {28: "no space left on the disk", 27: "a file size limit was reached",
         122: "the disk quota is exceeded"}  # ENOSPC, EFBIG, EDQUOT  # fmt: skip
 
@@ -222,6 +233,9 @@ def _os_error(exc: OSError, args: argparse.Namespace | None = None) -> str:
     import re
 
     name = exc.filename
+    above = _file_above(str(name)) if isinstance(exc, NotADirectoryError) and name else None
+    if above is not None:  # `calibrate --out FILE/x` said "FILE/.x.work: Not a directory"
+        return f"{above}: a file, where a folder is needed (a path below it was given)"
     if isinstance(exc, FileExistsError) and name and not os.path.isdir(name):
         return f"{name}: a file, where a folder is needed (a path below it was given)"
     found = re.search(r"\[errno (\d+)\]", str(exc))
