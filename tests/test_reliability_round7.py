@@ -122,6 +122,21 @@ def test_a_pair_written_in_the_other_order_is_the_same_series(tmp_path):
     assert res.scores.set_index("id").loc["t-2018", "previous"] == "t-2017"
 
 
+def test_the_direction_of_change_compares_counts_per_month(tmp_path):
+    """24 launches in 2022, then 5 in January 2023: "down" (5 < 24), for the observed
+    direction and the model's alike, whatever the model did: the shorter period decided."""
+    file = write(
+        tmp_path,
+        "launches.yaml",
+        record("l-2022", "missile_launches", "actor: PRK", "2022", 24),
+        record("l-2023-01", "missile_launches", "actor: PRK", "2023-01", 5),
+        record("l-2023-02", "missile_launches", "actor: PRK", "2023-02", 1),
+    )
+    rows = sim.hindcast(file, HISTORY, n=4, draws=2).scores.set_index("id")
+    assert rows.loc["l-2023-01", "direction_observed"] == "up"  # 5 a month after 2 a month
+    assert rows.loc["l-2023-02", "direction_observed"] == "down"
+
+
 # -- North Korea does not vote on its own sanctions -----------------------------------------
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.observe.abc import generator
 from sim.observe.episodes import Episode, draw_observables, is_anchor, is_model, split
-from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
-from sim.observe.observations import Observation, who
+from sim.observe.nulls import EVENTS_ONLY, METHODS, months, null_draws
+from sim.observe.observations import COUNT_KINDS, Observation, who
 from sim.observe.operators import default_coefficients
 from sim.observe.posterior import resample
 
@@ -91,13 +91,24 @@ def _row(ep: Episode, obs: Observation, samples: dict[str, np.ndarray]) -> dict:
         "scored": not is_anchor(ep, obs),
         **interval_row(s, obs.value),
         "previous": prev.id if prev else "",
-        "direction_observed": sign_word(obs.value - prev.value) if prev else "",
+        "direction_observed": "",
         "direction_model": "",
     }
     if prev is not None:
-        delta = s.mean(axis=1) - samples[prev.id].mean(axis=1)
+        row["direction_observed"] = sign_word(
+            per_month(obs, obs.value) - per_month(prev, prev.value)
+        )
+        delta = per_month(obs, s.mean(axis=1)) - per_month(prev, samples[prev.id].mean(axis=1))
         row["direction_model"] = sign_word(float(np.median(delta)))
     return row
+
+
+def per_month(obs: Observation, value: float | np.ndarray) -> float | np.ndarray:
+    """A count per month of its period (other kinds as they are): the direction of change
+    from a year's 24 launches to a month's 5 is up, not down, as sim/observe/holdout.py
+    and the null forecasters compare levels. Raw counts of periods of different length
+    gave the observed direction and the model's the sign of the length difference."""
+    return value / months(obs) if obs.kind in COUNT_KINDS else value
 
 
 def hindcast(
