@@ -265,6 +265,40 @@ def test_a_work_folder_with_nothing_saved_is_taken_over(tmp_path, capsys):
     assert not (tmp_path / ".c.work").exists()
 
 
+# -- --posterior given the calibration folder or its populations ---------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_fit(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fit")
+    write(folder, "launches.yaml", LAUNCHES)
+    spec = tiny_spec(folder, "launches.yaml")
+    out = folder / "c"
+    assert main(["calibrate", str(spec), "--out", str(out), "--engine", "numpy", "-q",
+                 "--no-plots"]) == 0  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("given, words", [
+    ("", "a calibration folder; give its posterior, {fit}/posterior.parquet"),
+    ("populations.parquet", "a calibration's populations (the prior draws too), not its "
+     "posterior; give posterior.parquet beside it"),
+], ids=["folder", "populations"])  # fmt: skip
+def test_a_posterior_given_as_the_fit_folder_or_its_populations_says_which_file(
+    tiny_fit, tmp_path, capsys, given, words
+):
+    """The folder was "not a regular file"; populations.parquet "records no model version
+    ... pass --allow-model-change", and with the flag "unknown coefficient columns
+    ['generation']": the advice led the wrong way."""
+    posterior = tiny_fit / given if given else tiny_fit
+    file = write(tmp_path, "launches.yaml", LAUNCHES)
+    args = ["hindcast", str(file), str(HISTORY), "-n", "2", "--posterior", str(posterior)]
+    assert main([*args, "--out", str(tmp_path / "h")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"alliance-sim hindcast: error: --posterior {posterior}: {words.format(fit=tiny_fit)}"
+    )
+
+
 # -- --out below a file names the file -----------------------------------------------------
 
 
