@@ -270,12 +270,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", type=Path, default=SPEC)
     ap.add_argument("--workers", type=whole(1, MAX_WORKERS), default=1)
-    ap.add_argument("--quick", action="store_true", help="population 40, 100 predictive runs")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="population 40 (unless --population), 100 predictive runs",
+    )
     ap.add_argument(
         "--population",
         type=population,
-        default=100,
-        help="particles kept per fit (of population/0.04)",
+        default=None,
+        help="particles kept per fit (of population/0.04); default 100, 40 with --quick",
     )
     ap.add_argument(
         "--structure-population",
@@ -327,9 +331,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
-    spec = with_settings(spec, population=args.population, predictive_replications=200)
-    if args.quick:
-        spec = with_settings(spec, population=40, predictive_replications=100)
+    # --population wins over --quick's 40 (it was silently replaced by it)
+    population = args.population or (40 if args.quick else 100)
+    replications = 100 if args.quick else 200
+    spec = with_settings(spec, population=population, predictive_replications=replications)
     if args.seed is not None:
         spec = with_settings(spec, seed=args.seed)
         args.no_doc = True

@@ -371,3 +371,22 @@ def test_an_interrupted_validation_leaves_no_half_written_folder(tmp_path, capsy
     assert not (tmp_path / "results" / "validation").exists() or not os.listdir(
         tmp_path / "results" / "validation"
     )
+
+
+@pytest.mark.parametrize("flags, population", [
+    (["--quick", "--population", "60"], 60), (["--quick"], 40), ([], 100),
+], ids=["quick-and-population", "quick", "neither"])  # fmt: skip
+def test_population_is_not_overridden_by_quick(tmp_path, monkeypatch, flags, population):
+    """`--quick --population 60` fitted 40 particles without a word."""
+    from benchmarks import calibrate as bench
+
+    seen = {}
+
+    def record_settings(spec, out, args):
+        seen.update(spec.settings)
+        return {}
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(bench, "validation_blocks", record_settings)
+    assert bench.main([*flags, "--no-doc", "--part", "holdout"]) == 0
+    assert seen["population"] == population
