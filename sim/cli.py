@@ -27,7 +27,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.jobs.sweep.spec import load_spec
     from sim.jobs.sweep.spec_file import is_sweep_file
     from sim.observe.observations import is_observations_file, load_observations
-    from sim.observe.spec import is_calibration_spec
+    from sim.observe.spec import check_inputs, is_calibration_spec
     from sim.observe.spec import load_spec as load_calibration
     from sim.scenario.loader import load_scenario
 
@@ -44,6 +44,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
             elif is_calibration_spec(path):
                 cal = load_calibration(path)
+                check_inputs(cal)  # its scenarios and observation files, as calibrate reads them
                 print(f"{path}: ok (calibration of {len(cal.names)} coefficients)")
             elif is_observations_file(path):  # not a scenario: say what it is
                 found = load_observations([path])

@@ -181,6 +181,19 @@ def test_empty_files_and_lists_say_so(tmp_path, name, text, loader, line):
     assert [str(p) for p in info.value.problems] == [f"{path}:{line}"]
 
 
+def test_validate_of_a_spec_checks_its_observation_files(tmp_path, capsys):
+    """`validate SPEC` said "ok" for a spec whose observations file `calibrate` refused."""
+    bad = write(tmp_path, "bad.yaml", record("v", "summit", "pair: [CHN, PRK]", "2017", 2.5))
+    spec = tiny_spec(tmp_path, "bad.yaml")
+    assert main(["validate", str(spec)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{bad}:6:12: observations.0.value: expected a whole number in [0, 10,000] (a count), "
+        "found 2.5"
+    )
+    write(tmp_path, "bad.yaml", LAUNCHES)
+    assert main(["validate", str(spec)]) == 0
+
+
 # -- held-out data stay out, also through a symbolic link -----------------------------------
 
 

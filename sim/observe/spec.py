@@ -228,6 +228,27 @@ def load_spec(path: Path) -> CalibrationSpec:
                            tuple(priors), chosen, data)  # fmt: skip
 
 
+def check_inputs(spec: CalibrationSpec) -> None:
+    """Every problem of the spec's scenario and observation files, as `calibrate` reads
+    them (raise ScenarioError). `validate` said "ok" for a spec whose observation file
+    `calibrate` then refused at once, line by line."""
+    from sim.observe.observations import load_observations
+    from sim.scenario.loader import load_scenario
+
+    problems: list[Problem] = []
+    for path in spec.scenarios:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            problems += exc.problems
+    try:
+        load_observations(list(spec.observations))
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+
+
 def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -> str:
     """It names the results folder: one pattern (sim/paths.py); the file's stem by default."""
     name = data.get("name", path.stem)
