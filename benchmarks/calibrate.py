@@ -33,7 +33,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import shutil
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -294,16 +297,49 @@ def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     return blocks
 
 
-def main(argv: list[str] | None = None) -> int:
+def whole(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in [lo, hi], the range the spec file allows for the
+    same setting. The flags bypass the spec's checks: `--population 0` was an IndexError
+    traceback, `--seed -1` numpy's, `--workers -3` ran and wrote "workers -3" in the tables."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number in [{lo}, {hi}], found {text}"
+            )
+        return value
+
+    return parse
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from sim.limits import MAX_WORKERS
+    from sim.observe.spec import SETTINGS
+
+    population = whole(*SETTINGS["population"][2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", type=Path, default=SPEC)
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--quick", action="store_true", help="population 40, 100 predictive runs")
+    ap.add_argument("--workers", type=whole(1, MAX_WORKERS), default=1)
     ap.add_argument(
-        "--population", type=int, default=100, help="particles kept per fit (of population/0.04)"
+        "--quick",
+        action="store_true",
+        help="population 40 (unless --population), 100 predictive runs",
     )
     ap.add_argument(
-        "--structure-population", type=int, default=40, help="particles kept per structure fit"
+        "--population",
+        type=population,
+        default=None,
+        help="particles kept per fit (of population/0.04); default 100, 40 with --quick",
+    )
+    ap.add_argument(
+        "--structure-population",
+        type=population,
+        default=40,
+        help="particles kept per structure fit",
     )
     ap.add_argument(
         "--part",
@@ -315,34 +351,69 @@ def main(argv: list[str] | None = None) -> int:
         " parts can run as separate processes, each rewriting only its own tables",
     )
     ap.add_argument(
-        "--seeds", type=int, nargs="+", default=SEEDS, help="root seeds of --part seeds"
+        "--seeds",
+        type=whole(*SETTINGS["seed"][2:]),
+        nargs="+",
+        default=SEEDS,
+        help="root seeds of --part seeds",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     ap.add_argument(
         "--seed",
-        type=int,
+        type=whole(*SETTINGS["seed"][2:]),
         help="root seed instead of the spec's (run-to-run noise: docs/validation.md); implies"
         " --no-doc, so the documented tables stay those of the spec's seed",
     )
-    args = ap.parse_args(argv)
-    for seed in [args.seed, *args.seeds]:
-        if seed is not None and not 0 <= seed < 2**63:
-            ap.error(f"a root seed must be an integer in [0, 2**63), found {seed}")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the parts asked for; a bad spec is its located lines and exit 2, an interrupt one
+    line and exit 130 (143 for SIGTERM), and the results folder is named only when complete:
+    it was created first, so a failure or Ctrl-C left what looked like finished results."""
+    from sim.errors import ScenarioError, UsageError
+    from sim.procs import Terminated, interrupts_raised
+
+    args = parse_args(argv)
+    try:
+        with interrupts_raised():
+            return validate(args)
+    except ScenarioError as exc:
+        print("\n".join(map(str, exc.problems)), file=sys.stderr)
+    except UsageError as exc:
+        print(f"validation: error: {exc}", file=sys.stderr)
+    except Terminated:
+        print("validation: terminated", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print("validation: interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+def validate(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
-    spec = with_settings(spec, population=args.population, predictive_replications=200)
-    if args.quick:
-        spec = with_settings(spec, population=40, predictive_replications=100)
+    # --population wins over --quick's 40 (it was silently replaced by it)
+    population = args.population or (40 if args.quick else 100)
+    replications = 100 if args.quick else 200
+    spec = with_settings(spec, population=population, predictive_replications=replications)
     if args.seed is not None:
         spec = with_settings(spec, seed=args.seed)
         args.no_doc = True
     out = timestamped("validation")
-    out.mkdir(parents=True)
-    # One worker pool for every fit of the validation (sim/pool.py), as the CLI opens one per
-    # command: without it each ensemble started and stopped its own workers (issue 18).
-    with command_pool(args.workers):
-        blocks = validation_blocks(spec, out, args)
+    work = out.with_name(f".{out.name}.partial")
+    work.mkdir(parents=True)
+    try:
+        # One worker pool for every fit of the validation (sim/pool.py), as the CLI opens one
+        # per command: without it each ensemble started and stopped its own workers (issue 18).
+        with command_pool(args.workers):
+            blocks = validation_blocks(spec, work, args)
+        for name, body in blocks.items():
+            (work / f"{name}.md").write_text(body + "\n")
+        work.rename(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     for name, body in blocks.items():
-        (out / f"{name}.md").write_text(body + "\n")
         print(f"\n## {name}\n{body}")
     if not args.no_doc and not args.quick:
         text = DOC.read_text()

@@ -191,11 +191,8 @@ def hindcast(
         raise UsageError("observations: name at least one observations file")
     seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
     post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
+    folder, scratch = target(out)  # an existing `out` is refused before the work, not after
     table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)
-    if table.empty:
-        raise UsageError(f"no observation of {', '.join(map(str, files))} falls inside "
-                         f"{ep.name}'s time window")  # fmt: skip
-    folder, scratch = target(out)
     meta = {
         "scenario_file": str(scenario),
         "observations": ", ".join(map(str, files)),

@@ -27,7 +27,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.jobs.sweep.spec import load_spec
     from sim.jobs.sweep.spec_file import is_sweep_file
     from sim.observe.observations import is_observations_file, load_observations
-    from sim.observe.spec import is_calibration_spec
+    from sim.observe.spec import check_inputs, is_calibration_spec
     from sim.observe.spec import load_spec as load_calibration
     from sim.scenario.loader import load_scenario
 
@@ -44,6 +44,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
             elif is_calibration_spec(path):
                 cal = load_calibration(path)
+                check_inputs(cal)  # its scenarios and observation files, as calibrate reads them
                 print(f"{path}: ok (calibration of {len(cal.names)} coefficients)")
             elif is_observations_file(path):  # not a scenario: say what it is
                 found = load_observations([path])
@@ -209,6 +210,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _file_above(name: str) -> str | None:
+    """The first existing path above `name` that is not a folder, if any."""
+    import os
+    from pathlib import Path
+
+    for above in reversed(Path(name).parents):
+        if os.path.lexists(above) and not os.path.isdir(above):
+            return str(above)
+    return None
+
+
 FULL = {28: "no space left on the disk", 27: "a file size limit was reached",
         122: "the disk quota is exceeded"}  # ENOSPC, EFBIG, EDQUOT  # fmt: skip
 
@@ -222,6 +234,9 @@ def _os_error(exc: OSError, args: argparse.Namespace | None = None) -> str:
     import re
 
     name = exc.filename
+    above = _file_above(str(name)) if isinstance(exc, NotADirectoryError) and name else None
+    if above is not None:  # `calibrate --out FILE/x` said "FILE/.x.work: Not a directory"
+        return f"{above}: a file, where a folder is needed (a path below it was given)"
     if isinstance(exc, FileExistsError) and name and not os.path.isdir(name):
         return f"{name}: a file, where a folder is needed (a path below it was given)"
     found = re.search(r"\[errno (\d+)\]", str(exc))

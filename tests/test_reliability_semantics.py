@@ -175,8 +175,13 @@ def test_observations_that_mean_nothing_are_one_line(tmp_path, capsys, old, new,
 def test_trade_of_1e308_is_refused_and_a_plausible_one_scores(tmp_path, capsys):
     from reliability_tools import BASELINE
 
+    # a pair's first trade value only anchors its level: the plausible one gets an anchor the
+    # month before, so that it is scored (alone, nothing was, and exit 0 hid it: round 7)
+    anchor = TRADE.split("\n", 1)[1].replace("prk-launches-2024", "anchor-2024-06")
+    anchor = anchor.replace('"2024-07"', '"2024-06"')
     for value, code in (("1.0e+308", 2), ("150", 0)):
-        (tmp_path / "obs.yaml").write_text(TRADE.replace("value: 20", f"value: {value}"))
+        text = TRADE.replace("value: 20", f"value: {value}") + (anchor if code == 0 else "")
+        (tmp_path / "obs.yaml").write_text(text)
         out = tmp_path / f"o{code}"
         argv = ["hindcast", str(tmp_path / "obs.yaml"), str(BASELINE), "-n", "2", "--draws",
                 "1", "--no-plots", "--out", str(out)]  # fmt: skip

@@ -105,6 +105,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     check_run_flags(args, ("replications", "workers"))  # and --seed (sim/limits.py caps)
     check_count("--draws", args.draws, MAX_DRAWS)
     check_count("--replications × --draws", args.replications * args.draws, MAX_REPLICATIONS)
+    if args.out is not None and args.out.exists():  # was refused after every replication
+        raise UsageError(f"--out {args.out} already exists; results are never overwritten")
     loaded = load_scenario(args.scenario)
     seed = args.seed if args.seed is not None else loaded.scenario.run.seed
     from sim.limits import check_hindcast_resources
@@ -122,10 +124,6 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         args.workers,
         args.allow_model_change,
     )
-    if table.empty:
-        raise UsageError(
-            f"no observation of {args.observations} falls inside {ep.name}'s time window"
-        )
     out = args.out or timestamped(ep.name, Path("results") / "hindcast")
     meta = {
         "scenario_file": str(args.scenario),

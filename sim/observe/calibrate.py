@@ -19,13 +19,14 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.observe.abc import Population, abc_smc
 from sim.observe.distance import FitSetup, simulator
-from sim.observe.episodes import assign, episode_of, is_anchor
+from sim.observe.episodes import assign, episode_of, is_anchor, nothing_to_score
 from sim.observe.fitguard import (
     check_actors,
     check_exclude,
     check_population,
     fit_hash,
     hold_work,
+    holds_generations,
     model_version,
 )
 from sim.observe.observations import Observation, load_observations, refuse_holdout
@@ -60,8 +61,9 @@ def build_problem(
     targets = [
         (e, o) for e, ep in enumerate(episodes) for o in ep.observations if not is_anchor(ep, o)
     ]
-    if not targets:
-        raise UsageError("no observation falls inside the episodes' time windows")
+    why = nothing_to_score(episodes, "the episodes' time windows")
+    if why is not None:
+        raise UsageError(f"no observation {why}")
     observed = np.array([transform(o.kind, o.value) for _, o in targets])
     weights = np.array([RELIABILITY_WEIGHT[o.reliability] for _, o in targets])
     prob = FitSetup(
@@ -181,6 +183,10 @@ def calibrate(
                 if not history and say is not None:
                     say(f"--resume: nothing to resume in {work}; starting anew")
             pops = _run_smc(spec, prob, history, work, spec_hash, progress)
+    except BaseException:  # an interrupt too: a work folder with nothing to resume goes
+        if lock is not None and not holds_generations(work):
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     finally:
         if lock is not None:
             lock.release()

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.ensemble import prepare, run_ensemble
 from sim.errors import UsageError
-from sim.observe.observations import Observation, month_index
+from sim.observe.observations import Observation, month_index, who
 from sim.observe.operators import ANCHORED_KINDS, VOTE_TARGET, Anchor, Window, draw
 from sim.observe.streams import PerObservation
 from sim.parameters import PARAMETERS
@@ -86,7 +86,7 @@ def _anchor_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
     for obs in series:
         earlier = [
             a for a in series
-            if (a.actors, a.unit) == (obs.actors, obs.unit) and a.last < obs.first
+            if (who(a), a.unit) == (who(obs), obs.unit) and a.last < obs.first
             and (known is None or a.id in known)
         ]  # fmt: skip
         if earlier:
@@ -99,6 +99,24 @@ def is_anchor(ep: Episode, obs: Observation) -> bool:
     """A trade observation that anchors its pair's level: the model cannot predict it (an
     exercise is never its own anchor)."""
     return ep.anchors.get(obs.id) == obs.id
+
+
+def nothing_to_score(episodes: list[Episode], where: str) -> str | None:
+    """Why no observation of the episodes can be scored, or None when one can. Covered
+    observations that are all trade anchors were reported as "none inside the window" (a
+    fit) or scored as "0 observations, coverage nan" with exit 0 (a hindcast)."""
+    inside = [o for ep in episodes for o in ep.observations]
+    if any(not is_anchor(ep, o) for ep in episodes for o in ep.observations):
+        return None
+    if not inside:
+        return f"falls inside {where}"
+    ids = ", ".join(o.id for o in inside[:3])
+    ids += f" and {len(inside) - 3} more" if inside[3:] else ""
+    what = "is the first trade value" if len(inside) == 1 else "are each the first trade value"
+    return (
+        f"can be scored: {ids}, inside {where}, {what} of its pair and unit, which only "
+        "anchors the level (add the period before it)"
+    )
 
 
 def window(series, ep: Episode, obs: Observation) -> Window:

@@ -133,6 +133,13 @@ def check_population(pop, generation: int) -> None:
         )
 
 
+def holds_generations(work: Path) -> bool:
+    """Whether a work folder holds anything `--resume` could continue from. A rejection fit
+    saves nothing, and one interrupted or killed left its empty folder, which the same
+    command then refused as "an unfinished calibration: add --resume"."""
+    return (work / "state.json").exists() or any(work.glob("gen_*.npz"))
+
+
 def hold_work(work: Path, resume: bool):
     """Create or take the work folder and lock it for this calibration's life.
 
@@ -145,6 +152,8 @@ def hold_work(work: Path, resume: bool):
         lock = try_lock(work)
         if lock is None:
             raise UsageError(f"{work} is being written by a calibration that is still running")
+        if not holds_generations(work):  # left by a fit killed before it saved anything
+            return lock
         lock.release()
         raise UsageError(f"{work} holds an unfinished calibration: add --resume")
     work.mkdir(parents=True, exist_ok=True)

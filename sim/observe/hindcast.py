@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import UsageError
 from sim.observe.abc import generator
 from sim.observe.episodes import Episode, draw_observables, is_anchor, is_model, split
-from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
-from sim.observe.observations import Observation
+from sim.observe.nulls import EVENTS_ONLY, METHODS, months, null_draws
+from sim.observe.observations import COUNT_KINDS, Observation, who
 from sim.observe.operators import default_coefficients
 from sim.observe.posterior import resample
 
@@ -48,7 +49,7 @@ def previous(ep: Episode, obs: Observation) -> Observation | None:
     same = [
         o
         for o in ep.observations
-        if (o.kind, o.actors, o.unit) == (obs.kind, obs.actors, obs.unit) and o.last < obs.first
+        if (o.kind, who(o), o.unit) == (obs.kind, who(obs), obs.unit) and o.last < obs.first
     ]
     return max(same, key=lambda o: o.last) if same else None
 
@@ -90,13 +91,24 @@ def _row(ep: Episode, obs: Observation, samples: dict[str, np.ndarray]) -> dict:
         "scored": not is_anchor(ep, obs),
         **interval_row(s, obs.value),
         "previous": prev.id if prev else "",
-        "direction_observed": sign_word(obs.value - prev.value) if prev else "",
+        "direction_observed": "",
         "direction_model": "",
     }
     if prev is not None:
-        delta = s.mean(axis=1) - samples[prev.id].mean(axis=1)
+        row["direction_observed"] = sign_word(
+            per_month(obs, obs.value) - per_month(prev, prev.value)
+        )
+        delta = per_month(obs, s.mean(axis=1)) - per_month(prev, samples[prev.id].mean(axis=1))
         row["direction_model"] = sign_word(float(np.median(delta)))
     return row
+
+
+def per_month(obs: Observation, value: float | np.ndarray) -> float | np.ndarray:
+    """A count per month of its period (other kinds as they are): the direction of change
+    from a year's 24 launches to a month's 5 is up, not down, as sim/observe/holdout.py
+    and the null forecasters compare levels. Raw counts of periods of different length
+    gave the observed direction and the model's the sign of the length difference."""
+    return value / months(obs) if obs.kind in COUNT_KINDS else value
 
 
 def hindcast(
@@ -111,7 +123,7 @@ def hindcast(
 ) -> tuple[pd.DataFrame, list[Observation], Episode]:
     """Score one scenario against observation files; return the table, the observations its
     window does not cover, and the episode."""
-    from sim.observe.episodes import assign, episode_of
+    from sim.observe.episodes import assign, episode_of, nothing_to_score
     from sim.observe.fitguard import check_actors, check_given_columns
     from sim.observe.observations import load_observations
     from sim.observe.posterior import read_posterior
@@ -126,6 +138,9 @@ def hindcast(
         check_given_columns(post.columns, set(ep.ids), f"--posterior {posterior}",
                             f"the scenario {scenario}")  # fmt: skip
     left = assign([ep], obs)
+    why = nothing_to_score([ep], f"{ep.name}'s time window")  # before any replication runs
+    if why is not None:
+        raise UsageError(f"no observation of {', '.join(map(str, observations))} {why}")
     table = score_episodes([ep], post, replications, seed, draws, workers)
     only = episode_of(load_scenario(scenario, EVENTS_ONLY))
     assign([only], obs)

@@ -45,6 +45,7 @@ KINDS = (
     "sanction_measure",
 )
 RELIABILITY = ("solid", "estimate", "derived", "contested")
+VOTE_TARGET = "PRK"  # UNSC votes in the observations are on resolutions about North Korea
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _ACTOR = re.compile(r"^[A-Z]{3}$")
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:/(\d{4})-(\d{2}))?$")
@@ -68,6 +69,13 @@ class Observation:
     file: str
     line: int
     note: str = ""
+
+
+def who(obs: Observation) -> tuple[str, ...]:
+    """The actors an observation is about, as a key: a pair in one order whichever actor is
+    written first (every pair kind is symmetric), so [PRK, CHN] and [CHN, PRK] are one
+    series; they were two, and a pair's trade value found no anchor in the other order."""
+    return tuple(sorted(obs.actors)) if obs.kind in PAIR_KINDS else obs.actors
 
 
 def month_index(year: int, month: int) -> int:
@@ -204,7 +212,11 @@ class Record(BaseModel):
                                                 "actors)", "actor"))  # fmt: skip
             return actor
         ok = isinstance(actor, str) and bool(_ACTOR.fullmatch(actor))
-        return require(ok, "an actor id of three capital letters like PRK", actor)
+        require(ok, "an actor id of three capital letters like PRK", actor)
+        if kind == "unsc_vote":  # was scored from North Korea's commitment to itself
+            voter = f"a voter other than {VOTE_TARGET} (the resolutions are on North Korea)"
+            require(actor != VOTE_TARGET, voter, actor)
+        return actor
 
     @field_validator("value", mode="before")
     @classmethod
@@ -242,13 +254,15 @@ class ObservationsFile(BaseModel):
     observations: Annotated[list[Record], BeforeValidator(_items)]
 
 
+EXPECTED = "a mapping with the key 'observations'"  # what a file must be, as messages say
 HOLDOUT_DIR = "holdout"  # seeds/observations/holdout/: after May 2024, never fitted
 
 
 def is_holdout(path: str | Path) -> bool:
     """A held-out observation file (one in a `holdout/` folder): data kept back to test the
-    fitted model out of sample, so no calibration may read it."""
-    return Path(path).parent.name == HOLDOUT_DIR
+    fitted model out of sample, so no calibration may read it. Also where the path reaches
+    it through a symbolic link (to the folder or the file) under another name, which passed."""
+    return HOLDOUT_DIR in (Path(path).parent.name, Path(os.path.realpath(path)).parent.name)
 
 
 def refuse_holdout(paths: list[Path]) -> list[Path]:
@@ -281,7 +295,7 @@ def load_observations(paths: list[Path] | Path) -> list[Observation]:
     seen: dict[str, tuple[str, int]] = {}
     for path in _each_once(paths, problems):
         try:
-            located = load_yaml(path)
+            located = load_yaml(path, EXPECTED)
         except YamlFail as fail:
             problems.append(fail_to_problem(str(path), fail))
             continue
@@ -322,9 +336,8 @@ def _file_observations(located: Located, problems: list[Problem]) -> list[tuple[
     if not isinstance(data, dict) or "observations" not in data:
         # not an observations file at all: say so without echoing any of its content
         problems.append(
-            Problem(located.file, 1, 1, "", "not an observations file: expected a mapping "
-                    "with the key 'observations'")
-        )  # fmt: skip
+            Problem(located.file, 1, 1, "", f"not an observations file: expected {EXPECTED}")
+        )
         return []
     where = FileLocator(located)
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.observe.observations import Observation
+from sim.observe.observations import VOTE_TARGET, Observation
 from sim.observe.series import definition
 
 
@@ -91,7 +91,6 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     ),
 }
 
-VOTE_TARGET = "PRK"  # UNSC votes in the observations are on resolutions about North Korea
 RELIABILITY_WEIGHT = {"solid": 1.0, "estimate": 0.8, "derived": 0.6, "contested": 0.3}
 
 

@@ -81,6 +81,9 @@ def _read_frame(path: Path, allow_model_change: bool) -> pd.DataFrame:
 
     from sim.observe.fitguard import POSTERIOR_KEY, model_version
 
+    if path.is_dir() and (path / "posterior.parquet").is_file():  # "not a regular file"
+        raise UsageError(f"--posterior {path}: a calibration folder; give its posterior, "
+                         f"{path / 'posterior.parquet'}")  # fmt: skip
     if not path.is_file():
         what = "file not found" if not path.exists() else "not a regular file"
         raise UsageError(f"--posterior {path}: {what}")
@@ -90,6 +93,9 @@ def _read_frame(path: Path, allow_model_change: bool) -> pd.DataFrame:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"--posterior {path}: not a Parquet file ({first})") from None
     names = list(schema.names)
+    if "generation" in names:  # was "records no model version ... --allow-model-change"
+        raise UsageError(f"--posterior {path}: a calibration's populations (the prior draws "
+                         "too), not its posterior; give posterior.parquet beside it")  # fmt: skip
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise UsageError(f"--posterior {path}: repeated columns {repeated}")

@@ -12,7 +12,7 @@ observations are reduced to one (`one_per_definition`). docs/observations.md giv
 
 from __future__ import annotations
 
-from sim.observe.observations import Observation
+from sim.observe.observations import Observation, who
 
 RELIABILITY_RANK = {"solid": 0, "estimate": 1, "derived": 2, "contested": 3}
 
@@ -34,7 +34,7 @@ def definition(obs: Observation) -> str:
 
 
 def series_key(obs: Observation) -> tuple:
-    return (obs.kind, obs.actors, definition(obs))
+    return (obs.kind, who(obs), definition(obs))
 
 
 def _preference(obs: Observation) -> tuple:

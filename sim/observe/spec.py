@@ -195,7 +195,7 @@ def is_calibration_spec(path: Path) -> bool:
 def load_spec(path: Path) -> CalibrationSpec:
     """Read and check a spec; raise ScenarioError listing every problem, located."""
     try:
-        located = load_yaml(path)
+        located = load_yaml(path, "a mapping of spec keys")
     except YamlFail as fail:
         raise ScenarioError([fail_to_problem(str(path), fail)]) from None
     data = located.data
@@ -226,6 +226,27 @@ def load_spec(path: Path) -> CalibrationSpec:
     chosen = {**{k: settings[k] for k in SETTINGS}, "method": settings["method"]}
     return CalibrationSpec(name, Path(path), tuple(scenarios), tuple(observations),
                            tuple(priors), chosen, data)  # fmt: skip
+
+
+def check_inputs(spec: CalibrationSpec) -> None:
+    """Every problem of the spec's scenario and observation files, as `calibrate` reads
+    them (raise ScenarioError). `validate` said "ok" for a spec whose observation file
+    `calibrate` then refused at once, line by line."""
+    from sim.observe.observations import load_observations
+    from sim.scenario.loader import load_scenario
+
+    problems: list[Problem] = []
+    for path in spec.scenarios:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            problems += exc.problems
+    try:
+        load_observations(list(spec.observations))
+    except ScenarioError as exc:
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -> str:

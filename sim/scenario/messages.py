@@ -248,6 +248,8 @@ def describe(value: Any, *, plain: bool = False) -> str:
         if plain:
             return f"{value!r}" if len(value) <= 40 else f"{value[:37]!r}..."
         return f"text {value[:40]!r}"
+    if isinstance(value, dict | list) and plain and not value:  # not "non-empty ..., found a list"
+        return "an empty mapping" if isinstance(value, dict) else "an empty list"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

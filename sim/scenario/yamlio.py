@@ -77,8 +77,10 @@ def _mark(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-def load_yaml(path: str | Path) -> Located:
-    """Load one YAML file into plain data with positions; raise Problem-carrying _Fail."""
+def load_yaml(path: str | Path, expected: str = "a mapping of scenario keys") -> Located:
+    """Load one YAML file into plain data with positions; raise Problem-carrying _Fail.
+    `expected`: what an empty file lacks, in the words of the file's kind (an empty
+    observations file or calibration spec was told it lacked "scenario keys")."""
     name = str(path)
     raw = read_capped(Path(path), MAX_BYTES)
     text = _decode(raw)
@@ -91,7 +93,7 @@ def load_yaml(path: str | Path) -> Located:
     except yaml.YAMLError as exc:
         raise _Fail(1, 1, "", f"YAML error: {exc}") from None
     if node is None:
-        raise _Fail(1, 1, "", "empty file: expected a mapping of scenario keys")
+        raise _Fail(1, 1, "", f"empty file: expected {expected}")
     out = Located(data=None, file=name)
     builder = _Builder(out)
     out.data = builder.build(node, ())
