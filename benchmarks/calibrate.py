@@ -281,7 +281,7 @@ def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         structures = compare_structures(small, workers=args.workers)
         times[f"structures ({len(STRUCTURES)} × {len(ORIGINS)} fits)"] = time.perf_counter() - t0
         structures.to_csv(out / "structures.csv", index=False)
-        blocks["structures"] = markdown(structure_table(structures), 3)
+        blocks["structures"] = markdown(structure_table(structures, spec.settings["seed"]), 3)
         blocks["timing-structures"] = timing_table(times, args.workers)
     if args.part in ("all", "holdout"):
         blocks.update(holdout_blocks(spec, out, args))

@@ -213,3 +213,37 @@ def test_several_fits_put_the_fits_noise_into_the_interval():
     assert both["observations"] == 20 and both["forecasts"] == 20
     with pytest.raises(ValueError, match="do not score the same observations"):
         skill_intervals(pd.concat([fits[0], fits[1].iloc[4:]]), seed=1)
+
+
+def test_a_structure_is_compared_with_the_full_model_on_the_same_observations():
+    """structure_table's interval column: a structure 0.9 × the full model's CRPS on every
+    observation is surely better (+0.10 exactly), one equal to it ties with width 0, and one
+    better on half the observations and worse on the other half ties with a wide interval."""
+    from sim.observe.structures import structure_table
+
+    base = np.linspace(0.5, 5.0, 24)
+    factors = {
+        "full": np.ones(24),
+        "uniformly better": np.full(24, 0.9),
+        "same": np.ones(24),
+        "mixed": np.tile([0.6, 0.6, 1.35, 1.35], 6),  # both ways within each kind
+    }
+    rows = pd.DataFrame(
+        [
+            {
+                "structure": name,
+                "origin": 2020,
+                "id": f"o{i}",
+                "kind": "k" if i % 2 else "j",
+                "crps": base[i] * f[i],
+                "crps_persistence": base[i],
+            }
+            for name, f in factors.items()
+            for i in range(24)
+        ]
+    )
+    table = structure_table(rows, seed=3).set_index("structure")["vs full, 90% interval"]
+    assert table["full"] == "–"
+    assert table["uniformly better"] == "+0.10 (+0.10 to +0.10) better"
+    assert table["same"] == "+0.00 (+0.00 to +0.00) tie"
+    assert table["mixed"].endswith(" tie") and "(-0." in table["mixed"]

@@ -72,22 +72,24 @@ FORECASTERS = ("model", "events_only", "persistence", "trend")
 NULLS = ("persistence", "trend", "events_only")
 
 
-def skill_table(rows: pd.DataFrame) -> pd.DataFrame:
+def skill_table(rows: pd.DataFrame, nulls: tuple[str, ...] = NULLS) -> pd.DataFrame:
     """Per kind: observations, mean CRPS of each forecaster, the model's skill against each
     null (1 − S_model/S_null); a last row pools the kinds as 1 − Σ_k n_k·(S_model,k/S_null,k)
     / Σ_k n_k (skill only: CRPS units differ between kinds; a kind whose null CRPS is 0 is
     left out of that null's pooled skill). `rows` is long: one row per
-    (observation, forecaster) with columns kind, forecaster, crps."""
+    (observation, forecaster) with columns kind, forecaster, crps. `nulls` other than the
+    three (e.g. the full model, for a structure) compare the model with those."""
+    forecasters = FORECASTERS if set(nulls) == set(NULLS) else ("model", *nulls)
     mean = rows.pivot_table(index="kind", columns="forecaster", values="crps", aggfunc="mean")
     n = rows[rows["forecaster"] == "model"].groupby("kind").size()
     out = pd.DataFrame({"observations": n})
-    for f in FORECASTERS:
+    for f in forecasters:
         out[f"CRPS {f}"] = mean[f]
-    for null in NULLS:
+    for null in nulls:
         out[f"skill vs {null}"] = 1.0 - mean["model"] / mean[null]
     pooled = {"observations": int(n.sum())}
-    pooled.update({f"CRPS {f}": np.nan for f in FORECASTERS})
-    for null in NULLS:
+    pooled.update({f"CRPS {f}": np.nan for f in forecasters})
+    for null in nulls:
         ok = mean[null] > 0  # a kind the null forecast perfectly has no ratio: left out
         ratio = (n[ok] * mean["model"][ok] / mean[null][ok]).sum() / n[ok].sum()
         pooled[f"skill vs {null}"] = 1.0 - ratio

@@ -149,7 +149,7 @@ def skill_intervals(
         return pd.DataFrame()
     forecasters = ("model", *nulls)
     kinds = kind_scores(rows, forecasters)
-    point = skill_table(rows).set_index("kind")
+    point = skill_table(rows, nulls).set_index("kind")
     fit = resample_fits(kinds[0].sums.shape[0], draws, seed)
     boot = [resample_means(k, resample_weights(k, draws, seed), fit) for k in kinds]
     out = []

@@ -22,6 +22,7 @@ from sim.observe.rolling import (
     folds,
 )
 from sim.observe.scoring import crps_sample
+from sim.observe.significance import cell, skill_intervals
 from sim.observe.spec import CalibrationSpec
 from sim.observe.streams import id_key, keyed
 from sim.parameters import PARAMETERS
@@ -86,9 +87,11 @@ def _pooled_skill(mine: pd.Series, ref: pd.Series, n: pd.Series) -> float:
     return float(1.0 - (n * mine / ref).sum() / n.sum())
 
 
-def structure_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per structure: pooled skill against the full model and against persistence (kinds
-    weighted by their number of observations, as in sim/observe/rolling.skill_table)."""
+def structure_table(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Per structure: pooled skill against the full model (with its 90% paired-bootstrap
+    interval over the observations: does switching the mechanism off change the forecasts
+    by more than the observations' noise?) and against persistence (kinds weighted by their
+    number of observations, as in sim/observe/scoring.skill_table)."""
     per_kind = rows.groupby(["structure", "kind"])[["crps", "crps_persistence"]].mean()
     full = per_kind.loc["full", "crps"]
     out = []
@@ -100,8 +103,25 @@ def structure_table(rows: pd.DataFrame) -> pd.DataFrame:
                 "structure": name,
                 "observations": int(n.sum()),
                 "pooled skill vs full": _pooled_skill(k["crps"], full, n),
+                "vs full, 90% interval": _against_full(rows, name, seed),
                 "pooled skill vs persistence": _pooled_skill(k["crps"], k["crps_persistence"], n),
                 "mean CRPS missile_launches": float(k["crps"].get("missile_launches", np.nan)),
             }
         )
     return pd.DataFrame(out).sort_values("pooled skill vs persistence", ascending=False)
+
+
+def _against_full(rows: pd.DataFrame, name: str, seed: int) -> str:
+    """The structure's pooled skill against the full model with its interval and verdict
+    (sim/observe/significance.py); a dash for the full model itself."""
+    if name == "full":
+        return "–"
+    cols = ["origin", "id", "kind", "crps"]
+    pair = pd.concat(
+        [
+            rows.loc[rows["structure"] == name, cols].assign(forecaster="model"),
+            rows.loc[rows["structure"] == "full", cols].assign(forecaster="full"),
+        ]
+    )
+    table = skill_intervals(pair, seed, nulls=("full",))
+    return cell(table[table["kind"] == "pooled"].iloc[0])
