@@ -268,3 +268,12 @@ def test_the_interval_over_fits_is_of_the_point_it_stands_beside():
     # the outlier drawn k of 4 times (binomial, p ¼): skill k/8; P(k = 0) 32%, P(k ≤ 2) 95%
     assert r["low"] == pytest.approx(0.0, abs=1e-12)
     assert r["high"] == pytest.approx(0.25)
+
+
+def test_nan_crps_is_refused_not_scored_as_zero():
+    """skill_table's mean skips a NaN score; the bootstrap's sums took it as 0 with its
+    forecast still counted, so the resamples centred on another number than the point."""
+    rows = world(10)
+    rows.loc[rows.index[3], "crps"] = np.nan
+    with pytest.raises(ValueError, match="CRPS is missing"):
+        skill_intervals(rows, seed=1)

@@ -62,6 +62,8 @@ def kind_scores(rows: pd.DataFrame, forecasters: tuple[str, ...]) -> list[KindSc
     """Per kind (sorted), the per-observation sums; ids sorted so that row order is moot.
     Every fit must score the same observations: the resampling pairs them across fits."""
     rows = rows if "fit" in rows else rows.assign(fit=0)
+    if rows["crps"].isna().any():  # skill_table's mean would skip it, the sums count it as 0
+        raise ValueError("a CRPS is missing: score or drop that forecast first")
     fits = sorted(rows["fit"].unique())
     out = []
     for kind, part in sorted(rows.groupby("kind"), key=lambda kv: kv[0]):
