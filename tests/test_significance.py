@@ -18,6 +18,7 @@ from sim.observe.significance import (
     interval_words,
     kind_scores,
     pooled_skill,
+    resample_fits,
     resample_means,
     resample_weights,
     skill_intervals,
@@ -92,6 +93,41 @@ def test_each_resample_scores_as_skill_table_on_the_resampled_rows(seed, n, zero
             for i, times in enumerate(w[d]):
                 part = rows[rows["id"] == k.ids[i]]
                 picked += [part.assign(id=f"{k.ids[i]}#{j}") for j in range(int(times))]
+        expected = skill_table(pd.concat(picked)).set_index("kind").loc["pooled"]
+        for j, null in enumerate(NULLS, start=1):
+            got = pooled_skill(means, forecasts, j)[d]
+            assert got == pytest.approx(expected[f"skill vs {null}"], rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), fits=st.integers(2, 4))
+def test_with_fits_each_resample_is_skill_table_of_as_many_drawn_fits(seed, n, fits):
+    """The point over fits is skill_table of all of them; a resample pools as many fits,
+    drawn with replacement, each with the same resampled observations."""
+    rng = np.random.default_rng(seed)
+    rows = pd.concat(
+        long_rows(
+            {
+                kind: {f: rng.gamma(1.5, scale, n) for f in FORECASTERS}
+                for kind, scale in (("a", 5.0), ("b", 0.3))
+            },
+            origins=int(rng.integers(1, 3)),
+        ).assign(fit=g)
+        for g in range(fits)
+    )
+    rows = rows.drop_duplicates(["fit", "origin", "id", "forecaster"])
+    kinds = kind_scores(rows, FORECASTERS)
+    drawn = resample_fits(fits, 4, seed)
+    weights = [resample_weights(k, 4, seed) for k in kinds]
+    boot = [resample_means(k, w, drawn) for k, w in zip(kinds, weights, strict=True)]
+    means, forecasts = [b[0] for b in boot], [b[1] for b in boot]
+    for d in range(4):
+        picked = []
+        for slot, g in enumerate(drawn[d]):
+            for k, w in zip(kinds, weights, strict=True):
+                for i, times in enumerate(w[d]):
+                    part = rows[(rows["id"] == k.ids[i]) & (rows["fit"] == g)]
+                    picked += [part.assign(id=f"{k.ids[i]}#{slot}#{j}") for j in range(int(times))]
         expected = skill_table(pd.concat(picked)).set_index("kind").loc["pooled"]
         for j, null in enumerate(NULLS, start=1):
             got = pooled_skill(means, forecasts, j)[d]
@@ -247,3 +283,31 @@ def test_a_structure_is_compared_with_the_full_model_on_the_same_observations():
     assert table["uniformly better"] == "+0.10 (+0.10 to +0.10) better"
     assert table["same"] == "+0.00 (+0.00 to +0.00) tie"
     assert table["mixed"].endswith(" tie") and "(-0." in table["mixed"]
+
+
+def test_the_interval_over_fits_is_of_the_point_it_stands_beside():
+    """The point over several fits is skill_table of all their rows: the skill of the fits'
+    mean scores. Its interval must be of that statistic, so each resample draws as many fits
+    as there are (with replacement) and pools them. Drawing one fit per resample gave the
+    interval of a single fit's skill instead: with one fit of four at 0.5 × the null and
+    three equal to it, the point is 0.125 and that interval reached 0.5, the outlier's own
+    value, which four fits averaged reach only if all four draws are the outlier (0.4%)."""
+    base = np.linspace(0.5, 5.0, 20)
+    fits = [
+        long_rows({"k": {"model": factor * base, **{x: base for x in NULLS}}}).assign(fit=g)
+        for g, factor in enumerate((0.5, 1.0, 1.0, 1.0))
+    ]
+    r = pooled(skill_intervals(pd.concat(fits), seed=1, level=0.8), "trend")
+    assert r["skill"] == pytest.approx(0.125)
+    # the outlier drawn k of 4 times (binomial, p ¼): skill k/8; P(k = 0) 32%, P(k ≤ 2) 95%
+    assert r["low"] == pytest.approx(0.0, abs=1e-12)
+    assert r["high"] == pytest.approx(0.25)
+
+
+def test_nan_crps_is_refused_not_scored_as_zero():
+    """skill_table's mean skips a NaN score; the bootstrap's sums took it as 0 with its
+    forecast still counted, so the resamples centred on another number than the point."""
+    rows = world(10)
+    rows.loc[rows.index[3], "crps"] = np.nan
+    with pytest.raises(ValueError, match="CRPS is missing"):
+        skill_intervals(rows, seed=1)

@@ -15,8 +15,10 @@ one per root seed), the fits too:
 - stratified by kind: each kind keeps its number of observations, as the pooled score
   weights kinds by their counts (`sim.observe.scoring.skill_table`, whose rules every
   resample follows, including leaving out a kind whose null scored exactly 0);
-- over fits: each resample is one fit's world, drawn uniformly, so the interval carries
-  the fit's own noise (the seed-to-seed spread) beside the observations'.
+- over fits: each resample also draws as many fits as there are, with replacement, and
+  pools their scores, as the point (skill_table of every fit's rows) does, so the interval
+  carries the fits' own noise (the seed-to-seed spread) beside the observations'. (One fit
+  per resample gave the interval of a single fit's skill beside the point of their mean.)
 
 Observations of one series in neighbouring years are correlated, which the resampling
 ignores; the intervals are therefore if anything too narrow, so a tie inside them is a
@@ -60,6 +62,8 @@ def kind_scores(rows: pd.DataFrame, forecasters: tuple[str, ...]) -> list[KindSc
     """Per kind (sorted), the per-observation sums; ids sorted so that row order is moot.
     Every fit must score the same observations: the resampling pairs them across fits."""
     rows = rows if "fit" in rows else rows.assign(fit=0)
+    if rows["crps"].isna().any():  # skill_table's mean would skip it, the sums count it as 0
+        raise ValueError("a CRPS is missing: score or drop that forecast first")
     fits = sorted(rows["fit"].unique())
     out = []
     for kind, part in sorted(rows.groupby("kind"), key=lambda kv: kv[0]):
@@ -88,21 +92,23 @@ def resample_weights(k: KindScores, draws: int, seed: int) -> np.ndarray:
 
 
 def resample_fits(fits: int, draws: int, seed: int) -> np.ndarray:
-    """Which fit each resample's world is (one for all kinds of a resample): with several
-    fits the interval carries the fit's own noise as well as the observations'."""
+    """The fits each resample pools (draws × fits, drawn with replacement; the same for all
+    kinds of a resample): the resampled statistic is then the point's own, the skill of the
+    fits' pooled scores, and its spread carries the fits' noise beside the observations'."""
     if fits == 1:
-        return np.zeros(draws, dtype=int)
-    return keyed(seed, BOOT_STREAM, FIT_KEY).integers(0, fits, size=draws)
+        return np.zeros((draws, 1), dtype=int)
+    return keyed(seed, BOOT_STREAM, FIT_KEY).integers(0, fits, size=(draws, fits))
 
 
 def resample_means(
     k: KindScores, weights: np.ndarray, fit: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean CRPS per forecaster in each resample (draws × forecasters), and the number of
-    forecasts in each resample; resample d reads fit `fit[d]` (fit 0 when None)."""
-    g = np.zeros(len(weights), dtype=int) if fit is None else fit
-    forecasts = np.einsum("dn,dn->d", weights, k.counts[g])
-    sums = np.einsum("dn,dfn->df", weights, k.sums[g])
+    forecasts in each resample per fit drawn; resample d pools the fits of row `fit[d]`
+    (fit 0 alone when None)."""
+    g = np.zeros((len(weights), 1), dtype=int) if fit is None else fit
+    forecasts = np.einsum("dn,dn->d", weights, k.counts[g].mean(axis=1))
+    sums = np.einsum("dn,dfn->df", weights, k.sums[g].mean(axis=1))
     return sums / forecasts[:, None], forecasts
 
 
