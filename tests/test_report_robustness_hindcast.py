@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.observe.scoring import null_skill
-from sim.observe.verdict import kind_losses, pooled_verdict, verdict
+from sim.observe.verdict import kind_losses, pooled_verdict, signed, verdict
 from sim.report import write_report
 from tests.engine_guard import model_forbidden
 
@@ -245,3 +245,30 @@ def test_hindcast_page_gives_each_pooled_skill_its_interval_and_the_word_follows
     assert re.search(r"the linear trend −\d\.\d\d \(−\d\.\d\d to \+\d\.\d\d\) tie", three)
     folder = _folder(tmp_path / "c", "hindcast", table=("hindcast.csv", same_as_events_only))
     assert "the events-only world +0.00 (+0.00 to +0.00) tie" in _against_nulls(_page(folder))
+
+
+def test_a_null_exact_on_every_observation_is_said_so_without_nan_or_warning(tmp_path, recwarn):
+    """Persistence and the trend forecast every scored observation with CRPS 0 (held
+    exercises carried forward, as `hindcast` of the held-out exercises on the baseline
+    does): their skill has no ratio. Before, the command printed 'persistence +nan' after a
+    numpy RuntimeWarning, the kind row read '−inf', and the verdict said 'no forecast to
+    compare' of a forecaster that was perfect."""
+
+    def exact(frame):
+        frame["crps_persistence"] = 0.0
+        frame["crps_trend"] = 0.0
+
+    table = pd.read_csv(DATA / "hindcast" / "hindcast.csv")
+    exact(table)
+    skill = null_skill(table)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    assert skill[["skill vs persistence", "skill vs trend"]].isna().all().all()
+    assert signed(skill.iloc[-1]["skill vs persistence"]) == "–"  # the command's line
+    words = pooled_verdict(skill)
+    assert words.startswith("The model beats the events-only world on the pooled score.")
+    assert "Persistence and the linear trend forecast every observation exactly (CRPS 0)" in words
+    assert "no forecast to compare" not in words and "all three" not in words
+    page = _page(_folder(tmp_path, "hindcast", table=("hindcast.csv", exact)))
+    section = _against_nulls(page)
+    assert "inf" not in section.split() and "persistence –; the linear trend –;" in section
+    _readable(page)

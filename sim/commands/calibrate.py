@@ -98,7 +98,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.observe.hindcast import hindcast, write_hindcast
     from sim.observe.scoring import DESIGN_COLUMNS, NULLS, coverage, null_skill
     from sim.observe.significance import interval_words, null_skill_intervals
-    from sim.observe.verdict import verdict
+    from sim.observe.verdict import signed, verdict
     from sim.output import timestamped
     from sim.scenario.loader import load_scenario
 
@@ -149,7 +149,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         print(
             f"{design} skill (1 − CRPS model / CRPS null, pooled over "
             f"{int(pooled['observations'])} observations every null can forecast): "
-            + ", ".join(f"{n} {pooled[f'skill vs {n}']:+.2f}" for n in NULLS)
+            + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
         )
         print(f"{design}: {verdict(skill)}")
         if design == "plain":  # how sure: docs/validation.md, "How sure is a skill?"

@@ -85,13 +85,13 @@ def skill_table(rows: pd.DataFrame, nulls: tuple[str, ...] = NULLS) -> pd.DataFr
     out = pd.DataFrame({"observations": n})
     for f in forecasters:
         out[f"CRPS {f}"] = mean[f]
-    for null in nulls:
-        out[f"skill vs {null}"] = 1.0 - mean["model"] / mean[null]
     pooled = {"observations": int(n.sum())}
     pooled.update({f"CRPS {f}": np.nan for f in forecasters})
     for null in nulls:
         ok = mean[null] > 0  # a kind the null forecast perfectly has no ratio: left out
-        ratio = (n[ok] * mean["model"][ok] / mean[null][ok]).sum() / n[ok].sum()
+        out[f"skill vs {null}"] = (1.0 - mean["model"] / mean[null]).where(ok)
+        weight = n[ok].sum()  # 0 when the null was exact on every kind: no pooled skill
+        ratio = (n[ok] * mean["model"][ok] / mean[null][ok]).sum() / weight if weight else np.nan
         pooled[f"skill vs {null}"] = 1.0 - ratio
     out.loc["pooled"] = pd.Series(pooled)
     out["observations"] = out["observations"].astype(int)

@@ -23,7 +23,9 @@ NULL_NAMES = {
 
 
 def signed(value: float) -> str:
-    """'+0.44', '−0.68' (a true minus sign in prose)."""
+    """'+0.44', '−0.68' (a true minus sign in prose); '–' when there is no number."""
+    if not math.isfinite(value):
+        return "–"
     return f"{value:+.2f}".replace("-", "−")
 
 
@@ -47,9 +49,11 @@ def pooled_verdict(skill: pd.DataFrame, subject: str = "The model") -> str:
     wins = [NULL_NAMES[n] for n, s in pooled.items() if s > 0]
     loses = [f"{NULL_NAMES[n]} (skill {signed(s)})" for n, s in pooled.items() if s < 0]
     ties = [NULL_NAMES[n] for n, s in pooled.items() if s == 0]
-    missing = [NULL_NAMES[n] for n, s in pooled.items() if not math.isfinite(s)]
+    missing = [n for n, s in pooled.items() if not math.isfinite(s)]
+    exact = [NULL_NAMES[n] for n in missing if _exact(skill, n)]
+    missing = [NULL_NAMES[n] for n in missing if not _exact(skill, n)]
     parts = []
-    if wins and not loses and not ties and not missing:
+    if len(wins) == len(pooled):
         parts.append(f"{subject} beats all three null forecasters ({_join(wins)})")
     elif wins:
         parts.append(f"{subject} beats {_join(wins)}")
@@ -57,10 +61,27 @@ def pooled_verdict(skill: pd.DataFrame, subject: str = "The model") -> str:
         parts.append(("but loses to " if wins else f"{subject} loses to ") + _join(loses))
     if ties:
         parts.append(("and ties with " if parts else f"{subject} ties with ") + _join(ties))
-    text = " ".join(parts) + " on the pooled score."
+    sentences = [" ".join(parts) + " on the pooled score."] if parts else []
     if missing:
-        text += f" It cannot be compared with {_join(missing)} (no forecast to compare)."
-    return text
+        who = "It" if parts else subject
+        sentences.append(
+            f"{who} cannot be compared with {_join(missing)} (no forecast to compare)."
+        )
+    if exact:
+        names = _join(exact)
+        sentences.append(
+            f"{names[0].upper()}{names[1:]} forecast every observation exactly (CRPS 0),"
+            " which leaves no ratio to score."
+        )
+    return " ".join(sentences)
+
+
+def _exact(skill: pd.DataFrame, null: str) -> bool:
+    """True when the null scored every kind with CRPS 0: its skill is undefined because
+    it was perfect, not because it had nothing to forecast."""
+    column = f"CRPS {null}"
+    kinds = skill[skill["kind"] != "pooled"]
+    return column in kinds and len(kinds) > 0 and bool((kinds[column] == 0).all())
 
 
 def kind_losses(skill: pd.DataFrame) -> str:
