@@ -48,7 +48,7 @@ from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
 from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import NULLS, design_skill, skill_table
-from sim.observe.significance import interval_table
+from sim.observe.significance import interval_table, skill_intervals
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import STRUCTURES, compare_structures, structure_table
 from sim.output import timestamped
@@ -76,6 +76,22 @@ def markdown(frame: pd.DataFrame, digits: int = 2) -> str:
                 cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+IMG = ROOT / "docs" / "img"
+CHARTS = ("validation-skill", "validation-holdout-skill", "validation-seeds-skill")
+
+
+def interval_chart(out: Path, name: str, views: dict[str, pd.DataFrame], seed: int,
+                   title: str) -> None:  # fmt: skip
+    """`name`.png in the results folder: each view's pooled skill with its 90% interval
+    against each null (sim/plots/skill_chart.py); docs/img takes it when the doc is rewritten."""
+    from sim.plots.skill_chart import skill_forest
+    from sim.plots.style import save
+
+    intervals = {label: skill_intervals(rows, seed) for label, rows in views.items()}
+    save(skill_forest(intervals, title, f"make validate-model, root seed {seed}"),
+         out / f"{name}.png")  # fmt: skip
 
 
 def coverage_by_forecaster(rows: pd.DataFrame) -> pd.DataFrame:
@@ -189,6 +205,8 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     times["headline effects"] = time.perf_counter() - t0
     seed = spec.settings["seed"]
     pooled = interval_table({"in sample (plain)": ins, **views}, seed)
+    title = "Pooled skill with its 90% interval: in sample, and rolling origin 2018–2023"
+    interval_chart(out, CHARTS[0], {"in sample (plain)": ins, **views}, seed, title)
     return {
         "intervals": markdown(pooled),
         "intervals-kinds": markdown(interval_table({"plain": fc.plain}, seed, kinds=True)),
@@ -220,6 +238,9 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     result.rows.to_csv(out / "holdout.csv", index=False)
     result.ess.to_csv(out / "holdout_ess.csv", index=False)
     turns = directions(result, observations_of(spec), load_holdout())
+    title = "Held out (after May 2024): pooled skill with its 90% interval by design"
+    views = {v: result.view(v) for v in VARIANTS}
+    interval_chart(out, CHARTS[1], views, spec.settings["seed"], title)
     turns.to_csv(out / "holdout_directions.csv", index=False)
     return {
         "holdout": markdown(result.skill()),
@@ -255,6 +276,12 @@ def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         one = with_settings(spec, seed=seed)
         rolling.append(rolling_forecasts(one, workers=args.workers).plain.assign(fit=seed))
         held.append(holdout_forecasts(one, workers=args.workers).view("model").assign(fit=seed))
+    views = {f"rolling {f['fit'].iloc[0]}": f.drop(columns="fit") for f in rolling}
+    views["rolling, all seeds"] = pd.concat(rolling)
+    views |= {f"held out {f['fit'].iloc[0]}": f.drop(columns="fit") for f in held}
+    views["held out, all seeds"] = pd.concat(held)
+    title = "The plain model's pooled skill with its 90% interval, seed by seed"
+    interval_chart(out, CHARTS[2], views, args.seeds[0], title)
     pd.concat(rolling).to_csv(out / "seeds_rolling.csv", index=False)
     pd.concat(held).to_csv(out / "seeds_holdout.csv", index=False)
     wall = {f"{len(args.seeds)} seeds × (rolling origin + held out)": time.perf_counter() - t0}
@@ -420,6 +447,9 @@ def validate(args: argparse.Namespace) -> int:
         for name, body in blocks.items():
             text = replace_block(text, name, body)
         DOC.write_text(text)
+        for name in CHARTS:  # the doc's pictures come from the same run as its tables
+            if (out / f"{name}.png").exists():
+                shutil.copyfile(out / f"{name}.png", IMG / f"{name}.png")
     print(f"\nresults: {out}")
     return 0
 

@@ -82,7 +82,7 @@ def test_every_chart_of_each_kind_is_built(all_figs):
     for kind in ("run", "compare", "sweep"):
         names = [c.name for c in charts_for(kind)]
         assert list(all_figs[kind]) == names, kind
-    assert len(CHART_NAMES) == 18  # with robustness (and oat), calibration and hindcast charts
+    assert len(CHART_NAMES) == 19  # with robustness (and oat), calibration and hindcast charts
 
 
 def test_escalation_chart(run_figs):

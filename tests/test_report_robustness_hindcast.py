@@ -272,3 +272,36 @@ def test_a_null_exact_on_every_observation_is_said_so_without_nan_or_warning(tmp
     section = _against_nulls(page)
     assert "inf" not in section.split() and "persistence –; the linear trend –;" in section
     _readable(page)
+
+
+def test_hindcast_skill_chart_draws_each_design_against_each_null_coloured_by_its_interval(
+    tmp_path,
+):
+    """One panel per null, one row per design, each dot at the design's pooled skill and
+    coloured as its interval reads (sim/plots/skill_chart.py); with the model's CRPS eight
+    times larger every dot of the plain design turns vermillion (worse)."""
+    from matplotlib.colors import to_hex
+
+    from sim.plots import figures
+    from sim.plots.skill_chart import COLOURS
+
+    def dots(folder: Path) -> dict[str, list[tuple[float, str]]]:
+        fig = dict((c.name, f) for c, f in figures(folder))["hindcast_skill"]
+        panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+        out = {}
+        for ax in panels:
+            points = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+            out[ax.get_title()] = [(ln.get_xdata()[0], to_hex(ln.get_color())) for ln in points]
+        return out
+
+    table = pd.read_csv(DATA / "hindcast" / "hindcast.csv")
+    seen = dots(_folder(tmp_path / "a", "hindcast"))
+    assert list(seen) == ["vs persistence", "vs the linear trend", "vs the events-only world"]
+    skill = null_skill(table).set_index("kind").loc["pooled"]
+    x, colour = seen["vs persistence"][0]  # the plain design: the top row, drawn first
+    assert x == pytest.approx(skill["skill vs persistence"])
+    assert colour in {to_hex(c) for c in COLOURS.values()}
+    worse = dots(_folder(tmp_path / "b", "hindcast", table=_scale_model(8.0)))
+    for panel in worse.values():
+        x, colour = panel[0]  # the plain design: its first drawn dot
+        assert colour == to_hex(COLOURS["worse"]) and x < 0

@@ -185,6 +185,14 @@ CHARTS += (
         "predictive intervals.",
         "hindcast.csv",
     ),
+    Chart(
+        "hindcast_skill",
+        "hindcast",
+        observe_charts.hindcast_skill_chart,
+        "Each forecast design's pooled skill against persistence, the linear trend and the "
+        "events-only world, with its 90% interval over the observations (paired bootstrap).",
+        "hindcast.csv",
+    ),
 )
 CHART_NAMES = tuple(c.name for c in CHARTS)
 

@@ -94,3 +94,23 @@ def predictive_check_chart(res: ResultsFolder) -> Figure | None:
 
 def hindcast_chart(res: ResultsFolder) -> Figure | None:
     return interval_figure(res.table("hindcast"), res.title, res)
+
+
+def hindcast_skill_chart(res: ResultsFolder) -> Figure | None:
+    """Each forecast design's pooled skill against the nulls with its 90% interval over the
+    observations (the same numbers as the report's sentence: the hindcast's own seed)."""
+    from sim.observe.scoring import DESIGN_COLUMNS
+    from sim.observe.significance import null_skill_intervals
+    from sim.plots.skill_chart import skill_forest
+
+    table = res.table("hindcast")
+    if table is None or table.empty:
+        return None
+    seed = int(res.manifest.get("root_seed") or 0)
+    intervals = {d: null_skill_intervals(table, seed, d) for d in DESIGN_COLUMNS if
+                 DESIGN_COLUMNS[d] in table}  # fmt: skip
+    intervals = {d: t for d, t in intervals.items() if not t.empty}
+    if not intervals:
+        return None
+    title = f"{res.title}: pooled skill against the null forecasters, with 90% intervals"
+    return skill_forest(intervals, title, res.provenance())
