@@ -83,15 +83,15 @@ CHARTS = ("validation-skill", "validation-holdout-skill", "validation-seeds-skil
 
 
 def interval_chart(out: Path, name: str, views: dict[str, pd.DataFrame], seed: int,
-                   title: str) -> None:  # fmt: skip
+                   title: str, part: str = "forecasts") -> None:  # fmt: skip
     """`name`.png in the results folder: each view's pooled skill with its 90% interval
     against each null (sim/plots/skill_chart.py); docs/img takes it when the doc is rewritten."""
     from sim.plots.skill_chart import skill_forest
     from sim.plots.style import save
 
     intervals = {label: skill_intervals(rows, seed) for label, rows in views.items()}
-    save(skill_forest(intervals, title, f"make validate-model, root seed {seed}"),
-         out / f"{name}.png")  # fmt: skip
+    made = f"python -m benchmarks.calibrate --part {part}, root seed {seed}"
+    save(skill_forest(intervals, title, made), out / f"{name}.png")
 
 
 def coverage_by_forecaster(rows: pd.DataFrame) -> pd.DataFrame:
@@ -240,7 +240,7 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     turns = directions(result, observations_of(spec), load_holdout())
     title = "Held out (after May 2024): pooled skill with its 90% interval by design"
     views = {v: result.view(v) for v in VARIANTS}
-    interval_chart(out, CHARTS[1], views, spec.settings["seed"], title)
+    interval_chart(out, CHARTS[1], views, spec.settings["seed"], title, "holdout")
     turns.to_csv(out / "holdout_directions.csv", index=False)
     return {
         "holdout": markdown(result.skill()),
@@ -281,7 +281,7 @@ def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     views |= {f"held out {f['fit'].iloc[0]}": f.drop(columns="fit") for f in held}
     views["held out, all seeds"] = pd.concat(held)
     title = "The plain model's pooled skill with its 90% interval, seed by seed"
-    interval_chart(out, CHARTS[2], views, args.seeds[0], title)
+    interval_chart(out, CHARTS[2], views, args.seeds[0], title, "seeds")
     pd.concat(rolling).to_csv(out / "seeds_rolling.csv", index=False)
     pd.concat(held).to_csv(out / "seeds_holdout.csv", index=False)
     wall = {f"{len(args.seeds)} seeds × (rolling origin + held out)": time.perf_counter() - t0}
