@@ -96,7 +96,13 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.jobs.run import main_argv
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
     from sim.observe.hindcast import hindcast, write_hindcast
-    from sim.observe.scoring import DESIGN_COLUMNS, NULLS, coverage, null_skill
+    from sim.observe.scoring import (
+        DESIGN_COLUMNS,
+        NULLS,
+        coverage,
+        no_skill_reason,
+        null_skill,
+    )
     from sim.observe.significance import interval_words, null_skill_intervals
     from sim.observe.verdict import signed, verdict
     from sim.output import timestamped
@@ -143,12 +149,14 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     )
     for design in DESIGN_COLUMNS:  # plain, filtered, anomaly, tracked (docs/validation.md)
         skill = null_skill(table, design)
-        if skill.empty:
+        if skill.empty:  # was silent: no skill line and no reason
+            if design == "plain":
+                print(f"skill: {no_skill_reason(table)}")
             break
         pooled = skill.set_index("kind").loc["pooled"]
         print(
             f"{design} skill (1 − CRPS model / CRPS null, pooled over "
-            f"{int(pooled['observations'])} observations every null can forecast): "
+            f"{int(pooled['observations'])} observations every null and design can forecast): "
             + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
         )
         print(f"{design}: {verdict(skill)}")
