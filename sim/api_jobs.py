@@ -64,11 +64,12 @@ def robustness(
     out: str | Path | None = None,
     charts: bool = False,
     engine: str | None = None,
+    allow_model_change: bool = False,
 ) -> RobustnessResults:
     """`alliance-sim robustness`: `draws` coefficient sets within ±`spread` (or drawn from
     `posterior`), each run with `n` replications against the scenario's counterfactual
     (common random numbers); `hold_structure` keeps the nominal structural terms; `engine`
-    as in `sim.run`."""
+    as in `sim.run`; `allow_model_change` as `--allow-model-change`."""
     from sim.errors import UsageError
     from sim.jobs.robustness import check_request, manifest, write_robustness
     from sim.jobs.robustness import robustness as run_robustness
@@ -88,7 +89,8 @@ def robustness(
     name = _engine(engine, 2 * (draws + 1) * n * (steps or spec.run.steps))
     meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post, name)
     result = run_robustness(spec, draws, spread, n, seed, steps, workers,
-                            resettle=not hold_structure, posterior=post, engine=name)  # fmt: skip
+                            resettle=not hold_structure, posterior=post, engine=name,
+                            allow_model_change=allow_model_change)  # fmt: skip
     write_robustness(folder, result, meta, charts=chart_drawer(charts))
     return RobustnessResults(folder, scratch)
 
@@ -176,9 +178,11 @@ def hindcast(
     *,
     out: str | Path | None = None,
     charts: bool = False,
+    allow_model_change: bool = False,
 ) -> HindcastResults:
     """Score `scenario` against observation files; `posterior` (a posterior.parquet from
-    `calibrate`) draws the coefficients, else the scenario's own run."""
+    `calibrate`) draws the coefficients, else the scenario's own run; `allow_model_change`
+    as `--allow-model-change` (a posterior fitted under another model version)."""
     from sim.errors import UsageError
     from sim.observe.hindcast import hindcast as score
     from sim.observe.hindcast import write_hindcast
@@ -192,7 +196,8 @@ def hindcast(
     seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
     post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
     folder, scratch = target(out)  # an existing `out` is refused before the work, not after
-    table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)
+    table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers,
+                            allow_model_change)  # fmt: skip
     meta = {
         "scenario_file": str(scenario),
         "observations": ", ".join(map(str, files)),

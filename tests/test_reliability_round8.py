@@ -123,3 +123,74 @@ def test_the_pooled_count_is_said_to_be_of_what_it_counts(tmp_path):
         section
     )
     assert f"{len(nulls_only) - n} more that the nulls can forecast are left out" in section
+
+
+# ---------------------------------------------------------------------- --posterior
+
+
+def posterior(tmp_path: Path, columns: dict[str, list[float]], version: bool = True) -> Path:
+    """A posterior.parquet of these columns (and equal weights), stamped with this model's
+    version unless `version` is False (as one from an older model reads)."""
+    from sim.observe.posterior import write_posterior
+
+    frame = pd.DataFrame({**columns, "weight": [1.0] * len(next(iter(columns.values())))})
+    path = tmp_path / "posterior.parquet"
+    if version:
+        write_posterior(frame, path)
+    else:
+        frame.to_parquet(path)
+    return path
+
+
+OPERATORS_AND_DRIVES = {"launch_log_rate": [0.5, 0.6], "drive_PRK": [0.01, -0.01]}
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "robustness"])
+def test_a_posterior_with_no_coefficient_a_run_reads_is_refused(tmp_path, capsys, command):
+    """Operator coefficients and given structural terms only: run and compare ran the
+    scenario's own coefficients (manifest "coefficients: []") and robustness reported every
+    effect keeping its sign in 100% of draws that were all the same, without a word."""
+    post = posterior(tmp_path, OPERATORS_AND_DRIVES)
+    out = tmp_path / "out"
+    argv = [command, str(BASELINE), "--posterior", str(post), "-n", "2", "--steps", "2",
+            "--out", str(out)]  # fmt: skip
+    if command == "compare":
+        argv[1:2] = [str(BASELINE), str(REPO / "scenarios" / "de_escalation.yaml")]
+    if command == "robustness":
+        argv += ["--draws", "2", "--no-plots", "-q"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--posterior {post}: no coefficient a run reads" in err
+    assert "launch_log_rate" in err and "drive_PRK" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_robustness_takes_the_flag_its_refusal_advises(tmp_path, capsys):
+    """A posterior of another model version: robustness said "pass --allow-model-change to
+    use it anyway", a flag it did not have (argparse: unrecognized arguments)."""
+    post = posterior(tmp_path, {"reactivity": [0.05, 0.06]}, version=False)
+    argv = ["robustness", str(BASELINE), "--posterior", str(post), "-n", "2", "--steps", "2",
+            "--draws", "2", "--no-plots", "-q"]  # fmt: skip
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 2
+    assert "pass --allow-model-change" in capsys.readouterr().err
+    out = tmp_path / "b"
+    assert main([*argv, "--out", str(out), "--allow-model-change"]) == 0
+    assert "coefficient sets from posterior.parquet" in capsys.readouterr().out
+    assert (out / "manifest.json").is_file()
+
+
+def test_the_python_api_takes_allow_model_change_too(tmp_path):
+    """sim.hindcast and sim.robustness refused such a posterior with "pass
+    --allow-model-change", and had no argument to pass (TypeError)."""
+    import sim
+    from sim.errors import UsageError
+
+    post = posterior(tmp_path, {"reactivity": [0.05, 0.06]}, version=False)
+    obs = first_year_only(tmp_path)
+    with pytest.raises(UsageError, match="allow-model-change"):
+        sim.hindcast(obs, HISTORY, posterior=post, n=2, draws=1)
+    hc = sim.hindcast(obs, HISTORY, posterior=post, n=2, draws=1, allow_model_change=True)
+    assert hc.coverage["observations"] == 4
+    rob = sim.robustness(BASELINE, draws=2, n=2, steps=2, posterior=post,
+                         allow_model_change=True)  # fmt: skip
+    assert rob.manifest["posterior"] == str(post)
