@@ -194,3 +194,28 @@ def test_the_python_api_takes_allow_model_change_too(tmp_path):
     rob = sim.robustness(BASELINE, draws=2, n=2, steps=2, posterior=post,
                          allow_model_change=True)  # fmt: skip
     assert rob.manifest["posterior"] == str(post)
+
+
+# ---------------------------------------------------------------------- the verdict's numbers
+
+
+def test_a_loss_or_a_win_too_small_for_two_decimals_shows_its_size():
+    """The filtered forecast of the exercises lost to the events-only world by 0.3% of its
+    CRPS: the verdict said "loses to … the events-only world (skill −0.00)" and the tables
+    "−0.00" (another design's "+0.00" was a win): a loss whose number says none."""
+    from sim.observe.verdict import pooled_verdict, signed
+
+    skill = pd.DataFrame(
+        {
+            "kind": ["joint_exercise", "pooled"],
+            "observations": [9, 9],
+            "skill vs persistence": [-0.56, -0.56],
+            "skill vs trend": [0.0012, 0.0012],
+            "skill vs events_only": [-0.0031, -0.0031],
+        }
+    )
+    words = pooled_verdict(skill)
+    assert "the events-only world (skill −0.003)" in words
+    assert "beats the linear trend" in words
+    assert signed(0.0012) == "+0.001" and signed(-0.00004) == "−0.00004"
+    assert signed(0.0) == "+0.00" and signed(-0.44) == "−0.44" and signed(0.005) == "+0.01"

@@ -23,9 +23,16 @@ NULL_NAMES = {
 
 
 def signed(value: float) -> str:
-    """'+0.44', '−0.68' (a true minus sign in prose); '–' when there is no number."""
+    """'+0.44', '−0.68' (a true minus sign in prose); '–' when there is no number. A skill
+    that is not 0 but rounds to ±0.00 keeps one significant digit ('−0.003'): the verdict
+    calls it a win or a loss, and "loses … (skill −0.00)" read as a number saying none."""
     if not math.isfinite(value):
         return "–"
+    value += 0.0  # −0.0 is a tie, as 0.0
+    if value != 0 and abs(value) < 0.005:
+        digits = -math.floor(math.log10(abs(value)))
+        text = f"{value:+.{digits}f}" if digits <= 6 else f"{value:+.0e}"
+        return text.replace("-", "−")
     return f"{value:+.2f}".replace("-", "−")
 
 
