@@ -219,3 +219,18 @@ def test_a_loss_or_a_win_too_small_for_two_decimals_shows_its_size():
     assert "beats the linear trend" in words
     assert signed(0.0012) == "+0.001" and signed(-0.00004) == "−0.00004"
     assert signed(0.0) == "+0.00" and signed(-0.44) == "−0.44" and signed(0.005) == "+0.01"
+
+
+def test_the_command_names_each_design_in_its_verdict(tmp_path, capsys):
+    """`hindcast` printed "filtered: The model loses to …", "anomaly: The model beats …":
+    the plain model's words for other forecasts (the report says "The filtered forecast")."""
+    obs = REPO / "seeds" / "observations" / "joint_exercises.yaml"
+    code = main(["hindcast", str(obs), str(HISTORY), "-n", "4", "--draws", "1",
+                 "--out", str(tmp_path / "h"), "--no-plots"])  # fmt: skip
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    verdicts = [line for line in lines if line.split(": ", 1)[-1].startswith("The ")]
+    assert [v.split(":", 1)[0] for v in verdicts] == ["plain", "filtered", "anomaly", "tracked"]
+    assert verdicts[0].startswith("plain: The model ")
+    for design, line in zip(("filtered", "anomaly", "tracked"), verdicts[1:], strict=True):
+        assert line.startswith(f"{design}: The {design} forecast "), line

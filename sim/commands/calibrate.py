@@ -159,7 +159,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
             f"{int(pooled['observations'])} observations every null and design can forecast): "
             + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
         )
-        print(f"{design}: {verdict(skill)}")
+        subject = "The model" if design == "plain" else f"The {design} forecast"  # as the report
+        print(f"{design}: {verdict(skill, subject)}")
         if design == "plain":  # how sure: docs/validation.md, "How sure is a skill?"
             print(f"plain: {interval_words(null_skill_intervals(table, seed))}")
     print(f"results: {out}")
