@@ -234,3 +234,31 @@ def test_the_command_names_each_design_in_its_verdict(tmp_path, capsys):
     assert verdicts[0].startswith("plain: The model ")
     for design, line in zip(("filtered", "anomaly", "tracked"), verdicts[1:], strict=True):
         assert line.startswith(f"{design}: The {design} forecast "), line
+
+
+def test_a_kind_left_out_of_a_null_s_pooled_skill_is_said(tmp_path):
+    """Held exercises every year beside missile launches: persistence and the trend carry
+    the exercises forward exactly (CRPS 0), the model does not, and the pooled skill leaves
+    that kind out (docs/validation.md, "Scores"). The verdict said "The model beats all
+    three null forecasters" of a skill that rested on the launches alone."""
+    from sim.observe.verdict import pooled_verdict
+
+    table = pd.DataFrame(
+        {
+            "id": [f"e{i}" for i in range(4)] + [f"l{i}" for i in range(4)],
+            "kind": ["joint_exercise"] * 4 + ["missile_launches"] * 4,
+            "scored": True,
+            "crps": [1e-4] * 4 + [9.0, 10.0, 11.0, 9.5],
+            "crps_events_only": [1e-4] * 4 + [10.0, 11.0, 11.5, 10.0],
+            "crps_persistence": [0.0] * 4 + [11.0, 12.0, 12.5, 11.0],
+            "crps_trend": [0.0] * 4 + [12.0, 13.0, 12.0, 12.5],
+        }
+    )
+    words = pooled_verdict(null_skill(table))
+    assert words.startswith("The model beats all three null forecasters")
+    assert (
+        "Persistence and the linear trend forecast every joint exercise observation exactly "
+        "(CRPS 0): that kind is left out of their pooled skill." in words
+    )
+    none_left_out = table.assign(crps_persistence=table["crps_persistence"] + 0.5)
+    assert "left out" not in pooled_verdict(null_skill(none_left_out.assign(crps_trend=1.0)))
