@@ -205,7 +205,16 @@ def hindcast(
         "root_seed": seed,
         "replications": n,
         "draws": draws,
-        "command": call_argv("hindcast", *files, scenario, posterior=posterior, n=n, seed=seed),
+        "command": call_argv(
+            "hindcast",
+            *files,
+            scenario,
+            posterior=posterior,
+            n=n,
+            draws=draws,
+            seed=seed,
+            allow_model_change=allow_model_change or None,
+        ),
     }
     write_hindcast(folder, table, left, ep, meta, charts=charts)
     return HindcastResults(folder, scratch)

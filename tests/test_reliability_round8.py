@@ -262,3 +262,12 @@ def test_a_kind_left_out_of_a_null_s_pooled_skill_is_said(tmp_path):
     )
     none_left_out = table.assign(crps_persistence=table["crps_persistence"] + 0.5)
     assert "left out" not in pooled_verdict(null_skill(none_left_out.assign(crps_trend=1.0)))
+
+
+def test_sim_hindcast_records_the_draws_it_was_called_with(tmp_path):
+    """The manifest's command of `sim.hindcast(..., draws=1)` read "sim.hindcast OBS S n=2
+    seed=…": run again, it scores with the default 10 draws and other numbers."""
+    import sim
+
+    hc = sim.hindcast(first_year_only(tmp_path), HISTORY, n=2, draws=1)
+    assert "draws=1" in hc.manifest["command"]
