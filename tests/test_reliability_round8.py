@@ -271,3 +271,35 @@ def test_sim_hindcast_records_the_draws_it_was_called_with(tmp_path):
 
     hc = sim.hindcast(first_year_only(tmp_path), HISTORY, n=2, draws=1)
     assert "draws=1" in hc.manifest["command"]
+
+
+# ---------------------------------------------------------------------- how sure
+
+
+def test_a_pooled_interval_from_kinds_of_one_observation_each_is_not_given():
+    """Five kinds with one scored observation each (a small file of two years per kind):
+    every resample draws the same five, so the 'interval' was the point, and the command
+    said "persistence +0.39 (+0.39 to +0.39) better" from five observations. A kind of one
+    observation adds no spread (docs/validation.md, "How sure"): the pooled interval now
+    needs MIN_OBSERVATIONS observations in kinds of two or more, as a kind's own does."""
+    from sim.observe.significance import MIN_OBSERVATIONS, cell, interval_words, skill_intervals
+
+    kinds = ["missile_launches", "nuclear_test", "summit", "trade_value", "unsc_vote"]
+    scores = {"model": 1.0, "events_only": 1.2, "persistence": 2.0, "trend": 3.0}
+    rows = pd.DataFrame(
+        [
+            {"id": f"o-{k}", "kind": k, "forecaster": f, "crps": c}
+            for k in kinds
+            for f, c in scores.items()
+        ]
+    )
+    pooled = skill_intervals(rows, seed=1).query("kind == 'pooled'").set_index("null")
+    assert int(pooled.loc["persistence", "observations"]) == MIN_OBSERVATIONS
+    assert pooled[["low", "high"]].isna().all().all()
+    assert cell(pooled.loc["persistence"]) == "+0.50 (too few to resample)"
+    words = interval_words(skill_intervals(rows, seed=1))
+    assert "better" not in words and "too few to resample" in words
+
+    two_each = pd.concat([rows, rows.assign(id=rows["id"] + "-b", crps=rows["crps"] * 1.5)])
+    pooled = skill_intervals(two_each, seed=1).query("kind == 'pooled'")
+    assert pooled[["low", "high"]].notna().all().all()  # ten observations that can vary

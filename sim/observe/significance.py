@@ -127,7 +127,7 @@ def pooled_skill(means: list[np.ndarray], forecasts: list[np.ndarray], null: int
 
 def summary(point: float, draws: np.ndarray, level: float, n: int) -> dict[str, float]:
     """The point skill, its central `level` interval and the share of resamples above 0
-    (interval and share NaN from fewer than MIN_OBSERVATIONS observations)."""
+    (interval and share NaN when fewer than MIN_OBSERVATIONS observations can vary)."""
     finite = draws[np.isfinite(draws)] if n >= MIN_OBSERVATIONS else draws[:0]
     lo, hi = (
         np.quantile(finite, [(1 - level) / 2, (1 + level) / 2]) if finite.size else (np.nan,) * 2
@@ -184,11 +184,19 @@ def skill_intervals(
                     float(point.loc["pooled", f"skill vs {null}"]),
                     pooled_skill(means, forecasts, j),
                     level,
-                    sum(len(k.ids) for k in kinds),
+                    varying(kinds),
                 ),
             }
         )
     return pd.DataFrame(out)
+
+
+def varying(kinds: list[KindScores]) -> int:
+    """How many observations the pooled resampling can vary: those of kinds with two or
+    more. Why: each kind is resampled among its own, so a kind of one observation is the
+    same in every resample; five such kinds gave a pooled "interval" of width 0 and a
+    verdict of "better" or "worse" from five observations."""
+    return sum(len(k.ids) for k in kinds if len(k.ids) > 1)
 
 
 def verdict(low: float, high: float) -> str:
