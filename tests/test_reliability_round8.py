@@ -303,3 +303,23 @@ def test_a_pooled_interval_from_kinds_of_one_observation_each_is_not_given():
     two_each = pd.concat([rows, rows.assign(id=rows["id"] + "-b", crps=rows["crps"] * 1.5)])
     pooled = skill_intervals(two_each, seed=1).query("kind == 'pooled'")
     assert pooled[["low", "high"]].notna().all().all()  # ten observations that can vary
+
+
+def test_one_observation_is_not_said_as_1_observations(tmp_path):
+    """A hindcast of the held-out launches on the baseline scores one observation the nulls
+    can forecast: the command and the report said "pooled over 1 observations", "over the
+    1 observations", "1 observations scored"."""
+    from sim.observe.significance import interval_words, null_skill_intervals
+
+    def keep_one(frame: pd.DataFrame) -> pd.DataFrame:
+        forecastable = frame["crps_persistence"].notna() & frame["crps_filtered"].notna()
+        first = frame.index[forecastable][0]
+        return frame.loc[[first]]
+
+    folder = edited_fixture(tmp_path, keep_one)
+    table = pd.read_csv(folder / "hindcast.csv")
+    assert "over the 1 observation (" in interval_words(null_skill_intervals(table, 1))
+    text = page_text(folder)
+    assert "1 observations" not in text
+    assert "scored on the 1 observation of this window" in text
+    assert "1 observation scored." in text

@@ -106,6 +106,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.observe.significance import interval_words, null_skill_intervals
     from sim.observe.verdict import signed, verdict
     from sim.output import timestamped
+    from sim.results.folder import count
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "workers"))  # and --seed (sim/limits.py caps)
@@ -143,7 +144,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     write_hindcast(out, table, left, ep, meta, charts=not args.no_plots)
     c = coverage(table)
     print(
-        f"{ep.name}: {c['observations']} observations scored ({len(left)} outside the window);"
+        f"{ep.name}: {count(c['observations'], 'observation')} scored ({len(left)} outside "
+        "the window);"
         f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
         f"mean CRPS {c['mean_crps']:.3g}"
     )
@@ -156,8 +158,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         pooled = skill.set_index("kind").loc["pooled"]
         print(
             f"{design} skill (1 − CRPS model / CRPS null, pooled over "
-            f"{int(pooled['observations'])} observations every null and design can forecast): "
-            + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
+            f"{count(int(pooled['observations']), 'observation')} every null and design can "
+            "forecast): " + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
         )
         subject = "The model" if design == "plain" else f"The {design} forecast"  # as the report
         print(f"{design}: {verdict(skill, subject)}")

@@ -36,6 +36,7 @@ import pandas as pd
 from sim.observe.scoring import NULLS, null_rows, skill_table
 from sim.observe.streams import id_key, keyed
 from sim.observe.verdict import NULL_NAMES
+from sim.results.folder import count
 
 DRAWS = 2000
 LEVEL = 0.90
@@ -257,7 +258,7 @@ def interval_words(intervals: pd.DataFrame) -> str:
     bits = [f"{NULL_NAMES[n]} {cell(pooled.loc[n]).replace('-', '−')}" for n in pooled.index]
     n = int(pooled["observations"].iloc[0])
     return (
-        f"Pooled skill with its {LEVEL:.0%} interval over the {n} observations (paired "
+        f"Pooled skill with its {LEVEL:.0%} interval over the {count(n, 'observation')} (paired "
         f"bootstrap, {DRAWS} resamples; 'tie' when the interval straddles 0): "
         + "; ".join(bits)
         + "."

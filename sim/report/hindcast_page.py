@@ -23,7 +23,7 @@ from sim.observe.significance import interval_words, null_skill_intervals
 from sim.observe.verdict import pooled_verdict, signed, verdict
 from sim.report.other_pages import cell, interval_tables
 from sim.report.render import Section, Table
-from sim.results.folder import ResultsFolder
+from sim.results.folder import ResultsFolder, count
 
 HEADER_NAMES = {"model": "model", "persistence": "persistence", "trend": "trend",
                 "events_only": "events-only"}  # fmt: skip
@@ -119,7 +119,8 @@ def skill_section(res: ResultsFolder) -> Section:
     notes = [
         verdict(skill),
         interval_words(intervals),
-        f"In sample: scored on the {n} observations of this window that every null and every "
+        f"In sample: scored on the {count(n, 'observation')} of this window that every null "
+        "and every "
         "forecast design can forecast (persistence and the trend need an earlier observation "
         "of the series, the designs one before the year the observation falls in"
         f"{more}). CRPS: lower is better, "
