@@ -323,3 +323,18 @@ def test_one_observation_is_not_said_as_1_observations(tmp_path):
     assert "1 observations" not in text
     assert "scored on the 1 observation of this window" in text
     assert "1 observation scored." in text
+
+
+def test_the_calibration_report_says_an_abc_smc_calibration(tmp_path):
+    """The summary of a calibration folder read "This report shows a ABC-SMC calibration",
+    and of a one-coefficient fit "of 1 coefficients"."""
+    import json
+
+    folder = tmp_path / "calibration"
+    shutil.copytree(FIXTURE.parent / "calibration", folder)
+    text = page_text(folder)
+    assert "shows an ABC-SMC calibration of 2 coefficients" in text and "a ABC" not in text
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["coefficients"] = manifest["coefficients"][:1]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert "calibration of 1 coefficient (" in page_text(folder)
