@@ -184,8 +184,8 @@ def hindcast(
     `calibrate`) draws the coefficients, else the scenario's own run; `allow_model_change`
     as `--allow-model-change` (a posterior fitted under another model version)."""
     from sim.errors import UsageError
+    from sim.observe.hindcast import check_size, write_hindcast
     from sim.observe.hindcast import hindcast as score
-    from sim.observe.hindcast import write_hindcast
     from sim.scenario.loader import load_scenario
 
     check_counts(n=n, draws=draws, workers=workers, seed=seed)
@@ -193,9 +193,11 @@ def hindcast(
     files = [Path(file_arg(p, "observations")) for p in many]
     if not files:  # was found out after the run: "no observation of  falls inside ..."
         raise UsageError("observations: name at least one observations file")
-    seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
+    loaded = load_scenario(file_arg(scenario, "scenario")).scenario
+    seed = loaded.run.seed if seed is None else seed
     post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
     folder, scratch = target(out)  # an existing `out` is refused before the work, not after
+    check_size(files, loaded, n, draws, folder.parent)  # was not checked at all
     table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers,
                             allow_model_change)  # fmt: skip
     meta = {

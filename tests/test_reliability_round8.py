@@ -338,3 +338,41 @@ def test_the_calibration_report_says_an_abc_smc_calibration(tmp_path):
     manifest["coefficients"] = manifest["coefficients"][:1]
     (folder / "manifest.json").write_text(json.dumps(manifest))
     assert "calibration of 1 coefficient (" in page_text(folder)
+
+
+# ---------------------------------------------------------------------- bounded work
+
+
+class Started(Exception):
+    """Raised in place of the hindcast's work: reaching it means nothing refused it."""
+
+
+@pytest.mark.parametrize("api", [False, True])
+def test_the_hindcast_memory_check_counts_every_observation(tmp_path, monkeypatch, capsys, api):
+    """The measurement draws are held per observation (replications × draws each), but the
+    command checked memory as if the file had one observation, and `sim.hindcast` did not
+    check at all: `-n 1000 --draws 10000` of the 106 shipped observations (about 17 GB of
+    draws) passed a check that had 4 GB free and started."""
+    import sim.observe.hindcast as scoring_module
+    from sim.errors import UsageError
+
+    def started(*args, **kwargs):
+        raise Started
+
+    monkeypatch.setattr(scoring_module, "hindcast", started)
+    monkeypatch.setattr("sim.limits.available_memory", lambda: 4 * 2**30)
+    obs = tmp_path / "obs.yaml"
+    records = [record(f"s{y}-{p.lower()}", "summit", f"pair: [{p}, PRK]", str(y), 0)
+               for y in range(2016, 2024) for p in ("CHN", "RUS", "USA", "KOR")]  # fmt: skip
+    obs.write_text("observations:\n" + "".join(records))
+    if api:
+        import sim
+
+        with pytest.raises(UsageError, match="needs about"):
+            sim.hindcast(obs, HISTORY, n=1000, draws=10000)
+    else:
+        argv = ["hindcast", str(obs), str(HISTORY), "-n", "1000", "--draws", "10000",
+                "--out", str(tmp_path / "h")]  # fmt: skip
+        assert main(argv) == 2
+        assert "needs about" in capsys.readouterr().err
+    assert not (tmp_path / "h").exists()

@@ -116,11 +116,10 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out} already exists; results are never overwritten")
     loaded = load_scenario(args.scenario)
     seed = args.seed if args.seed is not None else loaded.scenario.run.seed
-    from sim.limits import check_hindcast_resources
+    from sim.observe.hindcast import check_size
 
-    check_hindcast_resources(len(loaded.scenario.actors), args.replications,
-                             loaded.scenario.run.steps, 1, args.draws,
-                             args.out.parent if args.out else Path("results"))  # fmt: skip
+    check_size([args.observations], loaded.scenario, args.replications, args.draws,
+               args.out.parent if args.out else Path("results"))  # fmt: skip
     table, left, ep = hindcast(
         [args.observations],
         args.scenario,

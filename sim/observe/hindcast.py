@@ -111,6 +111,20 @@ def per_month(obs: Observation, value: float | np.ndarray) -> float | np.ndarray
     return value / months(obs) if obs.kind in COUNT_KINDS else value
 
 
+def check_size(
+    observations: list[Path], scenario, replications: int, draws: int, folder: Path
+) -> None:
+    """Refuse before any work a hindcast whose draws will not fit in memory. The measurement
+    draws are held per observation (replications × draws each): the command counted one
+    observation, whatever the file held, and `sim.hindcast` did not check at all."""
+    from sim.limits import check_hindcast_resources
+    from sim.observe.observations import load_observations
+
+    n_obs = len(load_observations(observations))
+    check_hindcast_resources(len(scenario.actors), replications, scenario.run.steps, n_obs,
+                             draws, folder)  # fmt: skip
+
+
 def hindcast(
     observations: list[Path],
     scenario: Path,
