@@ -164,7 +164,9 @@ class HindcastResults(Folder):
 
     @property
     def coverage(self) -> dict[str, float]:
-        return dict(self.manifest.get("coverage") or {})
+        """NaN where the manifest has null (a share with nothing to count)."""
+        found = self.manifest.get("coverage") or {}
+        return {k: float("nan") if v is None else v for k, v in found.items()}
 
 
 def hindcast(

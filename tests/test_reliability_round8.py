@@ -376,3 +376,25 @@ def test_the_hindcast_memory_check_counts_every_observation(tmp_path, monkeypatc
         assert main(argv) == 2
         assert "needs about" in capsys.readouterr().err
     assert not (tmp_path / "h").exists()
+
+
+def test_the_hindcast_manifest_is_strict_json(tmp_path):
+    """With no observation that has an earlier one of its series, the direction hit rate is
+    undefined and the manifest held `"direction_hits": NaN`, which JSON does not allow
+    (JavaScript's JSON.parse and other strict readers refuse the file). Now null there;
+    `sim.hindcast(...).coverage` still gives NaN."""
+    import json
+    import math
+
+    import sim
+
+    obs = observations(tmp_path, record("o1", "missile_launches", "actor: PRK", "2017", 20))
+    hc = sim.hindcast(obs, HISTORY, n=2, draws=1, out=tmp_path / "h")
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"not JSON: {name}")
+
+    text = (tmp_path / "h" / "manifest.json").read_text()
+    coverage = json.loads(text, parse_constant=refuse)["coverage"]
+    assert coverage["direction_hits"] is None
+    assert math.isnan(hc.coverage["direction_hits"]) and hc.coverage["observations"] == 1

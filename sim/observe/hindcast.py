@@ -244,7 +244,8 @@ def write_hindcast(
         "kind": "hindcast",
         "scenario": ep.name,
         "not_covered": [o.id for o in left],
-        "coverage": coverage(table),
+        # null, not NaN (which JSON does not allow), where a share is undefined
+        "coverage": {k: v if np.isfinite(v) else None for k, v in coverage(table).items()},
     }
     meta[RESULT_ID] = id_of_manifest(meta)
     with atomic_folder(out) as tmp:
