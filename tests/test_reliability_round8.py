@@ -229,6 +229,8 @@ def test_the_command_names_each_design_in_its_verdict(tmp_path, capsys):
                  "--out", str(tmp_path / "h"), "--no-plots"])  # fmt: skip
     assert code == 0
     lines = capsys.readouterr().out.splitlines()
+    skill = next(line for line in lines if line.startswith("plain skill"))
+    assert "observations every null and design can forecast" in skill  # the count's scope
     verdicts = [line for line in lines if line.split(": ", 1)[-1].startswith("The ")]
     assert [v.split(":", 1)[0] for v in verdicts] == ["plain", "filtered", "anomaly", "tracked"]
     assert verdicts[0].startswith("plain: The model ")
