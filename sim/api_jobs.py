@@ -64,11 +64,12 @@ def robustness(
     out: str | Path | None = None,
     charts: bool = False,
     engine: str | None = None,
+    allow_model_change: bool = False,
 ) -> RobustnessResults:
     """`alliance-sim robustness`: `draws` coefficient sets within ±`spread` (or drawn from
     `posterior`), each run with `n` replications against the scenario's counterfactual
     (common random numbers); `hold_structure` keeps the nominal structural terms; `engine`
-    as in `sim.run`."""
+    as in `sim.run`; `allow_model_change` as `--allow-model-change`."""
     from sim.errors import UsageError
     from sim.jobs.robustness import check_request, manifest, write_robustness
     from sim.jobs.robustness import robustness as run_robustness
@@ -88,7 +89,8 @@ def robustness(
     name = _engine(engine, 2 * (draws + 1) * n * (steps or spec.run.steps))
     meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post, name)
     result = run_robustness(spec, draws, spread, n, seed, steps, workers,
-                            resettle=not hold_structure, posterior=post, engine=name)  # fmt: skip
+                            resettle=not hold_structure, posterior=post, engine=name,
+                            allow_model_change=allow_model_change)  # fmt: skip
     write_robustness(folder, result, meta, charts=chart_drawer(charts))
     return RobustnessResults(folder, scratch)
 
@@ -162,7 +164,9 @@ class HindcastResults(Folder):
 
     @property
     def coverage(self) -> dict[str, float]:
-        return dict(self.manifest.get("coverage") or {})
+        """NaN where the manifest has null (a share with nothing to count)."""
+        found = self.manifest.get("coverage") or {}
+        return {k: float("nan") if v is None else v for k, v in found.items()}
 
 
 def hindcast(
@@ -176,12 +180,14 @@ def hindcast(
     *,
     out: str | Path | None = None,
     charts: bool = False,
+    allow_model_change: bool = False,
 ) -> HindcastResults:
     """Score `scenario` against observation files; `posterior` (a posterior.parquet from
-    `calibrate`) draws the coefficients, else the scenario's own run."""
+    `calibrate`) draws the coefficients, else the scenario's own run; `allow_model_change`
+    as `--allow-model-change` (a posterior fitted under another model version)."""
     from sim.errors import UsageError
+    from sim.observe.hindcast import check_size, write_hindcast
     from sim.observe.hindcast import hindcast as score
-    from sim.observe.hindcast import write_hindcast
     from sim.scenario.loader import load_scenario
 
     check_counts(n=n, draws=draws, workers=workers, seed=seed)
@@ -189,10 +195,13 @@ def hindcast(
     files = [Path(file_arg(p, "observations")) for p in many]
     if not files:  # was found out after the run: "no observation of  falls inside ..."
         raise UsageError("observations: name at least one observations file")
-    seed = load_scenario(file_arg(scenario, "scenario")).scenario.run.seed if seed is None else seed
+    loaded = load_scenario(file_arg(scenario, "scenario")).scenario
+    seed = loaded.run.seed if seed is None else seed
     post = Path(file_arg(posterior, "posterior")) if posterior is not None else None
     folder, scratch = target(out)  # an existing `out` is refused before the work, not after
-    table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers)
+    check_size(files, loaded, n, draws, folder.parent)  # was not checked at all
+    table, left, ep = score(files, Path(scenario), post, n, seed, draws, workers,
+                            allow_model_change)  # fmt: skip
     meta = {
         "scenario_file": str(scenario),
         "observations": ", ".join(map(str, files)),
@@ -200,7 +209,16 @@ def hindcast(
         "root_seed": seed,
         "replications": n,
         "draws": draws,
-        "command": call_argv("hindcast", *files, scenario, posterior=posterior, n=n, seed=seed),
+        "command": call_argv(
+            "hindcast",
+            *files,
+            scenario,
+            posterior=posterior,
+            n=n,
+            draws=draws,
+            seed=seed,
+            allow_model_change=allow_model_change or None,
+        ),
     }
     write_hindcast(folder, table, left, ep, meta, charts=charts)
     return HindcastResults(folder, scratch)

@@ -96,10 +96,17 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.jobs.run import main_argv
     from sim.limits import MAX_DRAWS, MAX_REPLICATIONS, check_count
     from sim.observe.hindcast import hindcast, write_hindcast
-    from sim.observe.scoring import DESIGN_COLUMNS, NULLS, coverage, null_skill
+    from sim.observe.scoring import (
+        DESIGN_COLUMNS,
+        NULLS,
+        coverage,
+        no_skill_reason,
+        null_skill,
+    )
     from sim.observe.significance import interval_words, null_skill_intervals
     from sim.observe.verdict import signed, verdict
     from sim.output import timestamped
+    from sim.results.folder import count
     from sim.scenario.loader import load_scenario
 
     check_run_flags(args, ("replications", "workers"))  # and --seed (sim/limits.py caps)
@@ -109,11 +116,10 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out} already exists; results are never overwritten")
     loaded = load_scenario(args.scenario)
     seed = args.seed if args.seed is not None else loaded.scenario.run.seed
-    from sim.limits import check_hindcast_resources
+    from sim.observe.hindcast import check_size
 
-    check_hindcast_resources(len(loaded.scenario.actors), args.replications,
-                             loaded.scenario.run.steps, 1, args.draws,
-                             args.out.parent if args.out else Path("results"))  # fmt: skip
+    check_size([args.observations], loaded.scenario, args.replications, args.draws,
+               args.out.parent if args.out else Path("results"))  # fmt: skip
     table, left, ep = hindcast(
         [args.observations],
         args.scenario,
@@ -137,21 +143,25 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     write_hindcast(out, table, left, ep, meta, charts=not args.no_plots)
     c = coverage(table)
     print(
-        f"{ep.name}: {c['observations']} observations scored ({len(left)} outside the window);"
+        f"{ep.name}: {count(c['observations'], 'observation')} scored ({len(left)} outside "
+        "the window);"
         f" 50% coverage {c['coverage50']:.2f}, 90% coverage {c['coverage90']:.2f}, "
         f"mean CRPS {c['mean_crps']:.3g}"
     )
     for design in DESIGN_COLUMNS:  # plain, filtered, anomaly, tracked (docs/validation.md)
         skill = null_skill(table, design)
-        if skill.empty:
+        if skill.empty:  # was silent: no skill line and no reason
+            if design == "plain":
+                print(f"skill: {no_skill_reason(table)}")
             break
         pooled = skill.set_index("kind").loc["pooled"]
         print(
             f"{design} skill (1 − CRPS model / CRPS null, pooled over "
-            f"{int(pooled['observations'])} observations every null can forecast): "
-            + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
+            f"{count(int(pooled['observations']), 'observation')} every null and design can "
+            "forecast): " + ", ".join(f"{n} {signed(pooled[f'skill vs {n}'])}" for n in NULLS)
         )
-        print(f"{design}: {verdict(skill)}")
+        subject = "The model" if design == "plain" else f"The {design} forecast"  # as the report
+        print(f"{design}: {verdict(skill, subject)}")
         if design == "plain":  # how sure: docs/validation.md, "How sure is a skill?"
             print(f"plain: {interval_words(null_skill_intervals(table, seed))}")
     print(f"results: {out}")

@@ -23,6 +23,10 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv", action="store_true", help="also write draws.csv")
     p.add_argument("--no-plots", action="store_true", help="skip the chart")
     p.add_argument("--posterior", type=Path, help="draw coefficient sets from this posterior file")
+    p.add_argument(
+        "--allow-model-change", action="store_true",
+        help="use a --posterior fitted under another model version (refused by default)",
+    )  # fmt: skip
     p.add_argument("--hold-structure", action="store_true",
                    help="keep the nominal structural terms (no re-settling per draw)")  # fmt: skip
     p.add_argument("--structures", action="store_true",
@@ -97,12 +101,14 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     with reserved(out) as slot:  # refuse a taken --out before computing
         result = robustness(spec, args.draws, args.spread, args.replications, args.seed,
                             args.steps, args.workers, resettle=not args.hold_structure,
-                            posterior=args.posterior, engine=engine)  # fmt: skip
+                            posterior=args.posterior, engine=engine,
+                            allow_model_change=args.allow_model_change)  # fmt: skip
         structures = None
         if args.structures:
             structures = compare_structures(spec, posterior=args.posterior, draws=args.draws,
                                             replications=args.replications, seed=args.seed,
-                                            steps=args.steps, workers=args.workers)  # fmt: skip
+                                            steps=args.steps, workers=args.workers,
+                                            allow_model_change=args.allow_model_change)  # fmt: skip
         oat = None
         if factors is not None:
             oat = one_at_a_time(spec, factors, args.replications, args.seed, args.steps,

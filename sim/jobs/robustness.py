@@ -70,11 +70,14 @@ def coefficient_draws(scenario: Scenario, draws: int, spread: float, seed: int) 
     return pd.DataFrame(cols)
 
 
-def posterior_coefficient_draws(path: Path | str, draws: int, seed: int) -> pd.DataFrame:
-    """(draws × model coefficients) sets resampled from a posterior file (sim.observe)."""
-    from sim.observe.posterior import draw_coefficients, model_only
+def posterior_coefficient_draws(
+    path: Path | str, draws: int, seed: int, allow_model_change: bool = False
+) -> pd.DataFrame:
+    """(draws × model coefficients) sets resampled from a posterior file (sim.observe);
+    refused when it holds no model coefficient (sim/observe/posterior.run_draws)."""
+    from sim.observe.posterior import run_draws
 
-    return pd.DataFrame(model_only(draw_coefficients(path, draws, seed)))
+    return pd.DataFrame(run_draws(path, draws, seed, allow_model_change))
 
 
 def sign(value: float, name: str) -> int:
@@ -131,19 +134,20 @@ def regime_table(nominal: dict, per: dict, n: int) -> pd.DataFrame:
 def robustness(scenario: Scenario, draws: int = 200, spread: float = 0.25,
                replications: int = 40, seed: int | None = None, steps: int | None = None,
                workers: int = 1, resettle: bool = True, posterior: Path | str | None = None,
-               engine: str = "numpy") -> Robustness:  # fmt: skip
+               engine: str = "numpy", allow_model_change: bool = False) -> Robustness:  # fmt: skip
     """Run the nominal scenario and `draws` perturbed ones against the counterfactual, on
     `engine` (numpy or numba, as `sim.kernel.choose_engine` names them).
 
     `resettle=False` holds the structural terms at their nominal values (see the module
-    docstring); `posterior` takes the draws from a posterior file instead of ±spread."""
+    docstring); `posterior` takes the draws from a posterior file instead of ±spread (one
+    fitted under another model version only with `allow_model_change`)."""
     seed = scenario.run.seed if seed is None else seed
     steps = scenario.run.steps if steps is None else steps
     cf_scenario = counterfactual_of(scenario)
     if posterior is None:
         coeffs, source = coefficient_draws(scenario, draws, spread, seed), f"±{spread:.0%}"
     else:
-        coeffs = posterior_coefficient_draws(posterior, draws, seed)
+        coeffs = posterior_coefficient_draws(posterior, draws, seed, allow_model_change)
         source = Path(posterior).name
     n = replications
 
@@ -328,12 +332,13 @@ def regime_lines(regimes: pd.DataFrame) -> list[str]:
 def compare_structures(scenario: Scenario, spreads: tuple[float, ...] = (0.25, 0.5),
                        posterior: Path | str | None = None, draws: int = 200,
                        replications: int = 40, seed: int | None = None,
-                       steps: int | None = None, workers: int = 1) -> pd.DataFrame:  # fmt: skip
+                       steps: int | None = None, workers: int = 1,
+                       allow_model_change: bool = False) -> pd.DataFrame:  # fmt: skip
     """Robustness re-settled per draw beside robustness with the structural terms held at
     nominal, for each ±spread box (and the posterior, if given): one row per variant."""
     sources: list[dict] = [{"spread": s} for s in spreads]
     if posterior is not None:
-        sources.append({"posterior": posterior})
+        sources.append({"posterior": posterior, "allow_model_change": allow_model_change})
     rows = []
     for source in sources:
         for resettle in (True, False):

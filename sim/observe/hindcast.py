@@ -111,6 +111,20 @@ def per_month(obs: Observation, value: float | np.ndarray) -> float | np.ndarray
     return value / months(obs) if obs.kind in COUNT_KINDS else value
 
 
+def check_size(
+    observations: list[Path], scenario, replications: int, draws: int, folder: Path
+) -> None:
+    """Refuse before any work a hindcast whose draws will not fit in memory. The measurement
+    draws are held per observation (replications × draws each): the command counted one
+    observation, whatever the file held, and `sim.hindcast` did not check at all."""
+    from sim.limits import check_hindcast_resources
+    from sim.observe.observations import load_observations
+
+    n_obs = len(load_observations(observations))
+    check_hindcast_resources(len(scenario.actors), replications, scenario.run.steps, n_obs,
+                             draws, folder)  # fmt: skip
+
+
 def hindcast(
     observations: list[Path],
     scenario: Path,
@@ -230,7 +244,8 @@ def write_hindcast(
         "kind": "hindcast",
         "scenario": ep.name,
         "not_covered": [o.id for o in left],
-        "coverage": coverage(table),
+        # null, not NaN (which JSON does not allow), where a share is undefined
+        "coverage": {k: v if np.isfinite(v) else None for k, v in coverage(table).items()},
     }
     meta[RESULT_ID] = id_of_manifest(meta)
     with atomic_folder(out) as tmp:

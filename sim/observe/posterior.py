@@ -146,6 +146,25 @@ def model_only(coefficients: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v for k, v in coefficients.items() if k in PARAMETERS}
 
 
+def run_draws(
+    posterior_file: Path | str, replications: int, root_seed: int, allow_model_change: bool = False
+) -> dict[str, np.ndarray]:
+    """`model_only` of `draw_coefficients`: the sets a run, compare or robustness uses;
+    refused when the posterior holds none. Why: a posterior of operator coefficients and
+    given structural terms only (which hindcast reads) changed nothing there without a word:
+    the run was the scenario's own, and robustness found every effect keeping its sign in
+    all of its identical draws."""
+    draws = draw_coefficients(posterior_file, replications, root_seed, allow_model_change)
+    model = model_only(draws)
+    if not model:
+        raise UsageError(
+            f"--posterior {posterior_file}: no coefficient a run reads (it holds "
+            f"{', '.join(sorted(draws))}: operator coefficients and given structural terms, "
+            "which hindcast reads); with it the run would be the scenario's own"
+        )
+    return model
+
+
 def with_posterior(settings, posterior_file: Path, allow_model_change: bool = False):
     """Run settings whose replication r uses the posterior's coefficient set r (drawn with the
     settings' root seed), and the file's name and hash for the manifest. Used by run and
@@ -153,10 +172,7 @@ def with_posterior(settings, posterior_file: Path, allow_model_change: bool = Fa
     import dataclasses
     import hashlib
 
-    draws = draw_coefficients(
-        posterior_file, settings.replications, settings.seed, allow_model_change
-    )
-    model = model_only(draws)
+    model = run_draws(posterior_file, settings.replications, settings.seed, allow_model_change)
     digest = hashlib.sha256(Path(posterior_file).read_bytes()).hexdigest()
     info = {"file": str(posterior_file), "sha256": digest, "coefficients": sorted(model)}
     return dataclasses.replace(settings, posterior=info, coefficients=model)

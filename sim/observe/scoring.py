@@ -130,6 +130,48 @@ def null_rows(table: pd.DataFrame, design: str = "plain") -> pd.DataFrame:
     return long.drop(columns="variable").rename(columns={"score": "crps"})
 
 
+def null_scope(table: pd.DataFrame) -> int:
+    """How many scored rows every null can forecast (0 when a null's column is missing).
+    `null_rows` keeps fewer when a forecast design (filtered, anomaly, tracked) cannot
+    forecast some, e.g. an observation in the window's first year, before any origin."""
+    nulls = ["crps", *(f"crps_{n}" for n in NULLS)]
+    if table.empty or not set(nulls) <= set(table.columns):
+        return 0
+    scored = table[table["scored"]] if "scored" in table else table
+    return len(scored.dropna(subset=nulls))
+
+
+def no_skill_reason(table: pd.DataFrame) -> str:
+    """Why `null_skill` of a hindcast table is empty, in one sentence for the command and the
+    report. Why: both said "no scored observation has an earlier observation of its own
+    series" whatever the cause, of tables where many have one (a folder written before the
+    nulls were scored; observations of the window's first year, which the designs cannot
+    forecast)."""
+    missing = [c for c in ("crps", *(f"crps_{n}" for n in NULLS)) if c not in table]
+    if missing:
+        s = "s" if len(missing) > 1 else ""
+        return (
+            f"This folder's hindcast.csv has no {', '.join(missing)} column{s} (written before "
+            "the null forecasters were scored, or edited): no skill is computed; run the "
+            "hindcast again."
+        )
+    nulls = null_scope(table)
+    if not nulls:
+        return (
+            "No scored observation has an earlier observation of its own series, so "
+            "persistence and the linear trend cannot forecast any: no skill is computed."
+        )
+    many = nulls > 1
+    return (
+        f"{nulls} scored observation{'s have' if many else ' has'} an earlier observation of "
+        f"{'their' if many else 'its'} series, but no forecast design (filtered, anomaly, "
+        "tracked) can forecast "
+        f"{'them' if many else 'it'}: a design starts from the end of the year before the "
+        "observation and needs an observation of the series by then. The skill is computed "
+        "on the observations every null and every design can forecast: none here."
+    )
+
+
 def design_skill(views: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One skill table (skill_table) per forecast design, stacked: rows (kind, design) with
     the design's mean CRPS and its skill against each null, kinds in order, pooled last.

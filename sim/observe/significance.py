@@ -36,6 +36,7 @@ import pandas as pd
 from sim.observe.scoring import NULLS, null_rows, skill_table
 from sim.observe.streams import id_key, keyed
 from sim.observe.verdict import NULL_NAMES
+from sim.results.folder import count
 
 DRAWS = 2000
 LEVEL = 0.90
@@ -127,7 +128,7 @@ def pooled_skill(means: list[np.ndarray], forecasts: list[np.ndarray], null: int
 
 def summary(point: float, draws: np.ndarray, level: float, n: int) -> dict[str, float]:
     """The point skill, its central `level` interval and the share of resamples above 0
-    (interval and share NaN from fewer than MIN_OBSERVATIONS observations)."""
+    (interval and share NaN when fewer than MIN_OBSERVATIONS observations can vary)."""
     finite = draws[np.isfinite(draws)] if n >= MIN_OBSERVATIONS else draws[:0]
     lo, hi = (
         np.quantile(finite, [(1 - level) / 2, (1 + level) / 2]) if finite.size else (np.nan,) * 2
@@ -184,11 +185,19 @@ def skill_intervals(
                     float(point.loc["pooled", f"skill vs {null}"]),
                     pooled_skill(means, forecasts, j),
                     level,
-                    sum(len(k.ids) for k in kinds),
+                    varying(kinds),
                 ),
             }
         )
     return pd.DataFrame(out)
+
+
+def varying(kinds: list[KindScores]) -> int:
+    """How many observations the pooled resampling can vary: those of kinds with two or
+    more. Why: each kind is resampled among its own, so a kind of one observation is the
+    same in every resample; five such kinds gave a pooled "interval" of width 0 and a
+    verdict of "better" or "worse" from five observations."""
+    return sum(len(k.ids) for k in kinds if len(k.ids) > 1)
 
 
 def verdict(low: float, high: float) -> str:
@@ -249,7 +258,7 @@ def interval_words(intervals: pd.DataFrame) -> str:
     bits = [f"{NULL_NAMES[n]} {cell(pooled.loc[n]).replace('-', '−')}" for n in pooled.index]
     n = int(pooled["observations"].iloc[0])
     return (
-        f"Pooled skill with its {LEVEL:.0%} interval over the {n} observations (paired "
+        f"Pooled skill with its {LEVEL:.0%} interval over the {count(n, 'observation')} (paired "
         f"bootstrap, {DRAWS} resamples; 'tie' when the interval straddles 0): "
         + "; ".join(bits)
         + "."

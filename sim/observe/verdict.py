@@ -23,9 +23,16 @@ NULL_NAMES = {
 
 
 def signed(value: float) -> str:
-    """'+0.44', '−0.68' (a true minus sign in prose); '–' when there is no number."""
+    """'+0.44', '−0.68' (a true minus sign in prose); '–' when there is no number. A skill
+    that is not 0 but rounds to ±0.00 keeps one significant digit ('−0.003'): the verdict
+    calls it a win or a loss, and "loses … (skill −0.00)" read as a number saying none."""
     if not math.isfinite(value):
         return "–"
+    value += 0.0  # −0.0 is a tie, as 0.0
+    if value != 0 and abs(value) < 0.005:
+        digits = -math.floor(math.log10(abs(value)))
+        text = f"{value:+.{digits}f}" if digits <= 6 else f"{value:+.0e}"
+        return text.replace("-", "−")
     return f"{value:+.2f}".replace("-", "−")
 
 
@@ -73,7 +80,34 @@ def pooled_verdict(skill: pd.DataFrame, subject: str = "The model") -> str:
             f"{names[0].upper()}{names[1:]} forecast every observation exactly (CRPS 0),"
             " which leaves no ratio to score."
         )
+    sentences += _left_out([n for n, s in pooled.items() if math.isfinite(s)], skill)
     return " ".join(sentences)
+
+
+def _left_out(nulls: list[str], skill: pd.DataFrame) -> list[str]:
+    """'Persistence forecast every joint exercise observation exactly (CRPS 0): that kind is
+    left out of its pooled skill.' Why: the pooled skill leaves out a kind its null scored
+    0 on (scoring.skill_table), so "beats all three" could rest on half the observations
+    with nothing said, where that null was perfect and the model was not."""
+    kinds = skill[skill["kind"] != "pooled"]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for null in nulls:
+        column = f"CRPS {null}"
+        if column not in kinds:  # a table of skills only
+            continue
+        exact = tuple(str(k) for k in kinds.loc[kinds[column] == 0, "kind"])
+        if exact:
+            groups.setdefault(exact, []).append(NULL_NAMES[null])
+    out = []
+    for exact, names in groups.items():
+        who = _join(names)
+        what = _join([k.replace("_", " ") for k in exact])
+        kind = "that kind is" if len(exact) == 1 else "those kinds are"
+        out.append(
+            f"{who[0].upper()}{who[1:]} forecast every {what} observation exactly (CRPS 0): "
+            f"{kind} left out of {'its' if len(names) == 1 else 'their'} pooled skill."
+        )
+    return out
 
 
 def _exact(skill: pd.DataFrame, null: str) -> bool:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.observe.scoring import DESIGN_COLUMNS, FORECASTERS, NULLS, null_skill
+from sim.observe.scoring import (
+    DESIGN_COLUMNS,
+    FORECASTERS,
+    NULLS,
+    no_skill_reason,
+    null_scope,
+    null_skill,
+)
 from sim.observe.significance import interval_words, null_skill_intervals
 from sim.observe.verdict import pooled_verdict, signed, verdict
 from sim.report.other_pages import cell, interval_tables
 from sim.report.render import Section, Table
-from sim.results.folder import ResultsFolder
+from sim.results.folder import ResultsFolder, count
 
 HEADER_NAMES = {"model": "model", "persistence": "persistence", "trend": "trend",
                 "events_only": "events-only"}  # fmt: skip
@@ -99,15 +106,11 @@ def skill_rows(skill: pd.DataFrame) -> list[list[object]]:
 def skill_section(res: ResultsFolder) -> Section:
     """Model beside the nulls, per kind and pooled, opening with the verdict."""
     skill = skill_frame(res)
-    if skill.empty:
-        return Section(
-            "Against the null forecasters",
-            [
-                "No scored observation has an earlier observation of its own series, so "
-                "persistence and the linear trend cannot forecast any: no skill is computed."
-            ],
-        )
+    if skill.empty:  # why, from the rows (was one reason whatever the cause)
+        return Section("Against the null forecasters", [no_skill_reason(res.table("hindcast"))])
     n = int(skill.set_index("kind").loc["pooled", "observations"])
+    nulls = null_scope(res.table("hindcast"))
+    more = f"; {nulls - n} more that the nulls can forecast are left out" if nulls > n else ""
     headers = ["kind", "observations"]
     headers += [f"CRPS {HEADER_NAMES[f]}" for f in FORECASTERS]
     headers += [f"skill vs {HEADER_NAMES[x]}" for x in NULLS]
@@ -116,8 +119,11 @@ def skill_section(res: ResultsFolder) -> Section:
     notes = [
         verdict(skill),
         interval_words(intervals),
-        f"In sample: scored on the {n} observations of this window that every null can "
-        "forecast (those whose series has an earlier observation). CRPS: lower is better, "
+        f"In sample: scored on the {count(n, 'observation')} of this window that every null "
+        "and every "
+        "forecast design can forecast (persistence and the trend need an earlier observation "
+        "of the series, the designs one before the year the observation falls in"
+        f"{more}). CRPS: lower is better, "
         "in the kind's unit. Skill = 1 − CRPS model / CRPS null: above 0 the model is "
         "better, below 0 the null is. The events-only world runs the scenario with "
         "mechanisms and noise off (same operator coefficients); persistence and the trend "

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.render import Section, Table
-from sim.results.folder import ResultsFolder
+from sim.results.folder import ResultsFolder, count
 from sim.results.labels import calibration_method, coefficient_label
 
 
@@ -107,7 +107,8 @@ def interval_tables(table: pd.DataFrame) -> tuple[list[str], list[Table]]:
     c = coverage(table)
     scored = table[table["scored"]] if "scored" in table else table
     notes = [
-        f"{c['observations']} observations scored. Inside the 50% predictive interval: "
+        f"{count(c['observations'], 'observation')} scored. Inside the 50% predictive "
+        "interval: "
         f"{_share(c['coverage50'])} (a calibrated model: about 50%); inside the 90% interval: "
         f"{_share(c['coverage90'])} (about 90%). Mean CRPS {cell(c['mean_crps'])} (lower is "
         "better, in the observation's units)."

@@ -192,7 +192,8 @@ def calibration_summary(res: ResultsFolder) -> str:
         last = diag.iloc[-1]
         how = f"keeping {int(last['particles'])} of {int(last['proposed'])} prior draws"
     text = (
-        f"This report shows a {method} calibration of {len(m['coefficients'])} coefficients "
+        f"This report shows {'an' if method[:1] in 'AEIOU' else 'a'} {method} calibration of "
+        f"{count(len(m['coefficients']), 'coefficient')} "
         f"({', '.join(m['coefficients'])}) against the episodes {', '.join(m['episodes'])}, "
         f"{how}."
     )
