@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the test process Ctrl-C as a terminal would, whatever started the suite.
+
+    Why: a shell script that runs `make test &` (or any job started in the background
+    without job control) starts it with SIGINT ignored, and an ignored signal is inherited
+    by every process below. The commands keep an ignored SIGINT ignored on purpose
+    (sim.procs.interrupts_raised), so every Ctrl-C test then failed: the in-process ones
+    (tests/test_interrupts.py) and the ones that send SIGINT to a command they start (its
+    Dask sweep ran to the end and exited 0). Those tests simulate a user at a terminal; a
+    Python handler, unlike SIG_IGN, is not inherited across exec, so the commands they
+    start get the default disposition too. Runs in every xdist worker as well."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
