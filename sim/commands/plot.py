@@ -27,6 +27,7 @@ CHART_NAMES = (
     "diagnostics",
     "predictive_check",
     "hindcast",
+    "hindcast_skill",
 )
 
 
