@@ -154,25 +154,15 @@ def skill_intervals(
     (kind, null) with skill, low, high, share above 0, forecasts and observations."""
     if rows.empty:
         return pd.DataFrame()
-    forecasters = ("model", *nulls)
-    kinds = kind_scores(rows, forecasters)
+    kinds = kind_scores(rows, ("model", *nulls))
     point = skill_table(rows, nulls).set_index("kind")
     fit = resample_fits(kinds[0].sums.shape[0], draws, seed)
     boot = [resample_means(k, resample_weights(k, draws, seed), fit) for k in kinds]
-    out = []
-    for k, (means, _) in zip(kinds, boot, strict=True):
-        for j, null in enumerate(nulls, start=1):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                per = 1.0 - means[:, 0] / means[:, j]
-            out.append(
-                {
-                    "kind": k.kind,
-                    "null": null,
-                    "forecasts": int(k.counts[0].sum()),
-                    "observations": len(k.ids),
-                    **summary(float(point.loc[k.kind, f"skill vs {null}"]), per, level, len(k.ids)),
-                }
-            )
+    out = [
+        _kind_row(k, null, point.loc[k.kind, f"skill vs {null}"], means[:, [0, j]], level)
+        for k, (means, _) in zip(kinds, boot, strict=True)
+        for j, null in enumerate(nulls, start=1)
+    ]
     means, forecasts = [b[0] for b in boot], [b[1] for b in boot]
     for j, null in enumerate(nulls, start=1):
         out.append(
@@ -190,6 +180,19 @@ def skill_intervals(
             }
         )
     return pd.DataFrame(out)
+
+
+def _kind_row(k: KindScores, null: str, point: float, pair: np.ndarray, level: float) -> dict:
+    """One kind's row: `pair` holds each resample's mean CRPS of the model and the null."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = 1.0 - pair[:, 0] / pair[:, 1]
+    return {
+        "kind": k.kind,
+        "null": null,
+        "forecasts": int(k.counts[0].sum()),
+        "observations": len(k.ids),
+        **summary(float(point), per, level, len(k.ids)),
+    }
 
 
 def varying(kinds: list[KindScores]) -> int:
