@@ -421,3 +421,30 @@ def test_chart_shares_are_balanced_by_drawing_cost():
     loads = [sum(DRAW_SECONDS[n] for n in share) for share in shares]
     assert max(loads) - min(loads) <= min(DRAW_SECONDS.values())
     assert balanced(["unknown", *names], 3) and len(balanced(names, 1)[0]) == len(names)
+
+
+def _intervals(nulls=("persistence", "trend"), skill=0.3, low=-0.1, high=0.5) -> pd.DataFrame:
+    """A skill_intervals table with its pooled rows only."""
+    return pd.DataFrame(
+        [{"kind": "pooled", "null": n, "skill": skill, "low": low, "high": high} for n in nulls]
+    )
+
+
+def test_skill_forest_keeps_a_view_with_nothing_to_draw_and_tells_a_lone_point_from_a_tie():
+    """skill_intervals gives an empty table for rows with nothing scored: skill_forest raised
+    KeyError 'null' on it. A point with too few observations to resample has no interval; it
+    was drawn grey and filled like a tie, which the legend calls 'interval across 0'."""
+    from sim.plots.skill_chart import skill_forest
+
+    fig = skill_forest(
+        {"a": _intervals(), "none": pd.DataFrame(), "few": _intervals(low=float("nan"))}, "t", "p"
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["few", "none", "a"]
+    dots = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+    tie, lone = (dots[0], dots[1]) if dots[0].get_ydata()[0] == 2 else (dots[1], dots[0])
+    assert lone.get_markerfacecolor() != tie.get_markerfacecolor()
+    words = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("too few" in w for w in words)
+    assert any(t.get_text() == "no skill" for t in ax.texts)  # the empty view says so
+    plt.close(fig)

@@ -311,3 +311,58 @@ def test_nan_crps_is_refused_not_scored_as_zero():
     rows.loc[rows.index[3], "crps"] = np.nan
     with pytest.raises(ValueError, match="CRPS is missing"):
         skill_intervals(rows, seed=1)
+
+
+def _seed_run(monkeypatch, tmp_path, chart_fails: bool = False) -> tuple[dict, dict]:
+    """benchmarks.calibrate.seed_blocks on synthetic rows (one world per seed), with the
+    chart's intervals captured instead of drawn: (blocks, {label: intervals})."""
+    from types import SimpleNamespace
+
+    import sim.plots.skill_chart as chart
+    import sim.plots.style as style
+    from benchmarks import calibrate as bench
+
+    drawn: dict[str, pd.DataFrame] = {}
+
+    def forest(intervals, title, provenance):
+        if chart_fails:
+            raise RuntimeError("the chart failed")
+        drawn.update(intervals)
+
+    monkeypatch.setattr(chart, "skill_forest", forest)
+    monkeypatch.setattr(style, "save", lambda fig, path: None)
+    monkeypatch.setattr(bench, "with_settings", lambda spec, seed: seed)
+    monkeypatch.setattr(bench, "rolling_forecasts", lambda s, workers: SimpleNamespace(
+        plain=world(s % 1000, 12, 0.9)))  # fmt: skip
+    monkeypatch.setattr(bench, "holdout_forecasts", lambda s, workers: SimpleNamespace(
+        view=lambda v: world(s % 1000 + 50, 12, 1.1)))  # fmt: skip
+    args = SimpleNamespace(seeds=[20160101, 20160102, 20160103], workers=1)
+    try:
+        return bench.seed_blocks(None, tmp_path, args), drawn
+    except RuntimeError:
+        return {}, drawn
+
+
+def test_the_seed_chart_draws_each_seed_with_the_interval_its_table_row_prints(
+    monkeypatch, tmp_path
+):
+    """seed_table bootstraps each seed's rows with that seed's own streams; the chart beside
+    it (docs/img/validation-seeds-skill.png) drew every seed with the first seed's, so its
+    intervals for the other seeds were not the table's (e.g. trend +0.45 against +0.44)."""
+    blocks, drawn = _seed_run(monkeypatch, tmp_path)
+    for label, intervals in drawn.items():
+        if label.endswith("all seeds"):
+            continue
+        kind, seed = label.rsplit(" ", 1)
+        p = intervals[intervals["kind"] == "pooled"].set_index("null")
+        block = blocks["seeds-rolling" if kind == "rolling" else "seeds-holdout"]
+        row = next(r for r in block.splitlines() if r.startswith(f"| {seed} |"))
+        for null in NULLS:
+            low, high = (f"{p.loc[null, k]:+.2f}".replace("+-", "-") for k in ("low", "high"))
+            assert f"({low} to {high})" in row, (label, null)
+
+
+def test_the_seed_runs_rows_are_written_before_the_chart_is_drawn(monkeypatch, tmp_path):
+    """Four seeds' fits take hours; a chart that failed took their CSVs with it."""
+    _seed_run(monkeypatch, tmp_path, chart_fails=True)
+    assert (tmp_path / "seeds_rolling.csv").exists() and (tmp_path / "seeds_holdout.csv").exists()
