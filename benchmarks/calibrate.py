@@ -245,7 +245,7 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     result.ess.to_csv(out / "holdout_ess.csv", index=False)
     turns = directions(result, observations_of(spec), load_holdout())
     title = "Held out (after May 2024): pooled skill with its 90% interval by design"
-    views = {v: result.view(v) for v in VARIANTS}
+    views = {"plain" if v == "model" else v: result.view(v) for v in VARIANTS}  # as named elsewhere
     interval_chart(out, CHARTS[1], views, spec.settings["seed"], title, "holdout")
     turns.to_csv(out / "holdout_directions.csv", index=False)
     return {

@@ -7,6 +7,7 @@ the end. These tests swallow the interrupt on purpose inside the chunk writer.""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 
 import pytest
@@ -148,3 +149,31 @@ def test_a_signal_ignored_at_start_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def _started_ignoring_sigint() -> None:
+    """What a shell does for `cmd &` without job control (runs in the child, before exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.slow
+def test_a_command_started_with_sigint_ignored_runs_through_a_ctrl_c(tmp_path):
+    """The same rule across a real exec (the test above holds it inside one process): a run
+    started with SIGINT ignored, sent SIGINT once its workers are up, finishes and publishes
+    its folder; the control started normally stops with 130 and publishes nothing."""
+    from reliability_tools import descendants, start, wait_for
+
+    args = ["run", str(BASELINE), "-n", "300", "--steps", "1500", "--workers", "2", "-q",
+            "--no-plots"]  # fmt: skip
+    results = {}
+    for name, preexec in (("ignored", _started_ignoring_sigint), ("control", None)):
+        proc = start([*args, "--out", name], tmp_path, start_new_session=True,
+                     preexec_fn=preexec)  # fmt: skip
+        wait_for(lambda p=proc: p.poll() is not None or len(descendants(p.pid)) >= 3, 60,
+                 "the workers")  # fmt: skip
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=120)
+        results[name] = proc.returncode
+    assert results == {"ignored": 0, "control": 130}
+    assert (tmp_path / "ignored" / "manifest.json").is_file()
+    assert not (tmp_path / "control").exists()

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from sim.observe.significance import verdict
 from sim.observe.verdict import NULL_NAMES
-from sim.plots.style import GUIDE, OKABE_ITO, footer, panel_grid, style
+from sim.plots.style import GUIDE, OKABE_ITO, RC, footer, panel_grid, style
 
 COLOURS = {"better": OKABE_ITO["bluish green"], "tie": "#7a7a7a", "worse": OKABE_ITO["vermillion"]}
 NO_INTERVAL = "#7a7a7a"  # a lone point: grey like a tie, but hollow (not a tested tie)
@@ -46,7 +46,7 @@ def skill_forest(intervals: dict[str, pd.DataFrame], title: str, provenance: str
             ax.set_xlim(LOW - 0.1, 1.0)
             ax.set_ylim(-0.6, len(labels) - 0.4)
             ax.set_yticks(range(len(labels)), labels[::-1] if ax is axes.flat[0] else [])
-            ax.grid(axis="x", color="#e3e3e3", lw=0.6)
+            ax.grid(axis="x", color=RC["grid.color"], lw=RC["grid.linewidth"])
             ax.set_title(f"vs {NULL_NAMES.get(null, null)}", fontsize=9.5)
             ax.set_xlabel("skill: 1 − CRPS model / CRPS null")
         fig.suptitle(title, fontweight="bold")
