@@ -43,12 +43,12 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.gain import gain_profile, gain_table
-from sim.observe.holdout import VARIANTS, Holdout, directions, holdout_forecasts, load_holdout
+from sim.observe.holdout import VARIANTS, directions, holdout_forecasts, load_holdout
 from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
 from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import NULLS, design_skill, skill_table
-from sim.observe.significance import interval_table, skill_intervals
+from sim.observe.significance import interval_rows, intervals_of
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import STRUCTURES, compare_structures, structure_table
 from sim.output import timestamped
@@ -82,20 +82,14 @@ IMG = ROOT / "docs" / "img"
 CHARTS = ("validation-skill", "validation-holdout-skill", "validation-seeds-skill")
 
 
-def interval_chart(out: Path, name: str, views: dict[str, pd.DataFrame], seed: int,
-                   title: str, part: str = "forecasts",
-                   seeds: dict[str, int] | None = None) -> None:  # fmt: skip
+def interval_chart(out: Path, name: str, intervals: dict[str, pd.DataFrame], seed: int,
+                   title: str, part: str = "forecasts") -> None:  # fmt: skip
     """`name`.png in the results folder: each view's pooled skill with its 90% interval
-    against each null (sim/plots/skill_chart.py); docs/img takes it when the doc is rewritten.
-    `seeds` gives a view its own bootstrap seed, as its table row has (seed_table: one root
-    seed's rows are resampled with that seed's streams); the others take `seed`."""
+    against each null (sim/plots/skill_chart.py), from the intervals its table was made of;
+    docs/img takes it when the doc is rewritten."""
     from sim.plots.skill_chart import skill_forest
     from sim.plots.style import save
 
-    own = seeds or {}
-    intervals = {
-        label: skill_intervals(rows, own.get(label, seed)) for label, rows in views.items()
-    }
     made = f"python -m benchmarks.calibrate --part {part}, root seed {seed}"
     save(skill_forest(intervals, title, made), out / f"{name}.png")
 
@@ -210,12 +204,12 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     )
     times["headline effects"] = time.perf_counter() - t0
     seed = spec.settings["seed"]
-    pooled = interval_table({"in sample (plain)": ins, **views}, seed)
+    intervals = intervals_of({"in sample (plain)": ins, **views}, seed)
     title = "Pooled skill with its 90% interval: in sample, and rolling origin 2018–2023"
-    interval_chart(out, CHARTS[0], {"in sample (plain)": ins, **views}, seed, title)
+    interval_chart(out, CHARTS[0], intervals, seed, title)
     return {
-        "intervals": markdown(pooled),
-        "intervals-kinds": markdown(interval_table({"plain": fc.plain}, seed, kinds=True)),
+        "intervals": markdown(interval_rows(intervals)),
+        "intervals-kinds": markdown(interval_rows({"plain": intervals["plain"]}, kinds=True)),
         "in-sample": markdown(skill_table(ins)),
         "coverage": markdown(coverage_by_forecaster(fc.rows).reset_index()),
         "rolling": markdown(skill_table(fc.plain)),
@@ -228,11 +222,11 @@ def forecast_blocks(spec: CalibrationSpec, out: Path, args, times: dict) -> dict
     }
 
 
-def holdout_intervals(result: Holdout, seed: int) -> pd.DataFrame:
+def holdout_intervals(intervals: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every held-out variant's pooled skill with its interval, then the plain model's kinds."""
-    pooled = interval_table({v: result.view(v) for v in VARIANTS}, seed)
-    kinds = interval_table({"model": result.view("model")}, seed, kinds=True)
-    return pd.concat([pooled, kinds[kinds["kind"] != "pooled"]], ignore_index=True)
+    kinds = interval_rows({"model": intervals["model"]}, kinds=True)
+    return pd.concat([interval_rows(intervals), kinds[kinds["kind"] != "pooled"]],
+                     ignore_index=True)  # fmt: skip
 
 
 def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
@@ -244,15 +238,17 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     result.rows.to_csv(out / "holdout.csv", index=False)
     result.ess.to_csv(out / "holdout_ess.csv", index=False)
     turns = directions(result, observations_of(spec), load_holdout())
-    title = "Held out (after May 2024): pooled skill with its 90% interval by design"
-    views = {"plain" if v == "model" else v: result.view(v) for v in VARIANTS}  # as named elsewhere
-    interval_chart(out, CHARTS[1], views, spec.settings["seed"], title, "holdout")
     turns.to_csv(out / "holdout_directions.csv", index=False)
+    seed = spec.settings["seed"]
+    intervals = intervals_of({v: result.view(v) for v in VARIANTS}, seed)
+    title = "Held out (after May 2024): pooled skill with its 90% interval by design"
+    named = {"plain" if v == "model" else v: t for v, t in intervals.items()}  # as elsewhere
+    interval_chart(out, CHARTS[1], named, seed, title, "holdout")
     return {
         "holdout": markdown(result.skill()),
         "holdout-kinds": markdown(result.table()),
         "holdout-directions": markdown(turns),
-        "holdout-intervals": markdown(holdout_intervals(result, spec.settings["seed"])),
+        "holdout-intervals": markdown(holdout_intervals(intervals)),
         "timing-holdout": timing_table(wall, args.workers),
     }
 
@@ -260,34 +256,28 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
 SEEDS = (20160101, 20160102, 20160103, 20160104)
 
 
-def seed_table(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Each root seed's pooled skill of the plain model with its interval over the
-    observations, then all seeds together (the interval then carries the fits' noise too)."""
-    parts = [interval_table({str(f["fit"].iloc[0]): f.drop(columns="fit")}, int(f["fit"].iloc[0]))
-             for f in frames]  # fmt: skip
-    seed = int(frames[0]["fit"].iloc[0])
-    parts.append(interval_table({f"all {len(frames)} seeds": pd.concat(frames)}, seed))
-    return (
-        pd.concat(parts, ignore_index=True).drop(columns="kind").rename(columns={"design": "seed"})
-    )
+def seed_intervals(frames: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each root seed's intervals (its rows resampled with that seed's streams), then all
+    seeds together (resampled with the first seed's: the interval carries the fits' noise
+    too), labelled by the seed and "all N seeds"."""
+    views = {str(f["fit"].iloc[0]): f.drop(columns="fit") for f in frames}
+    seeds = {label: int(label) for label in views}
+    views[f"all {len(frames)} seeds"] = pd.concat(frames)
+    return intervals_of(views, int(frames[0]["fit"].iloc[0]), seeds)
 
 
-def seed_chart(
-    out: Path, rolling: list[pd.DataFrame], held: list[pd.DataFrame], first: int
-) -> None:
-    """The seeds' chart, drawn after their rows are saved (hours of fits outlive a failed
-    chart); each seed's interval is bootstrapped with that seed, as `seed_table` does, so the
-    picture shows the table's numbers."""
-    views: dict[str, pd.DataFrame] = {}
-    seeds: dict[str, int] = {}
-    for name, frames in (("rolling", rolling), ("held out", held)):
-        for f in frames:
-            seed = int(f["fit"].iloc[0])
-            views[f"{name} {seed}"] = f.drop(columns="fit")
-            seeds[f"{name} {seed}"] = seed
-        views[f"{name}, all seeds"] = pd.concat(frames)
-    title = "The plain model's pooled skill with its 90% interval, seed by seed"
-    interval_chart(out, CHARTS[2], views, first, title, "seeds", seeds)
+def seed_table(intervals: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The pooled rows of `seed_intervals`: one seed, or all of them, per row."""
+    return interval_rows(intervals).drop(columns="kind").rename(columns={"design": "seed"})
+
+
+def seed_chart_views(parts: dict[str, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The seeds' intervals of each part ("rolling", "held out") under one chart's labels."""
+    return {
+        f"{what}, all seeds" if label.startswith("all") else f"{what} {label}": t
+        for what, intervals in parts.items()
+        for label, t in intervals.items()
+    }
 
 
 def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
@@ -303,10 +293,13 @@ def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     pd.concat(rolling).to_csv(out / "seeds_rolling.csv", index=False)
     pd.concat(held).to_csv(out / "seeds_holdout.csv", index=False)
     wall = {f"{len(args.seeds)} seeds × (rolling origin + held out)": time.perf_counter() - t0}
-    seed_chart(out, rolling, held, args.seeds[0])
+    by_seed, held_by_seed = seed_intervals(rolling), seed_intervals(held)
+    views = seed_chart_views({"rolling": by_seed, "held out": held_by_seed})
+    title = "The plain model's pooled skill with its 90% interval, seed by seed"
+    interval_chart(out, CHARTS[2], views, args.seeds[0], title, "seeds")
     return {
-        "seeds-rolling": markdown(seed_table(rolling)),
-        "seeds-holdout": markdown(seed_table(held)),
+        "seeds-rolling": markdown(seed_table(by_seed)),
+        "seeds-holdout": markdown(seed_table(held_by_seed)),
         "timing-seeds": timing_table(wall, args.workers),
     }
 

@@ -22,7 +22,9 @@ from sim.observe.significance import (
     resample_means,
     resample_weights,
     skill_intervals,
-    verdict,
+)
+from sim.observe.significance import (
+    interval_verdict as verdict,
 )
 
 FORECASTERS = ("model", *NULLS)

@@ -203,7 +203,7 @@ def varying(kinds: list[KindScores]) -> int:
     return sum(len(k.ids) for k in kinds if len(k.ids) > 1)
 
 
-def verdict(low: float, high: float) -> str:
+def interval_verdict(low: float, high: float) -> str:
     """'better' when the whole interval is above 0, 'worse' when below, else 'tie'."""
     if not np.isfinite(low) or not np.isfinite(high):
         return "–"
@@ -218,17 +218,24 @@ def cell(row: pd.Series) -> str:
         return f"{row['skill']:+.2f} (too few to resample)"
     return (
         f"{row['skill']:+.2f} ({row['low']:+.2f} to {row['high']:+.2f}) "
-        f"{verdict(row['low'], row['high'])}"
+        f"{interval_verdict(row['low'], row['high'])}"
     )
 
 
-def interval_table(views: dict[str, pd.DataFrame], seed: int, kinds: bool = False) -> pd.DataFrame:
-    """One row per forecaster design (its pooled skill against each null, with interval and
-    verdict); with `kinds`, also one row per kind of each design. For reports and
-    docs/validation.md."""
+def intervals_of(
+    views: dict[str, pd.DataFrame], seed: int, seeds: dict[str, int] | None = None
+) -> dict[str, pd.DataFrame]:
+    """`skill_intervals` of each view, once, for a table (`interval_rows`) and a chart
+    (sim/plots/skill_chart.py) alike; `seeds` gives a view its own bootstrap seed."""
+    own = seeds or {}
+    return {label: skill_intervals(rows, own.get(label, seed)) for label, rows in views.items()}
+
+
+def interval_rows(intervals: dict[str, pd.DataFrame], kinds: bool = False) -> pd.DataFrame:
+    """One row per design (its pooled skill against each null, with interval and verdict);
+    with `kinds`, also one row per kind of each design. For reports and docs/validation.md."""
     rows = []
-    for design, long in views.items():
-        t = skill_intervals(long, seed)
+    for design, t in intervals.items():
         if t.empty:
             continue
         for kind, part in t.groupby("kind", sort=False):
@@ -245,6 +252,11 @@ def interval_table(views: dict[str, pd.DataFrame], seed: int, kinds: bool = Fals
                 }
             )
     return pd.DataFrame(rows)
+
+
+def interval_table(views: dict[str, pd.DataFrame], seed: int, kinds: bool = False) -> pd.DataFrame:
+    """`interval_rows` of the views' intervals, computed here."""
+    return interval_rows(intervals_of(views, seed), kinds)
 
 
 def null_skill_intervals(table: pd.DataFrame, seed: int, design: str = "plain") -> pd.DataFrame:

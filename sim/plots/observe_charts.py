@@ -107,9 +107,8 @@ def hindcast_skill_chart(res: ResultsFolder) -> Figure | None:
     if table is None or table.empty:
         return None
     seed = int(res.manifest.get("root_seed") or 0)
-    intervals = {d: null_skill_intervals(table, seed, d) for d in DESIGN_COLUMNS if
-                 DESIGN_COLUMNS[d] in table}  # fmt: skip
-    intervals = {d: t for d, t in intervals.items() if not t.empty}
+    intervals = {d: null_skill_intervals(table, seed, d) for d in DESIGN_COLUMNS}
+    intervals = {d: t for d, t in intervals.items() if not t.empty}  # designs not scored
     if not intervals:
         return None
     title = f"{res.title}: pooled skill against the null forecasters, with 90% intervals"

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.observe.significance import verdict
+from sim.observe.significance import interval_verdict
 from sim.observe.verdict import NULL_NAMES
 from sim.plots.style import GUIDE, OKABE_ITO, RC, footer, panel_grid, style
 
@@ -63,7 +63,7 @@ def _draw(ax: Axes, y: float, row: pd.Series) -> bool:
     """One interval (or a lone hollow point where there are too few observations to
     resample: True then); an end below the floor is drawn at it with an arrow and labelled
     with its value (the point's when the point itself is below, else the interval's low end)."""
-    colour = COLOURS.get(verdict(row["low"], row["high"]), NO_INTERVAL)
+    colour = COLOURS.get(interval_verdict(row["low"], row["high"]), NO_INTERVAL)
     point, low, high = (float(row[k]) for k in ("skill", "low", "high"))
     lone = not (np.isfinite(low) and np.isfinite(high))
     if not lone:
