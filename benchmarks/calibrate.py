@@ -271,6 +271,17 @@ def seed_table(intervals: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return interval_rows(intervals).drop(columns="kind").rename(columns={"design": "seed"})
 
 
+# The kind whose pooled ratio is unstable where a null is exact (docs/validation.md, "Results"):
+# the sensitivity table leaves it out, on the same rows, without refitting anything.
+UNSTABLE_KIND = "joint_exercise"
+
+
+def without_kind(frames: list[pd.DataFrame], kind: str = UNSTABLE_KIND) -> pd.DataFrame:
+    """Every seed's pooled skill, and all seeds', with one kind's rows dropped: how much of
+    a pooled verdict one kind carries."""
+    return seed_table(seed_intervals([f[f["kind"] != kind] for f in frames]))
+
+
 def seed_chart_views(parts: dict[str, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     """The seeds' intervals of each part ("rolling", "held out") under one chart's labels."""
     return {
@@ -300,6 +311,14 @@ def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     return {
         "seeds-rolling": markdown(seed_table(by_seed)),
         "seeds-holdout": markdown(seed_table(held_by_seed)),
+        "seeds-sans-exercises": markdown(
+            pd.concat(
+                [
+                    without_kind(rolling).assign(part="rolling origin"),
+                    without_kind(held).assign(part="held out"),
+                ]
+            ).pipe(lambda t: t[["part", *t.columns[:-1]]])
+        ),
         "timing-seeds": timing_table(wall, args.workers),
     }
 

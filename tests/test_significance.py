@@ -368,3 +368,34 @@ def test_the_seed_runs_rows_are_written_before_the_chart_is_drawn(monkeypatch, t
     """Four seeds' fits take hours; a chart that failed took their CSVs with it."""
     _seed_run(monkeypatch, tmp_path, chart_fails=True)
     assert (tmp_path / "seeds_rolling.csv").exists() and (tmp_path / "seeds_holdout.csv").exists()
+
+
+def test_the_table_without_the_unstable_kind_is_the_seed_table_of_the_other_rows():
+    """The sensitivity table (docs/validation.md, four seeds) drops one kind's rows and
+    bootstraps the rest exactly as the seed table does: the same rows give the same
+    intervals, and a kind where the model is much worse moves the pooled verdict."""
+    from benchmarks import calibrate as bench
+
+    frames = []
+    for k, fit in enumerate((20160101, 20160102)):
+        rows = world(k, 12, 0.8)
+        bad = world(k + 100, 12, 4.0)
+        bad = bad.assign(kind=bench.UNSTABLE_KIND, id=bad["id"] + "-x")
+        frames.append(pd.concat([rows, bad]).assign(fit=fit))
+    kept = [f[f["kind"] != bench.UNSTABLE_KIND] for f in frames]
+    without = bench.without_kind(frames)
+    pd.testing.assert_frame_equal(without, bench.seed_table(bench.seed_intervals(kept)))
+    full = bench.seed_table(bench.seed_intervals(frames))
+    column = "skill vs persistence (90%)"
+    assert full[column].str.endswith("worse").all()
+    assert without[column].str.endswith("better").all()
+
+
+def test_the_seed_run_writes_the_table_without_the_unstable_kind_for_both_parts(
+    monkeypatch, tmp_path
+):
+    blocks, _ = _seed_run(monkeypatch, tmp_path)
+    lines = blocks["seeds-sans-exercises"].splitlines()
+    assert lines[0].startswith("| part | seed |")
+    assert sum(line.startswith("| rolling origin |") for line in lines) == 4  # 3 seeds + all
+    assert sum(line.startswith("| held out |") for line in lines) == 4
