@@ -75,11 +75,19 @@ def _condition(c: Mapping[str, Any], world: World) -> Callable[[State, World], n
         "frustration": lambda s, w: frustration(s),
     }
     read = readers[c["metric"]]
-    if c.get("above") is not None:
-        bound = float(c["above"])
-        return lambda s, w: read(s, w) > bound
-    bound = float(c["below"])
-    return lambda s, w: read(s, w) < bound
+    above = c.get("above") is not None
+    bound = float(c["above"] if above else c["below"])
+    named = [k for k in (i, j) if k is not None]
+
+    def holds(s: State, w: World) -> np.ndarray:
+        value = read(s, w)
+        out = value > bound if above else value < bound
+        if named:  # an actor not taking part has no escalation, leverage or relations yet
+            live = np.broadcast_to(s.active[:, named].all(axis=1), out.shape)
+            out = out & live
+        return out
+
+    return holds
 
 
 def apply_effect(state: State, world: World, effect: Effect, mask: np.ndarray) -> None:

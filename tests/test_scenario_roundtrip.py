@@ -127,7 +127,7 @@ def condition(draw: st.DrawFn, actors: list[str]) -> dict[str, Any]:
     cond: dict[str, Any] = {"metric": metric}
     if metric in PAIR_METRICS:
         cond |= {"actor": a, "partner": b}
-    elif metric in ACTOR_METRICS or draw(st.booleans()):  # other metrics: actor optional
+    elif metric in ACTOR_METRICS:  # distancing and frustration read no actor (refused)
         cond["actor"] = a
     bound = draw(st.sampled_from(["above", "below"]))
     cond[bound] = draw(number(-1, 1))

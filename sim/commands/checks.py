@@ -48,3 +48,48 @@ def engine_for(args: argparse.Namespace, work: int | None) -> str:
     quiet = getattr(args, "quiet", False)
     say = None if quiet else (lambda line: print(line, file=sys.stderr))
     return choose_engine(args.engine, work, say)
+
+
+def horizon_warnings(loaded, steps: int, given_steps: int | None = None, what: str = "",
+                     scenario=None, skip: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
+    """Lines for stderr: events of `loaded` (a LoadedScenario) that cannot fire in a run of
+    `steps` steps, and (for a scenario compared with another: `what` names the command) a
+    scenario whose own `run.steps` is not the one it runs for. Only `run` used to say the
+    first; `compare`, `sweep` and `robustness` ran such events silently as if absent.
+    `scenario`: the scenario as run, when it is not `loaded.scenario` (a sweep's fixed
+    values); `skip`: key paths said elsewhere (a swept date, per value)."""
+    from sim.scenario.references import never_fire
+
+    found = never_fire(scenario or loaded.scenario, steps, loaded.origins)
+    lines = [str(w) for w in found if w.path not in skip]
+    own = loaded.scenario.run.steps
+    if what and given_steps is None and own != steps:
+        problem = loaded.origins.problem(
+            ("run", "steps"),
+            f"note: this scenario's {own} steps are not used: {what} runs every scenario for "
+            f"{steps} steps (the first scenario's run.steps); give --steps to choose",
+        )
+        lines.append(str(problem))
+    return lines
+
+
+def swept_horizon_warnings(params, steps: int) -> list[str]:
+    """A swept event date at or beyond the last step: at those points the event never
+    fires (`sweep --param events.E.at=2,9` on a 6-step run)."""
+    lines = []
+    for p in params:
+        keys = tuple(p.keys)
+        if not (len(keys) == 3 and keys[0] == "events" and keys[2] == "at"):
+            continue
+        if p.values is not None:
+            late = sorted({int(v) for v in p.values if v >= steps})
+            shown = ", ".join(map(str, late))
+        else:
+            late = [p.high] if p.high is not None and p.high >= steps else []
+            shown = f"{steps} to {p.high:g}"
+        if late:
+            lines.append(
+                f"{p.origin or '--param'}: {p.path}: warning: at {shown} the event never "
+                f"fires: the run's steps are 0 to {steps - 1}"
+            )
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.commands.checks import add_engine_flag
@@ -40,7 +41,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios with common random numbers and tabulate paired differences."""
     import dataclasses
 
-    from sim.commands.checks import check_run_flags, engine_for
+    from sim.commands.checks import check_run_flags, engine_for, horizon_warnings
     from sim.errors import ScenarioError, UsageError
     from sim.jobs.compare import (
         chart_writer,
@@ -71,6 +72,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = settings_for(
         loaded, args.replications, args.seed, args.steps, args.workers, args.csv, overrides
     )
+    for item in loaded:
+        for line in horizon_warnings(item, settings.steps, args.steps, "compare"):
+            print(line, file=sys.stderr)
     work = settings.replications * settings.steps * len(loaded)
     settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:
@@ -91,7 +95,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"{len(names)} scenarios × {settings.replications} replications × {settings.steps} steps,"
         f" seed {settings.seed}{sets} ({crn}; Δ = paired difference from {names[0]})"
     )
-    for line in terminal_lines(table, names, compared_actors(loaded)):
+    who = loaded[0].scenario.run.distancing.actor
+    for line in terminal_lines(table, names, compared_actors(loaded, settings.steps), who):
         print("  " + line)
     print(f"results: {out}")
     if charts is not None:

@@ -4,9 +4,10 @@ With `--one-at-a-time`, also which coefficient moves which headline effect (sim/
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from sim.commands.checks import add_engine_flag, check_run_flags, engine_for
+from sim.commands.checks import add_engine_flag, check_run_flags, engine_for, horizon_warnings
 from sim.commands.registry import command, parse_sets
 
 
@@ -88,6 +89,8 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     if spec.counterfactual is None:
         raise UsageError(f"{args.scenario}: robustness needs a scenario with a counterfactual")
     steps = spec.run.steps if args.steps is None else args.steps
+    for line in horizon_warnings(loaded, steps):
+        print(line, file=sys.stderr)
     out = args.out or timestamped(f"{spec.name}-robustness")
     oat_runs = 0 if factors is None else check_oat(spec, factors, args.replications)
     runs = 2 * args.draws * args.replications + oat_runs

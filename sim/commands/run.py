@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             progress=not args.quiet, slot=slot)  # fmt: skip
     title = loaded.scenario.title + (f" ({override_label(overrides)})" if overrides else "")
     print(f"{title}: {settings.replications} replications × {settings.steps} steps")
-    for line in outcome_lines(result, shown_actors(loaded)):
+    for line in outcome_lines(result, shown_actors(loaded, settings.steps)):
         print("  " + line)
     if (out / "effects.csv").exists():
         effects = pd.read_csv(out / "effects.csv")

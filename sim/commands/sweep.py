@@ -83,6 +83,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         replications=args.replications, seed=args.seed, steps=args.steps,
         chunk_size=args.chunk_size,
     )  # fmt: skip
+    for line in sweep_horizon_lines(spec):
+        print(line, file=sys.stderr)
     opts = Options(
         out=args.out, resume=args.resume, executor=args.executor,
         workers=args.workers or cpu_count(), scheduler=args.scheduler,
@@ -105,6 +107,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not args.no_analysis:
         _report(done.folder, prim=True, threshold=None, plots=not args.no_plots, csv=args.csv)
     return 0
+
+
+def sweep_horizon_lines(spec) -> list[str]:
+    """Events of the swept scenario (with its fixed values) that cannot fire within the
+    sweep's steps, and swept event dates beyond them."""
+    from sim.commands.checks import horizon_warnings, swept_horizon_warnings
+    from sim.jobs.sweep.points import validate_raw
+
+    swept = frozenset(".".join(p.keys) for p in spec.params)  # said per value, below
+    lines = horizon_warnings(spec.loaded, spec.steps, scenario=validate_raw(spec.base_raw),
+                             skip=swept)  # fmt: skip
+    return lines + swept_horizon_warnings(spec.params, spec.steps)
 
 
 def _points_csv(folder: Path) -> None:

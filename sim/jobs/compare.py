@@ -33,18 +33,20 @@ from sim.world import thaw
 QUANTILES = (5.0, 50.0, 95.0)
 COLUMNS = ("scenario", "outcome", "median", "lo", "hi", "diff_median", "diff_lo", "diff_hi")
 EXTRA_COLUMNS = ("mean", "diff_mean")  # after the contract columns: P(crisis) is a mean
-# The short terminal table after the actors' peaks: (outcome, heading).
-SYSTEM_OUTCOMES = (("final_distancing", "CHN distancing"), ("crisis", "P(crisis)"))
 
 
-def key_outcomes(actors: Sequence[str]) -> list[tuple[str, str]]:
-    """(outcome, heading) of the terminal table: each shown actor's peak, then the system."""
-    return [(f"peak_escalation_{a}", f"{a} peak") for a in actors] + list(SYSTEM_OUTCOMES)
+def key_outcomes(actors: Sequence[str], distancing: str = "CHN") -> list[tuple[str, str]]:
+    """(outcome, heading) of the terminal table: each shown actor's peak, then the system:
+    the distancing, headed by its `run.distancing` actor (compare refuses scenarios whose
+    distancing differ; a scenario of other actors was headed "CHN distancing")."""
+    system = [("final_distancing", f"{distancing} distancing"), ("crisis", "P(crisis)")]
+    return [(f"peak_escalation_{a}", f"{a} peak") for a in actors] + system
 
 
-def compared_actors(loaded: Sequence[LoadedScenario]) -> list[str]:
-    """Actors shown in any scenario (active or switched on), in first-listed order."""
-    return list(dict.fromkeys(a for item in loaded for a in shown_actors(item)))
+def compared_actors(loaded: Sequence[LoadedScenario], steps: int | None = None) -> list[str]:
+    """Actors shown in any scenario (active or switched on within `steps`), in first-listed
+    order."""
+    return list(dict.fromkeys(a for item in loaded for a in shown_actors(item, steps)))
 
 
 def settings_for(loaded: Sequence[LoadedScenario], n: int | None, seed: int | None,
@@ -149,7 +151,7 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
                 "title": item.scenario.title,
                 "question": item.scenario.question,
                 "scenario_hash": item.content_hash(),
-                "actors": shown_actors(item),
+                "actors": shown_actors(item, settings.steps),
                 **provenance(item.model_input),
                 "overrides": thaw(item.model_input.overrides),
             }
@@ -210,10 +212,11 @@ def _cell(med: float, lo: float, hi: float, signed: bool = False) -> str:
     return f"{f.format(med)} [{f.format(lo)},{f.format(hi)}]"
 
 
-def terminal_lines(table: pd.DataFrame, names: Sequence[str], actors: Sequence[str]) -> list[str]:
+def terminal_lines(table: pd.DataFrame, names: Sequence[str], actors: Sequence[str],
+                   distancing: str = "CHN") -> list[str]:  # fmt: skip
     """Key outcomes per scenario: median [5–95%], then the paired difference (Δ); one column
     per actor the scenarios show ("–": not in that scenario, or not in the reference)."""
-    keys = key_outcomes(actors)
+    keys = key_outcomes(actors, distancing)
     by = table.set_index(["scenario", "outcome"])
     width = max(12, *(len(n) + 1 for n in names))
     col = 20
@@ -255,7 +258,8 @@ def run_compare(
     note = different_actor_lists(loaded)
     if note:
         print(f"note: {note}", file=sys.stderr)
-    shown = compared_actors(loaded)  # one column set for all: summaries.parquet stacks them
+    # one column set for all: summaries.parquet stacks them
+    shown = compared_actors(loaded, settings.steps)
     frames = [
         summary_frame(simulate(item, settings, progress, keep_series=False), shown)
         for item in loaded

@@ -122,13 +122,18 @@ def versions() -> dict[str, str]:
     return out
 
 
-def shown_actors(loaded: LoadedScenario) -> list[str]:
-    """Actors active at the start or switched on by an event: the ones tables, charts and
-    sensitivity show (an inactive actor's frozen level is not an outcome)."""
+def shown_actors(loaded: LoadedScenario, steps: int | None = None) -> list[str]:
+    """Actors active at the start or switched on by an event that can fire within the run's
+    `steps` (default `run.steps`): the ones tables, charts and sensitivity show (an inactive
+    actor's frozen level is not an outcome). An event dated at or after the last step never
+    fires, so the actor it would switch on never takes part (it used to be shown, its
+    frozen level read as a "final rung")."""
     spec = loaded.scenario
+    horizon = spec.run.steps if steps is None else steps
     switched = {
         path.split(".")[1]
         for ev in spec.events.values()
+        if ev.at is None or ev.at < horizon
         for path, value in ev.set.items()
         if path.startswith("actors.") and path.endswith(".active") and value is True
     }
@@ -148,7 +153,7 @@ def manifest(loaded: LoadedScenario, settings: RunSettings, argv: list[str]) -> 
         "kind": "run",
         RESULT_ID: result_id(what),
         "scenario": loaded.scenario.name,
-        "actors": shown_actors(loaded),
+        "actors": shown_actors(loaded, settings.steps),
         "scenario_file": str(loaded.path),
         "scenario_hash": loaded.content_hash(),
         "resolved_scenario": loaded.raw,
@@ -228,7 +233,7 @@ def stream_run(
     world = loaded.model_input
     run = spec.run
     dates = step_dates(run.start, run.step_unit, settings.steps)
-    shown = shown_actors(loaded)  # actors never active stay out of the tables
+    shown = shown_actors(loaded, settings.steps)  # actors never active stay out of the tables
     pairs = related_pairs(world, shown)
     meta = manifest(loaded, settings, argv)
     paired = chunks is None and spec.counterfactual is not None

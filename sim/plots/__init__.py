@@ -78,8 +78,9 @@ CHARTS: tuple[Chart, ...] = (
         "distancing",
         "run",
         run_charts.distancing_chart,
-        "China's distancing from the Russia–North Korea pair, bloc frustration, and the "
-        "share of replications in crisis or at war over time.",
+        "The distancing index of the scenario's run.distancing actor from its partners "
+        "(China from the Russia–North Korea pair in the shipped scenarios), bloc "
+        "frustration, and the share of replications in crisis or at war over time.",
         "aggregates.parquet (older folders: system.parquet)",
     ),
     Chart(

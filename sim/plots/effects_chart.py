@@ -8,15 +8,18 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.plots.style import footer, style
+from sim.plots.style import ACTOR_NAMES, footer, style
 from sim.results.folder import ResultsFolder as Results
 
-LABELS = {"final_distancing": "China's distancing from the pair"}
 
-
-def _label(outcome: str) -> str:
-    if outcome in LABELS:
-        return LABELS[outcome]
+def _label(outcome: str, res: Results) -> str:
+    if outcome == "final_distancing":  # the scenario's own pair (it used to say China's)
+        who, partners = res.distancing_pair()
+        names = res.actor_names()
+        name = names.get(who) or ACTOR_NAMES.get(who, who)
+        if len(partners) == 1:
+            return f"{name}'s distancing from {names.get(partners[0], partners[0])}"
+        return f"{name}'s distancing from the {'pair' if len(partners) == 2 else 'partners'}"
     for prefix, words in (
         ("final_escalation_", "final escalation, "),
         ("peak_escalation_", "peak escalation, "),
@@ -42,7 +45,7 @@ def effects_chart(res: Results) -> Figure | None:
         ax.axvline(0.0, color="#444444", lw=1)
         ax.hlines(y, table["effect_p5"], table["effect_p95"], color="#2b6cb0", lw=3, alpha=0.6)
         ax.plot(table["effect_median"], y, "o", color="#1a365d", ms=6)
-        ax.set_yticks(y, [_label(o) for o in table["outcome"]])
+        ax.set_yticks(y, [_label(o, res) for o in table["outcome"]])
         ax.set_xlabel("effect: scenario − counterfactual, paired by replication (level units)")
         title = f"Effects against: {cf}"
         if not crisis.empty:

@@ -175,8 +175,10 @@ def sweep_summary(res: ResultsFolder) -> str:
     if bp is not None and "final_distancing" in bp:
         v = bp["final_distancing"].to_numpy(dtype=float)
         d = range_digits(float(np.min(v)), float(np.max(v)), res.replications)
+        who = res.distancing_pair()[0]
+        name = res.actor_names().get(who, who)
         text += (
-            f" China's final distancing, averaged per point, ranges from {fmt(v.min(), d)} "
+            f" {name}'s final distancing, averaged per point, ranges from {fmt(v.min(), d)} "
             f"to {fmt(v.max(), d)} across the design."
         )
     return text

@@ -170,6 +170,15 @@ class ResultsFolder:
         actors = self.scenario.get("actors") or {}
         return {a: str(spec.get("name", a)) for a, spec in actors.items() if isinstance(spec, dict)}
 
+    def distancing_pair(self) -> tuple[str, list[str]]:
+        """(actor, partners) of the index `final_distancing` measures: the scenario's
+        `run.distancing` (default China from Russia and North Korea, as on loading)."""
+        run = self.scenario.get("run") if isinstance(self.scenario.get("run"), dict) else {}
+        dist = run.get("distancing") if isinstance(run.get("distancing"), dict) else {}
+        partners = dist.get("partners")
+        partners = partners if isinstance(partners, list) else ["RUS", "PRK"]
+        return str(dist.get("actor", "CHN")), [str(p) for p in partners]
+
     def listed_actors(self) -> list[str] | None:
         """The actors the manifest says are shown (active, or switched on by an event): for
         a compare folder, those of any scenario. None for folders written before it said."""

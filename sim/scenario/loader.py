@@ -176,7 +176,7 @@ def apply_overrides(
 ) -> dict[str, Any]:
     for path, value in overrides.items():
         try:
-            parts = keypath.resolve(raw, path)  # keys may hold dots (event effects)
+            parts = _effect_key(keypath.resolve(raw, path))  # keys may hold dots (effects)
             _check_override_ids(raw, parts, path)
             if isinstance(value, float) and not math.isfinite(value):
                 message = f"expected a finite number, found {value}"
@@ -195,6 +195,17 @@ def apply_overrides(
         elif _exists(raw, (*parts, "value")):  # a weight keeps its evidence; its value is ours
             origins.table[(*parts, "value")] = ("--set", 1, 1)
     return raw
+
+
+def _effect_key(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """Under an event's `set`, `add` or `scale` every key is a key path, so an effect the
+    event does not have yet (`events.E.add.actors.KOR.escalation`) is one new key, as in a
+    file; it used to become nested mappings, refused as "events.E.add.actors: expected a
+    number or true/false, found a mapping". (A sweep refuses a new effect: its points
+    change the values of the model input, not its structure.)"""
+    if len(parts) > 4 and parts[0] == "events" and parts[2] in ("set", "add", "scale"):
+        return (*parts[:3], ".".join(parts[3:]))
+    return parts
 
 
 def _exists(raw: dict[str, Any], parts: tuple[str, ...]) -> bool:

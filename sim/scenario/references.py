@@ -54,12 +54,32 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
                         ("theatres", tid, "feeds", i), "a feed needs two different actors"
                     )
                 )
+        problems += _repeated_feeds(tid, theatre.feeds, origins)
     for eid, event in scenario.events.items():
         problems += _check_event(eid, event, scenario, origins, need_actor)
     problems += _check_distancing(scenario, origins, actors, need_actor)
     problems += _check_evidence(scenario, ledger, origins)
     problems += _check_counterfactual(scenario, origins)
     problems += _check_active(scenario, origins)
+    return problems
+
+
+def _repeated_feeds(tid: str, feeds: list, origins: Origins) -> list[Problem]:
+    """A channel fed twice by one theatre would be multiplied by its intensity twice (a
+    half-intense war quartering the channel), without a word: refused."""
+    first: dict[tuple[str, str, str], int] = {}
+    problems = []
+    for i, feed in enumerate(feeds):
+        key = (feed.actor, feed.partner, feed.channel)
+        if key in first:
+            path = f"relations.{feed.actor}.{feed.partner}.{feed.channel}"
+            message = (
+                f"feeds {path} again (first in feeds.{first[key]}): a channel fed twice "
+                "would be multiplied by the intensity twice; write each feed once"
+            )
+            problems.append(origins.problem(("theatres", tid, "feeds", i), message))
+        else:
+            first[key] = i
     return problems
 
 
@@ -161,6 +181,7 @@ def _check_event(
             )
         if cond.metric in ACTOR_METRICS and cond.actor is None:
             problems.append(origins.problem(loc, f"metric {cond.metric} needs 'actor'"))
+        problems += _unread_condition_keys(cond, scenario, origins, loc)
     actors, treaties = set(scenario.actors), set(scenario.treaties)
     theatres = set(scenario.theatres)
     for op in ("set", "add", "scale"):
@@ -175,6 +196,29 @@ def _check_event(
             elif target.is_bool and op != "set":
                 problems.append(origins.problem(loc, "'active' can only be changed with 'set'"))
     return problems
+
+
+def _unread_condition_keys(cond: Any, scenario: Scenario, origins: Origins,
+                           loc: tuple) -> list[Problem]:  # fmt: skip
+    """An `actor` or `partner` the metric does not read was ignored without a word
+    (`{metric: distancing, actor: KOR}` tested the run.distancing actor's distancing)."""
+    if cond.metric in PAIR_METRICS:
+        return []
+    if cond.metric in ACTOR_METRICS:
+        unread, why = ("partner",), f"metric {cond.metric} is of one actor"
+    elif cond.metric == "distancing":
+        d = scenario.run.distancing
+        unread = ("actor", "partner")
+        why = (
+            f"metric distancing is always run.distancing's ({d.actor} from {', '.join(d.partners)})"
+        )
+    else:
+        unread, why = ("actor", "partner"), f"metric {cond.metric} is of the whole network"
+    return [
+        origins.problem((*loc, key), f"{why}: it reads no '{key}'; remove it")
+        for key in unread
+        if getattr(cond, key) is not None
+    ]
 
 
 def weights(model: BaseModel, loc: tuple = ()) -> Iterator[tuple[tuple, Weight]]:
@@ -230,7 +274,9 @@ def cites_evidence(scenario: Scenario) -> bool:
 
 
 # What each metric of a condition can reach; a bound outside can never be crossed.
-METRIC_RANGES = {"escalation": (0.0, 1.0), "leverage": (0.0, 1.0), "commitment": (-1.0, 1.0)}
+METRIC_RANGES = {"escalation": (0.0, 1.0), "leverage": (0.0, 1.0), "commitment": (-1.0, 1.0),
+                 "tension": (0.0, 1.0), "distancing": (-2.0, 2.0),
+                 "frustration": (0.0, 1.0)}  # fmt: skip
 MAX_FACTOR = 1000.0
 
 

@@ -177,7 +177,7 @@ def sweep_actors(spec: SweepSpec, labels: list[str]) -> tuple[str, ...]:
         parts = label.split(".")
         if parts[-1] == "active" and "actors" in parts[:-2]:
             swept.add(parts[parts.index("actors") + 1])
-    base = set(shown_actors(spec.loaded))
+    base = set(shown_actors(spec.loaded, spec.steps))
     return tuple(a for a in spec.loaded.scenario.actors if a in base or a in swept)
 
 
