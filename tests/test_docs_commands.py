@@ -8,7 +8,9 @@ in a shown output is a broken promise that no other test sees.
 
 from __future__ import annotations
 
+import ast
 import glob
+import importlib
 import re
 import shlex
 from dataclasses import dataclass
@@ -384,3 +386,128 @@ def test_the_readme_box_names_real_modules():
     assert len(names) >= 15
     missing = [n for n in names if not (ROOT / "sim" / n).exists()]
     assert not missing, missing
+
+
+# --- code the docs name ---------------------------------------------------------------------
+
+PROSE_DOCS = [*DOCS, ROOT / "MODEL.md"]
+
+
+def prose(path: Path) -> str:
+    """The file with its fenced blocks blanked (line numbers kept)."""
+    return FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), path.read_text(encoding="utf-8"))
+
+
+def line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def resolves(dotted: str) -> bool:
+    """`sim.a.b.c`: the longest importable module prefix, then attributes."""
+    parts = dotted.split(".")
+    for k in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:k]))
+        except ImportError:
+            continue
+        for attr in parts[k:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def test_dotted_sim_names_resolve():
+    """`sim.jobs.robustness.robustness`, `sim.plots.draw_charts(...)`: a name the prose
+    gives by its import path is importable (MODEL.md named `sim.robustness.robustness`
+    after the module had moved to sim/jobs/)."""
+    named = [
+        (doc.name, line_of(text, m.start()), m.group(1))
+        for doc in PROSE_DOCS
+        for text in [prose(doc)]
+        for m in re.finditer(r"`(sim(?:\.\w+)+)", text)
+    ]
+    assert len(named) >= 100
+    wrong = [f"{doc}:{line}: {name}" for doc, line, name in named if not resolves(name)]
+    assert not wrong, "\n".join(wrong)
+
+
+def defined_names(source: Path) -> set[str]:
+    """Top-level functions, classes and assignments of a module (not its imports)."""
+    out = set()
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.Assign):
+            out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            out.add(node.target.id)
+    return out
+
+
+# "`NAME` in `sim/x.py`" and "`sim/x.py`, `NAME`" (the file, then what in it)
+NAME_IN_FILE = re.compile(
+    r"`(?P<name>[A-Za-z_]\w*)` in `(?P<file>sim/[\w/]+\.py)`"
+    r"|`(?P<file2>sim/[\w/]+\.py)`, `(?P<name2>[A-Za-z_]\w*)`"
+)
+
+
+def test_names_said_to_be_in_a_file_are_defined_there():
+    """A reader opens the file to find the name: it must be defined there, not imported
+    (two docs put `DEFAULT_STRENGTH` in sim/world.py, which imports it from sim/facts.py)."""
+    named = [
+        (doc.name, line_of(text, m.start()), m["name"] or m["name2"], m["file"] or m["file2"])
+        for doc in PROSE_DOCS
+        for text in [prose(doc)]
+        for m in NAME_IN_FILE.finditer(text)
+    ]
+    assert len(named) >= 3
+    wrong = [
+        f"{doc}:{line}: {name} is not defined in {file}"
+        for doc, line, name, file in named
+        if not (ROOT / file).is_file() or name not in defined_names(ROOT / file)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+# "see "Title" below", ("How sure", above)
+SECTION_REF = re.compile(r'"([^"\n]{3,60})",? (below|above)')
+
+
+def test_quoted_section_references_resolve():
+    """A quoted title said to be below (above) starts a heading or a bold or italic lead-in
+    below (above) it in the same file (docs/performance.md pointed to "The whole
+    validation" below, which no section was)."""
+    refs, wrong = 0, []
+    for doc in PROSE_DOCS:
+        text = prose(doc)
+        for m in SECTION_REF.finditer(text):
+            refs += 1
+            title, where = m.group(1), m.group(2)
+            lead = re.compile(rf"^(?:#+ |\*\*?|- \*\*?){re.escape(title)}", re.MULTILINE)
+            places = [t.start() for t in lead.finditer(text)]
+            ok = [p for p in places if (p > m.start()) == (where == "below")]
+            if not ok:
+                wrong.append(f'{doc.name}:{line_of(text, m.start())}: "{title}" {where}')
+    assert refs >= 5
+    assert not wrong, "\n".join(wrong)
+
+
+BIT_GENERATORS = re.compile(r"\b(PCG64(?:DXSM)?|MT19937|SFC64|Philox\w*)\b")
+
+
+def test_the_docs_name_the_generator_the_shocks_use():
+    """The shocks are counter-based Philox (sim.noise.NOISE_SCHEME); docs/odd.md still
+    described the old per-stream PCG64 generators after the change."""
+    from sim.noise import NOISE_SCHEME
+
+    named = [
+        (doc.name, line_of(text, m.start()), m.group(1))
+        for doc in PROSE_DOCS
+        for text in [doc.read_text(encoding="utf-8")]
+        for m in BIT_GENERATORS.finditer(text)
+    ]
+    assert named
+    wrong = [f"{d}:{line}: {g}" for d, line, g in named if not NOISE_SCHEME.startswith(g)]
+    assert not wrong, "\n".join(wrong)

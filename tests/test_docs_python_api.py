@@ -98,3 +98,18 @@ def test_the_what_if_assertions_fail_when_the_sign_does(tmp_path, monkeypatch):
         except AssertionError:
             continue
         raise AssertionError(f"the what-if block passed with the pact at strength {strength}")
+
+
+def test_the_plot_kinds_named_are_each_kinds_charts():
+    """The `plot(kind)` paragraph lists, per results kind, exactly the charts `plot` draws
+    for it (it named `outcome_classes`, which `plot` refuses, and left out `effects`)."""
+    from sim.plots import CHARTS
+
+    text = DOC.read_text(encoding="utf-8")
+    para = text[text.index("`plot(kind)` returns") :].split("\n\n", 1)[0]
+    kinds = {"run": "run", "comparison": "compare", "sweep": "sweep"}
+    listed = dict(re.findall(r"for an? (run|comparison|sweep)\s+(.*?)(?:;|\.\s)", para, re.DOTALL))
+    assert set(listed) == set(kinds), para
+    for said, kind in kinds.items():
+        names = set(re.findall(r"`(\w+)`", listed[said]))
+        assert names == {c.name for c in CHARTS if c.kind == kind}, (said, names)
