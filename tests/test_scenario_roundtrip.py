@@ -23,7 +23,7 @@ from sim.parameters import PARAMETERS
 from sim.scenario.dump import dump_scenario
 from sim.scenario.ledger import find_ledger, load_ledger
 from sim.scenario.loader import load_scenario
-from sim.scenario.references import ACTOR_METRICS, PAIR_METRICS, cites_evidence, target_range
+from sim.scenario.references import ACTOR_METRICS, PAIR_METRICS, cites_evidence
 from sim.scenario.schema import (
     ACTOR_ID,
     CHANNELS,
@@ -32,6 +32,7 @@ from sim.scenario.schema import (
     OBLIGATIONS,
     Scenario,
 )
+from sim.scenario.semantics import target_range
 from sim.scenario.targets import ACTOR_FIELDS, CAPABILITIES, TRAITS, parse_target
 
 REPO = Path(__file__).resolve().parents[1]

@@ -58,7 +58,7 @@ def horizon_warnings(loaded, steps: int, given_steps: int | None = None, what: s
     first; `compare`, `sweep` and `robustness` ran such events silently as if absent.
     `scenario`: the scenario as run, when it is not `loaded.scenario` (a sweep's fixed
     values); `skip`: key paths said elsewhere (a swept date, per value)."""
-    from sim.scenario.references import never_fire
+    from sim.scenario.semantics import never_fire
 
     found = never_fire(scenario or loaded.scenario, steps, loaded.origins)
     lines = [str(w) for w in found if w.path not in skip]

@@ -59,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     from sim.output import reserved
     from sim.scenario.loader import load_scenario
-    from sim.scenario.references import never_fire
+    from sim.scenario.semantics import never_fire
 
     check_run_flags(args, ("replications", "steps", "workers"))
     refuse_sweep_file(args.scenario)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem
-from sim.scenario.references import target_range
 from sim.scenario.schema import Knob, Scenario
+from sim.scenario.semantics import target_range
 from sim.scenario.shadow import OPS, Effective, canonical, effective, refusal
 from sim.scenario.targets import Target, parse_target
 
@@ -85,7 +85,7 @@ def _threshold_ranges(scenario: Scenario, origins: Origins) -> list[Problem]:
     """Every value the exploration may draw keeps a pair at war in crisis (MODEL.md §10):
     crisis_threshold 0.5–1 against war_threshold 0.8 passed `validate`, and the dashboard
     and sweeps of the exploration then counted wars that were not crises. Both fixed is the
-    loader's own check (references.threshold_problem)."""
+    loader's own check (semantics.threshold_problem)."""
     crisis, war = _span(scenario, "crisis_threshold"), _span(scenario, "war_threshold")
     where = crisis[2] or war[2]
     if where is None or crisis[1] <= war[0]:

@@ -24,14 +24,9 @@ from sim.scenario.exploration import check_exploration
 from sim.scenario.file_kinds import wrong_kind
 from sim.scenario.ledger import Ledger, find_ledger, load_ledger
 from sim.scenario.messages import translate_all
-from sim.scenario.references import (
-    check_references,
-    check_semantics,
-    cites_evidence,
-    never_fire,
-    unknown_id,
-)
+from sim.scenario.references import check_references, cites_evidence, unknown_id
 from sim.scenario.schema import Scenario
+from sim.scenario.semantics import check_semantics, never_fire
 from sim.scenario.shadow import refusal
 from sim.scenario.yamlio import (
     Located,

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from sim.facts import DEFAULT_STRENGTH
 from sim.scenario import schema
 from sim.scenario.messages import merge_union_errors, translate
-from sim.scenario.references import (
+from sim.scenario.semantics import (
     effect_problem,
     output_threshold,
     target_range,
@@ -153,7 +153,7 @@ def apply(model: ModelInput, changes: Mapping[str, Any]) -> ModelInput:
 def _check_thresholds(model: ModelInput, changed: list[str]) -> None:
     """Crossed outcome thresholds, at the changed one (crisis_threshold when both changed):
     a sweep point with crisis_threshold 1.0 against war_threshold 0.8 counted wars that were
-    not crises, as the loader refuses for a file (references.threshold_problem)."""
+    not crises, as the loader refuses for a file (semantics.threshold_problem)."""
     names = [n for n in ("crisis_threshold", "war_threshold") if f"parameters.{n}" in changed]
     if not names:
         return
