@@ -278,8 +278,18 @@ UNSTABLE_KIND = "joint_exercise"
 
 def without_kind(frames: list[pd.DataFrame], kind: str = UNSTABLE_KIND) -> pd.DataFrame:
     """Every seed's pooled skill, and all seeds', with one kind's rows dropped: how much of
-    a pooled verdict one kind carries."""
-    return seed_table(seed_intervals([f[f["kind"] != kind] for f in frames]))
+    a pooled verdict one kind carries. A kind no row has is refused (a misspelt or renamed
+    kind gave the full table under a heading saying it was left out), as is a seed left
+    with no row."""
+    if not any((f["kind"] == kind).any() for f in frames):
+        raise ValueError(f"without_kind: no row of kind {kind!r}: nothing to leave out")
+    kept = [f[f["kind"] != kind] for f in frames]
+    for f, rest in zip(frames, kept, strict=True):
+        if rest.empty:
+            raise ValueError(
+                f"without_kind: seed {f['fit'].iloc[0]} has no row but of kind {kind!r}"
+            )
+    return seed_table(seed_intervals(kept))
 
 
 def seed_chart_views(parts: dict[str, dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

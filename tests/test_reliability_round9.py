@@ -280,3 +280,28 @@ def test_the_distancing_is_named_after_the_scenarios_own_actor(tmp_path, capsys)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[0] == "Alphaland's distancing from Betaland"
     assert not any("China" in label for label in labels)
+
+
+def test_sweep_shows_an_actor_whose_joining_date_is_swept_into_the_run(tmp_path, capsys):
+    """Before (review of round 9): the file dates Gammaland's joining at step 8 of a 6-step
+    run, the sweep moves it to 2 and 4, so it joins at every point; the actors shown were
+    read from the file's date, and CCC's outcomes were left out of every chunk. The same
+    for a date fixed with --set."""
+    late = rivals(tmp_path, "events:\n  joins: {at: 8}\n", "late.yaml")
+    cases = (
+        ["--param", "events.joins.at=2,4"],
+        ["--param", "parameters.noise=0.01,0.02", "--set", "events.joins.at=2"],
+    )
+    for flags in cases:
+        out = tmp_path / f"sw{len(flags)}"
+        code = main(["sweep", str(late), *flags, "-n", "2", "--workers", "1", "--no-plots",
+                     "--no-analysis", "-q", "--out", str(out)])  # fmt: skip
+        assert code == 0, capsys.readouterr().err
+        (chunk,) = sorted((out / "chunks").glob("*.parquet"))
+        assert "final_escalation_CCC" in pd.read_parquet(chunk).columns, flags
+    never = tmp_path / "never"
+    code = main(["sweep", str(late), "--param", "events.joins.at=7,9", "-n", "2", "--workers",
+                 "1", "--no-plots", "--no-analysis", "-q", "--out", str(never)])  # fmt: skip
+    assert code == 0
+    (chunk,) = sorted((never / "chunks").glob("*.parquet"))
+    assert "final_escalation_CCC" not in pd.read_parquet(chunk).columns  # control: never joins

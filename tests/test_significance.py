@@ -334,10 +334,15 @@ def _seed_run(monkeypatch, tmp_path, chart_fails: bool = False) -> tuple[dict, d
     monkeypatch.setattr(chart, "skill_forest", forest)
     monkeypatch.setattr(style, "save", lambda fig, path: None)
     monkeypatch.setattr(bench, "with_settings", lambda spec, seed: seed)
+
+    def seeded(seed: int, better: float) -> pd.DataFrame:  # votes play the exercises
+        rows = world(seed, 12, better)
+        return rows.assign(kind=rows["kind"].replace("votes", bench.UNSTABLE_KIND))
+
     monkeypatch.setattr(bench, "rolling_forecasts", lambda s, workers: SimpleNamespace(
-        plain=world(s % 1000, 12, 0.9)))  # fmt: skip
+        plain=seeded(s % 1000, 0.9)))  # fmt: skip
     monkeypatch.setattr(bench, "holdout_forecasts", lambda s, workers: SimpleNamespace(
-        view=lambda v: world(s % 1000 + 50, 12, 1.1)))  # fmt: skip
+        view=lambda v: seeded(s % 1000 + 50, 1.1)))  # fmt: skip
     args = SimpleNamespace(seeds=[20160101, 20160102, 20160103], workers=1)
     try:
         return bench.seed_blocks(None, tmp_path, args), drawn
@@ -399,3 +404,30 @@ def test_the_seed_run_writes_the_table_without_the_unstable_kind_for_both_parts(
     assert lines[0].startswith("| part | seed |")
     assert sum(line.startswith("| rolling origin |") for line in lines) == 4  # 3 seeds + all
     assert sum(line.startswith("| held out |") for line in lines) == 4
+    # the other kind's 12 observations of each seed's 24 (the seed tables keep all 24)
+    assert all(line.split("|")[3].strip() == "12" for line in lines[2:])
+    assert all(
+        line.split("|")[2].strip() == "24" for line in blocks["seeds-rolling"].splitlines()[2:]
+    )
+
+
+def test_the_table_without_a_kind_refuses_a_kind_no_row_has():
+    """Before: a kind named in none of the rows (a misspelling, or the kind renamed) gave
+    the full table, printed in docs/validation.md under "the exercises left out"."""
+    from benchmarks import calibrate as bench
+
+    frames = [world(k, 12, 0.8).assign(fit=fit) for k, fit in enumerate((20160101, 20160102))]
+    with pytest.raises(ValueError, match="no row of kind 'exercise'"):
+        bench.without_kind(frames, "exercise")
+
+
+def test_the_table_without_a_kind_refuses_to_leave_no_row():
+    """Before: rows all of the dropped kind were an IndexError from pandas."""
+    from benchmarks import calibrate as bench
+
+    frames = [
+        world(k, 12, 0.8).assign(fit=fit, kind=bench.UNSTABLE_KIND)
+        for k, fit in enumerate((20160101, 20160102))
+    ]
+    with pytest.raises(ValueError, match="seed 20160101 has no row but of kind 'joint_exercise'"):
+        bench.without_kind(frames)

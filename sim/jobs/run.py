@@ -128,12 +128,18 @@ def shown_actors(loaded: LoadedScenario, steps: int | None = None) -> list[str]:
     actor's frozen level is not an outcome). An event dated at or after the last step never
     fires, so the actor it would switch on never takes part (it used to be shown, its
     frozen level read as a "final rung")."""
-    spec = loaded.scenario
+    return actors_taking_part(loaded.scenario, steps)
+
+
+def actors_taking_part(spec, steps: int | None = None, dated_within: frozenset[str] = frozenset()
+                       ) -> list[str]:  # fmt: skip
+    """`shown_actors` of a Scenario; events in `dated_within` count as dated within the run
+    whatever their date (a sweep that moves the date into it at some point)."""
     horizon = spec.run.steps if steps is None else steps
     switched = {
         path.split(".")[1]
-        for ev in spec.events.values()
-        if ev.at is None or ev.at < horizon
+        for eid, ev in spec.events.items()
+        if ev.at is None or ev.at < horizon or eid in dated_within
         for path, value in ev.set.items()
         if path.startswith("actors.") and path.endswith(".active") and value is True
     }

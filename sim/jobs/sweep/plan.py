@@ -169,15 +169,26 @@ def make_plan(spec: SweepSpec, engine: str = "numpy") -> Plan:
 def sweep_actors(spec: SweepSpec, labels: list[str]) -> tuple[str, ...]:
     """Actors active at some design point: those the base scenario shows (active, or
     switched on by an event) and those whose `active` flag is swept, directly or through
-    an event (`events.E.set.actors.X.active`); in the scenario's actor order."""
-    from sim.jobs.run import shown_actors
+    an event (`events.E.set.actors.X.active`); in the scenario's actor order. The base is
+    the scenario with the fixed values, and an event whose date is swept counts as within
+    the run if some point dates it there (both were read from the file: an actor joining
+    at every point was left out when the file dated its joining after the run)."""
+    from sim.jobs.run import actors_taking_part
+    from sim.jobs.sweep.points import validate_raw
 
     swept = set()
     for label in labels:
         parts = label.split(".")
         if parts[-1] == "active" and "actors" in parts[:-2]:
             swept.add(parts[parts.index("actors") + 1])
-    base = set(shown_actors(spec.loaded, spec.steps))
+    dated = frozenset(
+        p.keys[1]
+        for p in spec.params
+        if len(p.keys) == 3 and p.keys[0] == "events" and p.keys[2] == "at"
+        and any(isinstance(v, (int, float)) and v < spec.steps
+                for v in (p.values if p.values is not None else (p.low,)))
+    )  # fmt: skip
+    base = set(actors_taking_part(validate_raw(spec.base_raw), spec.steps, dated))
     return tuple(a for a in spec.loaded.scenario.actors if a in base or a in swept)
 
 
