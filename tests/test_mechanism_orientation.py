@@ -184,3 +184,28 @@ def test_no_actor_is_committed_to_itself():
     assert (C[:, 0, 0, 1] != C[0, 0, 0, 1]).any()  # the payoffs do move
     for i in range(len(IDS)):
         np.testing.assert_array_equal(C[:, 0, i, i], 0.0)
+
+
+# --- grievance (§4): a revisionist drive needs a target of one's own -----------------------------
+
+
+def grievance_drive(gain: float) -> np.ndarray:
+    """AA is hostile to BB; BB is not hostile to AA. Both are revisionist (grievance 1).
+    Each actor's escalation rate from the unsettled start (`run.settle: false`)."""
+    spec = world(
+        {"AA": {"BB": {"commitment": -0.8}}, "BB": {"AA": {"commitment": 0.3}}},
+        params={"grievance_gain": gain, "reactivity": 0.0},
+        AA={"grievance": 1.0},
+        BB={"grievance": 1.0},
+    )
+    spec = spec.model_copy(update={"run": spec.run.model_copy(update={"settle": False})})
+    state, d = derived(spec)
+    return dynamics.escalation_rate(state, d)[0]
+
+
+def test_grievance_drives_the_actor_that_is_hostile_not_its_target():
+    """g_i = grievance_gain·grievance_i·max_j H_ij: AA's own hostility is its target; BB,
+    hostile to nobody, gets no drive however much AA resents it."""
+    more = grievance_drive(0.5) - grievance_drive(0.0)
+    assert more[0] > 0.0
+    assert more[1] == 0.0 and more[2] == 0.0

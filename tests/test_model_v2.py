@@ -204,6 +204,18 @@ def test_a_crisis_needs_two_mutually_hostile_mobilised_sides(x_a, x_b, c_ab, c_b
     assert bool(flags(dyad_state(x_a, x_b, c_ab, c_ba))[0][0]) is crisis
 
 
+@pytest.mark.parametrize(
+    ("x_a", "x_b", "c_ab", "c_ba", "war"),
+    [
+        (0.9, 0.85, -0.8, -0.8, True),  # both hostile sides at war (war_threshold 0.8)
+        (0.9, 0.6, -0.8, -0.8, False),  # one side only mobilised: a crisis, not a war
+        (0.9, 0.85, -0.8, 0.2, False),  # not mutually hostile
+    ],
+)
+def test_a_war_needs_two_mutually_hostile_sides_at_war(x_a, x_b, c_ab, c_ba, war):
+    assert bool(flags(dyad_state(x_a, x_b, c_ab, c_ba))[1][0]) is war
+
+
 # --- noise per entity ------------------------------------------------------------------------
 
 
