@@ -209,3 +209,49 @@ def test_grievance_drives_the_actor_that_is_hostile_not_its_target():
     more = grievance_drive(0.5) - grievance_drive(0.0)
     assert more[0] > 0.0
     assert more[1] == 0.0 and more[2] == 0.0
+
+
+# --- moral hazard (§4): the patron's commitment, the client's own target -----------------------
+
+
+def moral_hazard_of_aa(patron_to_client: float, client_to_patron: float, moral: float = 0.03):
+    """BB is AA's treaty partner; AA is hostile to CC, which is not hostile back. The
+    moral-hazard drive of AA."""
+    spec = world(
+        {
+            "AA": {"BB": {"commitment": client_to_patron}, "CC": {"commitment": -0.8}},
+            "BB": {"AA": {"commitment": patron_to_client}},
+            "CC": {"AA": {"commitment": 0.2}},
+        },
+        params={"moral_hazard": moral},
+        treaties={"ab": {"members": ["AA", "BB"], "obligation": "automatic"}},
+        AA={"risk_tolerance": 0.8},
+    )
+    state, d = derived(spec)
+    return float(dynamics.moral_hazard(state, d)[0, 0])
+
+
+def test_a_client_is_emboldened_by_its_patrons_commitment_against_its_own_adversary():
+    """h_i = moral_hazard·risk_i·max_j H_ij·Σ_p A_pi·O_pi: the patron's alignment with the
+    client (A_pi), not the client's with the patron; the target is the client's own
+    hostility (CC resents nobody, yet AA is bold against it)."""
+    assert moral_hazard_of_aa(0.8, 0.1) > moral_hazard_of_aa(0.1, 0.8) > 0.0
+    assert moral_hazard_of_aa(0.8, 0.1, moral=0.0) == 0.0  # ablation
+
+
+# --- leverage (§5): a share of the patron's means ---------------------------------------------
+
+
+def test_a_patrons_leverage_stays_at_most_one_however_hard_it_leans():
+    """The target clip₀¹(ℓ⁰ + response·stability·(K − K⁰)): a patron already leaning hard
+    (0.9) whose client goes to war leans fully, not beyond."""
+    jump = {"jump": {"label": "AA escalates", "at": 2, "set": {"actors.AA.escalation": 1.0}}}
+    spec = world(
+        {"AA": {"BB": {"commitment": 0.5, "trade": 0.9}}, "BB": {"AA": {"commitment": 0.5}}},
+        params={"leverage_response": 5.0, "leverage_rate": 1.0},
+        events=jump,
+        leverage={"BB": 0.9},
+        BB={"stability": 1.0},
+    )
+    lev = series(spec).leverage[:, 0, 1]
+    assert lev.max() == 1.0
