@@ -169,6 +169,14 @@ def test_logit_move_is_odd_bounded_and_increasing(mu, dmu, tau, step):
     assert dynamics.logit_move(np.array(mu + dmu), np.array(tau), np.array(step)) >= move
 
 
+def test_a_strong_preference_moves_the_full_step():
+    """Far from indifference the logit all but surely picks one option: the move tends to
+    ±δ (a cap on z meant only to keep exp finite must not hold it below that)."""
+    for mu in (10.0, -10.0):  # z = ±20
+        move = dynamics.logit_move(np.array(mu), np.array(0.5), np.array(0.05))
+        assert move == pytest.approx(np.sign(mu) * 0.05, rel=1e-6)
+
+
 def test_logit_move_is_linear_near_indifference():
     small = dynamics.logit_move(np.array(1e-6), np.array(0.5), np.array(0.05))
     assert small == pytest.approx(0.05 * (2 / 3) * 1e-6 / 0.5, rel=1e-4)
