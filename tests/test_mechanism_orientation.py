@@ -132,6 +132,8 @@ def test_a_partner_with_another_ally_is_feared_to_abandon_more():
     """alt_j = j's strongest alignment with anyone but i: a partner with an outside option
     (BB–CC) raises the fear, strictly; none at weight 0."""
     assert abandonment_aa_bb(0.8) > abandonment_aa_bb(0.0) > 0.0
+    # §6: alliance_fear·ρ_F·max(D_sec, O)·(1 − A_ji)·(1 + alt_j)/2, ρ_F = 1
+    assert abandonment_aa_bb(0.8) == pytest.approx(0.4 * 0.8 * (1 - 0.3) * (1 + 0.8) / 2)
     assert abandonment_aa_bb(0.8, fear=0.0) == 0.0  # ablation
 
 
