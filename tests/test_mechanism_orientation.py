@@ -257,3 +257,25 @@ def test_a_patrons_leverage_stays_at_most_one_however_hard_it_leans():
     )
     lev = series(spec).leverage[:, 0, 1]
     assert lev.max() == 1.0
+
+
+# --- shared threat (§6, §8): a common adversary --------------------------------------------------
+
+
+def shared_threat_payoff(weight: float) -> float:
+    """AA and CC are both hostile to BB (escalation 0.5), which resents neither. AA's
+    payoff for more commitment to CC."""
+    spec = world(
+        {"AA": {"BB": {"commitment": -0.8}}, "CC": {"BB": {"commitment": -0.6}}},
+        params={"shared_threat": weight},
+    )
+    spec.actors["BB"].escalation.value = 0.5
+    state, d = derived(spec)
+    return float(dynamics.payoffs(state, d)[0, 0, 2])
+
+
+def test_two_actors_hostile_to_the_same_adversary_draw_together():
+    """shared_threat·Σ_k H_ik·H_jk·x_k: i's and j's own hostility toward k, whatever k
+    feels about them (BB is hostile to nobody)."""
+    more = shared_threat_payoff(0.8) - shared_threat_payoff(0.0)
+    assert more == pytest.approx(0.8 * 0.8 * 0.6 * 0.5)
