@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.ladder import EDGES, RUNGS, rung_of
-from sim.metrics import frustration
+from sim.metrics import frustration, tension
 from sim.state import State
 
 
@@ -93,3 +93,17 @@ def test_ladder_edges_map_to_rungs():
     assert len(RUNGS) == len(EDGES) + 1 == 8
     levels = np.array([0.0, 0.0999, 0.1, 0.35, 0.5, 0.8, 0.95, 1.0])
     assert rung_of(levels).tolist() == [0, 0, 1, 3, 4, 6, 7, 7]
+
+
+def test_tension_is_hostility_times_the_higher_escalation():
+    """tension_ij = max(−C_ij, 0)·max(x_i, x_j): i's hostility toward j, at the level of the
+    more escalated of the two; an allied or indifferent pair has none, an inactive actor
+    none either."""
+    C = np.array([[[0.0, -0.5, 0.6], [-0.2, 0.0, 0.0], [0.6, 0.0, 0.0]]])
+    state = state_with(C)
+    state.x = np.array([[0.2, 0.7, 0.9]])
+    t = tension(state)
+    assert t[0, 0, 1] == 0.5 * 0.7 and t[0, 1, 0] == 0.2 * 0.7
+    assert t[0, 0, 2] == 0.0 and t[0, 1, 2] == 0.0  # allies, indifference
+    state.active = np.array([[True, False, True]])
+    assert t[0, 0, 1] > 0.0 and tension(state)[0, 0, 1] == 0.0

@@ -169,6 +169,14 @@ def test_logit_move_is_odd_bounded_and_increasing(mu, dmu, tau, step):
     assert dynamics.logit_move(np.array(mu + dmu), np.array(tau), np.array(step)) >= move
 
 
+def test_a_strong_preference_moves_the_full_step():
+    """Far from indifference the logit all but surely picks one option: the move tends to
+    ±δ (a cap on z meant only to keep exp finite must not hold it below that)."""
+    for mu in (10.0, -10.0):  # z = ±20
+        move = dynamics.logit_move(np.array(mu), np.array(0.5), np.array(0.05))
+        assert move == pytest.approx(np.sign(mu) * 0.05, rel=1e-6)
+
+
 def test_logit_move_is_linear_near_indifference():
     small = dynamics.logit_move(np.array(1e-6), np.array(0.5), np.array(0.05))
     assert small == pytest.approx(0.05 * (2 / 3) * 1e-6 / 0.5, rel=1e-4)
@@ -202,6 +210,18 @@ def dyad_state(x_a: float, x_b: float, c_ab: float, c_ba: float):
 )
 def test_a_crisis_needs_two_mutually_hostile_mobilised_sides(x_a, x_b, c_ab, c_ba, crisis):
     assert bool(flags(dyad_state(x_a, x_b, c_ab, c_ba))[0][0]) is crisis
+
+
+@pytest.mark.parametrize(
+    ("x_a", "x_b", "c_ab", "c_ba", "war"),
+    [
+        (0.9, 0.85, -0.8, -0.8, True),  # both hostile sides at war (war_threshold 0.8)
+        (0.9, 0.6, -0.8, -0.8, False),  # one side only mobilised: a crisis, not a war
+        (0.9, 0.85, -0.8, 0.2, False),  # not mutually hostile
+    ],
+)
+def test_a_war_needs_two_mutually_hostile_sides_at_war(x_a, x_b, c_ab, c_ba, war):
+    assert bool(flags(dyad_state(x_a, x_b, c_ab, c_ba))[1][0]) is war
 
 
 # --- noise per entity ------------------------------------------------------------------------
