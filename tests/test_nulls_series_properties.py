@@ -79,6 +79,14 @@ def test_one_earlier_count_persists_as_its_monthly_rate_over_the_target_period()
         assert d.var() == pytest.approx(12.0, rel=0.1)  # a point level: Poisson spread only
 
 
+def test_the_trend_of_a_single_point_is_persistence():
+    """One earlier observation has no line to fit: the trend forecasts its level (a fit of
+    a line through one point would move it). Months 0–11, so a fitted line would tilt."""
+    hist = [ob("a", "unsc_vote", 0, 11, 1.0, ("CHN",))]
+    target = ob("x", "unsc_vote", 12, 23, 0.0, ("CHN",))
+    assert set(level_draws("trend", hist, target, rng(), 50)) == {1.0}
+
+
 def test_persistence_adds_past_changes_of_either_sign_to_the_last_level():
     votes = [ob(str(y), "unsc_vote", *year(y), v, ("CHN",)) for y, v in ((2016, 1.0), (2017, 0.0))]
     target = ob("x", "unsc_vote", *year(2018), 0.0, ("CHN",))
@@ -164,6 +172,10 @@ def test_the_longest_period_is_kept_over_its_parts_whatever_the_reliability():
     part = ob("a-part", "missile_launches", 2022 * 12, 2022 * 12 + 4, 9.0, reliability="solid")
     kept, dropped = one_per_definition([part, full])
     assert (ids(kept), ids(dropped)) == (["z-full"], ["a-part"])
+    # also when the shorter one ends later (October 2022 – January 2023)
+    later = ob("a-later", "missile_launches", 2022 * 12 + 9, 2023 * 12, 9.0)
+    kept, dropped = one_per_definition([later, full])
+    assert (ids(kept), ids(dropped)) == (["z-full"], ["a-later"])
 
 
 def test_same_period_the_more_reliable_then_the_smaller_id_is_kept():
@@ -175,6 +187,8 @@ def test_same_period_the_more_reliable_then_the_smaller_id_is_kept():
     derived, contested = launches("c", "derived"), launches("d", "contested")
     assert ids(one_per_definition([contested, derived])[0]) == ["c"]
     assert ids(one_per_definition([derived, est])[0]) == ["a"]
+    assert ids(one_per_definition([launches("0", "derived"), est])[0]) == ["a"]
+    assert ids(one_per_definition([launches("0", "contested"), derived])[0]) == ["c"]
     assert ids(one_per_definition([launches("a2", "estimate"), est])[0]) == ["a"]
 
 
@@ -184,6 +198,8 @@ def test_touching_periods_both_stay_sharing_a_month_is_an_overlap_and_input_orde
     dec = ob("dec", "missile_launches", 2016 * 12 + 11, 2017 * 12, 1.0)  # Dec 2016 – Jan 2017
     kept, dropped = one_per_definition([y17, dec, y16])
     assert (ids(kept), ids(dropped)) == (["y17", "y16"], ["dec"])
+    for year_ in (y16, y17):  # one shared month, at either end, is an overlap
+        assert ids(one_per_definition([dec, year_])[1]) == ["dec"]
     # another definition or another actor of the same year is another series: kept
     icbm = ob("icbm", "missile_launches", *year(2017), 1.0, unit="ICBM launches")
     usa = ob("usa", "missile_launches", *year(2017), 1.0, ("USA",))
