@@ -193,3 +193,19 @@ def test_reads_names_the_state_each_operator_reads():
         "actors.USA.escalation",
         "actors.KOR.escalation",
     }
+
+
+def test_reliability_weights_are_the_documented_ones_in_order():
+    """docs/observations.md: solid 1, estimate 0.8, derived 0.6, contested 0.3 — the less
+    reliable a figure, the less it moves the fit (sim/observe/calibrate.py's distance)."""
+    from itertools import pairwise
+    from pathlib import Path
+
+    from sim.observe.operators import RELIABILITY_WEIGHT
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "observations.md").read_text()
+    said = ", ".join(f"{r} {w:g}" for r, w in RELIABILITY_WEIGHT.items())
+    assert said in " ".join(docs.split()), said
+    w = list(RELIABILITY_WEIGHT.values())
+    assert list(RELIABILITY_WEIGHT) == ["solid", "estimate", "derived", "contested"]
+    assert w[0] == 1.0 and all(a > b > 0 for a, b in pairwise(w))
