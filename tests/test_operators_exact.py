@@ -209,3 +209,27 @@ def test_reliability_weights_are_the_documented_ones_in_order():
     w = list(RELIABILITY_WEIGHT.values())
     assert list(RELIABILITY_WEIGHT) == ["solid", "estimate", "derived", "contested"]
     assert w[0] == 1.0 and all(a > b > 0 for a, b in pairwise(w))
+
+
+def test_every_operator_draws_one_row_per_replication_from_its_own_state():
+    """(R, draws), row r from replication r: two replications, China committed to North
+    Korea in the second only, so its votes differ by row."""
+    m, n = 3, len(IDS)
+    C = np.zeros((m, 2, n, n))
+    C[:, 1, CHN, PRK] = 1.0
+    w = Window(np.zeros((m, 2, n)), C, np.zeros((m, 2, n)), IDS)
+    kk = default_coefficients(2)
+    for kind, actors in (
+        ("missile_launches", ("PRK",)),
+        ("summit", ("CHN", "PRK")),
+        ("unsc_vote", ("CHN",)),
+        ("joint_exercise", ("USA", "KOR")),
+        ("trade_value", ("CHN", "PRK")),
+    ):
+        assert draw(obs(kind, actors), w, kk, np.random.default_rng(0), 7).shape == (2, 7), kind
+    o = obs("unsc_vote", ("CHN",))
+    p = vote_probabilities(o, w, kk)
+    d = draw(o, w, kk, np.random.default_rng(4), 100_000)
+    for r in range(2):
+        assert np.mean(d[r] == 1.0) == pytest.approx(p[r, 2], abs=0.005)
+    assert p[1, 2] < p[0, 2] - 0.1
