@@ -155,6 +155,14 @@ def test_a_model_better_on_every_observation_is_better_and_one_worse_is_worse():
         assert verdict(w["low"], w["high"]) == "worse" and w["share above 0"] == 0.0
 
 
+def test_the_verdict_at_the_edges_of_its_interval():
+    """An interval touching 0 is a tie (not better or worse: 'the whole interval above 0');
+    one with either end missing has no verdict."""
+    assert (verdict(0.0, 0.3), verdict(-0.3, 0.0)) == ("tie", "tie")
+    assert (verdict(0.01, 0.3), verdict(-0.3, -0.01)) == ("better", "worse")
+    assert verdict(np.nan, 0.3) == verdict(0.1, np.nan) == verdict(np.nan, np.nan) == "–"
+
+
 def test_the_same_forecaster_twice_is_a_tie_of_width_zero():
     rows = world(3)
     same = rows[rows["forecaster"] == "persistence"].assign(forecaster="model")
