@@ -93,3 +93,27 @@ def test_unreachable_scheduler_is_one_line(reference, tmp_path, capsys):
     assert code == 2
     assert err[-1].startswith("alliance-sim sweep: error: --scheduler tcp://127.0.0.1:9:")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+def _worker_logs_a_heartbeat_failure() -> None:
+    """What a Dask worker logs (at ERROR, with a traceback) when its scheduler closes
+    mid-heartbeat, as it did in CI after Ctrl-C of a sweep."""
+    import logging
+
+    try:
+        raise OSError("Stream is closed")
+    except OSError:
+        logging.getLogger("distributed.worker").exception(
+            "Failed to communicate with scheduler during heartbeat."
+        )
+
+
+def test_dask_workers_do_not_print_shutdown_errors(capfd):
+    # The workers inherit this process's stderr (fd 2); a worker's ERROR log line lands
+    # on the user's terminal unless the cluster silences it.
+    from sim.jobs.sweep.executors import DaskExecutor
+
+    with DaskExecutor(workers=1) as executor:
+        executor.client.run(_worker_logs_a_heartbeat_failure)
+    err = capfd.readouterr().err
+    assert "heartbeat" not in err and "Traceback" not in err, err
