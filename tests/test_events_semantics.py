@@ -1,0 +1,112 @@
+"""What an event does, as docs/scenario-format.md ("Events") and MODEL.md §11 promise:
+`set`, `add` and `scale` set, add and multiply, clipped to the value's range; a treaty's
+strength re-evaluates the obligations; `at` with `when` fires from `at` onwards while the
+condition holds, and never before `at`; `once` fires once per replication.
+
+Small worlds, one replication, effects applied directly (tests/test_scenario_events.py
+runs whole scenarios). These close the gaps mutation testing found (docs/reliability.md §16.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.engine import start
+from sim.ensemble import prepare
+from sim.events import apply_effect
+from sim.world import obligations
+from tests.test_model_mechanisms import world
+
+ALL = np.ones(1, dtype=bool)
+
+
+def _state(spec):
+    w, events = prepare(spec)
+    return w, events, start(w, np.arange(1))
+
+
+def _effect(path: str, op: str, value: float, treaties: dict | None = None):
+    spec = world({}, treaties=treaties, events={"e": {"label": "e", "at": 0, op: {path: value}}})
+    w, events, state = _state(spec)
+    (effect,) = events[0].effects
+    return w, state, effect
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "expected"),
+    [("set", 0.5, 0.5), ("add", 0.1, 0.3), ("add", -0.1, 0.1), ("scale", 0.5, 0.1),
+     ("scale", 2.0, 0.4), ("add", 5.0, 1.0), ("scale", -1.0, 0.0)],
+)  # fmt: skip
+def test_set_add_and_scale_set_add_and_multiply_within_the_range(op, value, expected):
+    w, state, effect = _effect("actors.AA.escalation", op, value)
+    assert state.x[0, 0] == pytest.approx(0.2)
+    apply_effect(state, w, effect, ALL)
+    assert state.x[0, 0] == pytest.approx(expected)
+    assert state.x[0, 1] == pytest.approx(0.2)  # only the named actor
+
+
+def test_an_effect_leaves_replications_outside_its_mask_alone():
+    spec = world({}, events={"e": {"label": "e", "at": 0, "add": {"actors.AA.escalation": 0.3}}})
+    w, events = prepare(spec)
+    state = start(w, np.arange(2))
+    apply_effect(state, w, events[0].effects[0], np.array([False, True]))
+    assert state.x[:, 0] == pytest.approx([0.2, 0.5])
+
+
+def test_a_treaty_strength_effect_re_evaluates_the_obligations():
+    treaties = {"ab": {"members": ["AA", "BB"], "obligation": "automatic"}}
+    w, state, effect = _effect("treaties.ab.strength", "set", 0.0, treaties)
+    before = state.O.copy()
+    assert before[..., 0, 1].max() > 0  # the treaty binds AA and BB at the start
+    apply_effect(state, w, effect, ALL)
+    assert np.array_equal(state.O, obligations(w, np.zeros_like(state.treaty_strength)))
+    assert state.O[..., 0, 1].max() == 0
+
+
+def _due(at: int | None, when: bool, step: int, escalation: float, fired: bool = False):
+    event = {"label": "e", "set": {"actors.BB.escalation": 0.9}}
+    if at is not None:
+        event["at"] = at
+    if when:
+        event["when"] = {"metric": "escalation", "actor": "AA", "above": 0.5}
+    _, events, state = _state(world({}, events={"e": event}))
+    state.x[:, 0] = escalation
+    state.step = step
+    return bool(events[0].due(state, None, np.array([fired]))[0])
+
+
+def test_at_with_when_fires_from_at_onwards_while_the_condition_holds():
+    assert not _due(at=3, when=True, step=2, escalation=0.9)  # before `at`: never
+    assert not _due(at=3, when=True, step=5, escalation=0.2)  # condition false: no
+    assert _due(at=3, when=True, step=3, escalation=0.9)
+    assert _due(at=3, when=True, step=5, escalation=0.9)  # the first such step may be later
+
+
+def test_at_alone_fires_at_that_step_only_and_once_means_once():
+    assert _due(at=3, when=False, step=3, escalation=0.2)
+    assert not _due(at=3, when=False, step=4, escalation=0.2)
+    assert not _due(at=3, when=False, step=2, escalation=0.2)
+    assert not _due(at=None, when=True, step=4, escalation=0.9, fired=True)
+    assert _due(at=None, when=True, step=4, escalation=0.9)
+
+
+def test_setting_active_switches_the_actor_and_nothing_else():
+    w, state, effect = _effect("actors.BB.active", "set", 0.0)
+    lev = state.lev.copy()
+    assert state.active[..., 1].all()
+    apply_effect(state, w, effect, ALL)
+    assert not state.active[..., 1].any()
+    assert state.active[..., [0, 2]].all()
+    assert np.array_equal(state.lev, lev)
+
+
+@pytest.mark.parametrize(("side", "level", "fires"),
+                         [("above", 0.5, False), ("above", 0.51, True),
+                          ("below", 0.5, False), ("below", 0.49, True)])  # fmt: skip
+def test_conditions_are_strict(side, level, fires):
+    event = {"label": "e", "when": {"metric": "escalation", "actor": "AA", side: 0.5},
+             "set": {"actors.BB.escalation": 0.9}}  # fmt: skip
+    _, events, state = _state(world({}, events={"e": event}))
+    state.x[:, 0] = level
+    assert bool(events[0].due(state, None, np.array([False]))[0]) is fires
