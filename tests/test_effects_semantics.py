@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.effects import effect_lines, effects_table
+from sim.effects import effect_lines, effects_table, headline, outcome_values
+from sim.errors import UsageError
+from tests.test_model_mechanisms import world
 
 
 def test_the_interval_is_the_5th_to_95th_percentile_of_the_paired_differences():
@@ -47,3 +49,31 @@ def test_the_terminal_lines_name_the_crisis_share_p_crisis():
     assert "crisis" not in lines[1]
     # A share, to two places: +0.50 [lo, hi]   (0.00 → 0.50)
     assert "+0.50 [" in lines[2] and "(0.00 → 0.50)" in lines[2], lines[2]
+
+
+def test_a_crisis_at_step_0_is_a_crisis():
+    summary = {"first_crisis_step": np.array([0, -1, 5])}
+    assert outcome_values(summary, "crisis").tolist() == [1.0, 0.0, 1.0]
+
+
+def test_one_replication_gives_a_point_interval_for_the_crisis_share():
+    scen, cf = {"first_crisis_step": np.array([4])}, {"first_crisis_step": np.array([-1])}
+    row = effects_table(scen, cf, ["crisis"]).iloc[0]
+    assert (row.effect_p5, row.effect_median, row.effect_p95) == (1.0, 1.0, 1.0)
+
+
+def _with_headline(names: list[str]):
+    event = {"label": "e", "at": 0, "add": {"actors.AA.escalation": 0.1}}
+    spec = world({}, events={"e": event})
+    cf = {"label": "without e", "remove_events": ["e"], "headline": ["final_distancing"]}
+    spec = spec.model_validate({**spec.model_dump(), "counterfactual": cf})
+    cf = spec.counterfactual.model_copy(update={"headline": names})
+    return spec.model_copy(update={"counterfactual": cf})
+
+
+def test_the_headline_accepts_crisis_and_summary_columns_and_refuses_others():
+    summary = {"final_distancing": np.zeros(2), "first_crisis_step": np.zeros(2)}
+    names = ["final_distancing", "crisis"]
+    assert headline(_with_headline(names), summary) == names
+    with pytest.raises(UsageError, match="unknown outcome 'final_zzz'"):
+        headline(_with_headline(["final_zzz"]), summary)

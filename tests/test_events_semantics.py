@@ -110,3 +110,23 @@ def test_conditions_are_strict(side, level, fires):
     _, events, state = _state(world({}, events={"e": event}))
     state.x[:, 0] = level
     assert bool(events[0].due(state, None, np.array([False]))[0]) is fires
+
+
+@pytest.mark.parametrize(("op", "value", "expected"), [("set", 0.3, 0.3), ("add", 2.0, 1.0),
+                                                       ("add", -2.0, 0.0)])  # fmt: skip
+def test_leverage_moves_with_its_base_leverage_within_0_and_1(op, value, expected):
+    w, state, effect = _effect("actors.AA.leverage", op, value)
+    state.lev0 = np.full_like(state.lev0, state.lev[0, 0])
+    apply_effect(state, w, effect, ALL)
+    assert state.lev[0, 0] == pytest.approx(expected)
+    assert state.lev0[..., 0] == pytest.approx(expected)
+
+
+def test_a_condition_on_an_actor_not_taking_part_is_false():
+    event = {"label": "e", "when": {"metric": "escalation", "actor": "BB", "above": 0.05},
+             "set": {"actors.CC.escalation": 0.9}}  # fmt: skip
+    _, events, state = _state(world({}, events={"e": event}))
+    assert events[0].due(state, None, np.array([False]))[0]
+    state.active = state.active.copy()
+    state.active[..., 1] = False
+    assert not events[0].due(state, None, np.array([False]))[0]
