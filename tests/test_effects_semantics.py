@@ -47,6 +47,7 @@ def test_the_terminal_lines_name_the_crisis_share_p_crisis():
     assert lines[1].split()[0] == "x"
     assert lines[2].split()[0] == "P(crisis)"
     assert "crisis" not in lines[1]
+    assert "[+" in lines[1] and ", +" in lines[1], lines[1]  # effects and their bounds signed
     # A share, to two places: +0.50 [lo, hi]   (0.00 → 0.50)
     assert "+0.50 [" in lines[2] and "(0.00 → 0.50)" in lines[2], lines[2]
 
@@ -60,6 +61,10 @@ def test_one_replication_gives_a_point_interval_for_the_crisis_share():
     scen, cf = {"first_crisis_step": np.array([4])}, {"first_crisis_step": np.array([-1])}
     row = effects_table(scen, cf, ["crisis"]).iloc[0]
     assert (row.effect_p5, row.effect_median, row.effect_p95) == (1.0, 1.0, 1.0)
+    two = effects_table({"first_crisis_step": np.array([4, -1])},
+                        {"first_crisis_step": np.array([-1, -1])}, ["crisis"]).iloc[0]  # fmt: skip
+    half = 1.645 * np.std([1.0, 0.0], ddof=1) / np.sqrt(2)
+    assert (two.effect_p5, two.effect_p95) == pytest.approx((0.5 - half, 0.5 + half))
 
 
 def _with_headline(names: list[str]):
@@ -72,8 +77,9 @@ def _with_headline(names: list[str]):
 
 
 def test_the_headline_accepts_crisis_and_summary_columns_and_refuses_others():
-    summary = {"final_distancing": np.zeros(2), "first_crisis_step": np.zeros(2)}
+    summary = {"final_distancing": np.zeros(2), "first_crisis_step": np.zeros(2),
+               "outcome": np.array(["calm", "calm"])}
     names = ["final_distancing", "crisis"]
     assert headline(_with_headline(names), summary) == names
-    with pytest.raises(UsageError, match="unknown outcome 'final_zzz'"):
+    with pytest.raises(UsageError, match="unknown outcome 'final_zzz'; known: final_distancing, first_crisis_step$"):
         headline(_with_headline(["final_zzz"]), summary)

@@ -15,6 +15,7 @@ import pytest
 from sim.engine import start
 from sim.ensemble import prepare
 from sim.events import apply_effect
+from sim.parameters import PARAMETERS
 from sim.world import obligations
 from tests.test_model_mechanisms import world
 
@@ -125,6 +126,47 @@ def test_leverage_moves_with_its_base_leverage_within_0_and_1(op, value, expecte
 def test_a_condition_on_an_actor_not_taking_part_is_false():
     event = {"label": "e", "when": {"metric": "escalation", "actor": "BB", "above": 0.05},
              "set": {"actors.CC.escalation": 0.9}}  # fmt: skip
+    _, events, state = _state(world({}, events={"e": event}))
+    assert events[0].due(state, None, np.array([False]))[0]
+    state.active = state.active.copy()
+    state.active[..., 1] = False
+    assert not events[0].due(state, None, np.array([False]))[0]
+
+
+RANGES = [  # (key path, reads the value, lo, hi)
+    ("actors.AA.escalation", lambda s: s.x[0, 0], 0.0, 1.0),
+    ("actors.AA.capabilities.military", lambda s: s.cap["military"][..., 0].item(), 0.0, 1.0),
+    ("actors.AA.traits.resolve", lambda s: s.traits["resolve"][..., 0].item(), 0.0, 1.0),
+    ("relations.AA.BB.trade", lambda s: s.chan["trade"][..., 0, 1].item(), 0.0, 1.0),
+    ("relations.AA.BB.commitment", lambda s: s.C_anchor[..., 0, 1].item(), -1.0, 1.0),
+    ("relations.AA.BB.commitment", lambda s: s.C[0, 0, 1], -1.0, 1.0),
+    ("treaties.ab.strength", lambda s: s.treaty_strength[..., 0].item(), 0.0, 1.0),
+    ("parameters.reactivity", lambda s: s.params["reactivity"].item(),
+     PARAMETERS["reactivity"].lo, PARAMETERS["reactivity"].hi),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "read", "lo", "hi"), RANGES, ids=[f"{r[0]}-{k}" for k, r in enumerate(RANGES)])
+def test_every_effect_is_clipped_to_the_range_of_what_it_changes(path, read, lo, hi):
+    treaties = {"ab": {"members": ["AA", "BB"], "obligation": "automatic"}}
+    for value, expected in ((1e3, hi), (-1e3, lo)):
+        w, state, effect = _effect(path, "add", value, treaties)
+        apply_effect(state, w, effect, ALL)
+        assert read(state) == pytest.approx(expected)
+
+
+def test_an_event_fires_once_unless_it_says_once_false():
+    when = {"metric": "escalation", "actor": "AA", "above": 0.1}
+    events = {"a": {"label": "a", "when": when, "set": {"actors.BB.escalation": 0.9}},
+              "b": {"label": "b", "when": when, "once": False,
+                    "set": {"actors.BB.escalation": 0.9}}}  # fmt: skip
+    _, compiled, state = _state(world({}, events=events))
+    assert [bool(ev.due(state, None, np.array([True]))[0]) for ev in compiled] == [False, True]
+
+
+def test_a_condition_naming_a_pair_is_false_if_either_is_not_taking_part():
+    event = {"label": "e", "when": {"metric": "commitment", "actor": "AA", "partner": "BB",
+                                    "below": 0.5}, "set": {"actors.CC.escalation": 0.9}}  # fmt: skip
     _, events, state = _state(world({}, events={"e": event}))
     assert events[0].due(state, None, np.array([False]))[0]
     state.active = state.active.copy()
