@@ -77,9 +77,13 @@ def _with_headline(names: list[str]):
 
 
 def test_the_headline_accepts_crisis_and_summary_columns_and_refuses_others():
-    summary = {"final_distancing": np.zeros(2), "first_crisis_step": np.zeros(2),
-               "outcome": np.array(["calm", "calm"])}
+    summary = {
+        "final_distancing": np.zeros(2),
+        "first_crisis_step": np.zeros(2),
+        "outcome": np.array(["calm", "calm"]),
+    }
     names = ["final_distancing", "crisis"]
     assert headline(_with_headline(names), summary) == names
-    with pytest.raises(UsageError, match="unknown outcome 'final_zzz'; known: final_distancing, first_crisis_step$"):
+    words = r"unknown outcome 'final_zzz'; known: final_distancing, first_crisis_step$"
+    with pytest.raises(UsageError, match=words):
         headline(_with_headline(["final_zzz"]), summary)

@@ -16,8 +16,9 @@ from sim.engine import start
 from sim.ensemble import prepare
 from sim.events import apply_effect
 from sim.parameters import PARAMETERS
+from sim.scenario.loader import load_scenario
 from sim.world import obligations
-from tests.test_model_mechanisms import world
+from tests.test_model_mechanisms import REPO, world
 
 ALL = np.ones(1, dtype=bool)
 
@@ -146,7 +147,9 @@ RANGES = [  # (key path, reads the value, lo, hi)
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("path", "read", "lo", "hi"), RANGES, ids=[f"{r[0]}-{k}" for k, r in enumerate(RANGES)])
+@pytest.mark.parametrize(
+    ("path", "read", "lo", "hi"), RANGES, ids=[f"{r[0]}-{k}" for k, r in enumerate(RANGES)]
+)
 def test_every_effect_is_clipped_to_the_range_of_what_it_changes(path, read, lo, hi):
     treaties = {"ab": {"members": ["AA", "BB"], "obligation": "automatic"}}
     for value, expected in ((1e3, hi), (-1e3, lo)):
@@ -165,10 +168,20 @@ def test_an_event_fires_once_unless_it_says_once_false():
 
 
 def test_a_condition_naming_a_pair_is_false_if_either_is_not_taking_part():
-    event = {"label": "e", "when": {"metric": "commitment", "actor": "AA", "partner": "BB",
-                                    "below": 0.5}, "set": {"actors.CC.escalation": 0.9}}  # fmt: skip
+    when = {"metric": "commitment", "actor": "AA", "partner": "BB", "below": 0.5}
+    event = {"label": "e", "when": when, "set": {"actors.CC.escalation": 0.9}}
     _, events, state = _state(world({}, events={"e": event}))
     assert events[0].due(state, None, np.array([False]))[0]
     state.active = state.active.copy()
     state.active[..., 1] = False
     assert not events[0].due(state, None, np.array([False]))[0]
+
+
+def test_a_theatre_intensity_effect_is_clipped_to_0_and_1():
+    base = load_scenario(REPO / "scenarios" / "baseline.yaml").scenario
+    for value, expected in ((1e3, 1.0), (-1e3, 0.0)):
+        event = {"label": "e", "at": 0, "add": {"theatres.ukraine.intensity": value}}
+        spec = base.model_validate({**base.model_dump(), "events": {"e": event}})
+        w, events, state = _state(spec)
+        apply_effect(state, w, events[0].effects[0], ALL)
+        assert state.theatre_intensity[..., w.theatre_ids.index("ukraine")].item() == expected
