@@ -4,7 +4,8 @@
 
 HOLD is `written:N` (the N-th chunk written to its temporary name, before its rename) or
 `committed:N` (the N-th chunk file complete). At that point the process writes MARKER and
-sleeps, so a test can kill it there without depending on timing. The production code has
+sleeps, so a test can kill it there without depending on timing; a test that deletes
+MARKER instead lets the command go on from that point. The production code has
 no hook: this wraps `sim.jobs.sweep.store` functions from outside.
 """
 
@@ -18,8 +19,8 @@ from pathlib import Path
 
 def park(marker: Path, what: str) -> None:
     marker.write_text(f"{os.getpid()} {what}\n")
-    while True:  # wait for the test's signal
-        time.sleep(60)
+    while marker.exists():  # wait for the test's signal, or for the marker's removal
+        time.sleep(0.05)
 
 
 def install(hold: str, marker: Path) -> None:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability_tools import REPO, digests, start, sweep_spec, wait_for
+from reliability_tools import REPO, digests, sweep_spec, wait_for
 
 from sim.cli import main
 
@@ -87,20 +87,25 @@ def test_a_real_cluster_matches_the_local_pool_byte_for_byte(cluster, reference,
 
 
 def test_a_killed_worker_changes_no_byte(cluster, reference, tmp_path):
+    """The sweep is parked once its first chunk is committed (tests/fault_hold.py), the
+    worker is killed, then the sweep goes on: the kill falls mid-sweep however slow or
+    fast the machine is (polling for chunk files raced a fast sweep to its end)."""
     address, workers = cluster
     (tmp_path / "spec.yaml").write_text(SPEC)
-    proc = start(["sweep", "spec.yaml", "--out", "killed", "-q", "--no-analysis",
-                  "--executor", "dask", "--scheduler", address], tmp_path)  # fmt: skip
+    marker = tmp_path / "held"
+    cmd = [sys.executable, str(REPO / "tests" / "fault_hold.py"), "committed:1", str(marker),
+           "sweep", "spec.yaml", "--out", "killed", "-q", "--no-analysis",
+           "--executor", "dask", "--scheduler", address]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for(lambda: marker.exists() or proc.poll() is not None, 120, "the first chunk")
+    assert proc.poll() is None, proc.communicate()
     chunks = tmp_path / ".killed.partial-open" / "chunks"
-
-    def some_chunks() -> bool:
-        assert proc.poll() is None, proc.communicate()
-        return chunks.is_dir() and any(chunks.glob("chunk-*.parquet"))
-
-    wait_for(some_chunks, 120, "the first chunks")
     done_before = len(list(chunks.glob("chunk-*.parquet")))
     os.killpg(workers[0].pid, signal.SIGKILL)  # the worker and its nanny, mid-sweep
     assert done_before < len(reference) - 1  # chunks were still to come
+    marker.unlink()  # the sweep goes on without that worker
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
     assert digests(tmp_path / "killed") == reference

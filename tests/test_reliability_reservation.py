@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
+import signal
 import threading
 
 import pyarrow as pa
@@ -37,7 +39,7 @@ def test_a_folder_not_yet_locked_is_never_taken_for_stale(tmp_path, monkeypatch)
         if threading.get_ident() in slow_thread and op & fcntl.LOCK_EX:
             slow_thread.clear()
             created.set()  # A's folder exists, its lock is not taken yet
-            go.wait(10)
+            go.wait()  # until B has reserved: no timeout that could let A go first
         return real(fd, op)
 
     monkeypatch.setattr(fcntl, "flock", flock)
@@ -50,12 +52,15 @@ def test_a_folder_not_yet_locked_is_never_taken_for_stale(tmp_path, monkeypatch)
         except UsageError as exc:
             got["a"] = exc
 
-    thread = threading.Thread(target=first)
+    thread = threading.Thread(target=first, daemon=True)
     thread.start()
-    assert created.wait(10)
-    b = output.reserve(out)  # B, while A holds an unlocked folder
-    go.set()
-    thread.join(10)
+    try:
+        wait_for(lambda: created.is_set() or not thread.is_alive(), 60, "A's folder")
+        assert created.is_set(), got
+        b = output.reserve(out)  # B, while A holds an unlocked folder
+    finally:
+        go.set()
+    thread.join()
     assert isinstance(got["a"], UsageError), got["a"]
     assert "being written by another running command" in str(got["a"])
     partial, lock, stale = b
@@ -91,14 +96,26 @@ def test_two_runs_with_a_delayed_first_lock_never_share_a_folder(tmp_path):
     lock = tmp_path / ".X.partial-open" / output.LOCK_FILE
 
     def b_reserved() -> bool:
+        """B, stopped, holding `X`: a B that ran on and published before A took its lock
+        (a loaded machine, where this test polls late) changed A's refusal."""
+        if b.poll() is not None:
+            return True
+        os.kill(b.pid, signal.SIGSTOP)
         try:
-            return lock.read_text().strip() == str(b.pid) or b.poll() is not None
+            if lock.read_text().strip() == str(b.pid):
+                return True
         except OSError:
-            return False
+            pass
+        os.kill(b.pid, signal.SIGCONT)
+        return False
 
-    wait_for(b_reserved, 60, "B's reservation")
-    release.touch()
-    _, err_a = a.communicate(timeout=180)
+    try:
+        wait_for(b_reserved, 60, "B's reservation")
+        release.touch()
+        _, err_a = a.communicate(timeout=180)  # refused while B holds `X`
+    finally:
+        if b.poll() is None:
+            os.kill(b.pid, signal.SIGCONT)
     _, err_b = b.communicate(timeout=180)
     results = [(a.returncode, err_a), (b.returncode, err_b)]
     assert (a.returncode, b.returncode) == (2, 0), results  # B reserved first: B's folder
