@@ -122,3 +122,26 @@ def test_dask_executor_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
 def test_validate_recognises_calibration_specs(capsys):
     assert main(["validate", str(REPO / "scenarios" / "calibration" / "history.yaml")]) == 0
     assert "ok (calibration of" in capsys.readouterr().out
+
+
+LONG = ("run", "compare", "sweep", "robustness", "calibrate", "hindcast")  # progress bars
+
+
+def test_every_long_command_takes_quiet():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in LONG:
+        flags = {s for a in sub.choices[name]._actions for s in a.option_strings}
+        assert {"-q", "--quiet"} <= flags, name
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_hindcast_shows_progress_unless_quiet(tmp_path, capsys, quiet):
+    """The bar goes to stderr as run's and sweep's do; -q leaves stderr empty."""
+    obs = REPO / "seeds" / "observations" / "missile_launches.yaml"
+    episode = REPO / "scenarios" / "history" / "base_2016.yaml"
+    args = ["hindcast", str(obs), str(episode), "-n", "3", "--draws", "2", "--no-plots",
+            "--out", str(tmp_path / "out"), *(["-q"] if quiet else [])]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert (err == "") if quiet else ("hindcast" in err and "3/3" in err)

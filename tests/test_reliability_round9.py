@@ -104,6 +104,22 @@ def test_a_channel_fed_twice_by_one_theatre_is_refused(tmp_path, capsys):
     assert "theatres.war.feeds.1: feeds relations.AAA.BBB.trade again (first in feeds.0)" in line
 
 
+def test_a_channel_fed_by_two_theatres_is_refused(tmp_path, capsys):
+    """Before: accepted, and AAA's trade with BBB was multiplied by both intensities (0.8 ×
+    0.5 × 0.5 = 0.2): either war ending ended the need. Whether two wars add, take the larger
+    or multiply is a modelling question MODEL.md does not answer, so one theatre per channel."""
+    feed = "{actor: AAA, partner: BBB, channel: trade}"
+    body = (f"theatres:\n  war:\n    intensity: 0.5\n    feeds: [{feed}]\n"
+            f"  other:\n    intensity: 0.5\n    feeds: [{feed}]\n")  # fmt: skip
+    file = rivals(tmp_path, body)
+    assert main(["validate", str(file)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == (
+        f"{file}:9:13: theatres.other.feeds.0: feeds relations.AAA.BBB.trade, which theatre "
+        "'war' feeds already: a channel follows one theatre; feed it from one"
+    )
+
+
 def test_a_channel_fed_once_follows_the_intensity_once(tmp_path):
     """Control: one feed halves the channel at intensity 0.5."""
     import sim

@@ -243,3 +243,13 @@ def test_cli_bad_set_is_one_line(baseline: Path, capsys) -> None:
     assert "Traceback" not in err
     assert main(["evidence", str(baseline), "--set", "no-equals-sign"]) == 2
     assert "expected key.path=value" in capsys.readouterr().err
+
+
+def test_set_null_that_breaks_its_object_names_the_set(baseline: Path, capsys) -> None:
+    """`--set events.E.at=null` leaves the event neither `at` nor `when`: the error is the
+    override's, not the line of the file that wrote the event."""
+    args = ["evidence", str(baseline), "--set", "events.pact_signed.at=null"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["--set:1:1: events.pact_signed.at: give 'at' (a step) or 'when' "
+                   "(a condition); null removes the key"]  # fmt: skip

@@ -439,3 +439,25 @@ def test_the_table_without_a_kind_refuses_to_leave_no_row():
     ]
     with pytest.raises(ValueError, match="seed 20160101 has no row but of kind 'joint_exercise'"):
         bench.without_kind(frames)
+
+
+def test_resamples_whose_null_scores_zero_are_counted_and_mark_the_interval_unstable():
+    """A kind whose null is exact on 5 of its 6 observations: every resample that draws none
+    of the sixth has a null CRPS of 0 and a skill of −inf. Before, those resamples were
+    dropped without a word, so the interval (and its verdict) stood on the others only."""
+    n = 6
+    null = np.zeros(n)
+    null[0] = 1.0
+    rows = long_rows({"tests": {"model": np.full(n, 0.5), **{m: null for m in NULLS}}})
+    table = skill_intervals(rows, seed=3, draws=400)
+    row = table[(table["kind"] == "tests") & (table["null"] == "trend")].iloc[0]
+    (k,) = kind_scores(rows, ("model", *NULLS))
+    weights = resample_weights(k, 400, 3)
+    expected = int((weights[:, k.ids.index("tests-0")] == 0).sum())
+    assert 0 < expected < 400
+    assert row["degenerate"] == expected
+    assert cell(row).endswith(f"unstable ({expected} of 400 resamples without a skill)")
+    assert verdict(row["low"], row["high"], row["degenerate"]) == "unstable"
+    clean = skill_intervals(world(9, better=0.7), seed=1)
+    assert (clean["degenerate"] == 0).all()
+    assert not cell(clean.iloc[0]).count("unstable")

@@ -86,6 +86,7 @@ def _hindcast_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     p.add_argument("--out", type=Path, help="results folder (default results/hindcast/NAME/TS)")
     p.add_argument("--no-plots", action="store_true", help="skip the chart and report")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 @command("hindcast", _hindcast_args)
@@ -129,6 +130,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         args.draws,
         args.workers,
         args.allow_model_change,
+        progress=not args.quiet,
     )
     out = args.out or timestamped(ep.name, Path("results") / "hindcast")
     meta = {

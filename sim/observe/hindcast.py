@@ -134,9 +134,13 @@ def hindcast(
     draws: int = 10,
     workers: int = 1,
     allow_model_change: bool = False,
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, list[Observation], Episode]:
     """Score one scenario against observation files; return the table, the observations its
-    window does not cover, and the episode."""
+    window does not cover, and the episode. `progress`: a bar on stderr over the three stages
+    (the model's ensemble, the events-only ensemble, the nulls and designs)."""
+    from tqdm import tqdm
+
     from sim.observe.episodes import assign, episode_of, nothing_to_score
     from sim.observe.fitguard import check_actors, check_given_columns
     from sim.observe.observations import load_observations
@@ -155,12 +159,17 @@ def hindcast(
     why = nothing_to_score([ep], f"{ep.name}'s time window")  # before any replication runs
     if why is not None:
         raise UsageError(f"no observation of {', '.join(map(str, observations))} {why}")
-    table = score_episodes([ep], post, replications, seed, draws, workers)
-    only = episode_of(load_scenario(scenario, EVENTS_ONLY))
-    assign([only], obs)
-    ops = None if post is None else post[[c for c in post.columns if not is_model(c)]]
-    events_only = score_episodes([only], ops, replications, seed, draws, workers)
-    table = with_designs(with_nulls(table, events_only, obs, seed), ep, post, replications, seed)
+    with tqdm(total=3, desc="hindcast", unit="stage", disable=not progress, leave=False) as bar:
+        table = score_episodes([ep], post, replications, seed, draws, workers)
+        bar.update()
+        only = episode_of(load_scenario(scenario, EVENTS_ONLY))
+        assign([only], obs)
+        ops = None if post is None else post[[c for c in post.columns if not is_model(c)]]
+        events_only = score_episodes([only], ops, replications, seed, draws, workers)
+        bar.update()
+        table = with_nulls(table, events_only, obs, seed)
+        table = with_designs(table, ep, post, replications, seed)
+        bar.update()
     return table, left, ep
 
 

@@ -128,8 +128,11 @@ def pooled_skill(means: list[np.ndarray], forecasts: list[np.ndarray], null: int
 
 def summary(point: float, draws: np.ndarray, level: float, n: int) -> dict[str, float]:
     """The point skill, its central `level` interval and the share of resamples above 0
-    (interval and share NaN when fewer than MIN_OBSERVATIONS observations can vary)."""
-    finite = draws[np.isfinite(draws)] if n >= MIN_OBSERVATIONS else draws[:0]
+    (interval and share NaN when fewer than MIN_OBSERVATIONS observations can vary), over
+    the resamples with a finite skill; `degenerate` counts the others (a null whose CRPS is
+    0 on the resample: skill −inf), which `cell` and `interval_verdict` mark 'unstable'."""
+    usable = n >= MIN_OBSERVATIONS
+    finite = draws[np.isfinite(draws)] if usable else draws[:0]
     lo, hi = (
         np.quantile(finite, [(1 - level) / 2, (1 + level) / 2]) if finite.size else (np.nan,) * 2
     )
@@ -138,6 +141,8 @@ def summary(point: float, draws: np.ndarray, level: float, n: int) -> dict[str, 
         "low": float(lo),
         "high": float(hi),
         "share above 0": float(np.mean(finite > 0)) if finite.size else np.nan,
+        "degenerate": int(draws.size - finite.size) if usable else 0,
+        "resamples": int(draws.size),
     }
 
 
@@ -203,23 +208,29 @@ def varying(kinds: list[KindScores]) -> int:
     return sum(len(k.ids) for k in kinds if len(k.ids) > 1)
 
 
-def interval_verdict(low: float, high: float) -> str:
-    """'better' when the whole interval is above 0, 'worse' when below, else 'tie'."""
+def interval_verdict(low: float, high: float, degenerate: int = 0) -> str:
+    """'better' when the whole interval is above 0, 'worse' when below, else 'tie';
+    'unstable' when some resamples had no finite skill (the interval leaves them out)."""
     if not np.isfinite(low) or not np.isfinite(high):
         return "–"
+    if degenerate:
+        return "unstable"
     return "better" if low > 0 else "worse" if high < 0 else "tie"
 
 
 def cell(row: pd.Series) -> str:
-    """'+0.04 (−0.05 to +0.12) tie': the skill, its interval and the verdict, one cell."""
+    """'+0.04 (−0.05 to +0.12) tie': the skill, its interval and the verdict, one cell;
+    '… unstable (37 of 2000 resamples without a skill)' when some resamples had none."""
     if not np.isfinite(row["skill"]):
         return "–"
+    bad = int(row.get("degenerate", 0))
+    dropped = f"{bad} of {int(row.get('resamples', DRAWS))} resamples without a skill"
     if not np.isfinite(row["low"]):
-        return f"{row['skill']:+.2f} (too few to resample)"
-    return (
-        f"{row['skill']:+.2f} ({row['low']:+.2f} to {row['high']:+.2f}) "
-        f"{interval_verdict(row['low'], row['high'])}"
-    )
+        return (
+            f"{row['skill']:+.2f} ({'no interval: ' + dropped if bad else 'too few to resample'})"
+        )
+    text = f"{row['skill']:+.2f} ({row['low']:+.2f} to {row['high']:+.2f}) "
+    return text + (f"unstable ({dropped})" if bad else interval_verdict(row["low"], row["high"]))
 
 
 def intervals_of(

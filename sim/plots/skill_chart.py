@@ -63,7 +63,9 @@ def _draw(ax: Axes, y: float, row: pd.Series) -> bool:
     """One interval (or a lone hollow point where there are too few observations to
     resample: True then); an end below the floor is drawn at it with an arrow and labelled
     with its value (the point's when the point itself is below, else the interval's low end)."""
-    colour = COLOURS.get(interval_verdict(row["low"], row["high"]), NO_INTERVAL)
+    colour = COLOURS.get(
+        interval_verdict(row["low"], row["high"], row.get("degenerate", 0)), NO_INTERVAL
+    )
     point, low, high = (float(row[k]) for k in ("skill", "low", "high"))
     lone = not (np.isfinite(low) and np.isfinite(high))
     if not lone:

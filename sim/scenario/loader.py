@@ -49,6 +49,7 @@ class Origins:
     table: dict[tuple, tuple[str, int, int]] = field(default_factory=dict)
     keys: dict[tuple, tuple[str, int, int]] = field(default_factory=dict)
     root: str = ""
+    nulled: set[tuple] = field(default_factory=set)  # key paths `--set K=null` removed
 
     def add(self, located: Located) -> None:
         for path, (line, col) in located.positions.items():
@@ -65,6 +66,11 @@ class Origins:
 
     def problem(self, path: tuple, message: str, *, key: bool = False) -> Problem:
         file, line, col = self.where(path, key=key)
+        # `--set events.E.at=null` breaks the event's own check (neither at nor when): the
+        # error is the override's, not the line of the file that wrote the event
+        under = sorted(p for p in self.nulled if len(p) > len(path) and p[: len(path)] == path)
+        if under and file != "--set":
+            return Problem("--set", 1, 1, dotted(under[0]), f"{message}; null removes the key")
         return Problem(file, line, col, dotted(path), message)
 
 
@@ -180,6 +186,8 @@ def apply_overrides(
             raw = keypath.assign(raw, parts, value)
         except UsageError as exc:
             raise ScenarioError([Problem("--set", 1, 1, path, str(exc))]) from None
+        if value is None:
+            origins.nulled.add(parts)
         # Mappings the override created have no line in any file: point their errors at --set.
         for prefix in (*created, parts):
             origins.table[prefix] = ("--set", 1, 1)

@@ -51,12 +51,33 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
                     )
                 )
         problems += _repeated_feeds(tid, theatre.feeds, origins)
+    problems += _shared_feeds(scenario.theatres, origins)
     for eid, event in scenario.events.items():
         problems += _check_event(eid, event, scenario, origins, need_actor)
     problems += _check_distancing(scenario, origins, actors, need_actor)
     problems += _check_evidence(scenario, ledger, origins)
     problems += _check_counterfactual(scenario, origins)
     problems += _check_active(scenario, origins)
+    return problems
+
+
+def _shared_feeds(theatres: dict, origins: Origins) -> list[Problem]:
+    """A channel fed by two theatres was multiplied by both intensities, so either war ending
+    ended the need; whether two wars add, take the larger or multiply is a modelling question
+    MODEL.md leaves open: refused (docs/scenario-format.md, *Theatres*)."""
+    owner: dict[tuple[str, str, str], str] = {}
+    problems = []
+    for tid, theatre in theatres.items():
+        for i, feed in enumerate(theatre.feeds):
+            key = (feed.actor, feed.partner, feed.channel)
+            first = owner.setdefault(key, tid)
+            if first != tid:
+                path = f"relations.{feed.actor}.{feed.partner}.{feed.channel}"
+                message = (
+                    f"feeds {path}, which theatre {first!r} feeds already: a channel follows "
+                    "one theatre; feed it from one"
+                )
+                problems.append(origins.problem(("theatres", tid, "feeds", i), message))
     return problems
 
 
