@@ -120,6 +120,20 @@ def _connect(client_type, address: str, timeout) -> object:
     return box["client"]
 
 
+# Loggers that print a traceback on stderr when a local cluster shuts down under a pending
+# heartbeat or callback (Ctrl-C): Dask's own and the event loop's (Tornado, asyncio).
+_SHUTDOWN_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
+def _quiet_shutdown_logs() -> dict[str, int]:
+    """Raise the shutdown loggers to CRITICAL in this process; return their old levels.
+    Run in each local worker too (`Client.run`): workers share the user's terminal."""
+    old = {name: logging.getLogger(name).level for name in _SHUTDOWN_LOGGERS}
+    for name in _SHUTDOWN_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return old
+
+
 class DaskExecutor:
     """A Dask distributed cluster: `--scheduler ADDRESS`, or a LocalCluster on loopback."""
 
@@ -128,6 +142,7 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.client = None
         self.cluster = None
+        self._levels: dict[str, int] = {}
 
     def __enter__(self) -> DaskExecutor:
         try:
@@ -162,6 +177,8 @@ class DaskExecutor:
                     silence_logs=logging.CRITICAL,
                 )
             self.client = Client(self.cluster)
+            self.client.run(_quiet_shutdown_logs)
+            self._levels = _quiet_shutdown_logs()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -169,6 +186,8 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
     def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
         from distributed import as_completed
