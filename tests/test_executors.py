@@ -138,3 +138,16 @@ def test_dask_workers_do_not_print_shutdown_errors(capfd):
         executor.client.run(_worker_logs_a_heartbeat_failure)
     err = capfd.readouterr().err
     assert "heartbeat" not in err and "Traceback" not in err, err
+
+
+def test_a_dask_sweep_that_ends_normally_gives_back_the_log_levels():
+    # The quiet levels are for the cluster's shutdown; a Python API user's own logging
+    # configuration is theirs again after a sweep that ended normally.
+    import logging
+
+    from sim.jobs.sweep.executors import DaskExecutor
+
+    before = {name: logging.getLogger(name).level for name in ("tornado", "asyncio")}
+    with DaskExecutor(workers=1):
+        assert logging.getLogger("asyncio").level == logging.CRITICAL
+    assert {name: logging.getLogger(name).level for name in before} == before

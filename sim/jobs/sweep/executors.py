@@ -186,8 +186,9 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-        for name, level in self._levels.items():
-            logging.getLogger(name).setLevel(level)
+        if exc[0] is None:  # after Ctrl-C the loop's tasks die at exit: keep them quiet
+            for name, level in self._levels.items():
+                logging.getLogger(name).setLevel(level)
 
     def run(self, payload: Payload, chunks: Iterable[int]) -> Iterator[Result]:
         from distributed import as_completed
