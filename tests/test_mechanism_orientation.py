@@ -279,3 +279,17 @@ def test_two_actors_hostile_to_the_same_adversary_draw_together():
     feels about them (BB is hostile to nobody)."""
     more = shared_threat_payoff(0.8) - shared_threat_payoff(0.0)
     assert more == pytest.approx(0.8 * 0.8 * 0.6 * 0.5)
+
+
+# --- the commitment's range (MODEL.md's state table: −1 … +1) ---------------------------------
+
+
+def test_a_step_keeps_every_commitment_within_minus_one_and_one(monkeypatch):
+    """However hard the payoffs push, a step clips C to [−1, 1]: an alliance at 0.9 pushed
+    up by 0.5 ends at 1, a hostility at −0.9 pushed down by 0.5 at −1."""
+    state, _ = derived(world({"AA": {"BB": {"commitment": 0.9}, "CC": {"commitment": -0.9}}}))
+    push = np.zeros_like(state.C)
+    push[0, 0, 1], push[0, 0, 2] = 0.5, -0.5
+    monkeypatch.setattr(dynamics, "commitment_rate", lambda state, d: push)
+    dynamics.advance(state, np.zeros_like(state.x))
+    assert state.C[0, 0, 1] == 1.0 and state.C[0, 0, 2] == -1.0
