@@ -293,3 +293,15 @@ def test_a_step_keeps_every_commitment_within_minus_one_and_one(monkeypatch):
     monkeypatch.setattr(dynamics, "commitment_rate", lambda state, d: push)
     dynamics.advance(state, np.zeros_like(state.x))
     assert state.C[0, 0, 1] == 1.0 and state.C[0, 0, 2] == -1.0
+
+
+def test_fatigue_falls_by_half_the_risk_tolerance():
+    """m_i = fatigue·(1 − ½·risk_tolerance_i) (MODEL.md §4): with nothing driving them, each
+    actor's escalation decays at m_i·x_i, a risk-tolerant actor more slowly."""
+    spec = world({}, params={"fatigue": 0.3}, AA={"risk_tolerance": 0.8},
+                 BB={"risk_tolerance": 0.0}, CC={"risk_tolerance": 1.0})  # fmt: skip
+    state, d = derived(spec)
+    state.u = np.zeros_like(state.x)
+    rate = dynamics.escalation_rate(state, d)[0]
+    want = [-0.3 * (1 - 0.5 * rt) * 0.2 for rt in (0.8, 0.0, 1.0)]
+    assert rate == pytest.approx(want, rel=1e-12)

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.ladder import EDGES, RUNGS, rung_of
-from sim.metrics import distancing_index, distancing_of, dyads_at, frustration, tension
+from sim.metrics import (
+    distancing_index,
+    distancing_of,
+    dyads_at,
+    frustration,
+    mutual_hostility,
+    tension,
+)
 from sim.state import State
 
 
@@ -139,3 +146,13 @@ def test_a_crisis_dyad_is_mutually_hostile_with_both_sides_at_or_above_the_thres
     assert not got[0, 1, 2] and not got[0, 2, 1]  # only CC is hostile: no dyad
     state.x = np.array([[0.6, 0.59, 0.9]])
     assert not dyads_at(state, threshold).any()
+
+
+def test_mutual_hostility_needs_a_negative_commitment_both_ways():
+    """A pair is mutually hostile when both commitments are below 0; a commitment of exactly
+    0 either way (indifference, or an actor not taking part) is not hostility."""
+    live = np.array([[[0.0, -0.5, 0.0], [-0.5, 0.0, -0.2], [0.0, 0.0, 0.0]]])
+    got = mutual_hostility(live)
+    assert got[0, 0, 1] and got[0, 1, 0]
+    assert not got[0, 1, 2] and not got[0, 2, 1]
+    assert not got[0, 0, 2] and not got[0, 0, 0]
