@@ -305,3 +305,25 @@ def test_fatigue_falls_by_half_the_risk_tolerance():
     rate = dynamics.escalation_rate(state, d)[0]
     want = [-0.3 * (1 - 0.5 * rt) * 0.2 for rt in (0.8, 0.0, 1.0)]
     assert rate == pytest.approx(want, rel=1e-12)
+
+
+def test_a_patrons_restraint_slows_its_clients_escalation_by_rho_x():
+    """ẋ_i contains −(m_i + ρ_i)·x_i (MODEL.md §4): a client held by a stable patron using
+    leverage (ρ_AA > 0) escalates more slowly by exactly ρ_AA·x_AA."""
+
+    def rate_and_rho(restraint: float) -> tuple[float, float]:
+        spec = world(
+            {"AA": {"BB": {"trade": 0.8}}},
+            params={"restraint": restraint},
+            leverage={"BB": 0.5},
+            BB={"stability": 1.0},
+        )
+        state, d = derived(spec)
+        state.u = np.zeros_like(state.x)
+        rho = float(dynamics.restraint(state, d)[0, 0])
+        return float(dynamics.escalation_rate(state, d)[0, 0]), rho
+
+    free, _ = rate_and_rho(0.0)
+    held, rho = rate_and_rho(0.5)
+    assert rho > 0.0
+    assert held == pytest.approx(free - rho * 0.2, rel=1e-12)
