@@ -327,3 +327,23 @@ def test_a_patrons_restraint_slows_its_clients_escalation_by_rho_x():
     held, rho = rate_and_rho(0.5)
     assert rho > 0.0
     assert held == pytest.approx(free - rho * 0.2, rel=1e-12)
+
+
+# --- threat transfer (§3): whose alignment makes an adversary's ally a threat ----------------
+
+
+def transferred_threat(relations: dict, x_c: float) -> float:
+    """AA is hostile to BB; `relations` adds an alignment between BB and CC. AA's threat."""
+    spec = world({"AA": {"BB": {"commitment": -0.8}}, **relations})
+    spec.actors["CC"].escalation.value = x_c
+    return float(derived(spec)[1].threat[0, 0])
+
+
+def test_an_adversarys_ally_threatens_by_its_own_alignment_with_the_adversary():
+    """E_ik = min(1, H_ik + threat_transfer·Σ_j H_ij·A_kj) (MODEL.md §3): CC is a threat to AA
+    when CC aligns with AA's adversary BB, so CC's escalation adds to AA's threat; BB's
+    alignment with CC, unreturned, makes CC no threat."""
+    cc_backs_bb = {"CC": {"BB": {"commitment": 0.8}}}
+    bb_backs_cc = {"BB": {"CC": {"commitment": 0.8}}}
+    assert transferred_threat(cc_backs_bb, 0.9) > transferred_threat(cc_backs_bb, 0.1) + 1e-3
+    assert transferred_threat(bb_backs_cc, 0.9) == transferred_threat(bb_backs_cc, 0.1)
