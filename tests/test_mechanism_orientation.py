@@ -279,3 +279,71 @@ def test_two_actors_hostile_to_the_same_adversary_draw_together():
     feels about them (BB is hostile to nobody)."""
     more = shared_threat_payoff(0.8) - shared_threat_payoff(0.0)
     assert more == pytest.approx(0.8 * 0.8 * 0.6 * 0.5)
+
+
+# --- the commitment's range (MODEL.md's state table: −1 … +1) ---------------------------------
+
+
+def test_a_step_keeps_every_commitment_within_minus_one_and_one(monkeypatch):
+    """However hard the payoffs push, a step clips C to [−1, 1]: an alliance at 0.9 pushed
+    up by 0.5 ends at 1, a hostility at −0.9 pushed down by 0.5 at −1."""
+    state, _ = derived(world({"AA": {"BB": {"commitment": 0.9}, "CC": {"commitment": -0.9}}}))
+    push = np.zeros_like(state.C)
+    push[0, 0, 1], push[0, 0, 2] = 0.5, -0.5
+    monkeypatch.setattr(dynamics, "commitment_rate", lambda state, d: push)
+    dynamics.advance(state, np.zeros_like(state.x))
+    assert state.C[0, 0, 1] == 1.0 and state.C[0, 0, 2] == -1.0
+
+
+def test_fatigue_falls_by_half_the_risk_tolerance():
+    """m_i = fatigue·(1 − ½·risk_tolerance_i) (MODEL.md §4): with nothing driving them, each
+    actor's escalation decays at m_i·x_i, a risk-tolerant actor more slowly."""
+    spec = world({}, params={"fatigue": 0.3}, AA={"risk_tolerance": 0.8},
+                 BB={"risk_tolerance": 0.0}, CC={"risk_tolerance": 1.0})  # fmt: skip
+    state, d = derived(spec)
+    state.u = np.zeros_like(state.x)
+    rate = dynamics.escalation_rate(state, d)[0]
+    want = [-0.3 * (1 - 0.5 * rt) * 0.2 for rt in (0.8, 0.0, 1.0)]
+    assert rate == pytest.approx(want, rel=1e-12)
+
+
+def test_a_patrons_restraint_slows_its_clients_escalation_by_rho_x():
+    """ẋ_i contains −(m_i + ρ_i)·x_i (MODEL.md §4): a client held by a stable patron using
+    leverage (ρ_AA > 0) escalates more slowly by exactly ρ_AA·x_AA."""
+
+    def rate_and_rho(restraint: float) -> tuple[float, float]:
+        spec = world(
+            {"AA": {"BB": {"trade": 0.8}}},
+            params={"restraint": restraint},
+            leverage={"BB": 0.5},
+            BB={"stability": 1.0},
+        )
+        state, d = derived(spec)
+        state.u = np.zeros_like(state.x)
+        rho = float(dynamics.restraint(state, d)[0, 0])
+        return float(dynamics.escalation_rate(state, d)[0, 0]), rho
+
+    free, _ = rate_and_rho(0.0)
+    held, rho = rate_and_rho(0.5)
+    assert rho > 0.0
+    assert held == pytest.approx(free - rho * 0.2, rel=1e-12)
+
+
+# --- threat transfer (§3): whose alignment makes an adversary's ally a threat ----------------
+
+
+def transferred_threat(relations: dict, x_c: float) -> float:
+    """AA is hostile to BB; `relations` adds an alignment between BB and CC. AA's threat."""
+    spec = world({"AA": {"BB": {"commitment": -0.8}}, **relations})
+    spec.actors["CC"].escalation.value = x_c
+    return float(derived(spec)[1].threat[0, 0])
+
+
+def test_an_adversarys_ally_threatens_by_its_own_alignment_with_the_adversary():
+    """E_ik = min(1, H_ik + threat_transfer·Σ_j H_ij·A_kj) (MODEL.md §3): CC is a threat to AA
+    when CC aligns with AA's adversary BB, so CC's escalation adds to AA's threat; BB's
+    alignment with CC, unreturned, makes CC no threat."""
+    cc_backs_bb = {"CC": {"BB": {"commitment": 0.8}}}
+    bb_backs_cc = {"BB": {"CC": {"commitment": 0.8}}}
+    assert transferred_threat(cc_backs_bb, 0.9) > transferred_threat(cc_backs_bb, 0.1) + 1e-3
+    assert transferred_threat(bb_backs_cc, 0.9) == transferred_threat(bb_backs_cc, 0.1)

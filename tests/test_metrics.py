@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.ladder import EDGES, RUNGS, rung_of
-from sim.metrics import frustration, tension
+from sim.metrics import (
+    distancing_index,
+    distancing_of,
+    dyads_at,
+    frustration,
+    mutual_hostility,
+    tension,
+)
 from sim.state import State
 
 
@@ -107,3 +116,43 @@ def test_tension_is_hostility_times_the_higher_escalation():
     assert t[0, 0, 2] == 0.0 and t[0, 1, 2] == 0.0  # allies, indifference
     state.active = np.array([[True, False, True]])
     assert t[0, 0, 1] > 0.0 and tension(state)[0, 0, 1] == 0.0
+
+
+def test_distancing_of_a_series_is_the_distancing_of_each_step_row_by_row():
+    """distancing_of on a (T, R, N, N) series gives (T, R): step t, replication r is
+    `distancing_index` of that step's state (the fall of the actor's mean commitment to its
+    partners since step 0), not a mean over replications."""
+    rng = np.random.default_rng(3)
+    C0 = rng.uniform(-1, 1, (1, 4, 4))
+    world = SimpleNamespace(C0=C0, distancing_actor=0, distancing_partners=[1, 2, 3])
+    C = rng.uniform(-1, 1, (3, 2, 4, 4))  # T = 3 steps, R = 2 replications
+    got = distancing_of(C, world)
+    assert got.shape == (3, 2)
+    for t in range(3):
+        want = distancing_index(state_with(C[t]), world)
+        np.testing.assert_allclose(got[t], want, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(want, C0[0, 0, 1:].mean() - C[t, :, 0, 1:].mean(axis=-1))
+
+
+def test_a_crisis_dyad_is_mutually_hostile_with_both_sides_at_or_above_the_threshold():
+    """dyads_at: both sides hostile to each other, and both at *or above* the threshold;
+    one side just below it, or one side not hostile, makes no dyad."""
+    C = np.array([[[0.0, -0.5, 0.0], [-0.5, 0.0, 0.3], [0.0, -0.4, 0.0]]])
+    state = state_with(C)
+    threshold = np.array([0.6])
+    state.x = np.array([[0.6, 0.6, 0.9]])
+    got = dyads_at(state, threshold)
+    assert got[0, 0, 1] and got[0, 1, 0]
+    assert not got[0, 1, 2] and not got[0, 2, 1]  # only CC is hostile: no dyad
+    state.x = np.array([[0.6, 0.59, 0.9]])
+    assert not dyads_at(state, threshold).any()
+
+
+def test_mutual_hostility_needs_a_negative_commitment_both_ways():
+    """A pair is mutually hostile when both commitments are below 0; a commitment of exactly
+    0 either way (indifference, or an actor not taking part) is not hostility."""
+    live = np.array([[[0.0, -0.5, 0.0], [-0.5, 0.0, -0.2], [0.0, 0.0, 0.0]]])
+    got = mutual_hostility(live)
+    assert got[0, 0, 1] and got[0, 1, 0]
+    assert not got[0, 1, 2] and not got[0, 2, 1]
+    assert not got[0, 0, 2] and not got[0, 0, 0]
