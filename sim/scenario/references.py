@@ -50,8 +50,7 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
                         ("theatres", tid, "feeds", i), "a feed needs two different actors"
                     )
                 )
-        problems += _repeated_feeds(tid, theatre.feeds, origins)
-    problems += _shared_feeds(scenario.theatres, origins)
+    problems += _doubled_feeds(scenario.theatres, origins)
     for eid, event in scenario.events.items():
         problems += _check_event(eid, event, scenario, origins, need_actor)
     problems += _check_distancing(scenario, origins, actors, need_actor)
@@ -61,42 +60,33 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
     return problems
 
 
-def _shared_feeds(theatres: dict, origins: Origins) -> list[Problem]:
-    """A channel fed by two theatres was multiplied by both intensities, so either war ending
-    ended the need; whether two wars add, take the larger or multiply is a modelling question
-    MODEL.md leaves open: refused (docs/scenario-format.md, *Theatres*)."""
-    owner: dict[tuple[str, str, str], str] = {}
+def _doubled_feeds(theatres: dict, origins: Origins) -> list[Problem]:
+    """A channel is scaled by the intensity of each feed that names it, so a channel fed
+    twice is refused without a word of doubt: fed twice by one theatre, a half-intense war
+    would quarter it; fed by two theatres, either war ending would end the need (whether two
+    wars add, take the larger or multiply is a question MODEL.md leaves open;
+    docs/scenario-format.md, *Theatres*)."""
+    owner: dict[tuple[str, str, str], str] = {}  # channel -> the first theatre feeding it
     problems = []
     for tid, theatre in theatres.items():
+        first: dict[tuple[str, str, str], int] = {}  # channel -> its first feed here
         for i, feed in enumerate(theatre.feeds):
             key = (feed.actor, feed.partner, feed.channel)
-            first = owner.setdefault(key, tid)
-            if first != tid:
-                path = f"relations.{feed.actor}.{feed.partner}.{feed.channel}"
+            path = f"relations.{feed.actor}.{feed.partner}.{feed.channel}"
+            where = ("theatres", tid, "feeds", i)
+            if key in first:
                 message = (
-                    f"feeds {path}, which theatre {first!r} feeds already: a channel follows "
+                    f"feeds {path} again (first in feeds.{first[key]}): a channel fed twice "
+                    "would be multiplied by the intensity twice; write each feed once"
+                )
+                problems.append(origins.problem(where, message))
+            first.setdefault(key, i)
+            if (other := owner.setdefault(key, tid)) != tid:
+                message = (
+                    f"feeds {path}, which theatre {other!r} feeds already: a channel follows "
                     "one theatre; feed it from one"
                 )
-                problems.append(origins.problem(("theatres", tid, "feeds", i), message))
-    return problems
-
-
-def _repeated_feeds(tid: str, feeds: list, origins: Origins) -> list[Problem]:
-    """A channel fed twice by one theatre would be multiplied by its intensity twice (a
-    half-intense war quartering the channel), without a word: refused."""
-    first: dict[tuple[str, str, str], int] = {}
-    problems = []
-    for i, feed in enumerate(feeds):
-        key = (feed.actor, feed.partner, feed.channel)
-        if key in first:
-            path = f"relations.{feed.actor}.{feed.partner}.{feed.channel}"
-            message = (
-                f"feeds {path} again (first in feeds.{first[key]}): a channel fed twice "
-                "would be multiplied by the intensity twice; write each feed once"
-            )
-            problems.append(origins.problem(("theatres", tid, "feeds", i), message))
-        else:
-            first[key] = i
+                problems.append(origins.problem(where, message))
     return problems
 
 
