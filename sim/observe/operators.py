@@ -83,6 +83,13 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     "summit_commitment": OperatorCoefficient(
         3.0, 0, 10, "summit", "δ: rise of the log monthly rate per unit of mutual commitment"
     ),
+    "summit_pooling": OperatorCoefficient(
+        12.0,
+        0.5,
+        240,
+        "summit",
+        "κ_s: months of the common rate pooled with a pair's own earlier summits",
+    ),
     "sanction_log_rate": OperatorCoefficient(
         -4.0, -10, 2, "sanction_measure", "log sanction measures per month at leverage 0"
     ),
@@ -117,10 +124,25 @@ class Window:
 
 
 Coefs = Mapping[str, np.ndarray]  # name -> (R,) per-replication values
-# An anchored observation's anchor: the latest earlier value of its series a forecaster knows,
-# and (trade) that period's mean mutual commitment per replication (sim/observe/episodes.py).
-Anchor = tuple[float, np.ndarray | None]
-ANCHORED_KINDS = ("trade_value", "joint_exercise")
+
+
+@dataclass(frozen=True)
+class PairHistory:
+    """A summit pair's earlier known observations in one set of paths (episodes.anchor_of):
+    `count` summits (Y) in `months` months (M), and the pair's mutual commitment averaged
+    over those months in each replication (c̄, shaped (R,))."""
+
+    count: float
+    months: int
+    commitment: np.ndarray
+
+
+# What an observation's operator reads of its pair's earlier known observations
+# (sim/observe/episodes.py): for trade and exercises the latest one, its value and (trade)
+# that period's mean mutual commitment per replication; for summits all of them, pooled.
+Anchor = tuple[float, np.ndarray | None] | PairHistory
+ANCHORED_KINDS = ("trade_value", "joint_exercise")  # anchored on the latest known value
+POOLED_KINDS = ("summit",)  # a rate pooled from the pair's known history (PairHistory)
 Draw = Callable[[Observation, Window, Coefs, np.random.Generator, int], np.ndarray]
 
 
@@ -147,8 +169,23 @@ def nuclear_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
     return k["nuclear_log_rate"] + k["nuclear_escalation"] * w.x[:, :, w.col(obs.actors[0])]
 
 
-def summit_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
-    return k["summit_log_rate"] + k["summit_commitment"] * w.mutual(*obs.actors)
+def summit_log_rate(
+    obs: Observation, w: Window, k: Coefs, history: PairHistory | None = None
+) -> np.ndarray:
+    """(M, R) log monthly summit rate. With no known earlier observation of the pair,
+    γ + δ·c_m. With a history (Y summits in M months at mean commitment c̄): the pair's
+    rate r̂ = (Y + κ_s·μ0)/(M + κ_s), the Poisson–Gamma posterior mean pooled toward the
+    common rate μ0 = exp(γ + δ·c̄), moved by the change of commitment since, δ·(c_m − c̄);
+    so δ reads changes within a pair, not level differences between pairs
+    (docs/preregistration-summit-pair-rate.md)."""
+    c = w.mutual(*obs.actors)
+    if history is None:
+        return k["summit_log_rate"] + k["summit_commitment"] * c
+    c_bar = history.commitment
+    mu0 = np.exp(np.clip(k["summit_log_rate"] + k["summit_commitment"] * c_bar, -50, 20))
+    kappa = k["summit_pooling"]
+    pair_rate = (history.count + kappa * mu0) / (history.months + kappa)
+    return np.log(pair_rate) + k["summit_commitment"] * (c - c_bar)
 
 
 def sanction_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
@@ -165,9 +202,16 @@ LOG_RATES = {
 }
 
 
-def count_mean(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+def log_rate(obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = None) -> np.ndarray:
+    """(M, R) log monthly rate of a count observation; a summit also reads its pair history."""
+    if obs.kind in POOLED_KINDS:
+        return LOG_RATES[obs.kind](obs, w, k, anchor)
+    return LOG_RATES[obs.kind](obs, w, k)
+
+
+def count_mean(obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = None) -> np.ndarray:
     """(R,) expected count over the period: Σ_months exp(log rate), as _poisson_total."""
-    return np.exp(np.clip(LOG_RATES[obs.kind](obs, w, k), -50, 20)).sum(axis=0)
+    return np.exp(np.clip(log_rate(obs, w, k, anchor), -50, 20)).sum(axis=0)
 
 
 def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
@@ -178,8 +222,15 @@ def nuclear_tests(obs: Observation, w: Window, k: Coefs, rng: np.random.Generato
     return _poisson_total(rng, nuclear_log_rate(obs, w, k), draws)
 
 
-def summits(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    return _poisson_total(rng, summit_log_rate(obs, w, k), draws)
+def summits(
+    obs: Observation,
+    w: Window,
+    k: Coefs,
+    rng: np.random.Generator,
+    draws: int,
+    anchor: PairHistory | None = None,
+):
+    return _poisson_total(rng, summit_log_rate(obs, w, k, anchor), draws)
 
 
 def sanctions(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
@@ -280,8 +331,8 @@ def draw(
     anchor: Anchor | None = None,
 ) -> np.ndarray:
     """Predictive draws (R, draws) of `obs` through its kind's operator; the anchor reaches
-    the kinds that read one (ANCHORED_KINDS)."""
-    if obs.kind in ANCHORED_KINDS:
+    the kinds that read one (ANCHORED_KINDS, and the pair history POOLED_KINDS)."""
+    if obs.kind in ANCHORED_KINDS or obs.kind in POOLED_KINDS:
         return OPERATORS[obs.kind](obs, w, k, rng, draws, anchor)
     return OPERATORS[obs.kind](obs, w, k, rng, draws)
 
