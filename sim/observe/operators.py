@@ -83,12 +83,12 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     "summit_commitment": OperatorCoefficient(
         3.0, 0, 10, "summit", "δ: rise of the log monthly rate per unit of mutual commitment"
     ),
-    "summit_pooling": OperatorCoefficient(
-        12.0,
-        0.5,
-        240,
+    "summit_pair_weight": OperatorCoefficient(
+        0.0,
+        0,
+        2,
         "summit",
-        "κ_s: months of the common rate pooled with a pair's own earlier summits",
+        "ω_s = 1/κ_s: weight of a month of a pair's own summits against the common rate (0: off)",
     ),
     "sanction_log_rate": OperatorCoefficient(
         -4.0, -10, 2, "sanction_measure", "log sanction measures per month at leverage 0"
@@ -172,20 +172,23 @@ def nuclear_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
 def summit_log_rate(
     obs: Observation, w: Window, k: Coefs, history: PairHistory | None = None
 ) -> np.ndarray:
-    """(M, R) log monthly summit rate. With no known earlier observation of the pair,
-    γ + δ·c_m. With a history (Y summits in M months at mean commitment c̄): the pair's
-    rate r̂ = (Y + κ_s·μ0)/(M + κ_s), the Poisson–Gamma posterior mean pooled toward the
-    common rate μ0 = exp(γ + δ·c̄), moved by the change of commitment since, δ·(c_m − c̄);
-    so δ reads changes within a pair, not level differences between pairs
-    (docs/preregistration-summit-pair-rate.md)."""
+    """(M, R) log monthly summit rate: γ + δ·c_m, the common rate (the shipped operator).
+    With a pair history (Y summits in M months at mean commitment c̄) and a pair weight
+    ω_s > 0: the pair's rate r̂ = (ω_s·Y + μ0)/(ω_s·M + 1), the Poisson–Gamma posterior mean
+    pooled toward the common rate μ0 = exp(γ + δ·c̄) with κ_s = 1/ω_s months of it, moved
+    by the change of commitment since, δ·(c_m − c̄); δ then reads changes within a pair.
+    Pre-registered and tried (docs/preregistration-summit-pair-rate.md); it lost to the
+    common rate on the held-out summits, so ω_s = 0 (off) is the default."""
     c = w.mutual(*obs.actors)
-    if history is None:
-        return k["summit_log_rate"] + k["summit_commitment"] * c
+    common = k["summit_log_rate"] + k["summit_commitment"] * c
+    omega = np.asarray(k["summit_pair_weight"], dtype=float)
+    if history is None or not (omega > 0).any():
+        return common
     c_bar = history.commitment
     mu0 = np.exp(np.clip(k["summit_log_rate"] + k["summit_commitment"] * c_bar, -50, 20))
-    kappa = k["summit_pooling"]
-    pair_rate = (history.count + kappa * mu0) / (history.months + kappa)
-    return np.log(pair_rate) + k["summit_commitment"] * (c - c_bar)
+    pair_rate = (omega * history.count + mu0) / (omega * history.months + 1)
+    pooled = np.log(pair_rate) + k["summit_commitment"] * (c - c_bar)
+    return np.where(omega > 0, pooled, common)
 
 
 def sanction_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
