@@ -9,6 +9,7 @@ the test follows the model as its coefficients change.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import yaml
 from sim.cli import main
 from sim.ensemble import prepare, run_ensemble
 from sim.observe.calibrate import calibrate, posterior_frame
-from sim.observe.operators import Window, default_coefficients, launches, summits
+from sim.observe.operators import PairHistory, Window, default_coefficients, launches, summits
 from sim.observe.report import posterior_summary
 from sim.observe.spec import load_spec
 from sim.parameters import PARAMETERS
@@ -64,25 +65,31 @@ def synthetic_observations(
     tmp_path: Path, scenario, name: str, truth: float, summit_rate: float
 ) -> Path:
     """Half-yearly launch and summit counts simulated from one replication at the true values
-    (few aggregated observables: ABC's distance degrades with many noisy ones)."""
+    (few aggregated observables: ABC's distance degrades with many noisy ones). Each summit
+    count is drawn by the operator the fit uses: with the pair history of the half-years
+    before it (a fit knows every earlier one; sim/observe/episodes.assign)."""
     world, _ = prepare(scenario)
     s = run_ensemble(scenario, 1, 424242, STEPS, coefficients={name: np.array([truth])}).series
     k = default_coefficients(1)
     k["summit_log_rate"] = np.array([summit_rate])
     rng = np.random.default_rng(99)
     items = []
+    held = 0.0  # summits drawn so far
     for half in range(STEPS // 6):
         t0 = 6 * half  # state index of the half-year's first month
         year, month = START[0] + (START[1] - 1 + t0) // 12, (START[1] - 1 + t0) % 12 + 1
         w = Window(
             s.escalation[t0 : t0 + 6], s.commitment[t0 : t0 + 6], s.leverage[t0 : t0 + 6], world.ids
         )
+        before = Window(s.escalation[:t0], s.commitment[:t0], s.leverage[:t0], world.ids)
+        history = PairHistory(held, t0, before.mutual("CHN", "PRK").mean(axis=0)) if half else None
         period = f"{year}-{month:02d}/{year}-{month + 5:02d}"
         for kind, actor_key, actors, draw in (
             ("missile_launches", "actor", "PRK", launches),
-            ("summit", "pair", ["CHN", "PRK"], summits),
+            ("summit", "pair", ["CHN", "PRK"], partial(summits, anchor=history)),
         ):
             value = int(draw(_Obs(actors), w, k, rng, 1)[0, 0])
+            held += value if kind == "summit" else 0
             items.append(
                 {
                     "id": f"{kind.replace('_', '-')}-{year}-{month:02d}",

@@ -31,7 +31,13 @@ from sim.ensemble import prepare, run_chunk
 from sim.kernel import numba_available
 from sim.observe.likelihood import log_likelihood
 from sim.observe.observations import Observation
-from sim.observe.operators import OPERATOR_COEFFICIENTS, Window, default_coefficients, draw
+from sim.observe.operators import (
+    OPERATOR_COEFFICIENTS,
+    PairHistory,
+    Window,
+    default_coefficients,
+    draw,
+)
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import load_scenario
 
@@ -155,6 +161,8 @@ def test_every_operator_coefficient_perturbed_draws_in_its_support(name, label, 
         anchor = (observed, np.zeros(1)) if kind == "trade_value" else (1.0, None)
         for x, c, lev in [(0, -1, 0), (1, 1, 1), (0, 1, 1), (1, -1, 0)]:
             w = _window(x, c, lev)
+            if kind == "summit":  # no summit in two years, at the opposite commitment
+                anchor = PairHistory(0.0, 24, np.full(1, -float(c)))
             draws = draw(obs, w, k, rng, 50, anchor=anchor)
             assert np.isfinite(draws).all(), (kind, x, c, lev)
             if kind in SUPPORT:

@@ -17,10 +17,11 @@ kernel (sim/observe/rejuvenate.py): without that, static coefficients are only e
 and after a few dozen assimilations one to three of the initial sets are left.
 
 Resampling copies a particle's whole path (path-space filter), so observations spanning
-several months and trade anchors read the surviving ancestors' states. Each slot keeps its
-own noise stream (counter-based by slot, sim/noise.py), so copies of one particle diverge
-after resampling. With a flat likelihood the weights are uniform, systematic resampling is
-the identity, and the filter reproduces the plain run exactly (tests/test_assimilate.py).
+several months, trade anchors and summit pair histories read the surviving ancestors'
+states. Each slot keeps its own noise stream (counter-based by slot, sim/noise.py), so
+copies of one particle diverge after resampling. With a flat likelihood the weights are
+uniform, systematic resampling is the identity, and the filter reproduces the plain run
+exactly (tests/test_assimilate.py).
 """
 
 from __future__ import annotations

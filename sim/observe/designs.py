@@ -69,7 +69,8 @@ def anomaly_draws(
         if not hist:
             continue
         last = hist[-1]
-        anchor = anchor_of(ep, plain.paths, obs)  # the pair's anchor: cancels in the change
+        # the pair's anchor (a summit: its pair history), the same for both levels
+        anchor = anchor_of(ep, plain.paths, obs)
         now = expected_level(obs, window(plain.paths, ep, obs), plain.ops, anchor)
         then = expected_level(last, window(plain.paths, ep, last), plain.ops, anchor)
         lv = np.repeat(level(last) + (now - then), draws)
@@ -92,9 +93,9 @@ def design_draws(
 ) -> DesignDraws:
     """The filtered, anomaly and tracked forecasts of `targets` from coefficient draws (one
     per replication) and the observations `train` up to the origin; `ep` must hold every
-    observation of `train` and `targets` (episodes.assign) for the trade anchors. For each
-    of `evidence_scales` one more filter run records its log evidence (a diagnostic: which
-    drift the training data favour; no forecast uses it)."""
+    observation of `train` and `targets` (episodes.assign) for the anchors and summit pair
+    histories. For each of `evidence_scales` one more filter run records its log evidence
+    (a diagnostic: which drift the training data favour; no forecast uses it)."""
     coefs = (ep, model_coefs, op_coefs, replications, seed)
     filt = particle_filter(*coefs, rng, train, likelihood)
     plain = particle_filter(*coefs, rng, [])

@@ -17,7 +17,15 @@ import numpy as np
 from sim.ensemble import prepare, run_ensemble
 from sim.errors import UsageError
 from sim.observe.observations import Observation, month_index, who
-from sim.observe.operators import ANCHORED_KINDS, VOTE_TARGET, Anchor, Window, draw
+from sim.observe.operators import (
+    ANCHORED_KINDS,
+    POOLED_KINDS,
+    VOTE_TARGET,
+    Anchor,
+    PairHistory,
+    Window,
+    draw,
+)
 from sim.observe.streams import PerObservation
 from sim.parameters import PARAMETERS
 from sim.scenario.loader import LoadedScenario
@@ -33,6 +41,8 @@ class Episode:
     steps: int
     observations: list[Observation] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)  # trade obs id -> its anchor's id
+    # summit obs id -> the ids of its pair's earlier known observations (none: no entry)
+    histories: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def covers(self, obs: Observation) -> bool:
         needed = set(obs.actors) | ({VOTE_TARGET} if obs.kind == "unsc_vote" else set())
@@ -66,7 +76,12 @@ def assign(
     all the unmodelled economic change in between into every forecast). A trade observation
     with no known earlier one is its own anchor and is not scored. The exercise operator
     reads its anchor's status (held or suspended; operators.exercise_probability); an
-    exercise observation with no known earlier one has no anchor and is scored without."""
+    exercise observation with no known earlier one has no anchor and is scored without.
+
+    Each summit observation gets its pair history (`Episode.histories`): every observation
+    of the same pair that ends before it starts and is known, by the same rule. The summit
+    operator pools the pair's own rate from them (operators.summit_log_rate); one with none
+    known has no history and reads the common rate."""
     left = []
     for obs in observations:
         home = next((ep for ep in episodes if ep.covers(obs)), None)
@@ -77,6 +92,8 @@ def assign(
     for ep in episodes:
         for kind in ANCHORED_KINDS:
             _anchor_kind(ep, kind, known)
+        for kind in POOLED_KINDS:
+            _pool_kind(ep, kind, known)
     return left
 
 
@@ -93,6 +110,17 @@ def _anchor_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
             ep.anchors[obs.id] = max(earlier, key=lambda a: a.last).id
         elif kind == "trade_value":
             ep.anchors[obs.id] = obs.id  # its own anchor: the level the model cannot predict
+
+
+def _pool_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
+    series = [o for o in ep.observations if o.kind == kind]
+    for obs in series:
+        earlier = tuple(
+            a.id for a in sorted(series, key=lambda o: (o.first, o.last, o.id))
+            if who(a) == who(obs) and a.last < obs.first and (known is None or a.id in known)
+        )  # fmt: skip
+        if earlier:
+            ep.histories[obs.id] = earlier
 
 
 def is_anchor(ep: Episode, obs: Observation) -> bool:
@@ -185,11 +213,24 @@ def draw_observables(
 
 def anchor_of(ep: Episode, paths, obs: Observation) -> Anchor | None:
     """An anchored observation's anchor in `paths` (series or filter paths): its anchor's
-    value and, for trade, that period's mean mutual commitment in each replication; None for
-    other kinds and for an exercise with no known earlier status."""
+    value and, for trade, that period's mean mutual commitment in each replication; for a
+    summit its pair history (pair_history); None for other kinds, for an exercise with no
+    known earlier status and for a summit with no known earlier observation of its pair."""
+    if obs.id in ep.histories:
+        return pair_history(ep, paths, ep.histories[obs.id])
     if obs.id not in ep.anchors:
         return None
     a = next(o for o in ep.observations if o.id == ep.anchors[obs.id])
     if obs.kind != "trade_value":
         return a.value, None
     return a.value, window(paths, ep, a).mutual(*a.actors).mean(axis=0)
+
+
+def pair_history(ep: Episode, paths, ids: tuple[str, ...]) -> PairHistory:
+    """The pair history of observations `ids` in `paths`: their summed counts and months,
+    and the pair's mutual commitment averaged over all their months in each replication."""
+    by_id = {o.id: o for o in ep.observations}
+    hist = [by_id[i] for i in ids]
+    months = sum(o.last - o.first + 1 for o in hist)
+    commitment = np.concatenate([window(paths, ep, o).mutual(*o.actors) for o in hist])
+    return PairHistory(float(sum(o.value for o in hist)), months, commitment.mean(axis=0))

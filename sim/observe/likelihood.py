@@ -5,7 +5,8 @@ density of the observed value under each replication's state instead, and the an
 forecast needs the operator's expected level. Both come from the same formulas the draws
 use, so the filter weighs exactly what the operators would draw:
 
-- counts (launches, tests, summits, sanctions): Poisson(Σ_months exp(log rate));
+- counts (launches, tests, summits, sanctions): Poisson(Σ_months exp(log rate)); a summit's
+  rate also reads its pair history (the anchor argument);
 - UN votes: the ordered logit's probability of the observed outcome;
 - exercises: Bernoulli with the operator's probability;
 - trade: lognormal around the anchored mean with the operator's s.d.
@@ -45,7 +46,7 @@ def log_likelihood(
     """(R,) log p(obs.value | each replication's state over the observation's months)."""
     y = obs.value
     if obs.kind in COUNT_KINDS:
-        lam = count_mean(obs, w, k)
+        lam = count_mean(obs, w, k, anchor)
         return y * np.log(np.maximum(lam, TINY)) - lam - gammaln(y + 1.0)
     if obs.kind == "unsc_vote":
         p = vote_probabilities(obs, w, k)[:, round(y) + 1]
@@ -68,7 +69,7 @@ def expected_level(
 ) -> np.ndarray:
     """(R,) the operator's expected level of `obs` (nulls.level's scale)."""
     if obs.kind in COUNT_KINDS:
-        return count_mean(obs, w, k) / (obs.last - obs.first + 1)
+        return count_mean(obs, w, k, anchor) / (obs.last - obs.first + 1)
     if obs.kind == "unsc_vote":
         p = vote_probabilities(obs, w, k)
         return p[:, 2] - p[:, 0]

@@ -83,6 +83,13 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     "summit_commitment": OperatorCoefficient(
         3.0, 0, 10, "summit", "δ: rise of the log monthly rate per unit of mutual commitment"
     ),
+    "summit_pair_weight": OperatorCoefficient(
+        0.0,
+        0,
+        2,
+        "summit",
+        "ω_s = 1/κ_s: weight of a month of a pair's own summits against the common rate (0: off)",
+    ),
     "sanction_log_rate": OperatorCoefficient(
         -4.0, -10, 2, "sanction_measure", "log sanction measures per month at leverage 0"
     ),
@@ -117,10 +124,25 @@ class Window:
 
 
 Coefs = Mapping[str, np.ndarray]  # name -> (R,) per-replication values
-# An anchored observation's anchor: the latest earlier value of its series a forecaster knows,
-# and (trade) that period's mean mutual commitment per replication (sim/observe/episodes.py).
-Anchor = tuple[float, np.ndarray | None]
-ANCHORED_KINDS = ("trade_value", "joint_exercise")
+
+
+@dataclass(frozen=True)
+class PairHistory:
+    """A summit pair's earlier known observations in one set of paths (episodes.anchor_of):
+    `count` summits (Y) in `months` months (M), and the pair's mutual commitment averaged
+    over those months in each replication (c̄, shaped (R,))."""
+
+    count: float
+    months: int
+    commitment: np.ndarray
+
+
+# What an observation's operator reads of its pair's earlier known observations
+# (sim/observe/episodes.py): for trade and exercises the latest one, its value and (trade)
+# that period's mean mutual commitment per replication; for summits all of them, pooled.
+Anchor = tuple[float, np.ndarray | None] | PairHistory
+ANCHORED_KINDS = ("trade_value", "joint_exercise")  # anchored on the latest known value
+POOLED_KINDS = ("summit",)  # a rate pooled from the pair's known history (PairHistory)
 Draw = Callable[[Observation, Window, Coefs, np.random.Generator, int], np.ndarray]
 
 
@@ -147,8 +169,26 @@ def nuclear_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
     return k["nuclear_log_rate"] + k["nuclear_escalation"] * w.x[:, :, w.col(obs.actors[0])]
 
 
-def summit_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
-    return k["summit_log_rate"] + k["summit_commitment"] * w.mutual(*obs.actors)
+def summit_log_rate(
+    obs: Observation, w: Window, k: Coefs, history: PairHistory | None = None
+) -> np.ndarray:
+    """(M, R) log monthly summit rate: γ + δ·c_m, the common rate (the shipped operator).
+    With a pair history (Y summits in M months at mean commitment c̄) and a pair weight
+    ω_s > 0: the pair's rate r̂ = (ω_s·Y + μ0)/(ω_s·M + 1), the Poisson–Gamma posterior mean
+    pooled toward the common rate μ0 = exp(γ + δ·c̄) with κ_s = 1/ω_s months of it, moved
+    by the change of commitment since, δ·(c_m − c̄); δ then reads changes within a pair.
+    Pre-registered and tried (docs/preregistration-summit-pair-rate.md); it lost to the
+    common rate on the held-out summits, so ω_s = 0 (off) is the default."""
+    c = w.mutual(*obs.actors)
+    common = k["summit_log_rate"] + k["summit_commitment"] * c
+    omega = np.asarray(k["summit_pair_weight"], dtype=float)
+    if history is None or not (omega > 0).any():
+        return common
+    c_bar = history.commitment
+    mu0 = np.exp(np.clip(k["summit_log_rate"] + k["summit_commitment"] * c_bar, -50, 20))
+    pair_rate = (omega * history.count + mu0) / (omega * history.months + 1)
+    pooled = np.log(pair_rate) + k["summit_commitment"] * (c - c_bar)
+    return np.where(omega > 0, pooled, common)
 
 
 def sanction_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
@@ -165,9 +205,16 @@ LOG_RATES = {
 }
 
 
-def count_mean(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
+def log_rate(obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = None) -> np.ndarray:
+    """(M, R) log monthly rate of a count observation; a summit also reads its pair history."""
+    if obs.kind in POOLED_KINDS:
+        return LOG_RATES[obs.kind](obs, w, k, anchor)
+    return LOG_RATES[obs.kind](obs, w, k)
+
+
+def count_mean(obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = None) -> np.ndarray:
     """(R,) expected count over the period: Σ_months exp(log rate), as _poisson_total."""
-    return np.exp(np.clip(LOG_RATES[obs.kind](obs, w, k), -50, 20)).sum(axis=0)
+    return np.exp(np.clip(log_rate(obs, w, k, anchor), -50, 20)).sum(axis=0)
 
 
 def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
@@ -178,8 +225,15 @@ def nuclear_tests(obs: Observation, w: Window, k: Coefs, rng: np.random.Generato
     return _poisson_total(rng, nuclear_log_rate(obs, w, k), draws)
 
 
-def summits(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    return _poisson_total(rng, summit_log_rate(obs, w, k), draws)
+def summits(
+    obs: Observation,
+    w: Window,
+    k: Coefs,
+    rng: np.random.Generator,
+    draws: int,
+    anchor: PairHistory | None = None,
+):
+    return _poisson_total(rng, summit_log_rate(obs, w, k, anchor), draws)
 
 
 def sanctions(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
@@ -280,8 +334,8 @@ def draw(
     anchor: Anchor | None = None,
 ) -> np.ndarray:
     """Predictive draws (R, draws) of `obs` through its kind's operator; the anchor reaches
-    the kinds that read one (ANCHORED_KINDS)."""
-    if obs.kind in ANCHORED_KINDS:
+    the kinds that read one (ANCHORED_KINDS, and the pair history POOLED_KINDS)."""
+    if obs.kind in ANCHORED_KINDS or obs.kind in POOLED_KINDS:
         return OPERATORS[obs.kind](obs, w, k, rng, draws, anchor)
     return OPERATORS[obs.kind](obs, w, k, rng, draws)
 

@@ -97,7 +97,7 @@ def predictive_draws(
     overrides: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Posterior predictive samples of `targets` ({id: flat sample}) from the spec's first
-    scenario; `context` supplies the trade anchors."""
+    scenario; `context` supplies the anchors and the summit pair histories."""
     ep, model, ops, ens_seed = predictive_setup(spec, post, targets, context, seed_key, overrides)
     rng = generator(spec.settings["seed"], 6, seed_key)
     reps = spec.settings["predictive_replications"]
