@@ -88,3 +88,22 @@ def test_the_filter_keeps_distinct_coefficients_only_with_rejuvenation(rejuvenat
         assert rates == n and np.unique(f.model["reactivity"]).size == n
     else:
         assert rates == f.distinct < n and f.model == {}
+
+
+def test_a_fixed_coefficient_takes_no_random_draw_so_adding_one_changes_nothing():
+    """A coefficient with no spread (not fitted: every particle holds its default) is only
+    resampled; it must not consume the stream, or adding an unused operator coefficient
+    (summit_pair_weight, 0 everywhere) would change every filtered forecast's jitter."""
+    from sim.observe.rejuvenate import rejuvenate_all
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=50), rng.normal(size=50)
+    w = rng.dirichlet(np.ones(50))
+    idx = rng.choice(50, 50, p=w)
+    bounds = {"a": (-9, 9), "b": (-9, 9), "ab_fixed": (0, 2)}
+    two = rejuvenate_all({"a": a, "b": b}, w, idx, np.random.default_rng(4), bounds)
+    three = rejuvenate_all(
+        {"a": a, "b": b, "ab_fixed": np.zeros(50)}, w, idx, np.random.default_rng(4), bounds
+    )
+    assert np.array_equal(three["ab_fixed"], np.zeros(50))
+    assert np.array_equal(two["a"], three["a"]) and np.array_equal(two["b"], three["b"])

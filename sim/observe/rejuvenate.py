@@ -46,6 +46,8 @@ def rejuvenate(
     if np.allclose(weights, weights[0]):
         return picked
     mean, sd = weighted_moments(values, weights)
+    if sd == 0:  # a coefficient held fixed: nothing to jitter, and no random draw taken, so
+        return picked  # adding an unfitted coefficient leaves the others' draws unchanged
     moved = SHRINK * picked + (1 - SHRINK) * mean + JITTER * sd * rng.standard_normal(idx.size)
     return np.clip(moved, *bounds)
 
