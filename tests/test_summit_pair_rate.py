@@ -260,3 +260,16 @@ def test_the_shipped_spec_keeps_the_common_rate_and_the_variant_frees_the_pair_w
     rus = sorted((o for o in ep.observations if o.id.startswith("summit-chn-rus-")),
                  key=lambda o: o.first)  # fmt: skip
     assert ep.histories[rus[-1].id] == tuple(o.id for o in rus[:-1])  # a fit: every earlier one
+
+
+def test_the_history_reads_only_the_same_unit_and_a_first_summit_needs_no_pair_weight():
+    """A summit series of another definition (unit) is not pooled into the pair's rate, as
+    the trade and exercise anchors match on unit; and with no history the operator reads
+    only γ and δ (a caller's coefficients without the pair weight still work)."""
+    other_unit = replace(H1, id="h1-days", unit="days of talks in the period", value=30.0)
+    ep = episode([H1, other_unit, T])
+    assert ep.histories[T.id] == (H1.id,)
+    paths = paths_of(np.full(60, 0.3))
+    w = window(paths, ep, H1)
+    kk = {"summit_log_rate": np.array([-3.0]), "summit_commitment": np.array([2.0])}
+    assert count_mean(H1, w, kk, None)[0] == pytest.approx(12 * np.exp(-3.0 + 2.0 * 0.3))

@@ -117,7 +117,8 @@ def _pool_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
     for obs in series:
         earlier = tuple(
             a.id for a in sorted(series, key=lambda o: (o.first, o.last, o.id))
-            if who(a) == who(obs) and a.last < obs.first and (known is None or a.id in known)
+            if (who(a), a.unit) == (who(obs), obs.unit) and a.last < obs.first
+            and (known is None or a.id in known)
         )  # fmt: skip
         if earlier:
             ep.histories[obs.id] = earlier

@@ -181,8 +181,10 @@ def summit_log_rate(
     common rate on the held-out summits, so ω_s = 0 (off) is the default."""
     c = w.mutual(*obs.actors)
     common = k["summit_log_rate"] + k["summit_commitment"] * c
+    if history is None:
+        return common
     omega = np.asarray(k["summit_pair_weight"], dtype=float)
-    if history is None or not (omega > 0).any():
+    if not (omega > 0).any():
         return common
     c_bar = history.commitment
     mu0 = np.exp(np.clip(k["summit_log_rate"] + k["summit_commitment"] * c_bar, -50, 20))

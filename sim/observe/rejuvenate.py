@@ -17,6 +17,7 @@ Draws are clipped to each coefficient's documented bounds.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -45,9 +46,9 @@ def rejuvenate(
     picked = values[idx]
     if np.allclose(weights, weights[0]):
         return picked
+    if np.all(values == values[0]):  # held fixed (not fitted): nothing to jitter
+        return np.clip(picked, *bounds)
     mean, sd = weighted_moments(values, weights)
-    if sd == 0:  # a coefficient held fixed: nothing to jitter, and no random draw taken, so
-        return picked  # adding an unfitted coefficient leaves the others' draws unchanged
     moved = SHRINK * picked + (1 - SHRINK) * mean + JITTER * sd * rng.standard_normal(idx.size)
     return np.clip(moved, *bounds)
 
@@ -59,9 +60,16 @@ def rejuvenate_all(
     rng: np.random.Generator,
     bounds: Mapping[str, tuple[float, float]],
 ) -> dict[str, np.ndarray]:
-    """`rejuvenate` for every coefficient, in sorted name order (so the draws do not depend
-    on the order a caller built the mapping in)."""
+    """`rejuvenate` for every coefficient, each with its own stream keyed by its name under
+    one draw of `rng`: adding, removing or fixing a coefficient leaves every other one's
+    jitter unchanged (an unused operator coefficient used to shift every later one's draws,
+    which moved the filtered designs' scores by up to 0.5: docs/validation.md)."""
+    root = int(rng.integers(2**63))
     return {
-        k: rejuvenate(np.asarray(coefs[k], float), weights, idx, rng, bounds[k])
+        k: rejuvenate(np.asarray(coefs[k], float), weights, idx, _keyed(root, k), bounds[k])
         for k in sorted(coefs)
     }
+
+
+def _keyed(root: int, name: str) -> np.random.Generator:
+    return np.random.default_rng([root, zlib.crc32(name.encode("utf-8"))])
