@@ -49,7 +49,22 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "calibration": {"diagnostics.csv": ("generation",), "predictive_check.csv": INTERVALS},
     "hindcast": {"hindcast.csv": ("kind", *INTERVALS)},
     "robustness": {
-        "robustness.csv": ("outcome", "share_same_sign"),
+        "robustness.csv": (
+            "outcome",
+            "share_same_sign",
+            "nominal_effect",
+            "effect_p5",
+            "effect_p95",
+        ),
+        "regimes.csv": (
+            "regime",
+            "nominal",
+            "mc_se",
+            "draws_mean",
+            "draws_p5",
+            "draws_median",
+            "draws_p95",
+        ),
         "oat.csv": ("coefficient", "factor", "outcome", "effect_median", "knife_edge"),
     },
 }

@@ -131,3 +131,25 @@ def test_the_file_checks_name_the_aggregates_quantile_columns():
     from sim import aggregates, results_io
 
     assert results_io.Q_COLUMNS == aggregates.Q_COLUMNS
+
+
+ROBUSTNESS = [("robustness.csv", c) for c in ("nominal_effect", "effect_p5", "effect_p95")] + [
+    ("regimes.csv", c)
+    for c in ("regime", "nominal", "mc_se", "draws_mean", "draws_p5", "draws_median", "draws_p95")
+]
+
+
+@pytest.mark.parametrize(("table", "column"), ROBUSTNESS)
+def test_a_robustness_table_without_a_column_the_report_reads_is_one_line(
+    tmp_path, capsys, table, column
+):
+    """Before: `report` ended in AttributeError tracebacks ('Pandas' object has no
+    attribute 'regime')."""
+    folder = tmp_path / "robustness"
+    shutil.copytree(DATA / "robustness", folder)
+    path = folder / table
+    pd.read_csv(path).drop(columns=[column]).to_csv(path, index=False)
+    assert main(["report", str(folder), "-o", str(tmp_path / "r.html")]) == 2
+    line = one_line(capsys)
+    assert f"{table}: missing column(s) {column}" in line, line
+    assert not (tmp_path / "r.html").exists()
