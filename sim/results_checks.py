@@ -222,10 +222,30 @@ def _check_calibration(folder: Path, manifest: dict[str, Any]) -> None:
     _check_values(path, "weight", frame["weight"].to_numpy(float), 0.0, np.inf)
     if not frame["weight"].sum() > 0:  # report --redraw: numpy's ZeroDivisionError traceback
         _fail(path, "column weight: the weights sum to 0; a posterior needs a positive weight")
+    _check_fitted(path, frame, manifest.get("priors"))
+    populations = folder / "populations.parquet"
+    if populations.exists():
+        _check_fitted(populations, pd.read_parquet(populations), manifest.get("priors"))
     diag = folder / "diagnostics.csv"
     ess = _read_csv(diag).get("ess")
     if ess is not None:
         _check_values(diag, "ess", ess.to_numpy(float), 1.0, np.inf)
+
+
+def _check_fitted(path: Path, frame, priors: Any) -> None:
+    """Each fitted coefficient (the manifest's priors) has a column of finite values within
+    its prior's bounds: NaN, 1e300 or a value below the bound were drawn into the prior and
+    posterior chart without a word."""
+    if frame is None or not isinstance(priors, list):
+        return
+    for prior in priors:
+        name = prior.get("name") if isinstance(prior, dict) else None
+        lo, hi = (prior.get("lo"), prior.get("hi")) if isinstance(prior, dict) else (None, None)
+        if not isinstance(name, str) or not all(isinstance(v, int | float) for v in (lo, hi)):
+            continue  # an older or edited manifest: nothing to check against
+        if name not in frame.columns:
+            _fail(path, f"no column for the fitted coefficient {name}")
+        _check_values(path, name, frame[name].to_numpy(float), float(lo), float(hi))
 
 
 def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:

@@ -153,3 +153,26 @@ def test_a_robustness_table_without_a_column_the_report_reads_is_one_line(
     line = one_line(capsys)
     assert f"{table}: missing column(s) {column}" in line, line
     assert not (tmp_path / "r.html").exists()
+
+
+FITTED = [  # (table, value given to the first rows of backing, prior [0.015, 0.06])
+    ("posterior.parquet", np.nan),
+    ("posterior.parquet", 1.0e300),
+    ("posterior.parquet", -5.0),
+    ("populations.parquet", 1.0e300),
+]
+
+
+@pytest.mark.parametrize(("table", "value"), FITTED)
+def test_a_fitted_coefficient_outside_its_prior_is_refused(tmp_path, capsys, table, value):
+    """Before: `plot` drew the prior and posterior chart without a word (NaN dropped, 1e300
+    or −5 on the axis of a coefficient whose prior is [0.015, 0.06])."""
+    folder = tmp_path / "calibration"
+    shutil.copytree(DATA / "calibration", folder)
+    path = folder / table
+    frame = pd.read_parquet(path)
+    frame.loc[frame.index[:2], "backing"] = value
+    frame.to_parquet(path, index=False)
+    assert main(["plot", str(folder)]) == 2
+    line = one_line(capsys)
+    assert f"{table}: column backing: 2 value(s) outside [0.015, 0.06]" in line, line
