@@ -6,7 +6,7 @@ all zero.
 
 Each case was a traceback or an exit 0 with a chart of values the model cannot produce
 before its fix; each is now one line naming the file and the column, exit 2, nothing
-written. docs/reliability.md, section 16 ("Round 10"), lists them.
+written. docs/reliability.md, section 17 ("Round 10"), lists them.
 """
 
 from __future__ import annotations
