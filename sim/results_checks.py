@@ -143,9 +143,43 @@ def _check_actors(path: Path, actors: list[str] | None) -> None:
         _fail(path, f"column actor: no rows for {lacking[:3]} of the manifest's actors {actors}")
 
 
+def _check_aggregates(path: Path, replications: int, steps: int) -> None:
+    """The run charts' histogram table (sim/aggregates.py): known series, steps within the
+    run, counts of at most `of` replications of the manifest, and each quantile of a counted
+    row finite and in its series' range (a row counting nothing has none).
+
+    Why: `plot` draws from this table alone, and it was never checked: `of` edited to inf
+    was an OverflowError traceback, NaN or 1e6 medians were drawn without a word."""
+    import pyarrow.parquet as pq
+
+    from sim.aggregates import Q_COLUMNS, SERIES
+
+    frame = pq.read_table(path, columns=["series", "step", "count", "of", *Q_COLUMNS])
+    series = np.asarray(frame.column("series").to_pylist(), dtype=object)
+    unknown = sorted(set(map(str, series)) - set(SERIES))
+    if unknown:
+        _fail(path, f"column series: unknown {unknown[:3]}; expected {', '.join(SERIES)}")
+    _check_index(path, "step", frame.column("step").to_numpy(), steps + 1,
+                 "steps (0 to the last)")  # fmt: skip
+    of = frame.column("of").to_numpy(zero_copy_only=False).astype(float)
+    _check_values(path, "of", of, 0, replications)
+    count = frame.column("count").to_numpy(zero_copy_only=False).astype(float)
+    _check_values(path, "count", count, 0, replications)
+    if (count > of).any():
+        first = int(np.argmax(count > of))
+        _fail(path, f"column count: {count[first]:g} replications counted of {of[first]:g}")
+    for name, (lo, hi) in RANGES.items():
+        rows = (series == name) & (count > 0)
+        for q in Q_COLUMNS:
+            values = frame.column(q).to_numpy(zero_copy_only=False)
+            _check_values(path, q, values[rows], lo, hi)
+
+
 def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
     reps, steps = manifest["replications"], manifest["steps"]
     _check_actors(folder / "timeseries.parquet", manifest.get("actors"))
+    if (folder / "aggregates.parquet").exists():
+        _check_aggregates(folder / "aggregates.parquet", reps, steps)
     _check_summary(folder / "summary.csv", _read_csv(folder / "summary.csv"), reps)
     if (folder / "events.csv").exists():
         _check_events(folder / "events.csv", reps, steps)
@@ -186,10 +220,32 @@ def _check_calibration(folder: Path, manifest: dict[str, Any]) -> None:
     if "weight" not in frame.columns or frame.empty:
         _fail(path, "expected a 'weight' column and rows")
     _check_values(path, "weight", frame["weight"].to_numpy(float), 0.0, np.inf)
+    if not frame["weight"].sum() > 0:  # report --redraw: numpy's ZeroDivisionError traceback
+        _fail(path, "column weight: the weights sum to 0; a posterior needs a positive weight")
+    _check_fitted(path, frame, manifest.get("priors"))
+    populations = folder / "populations.parquet"
+    if populations.exists():
+        _check_fitted(populations, pd.read_parquet(populations), manifest.get("priors"))
     diag = folder / "diagnostics.csv"
     ess = _read_csv(diag).get("ess")
     if ess is not None:
         _check_values(diag, "ess", ess.to_numpy(float), 1.0, np.inf)
+
+
+def _check_fitted(path: Path, frame, priors: Any) -> None:
+    """Each fitted coefficient (the manifest's priors) has a column of finite values within
+    its prior's bounds: NaN, 1e300 or a value below the bound were drawn into the prior and
+    posterior chart without a word."""
+    if frame is None or not isinstance(priors, list):
+        return
+    for prior in priors:
+        name = prior.get("name") if isinstance(prior, dict) else None
+        lo, hi = (prior.get("lo"), prior.get("hi")) if isinstance(prior, dict) else (None, None)
+        if not isinstance(name, str) or not all(isinstance(v, int | float) for v in (lo, hi)):
+            continue  # an older or edited manifest: nothing to check against
+        if name not in frame.columns:
+            _fail(path, f"no column for the fitted coefficient {name}")
+        _check_values(path, name, frame[name].to_numpy(float), float(lo), float(hi))
 
 
 def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:

@@ -25,6 +25,9 @@ from sim.results.manifest import KINDS, ManifestError, parse_manifest
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64_000_000
 __all__ = ["KINDS", "check_folder", "check_output", "load_manifest", "read_manifest", "reading"]
+Q_COLUMNS = ("q05", "q25", "q50", "q75", "q95")  # sim/aggregates.py (not imported: numpy)
+# What the interval charts and tables of observations read (sim/plots/observe_charts.py)
+INTERVALS = ("id", "observed", "median", "q05", "q25", "q75", "q95", "in90")
 # Key columns of each table (what readers index by); other columns vary with the scenario.
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "run": {
@@ -33,6 +36,7 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "system.parquet": ("replication", "step"),
         "summary.csv": ("replication", "outcome"),
         "events.csv": ("replication", "step", "event"),
+        "aggregates.parquet": ("series", "step", "source", "target", "count", "of", *Q_COLUMNS),
     },
     "compare": {
         "summaries.parquet": ("scenario", "replication", "outcome"),
@@ -42,10 +46,25 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "points.parquet": ("point",),
         "design.parquet": ("point",),
     },
-    "calibration": {"diagnostics.csv": ("generation",)},
-    "hindcast": {"hindcast.csv": ("id", "kind")},
+    "calibration": {"diagnostics.csv": ("generation",), "predictive_check.csv": INTERVALS},
+    "hindcast": {"hindcast.csv": ("kind", *INTERVALS)},
     "robustness": {
-        "robustness.csv": ("outcome", "share_same_sign"),
+        "robustness.csv": (
+            "outcome",
+            "share_same_sign",
+            "nominal_effect",
+            "effect_p5",
+            "effect_p95",
+        ),
+        "regimes.csv": (
+            "regime",
+            "nominal",
+            "mc_se",
+            "draws_mean",
+            "draws_p5",
+            "draws_median",
+            "draws_p95",
+        ),
         "oat.csv": ("coefficient", "factor", "outcome", "effect_median", "knife_edge"),
     },
 }
