@@ -168,10 +168,10 @@ def _check_aggregates(path: Path, replications: int, steps: int) -> None:
     if (count > of).any():
         first = int(np.argmax(count > of))
         _fail(path, f"column count: {count[first]:g} replications counted of {of[first]:g}")
+    quantiles = {q: frame.column(q).to_numpy(zero_copy_only=False) for q in Q_COLUMNS}
     for name, (lo, hi) in RANGES.items():
         rows = (series == name) & (count > 0)
-        for q in Q_COLUMNS:
-            values = frame.column(q).to_numpy(zero_copy_only=False)
+        for q, values in quantiles.items():
             _check_values(path, q, values[rows], lo, hi)
 
 
@@ -236,11 +236,10 @@ def _check_fitted(path: Path, frame, priors: Any) -> None:
     """Each fitted coefficient (the manifest's priors) has a column of finite values within
     its prior's bounds: NaN, 1e300 or a value below the bound were drawn into the prior and
     posterior chart without a word."""
-    if frame is None or not isinstance(priors, list):
+    if not isinstance(priors, list):
         return
-    for prior in priors:
-        name = prior.get("name") if isinstance(prior, dict) else None
-        lo, hi = (prior.get("lo"), prior.get("hi")) if isinstance(prior, dict) else (None, None)
+    for prior in (p for p in priors if isinstance(p, dict)):
+        name, lo, hi = prior.get("name"), prior.get("lo"), prior.get("hi")
         if not isinstance(name, str) or not all(isinstance(v, int | float) for v in (lo, hi)):
             continue  # an older or edited manifest: nothing to check against
         if name not in frame.columns:

@@ -97,15 +97,23 @@ def assign(
     return left
 
 
+def _earlier_known(
+    series: list[Observation], obs: Observation, known: Collection[str] | None
+) -> list[Observation]:
+    """The observations of `series` (in its order) of `obs`'s pair or actor and unit that
+    end before `obs` starts and are known: what its anchor or pair history may read."""
+    return [
+        a for a in series
+        if (who(a), a.unit) == (who(obs), obs.unit) and a.last < obs.first
+        and (known is None or a.id in known)
+    ]  # fmt: skip
+
+
 def _anchor_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
     series = sorted((o for o in ep.observations if o.kind == kind),
                     key=lambda o: (o.first, o.last))  # fmt: skip
     for obs in series:
-        earlier = [
-            a for a in series
-            if (who(a), a.unit) == (who(obs), obs.unit) and a.last < obs.first
-            and (known is None or a.id in known)
-        ]  # fmt: skip
+        earlier = _earlier_known(series, obs, known)
         if earlier:
             ep.anchors[obs.id] = max(earlier, key=lambda a: a.last).id
         elif kind == "trade_value":
@@ -113,13 +121,10 @@ def _anchor_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
 
 
 def _pool_kind(ep: Episode, kind: str, known: Collection[str] | None) -> None:
-    series = [o for o in ep.observations if o.kind == kind]
+    series = sorted((o for o in ep.observations if o.kind == kind),
+                    key=lambda o: (o.first, o.last, o.id))  # fmt: skip
     for obs in series:
-        earlier = tuple(
-            a.id for a in sorted(series, key=lambda o: (o.first, o.last, o.id))
-            if (who(a), a.unit) == (who(obs), obs.unit) and a.last < obs.first
-            and (known is None or a.id in known)
-        )  # fmt: skip
+        earlier = tuple(a.id for a in _earlier_known(series, obs, known))
         if earlier:
             ep.histories[obs.id] = earlier
 
