@@ -29,6 +29,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.observe.observations import is_observations_file, load_observations
     from sim.observe.spec import check_inputs, is_calibration_spec
     from sim.observe.spec import load_spec as load_calibration
+    from sim.results.folder import count
     from sim.scenario.loader import load_scenario
 
     failed = False
@@ -41,14 +42,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 )
             if is_sweep_file(path):
                 spec = load_spec(path)
-                print(f"{path}: ok (sweep of {len(spec.params)} parameters)")
+                print(f"{path}: ok (sweep of {count(len(spec.params), 'parameter')})")
             elif is_calibration_spec(path):
                 cal = load_calibration(path)
                 check_inputs(cal)  # its scenarios and observation files, as calibrate reads them
-                print(f"{path}: ok (calibration of {len(cal.names)} coefficients)")
+                print(f"{path}: ok (calibration of {count(len(cal.names), 'coefficient')})")
             elif is_observations_file(path):  # not a scenario: say what it is
                 found = load_observations([path])
-                print(f"{path}: ok (observations file of {len(found)} observations)")
+                print(f"{path}: ok (observations file of {count(len(found), 'observation')})")
             else:
                 loaded = load_scenario(path)
                 for warning in loaded.warnings:  # valid, but something can never happen

@@ -36,3 +36,16 @@ class ScenarioError(Exception):
 
 class UsageError(Exception):
     """A bad command-line value (e.g. a --set path that does not exist)."""
+
+
+def unreadable(path, exc: BaseException) -> UsageError:
+    """The one line for a results table that cannot be read: its path (a `pathlib.Path`),
+    and the first line of why (pyarrow's reasons run over several)."""
+    kind = "Parquet" if path.suffix == ".parquet" else "CSV"
+    return UsageError(f"{path}: not a readable {kind} file ({first_line(exc)})")
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message as one short line (its type's name when it has none)."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import UsageError
+from sim.table_checks import check_index, check_values, fail, read_csv, read_parquet, row_groups
 
 OUTCOMES = ("calm", "tense", "crisis", "war")  # sim/ensemble.py outcome_class
 # The range of every model quantity a table may hold (MODEL.md; sim/metrics.py).
@@ -31,9 +31,15 @@ RANGES: dict[str, tuple[float, float]] = {
     "distancing": (-2.0, 2.0),  # a fall in mean commitment, each in [-1, 1]
     "frustration": (0.0, 1.0),
     "share_same_sign": (0.0, 1.0),
+    "share": (0.0, 1.0),  # of replications (crisis) or of draws
 }
 SUMMARY_PREFIXES = {"peak_escalation_": "escalation", "final_escalation_": "escalation",
                     "final_leverage_": "leverage"}  # fmt: skip
+# The quantity of each outcome a robustness effect is taken of (sim/metrics.py summary);
+# a key ending in "_" is a prefix (an actor or pair follows).
+OUTCOME_QUANTITIES = {**SUMMARY_PREFIXES, "final_commitment_": "commitment",
+                      "final_distancing": "distancing", "peak_frustration": "frustration",
+                      "final_frustration": "frustration", "crisis": "share"}  # fmt: skip
 
 
 def check_folder(kind: str, path: Path, manifest: dict[str, Any]) -> None:
@@ -45,79 +51,53 @@ def _nothing(folder: Path, manifest: dict[str, Any]) -> None:
     return None
 
 
-def _fail(path: Path, message: str) -> None:
-    raise UsageError(f"{path}: {message}")
-
-
-def _check_values(path: Path, column: str, values: np.ndarray, lo: float, hi: float) -> None:
-    """Finite and within [lo, hi]; the first offending value is named."""
-    v = np.asarray(values, dtype=float)
-    bad = ~np.isfinite(v) | (v < lo) | (v > hi)
-    if bad.any():
-        first = v[bad][0]
-        what = "not a number" if np.isnan(first) else f"{first:g}"
-        _fail(path, f"column {column}: {int(bad.sum()):,} value(s) outside [{lo:g}, {hi:g}] "
-                    f"(first: {what})")  # fmt: skip
-
-
-def _check_index(path: Path, column: str, values: np.ndarray, count: int, what: str) -> None:
-    """Whole numbers in [0, count)."""
-    v = np.asarray(values)
-    if len(v) and (v.min() < 0 or v.max() >= count):
-        _fail(path, f"column {column}: {v.max() if v.max() >= count else v.min()} is outside "
-                    f"the {count:,} {what} of the manifest")  # fmt: skip
-
-
-def _check_outcomes(path: Path, values) -> None:
+def _check_outcomes(path: Path, values, column: str = "outcome") -> None:
     found = set(map(str, values)) - set(OUTCOMES)
     if found:
-        _fail(path, f"column outcome: unknown class(es) {sorted(found)[:3]}; "
-                    f"expected {', '.join(OUTCOMES)}")  # fmt: skip
-
-
-def _read_csv(path: Path):
-    import pandas as pd
-
-    return pd.read_csv(path)
+        fail(path, f"column {column}: unknown class(es) {sorted(found)[:3]}; "
+             f"expected {', '.join(OUTCOMES)}")  # fmt: skip
 
 
 def _check_summary(path: Path, frame, replications: int, per: int = 1) -> None:
-    """One row per replication (per scenario), known outcomes, escalation in range."""
+    """One row per replication (per scenario), known outcomes, escalation in range, and
+    beside each actor's peak escalation its final escalation and rung (what the report's
+    actor table reads: a dropped one was "the tables do not match the manifest (KeyError:
+    'final_rung_CHN')")."""
     if len(frame) != replications * per:
-        _fail(path, f"{len(frame):,} row(s), the manifest says {replications * per:,}")
-    _check_index(path, "replication", frame["replication"].to_numpy(), replications,
-                 "replications")  # fmt: skip
+        fail(path, f"{len(frame):,} row(s), the manifest says {replications * per:,}")
+    for col in map(str, frame.columns):
+        actor = col.removeprefix("peak_escalation_")
+        missing = [f"{k}_{actor}" for k in ("final_escalation", "final_rung")
+                   if col != actor and f"{k}_{actor}" not in frame.columns]  # fmt: skip
+        if missing:
+            fail(path, f"missing column(s) {', '.join(missing)} (beside {col})")
+    check_index(path, "replication", frame["replication"].to_numpy(), replications,
+                "replications")  # fmt: skip
     _check_outcomes(path, frame["outcome"])
     for col in frame.columns:
         for prefix, quantity in SUMMARY_PREFIXES.items():
             if str(col).startswith(prefix):
-                _check_values(path, col, frame[col].to_numpy(float), *RANGES[quantity])
+                check_values(path, col, frame[col].to_numpy(float), *RANGES[quantity])
 
 
 def _check_series(path: Path, replications: int, steps: int) -> None:
     """A per-step Parquet table, row group by row group: indices and quantities in range."""
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path)
-    names = pf.schema_arrow.names
-    cols = [c for c in names if c in RANGES or c in ("replication", "step")]
-    for i in range(pf.num_row_groups):
-        group = pf.read_row_group(i, columns=cols)
-        for c in cols:
+    for group in row_groups(path, {*RANGES, "replication", "step"}):
+        for c in group.column_names:
             values = group.column(c).to_numpy()
             if c == "replication":
-                _check_index(path, c, values, replications, "replications")
+                check_index(path, c, values, replications, "replications")
             elif c == "step":
-                _check_index(path, c, values, steps + 1, "steps (0 to the last)")
+                check_index(path, c, values, steps + 1, "steps (0 to the last)")
             else:
-                _check_values(path, c, values, *RANGES[c])
+                check_values(path, c, values, *RANGES[c])
 
 
 def _check_events(path: Path, replications: int, steps: int) -> None:
-    frame = _read_csv(path)
-    _check_index(path, "replication", frame["replication"].to_numpy(), replications,
-                 "replications")  # fmt: skip
-    _check_index(path, "step", frame["step"].to_numpy(), steps + 1, "steps (0 to the last)")
+    frame = read_csv(path)
+    check_index(path, "replication", frame["replication"].to_numpy(), replications,
+                "replications")  # fmt: skip
+    check_index(path, "step", frame["step"].to_numpy(), steps + 1, "steps (0 to the last)")
 
 
 def _check_actors(path: Path, actors: list[str] | None) -> None:
@@ -129,58 +109,94 @@ def _check_actors(path: Path, actors: list[str] | None) -> None:
     if actors is None:
         return
     if len(set(actors)) != len(actors):
-        _fail(path.parent / "manifest.json", f"actors: {actors} lists an actor twice")
+        fail(path.parent / "manifest.json", f"actors: {actors} lists an actor twice")
     if not path.exists():
         return
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path)
     found: set[str] = set()
-    for i in range(pf.num_row_groups):
-        found.update(map(str, pf.read_row_group(i, columns=["actor"]).column(0).unique()))
+    for group in row_groups(path, {"actor"}):
+        found.update(map(str, group.column(0).unique()))
+    _check_listed(path, "actor", actors, found)
+
+
+def _check_listed(path: Path, column: str, actors: list[str], found: set[str]) -> None:
     lacking = [a for a in actors if a not in found]
     if lacking:
-        _fail(path, f"column actor: no rows for {lacking[:3]} of the manifest's actors {actors}")
+        fail(path, f"column {column}: no rows for {lacking[:3]} of the manifest's actors {actors}")
 
 
-def _check_aggregates(path: Path, replications: int, steps: int) -> None:
+def _check_aggregates(path: Path, replications: int, steps: int, actors: list[str] | None) -> None:
     """The run charts' histogram table (sim/aggregates.py): known series, steps within the
     run, counts of at most `of` replications of the manifest, and each quantile of a counted
     row finite and in its series' range (a row counting nothing has none).
 
     Why: `plot` draws from this table alone, and it was never checked: `of` edited to inf
     was an OverflowError traceback, NaN or 1e6 medians were drawn without a word."""
-    import pyarrow.parquet as pq
-
     from sim.aggregates import Q_COLUMNS, SERIES
 
-    frame = pq.read_table(path, columns=["series", "step", "count", "of", *Q_COLUMNS])
+    frame = read_parquet(path, ["series", "step", "source", "target", "count", "of", *Q_COLUMNS])
     series = np.asarray(frame.column("series").to_pylist(), dtype=object)
     unknown = sorted(set(map(str, series)) - set(SERIES))
     if unknown:
-        _fail(path, f"column series: unknown {unknown[:3]}; expected {', '.join(SERIES)}")
-    _check_index(path, "step", frame.column("step").to_numpy(), steps + 1,
-                 "steps (0 to the last)")  # fmt: skip
+        fail(path, f"column series: unknown {unknown[:3]}; expected {', '.join(SERIES)}")
+    check_index(path, "step", frame.column("step").to_numpy(), steps + 1,
+                "steps (0 to the last)")  # fmt: skip
+    _check_grid(path, frame, series, steps)
+    escalation = frame.column("source").to_numpy(zero_copy_only=False)[series == "escalation"]
+    if actors is not None:
+        _check_listed(path, "source", actors, set(map(str, escalation)))
     of = frame.column("of").to_numpy(zero_copy_only=False).astype(float)
-    _check_values(path, "of", of, 0, replications)
+    check_values(path, "of", of, 0, replications)
     count = frame.column("count").to_numpy(zero_copy_only=False).astype(float)
-    _check_values(path, "count", count, 0, replications)
+    check_values(path, "count", count, 0, replications)
     if (count > of).any():
         first = int(np.argmax(count > of))
-        _fail(path, f"column count: {count[first]:g} replications counted of {of[first]:g}")
+        fail(path, f"column count: {count[first]:g} replications counted of {of[first]:g}")
     quantiles = {q: frame.column(q).to_numpy(zero_copy_only=False) for q in Q_COLUMNS}
     for name, (lo, hi) in RANGES.items():
         rows = (series == name) & (count > 0)
         for q, values in quantiles.items():
-            _check_values(path, q, values[rows], lo, hi)
+            check_values(path, q, values[rows], lo, hi)
+
+
+PAIRED = ("commitment", "tension")  # series of actor pairs: none in a run of one actor
+
+
+def _check_grid(path: Path, frame, series: np.ndarray, steps: int) -> None:
+    """Each series has a row for each of its groups (actor, actor and rung, pair, or the
+    system) at every step 0 to the last, once: rows cut from the table (a truncated copy,
+    an edit) were drawn by `report` from its saved charts with exit 0, and `report --redraw`
+    said "the tables do not match the manifest (ValueError: operands could not be broadcast
+    …)"; a table with no rows, or without its last steps, was drawn, exit 0."""
+    from sim.aggregates import SERIES
+
+    step = frame.column("step").to_numpy()
+    source, target = (frame.column(c).to_pandas().astype(str) for c in ("source", "target"))
+    groups = (source + "\t" + target).to_numpy()
+    for name in SERIES:
+        rows = series == name
+        if not rows.any():
+            if name in PAIRED:
+                continue
+            fail(path, f"column series: no rows for {name} (rows missing)")
+        keys, index = np.unique(groups[rows], return_inverse=True)
+        per_step = np.bincount(step[rows], minlength=steps + 1)
+        short = np.flatnonzero(per_step != len(keys))
+        if short.size:
+            at = int(short[0])
+            why = "rows missing" if per_step[at] < len(keys) else "a row repeated"
+            fail(path, f"series {name}: {per_step[at]:,} row(s) at step {at}, expected "
+                 f"{len(keys):,} (one per group) at every step 0 to {steps} ({why})")  # fmt: skip
+        cells = step[rows].astype(np.int64) * len(keys) + index
+        if len(np.unique(cells)) != len(cells):
+            fail(path, f"series {name}: a group has two rows at one step (another none)")
 
 
 def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
     reps, steps = manifest["replications"], manifest["steps"]
     _check_actors(folder / "timeseries.parquet", manifest.get("actors"))
     if (folder / "aggregates.parquet").exists():
-        _check_aggregates(folder / "aggregates.parquet", reps, steps)
-    _check_summary(folder / "summary.csv", _read_csv(folder / "summary.csv"), reps)
+        _check_aggregates(folder / "aggregates.parquet", reps, steps, manifest.get("actors"))
+    _check_summary(folder / "summary.csv", read_csv(folder / "summary.csv"), reps)
     if (folder / "events.csv").exists():
         _check_events(folder / "events.csv", reps, steps)
     for name in ("timeseries", "pairs", "system"):
@@ -189,47 +205,112 @@ def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
-    import pandas as pd
-
     path = folder / "summaries.parquet"
-    frame = pd.read_parquet(path)
+    frame = read_parquet(path).to_pandas()
     names = [s["name"] for s in manifest["scenarios"]]
     meta = folder / "manifest.json"
     if len(set(names)) != len(names):  # rows of two scenarios would be read as one
-        _fail(meta, f"scenarios: {names} names a scenario twice")
+        fail(meta, f"scenarios: {names} names a scenario twice")
     if manifest.get("reference", names[0]) not in names:  # the Δ column's label
-        _fail(meta, f"reference: {manifest['reference']!r} is not among the scenarios {names}")
+        fail(meta, f"reference: {manifest['reference']!r} is not among the scenarios {names}")
     unknown = sorted(set(map(str, frame["scenario"])) - set(names))
     if unknown:
-        _fail(path, f"column scenario: {unknown[:3]} not among the manifest's {names}")
+        fail(path, f"column scenario: {unknown[:3]} not among the manifest's {names}")
     _check_summary(path, frame, manifest["replications"], per=len(names))
 
 
 def _check_robustness(folder: Path, manifest: dict[str, Any]) -> None:
+    """What sim/jobs/robustness.py writes, in range: shares and probabilities in [0, 1], signs
+    −1, 0 or 1, each effect finite and within what a difference of its outcome can be, the
+    coefficients within their bounds, known outcome classes, one draw per row of the
+    manifest's draws.
+
+    Why: only `share_same_sign` was checked; a `nominal_sign` of 7, an effect of NaN or
+    1e6, a `p_crisis` of 5 were reported (P(crisis) "500%") without a word."""
     path = folder / "robustness.csv"
-    frame = _read_csv(path)
-    _check_values(path, "share_same_sign", frame["share_same_sign"].to_numpy(float),
-                  *RANGES["share_same_sign"])  # fmt: skip
+    frame = read_csv(path)
+    check_values(path, "share_same_sign", frame["share_same_sign"].to_numpy(float),
+                 *RANGES["share_same_sign"])  # fmt: skip
+    if "nominal_sign" in frame.columns:
+        signs = frame["nominal_sign"].to_numpy(float)
+        bad = ~np.isin(signs, (-1.0, 0.0, 1.0))
+        if bad.any():
+            fail(path, f"column nominal_sign: {signs[bad][0]:g}; expected -1, 0 or 1")
+    for row in frame.itertuples(index=False):
+        outcome = str(row.outcome)
+        if outcome.startswith("draws_p_"):  # the nominal P(crisis) or P(war)
+            check_values(path, f"nominal_effect ({outcome})", [row.nominal_effect], 0.0, 1.0)
+        elif outcome != "outcome_class":  # the class row has no effect
+            lo, hi = effect_range(outcome)
+            for column in ("nominal_effect", "effect_p5", "effect_p95"):
+                check_values(path, f"{column} ({outcome})", [getattr(row, column)], lo, hi)
+    _check_draws(folder / "draws.parquet", manifest.get("draws"))
+    for name in ("regimes.csv", "structures.csv"):
+        if (folder / name).exists():
+            _check_shares(folder / name, read_csv(folder / name))
+
+
+def effect_range(outcome: str) -> tuple[float, float]:
+    """What a paired effect (a difference of two values) of an outcome can be: ± the width
+    of its quantity's range; a difference of shares for `crisis`; any finite number for an
+    outcome of no bounded quantity."""
+    quantity = next((q for key, q in OUTCOME_QUANTITIES.items()
+                     if outcome == key or (key.endswith("_") and outcome.startswith(key))),
+                    None)  # fmt: skip
+    if quantity is None:
+        return -np.inf, np.inf
+    lo, hi = RANGES[quantity]
+    return lo - hi, hi - lo
+
+
+def _check_draws(path: Path, draws: Any) -> None:
+    """One row per draw: coefficients within their bounds, effects as `effect_range`, the
+    outcome class known, P(crisis) and P(war) shares with P(war) at most P(crisis)."""
+    from sim.observe.spec import bounds_of
+
+    frame = read_parquet(path).to_pandas()
+    if isinstance(draws, int) and len(frame) != draws:
+        fail(path, f"{len(frame):,} row(s), the manifest says {draws:,} draws")
+    for name in map(str, frame.columns):
+        values = frame[name]
+        if name == "outcome_class":
+            _check_outcomes(path, values, name)
+        elif name in ("p_crisis", "p_war"):
+            check_values(path, name, values.to_numpy(float), 0.0, 1.0)
+        elif name.startswith("effect_"):
+            check_values(path, name, values.to_numpy(float), *effect_range(name[7:]))
+        elif (bounds := bounds_of(name)) is not None:
+            check_values(path, name, values.to_numpy(float), *bounds)
+    if {"p_crisis", "p_war"} <= set(frame.columns) and (frame["p_war"] > frame["p_crisis"]).any():
+        fail(path, "column p_war: above p_crisis (a replication at war is also in crisis)")
+
+
+def _check_shares(path: Path, frame) -> None:
+    """regimes.csv and structures.csv: probabilities and shares of draws in [0, 1], their
+    Monte Carlo standard errors in [0, 0.5]."""
+    for column in map(str, frame.columns):
+        if column in ("regime", "source", "structure"):
+            continue
+        hi = 0.5 if column.endswith("mc_se") else 1.0
+        check_values(path, column, frame[column].to_numpy(float), 0.0, hi)
 
 
 def _check_calibration(folder: Path, manifest: dict[str, Any]) -> None:
-    import pandas as pd
-
     path = folder / "posterior.parquet"
-    frame = pd.read_parquet(path)
+    frame = read_parquet(path).to_pandas()
     if "weight" not in frame.columns or frame.empty:
-        _fail(path, "expected a 'weight' column and rows")
-    _check_values(path, "weight", frame["weight"].to_numpy(float), 0.0, np.inf)
+        fail(path, "expected a 'weight' column and rows")
+    check_values(path, "weight", frame["weight"].to_numpy(float), 0.0, np.inf)
     if not frame["weight"].sum() > 0:  # report --redraw: numpy's ZeroDivisionError traceback
-        _fail(path, "column weight: the weights sum to 0; a posterior needs a positive weight")
+        fail(path, "column weight: the weights sum to 0; a posterior needs a positive weight")
     _check_fitted(path, frame, manifest.get("priors"))
     populations = folder / "populations.parquet"
     if populations.exists():
-        _check_fitted(populations, pd.read_parquet(populations), manifest.get("priors"))
+        _check_fitted(populations, read_parquet(populations).to_pandas(), manifest.get("priors"))
     diag = folder / "diagnostics.csv"
-    ess = _read_csv(diag).get("ess")
+    ess = read_csv(diag).get("ess")
     if ess is not None:
-        _check_values(diag, "ess", ess.to_numpy(float), 1.0, np.inf)
+        check_values(diag, "ess", ess.to_numpy(float), 1.0, np.inf)
 
 
 def _check_fitted(path: Path, frame, priors: Any) -> None:
@@ -243,39 +324,37 @@ def _check_fitted(path: Path, frame, priors: Any) -> None:
         if not isinstance(name, str) or not all(isinstance(v, int | float) for v in (lo, hi)):
             continue  # an older or edited manifest: nothing to check against
         if name not in frame.columns:
-            _fail(path, f"no column for the fitted coefficient {name}")
-        _check_values(path, name, frame[name].to_numpy(float), float(lo), float(hi))
+            fail(path, f"no column for the fitted coefficient {name}")
+        check_values(path, name, frame[name].to_numpy(float), float(lo), float(hi))
 
 
 def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:
     """One points row per design point, a column per swept path (each path once), finite
     numbers. `analyze` sized its arrays by `n_points` (a tampered 10⁹ was a MemoryError
     traceback) and indexed by path (a repeated one was an AttributeError)."""
-    import pyarrow.parquet as pq
-
     from sim.limits import MAX_POINTS
 
     meta = folder / "manifest.json"
     paths = [p["path"] for p in manifest["parameters"]]
     if len(set(paths)) != len(paths):
-        _fail(meta, f"parameters: {paths} sweeps a path twice")
+        fail(meta, f"parameters: {paths} sweeps a path twice")
     n_points = manifest.get("n_points")
     if n_points is not None and n_points > MAX_POINTS:
-        _fail(meta, f"n_points: {n_points:,} is above the cap of {MAX_POINTS:,} design points")
+        fail(meta, f"n_points: {n_points:,} is above the cap of {MAX_POINTS:,} design points")
     path = folder / "points.parquet"
-    table = pq.read_table(path)
+    table = read_parquet(path)
     if n_points is not None and table.num_rows != n_points:
-        _fail(path, f"{table.num_rows:,} row(s), the manifest says {n_points:,} design points")
+        fail(path, f"{table.num_rows:,} row(s), the manifest says {n_points:,} design points")
     missing = [p for p in paths if p not in table.column_names]
     if missing:
-        _fail(path, f"no column for the swept {missing[:3]}")
+        fail(path, f"no column for the swept {missing[:3]}")
     for name in paths:
         column = table.column(name)
         if _is_number(column.type):
             values = np.asarray(column.to_numpy(zero_copy_only=False), dtype=float)
             if not np.isfinite(values).all():
-                _fail(path, f"column {name}: {int((~np.isfinite(values)).sum()):,} value(s) "
-                            "that are not finite numbers")  # fmt: skip
+                fail(path, f"column {name}: {int((~np.isfinite(values)).sum()):,} value(s) "
+                     "that are not finite numbers")  # fmt: skip
 
 
 def _is_number(kind) -> bool:

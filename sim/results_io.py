@@ -19,35 +19,70 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UsageError
+from sim.errors import UsageError, first_line, unreadable
 from sim.results.manifest import KINDS, ManifestError, parse_manifest
 
 MANIFEST = "manifest.json"
 MAX_MANIFEST_BYTES = 64_000_000
 __all__ = ["KINDS", "check_folder", "check_output", "load_manifest", "read_manifest", "reading"]
 Q_COLUMNS = ("q05", "q25", "q50", "q75", "q95")  # sim/aggregates.py (not imported: numpy)
-# What the interval charts and tables of observations read (sim/plots/observe_charts.py)
+# What the interval charts and tables of observations read (sim/plots/observe_charts.py),
+# and the scores their report pages read (sim/report/other_pages.py, hindcast_page.py)
 INTERVALS = ("id", "observed", "median", "q05", "q25", "q75", "q95", "in90")
-# Key columns of each table (what readers index by); other columns vary with the scenario.
+SCORES = ("scored", "in50", "crps", "direction_observed", "direction_model")
+# The regime columns the robustness report reads of structures.csv (sim/report/robustness_page)
+REGIMES = tuple(f"{p}_{s}" for p in ("p_crisis", "p_war") for s in ("mc_se", "mean", "p5", "p95"))
+# Key columns of each table: what readers index by or read (docs/results-format.md); other
+# columns vary with the scenario (summary.csv's per-actor columns: sim/results_checks.py).
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "run": {
         "timeseries.parquet": ("replication", "step", "actor", "escalation"),
-        "pairs.parquet": ("replication", "step", "source", "target"),
-        "system.parquet": ("replication", "step"),
+        "pairs.parquet": ("replication", "step", "source", "target", "commitment"),
+        "system.parquet": ("replication", "step", "distancing", "frustration"),
         "summary.csv": ("replication", "outcome"),
         "events.csv": ("replication", "step", "event"),
-        "aggregates.parquet": ("series", "step", "source", "target", "count", "of", *Q_COLUMNS),
+        "effects.csv": (
+            "outcome",
+            "scenario_median",
+            "counterfactual_median",
+            "effect_median",
+            "effect_p5",
+            "effect_p95",
+        ),
+        "aggregates.parquet": (
+            "series",
+            "step",
+            "date",
+            "source",
+            "target",
+            "count",
+            "of",
+            *Q_COLUMNS,
+        ),
     },
     "compare": {
         "summaries.parquet": ("scenario", "replication", "outcome"),
-        "comparison.csv": ("scenario", "outcome"),
+        "comparison.csv": (
+            "scenario",
+            "outcome",
+            "median",
+            "lo",
+            "hi",
+            "diff_median",
+            "diff_lo",
+            "diff_hi",
+        ),
     },
     "sweep": {
         "points.parquet": ("point",),
         "design.parquet": ("point",),
     },
-    "calibration": {"diagnostics.csv": ("generation",), "predictive_check.csv": INTERVALS},
-    "hindcast": {"hindcast.csv": ("kind", *INTERVALS)},
+    "calibration": {
+        "diagnostics.csv": ("generation", "epsilon", "acceptance", "ess"),
+        "populations.parquet": ("generation", "weight"),
+        "predictive_check.csv": (*INTERVALS, *SCORES),
+    },
+    "hindcast": {"hindcast.csv": ("kind", *INTERVALS, *SCORES)},
     "robustness": {
         "robustness.csv": (
             "outcome",
@@ -66,6 +101,7 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
             "draws_p95",
         ),
         "oat.csv": ("coefficient", "factor", "outcome", "effect_median", "knife_edge"),
+        "structures.csv": ("source", "structure", "keep_outcome_class", *REGIMES),
     },
 }
 REQUIRED_TABLES = {
@@ -105,7 +141,7 @@ def load_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise UsageError(f"{path}: not valid JSON ({_short(exc)})") from None
+        raise UsageError(f"{path}: not valid JSON ({first_line(exc)})") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply to be a manifest") from None
     try:
@@ -189,7 +225,7 @@ def _parquet_columns(path: Path) -> list[str]:
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable Parquet file ({_short(exc)})") from None
+        raise unreadable(path, exc) from None
     for field in schema:
         wrong_int = field.name in INTEGER_COLUMNS and not pa.types.is_integer(field.type)
         wrong_float = field.name in FLOAT_COLUMNS and not pa.types.is_floating(field.type)
@@ -204,7 +240,7 @@ def _csv_columns(path: Path) -> list[str]:
         with open(path, encoding="utf-8", newline="") as fh:
             header = fh.readline(1_000_000)
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not a readable CSV file ({_short(exc)})") from None
+        raise unreadable(path, exc) from None
     if not header.strip():
         raise UsageError(f"{path}: empty (no header line)")
     import csv
@@ -229,7 +265,7 @@ def _check_chunks(folder: Path, manifest: dict[str, Any]) -> None:
         try:
             meta = pq.ParquetFile(path).metadata
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise UsageError(f"{path}: not a readable Parquet file ({_short(exc)})") from None
+            raise unreadable(path, exc) from None
         names = meta.schema.names
         missing = [c for c in CHUNK_COLUMNS if c not in names]
         if missing:
@@ -271,13 +307,7 @@ def reading(folder: Path) -> Iterator[None]:
         yield
     except (pa.ArrowException, pd.errors.ParserError, pd.errors.EmptyDataError,
             UnicodeDecodeError) as exc:  # fmt: skip
-        raise UsageError(f"{folder}: a table could not be read ({_short(exc)})") from None
+        raise UsageError(f"{folder}: a table could not be read ({first_line(exc)})") from None
     except (KeyError, ValueError, TypeError) as exc:
-        raise UsageError(
-            f"{folder}: the tables do not match the manifest ({type(exc).__name__}: {_short(exc)})"
-        ) from None
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
+        why = f"{type(exc).__name__}: {first_line(exc)}"
+        raise UsageError(f"{folder}: the tables do not match the manifest ({why})") from None

@@ -27,6 +27,16 @@ MINI = (
 """A two-actor scenario that cites no evidence (so no ledger is needed)."""
 
 
+def small_run(folder: Path) -> Path:
+    """A fresh run folder of the baseline, 2 replications × 3 steps, charts drawn (the run
+    fixture in tests/data predates aggregates.parquet)."""
+    from sim.cli import main
+
+    out = folder / "run"
+    assert main(["run", str(BASELINE), "-n", "2", "--steps", "3", "--out", str(out)]) == 0
+    return out
+
+
 def sweep_spec(name: str, replications: int, steps: int, chunk: int, values: str) -> str:
     return (
         f"scenario: {BASELINE}\nname: {name}\ndesign: grid\nreplications: {replications}\n"

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from reliability_tools import BASELINE, one_line
+from reliability_tools import one_line, small_run
 
 from sim.cli import main
 
@@ -26,10 +26,7 @@ DATA = Path(__file__).resolve().parent / "data" / "results"
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory) -> Path:
-    """A fresh run folder (the fixture in tests/data predates aggregates.parquet)."""
-    out = tmp_path_factory.mktemp("round10") / "run"
-    assert main(["run", str(BASELINE), "-n", "2", "--steps", "3", "--out", str(out)]) == 0
-    return out
+    return small_run(tmp_path_factory.mktemp("round10"))
 
 
 def _aggregates(folder: Path, edit) -> None:

@@ -193,7 +193,7 @@ def test_trade_of_1e308_is_refused_and_a_plausible_one_scores(tmp_path, capsys):
 def test_validate_says_what_an_observations_file_is(tmp_path, capsys):
     (tmp_path / "obs.yaml").write_text(OBSERVATION)
     assert main(["validate", str(tmp_path / "obs.yaml")]) == 0
-    assert "ok (observations file of 1 observations)" in capsys.readouterr().out
+    assert "ok (observations file of 1 observation)" in capsys.readouterr().out
 
 
 # -- scenarios: headline names, active actors, alias bombs, distancing definitions ---------

@@ -30,6 +30,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.observe.calibrate import calibrate, diagnostics_frame, finish_run
     from sim.observe.spec import load_spec
     from sim.output import timestamped
+    from sim.results.folder import count
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -48,12 +49,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     how = (
         f"rejection ABC, kept {int(last.particles)} of {int(last.proposed)} prior draws"
         if spec.settings["method"] == "rejection"
-        else f"{len(pops)} generations"
+        else count(len(pops), "generation")
     )
     print(
         f"{spec.name}: {how}, ε = {last.epsilon:.3g}, "
         f"acceptance {last.acceptance:.2f}, ESS {last.ess:.0f}; "
-        f"{len(prob.targets)} observations scored, {len(left)} outside every episode"
+        f"{count(len(prob.targets), 'observation')} scored, {len(left)} outside every episode"
     )
     print(f"results: {out}")
     return 0

@@ -58,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stream_run,
     )
     from sim.output import reserved
+    from sim.results.folder import count
     from sim.scenario.loader import load_scenario
     from sim.scenario.semantics import never_fire
 
@@ -84,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = stream_run(out, loaded, settings, main_argv(), charts,
                             progress=not args.quiet, slot=slot)  # fmt: skip
     title = loaded.scenario.title + (f" ({override_label(overrides)})" if overrides else "")
-    print(f"{title}: {settings.replications} replications × {settings.steps} steps")
+    size = f"{count(settings.replications, 'replication')} × {count(settings.steps, 'step')}"
+    print(f"{title}: {size}")
     for line in outcome_lines(result, shown_actors(loaded, settings.steps)):
         print("  " + line)
     if (out / "effects.csv").exists():

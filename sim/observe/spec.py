@@ -137,7 +137,8 @@ CalibrationFile = create_model(
 
 class _PriorBase(BaseModel):
     """A prior's bounds: within the coefficient's (the validation context), lo below hi
-    (`lo` is declared before `hi`, so hi's check can read it)."""
+    (`lo` is declared before `hi`, so hi's check can read it); a lognormal's lo at least 0
+    and hi above 0 (drive_PRK's lo of −0.1 was raised to 1e-12 without a word)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -145,9 +146,14 @@ class _PriorBase(BaseModel):
     @classmethod
     def _within(cls, v: Any, info: ValidationInfo) -> Any:
         lo, hi = info.context["bounds"]
+        given = v is not None
         v = {"lo": lo, "hi": hi}[info.field_name] if v is None else v
         ok = _number(v) and lo <= v <= hi
         require(ok, f"a number within the coefficient's bounds [{lo:g}, {hi:g}]", v)
+        if info.field_name == "lo" and info.data.get("prior") == "lognormal":  # drive_A: −0.1
+            whose = "" if given else " (lo is not given: the coefficient's own bound)"
+            require(v >= 0, "a lower bound of at least 0 for a lognormal prior, which has no "
+                            f"mass below 0{whose}", v)  # fmt: skip
         earlier = set(cls.model_fields) - {"hi"}
         if info.field_name == "hi" and earlier <= set(info.data):  # else: reported already
             require(info.data["lo"] < v, f"a number above lo = {info.data['lo']:g}", v)
@@ -374,9 +380,9 @@ def _prior(section: str, name: Any, body: Any, where: FileLocator,
         problems += translate_all(exc, body, where, model)
         return None
     args = tuple(getattr(got, arg) for arg in FAMILIES[got.prior])
-    low = max(got.lo, 1e-12) if got.prior == "lognormal" else got.lo
+    low = max(got.lo, 1e-12) if got.prior == "lognormal" else got.lo  # lo ≥ 0: its density 0 at 0
     prior = Prior(name, got.prior, args, low, got.hi)
-    if not prior.mass() > 0:  # every draw would sit at a bound, unsaid
+    if not prior.log_mass() > -float("inf"):  # every draw would sit at a bound, unsaid
         problems.append(where.problem((), _no_mass(got, body)))
         return None
     return prior

@@ -10,7 +10,7 @@ from sim.ladder import RUNGS
 from sim.plots.style import OUTCOME_CLASSES, actor_label
 from sim.report.evidence import evidence_section
 from sim.report.render import Section, Table
-from sim.results.folder import ResultsFolder
+from sim.results.folder import ResultsFolder, count
 from sim.results.labels import outcome_label
 from sim.results.precision import effect_text, fmt, interval, spread_interval
 
@@ -99,7 +99,8 @@ def summary_section(res: ResultsFolder) -> Section:
         sec.notes.append("No summary.csv in this folder.")
         return sec
     sec.notes.append(
-        f"Median across {len(s)} replications, with the 5th to 95th percentile in brackets. "
+        f"Median across {count(len(s), 'replication')}, with the 5th to 95th percentile in "
+        "brackets. "
         f"Escalation is a level from 0 to 1 on the ladder ({', '.join(RUNGS)})."
     )
     names = res.actor_names()
