@@ -176,7 +176,7 @@ def test_the_designs_never_read_the_value_they_forecast():
     out = []
     for value in (2.0, 40.0):
         t = dataclasses.replace(target, value=value)
-        d = design_draws(ep, coefs, k, 30, 5, np.random.default_rng(1), train, [t], 3)
+        d = design_draws(ep, coefs, k, 30, 5, np.random.default_rng(1), train, [t], 5)
         out.append((d.filtered[t.id], d.anomaly[t.id]))
     assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
 
