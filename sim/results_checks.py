@@ -58,19 +58,28 @@ def _check_outcomes(path: Path, values, column: str = "outcome") -> None:
              f"expected {', '.join(OUTCOMES)}")  # fmt: skip
 
 
-def _check_summary(path: Path, frame, replications: int, per: int = 1) -> None:
-    """One row per replication (per scenario), known outcomes, escalation in range, and
-    beside each actor's peak escalation its final escalation and rung (what the report's
-    actor table reads: a dropped one was "the tables do not match the manifest (KeyError:
-    'final_rung_CHN')")."""
+def _check_summary(path: Path, frame, replications: int, per: int = 1,
+                   actors: list[str] | None = None) -> None:  # fmt: skip
+    """One row per replication (per scenario), known outcomes, escalation in range, a peak
+    escalation for each of the manifest's `actors` (the report's actor table and chart left
+    an actor without one out, exit 0), and beside each actor's peak escalation its final
+    escalation and rung (a dropped one was "(KeyError: 'final_rung_CHN')"), and beside
+    those its peak (a compare manifest lists no actors)."""
     if len(frame) != replications * per:
         fail(path, f"{len(frame):,} row(s), the manifest says {replications * per:,}")
+    lacking = [f"peak_escalation_{a}" for a in actors or ()
+               if f"peak_escalation_{a}" not in frame.columns]  # fmt: skip
+    if lacking:
+        fail(path, f"missing column(s) {', '.join(lacking)} (of the manifest's actors {actors})")
     for col in map(str, frame.columns):
         actor = col.removeprefix("peak_escalation_")
         missing = [f"{k}_{actor}" for k in ("final_escalation", "final_rung")
                    if col != actor and f"{k}_{actor}" not in frame.columns]  # fmt: skip
         if missing:
             fail(path, f"missing column(s) {', '.join(missing)} (beside {col})")
+        actor = col.removeprefix("final_escalation_").removeprefix("final_rung_")
+        if col != actor and f"peak_escalation_{actor}" not in frame.columns:  # compare: no list
+            fail(path, f"missing column(s) peak_escalation_{actor} (beside {col})")
     check_index(path, "replication", frame["replication"].to_numpy(), replications,
                 "replications")  # fmt: skip
     _check_outcomes(path, frame["outcome"])
@@ -196,7 +205,8 @@ def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
     _check_actors(folder / "timeseries.parquet", manifest.get("actors"))
     if (folder / "aggregates.parquet").exists():
         _check_aggregates(folder / "aggregates.parquet", reps, steps, manifest.get("actors"))
-    _check_summary(folder / "summary.csv", read_csv(folder / "summary.csv"), reps)
+    _check_summary(folder / "summary.csv", read_csv(folder / "summary.csv"), reps,
+                   actors=manifest.get("actors"))  # fmt: skip
     if (folder / "events.csv").exists():
         _check_events(folder / "events.csv", reps, steps)
     for name in ("timeseries", "pairs", "system"):
@@ -244,7 +254,12 @@ def _check_robustness(folder: Path, manifest: dict[str, Any]) -> None:
             lo, hi = effect_range(outcome)
             for column in ("nominal_effect", "effect_p5", "effect_p95"):
                 check_values(path, f"{column} ({outcome})", [getattr(row, column)], lo, hi)
+    from sim.robustness_checks import check_nominal_signs, check_oat
+
+    check_nominal_signs(path, frame)  # each effect is finite by now
     _check_draws(folder / "draws.parquet", manifest.get("draws"))
+    if (folder / "oat.csv").exists():
+        check_oat(folder / "oat.csv", read_csv(folder / "oat.csv"), manifest.get("one_at_a_time"))
     for name in ("regimes.csv", "structures.csv"):
         if (folder / name).exists():
             _check_shares(folder / name, read_csv(folder / name))
@@ -254,13 +269,16 @@ def effect_range(outcome: str) -> tuple[float, float]:
     """What a paired effect (a difference of two values) of an outcome can be: ± the width
     of its quantity's range; a difference of shares for `crisis`; any finite number for an
     outcome of no bounded quantity."""
+    lo, hi = level_range(outcome)
+    return lo - hi, hi - lo
+
+
+def level_range(outcome: str) -> tuple[float, float]:
+    """The range of an outcome's value: its quantity's; any finite number if it has none."""
     quantity = next((q for key, q in OUTCOME_QUANTITIES.items()
                      if outcome == key or (key.endswith("_") and outcome.startswith(key))),
                     None)  # fmt: skip
-    if quantity is None:
-        return -np.inf, np.inf
-    lo, hi = RANGES[quantity]
-    return lo - hi, hi - lo
+    return (-np.inf, np.inf) if quantity is None else RANGES[quantity]
 
 
 def _check_draws(path: Path, draws: Any) -> None:

@@ -368,3 +368,152 @@ def test_a_run_of_one_replication_and_one_step_says_so(tmp_path, capsys):
         == 0
     )
     assert ": 1 replication × 1 step\n" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------ 7. round 12: §18's leftovers
+@pytest.mark.parametrize("command", ["plot", "report"])
+@pytest.mark.parametrize("drop", [["peak_escalation_PRK"], [
+    f"{k}_PRK" for k in ("peak_escalation", "final_escalation", "final_rung", "final_leverage")
+]], ids=["peak", "every-PRK-column"])  # fmt: skip
+def test_a_summary_without_a_manifest_actors_peak_column_is_refused(
+    tmp_path, capsys, command, drop
+):
+    """Before: the actor table and chart left PRK out without a word, exit 0."""
+    folder = _copy(tmp_path, DATA / "run")
+    _edit(folder / "summary.csv", lambda f: f.drop(columns=drop))
+    args = [command, str(folder)] + (["-o", str(tmp_path / "r.html")]
+                                     if command == "report" else [])  # fmt: skip
+    line = _refused(capsys, tmp_path, args)
+    actors = "['CHN', 'RUS', 'PRK', 'USA', 'JPN', 'KOR']"
+    words = f"missing column(s) peak_escalation_PRK (of the manifest's actors {actors})"
+    assert f"{folder / 'summary.csv'}: {words}" in line, line
+
+
+def test_a_compare_summary_without_an_actors_peak_column_is_refused(tmp_path, capsys):
+    """Before: PRK's rows left out of the compare report and charts, exit 0 (a compare
+    manifest lists no actors: the actor is known by its final escalation column)."""
+    folder = _copy(tmp_path, DATA / "compare")
+    _edit(folder / "summaries.parquet", lambda f: f.drop(columns=["peak_escalation_PRK"]))
+    line = _refused(capsys, tmp_path, ["report", str(folder), "--redraw", "-o",
+                                       str(tmp_path / "r.html")])  # fmt: skip
+    words = "missing column(s) peak_escalation_PRK (beside final_escalation_PRK)"
+    assert f"{folder / 'summaries.parquet'}: {words}" in line, line
+
+
+def test_a_summary_without_an_actor_the_manifest_does_not_list_still_reports(tmp_path):
+    """Control: the manifest's actors are required, not every actor of the world (UKR is
+    inactive in the run fixture: not shown, its columns may go)."""
+    folder = _copy(tmp_path, DATA / "run")
+    drop = [f"{k}_UKR" for k in ("peak_escalation", "final_escalation", "final_rung",
+                                 "final_leverage")]  # fmt: skip
+    _edit(folder / "summary.csv", lambda f: f.drop(columns=drop))
+    assert main(["report", str(folder), "--redraw", "-o", str(tmp_path / "r.html")]) == 0
+
+
+def _put(column: str, value, row: int = 0):
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame[column] = frame[column].astype(object)
+        frame.loc[frame.index[row], column] = value
+        return frame
+
+    return edit
+
+
+SIGNS = [  # (edit, words): robustness.csv's nominal_sign against its nominal_effect, exit 0
+    (_put("nominal_sign", -1), "nominal_sign (final_distancing): -1, expected 1 (the sign of"),
+    (_put("nominal_sign", 0), "nominal_sign (final_distancing): 0, expected 1"),
+    (_put("nominal_effect", 0.0005), "nominal_sign (final_distancing): 1, expected 0 (the sign "
+     "of nominal_effect 0.0005)"),
+    (_put("nominal_sign", 1, row=7), "nominal_sign (outcome_class): 1, expected 0"),
+    (_put("nominal_sign", -1, row=8), "nominal_sign (draws_p_crisis_ge_half): -1, expected 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edit", "words"), SIGNS)
+def test_a_nominal_sign_other_than_its_effects_is_refused(tmp_path, capsys, edit, words):
+    folder = _copy(tmp_path, DATA / "robustness")
+    _edit(folder / "robustness.csv", edit)
+    line = _refused(capsys, tmp_path, ["report", str(folder), "-o", str(tmp_path / "r.html")])
+    assert f"{folder / 'robustness.csv'}: column {words}" in line, line
+
+
+def test_a_nominal_sign_within_the_writers_tolerance_of_zero_is_accepted(tmp_path):
+    """Control: an effect within the writer's zero tolerance (1e-3) has sign 0."""
+    folder = _copy(tmp_path, DATA / "robustness")
+    _edit(folder / "robustness.csv",
+          lambda f: _put("nominal_sign", 0)(_put("nominal_effect", 0.0005)(f)))  # fmt: skip
+    assert main(["report", str(folder), "-o", str(tmp_path / "r.html")]) == 0
+
+
+def test_the_crisis_shares_sign_has_the_writers_tolerance(tmp_path):
+    """The crisis share's effect counts as zero below 0.01 (one point), as the writer says;
+    a sign of 1 there is refused (the fixture has no crisis row: checked directly)."""
+    from sim.errors import UsageError
+    from sim.robustness_checks import check_nominal_signs
+
+    crisis = pd.DataFrame({"outcome": ["crisis"], "nominal_effect": [0.005], "nominal_sign": [0]})
+    check_nominal_signs(tmp_path / "robustness.csv", crisis)
+    with pytest.raises(UsageError, match=r"nominal_sign \(crisis\): 1, expected 0"):
+        check_nominal_signs(tmp_path / "robustness.csv", crisis.assign(nominal_sign=1))
+
+
+@pytest.fixture(scope="module")
+def oat_folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("round12") / "oat"
+    argv = ["robustness", str(BASELINE), "--draws", "2", "-n", "6", "--steps", "12", "--oat",
+            "-q", "--no-plots", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
+CRISIS_ROW = 7  # row 0: reactivity × 0.5, final_distancing; row 7: the same, crisis
+OAT = [  # (edit, words): oat.csv's values were never checked: charted and reported, exit 0
+    (_put("effect_median", np.nan),
+     "column effect_median (final_distancing): 1 value(s) outside [-4, 4] (first: not a"),
+    (_put("effect_p95", 1.0e6), "column effect_p95 (final_distancing): 1 value(s) outside"),
+    (_put("level", 5.0, CRISIS_ROW), "column level (crisis): 1 value(s) outside [0, 1] (first:"),
+    (_put("value", -1.0), "column value (reactivity): 1 value(s) outside [0, 2] (first: -1)"),
+    (_put("value", 0.04), "columns value, clipped (reactivity): 0.04, False for 0.06 × 0.5"),
+    (_put("clipped", True), "columns value, clipped (reactivity): 0.03, True for 0.06 × 0.5"),
+    (_put("factor", 3.0), "column factor: 3 is not among the manifest's factors [0.5, 2.0]"),
+    (_put("coefficient", "crisis_threshold"),
+     "column coefficient: 'crisis_threshold' is not a coefficient the model perturbs"),
+    (_put("mechanism", "magic"), "column mechanism (reactivity): 'magic', expected"),
+    (_put("nominal_sign", -1), "column nominal_sign (final_distancing): -1, expected 1"),
+    (_put("sign", 0), "column sign (final_distancing): 0, expected 1 (the sign of effect_median"),
+    (_put("sign_held", False), "column sign_held (final_distancing): False, but the signs are"),
+    (_put("change", 0.5), "column change (final_distancing): 0.5, not effect_median"),
+    (_put("knife_edge", True), "columns knife_edge, reason (final_distancing): True, ''; the"),
+    (_put("reason", "sign flips"), "columns knife_edge, reason (final_distancing): False, 'sign"),
+    (_put("knife_edge", "maybe"), "column knife_edge: 'maybe'; expected True or False"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edit", "words"), OAT)
+def test_impossible_one_at_a_time_values_are_refused(tmp_path, capsys, oat_folder, edit, words):
+    folder = _copy(tmp_path, oat_folder)
+    _edit(folder / "oat.csv", edit)
+    line = _refused(capsys, tmp_path, ["report", str(folder), "--redraw", "-o",
+                                       str(tmp_path / "r.html")])  # fmt: skip
+    assert f"{folder / 'oat.csv'}: {words}" in line, line
+
+
+def test_a_fresh_one_at_a_time_folder_and_a_consistent_knife_edge_are_accepted(
+    tmp_path, oat_folder
+):
+    """Control: what `robustness --oat` writes passes, and so does a row edited into a knife
+    edge the writer's own way (the sign flips: sign, sign_held, change, reason all agree)."""
+    assert main(["plot", str(_copy(tmp_path / "a", oat_folder))]) == 0
+    folder = _copy(tmp_path / "b", oat_folder)
+
+    def flip(frame: pd.DataFrame) -> pd.DataFrame:
+        row = frame.index[0]
+        frame = frame.astype({"reason": object})
+        frame.loc[row, ["effect_median", "effect_p5", "effect_p95"]] = -0.09
+        frame.loc[row, "change"] = -0.09 - frame.loc[row, "nominal_effect"]
+        frame.loc[row, ["sign", "sign_held", "knife_edge", "reason"]] = [-1, False, True,
+                                                                         "sign flips"]  # fmt: skip
+        return frame
+
+    _edit(folder / "oat.csv", flip)
+    assert main(["report", str(folder), "--redraw", "-o", str(tmp_path / "r.html")]) == 0
