@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.results_checks import effect_range, level_range
 from sim.table_checks import check_values, fail
+from sim.value_ranges import effect_range, level_range
 
 UNSIGNED = ("outcome_class", "draws_p_")  # rows the writer gives nominal_sign 0
 FLAGS = ("clipped", "sign_held", "knife_edge")
@@ -45,7 +45,7 @@ def check_oat(path: Path, frame: pd.DataFrame, oat: Any) -> None:
     mechanism, the manifest's factors, the nominal and moved values within the coefficient's
     bounds, effects within `effect_range` and levels within the outcome's range, flags True
     or False, the signs, `sign_held`, `knife_edge` and `reason` as the writer derives them."""
-    from sim.jobs.oat import COLUMNS
+    from sim.oat_rules import COLUMNS
 
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
@@ -87,8 +87,8 @@ def _check_coefficient(path: Path, name: str, rows: pd.DataFrame) -> None:
 
 
 def _check_effects(path: Path, outcome: str, rows: pd.DataFrame) -> None:
-    from sim.jobs.oat import knife_reasons
     from sim.jobs.robustness import sign
+    from sim.oat_rules import knife_reasons
 
     lo, hi = effect_range(outcome)
     for column in ("nominal_effect", "effect_median", "effect_p5", "effect_p95"):

@@ -192,7 +192,7 @@ def test_a_robustness_draws_table_of_other_length_than_the_manifest_is_refused(t
 def test_effect_ranges_follow_the_outcome_quantity():
     """Control: a difference of two values of the quantity; `crisis_months` (a count) is not
     the crisis share, and an outcome of no bounded quantity is only required finite."""
-    from sim.results_checks import effect_range
+    from sim.value_ranges import effect_range
 
     assert effect_range("final_distancing") == (-4.0, 4.0)
     assert effect_range("final_commitment_CHN_RUS") == (-2.0, 2.0)

@@ -28,18 +28,13 @@ from sim.effects import CRISIS, counterfactual_of, effects_table, reported
 from sim.ensemble import Arm, iter_arms, merge, prepare
 from sim.errors import UsageError
 from sim.jobs.robustness import FIXED, sign
+from sim.oat_rules import COLUMNS, knife_reasons
 from sim.parameters import PARAMETERS
 from sim.scenario.schema import Scenario
 from sim.world import ModelInput, as_input
 
 DEFAULT_FACTORS = (0.5, 2.0)
 CHUNK = 1000  # replications per kernel call (memory; results do not depend on it)
-CRISIS_MOVE = 0.5  # a 0/1 outcome moving by more than this is a changed conclusion
-COLUMNS = (
-    "coefficient", "mechanism", "factor", "nominal_value", "value", "clipped", "outcome",
-    "nominal_effect", "effect_median", "effect_p5", "effect_p95", "change", "nominal_sign",
-    "sign", "sign_held", "nominal_level", "level", "knife_edge", "reason",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,21 +125,6 @@ def _all_effects(tasks: list[tuple], workers: int, progress: bool) -> list[pd.Da
             out.append(table)
             bar.update(1)
     return out
-
-
-def knife_reasons(outcome: str, nominal_sign: int, new_sign: int, change: float,
-                  level_change: float) -> list[str]:  # fmt: skip
-    """Why a row's conclusion differs from the nominal one (empty: it holds)."""
-    reasons = []
-    if nominal_sign != 0 and new_sign == -nominal_sign:
-        reasons.append("sign flips")
-    elif nominal_sign != 0 and new_sign == 0:
-        reasons.append("effect vanishes")
-    if outcome == CRISIS and abs(change) > CRISIS_MOVE:
-        reasons.append(f"crisis effect moves > {CRISIS_MOVE:g}")
-    if outcome == CRISIS and abs(level_change) > CRISIS_MOVE:
-        reasons.append(f"P(crisis) moves > {CRISIS_MOVE:g}")
-    return reasons
 
 
 def _rows(v: Variant, table: pd.DataFrame, nominal: pd.DataFrame) -> list[dict]:
