@@ -11,6 +11,7 @@ docs/reliability.md, section 18 ("Round 11"), lists them.
 
 from __future__ import annotations
 
+import json
 import shutil
 import warnings
 from pathlib import Path
@@ -517,3 +518,57 @@ def test_a_fresh_one_at_a_time_folder_and_a_consistent_knife_edge_are_accepted(
 
     _edit(folder / "oat.csv", flip)
     assert main(["report", str(folder), "--redraw", "-o", str(tmp_path / "r.html")]) == 0
+
+
+# ------------------------------------------------------------ 8. round 13: a compare's actors
+TECH = BASELINE.parent / "russia_tech_transfer.yaml"
+EVERY_PRK = [f"{k}_PRK" for k in ("peak_escalation", "final_escalation", "final_rung",
+                                  "final_leverage")]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("round13") / "compare"
+    assert main(["compare", str(BASELINE), str(TECH), "-n", "4", "--seed", "3", "--steps", "3",
+                 "--out", str(out), "--no-plots", "-q"]) == 0  # fmt: skip
+    return out
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_compare_summary_without_every_column_of_an_actor_is_refused(
+    tmp_path, capsys, compare_folder, command
+):
+    """Before: the compare manifest listed no actors, so with all of PRK's columns dropped
+    from summaries.parquet PRK was left out of the report and charts, exit 0."""
+    folder = _copy(tmp_path, compare_folder)
+    actors = _manifest(folder)["actors"]
+    assert "PRK" in actors
+    _edit(folder / "summaries.parquet", lambda f: f.drop(columns=EVERY_PRK))
+    args = [command, str(folder)] + (["--redraw", "-o", str(tmp_path / "r.html")]
+                                     if command == "report" else [])  # fmt: skip
+    line = _refused(capsys, tmp_path, args)
+    words = f"missing column(s) peak_escalation_PRK (of the manifest's actors {actors})"
+    assert f"{folder / 'summaries.parquet'}: {words}" in line, line
+
+
+def test_a_compare_manifest_lists_the_actors_its_scenarios_show(tmp_path, compare_folder):
+    """Control: the writer's `actors` are those shown in any scenario, in order, and the
+    intact folder reports."""
+    meta = _manifest(compare_folder)
+    shown = [a for s in meta["scenarios"] for a in s["actors"]]
+    assert meta["actors"] == list(dict.fromkeys(shown))
+    folder = _copy(tmp_path, compare_folder)
+    assert main(["report", str(folder), "--redraw", "-o", str(tmp_path / "r.html")]) == 0
+
+
+def test_a_compare_manifest_written_before_actors_were_listed_still_reports(tmp_path):
+    """Control: old compare manifests (the committed fixture's) have no `actors`; they are
+    read as before, not refused."""
+    folder = _copy(tmp_path, DATA / "compare")
+    assert "actors" not in _manifest(folder)
+    assert main(["report", str(folder), "--redraw", "-o", str(tmp_path / "r.html")]) == 0
+    assert main(["plot", str(folder)]) == 0

@@ -128,6 +128,19 @@ def comparison_table(names: Sequence[str], frames: Sequence[pd.DataFrame]) -> pd
 
 def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: RunSettings,
              outcomes: Sequence[str], argv: list[str]) -> dict:  # fmt: skip
+    entries = [
+        {
+            "name": name,
+            "file": str(item.path),
+            "title": item.scenario.title,
+            "question": item.scenario.question,
+            "scenario_hash": item.content_hash(),
+            "actors": shown_actors(item, settings.steps),
+            **provenance(item.model_input),
+            "overrides": thaw(item.model_input.overrides),
+        }
+        for name, item in zip(names, loaded, strict=True)
+    ]
     return {
         "kind": "compare",
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -144,19 +157,10 @@ def manifest(loaded: Sequence[LoadedScenario], names: Sequence[str], settings: R
         # Every actor draws its shocks from its own stream keyed by its id (sim/engine.py),
         # so replication r shares them across scenarios even when actor lists differ.
         "common_random_numbers": True,
-        "scenarios": [
-            {
-                "name": name,
-                "file": str(item.path),
-                "title": item.scenario.title,
-                "question": item.scenario.question,
-                "scenario_hash": item.content_hash(),
-                "actors": shown_actors(item, settings.steps),
-                **provenance(item.model_input),
-                "overrides": thaw(item.model_input.overrides),
-            }
-            for name, item in zip(names, loaded, strict=True)
-        ],
+        # The actors shown in any scenario, as a run manifest's `actors`: the read check
+        # requires their columns in summaries.parquet (sim/results_checks._check_compare).
+        "actors": list(dict.fromkeys(a for e in entries for a in e["actors"])),
+        "scenarios": entries,
         "outcomes": list(outcomes),
         "files": {
             "summaries": "summaries.parquet",

@@ -78,6 +78,7 @@ class CompareManifest(Manifest):
     replications: Count
     steps: Count
     reference: str | None = None
+    actors: list[str] | None = None  # shown in any scenario; None in folders written before
 
 
 class SweepParameter(BaseModel):
