@@ -32,7 +32,7 @@ def summits():
 def _months_covered(observations, pair):
     counts: dict[int, int] = {}
     for obs in observations:
-        if who(obs) != tuple(sorted(pair)):
+        if who(obs) != tuple(sorted(pair)):  # pairs are symmetric
             continue
         for m in range(obs.first, obs.last + 1):
             counts[m] = counts.get(m, 0) + 1
@@ -48,6 +48,14 @@ def test_every_month_of_a_kim_pair_series_is_covered_exactly_once(summits, pair)
     assert not uncovered, f"{pair}: months with no observation {uncovered}"
     assert not twice, f"{pair}: months covered more than once {twice}"
     assert not absent & counts.keys(), f"{pair}: a month declared absent is covered"
+
+
+def test_no_month_of_any_summit_pair_is_covered_twice(summits):
+    """Every pair, the Xi–Putin series included (its counts for parts of years sit beside
+    each other): a month in two observations would be counted twice, or one dropped."""
+    for pair in sorted({who(o) for o in summits}):
+        twice = sorted(m for m, n in _months_covered(summits, pair).items() if n > 1)
+        assert not twice, f"{pair}: months covered more than once {twice}"
 
 
 def test_the_series_reduction_drops_no_summit(summits):
