@@ -120,7 +120,28 @@ class Pooled:
 
     @property
     def log_evidence(self) -> float:
-        return log_mean_exp(np.array([r.log_evidence for r in self.runs]))
+        return pooled_evidence(self.runs)
+
+
+def pooled_evidence(runs: list[FilterResult]) -> float:
+    """The pooled log evidence of filter runs: the log of the mean of their evidences."""
+    return log_mean_exp(np.array([r.log_evidence for r in runs]))
+
+
+def run_filters(
+    coefs: tuple,
+    rng: np.random.Generator,
+    train: list[Observation],
+    likelihood: Likelihood,
+    runs: int,
+    drift_scale: float = 0.0,
+) -> list[tuple[np.random.Generator, FilterResult]]:
+    """`runs` filter runs of `train`, each with its generator (run_streams); the runs'
+    streams are independent, so running them before any forecast draws changes nothing."""
+    return [
+        (g, particle_filter(*coefs, g, train, likelihood, drift_scale=drift_scale))
+        for g in run_streams(rng, runs)
+    ]
 
 
 def pooled_filter(
@@ -137,13 +158,11 @@ def pooled_filter(
     """`runs` filter runs of `train` (one generator each: run_streams), each forecasting
     `targets` with draws // runs measurement draws per particle; `draws` % `runs` == 0."""
     samples: dict[str, list[np.ndarray]] = {o.id: [] for o in targets}
-    done = []
-    for g in run_streams(rng, runs):
-        res = particle_filter(*coefs, g, train, likelihood, drift_scale=drift_scale)
+    done = run_filters(coefs, rng, train, likelihood, runs, drift_scale)
+    for g, res in done:
         for k, v in path_draws(ep, res, targets, g, draws // runs).items():
             samples[k].append(v.ravel())
-        done.append(res)
-    return Pooled({k: np.concatenate(v) for k, v in samples.items()}, done)
+    return Pooled({k: np.concatenate(v) for k, v in samples.items()}, [r for _, r in done])
 
 
 def check_runs(draws: int, runs: int) -> None:
@@ -199,9 +218,6 @@ def design_draws(
     out.tracked = track.samples
     out.evidence = {0.0: filt.log_evidence, TRACK_SCALE: track.log_evidence}
     for scale in sorted(set(evidence_scales) - set(out.evidence)):
-        runs = [
-            particle_filter(*coefs, g, train, likelihood, drift_scale=scale)
-            for g in run_streams(rng, filter_runs)
-        ]
-        out.evidence[scale] = Pooled({}, runs).log_evidence
+        runs = run_filters(coefs, rng, train, likelihood, filter_runs, scale)
+        out.evidence[scale] = pooled_evidence([r for _, r in runs])
     return out
