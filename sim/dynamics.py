@@ -99,13 +99,37 @@ def patron_hold(state: State, need: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """T_i = Σ_k E_ik·w_ik·x_k: hostile, powerful, escalating actors and their allies (Walt)."""
+    """T_i = Σ_k (1 − R_ik)·E_ik·w_ik·x_k: hostile, powerful, escalating actors and their
+    allies (Walt), discounted by the pair's readiness to settle (ripeness, MODEL.md §10b:
+    a side ready to negotiate reads the other's posture as less of a threat). R is 0 for
+    pairs never mutually hostile and whenever ripeness is off, so T is then unchanged."""
     cap = state.cap
     power = cap["military"] + _p(state, "nuclear_weight") * cap["nuclear"]
     power = power + _p(state, "economic_weight") * cap["economic"]  # aggregate power (Walt)
     w = 2.0 * _cols(power) / (_rows(power) + _cols(power) + EPS)
     E = np.minimum(H + _pm(state, "threat_transfer") * (H @ _t(A)), 1.0) * mask
+    if state.ready is not None:
+        E = (1.0 - state.ready) * E
     return (E * w * _cols(state.x)).sum(axis=-1)
+
+
+def pain(state: State, d: Derived) -> np.ndarray:
+    """P_ij = max(H_ij, H_ji)·max(x_i, x_j) where the pair is mutually hostile, else 0: the
+    larger of its two dyadic tensions (MODEL.md §10), what a stalemate costs the pair."""
+    hostile = (d.H > 0.0) & (_t(d.H) > 0.0)
+    top = np.maximum(_rows(state.x), _cols(state.x))
+    return np.maximum(d.H, _t(d.H)) * top * hostile
+
+
+def readiness_update(state: State, d: Derived) -> np.ndarray:
+    """R ← R + κ_r·(1 − R)·max(P − p*, 0) − φ_r·R, kept in [0, 1]: a mutually hurting
+    stalemate makes both sides ready to settle (Zartman 2000), and readiness fades when the
+    pain does (a pair no longer mutually hostile keeps its R, which decays). The clip binds
+    only when κ_r·(P − p*) > 1, a step larger than the readiness still missing."""
+    excess = np.maximum(pain(state, d) - _pm(state, "ripeness_threshold"), 0.0)
+    R = state.ready
+    grow = _pm(state, "ripeness_rate") * (1.0 - R) * excess
+    return np.clip(R + grow - _pm(state, "ripeness_decay") * R, 0.0, 1.0)
 
 
 def escalation_rate(state: State, d: Derived) -> np.ndarray:
@@ -295,6 +319,8 @@ def advance(state: State, shock: np.ndarray) -> None:
     keep_sign = (state.C >= 0) & (state.C_anchor >= 0)
     np.maximum(C_new, 0.0, out=C_new, where=keep_sign)
     lev_new = leverage_update(state, d)
+    if state.ready is not None:
+        state.ready = readiness_update(state, d)
     live = state.active
     state.x = np.where(live, x_new, state.x)
     state.C = C_new

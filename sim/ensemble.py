@@ -47,6 +47,7 @@ class Series:
     crisis: np.ndarray
     war: np.ndarray
     active: np.ndarray
+    readiness: np.ndarray  # (T+1, R, N, N) ripeness (sim.dynamics.readiness_update)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Recorder:
                 crisis=np.empty(shape, dtype=bool),
                 war=np.empty(shape, dtype=bool),
                 active=np.empty((*shape, n), dtype=bool),
+                readiness=np.empty((*shape, n, n)),
             )
         self.peak = np.zeros((r, n))
         self.first_crisis = np.full(r, -1)
@@ -103,6 +105,7 @@ class Recorder:
             s.tension[t] = tension(state, live)
             s.distancing[t] = distancing_index(state, self.world)
             s.frustration[t], s.crisis[t], s.war[t], s.active[t] = frus, crisis, war, active
+            s.readiness[t] = state.ready
 
     def kernel_series(self) -> tuple[np.ndarray, ...] | None:
         """The series arrays the compiled kernel fills in place of `record` (the order of
@@ -112,7 +115,7 @@ class Recorder:
             return None
         s = self.s
         return (s.escalation, s.leverage, s.commitment, s.tension, s.frustration, s.crisis,
-                s.war, s.active)  # fmt: skip
+                s.war, s.active, s.readiness)  # fmt: skip
 
     def distancing_from_commitment(self, start: int) -> None:
         """Fill the distancing series from step `start` on out of the commitment series

@@ -197,6 +197,36 @@ PARAMETERS: dict[str, Param] = {
         "hostility deepening per unit of a hostile actor's escalation",
         "choice",
     ),
+    # Ripeness: readiness to settle built by a mutually hurting stalemate (Zartman 2000;
+    # docs/preregistration-ripeness.md). Off by default (rate 0): the shipped model is the
+    # model without it until the pre-registered decision rule keeps it.
+    "ripeness_rate": Param(
+        0.0,
+        0,
+        10,
+        _RATE,
+        "κ_r: readiness gained per unit of a hostile pair's pain above the threshold, × the"
+        " readiness still missing (0: mechanism off)",
+        "ripeness",
+    ),
+    "ripeness_threshold": Param(
+        0.25,
+        0,
+        1,
+        "level",
+        "p*: the pain (larger dyadic tension of a mutually hostile pair) above which"
+        " readiness builds; fixed, not fitted (one crisis cannot identify a threshold)",
+        "ripeness",
+    ),
+    "ripeness_decay": Param(
+        0.057762265046662105,
+        0,
+        1,
+        _RATE,
+        "φ_r: share of readiness lost each month (ln 2 / 12: a half-life of one year);"
+        " fixed, a judgement",
+        "ripeness",
+    ),
     # Outcome thresholds (escalation level, 0–1)
     "crisis_threshold": Param(
         0.5,

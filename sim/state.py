@@ -30,6 +30,9 @@ class State:
     r: np.ndarray | None = None  # (R, N, N) alignment preference
     clients0: np.ndarray | None = None  # (R, N) patrons' stake in clients' escalation
     hold0: np.ndarray | None = None  # (R|1, N, N) [i, p]: patron p's hold on client i
+    # Readiness to settle of each pair, built by a mutually hurting stalemate (MODEL.md §10b,
+    # sim.dynamics.readiness_update): (R, N, N), symmetric, 0 at the start.
+    ready: np.ndarray | None = None
     # Off-ladder theatres (the war in Ukraine): intensity (R|1, K) and the channels it feeds
     theatre_intensity: np.ndarray = field(default_factory=lambda: np.zeros((1, 0)))
     theatre_feeds: list[tuple[int, int, int, str]] = field(default_factory=list)
@@ -47,6 +50,7 @@ def initial_state(world: World, replications: int) -> State:
     return State(
         x=np.repeat(world.x0, r, axis=0),
         C=np.repeat(world.C0, r, axis=0),
+        ready=np.zeros_like(np.repeat(world.C0, r, axis=0), dtype=float),
         C_anchor=world.C0.copy(),
         lev=np.repeat(world.lev0, r, axis=0),
         lev0=world.lev0.copy(),

@@ -37,12 +37,14 @@ KERNEL_PARAMS = (
     "leverage_response", "leverage_rate", "commit_step", "choice_temperature",
     "shared_threat", "dependence_benefit", "axis_cost", "instability_cost", "alliance_fear",
     "patron_competition", "hostility_spiral", "crisis_threshold", "war_threshold",
+    "ripeness_rate", "ripeness_threshold", "ripeness_decay",
 )  # fmt: skip
 (REACTIVITY, GRIEVANCE_GAIN, FATIGUE, BACKING, MORAL_HAZARD, NOISE, THREAT_TRANSFER,
  NUCLEAR_WEIGHT, ECONOMIC_WEIGHT, RESTRAINT, ALT_SUPPORT, LEVERAGE_RESPONSE, LEVERAGE_RATE,
  COMMIT_STEP, CHOICE_TEMPERATURE, SHARED_THREAT, DEPENDENCE_BENEFIT, AXIS_COST,
  INSTABILITY_COST, ALLIANCE_FEAR, PATRON_COMPETITION, HOSTILITY_SPIRAL, CRISIS_THRESHOLD,
- WAR_THRESHOLD) = range(len(KERNEL_PARAMS))  # fmt: skip
+ WAR_THRESHOLD, RIPENESS_RATE, RIPENESS_THRESHOLD,
+ RIPENESS_DECAY) = range(len(KERNEL_PARAMS))  # fmt: skip
 MILITARY, ECONOMIC, NUCLEAR = 0, 1, 2  # sim.scenario.targets.CAPABILITIES
 STABILITY, RISK_TOLERANCE, RESOLVE, GRIEVANCE, AXIS_AVERSION = 0, 1, 2, 3, 4  # TRAITS
 # Positions in the recorder's per-replication totals (the summary's running values).
@@ -156,8 +158,9 @@ def patron_hold(need, mask, params, hold, acc):
 
 
 @njit(cache=True)
-def perceived_threat(H, A, mask, w, x, params, prod, threat):
-    """T_i = Σ_j min(H_ij + τ·(H·Aᵀ)_ij, 1)·mask_ij·w_ij·x_j (Walt)."""
+def perceived_threat(H, A, mask, w, x, ready, params, prod, threat):
+    """T_i = Σ_j (1 − R_ij)·min(H_ij + τ·(H·Aᵀ)_ij, 1)·mask_ij·w_ij·x_j (Walt, discounted
+    by the pair's readiness to settle)."""
     n, _, lanes = H.shape
     prod[:] = 0.0
     for i in range(n):
@@ -171,7 +174,27 @@ def perceived_threat(H, A, mask, w, x, params, prod, threat):
         for j in range(n):
             for b in range(lanes):
                 e = min(H[i, j, b] + params[THREAT_TRANSFER, b] * prod[i, j, b], 1.0)
-                threat[i, b] += e * mask[i, j, b] * w[i, j, b] * x[j, b]
+                e = (1.0 - ready[i, j, b]) * (e * mask[i, j, b])
+                threat[i, b] += e * w[i, j, b] * x[j, b]
+
+
+@njit(cache=True)
+def readiness_update(H, x, ready, params):
+    """R ← clip(R + κ_r·(1 − R)·max(P − p*, 0) − φ_r·R, 0, 1) in place, with the pain
+    P_ij = max(H_ij, H_ji)·max(x_i, x_j) of a mutually hostile pair (sim.dynamics): an
+    entry reads only itself and the step's start (H, x), so in place is exact."""
+    n, _, lanes = H.shape
+    for i in range(n):
+        for j in range(n):
+            for b in range(lanes):
+                hij, hji = H[i, j, b], H[j, i, b]
+                hostile = 1.0 if (hij > 0.0 and hji > 0.0) else 0.0
+                top = x[i, b] if x[i, b] > x[j, b] else x[j, b]
+                hmax = hij if hij > hji else hji
+                excess = max(hmax * top * hostile - params[RIPENESS_THRESHOLD, b], 0.0)
+                r = ready[i, j, b]
+                grow = params[RIPENESS_RATE, b] * (1.0 - r) * excess
+                ready[i, j, b] = min(max(r + grow - params[RIPENESS_DECAY, b] * r, 0.0), 1.0)
 
 
 # ---------------------------------------------------------------- escalation and leverage
@@ -430,13 +453,13 @@ def record_summary(C, x, active, params, peak, totals, S, P, tmp, t):
 
 
 @njit(cache=True)
-def record_series(C, x, lev, active, tmp, out, t, first, r):
+def record_series(C, x, lev, ready, active, tmp, out, t, first, r):
     """Row t of the per-step series of sim.ensemble.Recorder (`out`: its Series arrays in
     the engine's (T+1, R, ...) layout, written for the block's rows first … first+lanes,
     padded lanes skipped), after `record_summary` left frustration, crisis and war in
     tmp[0..2]. Tension is sim.metrics.tension element by element, with numpy's maximum
     (which returns its second argument on ties, so signed zeros match too)."""
-    esc, levs, com, ten, frus, crisis, war, act = out
+    esc, levs, com, ten, frus, crisis, war, act, rdy = out
     n, lanes = x.shape
     for b in range(min(lanes, r - first)):
         row = first + b
@@ -447,6 +470,7 @@ def record_series(C, x, lev, active, tmp, out, t, first, r):
             for j in range(n):
                 c = C[i, j, b]
                 com[t, row, i, j] = c
+                rdy[t, row, i, j] = ready[i, j, b]
                 h = -(c * (active[i, b] * active[j, b]))
                 h = h if h > 0.0 else 0.0
                 top = x[i, b] if x[i, b] > x[j, b] else x[j, b]
@@ -460,7 +484,7 @@ def record_series(C, x, lev, active, tmp, out, t, first, r):
 
 
 @njit(cache=True)
-def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
+def run_block(x, C, lev, ready, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
               clients0, hold0, params, shocks, peak, totals, t0, record, series, first,
               r):  # fmt: skip
     """Advance one block of lanes through len(shocks) steps (sim.dynamics.advance), and
@@ -477,8 +501,9 @@ def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O,
     patron_hold(need, mask, params, hold, acc)
     for s in range(shocks.shape[0]):
         alignment(C, mask, H, A)
-        perceived_threat(H, A, mask, w, x, params, prod, threat)
+        perceived_threat(H, A, mask, w, x, ready, params, prod, threat)
         escalation_rate(x, lev, traits, O, u, H, A, hold, threat, params, rate, tmp)
+        readiness_update(H, x, ready, params)  # after the threat read the step's start
         leverage_update(x, lev, lev0, clients0, traits, hold, params, lev_new, acc)
         shared_threat(H, x, prod, acc)
         commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, hold0,
@@ -492,17 +517,17 @@ def run_block(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O,
         if record:
             record_summary(C, x, active, params, peak, totals, H, prod, tmp, t0 + s + 1)
             if series[0].shape[0] > t0 + s + 1:  # placeholders have one row: nothing kept
-                record_series(C, x, lev, active, tmp, series, t0 + s + 1, first, r)
+                record_series(C, x, lev, ready, active, tmp, series, t0 + s + 1, first, r)
 
 
 @njit(cache=True, parallel=True)
-def run_span(x, C, lev, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
+def run_span(x, C, lev, ready, C_anchor, lev0, active, cap, traits, need, security, O, u, rpref,
              clients0, hold0, params, shocks, peak, totals, t0, record, series, r):  # fmt: skip
     """All blocks through one span of steps; blocks are independent, threads take them
     (each writes only its own rows of `series`)."""
     lanes = x.shape[-1]
     for k in prange(x.shape[0]):
-        run_block(x[k], C[k], lev[k], C_anchor[k], lev0[k], active[k], cap[k], traits[k],
+        run_block(x[k], C[k], lev[k], ready[k], C_anchor[k], lev0[k], active[k], cap[k], traits[k],
                   need[k], security[k], O[k], u[k], rpref[k], clients0[k], hold0[k],
                   params[k], shocks[k], peak[k], totals[k], t0, record, series, k * lanes,
                   r)  # fmt: skip

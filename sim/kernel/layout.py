@@ -10,7 +10,7 @@ cuts the replications into blocks of LANES that threads take independently:
 R is padded to a whole number of blocks by repeating the last replication (never zeros,
 so padded lanes do ordinary arithmetic and are dropped on the way back). Everything the
 dynamics only read is packed once per span of steps between events (`pack`), since only
-events change it; the three arrays the dynamics write (x, C, leverage) come back after
+events change it; the four arrays the dynamics write (x, C, readiness, leverage) come back after
 every span (`unpack`).
 """
 
@@ -70,6 +70,7 @@ class Packed:
     r: int
     x: np.ndarray  # (nb, N, L) escalation — written by the kernel
     C: np.ndarray  # (nb, N, N, L) commitment — written
+    ready: np.ndarray  # (nb, N, N, L) readiness to settle (ripeness) — written
     lev: np.ndarray  # (nb, N, L) leverage in use — written
     C_anchor: np.ndarray  # (nb, N, N, L)
     lev0: np.ndarray  # (nb, N, L)
@@ -96,6 +97,7 @@ def pack(state: State) -> Packed:
         r=r,
         x=to_lanes(state.x, r),
         C=to_lanes(state.C, r),
+        ready=to_lanes(np.zeros_like(state.C) if state.ready is None else state.ready, r),
         lev=to_lanes(state.lev, r),
         C_anchor=to_lanes(state.C_anchor, r),
         lev0=to_lanes(state.lev0, r),
@@ -114,10 +116,11 @@ def pack(state: State) -> Packed:
 
 
 def unpack(packed: Packed, state: State) -> None:
-    """Write the kernel's x, C and leverage back into the engine's state."""
+    """Write the kernel's x, C, readiness and leverage back into the engine's state."""
     r = packed.r
     state.x = from_lanes(packed.x, r)
     state.C = from_lanes(packed.C, r)
+    state.ready = from_lanes(packed.ready, r)
     state.lev = from_lanes(packed.lev, r)
 
 

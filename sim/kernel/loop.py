@@ -78,14 +78,15 @@ def run_kernel(p: Packed, noise: np.ndarray, peak: np.ndarray, totals: np.ndarra
 # same (one compiled version), and a one-row array is never written (compiled.run_block).
 _NO_SERIES = (np.empty((1, 1, 1)), np.empty((1, 1, 1)), np.empty((1, 1, 1, 1)),
               np.empty((1, 1, 1, 1)), np.empty((1, 1)), np.empty((1, 1), dtype=bool),
-              np.empty((1, 1), dtype=bool), np.empty((1, 1, 1), dtype=bool))  # fmt: skip
+              np.empty((1, 1), dtype=bool), np.empty((1, 1, 1), dtype=bool),
+              np.empty((1, 1, 1, 1)))  # fmt: skip
 
 
 def run_lanes(p: Packed, lanes: np.ndarray, peak: np.ndarray, totals: np.ndarray, t0: int,
               record: bool, series: tuple | None = None) -> None:  # fmt: skip
     """`run_kernel` on shocks already in lane layout, (nb, T, N, L) C-contiguous; with
     `series` (`kernel_series`), record == True also writes each step's series rows."""
-    compiled.run_span(p.x, p.C, p.lev, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
+    compiled.run_span(p.x, p.C, p.lev, p.ready, p.C_anchor, p.lev0, p.active, p.cap, p.traits,
                       p.need, p.security, p.O, p.u, p.rpref, p.clients0, p.hold0, p.params,
                       lanes, peak, totals, t0, record, _NO_SERIES if series is None else series,
                       p.r)  # fmt: skip

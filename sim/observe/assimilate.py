@@ -105,12 +105,16 @@ class Paths:
     escalation: np.ndarray  # (T+1, R, N)
     commitment: np.ndarray  # (T+1, R, N, N)
     leverage: np.ndarray  # (T+1, R, N)
+    readiness: np.ndarray | None = None  # (T+1, R, N, N) ripeness; None: not recorded
 
     def record(self, t: int, state: State) -> None:
         self.escalation[t], self.commitment[t], self.leverage[t] = state.x, state.C, state.lev
+        if self.readiness is not None:
+            self.readiness[t] = state.ready
 
     def take(self, t: int, idx: np.ndarray) -> None:
-        for a in (self.escalation, self.commitment, self.leverage):
+        kept = (self.escalation, self.commitment, self.leverage, self.readiness)
+        for a in (a for a in kept if a is not None):
             a[: t + 1] = a[: t + 1][:, idx]
 
 
@@ -182,6 +186,7 @@ def particle_filter(
         np.empty((ep.steps + 1, replications, n)),
         np.empty((ep.steps + 1, replications, n, n)),
         np.empty((ep.steps + 1, replications, n)),
+        np.empty((ep.steps + 1, replications, n, n)),
     )
     ops = {k: np.asarray(v, float).copy() for k, v in op_coefs.items()}
     due: dict[int, list[Observation]] = {}

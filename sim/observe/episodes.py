@@ -155,8 +155,13 @@ def nothing_to_score(episodes: list[Episode], where: str) -> str | None:
 
 def window(series, ep: Episode, obs: Observation) -> Window:
     lo, hi = obs.first - ep.start, obs.last - ep.start + 1
+    ready = getattr(series, "readiness", None)
     return Window(
-        series.escalation[lo:hi], series.commitment[lo:hi], series.leverage[lo:hi], ep.ids
+        series.escalation[lo:hi],
+        series.commitment[lo:hi],
+        series.leverage[lo:hi],
+        ep.ids,
+        None if ready is None else ready[lo:hi],
     )
 
 

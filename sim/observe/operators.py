@@ -4,7 +4,8 @@ one observable. Equations and the reason for each form are in docs/observations.
 Every operator reads a `Window` (the months of one observation's period, for every
 replication) and per-replication operator coefficients, and returns draws of the observable,
 shaped (R, draws). The coefficients live in OPERATOR_COEFFICIENTS (one table, like
-sim/parameters.py) and are estimated by `alliance-sim calibrate` with the model's own.
+sim/parameters.py; in sim/observe/operator_table.py) and are estimated by
+`alliance-sim calibrate` with the model's own.
 """
 
 from __future__ import annotations
@@ -15,88 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.observe.observations import VOTE_TARGET, Observation
+from sim.observe.operator_table import (  # re-exported: the table's users import it from here
+    OPERATOR_COEFFICIENTS,
+    OperatorCoefficient,  # noqa: F401
+)
 from sim.observe.series import definition
-
-
-@dataclass(frozen=True)
-class OperatorCoefficient:
-    default: float
-    lo: float
-    hi: float
-    kind: str  # the observation kind that uses it
-    meaning: str
-
-
-OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
-    "launch_log_rate": OperatorCoefficient(
-        -1.0, -6, 3, "missile_launches", "α: log launch events per month at escalation 0"
-    ),
-    "launch_escalation": OperatorCoefficient(
-        3.0, 0, 10, "missile_launches", "β: rise of the log monthly rate per unit of x_actor"
-    ),
-    "launch_missiles_log_ratio": OperatorCoefficient(
-        0.7, 0, 2, "missile_launches", "log of missiles fired per launch event (unit: missiles)"
-    ),
-    "launch_icbm_log_share": OperatorCoefficient(
-        -2.0, -6, 0, "missile_launches", "log share of launch events that are ICBMs (unit: ICBMs)"
-    ),
-    "nuclear_log_rate": OperatorCoefficient(
-        -5.0, -10, 0, "nuclear_test", "log nuclear tests per month at escalation 0"
-    ),
-    "nuclear_escalation": OperatorCoefficient(
-        4.0, 0, 12, "nuclear_test", "rise of the log monthly test rate per unit of x_actor"
-    ),
-    "trade_commitment": OperatorCoefficient(
-        1.0, -5, 10, "trade_value", "κ: log trade change per unit change of mutual commitment"
-    ),
-    "trade_log_sd": OperatorCoefficient(
-        0.25, 0.01, 2, "trade_value", "σ: s.d. of log trade around the operator's prediction"
-    ),
-    "vote_intercept": OperatorCoefficient(
-        2.0, -5, 5, "unsc_vote", "η0: latent support for sanctions on North Korea"
-    ),
-    "vote_commitment": OperatorCoefficient(
-        3.0, 0, 10, "unsc_vote", "fall of latent support per unit of the voter's C to PRK"
-    ),
-    "vote_leverage": OperatorCoefficient(
-        2.0, -10, 10, "unsc_vote", "rise of latent support per unit of the voter's leverage"
-    ),
-    "vote_cut": OperatorCoefficient(
-        1.0, 0.01, 5, "unsc_vote", "half-width of the abstain band of the ordered logit"
-    ),
-    "exercise_intercept": OperatorCoefficient(
-        0.0, -10, 10, "joint_exercise", "logit of holding the exercises at index 0"
-    ),
-    "exercise_slope": OperatorCoefficient(
-        5.0, -20, 20, "joint_exercise", "rise of that logit per unit of the pair's index"
-    ),
-    "exercise_memory": OperatorCoefficient(
-        0.0,
-        0,
-        10,
-        "joint_exercise",
-        "half the logit gap between after a held and after a suspended exercise (0: memoryless)",
-    ),
-    "summit_log_rate": OperatorCoefficient(
-        -4.0, -10, 2, "summit", "γ: log summits per month at mutual commitment 0"
-    ),
-    "summit_commitment": OperatorCoefficient(
-        3.0, 0, 10, "summit", "δ: rise of the log monthly rate per unit of mutual commitment"
-    ),
-    "summit_pair_weight": OperatorCoefficient(
-        0.0,
-        0,
-        2,
-        "summit",
-        "ω_s = 1/κ_s: weight of a month of a pair's own summits against the common rate (0: off)",
-    ),
-    "sanction_log_rate": OperatorCoefficient(
-        -4.0, -10, 2, "sanction_measure", "log sanction measures per month at leverage 0"
-    ),
-    "sanction_leverage": OperatorCoefficient(
-        3.0, 0, 10, "sanction_measure", "rise of the log monthly rate per unit of leverage"
-    ),
-}
 
 RELIABILITY_WEIGHT = {"solid": 1.0, "estimate": 0.8, "derived": 0.6, "contested": 0.3}
 
@@ -106,13 +30,15 @@ class Window:
     """The model's state over the months of one observation's period, every replication.
 
     x: (M, R, N) escalation; C: (M, R, N, N) commitment; lev: (M, R, N) leverage in use;
-    ids: actor order (`world.ids`).
+    ids: actor order (`world.ids`); ready: (M, R, N, N) readiness to settle (ripeness), or
+    None for paths recorded without it (read as 0, the mechanism off).
     """
 
     x: np.ndarray
     C: np.ndarray
     lev: np.ndarray
     ids: list[str]
+    ready: np.ndarray | None = None
 
     def col(self, actor: str) -> int:
         return self.ids.index(actor)
@@ -121,6 +47,12 @@ class Window:
         """(M, R) mean of C_ij and C_ji: how committed the pair is to each other."""
         a, b = self.col(i), self.col(j)
         return 0.5 * (self.C[:, :, a, b] + self.C[:, :, b, a])
+
+    def readiness(self, i: str, j: str) -> np.ndarray | float:
+        """(M, R) the pair's readiness to settle (symmetric), or 0.0 without a record."""
+        if self.ready is None:
+            return 0.0
+        return self.ready[:, :, self.col(i), self.col(j)]
 
 
 Coefs = Mapping[str, np.ndarray]  # name -> (R,) per-replication values
@@ -178,7 +110,21 @@ def summit_log_rate(
     pooled toward the common rate μ0 = exp(γ + δ·c̄) with κ_s = 1/ω_s months of it, moved
     by the change of commitment since, δ·(c_m − c̄); δ then reads changes within a pair.
     Pre-registered and tried (docs/preregistration-summit-pair-rate.md); it lost to the
-    common rate on the held-out summits, so ω_s = 0 (off) is the default."""
+    common rate on the held-out summits, so ω_s = 0 (off) is the default.
+
+    Either rate gains the factor exp(β_s·R_m), R the pair's readiness to settle (ripeness,
+    docs/preregistration-ripeness.md): a pair in a hurting stalemate meets more often than
+    its commitment says. β_s = 0 (the default), absent from `k` (draws fitted before it
+    existed), or R = 0 leaves the rate as it was."""
+    rate = _pair_or_common(obs, w, k, history)
+    beta = k.get("summit_readiness")
+    if beta is None:
+        return rate
+    return rate + np.asarray(beta, dtype=float) * w.readiness(*obs.actors)
+
+
+def _pair_or_common(obs: Observation, w: Window, k: Coefs, history: PairHistory | None):
+    """(M, R) the log rate before readiness: the pair's own pooled rate or the common one."""
     c = w.mutual(*obs.actors)
     common = k["summit_log_rate"] + k["summit_commitment"] * c
     if history is None:
