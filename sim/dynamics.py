@@ -108,8 +108,7 @@ def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarra
     power = power + _p(state, "economic_weight") * cap["economic"]  # aggregate power (Walt)
     w = 2.0 * _cols(power) / (_rows(power) + _cols(power) + EPS)
     E = np.minimum(H + _pm(state, "threat_transfer") * (H @ _t(A)), 1.0) * mask
-    if state.ready is not None:
-        E = (1.0 - state.ready) * E
+    E = (1.0 - state.ready) * E
     return (E * w * _cols(state.x)).sum(axis=-1)
 
 
@@ -319,8 +318,7 @@ def advance(state: State, shock: np.ndarray) -> None:
     keep_sign = (state.C >= 0) & (state.C_anchor >= 0)
     np.maximum(C_new, 0.0, out=C_new, where=keep_sign)
     lev_new = leverage_update(state, d)
-    if state.ready is not None:
-        state.ready = readiness_update(state, d)
+    state.ready = readiness_update(state, d)
     live = state.active
     state.x = np.where(live, x_new, state.x)
     state.C = C_new

@@ -86,7 +86,7 @@ def shown_number(value: int) -> str:
 
 def _series_bytes_per_step(n_actors: int) -> int:
     """Bytes one replication-step of the full series holds (sim/ensemble.py `Series`)."""
-    floats = 2 * n_actors + 2 * n_actors * n_actors + 2  # x, leverage, C, tension, dist, frus
+    floats = 2 * n_actors + 3 * n_actors * n_actors + 2  # x, lev, C, tension, readiness, ...
     flags = 2 + n_actors  # crisis, war, active
     return 8 * floats + flags
 

@@ -38,6 +38,10 @@ class State:
     theatre_feeds: list[tuple[int, int, int, str]] = field(default_factory=list)
     step: int = 0
 
+    def __post_init__(self) -> None:
+        if self.ready is None:  # a state built by hand: no pair is ready yet
+            self.ready = np.zeros(self.C.shape)
+
     @property
     def replications(self) -> int:
         return self.x.shape[0]

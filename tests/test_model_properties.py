@@ -120,14 +120,37 @@ def test_zero_noise_is_deterministic_whatever_the_seed(scenario):
     np.testing.assert_array_equal(a.series.escalation[:, 0], a.series.escalation[:, -1])
 
 
+def starting_pain_above_threshold(scenario) -> bool:
+    """Whether ripeness is on and some mutually hostile pair starts in a hurting stalemate
+    (pain above p*): readiness then builds from the first month (MODEL.md §10b)."""
+    from sim.dynamics import derive, pain
+    from sim.engine import start
+    from sim.ensemble import prepare
+
+    world, _ = prepare(scenario)
+    state = start(world, np.arange(1))
+    p = state.params
+    return bool(p["ripeness_rate"].max() > 0) and bool(
+        (pain(state, derive(state)) > p["ripeness_threshold"][..., None]).any()
+    )
+
+
 @given(scenarios(with_events=False, noise=0.0, settle=True))
 @COMMON
 def test_a_settled_start_without_events_or_noise_never_moves(scenario):
-    """MODEL.md §2: the structural terms make any evidenced start a fixed point."""
+    """MODEL.md §2: the structural terms make any evidenced start a fixed point — unless
+    ripeness is on and a pair starts above its pain threshold (MODEL.md §10b; the
+    pre-registration's addendum): then, and only then, it moves."""
     s = simulate(scenario, reps=1).series
+    moves = starting_pain_above_threshold(scenario)
     for name in ("escalation", "commitment", "leverage"):
         series = getattr(s, name)
-        np.testing.assert_allclose(series, np.broadcast_to(series[0], series.shape), atol=1e-9)
+        if not moves:
+            np.testing.assert_allclose(series, np.broadcast_to(series[0], series.shape), atol=1e-9)
+    if moves:
+        assert s.readiness[1].max() > 0  # readiness built in the first month
+    else:
+        assert not s.readiness.any()
 
 
 @given(scenarios(hostile=False, with_events=False, noise=0.0, settle=False))

@@ -18,7 +18,7 @@ from sim.engine import start
 from sim.ensemble import prepare, run_chunk, run_ensemble
 from sim.kernel import numba_available
 from sim.observe.assimilate import flat_likelihood, particle_filter
-from sim.observe.episodes import episode_of
+from sim.observe.episodes import episode_of, window
 from sim.observe.observations import Observation, month_index
 from sim.observe.operators import PairHistory, Window, default_coefficients, summit_log_rate
 from sim.scenario.loader import load_scenario
@@ -77,6 +77,14 @@ def test_readiness_grows_exactly_by_the_excess_pain_of_a_mutually_hostile_pair(
     assert new[0, i, j] == pytest.approx(expected, abs=1e-15)
     assert new[0, j, i] == new[0, i, j]  # one readiness per pair
     assert (new[0, i, j] > 0) == grows
+
+
+def test_readiness_grows_by_the_share_still_missing_and_decays_at_the_same_time():
+    state, i, j = pair_state(-0.8, -0.6, 0.6, 0.3, ripeness_rate=0.5)
+    state.ready[0, i, j] = state.ready[0, j, i] = 0.6
+    new = dynamics.readiness_update(state, dynamics.derive(state))
+    expected = 0.6 + 0.5 * (1 - 0.6) * (0.48 - 0.25) - np.log(2) / 12 * 0.6
+    assert new[0, i, j] == pytest.approx(expected, abs=1e-12)
 
 
 def test_readiness_decays_at_its_rate_once_the_pain_is_gone():
@@ -200,6 +208,12 @@ def test_the_filter_paths_carry_the_readiness_the_plain_run_recorded():
     )  # fmt: skip
     assert plain.readiness.max() > 0
     assert np.array_equal(filt.paths.readiness, plain.readiness)
+    w = window(filt.paths, ep, data[0])  # what the operators read: the same readiness
+    assert w.ready is not None and np.array_equal(w.ready, plain.readiness[w_slice(ep, data[0])])
+
+
+def w_slice(ep, obs: Observation) -> slice:
+    return slice(obs.first - ep.start, obs.last - ep.start + 1)
 
 
 # ---------------------------------------------------------------- the compiled kernel
@@ -211,6 +225,10 @@ def test_the_kernel_equals_numpy_with_ripeness_on():
 
     world, events = world_of(ripeness_rate=1.5, ripeness_threshold=0.2)
     reps = np.arange(37)
+    history = world_of(HISTORY, ripeness_rate=2.0)  # events between spans: R written back
+    ref, new = both(*history, reps, 4, 100, keep=True)
+    assert ref.series.readiness.max() > 0.3
+    assert_same(ref, new)
     summary = both(world, events, reps, 4, 60, keep=False)
     series = both(world, events, reps, 4, 60, keep=True)
     assert series[0].series.readiness.max() > 0.3
@@ -241,3 +259,15 @@ def test_the_variant_spec_is_the_shipped_one_plus_the_preregistered_priors():
     body = [x for x in body if "β_s" not in x]
     body = [x.replace("(22 when measured, 27 here)", "(22 when measured, 25 now)") for x in body]
     assert body == lines
+
+
+def test_the_memory_guard_counts_every_series_array_the_recorder_keeps():
+    """sim.limits sizes a run's series before it starts; the readiness series (N² floats a
+    step) must be counted like the commitment series, or the guard under-counts by ~40%."""
+    from sim.ensemble import Recorder
+    from sim.limits import _series_bytes_per_step
+
+    world, _ = world_of()
+    s = Recorder(world, 1, 9, keep_series=True).s
+    held = sum(getattr(s, f).nbytes for f in s.__dataclass_fields__) / 10  # per step
+    assert _series_bytes_per_step(world.n) == held

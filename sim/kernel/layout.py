@@ -97,7 +97,7 @@ def pack(state: State) -> Packed:
         r=r,
         x=to_lanes(state.x, r),
         C=to_lanes(state.C, r),
-        ready=to_lanes(np.zeros_like(state.C) if state.ready is None else state.ready, r),
+        ready=to_lanes(state.ready, r),
         lev=to_lanes(state.lev, r),
         C_anchor=to_lanes(state.C_anchor, r),
         lev0=to_lanes(state.lev0, r),

@@ -155,7 +155,7 @@ def nothing_to_score(episodes: list[Episode], where: str) -> str | None:
 
 def window(series, ep: Episode, obs: Observation) -> Window:
     lo, hi = obs.first - ep.start, obs.last - ep.start + 1
-    ready = getattr(series, "readiness", None)
+    ready = series.readiness
     return Window(
         series.escalation[lo:hi],
         series.commitment[lo:hi],

@@ -43,6 +43,7 @@ EVENTS_ONLY: dict[str, float] = {
         "restraint",
         "commit_step",
         "leverage_rate",
+        "ripeness_rate",
     )
     if name in PARAMETERS  # moral_hazard exists from model v3 on
 }
