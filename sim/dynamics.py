@@ -108,8 +108,16 @@ def perceived_threat(state: State, H: np.ndarray, A: np.ndarray, mask: np.ndarra
     power = power + _p(state, "economic_weight") * cap["economic"]  # aggregate power (Walt)
     w = 2.0 * _cols(power) / (_rows(power) + _cols(power) + EPS)
     E = np.minimum(H + _pm(state, "threat_transfer") * (H @ _t(A)), 1.0) * mask
-    E = (1.0 - state.ready) * E
+    if ripe(state):
+        E = (1.0 - state.ready) * E
     return (E * w * _cols(state.x)).sum(axis=-1)
+
+
+def ripe(state: State) -> bool:
+    """Whether ripeness can act: some replication has a readiness rate or a pair already
+    ready. Without either R stays 0 exactly, so its arithmetic is skipped (the mechanism
+    is off by default and cost the numpy engine ~8% a step)."""
+    return bool((state.params["ripeness_rate"] > 0).any() or state.ready.any())
 
 
 def pain(state: State, d: Derived) -> np.ndarray:
@@ -318,7 +326,8 @@ def advance(state: State, shock: np.ndarray) -> None:
     keep_sign = (state.C >= 0) & (state.C_anchor >= 0)
     np.maximum(C_new, 0.0, out=C_new, where=keep_sign)
     lev_new = leverage_update(state, d)
-    state.ready = readiness_update(state, d)
+    if ripe(state):
+        state.ready = readiness_update(state, d)
     live = state.active
     state.x = np.where(live, x_new, state.x)
     state.C = C_new

@@ -499,11 +499,13 @@ def run_block(x, C, lev, ready, C_anchor, lev0, active, cap, traits, need, secur
     live_mask(active, mask)
     power_weights(cap, params, w)
     patron_hold(need, mask, params, hold, acc)
+    ripe = (params[RIPENESS_RATE] > 0.0).any() or (ready != 0.0).any()  # else R stays 0
     for s in range(shocks.shape[0]):
         alignment(C, mask, H, A)
         perceived_threat(H, A, mask, w, x, ready, params, prod, threat)
         escalation_rate(x, lev, traits, O, u, H, A, hold, threat, params, rate, tmp)
-        readiness_update(H, x, ready, params)  # after the threat read the step's start
+        if ripe:
+            readiness_update(H, x, ready, params)  # after the threat read the step's start
         leverage_update(x, lev, lev0, clients0, traits, hold, params, lev_new, acc)
         shared_threat(H, x, prod, acc)
         commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, hold0,
