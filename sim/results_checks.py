@@ -198,9 +198,9 @@ def _check_run(folder: Path, manifest: dict[str, Any]) -> None:
 def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
     """Scenarios named once, the reference among them, rows of those scenarios only, and
     the summaries of `_check_summary`, with the peak escalation (so the final escalation
-    and rung) of each of the manifest's `actors`: dropped by hand, an actor was left out of
-    the compare report and charts, exit 0. Manifests written before the field (round 13)
-    have no `actors` and are not checked for them, as for runs."""
+    and rung) of each of the compare's actors (`compare_actors`), and comparison.csv's rows
+    of them: dropped by hand, an actor was left out of the compare report and charts,
+    exit 0. Manifests that list no actors at all are not checked for them, as for runs."""
     path = folder / "summaries.parquet"
     frame = read_parquet(path).to_pandas()
     names = [s["name"] for s in manifest["scenarios"]]
@@ -212,8 +212,40 @@ def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
     unknown = sorted(set(map(str, frame["scenario"])) - set(names))
     if unknown:
         fail(path, f"column scenario: {unknown[:3]} not among the manifest's {names}")
-    _check_summary(path, frame, manifest["replications"], per=len(names),
-                   actors=manifest.get("actors"))  # fmt: skip
+    actors = compare_actors(manifest)
+    _check_summary(path, frame, manifest["replications"], per=len(names), actors=actors)
+    _check_comparison(folder / "comparison.csv", actors)
+
+
+def compare_actors(manifest: dict[str, Any]) -> list[str] | None:
+    """The actors a compare folder shows: the manifest's `actors` (written since round 13),
+    else those its scenario entries list, in order (each entry has listed its shown actors
+    since long before: without this, folders written in between were not checked per
+    actor), else None (nothing to check against)."""
+    listed = manifest.get("actors")
+    if isinstance(listed, list):
+        return [str(a) for a in listed]
+    lists = [s.get("actors") for s in manifest.get("scenarios", []) if isinstance(s, dict)]
+    if lists and all(isinstance(x, list) for x in lists):  # as ResultsFolder.listed_actors
+        return [str(a) for a in dict.fromkeys(a for x in lists for a in x)]
+    return None
+
+
+PER_ACTOR = ("peak_escalation", "final_escalation", "final_rung")  # required of each actor
+
+
+def _check_comparison(path: Path, actors: list[str] | None) -> None:
+    """comparison.csv (long: a row per scenario and outcome) has rows for each actor's peak
+    and final escalation and rung, the outcomes summaries.parquet must hold: an actor whose
+    rows were dropped was left out of the report's tables and the comparison chart, exit 0."""
+    if actors is None:
+        return
+    found = set(map(str, read_csv(path)["outcome"]))
+    lacking = [f"{k}_{a}" for a in actors for k in PER_ACTOR if f"{k}_{a}" not in found]
+    if lacking:
+        needs = ", ".join(PER_ACTOR)
+        fail(path, f"column outcome: no rows for {', '.join(lacking)} "
+             f"(each of the manifest's actors {actors} needs its {needs})")  # fmt: skip
 
 
 def _check_robustness(folder: Path, manifest: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
 """Reliability suite, a real multi-process Dask cluster: `dask scheduler` and two
-`dask worker` processes started here on 127.0.0.1 (free ports), not a LocalCluster.
+`dask worker` processes started here on 127.0.0.1 (ports they pick), not a LocalCluster.
 
 The sweep it computes is byte-for-byte the local pool's, also when one worker is killed
 (SIGKILL of the worker and its nanny) while chunks are being computed.
@@ -7,6 +7,7 @@ The sweep it computes is byte-for-byte the local pool's, also when one worker is
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -23,10 +24,32 @@ DASK = Path(sys.executable).with_name("dask")
 SPEC = sweep_spec("cluster", 200, 100, 20, "[0.1, 0.2, 0.3]")  # 30 chunks
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _start_scheduler(logs: Path) -> tuple[subprocess.Popen, str]:
+    """`dask scheduler` on a port it picks itself (`--port 0`), and the address it bound,
+    read back from its scheduler file. Why: a port picked here by binding and closing a
+    socket (the former `_free_port()`) could be taken by another process before the
+    scheduler bound it: the scheduler failed and the Client timed out."""
+    file = logs / "scheduler.json"
+    args = ["scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(file),
+            "--dashboard-address", ":0"]  # fmt: skip
+    scheduler = _spawn(args, logs / "scheduler.log")
+    found: list[str] = []
+
+    def bound() -> bool:
+        try:  # the file is written in place: it may be read half written
+            found.append(json.loads(file.read_text())["address"])
+        except (OSError, ValueError, KeyError):
+            return scheduler.poll() is not None
+        return True
+
+    try:
+        wait_for(bound, 60, "the scheduler's address")
+        if not found:
+            pytest.fail(f"the scheduler exited: {(logs / 'scheduler.log').read_text()}")
+    except BaseException:  # no scheduler left behind (it runs in its own session)
+        _stop(scheduler)
+        raise
+    return scheduler, found[0]
 
 
 def _spawn(args: list[str], log: Path) -> subprocess.Popen:
@@ -50,10 +73,7 @@ def cluster(tmp_path_factory):
     from distributed import Client
 
     logs = tmp_path_factory.mktemp("dask")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scheduler = _spawn(["scheduler", "--host", "127.0.0.1", "--port", str(port),
-                        "--dashboard-address", ":0"], logs / "scheduler.log")  # fmt: skip
+    scheduler, address = _start_scheduler(logs)
     worker = ["worker", address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
               "--dashboard-address", ":0"]  # fmt: skip
     workers = [_spawn(worker, logs / f"worker{i}.log") for i in range(2)]
@@ -109,3 +129,36 @@ def test_a_killed_worker_changes_no_byte(cluster, reference, tmp_path):
     _, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
     assert digests(tmp_path / "killed") == reference
+
+
+def test_the_scheduler_comes_up_when_a_port_picked_beforehand_is_taken(tmp_path, monkeypatch):
+    """Before: `_free_port()` picked a port by binding and closing a socket and the
+    scheduler was told to use it; a process that took the port in between left the
+    scheduler unable to bind and the Client timing out. Here a port named to the scheduler
+    is taken just before it starts (the race made certain); the scheduler picks its own
+    port (`--port 0`) and its address is read back from its scheduler file."""
+    if not DASK.exists():
+        pytest.skip(f"no `dask` command beside {sys.executable}")
+    from distributed import Client
+
+    spawn, taken = _spawn, []
+
+    def squatted(args: list[str], log: Path) -> subprocess.Popen:
+        port = int(args[args.index("--port") + 1]) if "--port" in args else 0
+        if port:  # another process binds the port the scheduler was given
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", port))
+            taken.append(sock)
+        return spawn(args, log)
+
+    monkeypatch.setattr(sys.modules[__name__], "_spawn", squatted)
+    scheduler = None
+    try:
+        scheduler, address = _start_scheduler(tmp_path)
+        with Client(address, timeout=20) as client:
+            assert client.scheduler_info()["address"] == address
+    finally:
+        if scheduler is not None:
+            _stop(scheduler)
+        for sock in taken:
+            sock.close()
