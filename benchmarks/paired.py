@@ -244,8 +244,10 @@ def paired_table(parts: dict[str, pd.DataFrame], seed: int = DEFAULT_SEED) -> pd
 
 
 def compare(run_a: list[Path], run_b: list[Path], forecaster: str = "model",
-            seed: int = DEFAULT_SEED) -> pd.DataFrame:  # fmt: skip
-    """The paired table of every part both sides hold; a part on one side only is refused."""
+            seed: int = DEFAULT_SEED, without: tuple[str, ...] = ()) -> pd.DataFrame:  # fmt: skip
+    """The paired table of every part both sides hold; a part on one side only is refused.
+    Kinds in `without` are left out before pooling: the held-out exercises, whose CRPS is
+    near 0 for both runs, make their ratio, and so the pooled skill, unstable."""
     parts = {}
     for part in PARTS:
         a, b = read_side(run_a, part, "RUN_A"), read_side(run_b, part, "RUN_B")
@@ -254,7 +256,11 @@ def compare(run_a: list[Path], run_b: list[Path], forecaster: str = "model",
         if a is None or b is None:
             lacking, files = ("RUN_A" if a is None else "RUN_B"), " or ".join(PARTS[part][:2])
             raise PairedError(f"{part}: {lacking} has no {files} (the other side has)")
-        parts[part] = paired_rows(a, b, part, forecaster)
+        rows = paired_rows(a, b, part, forecaster)
+        unknown = set(without) - set(rows["kind"])
+        if unknown:
+            raise PairedError(f"{part}: --without {', '.join(sorted(unknown))}: no such kind")
+        parts[part] = rows[~rows["kind"].isin(without)]
     if not parts:
         files = ", ".join(f for single, seeds, _ in PARTS.values() for f in (single, seeds))
         raise PairedError(f"no scores in the folders given (looked for {files})")
@@ -301,6 +307,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_SEED,
         help="bootstrap seed of a single fit's rows (the spec's root seed)",
     )
+    ap.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="leave this observation kind out (e.g. joint_exercise); repeatable",
+    )
     ap.add_argument("--out", type=Path, help="CSV (default RUN_B/paired-vs-<RUN_A name>.csv)")
     return ap.parse_args(argv)
 
@@ -312,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run_a, run_b = [args.run_a, *args.with_a], [args.run_b, *args.with_b]
     try:
-        table = compare(run_a, run_b, args.forecaster, args.seed)
-        out = args.out or args.run_b / f"paired-vs-{args.run_a.resolve().name}.csv"
+        table = compare(run_a, run_b, args.forecaster, args.seed, tuple(args.without))
+        rest = "".join(f"-without-{k}" for k in args.without)
+        out = args.out or args.run_b / f"paired-vs-{args.run_a.resolve().name}{rest}.csv"
         table.to_csv(out, index=False)
     except PairedError as exc:
         print(f"paired: error: {exc}", file=sys.stderr)

@@ -198,8 +198,8 @@ PARAMETERS: dict[str, Param] = {
         "choice",
     ),
     # Ripeness: readiness to settle built by a mutually hurting stalemate (Zartman 2000;
-    # docs/preregistration-ripeness.md). Off by default (rate 0): the shipped model is the
-    # model without it until the pre-registered decision rule keeps it.
+    # docs/preregistration-ripeness.md). Off by default (rate 0): tried against the model
+    # without it, it lost by the pre-registered decision rule and ships off.
     "ripeness_rate": Param(
         0.0,
         0,

@@ -21,7 +21,7 @@ import pytest
 
 from sim.cli import main
 from sim.effects import counterfactual_of, effects_table, reported
-from sim.ensemble import run_ensemble
+from sim.ensemble import prepare, run_ensemble
 from sim.jobs.oat import COLUMNS, one_at_a_time
 from sim.jobs.robustness import FIXED
 from sim.parameters import PARAMETERS
@@ -56,7 +56,11 @@ def test_one_row_per_coefficient_factor_and_outcome(baseline):
     table = one_at_a_time(baseline, (0.5, 2.0), N, steps=STEPS)
     nominal = run_ensemble(baseline, N, baseline.run.seed, STEPS, keep_series=False).summary
     outcomes = reported(baseline, nominal)
-    coefficients = [c for c in PARAMETERS if c not in FIXED]
+    world, _ = prepare(baseline)
+    # a coefficient at 0 is a mechanism switched off (ripeness_rate): a factor cannot move it
+    off = {c for c in PARAMETERS if world.params[c][0, 0] == 0.0}
+    assert "ripeness_rate" in off and not off & set(table["coefficient"])
+    coefficients = [c for c in PARAMETERS if c not in FIXED and c not in off]
     assert list(table.columns) == list(COLUMNS)
     assert len(table) == len(coefficients) * 2 * len(outcomes)
     keys = table[["coefficient", "factor", "outcome"]]

@@ -255,3 +255,17 @@ def test_command_prints_and_writes_the_csv(tmp_path, capsys):
     written = pd.read_csv(forecasts / "paired-vs-a.csv")
     assert set(written["part"]) == {"rolling origin", "held out"}
     assert (written.loc[written["kind"] == "pooled", "skill B vs A"] == 0.5).all()
+
+
+def test_a_kind_left_out_is_not_pooled(tmp_path):
+    """Halved in launches only and launches left out: B equals A on every kind pooled (0),
+    and the launches row is gone; an unknown kind is refused."""
+    base = rolling(2)
+    a = write_run(tmp_path / "a", base, held(2))
+    b = write_run(tmp_path / "b", scaled(base, 0.5, "launches"), held(2))
+    table = compare([a], [b], without=("launches",))
+    assert "launches" not in set(table["kind"])
+    assert pooled(table, "rolling origin")["skill B vs A"] == 0.0
+    assert pooled(compare([a], [b]), "rolling origin")["skill B vs A"] > 0  # with it: a gain
+    with pytest.raises(PairedError, match="no such kind"):
+        compare([a], [b], without=("launchez",))

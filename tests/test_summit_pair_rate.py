@@ -55,7 +55,10 @@ def paths_of(mutual: np.ndarray, reps: int = 1) -> SimpleNamespace:
     C = np.full((months, reps, n, n), 0.7)
     C[:, :, 0, 1] = C[:, :, 1, 0] = np.asarray(mutual, float)[:, None]
     return SimpleNamespace(
-        escalation=np.zeros((months, reps, n)), commitment=C, leverage=np.zeros((months, reps, n))
+        escalation=np.zeros((months, reps, n)),
+        commitment=C,
+        leverage=np.zeros((months, reps, n)),
+        readiness=None,  # paths recorded without readiness (ripeness off): read as 0
     )
 
 
