@@ -271,3 +271,16 @@ def test_the_memory_guard_counts_every_series_array_the_recorder_keeps():
     s = Recorder(world, 1, 9, keep_series=True).s
     held = sum(getattr(s, f).nbytes for f in s.__dataclass_fields__) / 10  # per step
     assert _series_bytes_per_step(world.n) == held
+
+
+def test_the_state_paths_command_reads_the_history_with_and_without_ripeness():
+    """benchmarks.state_paths (the diagnostic behind the Outcome's "no 2017 crisis in the
+    state"): readiness 0 with ripeness off, above 0 with it on, one row every six months."""
+    from benchmarks.state_paths import paths
+
+    off = paths({}, ("USA", "PRK"), 2, 3)
+    on = paths({"parameters.ripeness_rate": 0.46}, ("USA", "PRK"), 2, 3)
+    assert [r["month"] for r in off][:3] == ["2016-01", "2016-07", "2017-01"]
+    assert all(r["readiness"] == 0.0 for r in off)
+    assert on[0]["readiness"] == 0.0 and on[-1]["readiness"] > 0.1
+    assert on[0]["pain"] == pytest.approx(0.8 * 0.4)  # the evidenced start: H 0.8, x_PRK 0.4

@@ -1,0 +1,70 @@
+"""What the history's inputs do to the model's state: median paths of a pair's escalations,
+commitment, pain and readiness over the one continuous history, every six months.
+
+Why: a mechanism that reads the state can only time what the state carries. This prints
+whether the 2017 crisis (or any other) is in the modelled state at all, before anyone
+builds a mechanism on it (docs/preregistration-ripeness.md, Outcome).
+
+    python -m benchmarks.state_paths                       # US–North Korea, ripeness off
+    python -m benchmarks.state_paths --pair KOR PRK --set parameters.ripeness_rate=0.46
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from sim.ensemble import prepare, run_chunk
+from sim.scenario.loader import load_scenario
+from sim.scenario.overrides import apply
+
+HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "history" / "base_2016.yaml"
+START_YEAR = 2016  # the history starts in January 2016 (its first step is month 0)
+
+
+def paths(changes: dict[str, float], pair: tuple[str, str], reps: int, seed: int) -> list[dict]:
+    """Rows of medians over `reps` replications, every six months of the history."""
+    loaded = load_scenario(HISTORY)
+    world, events = prepare(apply(loaded.model_input, changes))
+    steps = loaded.scenario.run.steps
+    s = run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True).series
+    i, j = world.ids.index(pair[0]), world.ids.index(pair[1])
+    pain = np.maximum(s.tension[:, :, i, j], s.tension[:, :, j, i])
+    hostile = (s.commitment[:, :, i, j] < 0) & (s.commitment[:, :, j, i] < 0)
+    rows = []
+    for t in range(0, steps + 1, 6):
+        rows.append(
+            {
+                "month": f"{START_YEAR + t // 12}-{t % 12 + 1:02d}",
+                f"x_{pair[0]}": np.median(s.escalation[t, :, i]),
+                f"x_{pair[1]}": np.median(s.escalation[t, :, j]),
+                f"C_{pair[0]}_{pair[1]}": np.median(s.commitment[t, :, i, j]),
+                "pain": np.median(np.where(hostile[t], pain[t], 0.0)),
+                "readiness": np.median(s.readiness[t, :, i, j]),
+            }
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.state_paths", description=__doc__)
+    ap.add_argument("--pair", nargs=2, default=("USA", "PRK"), metavar=("A", "B"))
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("-n", type=int, default=40, help="replications (default 40)")
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args(argv)
+    changes = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        changes[key] = float(value)
+    rows = paths(changes, tuple(args.pair), args.n, args.seed)
+    print(" | ".join(rows[0]))
+    for r in rows:
+        print(" | ".join(v if isinstance(v, str) else f"{v:.3f}" for v in r.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
