@@ -284,3 +284,13 @@ def test_the_state_paths_command_reads_the_history_with_and_without_ripeness():
     assert all(r["readiness"] == 0.0 for r in off)
     assert on[0]["readiness"] == 0.0 and on[-1]["readiness"] > 0.1
     assert on[0]["pain"] == pytest.approx(0.8 * 0.4)  # the evidenced start: H 0.8, x_PRK 0.4
+
+
+def test_the_cost_benchmark_times_both_arms_and_they_differ_only_in_the_rate():
+    from benchmarks.ripeness_cost import best_pair
+
+    arms = [world_of(ripeness_rate=k) for k in (0.0, 0.5)]
+    assert arms[0][0].params["ripeness_rate"][0, 0] == 0.0
+    assert arms[1][0].params["ripeness_rate"][0, 0] == 0.5
+    off, on = best_pair(arms, "numpy", 4, False, 1)
+    assert off > 0 and on > 0
