@@ -271,17 +271,36 @@ class Forecasts:
         return self.design("tracked")
 
 
+def unseen_inputs(spec: CalibrationSpec, end: int) -> dict[str, int]:
+    """Overrides that switch off the history's inputs dated after month `end` (their `at`
+    moved past the run), when the spec sets `origin_inputs_only`; else none. Why: a forecast
+    from an origin must not know an input nobody knew there (the 2020 border closure in a
+    forecast made in December 2018; docs/preregistration-origin-inputs.md). The fit needs no
+    such care: it reads only months up to the origin, which later inputs cannot touch."""
+    if not spec.settings.get("origin_inputs_only"):
+        return {}
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    never = ep.steps + 1
+    events = ep.loaded.scenario.events
+    return {
+        f"events.{name}.at": never
+        for name, ev in events.items()
+        if ev.at is not None and ep.start + ev.at > end
+    }
+
+
 def design_rows(
     spec: CalibrationSpec,
     post: pd.DataFrame,
     train: list[Observation],
     targets: list[Observation],
     seed_key: int,
+    overrides: dict[str, float] | None = None,
 ) -> DesignDraws:
     """The filtered, anomaly and tracked forecasts from the same posterior draws,
     replications and ensemble seed as the plain predictive (rolling.predictive_draws), and
     the filters' evidence over the drift grid."""
-    ep, model, ops, ens_seed = predictive_setup(spec, post, targets, train, seed_key)
+    ep, model, ops, ens_seed = predictive_setup(spec, post, targets, train, seed_key, overrides)
     rng = generator(spec.settings["seed"], 9, seed_key)
     reps = spec.settings["predictive_replications"]
     return design_draws(
@@ -306,9 +325,12 @@ def rolling_forecasts(
     for fold in folds(spec, origins):
         origin, train, targets, keep = fold.origin, fold.train, fold.targets, fold.keep
         post, _ = fit(spec, keep, workers)
-        fitted = {"model": predictive_draws(spec, post, targets, train, workers, origin)}
+        unseen = unseen_inputs(spec, fold.end)
+        fitted = {
+            "model": predictive_draws(spec, post, targets, train, workers, origin, unseen or None)
+        }
         if designs:
-            more = design_rows(spec, post, train, targets, origin)
+            more = design_rows(spec, post, train, targets, origin, unseen or None)
             fitted |= {"filtered": more.filtered, "anomaly": more.anomaly}
             fitted["tracked"] = more.tracked
             evidence += [
@@ -321,7 +343,7 @@ def rolling_forecasts(
                 for m, e in more.ess
             ]
         fitted["events_only"] = fitted_draws(
-            null_spec, keep, targets, train, workers, origin, EVENTS_ONLY
+            null_spec, keep, targets, train, workers, origin, EVENTS_ONLY | unseen
         )
         rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
     cols = ["origin", "month", "ess", "particles", "distinct"]

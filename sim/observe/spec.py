@@ -51,6 +51,7 @@ SETTINGS = {  # key: (type, default, lowest, highest)
     "predictive_replications": (int, 200, 1, 1_000_000),
     "no_war": (bool, False, False, True),
     "accept": (float, 0.04, 0.001, 1.0),  # rejection: share of prior draws kept
+    "origin_inputs_only": (bool, False, False, True),  # rolling forecasts: inputs ≤ origin
 }
 # smc: ABC-SMC (sim/observe/abc.py); rejection: keep the closest `accept` share of
 # population/accept prior draws (sim/observe/rejection.py), for many coefficients, where the
