@@ -14,7 +14,7 @@ from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios" / "calibration" / "history.yaml"
-VARIANT = ROOT / "scenarios" / "calibration" / "history-origin-inputs.yaml"
+VARIANT = ROOT / "scenarios" / "calibration" / "history-all-inputs.yaml"
 LATER_THAN_2018 = {
     "border_closure",
     "usa_biden_administration",
@@ -25,7 +25,7 @@ LATER_THAN_2018 = {
 
 
 def test_a_fold_withholds_exactly_the_inputs_dated_after_its_origin():
-    spec = load_spec(VARIANT)
+    spec = load_spec(SHIPPED)
     withheld = unseen_inputs(spec, month_index(2018, 12))
     assert {k.split(".")[1] for k in withheld} == LATER_THAN_2018
     # conservative: the January 2021 inauguration is withheld in December 2020 too, though
@@ -38,7 +38,7 @@ def test_a_fold_withholds_exactly_the_inputs_dated_after_its_origin():
 
 
 def test_a_withheld_input_never_fires_in_the_forecast_run():
-    spec = load_spec(VARIANT)
+    spec = load_spec(SHIPPED)
     withheld = unseen_inputs(spec, month_index(2019, 12))
     ep = episode_of(load_scenario(spec.scenarios[0], withheld))
     for key in withheld:
@@ -47,13 +47,18 @@ def test_a_withheld_input_never_fires_in_the_forecast_run():
     assert ep.start + kept <= month_index(2019, 12)
 
 
-def test_the_shipped_spec_keeps_todays_protocol_and_the_variant_differs_by_one_setting():
-    assert unseen_inputs(load_spec(SHIPPED), month_index(2018, 12)) == {}
+def test_the_shipped_spec_withholds_later_inputs_and_the_variant_differs_by_one_setting():
+    """Shipped since 7 Dec 2026 (the pre-registration's prediction 1 held); the variant
+    history-all-inputs.yaml reproduces the old protocol."""
+    assert unseen_inputs(load_spec(VARIANT), month_index(2018, 12)) == {}
     shipped = load_spec(SHIPPED).settings
     variant = load_spec(VARIANT).settings
     assert {k for k in shipped if shipped[k] != variant[k]} == {"origin_inputs_only"}
     lines = SHIPPED.read_text(encoding="utf-8").splitlines()
     body = VARIANT.read_text(encoding="utf-8").splitlines()
     body = body[body.index(lines[0]) :]
-    body = [x.replace("name: history-origin-inputs", "name: history") for x in body]
-    assert [x for x in body if not x.startswith("origin_inputs_only")] == lines
+    body = [x.replace("name: history-all-inputs", "name: history") for x in body]
+    setting = [x for x in lines if x.startswith("origin_inputs_only")]
+    assert len(setting) == 1 and setting[0].startswith("origin_inputs_only: true")
+    drop = [x for x in body if not x.startswith("origin_inputs_only")]
+    assert drop == [x for x in lines if not x.startswith("origin_inputs_only")]

@@ -20,6 +20,7 @@ from sim.observe.rolling import (
     ORIGINS,
     fitted_draws,
     folds,
+    unseen_inputs,
 )
 from sim.observe.scoring import crps_sample
 from sim.observe.significance import cell, skill_intervals
@@ -65,7 +66,7 @@ def compare_structures(
                 null_draws("persistence", train, obs, rng, NULL_DRAWS), obs.value
             )
         for name, off in structures.items():
-            overrides = {f"parameters.{c}": 0.0 for c in off}
+            overrides = {f"parameters.{c}": 0.0 for c in off} | unseen_inputs(spec, fold.end)
             draws = fitted_draws(
                 structure_spec(spec, off), keep, targets, train, workers, origin, overrides
             )
