@@ -6,7 +6,8 @@ of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
 - model: rejection ABC (sim/observe/rejection.py) of the model's, the given structural and
   the operator coefficients on the training data; the forecast is the posterior predictive
   of the one continuous 2016 run, whose only events are dated exogenous inputs (no future
-  outcome is known to it). The run restarts in January 2016 with the posterior's
+  outcome is known to it), and with `origin_inputs_only` (the shipped spec) only those dated
+  up to the origin (`unseen_inputs`). The run restarts in January 2016 with the posterior's
   coefficients: the state at the origin is not filtered to the data, only the coefficients
   carry what the training data taught;
 - events_only: the same history with mechanisms and noise off (nulls.EVENTS_ONLY), the
