@@ -18,8 +18,9 @@ from sim.observe.nulls import null_draws
 from sim.observe.rolling import (
     NULL_DRAWS,
     ORIGINS,
-    fitted_draws,
+    fit,
     folds,
+    predictive_draws,
     unseen_inputs,
 )
 from sim.observe.scoring import crps_sample
@@ -66,10 +67,11 @@ def compare_structures(
                 null_draws("persistence", train, obs, rng, NULL_DRAWS), obs.value
             )
         for name, off in structures.items():
-            overrides = {f"parameters.{c}": 0.0 for c in off} | unseen_inputs(spec, fold.end)
-            draws = fitted_draws(
-                structure_spec(spec, off), keep, targets, train, workers, origin, overrides
-            )
+            overrides = {f"parameters.{c}": 0.0 for c in off}
+            variant = structure_spec(spec, off)
+            post, _ = fit(variant, keep, workers, overrides)  # the fit as before: inputs whole
+            unseen = overrides | unseen_inputs(spec, fold.end)  # the forecast: known inputs
+            draws = predictive_draws(variant, post, targets, train, workers, origin, unseen)
             rows += [
                 {
                     "structure": name,
