@@ -54,7 +54,6 @@ def initial_state(world: World, replications: int) -> State:
     return State(
         x=np.repeat(world.x0, r, axis=0),
         C=np.repeat(world.C0, r, axis=0),
-        ready=np.zeros_like(np.repeat(world.C0, r, axis=0), dtype=float),
         C_anchor=world.C0.copy(),
         lev=np.repeat(world.lev0, r, axis=0),
         lev0=world.lev0.copy(),

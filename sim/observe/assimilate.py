@@ -105,16 +105,14 @@ class Paths:
     escalation: np.ndarray  # (T+1, R, N)
     commitment: np.ndarray  # (T+1, R, N, N)
     leverage: np.ndarray  # (T+1, R, N)
-    readiness: np.ndarray | None = None  # (T+1, R, N, N) ripeness; None: not recorded
+    readiness: np.ndarray  # (T+1, R, N, N) readiness to settle (ripeness)
 
     def record(self, t: int, state: State) -> None:
         self.escalation[t], self.commitment[t], self.leverage[t] = state.x, state.C, state.lev
-        if self.readiness is not None:
-            self.readiness[t] = state.ready
+        self.readiness[t] = state.ready
 
     def take(self, t: int, idx: np.ndarray) -> None:
-        kept = (self.escalation, self.commitment, self.leverage, self.readiness)
-        for a in (a for a in kept if a is not None):
+        for a in (self.escalation, self.commitment, self.leverage, self.readiness):
             a[: t + 1] = a[: t + 1][:, idx]
 
 

@@ -66,11 +66,12 @@ def compare_structures(
             persist[obs.id] = crps_sample(
                 null_draws("persistence", train, obs, rng, NULL_DRAWS), obs.value
             )
+        later = unseen_inputs(spec, fold.end)  # the same for every structure
         for name, off in structures.items():
             overrides = {f"parameters.{c}": 0.0 for c in off}
             variant = structure_spec(spec, off)
             post, _ = fit(variant, keep, workers, overrides)  # the fit as before: inputs whole
-            unseen = overrides | unseen_inputs(spec, fold.end)  # the forecast: known inputs
+            unseen = overrides | later  # the forecast: only the inputs known at the origin
             draws = predictive_draws(variant, post, targets, train, workers, origin, unseen)
             rows += [
                 {
