@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.ripeness_cost", description=__doc__)
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        print(f"ripeness_cost: error: --repeat must be at least 1, got {args.repeat}", file=sys.stderr)
+        return 2
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     model = load_scenario(BASELINE).model_input
     arms = [prepare(apply(model, {"parameters.ripeness_rate": k})) for k in (0.0, 0.5)]

@@ -12,13 +12,14 @@ builds a mechanism on it (docs/preregistration-ripeness.md, Outcome).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from sim.ensemble import prepare, run_chunk
 from sim.scenario.loader import load_scenario
-from sim.scenario.overrides import apply
+from sim.scenario.overrides import InvalidValue, apply
 
 HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "history" / "base_2016.yaml"
 START_YEAR = 2016  # the history starts in January 2016 (its first step is month 0)
@@ -48,6 +49,12 @@ def paths(changes: dict[str, float], pair: tuple[str, str], reps: int, seed: int
     return rows
 
 
+def refuse(message: str) -> int:
+    """Bad input: one line on stderr, exit status 2, nothing printed on stdout."""
+    print(f"state_paths: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.state_paths", description=__doc__)
     ap.add_argument("--pair", nargs=2, default=("USA", "PRK"), metavar=("A", "B"))
@@ -58,8 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     changes = {}
     for item in args.set:
         key, _, value = item.partition("=")
-        changes[key] = float(value)
-    rows = paths(changes, tuple(args.pair), args.n, args.seed)
+        try:
+            changes[key] = float(value)
+        except ValueError:
+            return refuse(f"--set {item!r}: expected KEY=NUMBER")
+    try:
+        rows = paths(changes, tuple(args.pair), args.n, args.seed)
+    except InvalidValue as exc:
+        return refuse(f"--set {exc}")
+    except ValueError:
+        return refuse(f"--pair {' '.join(args.pair)}: both must be actors of {HISTORY.name}")
     print(" | ".join(rows[0]))
     for r in rows:
         print(" | ".join(v if isinstance(v, str) else f"{v:.3f}" for v in r.values()))

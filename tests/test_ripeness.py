@@ -294,3 +294,19 @@ def test_the_cost_benchmark_times_both_arms_and_they_differ_only_in_the_rate():
     assert arms[1][0].params["ripeness_rate"][0, 0] == 0.5
     off, on = best_pair(arms, "numpy", 4, False, 1)
     assert off > 0 and on > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--set", "foo"], "expected KEY=NUMBER"),
+        (["--set", "parameters.nope=1"], "unknown parameter"),
+        (["--pair", "USA", "XXX"], "must be actors"),
+    ],
+)
+def test_the_state_paths_command_refuses_bad_input_in_one_line(capsys, argv, words):
+    from benchmarks.state_paths import main
+
+    assert main([*argv, "-n", "1"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and words in err
