@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args(argv)
     if args.repeat < 1:
-        print(f"ripeness_cost: error: --repeat must be at least 1, got {args.repeat}", file=sys.stderr)
+        print(f"ripeness_cost: error: --repeat must be at least 1, got {args.repeat}",
+              file=sys.stderr)  # fmt: skip
         return 2
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     model = load_scenario(BASELINE).model_input
