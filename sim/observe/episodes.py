@@ -184,7 +184,7 @@ class EpisodeDraws:
     values: dict[str, np.ndarray]  # observation id -> (R, draws)
     war: (
         np.ndarray
-    )  # (R,) bool: a war (two mutually hostile actors at the war rung) during the episode's months
+    )  # (R,) bool: a war (two mutually hostile actors at the war rung) within war_window
 
 
 def draw_observables(
@@ -219,7 +219,18 @@ def draw_observables(
     for obs in ep.observations:
         w = window(s, ep, obs)
         out[obs.id] = draw(obs, w, op_coefs, rng_of(obs.id), draws, anchor_of(ep, s, obs))
-    return EpisodeDraws(out, s.war[: ep.steps].any(axis=0))
+    return EpisodeDraws(out, s.war[: war_window(ep)].any(axis=0))
+
+
+def war_window(ep: Episode) -> int:
+    """Months of the episode the `no_war` pattern filter reads: up to the last month any of
+    its observations reads (all of them when it has none). Why: "no war broke out" is a fact
+    only as far as the data go; a rolling-origin fit that read the months after its origin
+    knew there was no war through 2024, and an input withheld from those months (the
+    invasion of Ukraine) changed which particles it rejected: a hindsight leak."""
+    if not ep.observations:
+        return ep.steps
+    return min(ep.steps, max(o.last for o in ep.observations) - ep.start + 1)
 
 
 def anchor_of(ep: Episode, paths, obs: Observation) -> Anchor | None:

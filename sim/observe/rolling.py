@@ -277,8 +277,8 @@ def unseen_inputs(spec: CalibrationSpec, end: int) -> dict[str, int]:
     moved past the run), when the spec sets `origin_inputs_only`; else none. Why: a forecast
     from an origin must not know an input nobody knew there (the 2020 border closure in a
     forecast made in December 2018; docs/preregistration-origin-inputs.md). The fits keep
-    every input: their scores read only months up to the origin (their `no_war` filter reads
-    later months too, a leak docs/validation.md describes)."""
+    every input: their distances and their `no_war` filter read only the months up to their
+    last observation (episodes.war_window), so a later input cannot change them."""
     if not spec.settings.get("origin_inputs_only"):
         return {}
     ep = episode_of(load_scenario(spec.scenarios[0]))
