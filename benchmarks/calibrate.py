@@ -19,6 +19,7 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
    reactivity fixed at ½, 1, 2 and 4 times its hand-set value (sim/observe/gain.py); and
    run-to-run noise (`--part seeds`, not in `all`): the plain model's rolling-origin and
    held-out pooled skill for four root seeds, with intervals per seed and over all four;
+   and `--part structure-seeds` (not in `all`): step 3 for the same four root seeds;
 6. held out (`--part holdout`): the in-sample fit forecasts what happened after May 2024
    (seeds/observations/holdout/, never fitted), scored beside the nulls, with the direction
    of change per observation (sim/observe/holdout.py).
@@ -50,7 +51,12 @@ from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_for
 from sim.observe.scoring import NULLS, design_skill, skill_table
 from sim.observe.significance import interval_rows, intervals_of
 from sim.observe.spec import CalibrationSpec, load_spec
-from sim.observe.structures import STRUCTURES, compare_structures, structure_table
+from sim.observe.structures import (
+    STRUCTURES,
+    compare_structures,
+    structure_seed_table,
+    structure_table,
+)
 from sim.output import timestamped
 from sim.pool import command_pool
 
@@ -333,6 +339,25 @@ def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     }
 
 
+def structure_seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
+    """The structure comparison for every root seed of `--seeds`: does a verdict hold when
+    the fits (the full model's among them) are redrawn?"""
+    t0 = time.perf_counter()
+    pop = min(args.structure_population, spec.settings["population"])
+    rows = pd.concat(
+        compare_structures(
+            with_settings(spec, population=pop, seed=s), workers=args.workers
+        ).assign(fit=s)
+        for s in args.seeds
+    )
+    rows.to_csv(out / "structures_seeds.csv", index=False)
+    wall = {f"{len(args.seeds)} seeds × structures": time.perf_counter() - t0}
+    return {
+        "structures-seeds": markdown(structure_seed_table(rows)),
+        "timing-structures-seeds": timing_table(wall, args.workers),
+    }
+
+
 def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     """The tables of the parts asked for (`--part`), keyed by their marker names."""
     blocks: dict[str, str] = {}
@@ -355,6 +380,8 @@ def validation_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
         blocks.update(holdout_blocks(spec, out, args))
     if args.part == "seeds":  # run-to-run noise, not part of `all` (docs/validation.md)
         blocks.update(seed_blocks(spec, out, args))
+    if args.part == "structure-seeds":  # the structure verdicts' run-to-run noise, not in `all`
+        blocks.update(structure_seed_blocks(spec, out, args))
     if args.part == "gain":  # a diagnostic, not part of `all` (docs/validation.md)
         t0 = time.perf_counter()
         rows = gain_profile(spec, workers=args.workers)
@@ -411,11 +438,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument(
         "--part",
-        choices=("all", "forecasts", "structures", "holdout", "gain", "seeds"),
+        choices=("all", "forecasts", "structures", "holdout", "gain", "seeds", "structure-seeds"),
         default="all",
         help="forecasts (in sample, rolling origin, identifiability, headline), structures or"
         " holdout (after May 2024) only, or gain (the reaction-gain profile, not in all),"
-        " or seeds (the plain model's scores for every --seeds root seed, not in all);"
+        " or seeds (the plain model's scores for every --seeds root seed, not in all),"
+        " or structure-seeds (the structure comparison for every --seeds root seed, not in all);"
         " parts can run as separate processes, each rewriting only its own tables",
     )
     ap.add_argument(
@@ -423,7 +451,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=whole(*SETTINGS["seed"][2:]),
         nargs="+",
         default=SEEDS,
-        help="root seeds of --part seeds",
+        help="root seeds of --part seeds and --part structure-seeds",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     ap.add_argument(

@@ -461,3 +461,43 @@ def test_resamples_whose_null_scores_zero_are_counted_and_mark_the_interval_unst
     clean = skill_intervals(world(9, better=0.7), seed=1)
     assert (clean["degenerate"] == 0).all()
     assert not cell(clean.iloc[0]).count("unstable")
+
+
+def test_a_structure_verdict_is_given_seed_by_seed_and_over_the_seeds():
+    """structure_seed_table: a structure 0.9 × the full model in both seeds is better in each
+    and over both; one better in one seed and worse in the other (a lucky fit, not a
+    mechanism) gets both verdicts seed by seed and ties over the seeds, whose interval
+    resamples the fits."""
+    from sim.observe.structures import structure_seed_table
+
+    base = np.linspace(0.5, 5.0, 24)
+    factors = {
+        "full": {11: 1.0, 12: 1.0},
+        "steady": {11: 0.9, 12: 0.9},
+        "lucky": {11: 0.8, 12: 1.25},
+    }
+    rows = pd.DataFrame(
+        [
+            {
+                "structure": name,
+                "origin": 2020,
+                "id": f"o{i}",
+                "kind": "k" if i % 2 else "j",
+                "crps": base[i] * f[seed],
+                "crps_persistence": base[i],
+                "fit": seed,
+            }
+            for name, f in factors.items()
+            for seed in (11, 12)
+            for i in range(24)
+        ]
+    )
+    table = structure_seed_table(rows).set_index("structure")
+    assert list(table.columns) == ["seed 11", "seed 12", "all 2 seeds"]
+    assert "full" not in table.index
+    assert set(table.loc["steady"]) == {"+0.10 (+0.10 to +0.10) better"}
+    assert table.loc["lucky", "seed 11"] == "+0.20 (+0.20 to +0.20) better"
+    assert table.loc["lucky", "seed 12"] == "-0.25 (-0.25 to -0.25) worse"
+    # the point: the skill of the seeds' mean scores, 1 − (0.8 + 1.25) / 2 = −0.025
+    assert table.loc["lucky", "all 2 seeds"].startswith("-0.02 (-0.25 to +0.20)")
+    assert table.loc["lucky", "all 2 seeds"].endswith(" tie")
