@@ -28,7 +28,9 @@ one line: a missing folder or file, rows that differ (the same origins, observat
 observed values, and the same root seeds, on both sides), persistence or trend scores that
 differ (they depend only on the root seed and the observations: a run with another seed),
 and different predictive replications (the filters' `particles` in filter_ess.csv or
-holdout_ess.csv, when both sides have them; the population is not recorded exactly).
+holdout_ess.csv, when both sides have them; the population is not recorded exactly); also a
+blank value in a column read, a CRPS that is not a finite number ≥ 0, a `fit` that is not a
+whole number ≥ 0, and a `--without` that leaves no kind.
 """
 
 from __future__ import annotations
