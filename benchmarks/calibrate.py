@@ -266,7 +266,11 @@ def seed_intervals(frames: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Each root seed's intervals (its rows resampled with that seed's streams), then all
     seeds together (resampled with the first seed's: the interval carries the fits' noise
     too), labelled by the seed and "all N seeds"."""
-    views = {str(f["fit"].iloc[0]): f.drop(columns="fit") for f in frames}
+    fits = [str(f["fit"].iloc[0]) for f in frames]
+    twice = sorted({s for s in fits if fits.count(s) > 1})
+    if twice:  # one column, but its rows counted twice in "all N seeds" (N counting it twice)
+        raise ValueError(f"seed_intervals: seed {', '.join(twice)} given twice")
+    views = {s: f.drop(columns="fit") for s, f in zip(fits, frames, strict=True)}
     seeds = {label: int(label) for label in views}
     views[f"all {len(frames)} seeds"] = pd.concat(frames)
     return intervals_of(views, int(frames[0]["fit"].iloc[0]), seeds)
@@ -460,7 +464,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="root seed instead of the spec's (run-to-run noise: docs/validation.md); implies"
         " --no-doc, so the documented tables stay those of the spec's seed",
     )
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    twice = sorted({s for s in args.seeds if list(args.seeds).count(s) > 1})
+    if twice:  # each seed one fit: a repeat was its rows twice in the pooled interval
+        ap.error(f"argument --seeds: {', '.join(map(str, twice))} given twice (each root seed is"
+                 " one fit; give it once)")  # fmt: skip
+    per_seed = args.part in ("seeds", "structure-seeds")  # the parts that read --seeds
+    if args.seeds is not SEEDS and not per_seed:  # ran the part with the spec's seed, exit 0
+        ap.error(f"argument --seeds: read only by --part seeds and --part structure-seeds, not"
+                 f" --part {args.part} (use --seed for one root seed)")  # fmt: skip
+    if args.seed is not None and per_seed:  # each of --seeds replaced it, without a word
+        ap.error(f"argument --seed: --part {args.part} fits every root seed of --seeds; give"
+                 " them there")  # fmt: skip
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,9 @@ one line: a missing folder or file, rows that differ (the same origins, observat
 observed values, and the same root seeds, on both sides), persistence or trend scores that
 differ (they depend only on the root seed and the observations: a run with another seed),
 and different predictive replications (the filters' `particles` in filter_ess.csv or
-holdout_ess.csv, when both sides have them; the population is not recorded exactly).
+holdout_ess.csv, when both sides have them; the population is not recorded exactly); also a
+blank value in a column read, a CRPS that is not a finite number ≥ 0, a `fit` that is not a
+whole number ≥ 0, and a `--without` that leaves no kind.
 """
 
 from __future__ import annotations
@@ -78,9 +80,27 @@ def read_table(path: Path, seeded: bool) -> pd.DataFrame:
     missing = [c for c in need if c not in rows.columns]
     if missing:
         raise PairedError(f"{path}: no column {', '.join(missing)}")
-    if rows["crps"].isna().any():
-        raise PairedError(f"{path}: a CRPS is missing")
-    return rows
+    for col in need:  # a blank kind, observed value or seed read as NaN, never equal to itself
+        blank = rows.index[rows[col].isna()]
+        if len(blank):
+            raise PairedError(f"{path}: row {blank[0] + 1}: column {col}: a value is missing")
+    crps = pd.to_numeric(rows["crps"], errors="coerce")
+    bad = rows.index[~(np.isfinite(crps) & (crps >= 0))]
+    if len(bad):  # text was a TypeError traceback; < 0 or inf a skill, exit 0
+        raise PairedError(
+            f"{path}: row {bad[0] + 1}: column crps: expected a finite number ≥ 0 (a CRPS),"
+            f" found {rows['crps'][bad[0]]}"
+        )
+    if seeded:  # a root seed: a whole number ≥ 0 (text gave int()'s words as the message)
+        fit = pd.to_numeric(rows["fit"], errors="coerce")
+        bad = rows.index[~(np.isfinite(fit) & (fit >= 0) & (fit == np.round(fit)))]
+        if len(bad):
+            raise PairedError(
+                f"{path}: row {bad[0] + 1}: column fit: expected a root seed (a whole number"
+                f" ≥ 0), found {rows['fit'][bad[0]]}"
+            )
+        rows = rows.assign(fit=fit.astype(np.int64))
+    return rows.assign(crps=crps)
 
 
 def replications(folder: Path, ess: str) -> set[int]:
@@ -150,6 +170,7 @@ def check_same(a: Side, b: Side, part: str) -> None:
     if a.seeded:
         fa, fb = sorted(a.rows["fit"].unique()), sorted(b.rows["fit"].unique())
         if fa != fb:
+            fa, fb = [int(f) for f in fa], [int(f) for f in fb]  # not np.int64(…) in the line
             raise PairedError(f"{part}: different root seeds: RUN_A {fa}, RUN_B {fb}")
     if a.replications and b.replications and a.replications != b.replications:
         raise PairedError(
@@ -261,6 +282,9 @@ def compare(run_a: list[Path], run_b: list[Path], forecaster: str = "model",
         if unknown:
             raise PairedError(f"{part}: --without {', '.join(sorted(unknown))}: no such kind")
         parts[part] = rows[~rows["kind"].isin(without)]
+        if parts[part].empty:  # was a KeyError traceback from skill_table
+            kinds = ", ".join(sorted(set(rows["kind"])))
+            raise PairedError(f"{part}: --without leaves no kind to compare (its kinds: {kinds})")
     if not parts:
         files = ", ".join(f for single, seeds, _ in PARTS.values() for f in (single, seeds))
         raise PairedError(f"no scores in the folders given (looked for {files})")
@@ -324,16 +348,17 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(argv)
     run_a, run_b = [args.run_a, *args.with_a], [args.run_b, *args.with_b]
+    rest = "".join(f"-without-{k}" for k in args.without)
+    out = args.out or args.run_b / f"paired-vs-{args.run_a.resolve().name}{rest}.csv"
     try:
         table = compare(run_a, run_b, args.forecaster, args.seed, tuple(args.without))
-        rest = "".join(f"-without-{k}" for k in args.without)
-        out = args.out or args.run_b / f"paired-vs-{args.run_a.resolve().name}{rest}.csv"
         table.to_csv(out, index=False)
     except PairedError as exc:
         print(f"paired: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"paired: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+    except OSError as exc:  # pandas' "non-existent directory" has no filename nor strerror
+        why = exc.strerror or str(exc)
+        print(f"paired: error: cannot write {exc.filename or out}: {why}", file=sys.stderr)
         return 2
     print(f"Paired CRPS skill of B ({run_b[0]}) against A ({run_a[0]}), {args.forecaster}:")
     print(markdown(table[SHOWN], 3))

@@ -31,6 +31,8 @@ def paths(changes: dict[str, float], pair: tuple[str, str], reps: int, seed: int
     world, events = prepare(apply(loaded.model_input, changes))
     steps = loaded.scenario.run.steps
     s = run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True).series
+    if not set(pair) <= set(world.ids):  # its own error: any ValueError was blamed on --pair
+        raise LookupError(pair)
     i, j = world.ids.index(pair[0]), world.ids.index(pair[1])
     pain = np.maximum(s.tension[:, :, i, j], s.tension[:, :, j, i])
     hostile = (s.commitment[:, :, i, j] < 0) & (s.commitment[:, :, j, i] < 0)
@@ -62,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=40, help="replications (default 40)")
     ap.add_argument("--seed", type=int, default=3)
     args = ap.parse_args(argv)
+    # -n 0 printed a table of nan, exit 0; --seed -1 was blamed on --pair (numpy's ValueError)
+    if args.n < 1:
+        return refuse(f"-n must be at least 1, got {args.n}")
+    if args.seed < 0:
+        return refuse(f"--seed must be a whole number ≥ 0, got {args.seed}")
+    if args.pair[0] == args.pair[1]:  # an actor with itself: a row of zeros, exit 0
+        return refuse(f"--pair {' '.join(args.pair)}: name two different actors")
     changes = {}
     for item in args.set:
         key, _, value = item.partition("=")
@@ -73,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = paths(changes, tuple(args.pair), args.n, args.seed)
     except InvalidValue as exc:
         return refuse(f"--set {exc}")
-    except ValueError:
+    except LookupError:
         return refuse(f"--pair {' '.join(args.pair)}: both must be actors of {HISTORY.name}")
     print(" | ".join(rows[0]))
     for r in rows:

@@ -138,6 +138,13 @@ def structure_seed_table(rows: pd.DataFrame) -> pd.DataFrame:
     verdict together; a gain that is the mechanism's holds seed after seed, one that is the
     fit's does not. The all-seeds interval resamples the seeds too (sim/observe/significance)."""
     seeds = list(dict.fromkeys(rows["fit"]))
+    twice = rows.duplicated(["fit", "structure", "origin", "id"])
+    if twice.any():  # a seed given twice: its column and the pooled one counted each fit twice
+        seed = rows["fit"].to_numpy()[twice.to_numpy()][0]
+        raise ValueError(
+            f"structure_seed_table: seed {seed} scores a structure's forecast twice"
+            " (a root seed given twice?)"
+        )
     out = []
     for name in dict.fromkeys(rows["structure"]):
         if name == "full":
