@@ -224,12 +224,13 @@ def draw_observables(
 
 def war_window(ep: Episode) -> int:
     """Months of the episode the `no_war` pattern filter reads: up to the last month any of
-    its observations reads (all of them when it has none). Why: "no war broke out" is a fact
-    only as far as the data go; a rolling-origin fit that read the months after its origin
-    knew there was no war through 2024, and an input withheld from those months (the
-    invasion of Ukraine) changed which particles it rejected: a hindsight leak."""
+    its observations reads (none when it has no observation). Why: "no war broke out" is a
+    fact only as far as the data go; a rolling-origin fit that read the months after its
+    origin knew there was no war through 2024, and an input withheld from those months (the
+    invasion of Ukraine) changed which particles it rejected: a hindsight leak. An episode
+    with no observation kept (all after the origin) would read the whole run again."""
     if not ep.observations:
-        return ep.steps
+        return 0
     return min(ep.steps, max(o.last for o in ep.observations) - ep.start + 1)
 
 
