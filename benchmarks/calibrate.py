@@ -454,7 +454,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--seeds",
         type=whole(*SETTINGS["seed"][2:]),
         nargs="+",
-        default=SEEDS,
+        default=None,
         help="root seeds of --part seeds and --part structure-seeds",
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
@@ -465,12 +465,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         " --no-doc, so the documented tables stay those of the spec's seed",
     )
     args = ap.parse_args(argv)
+    given = args.seeds is not None  # None: not on the command line (the default is SEEDS)
+    args.seeds = args.seeds if given else SEEDS
     twice = sorted({s for s in args.seeds if list(args.seeds).count(s) > 1})
     if twice:  # each seed one fit: a repeat was its rows twice in the pooled interval
         ap.error(f"argument --seeds: {', '.join(map(str, twice))} given twice (each root seed is"
                  " one fit; give it once)")  # fmt: skip
     per_seed = args.part in ("seeds", "structure-seeds")  # the parts that read --seeds
-    if args.seeds is not SEEDS and not per_seed:  # ran the part with the spec's seed, exit 0
+    if given and not per_seed:  # ran the part with the spec's seed, exit 0
         ap.error(f"argument --seeds: read only by --part seeds and --part structure-seeds, not"
                  f" --part {args.part} (use --seed for one root seed)")  # fmt: skip
     if args.seed is not None and per_seed:  # each of --seeds replaced it, without a word
