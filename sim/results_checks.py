@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.results.manifest import compared_actors
 from sim.table_checks import check_index, check_values, fail, read_csv, read_parquet, row_groups
 from sim.value_ranges import OUTCOMES, RANGES, SUMMARY_PREFIXES, effect_range
 
@@ -225,10 +226,8 @@ def compare_actors(manifest: dict[str, Any]) -> list[str] | None:
     listed = manifest.get("actors")
     if isinstance(listed, list):
         return [str(a) for a in listed]
-    lists = [s.get("actors") for s in manifest.get("scenarios", []) if isinstance(s, dict)]
-    if lists and all(isinstance(x, list) for x in lists):  # as ResultsFolder.listed_actors
-        return [str(a) for a in dict.fromkeys(a for x in lists for a in x)]
-    return None
+    shown = compared_actors(manifest)
+    return None if shown is None else [str(a) for a in shown]
 
 
 PER_ACTOR = ("peak_escalation", "final_escalation", "final_rung")  # required of each actor

@@ -31,6 +31,21 @@ def baseline() -> Path:
     return REPO / "scenarios" / "baseline.yaml"
 
 
+@pytest.fixture(scope="session")
+def compare_folder(tmp_path_factory) -> Path:
+    """A small compare of the baseline and russia_tech_transfer.yaml (4 replications, 3 steps,
+    seed 3), shared read-only by the reliability rounds that edit compare folders (13, 14):
+    each test copies it before changing anything."""
+    from sim.cli import main
+
+    scenarios = REPO / "scenarios"
+    out = tmp_path_factory.mktemp("compare") / "compare"
+    assert main(["compare", str(scenarios / "baseline.yaml"),
+                 str(scenarios / "russia_tech_transfer.yaml"), "-n", "4", "--seed", "3",
+                 "--steps", "3", "--out", str(out), "--no-plots", "-q"]) == 0  # fmt: skip
+    return out
+
+
 # The tests `make test-fast` leaves out (`-m "not slow"`): each takes seconds because it starts
 # processes, a Dask cluster or a fresh interpreter, or runs a whole sweep. One table, so the
 # test files stay as their owners wrote them; `make test` runs everything.

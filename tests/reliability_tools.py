@@ -12,6 +12,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.yaml"
+# every summary column of North Korea in a compare folder (rounds 13 and 14 drop them)
+EVERY_PRK = [f"{k}_PRK" for k in ("peak_escalation", "final_escalation", "final_rung",
+                                  "final_leverage")]  # fmt: skip
 CLI = [sys.executable, "-m", "sim.cli"]
 
 ACTOR = (

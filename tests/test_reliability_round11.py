@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from reliability_tools import (
     BASELINE,
+    EVERY_PRK,
     OBSERVATION,
     one_line,
     small_run,
@@ -521,17 +522,7 @@ def test_a_fresh_one_at_a_time_folder_and_a_consistent_knife_edge_are_accepted(
 
 
 # ------------------------------------------------------------ 8. round 13: a compare's actors
-TECH = BASELINE.parent / "russia_tech_transfer.yaml"
-EVERY_PRK = [f"{k}_PRK" for k in ("peak_escalation", "final_escalation", "final_rung",
-                                  "final_leverage")]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def compare_folder(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("round13") / "compare"
-    assert main(["compare", str(BASELINE), str(TECH), "-n", "4", "--seed", "3", "--steps", "3",
-                 "--out", str(out), "--no-plots", "-q"]) == 0  # fmt: skip
-    return out
+# the compare folder: tests/conftest.py `compare_folder`
 
 
 def _manifest(folder: Path) -> dict:

@@ -16,22 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from reliability_tools import BASELINE, one_line
+from reliability_tools import EVERY_PRK, one_line
 
 from sim.cli import main
 
-TECH = BASELINE.parent / "russia_tech_transfer.yaml"
-EVERY_PRK = [f"{k}_PRK" for k in ("peak_escalation", "final_escalation", "final_rung",
-                                  "final_leverage")]  # fmt: skip
 NEEDS = "peak_escalation, final_escalation, final_rung"
-
-
-@pytest.fixture(scope="module")
-def compare_folder(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("round14") / "compare"
-    assert main(["compare", str(BASELINE), str(TECH), "-n", "4", "--seed", "3", "--steps", "3",
-                 "--out", str(out), "--no-plots", "-q"]) == 0  # fmt: skip
-    return out
+# the compare folder: tests/conftest.py `compare_folder`
 
 
 def _copy(tmp_path: Path, source: Path, keep: str = "both") -> Path:

@@ -261,20 +261,11 @@ def test_several_fits_put_the_fits_noise_into_the_interval():
         skill_intervals(pd.concat([fits[0], fits[1].iloc[4:]]), seed=1)
 
 
-def test_a_structure_is_compared_with_the_full_model_on_the_same_observations():
-    """structure_table's interval column: a structure 0.9 × the full model's CRPS on every
-    observation is surely better (+0.10 exactly), one equal to it ties with width 0, and one
-    better on half the observations and worse on the other half ties with a wide interval."""
-    from sim.observe.structures import structure_table
-
+def structure_rows(factors: dict[str, np.ndarray]) -> pd.DataFrame:
+    """compare_structures' rows for 24 observations of two kinds: structure s scores
+    factors[s][i] × observation i's base CRPS, persistence the base."""
     base = np.linspace(0.5, 5.0, 24)
-    factors = {
-        "full": np.ones(24),
-        "uniformly better": np.full(24, 0.9),
-        "same": np.ones(24),
-        "mixed": np.tile([0.6, 0.6, 1.35, 1.35], 6),  # both ways within each kind
-    }
-    rows = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "structure": name,
@@ -288,6 +279,21 @@ def test_a_structure_is_compared_with_the_full_model_on_the_same_observations():
             for i in range(24)
         ]
     )
+
+
+def test_a_structure_is_compared_with_the_full_model_on_the_same_observations():
+    """structure_table's interval column: a structure 0.9 × the full model's CRPS on every
+    observation is surely better (+0.10 exactly), one equal to it ties with width 0, and one
+    better on half the observations and worse on the other half ties with a wide interval."""
+    from sim.observe.structures import structure_table
+
+    factors = {
+        "full": np.ones(24),
+        "uniformly better": np.full(24, 0.9),
+        "same": np.ones(24),
+        "mixed": np.tile([0.6, 0.6, 1.35, 1.35], 6),  # both ways within each kind
+    }
+    rows = structure_rows(factors)
     table = structure_table(rows, seed=3).set_index("structure")["vs full, 90% interval"]
     assert table["full"] == "–"
     assert table["uniformly better"] == "+0.10 (+0.10 to +0.10) better"
@@ -470,27 +476,14 @@ def test_a_structure_verdict_is_given_seed_by_seed_and_over_the_seeds():
     resamples the fits."""
     from sim.observe.structures import structure_seed_table
 
-    base = np.linspace(0.5, 5.0, 24)
     factors = {
         "full": {11: 1.0, 12: 1.0},
         "steady": {11: 0.9, 12: 0.9},
         "lucky": {11: 0.8, 12: 1.25},
     }
-    rows = pd.DataFrame(
-        [
-            {
-                "structure": name,
-                "origin": 2020,
-                "id": f"o{i}",
-                "kind": "k" if i % 2 else "j",
-                "crps": base[i] * f[seed],
-                "crps_persistence": base[i],
-                "fit": seed,
-            }
-            for name, f in factors.items()
-            for seed in (11, 12)
-            for i in range(24)
-        ]
+    rows = pd.concat(
+        structure_rows({n: np.full(24, f[seed]) for n, f in factors.items()}).assign(fit=seed)
+        for seed in (11, 12)
     )
     table = structure_seed_table(rows).set_index("structure")
     assert list(table.columns) == ["seed 11", "seed 12", "all 2 seeds"]

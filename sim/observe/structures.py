@@ -18,9 +18,8 @@ from sim.observe.nulls import null_draws
 from sim.observe.rolling import (
     NULL_DRAWS,
     ORIGINS,
-    fit,
+    fitted_draws,
     folds,
-    predictive_draws,
     unseen_inputs,
 )
 from sim.observe.scoring import crps_sample
@@ -69,10 +68,11 @@ def compare_structures(
         later = unseen_inputs(spec, fold.end)  # the same for every structure
         for name, off in structures.items():
             overrides = {f"parameters.{c}": 0.0 for c in off}
-            variant = structure_spec(spec, off)
-            post, _ = fit(variant, keep, workers, overrides)  # reads no month after `end`
-            unseen = overrides | later  # the forecast: only the inputs known at the origin
-            draws = predictive_draws(variant, post, targets, train, workers, origin, unseen)
+            # the inputs known at the origin only; the fit reads no month after it anyway
+            # (episodes.war_window), so it is the fit with every input
+            draws = fitted_draws(
+                structure_spec(spec, off), keep, targets, train, workers, origin, overrides | later
+            )
             rows += [
                 {
                     "structure": name,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.results.manifest import Manifest, parse_manifest
+from sim.results.manifest import Manifest, compared_actors, parse_manifest
 from sim.results.table_files import TABLE_FILES
 
 # Tables a folder may hold: attribute name -> file inside the folder.
@@ -183,10 +183,7 @@ class ResultsFolder:
         """The actors the manifest says are shown (active, or switched on by an event): for
         a compare folder, those of any scenario. None for folders written before it said."""
         if self.kind == "compare":
-            lists = [s.get("actors") for s in self.manifest.get("scenarios", [])]
-            if lists and all(isinstance(x, list) for x in lists):
-                return list(dict.fromkeys(a for x in lists for a in x))
-            return None
+            return compared_actors(self.manifest)
         listed = self.manifest.get("actors")
         return [str(a) for a in listed] if isinstance(listed, list) else None
 

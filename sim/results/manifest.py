@@ -181,3 +181,13 @@ def json_word(value: Any) -> str:
         return "nothing"
     return {bool: "true/false", str: "text", int: "a number", float: "a number",
             list: "a list", dict: "an object"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+def compared_actors(manifest: dict[str, Any]) -> list[Any] | None:
+    """The actors a compare folder's scenario entries list as shown, each once in order, or
+    None when some entry lists none (folders written before the entries said): the one
+    reading of that field for the reader (ResultsFolder.listed_actors) and the checks."""
+    lists = [s.get("actors") for s in manifest.get("scenarios", []) if isinstance(s, dict)]
+    if lists and all(isinstance(x, list) for x in lists):
+        return list(dict.fromkeys(a for x in lists for a in x))
+    return None
