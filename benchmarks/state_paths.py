@@ -29,10 +29,10 @@ def paths(changes: dict[str, float], pair: tuple[str, str], reps: int, seed: int
     """Rows of medians over `reps` replications, every six months of the history."""
     loaded = load_scenario(HISTORY)
     world, events = prepare(apply(loaded.model_input, changes))
+    if not set(pair) <= set(world.ids):  # its own error: any ValueError was blamed on --pair
+        raise LookupError(pair)  # before the run, not after it
     steps = loaded.scenario.run.steps
     s = run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True).series
-    if not set(pair) <= set(world.ids):  # its own error: any ValueError was blamed on --pair
-        raise LookupError(pair)
     i, j = world.ids.index(pair[0]), world.ids.index(pair[1])
     pain = np.maximum(s.tension[:, :, i, j], s.tension[:, :, j, i])
     hostile = (s.commitment[:, :, i, j] < 0) & (s.commitment[:, :, j, i] < 0)
