@@ -1,7 +1,8 @@
 """The history's January 2016 start uses capabilities of 2016
 (docs/preregistration-capabilities-2016.md): every capability citing a `*-2016` figure is the
 documented transformation (docs/calibration.md, "Capabilities") of the figures it cites, and
-no active actor's capability cites a figure of a later year."""
+no active actor's capability cites a figure of a later year, except North Korea's military
+spending (no 2016 estimate by its method: its 2019 figure, on the 2016 reference)."""
 
 from __future__ import annotations
 
