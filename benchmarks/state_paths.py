@@ -7,6 +7,11 @@ builds a mechanism on it (docs/preregistration-ripeness.md, Outcome).
 
     python -m benchmarks.state_paths                       # US–North Korea, ripeness off
     python -m benchmarks.state_paths --pair KOR PRK --set parameters.ripeness_rate=0.46
+    python -m benchmarks.state_paths --posterior seeds/posterior/history-2016-2024.parquet
+
+With `--posterior`, replication r runs coefficient set r of the fitted posterior (resampled
+by weight from `--seed`), its given structural terms (drive, preference and start offsets)
+included: the paths of the fitted history rather than of the hand-set coefficients.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from sim.ensemble import prepare, run_chunk
+from sim.errors import UsageError
+from sim.observe.episodes import split
+from sim.observe.hindcast import coefficient_draws
+from sim.observe.posterior import read_posterior
 from sim.scenario.loader import load_scenario
 from sim.scenario.overrides import InvalidValue, apply
 
@@ -25,14 +34,30 @@ HISTORY = Path(__file__).resolve().parents[1] / "scenarios" / "history" / "base_
 START_YEAR = 2016  # the history starts in January 2016 (its first step is month 0)
 
 
-def paths(changes: dict[str, float], pair: tuple[str, str], reps: int, seed: int) -> list[dict]:
+def fitted_coefficients(posterior: Path | None, reps: int, seed: int) -> dict | None:
+    """The model coefficients and given structural terms of `reps` resampled posterior sets
+    (replication r gets set r); None (the scenario's hand-set values) without a posterior."""
+    if posterior is None:
+        return None
+    model, _operators = split(coefficient_draws(read_posterior(posterior), reps, seed))
+    return model
+
+
+def paths(
+    changes: dict[str, float],
+    pair: tuple[str, str],
+    reps: int,
+    seed: int,
+    posterior: Path | None = None,
+) -> list[dict]:
     """Rows of medians over `reps` replications, every six months of the history."""
     loaded = load_scenario(HISTORY)
     world, events = prepare(apply(loaded.model_input, changes))
     if not set(pair) <= set(world.ids):  # its own error: any ValueError was blamed on --pair
         raise LookupError(pair)  # before the run, not after it
+    coefs = fitted_coefficients(posterior, reps, seed)
     steps = loaded.scenario.run.steps
-    s = run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True).series
+    s = run_chunk(world, events, np.arange(reps), seed, steps, True, coefs).series
     i, j = world.ids.index(pair[0]), world.ids.index(pair[1])
     pain = np.maximum(s.tension[:, :, i, j], s.tension[:, :, j, i])
     hostile = (s.commitment[:, :, i, j] < 0) & (s.commitment[:, :, j, i] < 0)
@@ -63,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("-n", type=int, default=40, help="replications (default 40)")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--posterior", type=Path, metavar="FILE", help="a fitted posterior.parquet")
     args = ap.parse_args(argv)
     # -n 0 printed a table of nan, exit 0; --seed -1 was blamed on --pair (numpy's ValueError)
     if args.n < 1:
@@ -79,9 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             return refuse(f"--set {item!r}: expected KEY=NUMBER")
     try:
-        rows = paths(changes, tuple(args.pair), args.n, args.seed)
+        rows = paths(changes, tuple(args.pair), args.n, args.seed, args.posterior)
     except InvalidValue as exc:
         return refuse(f"--set {exc}")
+    except UsageError as exc:  # read_posterior's one line (missing, not a posterior, stale)
+        return refuse(str(exc))
     except LookupError:
         return refuse(f"--pair {' '.join(args.pair)}: both must be actors of {HISTORY.name}")
     print(" | ".join(rows[0]))
