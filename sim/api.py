@@ -187,8 +187,9 @@ def sweep(
     from sim.kernel import choose_engine
 
     check_counts(samples=samples, n=n, steps=steps, workers=workers, seed=seed)
-    flags = [_param_flag(path, entry) for path, entry in key_paths(params, "params").items()]
-    loaded = load_spec(file_arg(spec, "spec"), flags, key_paths(set, "set"), design=design,
+    swept, fixed = key_paths(params, "params"), key_paths(set, "set")
+    flags = [_param_flag(path, entry) for path, entry in swept.items()]
+    loaded = load_spec(file_arg(spec, "spec"), flags, fixed, design=design,
                        samples=samples,
                        replications=n, seed=seed, steps=steps)  # fmt: skip
     folder, scratch = target(out)
@@ -196,8 +197,12 @@ def sweep(
         chosen = choose_engine(engine, loaded.n_samples * loaded.replications * loaded.steps)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    opts = Options(out=folder, workers=workers, argv=call_argv("sweep", spec, n=n, seed=seed),
-                   engine=chosen)  # fmt: skip
+    # the call as made, with what the spec left to its defaults: `sim.sweep SPEC n=1` was
+    # recorded without params, set, design, samples or steps, so it could not be rerun
+    argv = call_argv("sweep", spec, params=swept or None, set=fixed or None, design=loaded.design,
+                     samples=loaded.n_samples, n=loaded.replications, seed=loaded.seed,
+                     steps=loaded.steps)  # fmt: skip
+    opts = Options(out=folder, workers=workers, argv=argv, engine=chosen)
     try:
         done = run_sweep(loaded, opts, log=lambda line: None)
     except SweepPointError as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
+from sim.paths import literal
 from sim.scenario.loader import LoadedScenario, load_scenario, with_overrides
 
 ScenarioLike = LoadedScenario | str | Path
@@ -26,7 +27,7 @@ __all__ = ["ScenarioLike", "chart_drawer", "check_counts", "file_arg", "folder_a
 def file_arg(path: object, name: str) -> str | Path:
     """A file argument: text or a Path (`sim.run(5)` was a TypeError from os.fspath)."""
     if isinstance(path, str | Path):
-        return path
+        return literal(Path(path)) if str(path).startswith("~") else path
     raise UsageError(f"{name} must be a file path (text or Path), found {type(path).__name__}")
 
 
@@ -34,7 +35,7 @@ def folder_arg(path: object, name: str) -> Path:
     """A folder argument (`out=`, `Results(folder)`): text or a Path. `out=5` was a TypeError
     from pathlib."""
     if isinstance(path, str | Path):
-        return Path(path)
+        return literal(Path(path))
     raise UsageError(f"{name} must be a path (text or Path), found {type(path).__name__}")
 
 

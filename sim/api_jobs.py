@@ -85,7 +85,7 @@ def robustness(
     check_run_resources(len(spec.actors), 2 * draws * n, steps or spec.run.steps, "summary",
                         folder.parent)  # fmt: skip
     argv = call_argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed)
-    post = None if posterior is None else Path(posterior)
+    post = None if posterior is None else Path(file_arg(posterior, "posterior"))
     name = _engine(engine, 2 * (draws + 1) * n * (steps or spec.run.steps))
     meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post, name)
     result = run_robustness(spec, draws, spread, n, seed, steps, workers,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.commands.registry import command
+from sim.commands.registry import command, file_to_write
 
 CHART_NAMES = (
     "escalation",
@@ -164,7 +164,9 @@ def _report_args(p: argparse.ArgumentParser) -> None:
         metavar="RESULTS_DIR",
         help="a results folder (any kind)",
     )
-    p.add_argument("-o", "--out", type=Path, help="write here (default RESULTS_DIR/report.html)")
+    p.add_argument(
+        "-o", "--out", type=file_to_write, help="write here (default RESULTS_DIR/report.html)"
+    )
     p.add_argument(
         "--redraw",
         action="store_true",

@@ -1,0 +1,219 @@
+"""Reliability suite, round 16: what a newcomer meets on the command line and in the Python
+API in the places earlier rounds touched least: sweeps of keys no design point can change,
+YAML 1.1's octal numbers, a scenario copied out of the repository, the evidence ledger given
+to `validate`, paths that start with `~`, the network chart's steps through the API, `-o`
+paths that name a folder, and the job calls' arguments of the wrong type.
+
+Each case was a fault before its fix: a traceback, a wrong number read without a word, a
+refusal after the plan line, hundreds of identical lines, or one folder's manifest read
+beside another folder's tables. docs/reliability.md, section 21, lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+
+import sim
+from sim.cli import main
+from tests.reliability_tools import BASELINE, MINI, REPO, one_line, small_run
+
+matplotlib.use("Agg")
+
+LEDGER = REPO / "seeds" / "ledger.yaml"
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    """A fresh baseline run (2 replications, 3 steps), read-only for the tests below."""
+    return small_run(tmp_path_factory.mktemp("round16"))
+
+
+# --------------------------------------------------------------------------- 1. sweeps
+@pytest.mark.parametrize("flag", ["name=a,b", "title=a,b", "actors.PRK.name=a,b"])
+def test_a_sweep_of_a_key_no_design_point_changes_is_refused_before_the_plan(
+    tmp_path, capsys, flag
+):
+    """`sweep --param name=a,b` printed its plan line, then failed at design point 0 (the
+    scenario accepts a name, the model input has none): "Not covered" since round 3."""
+    out = tmp_path / "sweep"
+    code = main(["sweep", str(BASELINE), "--param", flag, "-n", "1", "--steps", "2",
+                 "--out", str(out), "-q", "--no-analysis"])  # fmt: skip
+    line = one_line(capsys)  # the plan line is not printed
+    assert code == 2
+    assert line.startswith(f"alliance-sim sweep: error: --param {flag}: ")
+    assert "a model input's values are parameters.NAME" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sweep_file_sweeping_a_title_is_refused_at_its_line(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"scenario: {BASELINE}\nsteps: 2\nreplications: 1\nparameters:\n"
+                    "  title: [a, b]\n")  # fmt: skip
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "out"), "-q", "--no-analysis"])
+    line = one_line(capsys)
+    assert code == 2
+    assert line.startswith(f"{spec}:5:3: title: not a value of the model input")
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- 2. octal
+@pytest.mark.parametrize(
+    ("old", "new", "key", "read", "meant"),
+    [("steps: 6", "steps: 010", "run.steps", 8, 10),
+     ("replications: 4", "replications: 012", "run.replications", 10, 12)],
+)  # fmt: skip
+def test_a_whole_number_with_a_leading_zero_is_refused_as_octal(
+    tmp_path, capsys, old, new, key, read, meant
+):
+    """YAML 1.1 reads `steps: 010` as 8: the run had 8 steps, `validate` said ok."""
+    path = tmp_path / "s.yaml"
+    path.write_text(MINI.replace(old, new))
+    assert main(["validate", str(path)]) == 2
+    line = one_line(capsys)
+    assert f": {key}: expected a number, found 0" in line
+    assert f"reads as octal ({read}); write {meant} without the leading zero" in line
+
+
+def test_zero_and_quoted_leading_zeros_are_not_octal(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        MINI.replace("name: mini", 'name: "007"').replace("escalation: 0.1", "escalation: 0")
+    )
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- 3. the ledger
+def test_a_scenario_copied_out_of_the_repository_is_one_line_about_the_ledger(tmp_path, capsys):
+    """A copy of the baseline with no seeds/ledger.yaml above it: 211 identical lines, one
+    per cited evidence id."""
+    copy = tmp_path / "study.yaml"
+    shutil.copy(BASELINE, copy)
+    assert main(["validate", str(copy)]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"{copy}:")
+    assert "no seeds/ledger.yaml found above this file to check its 211 evidence ids" in line
+
+
+def test_validate_checks_the_evidence_ledger_as_a_ledger(capsys):
+    """`validate seeds/ledger.yaml` read the ledger as a scenario: "missing required key
+    'title'", "unknown key 'records'"; exit 2 on a valid ledger."""
+    assert main(["validate", str(LEDGER)]) == 0
+    out = capsys.readouterr()
+    assert out.err == ""
+    assert out.out.strip().startswith(f"{LEDGER}: ok (evidence ledger of ")
+
+
+def test_a_broken_ledger_given_to_validate_is_checked_as_a_ledger(tmp_path, capsys):
+    bad = tmp_path / "ledger.yaml"
+    bad.write_text(LEDGER.read_text().replace("- id: chn-main-backer", "- id: Chn_main", 1))
+    assert main(["validate", str(bad)]) == 2
+    assert one_line(capsys).startswith(f"{bad}:23:9: records.0.id: ")
+
+
+def test_running_the_ledger_says_what_it_is(tmp_path, capsys):
+    assert main(["run", str(LEDGER), "--out", str(tmp_path / "x")]) == 2
+    assert one_line(capsys) == (
+        f"{LEDGER}:1:1: (document): an evidence ledger, not a scenario; scenarios cite its "
+        "record ids (alliance-sim evidence SCENARIO lists them)"
+    )
+
+
+# --------------------------------------------------------------------------- 4. the API
+def test_robustness_arguments_of_the_wrong_type_are_one_usage_error(tmp_path):
+    """`sim.robustness(posterior=5)` and `spread="0.1"` were TypeError tracebacks."""
+    with pytest.raises(sim.UsageError, match=r"posterior must be a file path .* found int"):
+        sim.robustness(BASELINE, draws=2, n=1, steps=1, posterior=5, out=tmp_path / "a")
+    with pytest.raises(sim.UsageError, match=r"--spread must be a number in \[0, 1\), found '0.1'"):
+        sim.robustness(BASELINE, draws=2, n=1, steps=1, spread="0.1", out=tmp_path / "b")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sim_sweep_records_the_call_it_was_made_with(tmp_path):
+    """The manifest's command was `sim.sweep SPEC n=1`: no params, set, design or steps, so
+    running it again swept nothing (the baseline has no `sweep:` block)."""
+    res = sim.sweep(BASELINE, params={"parameters.reactivity": [0.1, 0.2]},
+                    set={"parameters.fatigue": 0.3}, n=1, steps=2, out=tmp_path / "s")  # fmt: skip
+    command = res.manifest["command"]
+    assert command[:2] == ["sim.sweep", str(BASELINE)]
+    assert "params={'parameters.reactivity': [0.1, 0.2]}" in command
+    assert "set={'parameters.fatigue': 0.3}" in command
+    assert {"design=grid", "n=1", "steps=2", f"seed={res.manifest['root_seed']}"} <= set(command)
+
+
+@pytest.mark.parametrize("steps", [[99], [-1], [1.5], [True], [np.bool_(True)], "1", 1])
+def test_the_network_charts_steps_through_the_api_are_checked(run_folder, steps):
+    """`plot --at 99` was refused since round 3; `Results.plot("network", steps=[99])` drew
+    the last step, and -1, 1.5, True and "1" were drawn too (`steps=1`: a TypeError)."""
+    with pytest.raises(sim.UsageError, match=r"^steps: "):
+        sim.Results(run_folder).plot("network", steps=steps)
+
+
+def test_the_network_charts_steps_of_the_run_are_drawn(run_folder):
+    import matplotlib.pyplot as plt
+
+    res = sim.Results(run_folder)
+    for steps in ([0, 3], (1,), [np.int64(2)], None):
+        plt.close(res.plot("network", steps=steps))
+
+
+# --------------------------------------------------------------------------- 5. paths
+def test_an_out_starting_with_a_tilde_is_one_folder_for_every_writer(tmp_path, monkeypatch, capsys):
+    """`--out "~/x"` (quoted, so the shell left it) reserved `./~/.x.partial-open` while
+    pyarrow, which expands `~`, wrote the tables below the home folder: a one-line error
+    naming a file nobody asked for, or a folder split in two."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    name = f"rel16-{tmp_path.name}"  # never an existing folder of the real home either
+    code = main(["run", str(BASELINE), "-n", "1", "--steps", "1", "-q", "--no-plots",
+                 "--out", f"~/{name}"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert (work / "~" / name / "manifest.json").is_file()
+    assert list(home.iterdir()) == []
+    assert not (Path.home() / f".{name}.partial-open").exists()
+
+
+def test_a_results_folder_starting_with_a_tilde_is_read_whole(run_folder, tmp_path, monkeypatch):
+    """`report "~/x"` and `sim.Results("~/x")` read `./~/x/manifest.json` and the tables of
+    `$HOME/x` (here absent: a "not a readable Parquet file" line and a FileNotFoundError)."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    shutil.copytree(run_folder, work / "~" / "r")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    assert main(["report", "~/r", "-o", "r.html", "--redraw"]) == 0
+    assert (work / "r.html").is_file()
+    assert len(sim.Results("~/r").summary) == 2
+
+
+@pytest.mark.parametrize("argv", [["report", "RUN", "-o", "sub/dir/"], ["schema", "-o", "sub/"]])
+def test_an_output_file_that_ends_with_a_slash_is_refused(run_folder, tmp_path, monkeypatch,
+                                                          capsys, argv):  # fmt: skip
+    """`report R -o sub/dir/` wrote a file named `dir` (the slash, which said "a folder",
+    was dropped with the path's parsing)."""
+    monkeypatch.chdir(tmp_path)
+    argv = [str(run_folder) if a == "RUN" else a for a in argv]
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].endswith("ends with '/', a folder; give a file name")
+    assert not (tmp_path / "sub").exists()
+
+
+def test_the_apis_out_starting_with_a_tilde_is_the_folder_pathlib_names(tmp_path, monkeypatch):
+    """The API's `out="~/x"` is the folder `./~/x`, as `open` and pathlib read it."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    res = sim.run(BASELINE, n=1, steps=1, out="~/api")
+    assert res.folder == tmp_path / "~" / "api"
+    assert json.loads((res.folder / "manifest.json").read_text())["kind"] == "run"
