@@ -75,7 +75,7 @@ def run(
     "numpy", "numba" or None/"auto" (the fastest available, as `--engine`)."""
     from sim.jobs.run import settings_for, stream_run
 
-    check_counts(n=n, steps=steps, workers=workers, seed=seed)
+    n, steps, workers, seed = check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded = scenario_arg(scenario, set)
     settings = _with_engine(settings_for(loaded, n, seed, steps, workers), engine, 1)
     folder, scratch = target(out)
@@ -117,7 +117,7 @@ def compare(
 
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    check_counts(n=n, steps=steps, workers=workers, seed=seed)
+    n, steps, workers, seed = check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded, problems = [], []
     for item in scenarios:
         try:
@@ -186,7 +186,9 @@ def sweep(
     from sim.jobs.sweep.spec import load_spec
     from sim.kernel import choose_engine
 
-    check_counts(samples=samples, n=n, steps=steps, workers=workers, seed=seed)
+    samples, n, steps, workers, seed = check_counts(
+        samples=samples, n=n, steps=steps, workers=workers, seed=seed
+    )
     swept, fixed = key_paths(params, "params"), key_paths(set, "set")
     flags = [_param_flag(path, entry) for path, entry in swept.items()]
     loaded = load_spec(file_arg(spec, "spec"), flags, fixed, design=design,

@@ -80,11 +80,15 @@ def scenario_arg(scenario: ScenarioLike, set: Mapping[str, Any] | None = None) -
     return load_scenario(file_arg(scenario, "scenario"), key_paths(set, "set"))
 
 
-def check_counts(**values: int | None) -> None:
-    """The command line's caps (sim/limits.py), so the API refuses what the CLI refuses."""
+def check_counts(**values: int | None) -> list[int | None]:
+    """The command line's caps (sim/limits.py), so the API refuses what the CLI refuses; the
+    values as Python ints, in the order given. Why the ints: `sim.run(n=np.int64(2))` passed
+    the caps, ran the whole ensemble, then met the manifest check ("root_seed: expected a
+    whole number, found text": json writes a numpy integer as text) after the work."""
     from sim.limits import check_counts as check
 
     check(**values)
+    return [None if v is None else int(v) for v in values.values()]
 
 
 def chart_drawer(charts: bool):

@@ -119,11 +119,16 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     rows = evidence_rows(loaded)
     print(format_table(rows))
-    bare = [r for r in rows if not r.evidence]
+    bare = [r for r in rows if not r.evidence or r.overridden]
     if args.strict and bare:
         for row in bare:
             loc = tuple(row.path.split("."))
-            print(loaded.origins.problem(loc, "no evidence ids (strict)"), file=sys.stderr)
+            why = (
+                "value set by --set, not the one its ids support"
+                if row.overridden
+                else "no evidence ids"
+            )
+            print(loaded.origins.problem(loc, f"{why} (strict)"), file=sys.stderr)
         return EXIT_INVALID
     return 0
 

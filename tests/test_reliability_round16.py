@@ -217,3 +217,67 @@ def test_the_apis_out_starting_with_a_tilde_is_the_folder_pathlib_names(tmp_path
     res = sim.run(BASELINE, n=1, steps=1, out="~/api")
     assert res.folder == tmp_path / "~" / "api"
     assert json.loads((res.folder / "manifest.json").read_text())["kind"] == "run"
+
+
+# --------------------------------------------------------------------------- 6. API counts
+HISTORY = REPO / "scenarios" / "history" / "base_2016.yaml"
+SUMMITS = REPO / "seeds" / "observations" / "summits.yaml"
+OTHER = REPO / "scenarios" / "de_escalation.yaml"
+NUMPY_CALLS = {
+    "run": lambda out: sim.run(BASELINE, n=np.int64(2), steps=np.int32(2), seed=np.uint64(5),
+                               out=out),
+    "compare": lambda out: sim.compare(BASELINE, OTHER, n=np.int64(2), steps=np.int64(2), out=out),
+    "sweep": lambda out: sim.sweep(BASELINE, params={"parameters.reactivity": (0.1, 0.2)},
+                                   samples=np.int64(2), n=np.int64(1), steps=np.int64(2), out=out),
+    "robustness": lambda out: sim.robustness(BASELINE, draws=np.int64(2), n=np.int64(1),
+                                             steps=np.int64(1), out=out),
+    "hindcast": lambda out: sim.hindcast(SUMMITS, HISTORY, n=np.int64(2), draws=np.int64(1),
+                                         seed=np.int64(3), out=out),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("call", sorted(NUMPY_CALLS))
+def test_numpy_whole_numbers_are_counts_the_manifest_can_hold(tmp_path, call):
+    """`sim.run(n=np.int64(2))` passed the caps, ran every replication, then failed with
+    "refusing to write a manifest its readers would refuse: root_seed: expected a whole
+    number, found text" (a ValueError; json writes a numpy integer as text)."""
+    res = NUMPY_CALLS[call](tmp_path / "out")
+    text = (res.folder / "manifest.json").read_text()
+    assert json.loads(text)["kind"] in ("run", "compare", "sweep", "robustness", "hindcast")
+
+
+def test_sim_robustness_records_the_call_it_was_made_with(tmp_path):
+    """The command was `sim.robustness S draws=2 spread=0.25 n=1`: no steps, set or held
+    structure, so run again it drew other effects."""
+    res = sim.robustness(BASELINE, draws=2, n=1, steps=1, set={"parameters.fatigue": 0.3},
+                         hold_structure=True, out=tmp_path / "r")  # fmt: skip
+    command = res.manifest["command"]
+    assert {"steps=1", "set={'parameters.fatigue': 0.3}", "hold_structure=True"} <= set(command)
+
+
+# --------------------------------------------------------------------------- 7. evidence
+def test_evidence_says_which_weights_were_set_on_the_command_line(capsys):
+    """`evidence --set actors.PRK.escalation=0.9` printed 0.9 beside the ids that support
+    the file's 0.4, "148 with evidence", and `--strict` passed."""
+    argv = ["evidence", str(BASELINE), "--set", "actors.PRK.escalation=0.9"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out.splitlines()
+    (row,) = [line for line in out if line.startswith("actors.PRK.escalation ")]
+    assert row.endswith("(value set by --set; the ids support the file's value)")
+    assert out[-1].endswith("147 with evidence, 0 without, 1 set by --set")
+    assert main([*argv, "--strict"]) == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("actors.PRK.escalation: value set by --set, not the one its ids support (strict)")
+    )
+
+
+def test_a_reports_evidence_table_says_which_weights_the_run_set(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(BASELINE), "-n", "1", "--steps", "1", "-q", "--no-plots",
+                 "--set", "actors.PRK.escalation=0.9", "--out", str(out)]) == 0  # fmt: skip
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "(value set by --set; the ids support the file&#39;s value)" in page
+    assert "1 set by --set." in page
