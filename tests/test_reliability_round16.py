@@ -281,3 +281,31 @@ def test_a_reports_evidence_table_says_which_weights_the_run_set(tmp_path):
     page = (out / "report.html").read_text()
     assert "(value set by --set; the ids support the file&#39;s value)" in page
     assert "1 set by --set." in page
+
+
+# --------------------------------------------------------------------------- 8. compare
+def test_compare_says_whose_calendar_it_dates_the_steps_by(tmp_path, capsys):
+    """A scenario written to start in 2030 and step by years was compared at the baseline's
+    months from June 2024, without a word (its own `run.steps` has had a note since round 9)."""
+    other = tmp_path / "yearly.yaml"
+    other.write_text(
+        f"extends: {BASELINE}\nname: yearly\nrun: {{step_unit: year, start: 2030-01}}\n"
+    )
+    out = tmp_path / "c"
+    assert main(["compare", str(BASELINE), str(other), "-n", "1", "--steps", "2", "-q",
+                 "--no-plots", "--out", str(out)]) == 0  # fmt: skip
+    notes = capsys.readouterr().err.strip().splitlines()
+    assert notes == [
+        f"{other}:3:31: run.start: note: this scenario's start 2030-01 is not used: compare "
+        "dates every scenario's steps by the first scenario's (2024-06, one month a step)",
+        f"{other}:3:18: run.step_unit: note: this scenario's step_unit year is not used: "
+        "compare dates every scenario's steps by the first scenario's (2024-06, one month a "
+        "step)",
+    ]
+
+
+def test_compare_of_one_calendar_has_no_note(tmp_path, capsys):
+    other = REPO / "scenarios" / "de_escalation.yaml"
+    assert main(["compare", str(BASELINE), str(other), "-n", "1", "--steps", "4", "-q",
+                 "--no-plots", "--out", str(tmp_path / "c")]) == 0  # fmt: skip
+    assert capsys.readouterr().err == ""
