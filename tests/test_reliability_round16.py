@@ -80,6 +80,18 @@ def test_a_whole_number_with_a_leading_zero_is_refused_as_octal(
     assert f"reads as octal ({read}); write {meant} without the leading zero" in line
 
 
+def test_a_base_60_number_is_the_text_written(tmp_path, capsys):
+    """YAML 1.1 reads `steps: 1:30` as 90 (base 60): a 90-step run without a word; a title
+    `12:30` was refused as "found 750"."""
+    path = tmp_path / "s.yaml"
+    path.write_text(MINI.replace("steps: 6", "steps: 1:30"))
+    assert main(["validate", str(path)]) == 2
+    assert one_line(capsys).endswith("run.steps: expected a whole number, found text '1:30'")
+    path.write_text(MINI.replace("title: Mini", "title: 12:30"))
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+    assert sim.load(path).scenario.title == "12:30"
+
+
 def test_zero_and_quoted_leading_zeros_are_not_octal(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text(

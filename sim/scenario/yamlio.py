@@ -254,6 +254,11 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             self._check_tag(node, "tag:yaml.org,2002:seq", path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag.endswith((":int", ":float")) and ":" in node.value:
+            # YAML 1.1's base 60: `steps: 1:30` was 90 steps without a word; as the text
+            # written it is refused where a number is expected, and a sweep's `10:20` range
+            # reads as written (sim/jobs/sweep/spec_file.py recovered it from the file)
+            return node.value
         if node.tag.endswith(":int") and OCTAL.match(node.value):
             line, col = _mark(node.start_mark)
             decimal = node.value.replace("_", "").lstrip("+-").lstrip("0") or "0"
