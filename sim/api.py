@@ -84,7 +84,7 @@ def run(
                  steps=settings.steps)  # fmt: skip
     # chunk by chunk to disk, as `alliance-sim run` does: memory stays flat in n
     result = stream_run(folder, loaded, settings, argv, drawer, progress=progress)
-    return Results(folder, scratch, _effects_of(result))
+    return Results(folder, scratch, _effects_of(result), fresh=True)
 
 
 def _with_engine(settings, engine: str | None, scenarios: int):
@@ -133,7 +133,7 @@ def compare(
                  seed=settings.seed, steps=settings.steps)  # fmt: skip
     drawer = chart_drawer(charts)
     write_compare(folder, loaded, names, settings, frames, table, argv, drawer)
-    return CompareResults(folder, scratch)
+    return CompareResults(folder, scratch, fresh=True)
 
 
 _RANGE_KEYS = {"low", "high", "levels"}  # a mapping with other keys (or without high) is refused
@@ -212,4 +212,4 @@ def sweep(
     except ExecutionFailed as exc:
         raise UsageError(f"a chunk failed: {exc}") from None
     analyze(done.folder, prim=prim, plots=charts, log=lambda line: None)
-    return SweepResults(done.folder, scratch)
+    return SweepResults(done.folder, scratch, fresh=True)

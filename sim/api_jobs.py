@@ -106,7 +106,7 @@ def robustness(
                             resettle=not hold_structure, posterior=post, engine=name,
                             allow_model_change=allow_model_change)  # fmt: skip
     write_robustness(folder, result, meta, charts=chart_drawer(charts))
-    return RobustnessResults(folder, scratch)
+    return RobustnessResults(folder, scratch, fresh=True)
 
 
 def _engine(engine: str | None, work: int) -> str:
@@ -158,7 +158,7 @@ def calibrate(
     pops, prob, left = fit(loaded, None, workers, False, progress, exclude)
     finish_run(folder, loaded, pops, prob, left, call_argv("calibrate", spec, exclude=exclude),
                charts=charts)  # fmt: skip
-    return CalibrationResults(folder, scratch)
+    return CalibrationResults(folder, scratch, fresh=True)
 
 
 # --------------------------------------------------------------------------- hindcast
@@ -235,4 +235,4 @@ def hindcast(
         ),
     }
     write_hindcast(folder, table, left, ep, meta, charts=charts)
-    return HindcastResults(folder, scratch)
+    return HindcastResults(folder, scratch, fresh=True)

@@ -62,6 +62,19 @@ def test_a_sweep_file_sweeping_a_title_is_refused_at_its_line(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("flag", ["run.steps=5", "run.replications=1"])
+def test_a_run_setting_fixed_in_a_sweep_is_not_called_swept(tmp_path, capsys, flag):
+    """`sweep S --set run.steps=5 --param …` (flags copied from `run`) was told "run.*
+    cannot be swept": it was fixed, not swept."""
+    code = main(["sweep", str(BASELINE), "--set", flag, "--param",
+                 "parameters.reactivity=0.1,0.2", "--out", str(tmp_path / "s"), "-q"])  # fmt: skip
+    assert code == 2
+    assert one_line(capsys) == (
+        f"alliance-sim sweep: error: --set {flag}: run.* cannot be set in a sweep (use "
+        "--steps, -n and --seed for the run settings)"
+    )
+
+
 # --------------------------------------------------------------------------- 2. octal
 @pytest.mark.parametrize(
     ("old", "new", "key", "read", "meant"),
@@ -321,3 +334,48 @@ def test_compare_of_one_calendar_has_no_note(tmp_path, capsys):
     assert main(["compare", str(BASELINE), str(other), "-n", "1", "--steps", "4", "-q",
                  "--no-plots", "--out", str(tmp_path / "c")]) == 0  # fmt: skip
     assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- 9. mixed folders
+def _with_another_runs_aggregates(run_folder: Path, tmp_path: Path) -> Path:
+    """A copy of `run_folder` whose aggregates.parquet is another seed's (a table copied
+    in from another results folder after both were published)."""
+    other = tmp_path / "other"
+    assert main(["run", str(BASELINE), "-n", "2", "--steps", "3", "--seed", "99", "-q",
+                 "--no-plots", "--out", str(other)]) == 0  # fmt: skip
+    mixed = tmp_path / "mixed"
+    shutil.copytree(run_folder, mixed)
+    shutil.copy(other / "aggregates.parquet", mixed / "aggregates.parquet")
+    return mixed
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_table_copied_in_from_another_result_is_refused(run_folder, tmp_path, capsys, command):
+    """Publication refuses a folder mixing two results (section 8.1), but a table copied in
+    afterwards was drawn and reported as the folder's own, exit 0."""
+    mixed = _with_another_runs_aggregates(run_folder, tmp_path)
+    capsys.readouterr()
+    assert main([command, str(mixed)]) == 2
+    line = one_line(capsys)
+    assert f"{mixed / 'aggregates.parquet'}: a table of another result (" in line
+    assert line.endswith("copy results folders whole, not by table")
+
+
+def test_the_api_refuses_what_plot_and_report_refuse(run_folder, tmp_path):
+    """`sim.Results(F)` ran none of the readers' checks: a folder with another result's
+    table, or with aggregates counting 3 replications of 2, was read and drawn."""
+    mixed = _with_another_runs_aggregates(run_folder, tmp_path)
+    with pytest.raises(sim.UsageError, match="a table of another result"):
+        sim.Results(mixed)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run_folder, damaged)
+    manifest = json.loads((damaged / "manifest.json").read_text())
+    (damaged / "manifest.json").write_text(json.dumps({**manifest, "replications": 1}))
+    with pytest.raises(sim.UsageError, match="outside"):
+        sim.Results(damaged)
+
+
+def test_the_api_reads_an_intact_folder_and_one_it_just_wrote(run_folder, tmp_path):
+    assert len(sim.Results(run_folder).summary) == 2
+    res = sim.run(BASELINE, n=1, steps=1, out=tmp_path / "fresh")
+    assert len(res.summary) == 1

@@ -78,7 +78,7 @@ def _fixed_values(
     entries += [(k, v, None) for k, v in set_flags.items()]
     for key, value, loc in entries:
         try:
-            keys = resolve(base, key)
+            keys = resolve(base, key, "set")
             if isinstance(value, dict | list):
                 raise ValueError("expected a single value")
             candidate = check_value(base, keys, value, loaded.ledger)
