@@ -22,14 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.api_args import (
-    ScenarioLike,
-    chart_drawer,
-    check_counts,
-    file_arg,
-    key_paths,
-    scenario_arg,
-)
+from sim.api_args import ScenarioLike, chart_drawer, check_counts, file_arg, scenario_arg
 from sim.api_results import Folder, call_argv, target
 
 __all__ = ["CalibrationResults", "HindcastResults", "RobustnessResults", "calibrate",
@@ -96,7 +89,7 @@ def robustness(
     # the call as made: `steps`, `set` and the structure were left out, so the recorded
     # command, run again, drew other effects
     argv = call_argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed,
-                     steps=steps, set=key_paths(set, "set") or None, posterior=posterior,
+                     steps=steps, set=dict(loaded.overrides) or None, posterior=posterior,
                      hold_structure=hold_structure or None,
                      allow_model_change=allow_model_change or None)  # fmt: skip
     post = None if posterior is None else Path(file_arg(posterior, "posterior"))
