@@ -379,3 +379,18 @@ def test_the_api_reads_an_intact_folder_and_one_it_just_wrote(run_folder, tmp_pa
     assert len(sim.Results(run_folder).summary) == 2
     res = sim.run(BASELINE, n=1, steps=1, out=tmp_path / "fresh")
     assert len(res.summary) == 1
+
+
+def test_a_chart_named_with_kind_and_not_drawn_is_said(tmp_path, capsys):
+    """`plot R --kind escalation,effects` of a `--series summary` run (no per-step tables)
+    printed effects.png alone, exit 0: the escalation chart asked for was left out unsaid."""
+    out = tmp_path / "summary-only"
+    assert main(["run", str(BASELINE), "-n", "2", "--steps", "2", "--series", "summary", "-q",
+                 "--no-plots", "--out", str(out)]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["plot", str(out), "--kind", "escalation,effects"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.split() == [str(out / "charts" / "effects.png")]
+    assert captured.err == (
+        f"note: --kind escalation: not drawn, {out} has none of the tables it reads\n"
+    )
