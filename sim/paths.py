@@ -28,9 +28,10 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 def literal(path: Path) -> Path:
     """`path` as the file system names it: a relative path whose first part starts with `~`
     is made absolute, so that pandas and pyarrow, which expand `~` to the home folder, open
-    the same file as pathlib and os, which do not. Why: `--out "~/x"` reserved `./~/.x.partial-open`
-    while the tables were written to `$HOME/.x.partial-open` (a traceback), and `report "~/x"`
-    read the manifest of `./~/x` beside the tables of `$HOME/x`. Other paths are unchanged."""
+    the same file as pathlib and os, which do not. Why: `--out "~/x"` reserved
+    `./~/.x.partial-open` while the tables went to `$HOME/.x.partial-open` (an error naming
+    that file), and `report "~/x"` read the manifest of `./~/x` beside the tables of
+    `$HOME/x`. Other paths are unchanged."""
     if isinstance(path, Path) and not path.is_absolute() and str(path).startswith("~"):
         return Path.cwd() / path
     return path
