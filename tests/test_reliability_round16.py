@@ -46,7 +46,7 @@ def test_a_sweep_of_a_key_no_design_point_changes_is_refused_before_the_plan(
                  "--out", str(out), "-q", "--no-analysis"])  # fmt: skip
     line = one_line(capsys)  # the plan line is not printed
     assert code == 2
-    assert line.startswith(f"alliance-sim sweep: error: --param {flag}: ")
+    assert line.startswith(f"alliance-sim sweep: error: --param {flag}: value 'a': ")
     assert "a model input's values are parameters.NAME" in line
     assert list(tmp_path.iterdir()) == []
 
@@ -58,7 +58,7 @@ def test_a_sweep_file_sweeping_a_title_is_refused_at_its_line(tmp_path, capsys):
     code = main(["sweep", str(spec), "--out", str(tmp_path / "out"), "-q", "--no-analysis"])
     line = one_line(capsys)
     assert code == 2
-    assert line.startswith(f"{spec}:5:3: title: not a value of the model input")
+    assert line.startswith(f"{spec}:5:3: title: value 'a': not a value of the model input")
     assert not (tmp_path / "out").exists()
 
 

@@ -233,12 +233,15 @@ def _check_model_values(spec: SweepSpec) -> None:
     from sim.scenario.overrides import InvalidValue, apply
 
     for param in spec.params:
-        trials = [param.low, param.high] if param.kind == "range" else list(param.values or ())
-        for value in trials:
+        if param.kind == "range":
+            trials = [("low", param.low), ("high", param.high)]
+        else:
+            trials = [(f"value {v!r}", v) for v in param.values or ()]
+        for label, value in trials:
             try:
                 apply(spec.model_input, {param.path: value})
             except InvalidValue as exc:
-                why = exc.about(param.keys)
+                why = f"{label}: {exc.about(param.keys)}"  # as points.check_param says it
                 if param.origin.startswith("--param"):
                     raise UsageError(f"{param.origin}: {why}") from None
                 raise ScenarioError(
