@@ -75,7 +75,7 @@ def run(
     "numpy", "numba" or None/"auto" (the fastest available, as `--engine`)."""
     from sim.jobs.run import settings_for, stream_run
 
-    check_counts(n=n, steps=steps, workers=workers, seed=seed)
+    n, steps, workers, seed = check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded = scenario_arg(scenario, set)
     settings = _with_engine(settings_for(loaded, n, seed, steps, workers), engine, 1)
     folder, scratch = target(out)
@@ -84,7 +84,7 @@ def run(
                  steps=settings.steps)  # fmt: skip
     # chunk by chunk to disk, as `alliance-sim run` does: memory stays flat in n
     result = stream_run(folder, loaded, settings, argv, drawer, progress=progress)
-    return Results(folder, scratch, _effects_of(result))
+    return Results(folder, scratch, _effects_of(result), fresh=True)
 
 
 def _with_engine(settings, engine: str | None, scenarios: int):
@@ -117,7 +117,7 @@ def compare(
 
     if len(scenarios) < 2:
         raise UsageError("compare needs at least two scenarios (the first is the reference)")
-    check_counts(n=n, steps=steps, workers=workers, seed=seed)
+    n, steps, workers, seed = check_counts(n=n, steps=steps, workers=workers, seed=seed)
     loaded, problems = [], []
     for item in scenarios:
         try:
@@ -133,7 +133,7 @@ def compare(
                  seed=settings.seed, steps=settings.steps)  # fmt: skip
     drawer = chart_drawer(charts)
     write_compare(folder, loaded, names, settings, frames, table, argv, drawer)
-    return CompareResults(folder, scratch)
+    return CompareResults(folder, scratch, fresh=True)
 
 
 _RANGE_KEYS = {"low", "high", "levels"}  # a mapping with other keys (or without high) is refused
@@ -186,9 +186,12 @@ def sweep(
     from sim.jobs.sweep.spec import load_spec
     from sim.kernel import choose_engine
 
-    check_counts(samples=samples, n=n, steps=steps, workers=workers, seed=seed)
-    flags = [_param_flag(path, entry) for path, entry in key_paths(params, "params").items()]
-    loaded = load_spec(file_arg(spec, "spec"), flags, key_paths(set, "set"), design=design,
+    samples, n, steps, workers, seed = check_counts(
+        samples=samples, n=n, steps=steps, workers=workers, seed=seed
+    )
+    swept, fixed = key_paths(params, "params"), key_paths(set, "set")
+    flags = [_param_flag(path, entry) for path, entry in swept.items()]
+    loaded = load_spec(file_arg(spec, "spec"), flags, fixed, design=design,
                        samples=samples,
                        replications=n, seed=seed, steps=steps)  # fmt: skip
     folder, scratch = target(out)
@@ -196,8 +199,12 @@ def sweep(
         chosen = choose_engine(engine, loaded.n_samples * loaded.replications * loaded.steps)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    opts = Options(out=folder, workers=workers, argv=call_argv("sweep", spec, n=n, seed=seed),
-                   engine=chosen)  # fmt: skip
+    # the call as made, with what the spec left to its defaults: `sim.sweep SPEC n=1` was
+    # recorded without params, set, design, samples or steps, so it could not be rerun
+    argv = call_argv("sweep", spec, params=swept or None, set=fixed or None, design=loaded.design,
+                     samples=loaded.n_samples, n=loaded.replications, seed=loaded.seed,
+                     steps=loaded.steps)  # fmt: skip
+    opts = Options(out=folder, workers=workers, argv=argv, engine=chosen)
     try:
         done = run_sweep(loaded, opts, log=lambda line: None)
     except SweepPointError as exc:
@@ -205,4 +212,4 @@ def sweep(
     except ExecutionFailed as exc:
         raise UsageError(f"a chunk failed: {exc}") from None
     analyze(done.folder, prim=prim, plots=charts, log=lambda line: None)
-    return SweepResults(done.folder, scratch)
+    return SweepResults(done.folder, scratch, fresh=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UsageError
+from sim.paths import literal
 from sim.scenario.loader import LoadedScenario, load_scenario, with_overrides
 
 ScenarioLike = LoadedScenario | str | Path
@@ -26,7 +27,7 @@ __all__ = ["ScenarioLike", "chart_drawer", "check_counts", "file_arg", "folder_a
 def file_arg(path: object, name: str) -> str | Path:
     """A file argument: text or a Path (`sim.run(5)` was a TypeError from os.fspath)."""
     if isinstance(path, str | Path):
-        return path
+        return literal(Path(path)) if str(path).startswith("~") else path
     raise UsageError(f"{name} must be a file path (text or Path), found {type(path).__name__}")
 
 
@@ -34,7 +35,7 @@ def folder_arg(path: object, name: str) -> Path:
     """A folder argument (`out=`, `Results(folder)`): text or a Path. `out=5` was a TypeError
     from pathlib."""
     if isinstance(path, str | Path):
-        return Path(path)
+        return literal(Path(path))
     raise UsageError(f"{name} must be a path (text or Path), found {type(path).__name__}")
 
 
@@ -79,11 +80,15 @@ def scenario_arg(scenario: ScenarioLike, set: Mapping[str, Any] | None = None) -
     return load_scenario(file_arg(scenario, "scenario"), key_paths(set, "set"))
 
 
-def check_counts(**values: int | None) -> None:
-    """The command line's caps (sim/limits.py), so the API refuses what the CLI refuses."""
+def check_counts(**values: int | None) -> list[int | None]:
+    """The command line's caps (sim/limits.py), so the API refuses what the CLI refuses; the
+    values as Python ints, in the order given. Why the ints: `sim.run(n=np.int64(2))` passed
+    the caps, ran the whole ensemble, then met the manifest check ("root_seed: expected a
+    whole number, found text": json writes a numpy integer as text) after the work."""
     from sim.limits import check_counts as check
 
     check(**values)
+    return [None if v is None else int(v) for v in values.values()]
 
 
 def chart_drawer(charts: bool):

@@ -75,7 +75,9 @@ def robustness(
     from sim.jobs.robustness import robustness as run_robustness
     from sim.limits import check_run_resources
 
-    check_counts(draws=draws, n=n, steps=steps, workers=workers, seed=seed)
+    draws, n, steps, workers, seed = check_counts(
+        draws=draws, n=n, steps=steps, workers=workers, seed=seed
+    )
     check_request(draws, spread, n)
     loaded = scenario_arg(scenario, set)
     spec = loaded.scenario
@@ -84,15 +86,20 @@ def robustness(
     folder, scratch = target(out)
     check_run_resources(len(spec.actors), 2 * draws * n, steps or spec.run.steps, "summary",
                         folder.parent)  # fmt: skip
-    argv = call_argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed)
-    post = None if posterior is None else Path(posterior)
+    # the call as made: `steps`, `set` and the structure were left out, so the recorded
+    # command, run again, drew other effects
+    argv = call_argv("robustness", loaded.path, draws=draws, spread=spread, n=n, seed=seed,
+                     steps=steps, set=dict(loaded.overrides) or None, posterior=posterior,
+                     hold_structure=hold_structure or None,
+                     allow_model_change=allow_model_change or None)  # fmt: skip
+    post = None if posterior is None else Path(file_arg(posterior, "posterior"))
     name = _engine(engine, 2 * (draws + 1) * n * (steps or spec.run.steps))
     meta = manifest(loaded, draws, spread, n, seed, steps, argv, not hold_structure, post, name)
     result = run_robustness(spec, draws, spread, n, seed, steps, workers,
                             resettle=not hold_structure, posterior=post, engine=name,
                             allow_model_change=allow_model_change)  # fmt: skip
     write_robustness(folder, result, meta, charts=chart_drawer(charts))
-    return RobustnessResults(folder, scratch)
+    return RobustnessResults(folder, scratch, fresh=True)
 
 
 def _engine(engine: str | None, work: int) -> str:
@@ -138,13 +145,13 @@ def calibrate(
     from sim.observe.calibrate import finish_run
     from sim.observe.spec import load_spec
 
-    check_counts(workers=workers)
+    (workers,) = check_counts(workers=workers)
     loaded = load_spec(Path(file_arg(spec, "spec")))
     folder, scratch = target(out)
     pops, prob, left = fit(loaded, None, workers, False, progress, exclude)
     finish_run(folder, loaded, pops, prob, left, call_argv("calibrate", spec, exclude=exclude),
                charts=charts)  # fmt: skip
-    return CalibrationResults(folder, scratch)
+    return CalibrationResults(folder, scratch, fresh=True)
 
 
 # --------------------------------------------------------------------------- hindcast
@@ -190,7 +197,7 @@ def hindcast(
     from sim.observe.hindcast import hindcast as score
     from sim.scenario.loader import load_scenario
 
-    check_counts(n=n, draws=draws, workers=workers, seed=seed)
+    n, draws, workers, seed = check_counts(n=n, draws=draws, workers=workers, seed=seed)
     many = observations if isinstance(observations, list | tuple) else [observations]
     files = [Path(file_arg(p, "observations")) for p in many]
     if not files:  # was found out after the run: "no observation of  falls inside ..."
@@ -221,4 +228,4 @@ def hindcast(
         ),
     }
     write_hindcast(folder, table, left, ep, meta, charts=charts)
-    return HindcastResults(folder, scratch)
+    return HindcastResults(folder, scratch, fresh=True)

@@ -41,7 +41,8 @@ class Folder:
 
     _KIND: str | None = None
 
-    def __init__(self, folder: Path, scratch: tempfile.TemporaryDirectory | None = None):
+    def __init__(self, folder: Path, scratch: tempfile.TemporaryDirectory | None = None,
+                 *, fresh: bool = False):  # fmt: skip
         from sim.results.folder import ResultsFolder as Reader
 
         self._scratch = scratch  # keeps a temporary folder alive as long as this object
@@ -53,6 +54,12 @@ class Folder:
                 f"{self.folder}: a {kind} folder, not a {self._KIND} folder; "
                 f"read it with sim.{READERS.get(kind, 'Results')}"
             )
+        if not fresh:  # a folder opened by the user, not one a call of this API just wrote
+            from sim.results_io import check_folder
+
+            # what `plot` and `report` refuse (damaged, edited or mixed tables) was read
+            # and drawn here without a word
+            check_folder(self.folder)
 
     @property
     def _reader(self):
@@ -129,8 +136,9 @@ class Results(Folder):
 
     _KIND = "run"
 
-    def __init__(self, folder, scratch=None, effects: pd.DataFrame | None = None):
-        super().__init__(folder, scratch)
+    def __init__(self, folder, scratch=None, effects: pd.DataFrame | None = None, *,
+                 fresh: bool = False):  # fmt: skip
+        super().__init__(folder, scratch, fresh=fresh)
         self._effects = effects
 
     @property

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from sim.commands.registry import COMMANDS, command, parse_sets
+from sim.commands.registry import COMMANDS, command, file_to_write, parse_sets
 from sim.errors import EXIT_INVALID, ScenarioError, UsageError
 
 
@@ -30,6 +30,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.observe.spec import check_inputs, is_calibration_spec
     from sim.observe.spec import load_spec as load_calibration
     from sim.results.folder import count
+    from sim.scenario.ledger import is_ledger, load_ledger
     from sim.scenario.loader import load_scenario
 
     failed = False
@@ -50,6 +51,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             elif is_observations_file(path):  # not a scenario: say what it is
                 found = load_observations([path])
                 print(f"{path}: ok (observations file of {count(len(found), 'observation')})")
+            elif is_ledger(path):  # was read as a scenario: "missing required key 'title'"
+                records = load_ledger(path).records
+                print(f"{path}: ok (evidence ledger of {count(len(records), 'record')})")
             else:
                 loaded = load_scenario(path)
                 for warning in loaded.warnings:  # valid, but something can never happen
@@ -80,7 +84,9 @@ def _results_kind(path: Path) -> str | None:
 
 
 def _schema_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    p.add_argument(
+        "-o", "--output", type=file_to_write, help="write to this file instead of stdout"
+    )
 
 
 @command("schema", _schema_args)
@@ -113,11 +119,16 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario, parse_sets(args.set))
     rows = evidence_rows(loaded)
     print(format_table(rows))
-    bare = [r for r in rows if not r.evidence]
+    bare = [r for r in rows if not r.evidence or r.overridden]
     if args.strict and bare:
         for row in bare:
             loc = tuple(row.path.split("."))
-            print(loaded.origins.problem(loc, "no evidence ids (strict)"), file=sys.stderr)
+            why = (
+                "value set by --set, not the one its ids support"
+                if row.overridden
+                else "no evidence ids"
+            )
+            print(loaded.origins.problem(loc, f"{why} (strict)"), file=sys.stderr)
         return EXIT_INVALID
     return 0
 
@@ -180,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from sim.procs import Terminated, interrupts_raised
 
-        args = build_parser().parse_args(argv)
+        args = _literal_paths(build_parser().parse_args(argv))
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
@@ -209,6 +220,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("alliance-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _literal_paths(args: argparse.Namespace) -> argparse.Namespace:
+    """Every path flag as the file system names it (`sim.paths.literal`: a quoted `~/x` is
+    the folder `./~/x` for pandas and pyarrow too, not half of it in the home folder)."""
+    from pathlib import Path
+
+    from sim.paths import literal
+
+    for key, value in vars(args).items():
+        if isinstance(value, Path):
+            setattr(args, key, literal(value))
+        elif isinstance(value, list) and any(isinstance(v, Path) for v in value):
+            setattr(args, key, [literal(v) for v in value])
+    return args
 
 
 def _file_above(name: str) -> str | None:

@@ -25,6 +25,18 @@ FOLDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=+,-]{0,127}$")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def literal(path: Path) -> Path:
+    """`path` as the file system names it: a relative path whose first part starts with `~`
+    is made absolute, so that pandas and pyarrow, which expand `~` to the home folder, open
+    the same file as pathlib and os, which do not. Why: `--out "~/x"` reserved
+    `./~/.x.partial-open` while the tables went to `$HOME/.x.partial-open` (an error naming
+    that file), and `report "~/x"` read the manifest of `./~/x` beside the tables of
+    `$HOME/x`. Other paths are unchanged."""
+    if isinstance(path, Path) and not path.is_absolute() and str(path).startswith("~"):
+        return Path.cwd() / path
+    return path
+
+
 def check_name(name: object, what: str = "name") -> str:
     """`name` if it matches NAME, else one line saying what was expected."""
     if isinstance(name, str) and NAME.match(name):

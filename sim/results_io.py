@@ -175,7 +175,35 @@ def check_folder(folder: Path, rewrites: tuple[str, ...] = ()) -> dict[str, Any]
 
     with reading(folder):  # values in range, rows as the manifest says (sim/results_checks.py)
         check_meaning(kind, folder, manifest)
+    _check_table_ids(folder, manifest.get("result_id"))
     return manifest
+
+
+def _check_table_ids(folder: Path, want: object) -> None:
+    """Refuse a Parquet table that carries another result's id than the manifest's.
+
+    Why: publication refused a folder mixing two results (sim/output.py), but a table
+    copied in afterwards (`cp other/aggregates.parquet R/`) was drawn and reported as R's
+    without a word. A table without an id (an older folder, or rewritten by hand, which
+    drops the key) is read as before; a CSV carries no id, so is not checked here."""
+    if not isinstance(want, str):
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.result_ids import PARQUET_KEY
+
+    tables = [*sorted(folder.glob("*.parquet")), *sorted(folder.glob("chunks/chunk-*.parquet"))]
+    for table in tables:
+        try:
+            found = (pq.read_schema(table).metadata or {}).get(PARQUET_KEY)
+        except (OSError, pa.ArrowException):
+            continue  # its own check names it
+        if found is not None and found.decode(errors="replace") != want:
+            raise UsageError(
+                f"{table}: a table of another result ({found.decode(errors='replace')}), not "
+                f"of this folder's manifest ({want}); copy results folders whole, not by table"
+            )
 
 
 def _check_table_files(folder: Path) -> None:

@@ -168,13 +168,15 @@ def test_equal_thresholds_are_accepted():
 
 def test_a_sweep_point_with_crossed_thresholds_is_refused(tmp_path):
     """Sweep points change the built model input (sim/scenario/overrides.py), not the file:
-    a grid reaching crisis_threshold 1.0 against war_threshold 0.8 ran to the end."""
+    a grid reaching crisis_threshold 1.0 against war_threshold 0.8 ran to the end. Since
+    round 16 each swept value is put into the model input before the plan (it was refused
+    at design point 1)."""
     with pytest.raises(UsageError) as caught:
         sim.sweep(BASELINE, params={"parameters.crisis_threshold": [0.5, 1.0]}, n=1, steps=2,
                   out=tmp_path / "o")  # fmt: skip
     assert str(caught.value) == (
-        "design point 1 (parameters.crisis_threshold=1.0): parameters.crisis_threshold: "
-        "expected crisis_threshold (1) at most war_threshold (0.8): a pair at war is also in crisis"
+        "--param parameters.crisis_threshold=0.5,1.0: value 1.0: expected crisis_threshold (1) "
+        "at most war_threshold (0.8): a pair at war is also in crisis"
     )
     assert not list(tmp_path.iterdir())
 

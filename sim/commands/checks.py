@@ -73,6 +73,27 @@ def horizon_warnings(loaded, steps: int, given_steps: int | None = None, what: s
     return lines
 
 
+def calendar_notes(loaded, what: str) -> list[str]:
+    """Lines for stderr: compared scenarios whose calendar (`run.start`, `run.step_unit`)
+    is not the first's. The first scenario's dates every scenario's steps, so a scenario
+    written to start in 2030, or to step by years, was shown at the reference's months
+    without a word (as its own `run.steps` was before the note above)."""
+    first = loaded[0].scenario.run
+    lines = []
+    for item in loaded[1:]:
+        run = item.scenario.run
+        for key in ("start", "step_unit"):
+            if getattr(run, key) != getattr(first, key):
+                problem = item.origins.problem(
+                    ("run", key),
+                    f"note: this scenario's {key} {getattr(run, key)} is not used: {what} "
+                    f"dates every scenario's steps by the first scenario's ({first.start}, "
+                    f"one {first.step_unit} a step)",
+                )
+                lines.append(str(problem))
+    return lines
+
+
 def swept_horizon_warnings(params, steps: int) -> list[str]:
     """A swept event date at or beyond the last step: at those points the event never
     fires (`sweep --param events.E.at=2,9` on a 6-step run)."""

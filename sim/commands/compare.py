@@ -41,7 +41,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run scenarios with common random numbers and tabulate paired differences."""
     import dataclasses
 
-    from sim.commands.checks import check_run_flags, engine_for, horizon_warnings
+    from sim.commands.checks import (
+        calendar_notes,
+        check_run_flags,
+        engine_for,
+        horizon_warnings,
+    )
     from sim.errors import ScenarioError, UsageError
     from sim.jobs.compare import (
         chart_writer,
@@ -75,6 +80,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for item in loaded:
         for line in horizon_warnings(item, settings.steps, args.steps, "compare"):
             print(line, file=sys.stderr)
+    for line in calendar_notes(loaded, "compare"):
+        print(line, file=sys.stderr)
     work = settings.replications * settings.steps * len(loaded)
     settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:

@@ -4,9 +4,10 @@ from a saved results folder, without running the model."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from sim.commands.registry import command
+from sim.commands.registry import command, file_to_write
 
 CHART_NAMES = (
     "escalation",
@@ -133,6 +134,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
         print(path)
     if not written:
         print(f"{folder}: nothing to draw (the folder has none of the tables the charts read)")
+    # a chart named with --kind and not drawn was left out without a word (`--kind
+    # escalation,effects` of a `--series summary` run printed effects.png alone)
+    skipped = [k for k in dict.fromkeys(kinds or []) if k not in {p.stem for p in written}]
+    if skipped and written:
+        print(f"note: --kind {','.join(skipped)}: not drawn, {folder} has none of the tables "
+              "it reads", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -164,7 +171,9 @@ def _report_args(p: argparse.ArgumentParser) -> None:
         metavar="RESULTS_DIR",
         help="a results folder (any kind)",
     )
-    p.add_argument("-o", "--out", type=Path, help="write here (default RESULTS_DIR/report.html)")
+    p.add_argument(
+        "-o", "--out", type=file_to_write, help="write here (default RESULTS_DIR/report.html)"
+    )
     p.add_argument(
         "--redraw",
         action="store_true",

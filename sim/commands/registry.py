@@ -7,7 +7,9 @@ itself: `cli` imports the commands, never the other way round (no import circle)
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sim.errors import UsageError
 from sim.scenario.keypath import parse_value
@@ -35,3 +37,12 @@ def parse_sets(items: Sequence[str] | None) -> dict[str, object]:
             raise UsageError(f"--set {item!r}: expected key.path=value")
         out[key.strip()] = parse_value(value)
     return out
+
+
+def file_to_write(text: str) -> Path:
+    """An `-o FILE` argument. Why: `report R -o some/dir/` wrote a file named `dir` (a
+    Path drops the trailing slash that said "a folder"); an existing folder was already
+    refused as "a folder; give a file name"."""
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text!r} ends with '/', a folder; give a file name")
+    return Path(text)

@@ -202,6 +202,8 @@ def check_request(draws: int, spread: float, replications: int) -> None:
     from sim.errors import UsageError
     from sim.limits import MAX_REPLICATIONS, check_count
 
+    if isinstance(spread, bool) or not isinstance(spread, int | float):  # was a TypeError
+        raise UsageError(f"--spread must be a number in [0, 1), found {spread!r}")
     if not 0.0 <= spread < 1.0:
         raise UsageError(f"--spread must be in [0, 1), found {spread}")
     check_count("--draws × --replications", draws * replications, MAX_REPLICATIONS)

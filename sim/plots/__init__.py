@@ -234,7 +234,30 @@ def figures(
 
 def build(chart: Chart, res: Results, steps: Sequence[int] | None = None) -> Figure | None:
     """One chart's Figure, or None when the folder lacks its data."""
-    return chart.draw(res, steps=steps) if chart.name == "network" else chart.draw(res)
+    if chart.name != "network":
+        return chart.draw(res)
+    return chart.draw(res, steps=network_steps(steps, res.manifest["steps"]))
+
+
+def network_steps(steps: object, last: int) -> list[int] | None:
+    """The network chart's steps: whole numbers from 0 to the run's `last` step.
+
+    Why: `plot --at` refused a step past the end, but `Results.plot("network", steps=[99])`
+    drew the last step (labelled as no step asked for), and -1, 1.5, True or the text "1"
+    were drawn too; `steps=1` was a TypeError."""
+    if steps is None:
+        return None
+    from numbers import Integral
+
+    items = list(steps) if isinstance(steps, list | tuple | range) else None
+    if items is None or any(type(s).__name__ in ("bool", "bool_") or not isinstance(s, Integral)
+                            for s in items):  # fmt: skip
+        raise UsageError(f"steps: expected a list of whole-number steps, found {steps!r}")
+    items = [int(s) for s in items]
+    wrong = [s for s in items if not 0 <= s <= last]
+    if wrong:
+        raise UsageError(f"steps: {wrong[0]} is not a step of the run (it has steps 0 to {last})")
+    return items
 
 
 def draw_charts(

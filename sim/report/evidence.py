@@ -64,9 +64,11 @@ def evidence_rows_for(res: ResultsFolder) -> tuple[list, str]:
     except ValidationError:
         rows = [EvidenceRow(p, v, tuple(ids), ()) for p, v, ids in _raw_weights(raw)]
         return rows, note + " (The scenario no longer matches the schema; read from the raw file.)"
+    overrides = res.manifest.get("overrides")  # a run's --set: said beside the ids
     loaded = LoadedScenario(
-        scenario=scenario, raw=raw, path=Path(str(raw.get("name"))), ledger=ledger
-    )
+        scenario=scenario, raw=raw, path=Path(str(raw.get("name"))), ledger=ledger,
+        overrides=dict(overrides) if isinstance(overrides, dict) else {},
+    )  # fmt: skip
     return evidence_rows(loaded), note
 
 
@@ -83,11 +85,9 @@ def evidence_section(res: ResultsFolder) -> Section | None:
     rows, note = evidence_rows_for(res)
     if not rows:
         return None
-    missing = sum(1 for r in rows if not r.evidence)
-    body = [
-        [r.path, f"{r.value:.4g}", ", ".join(r.evidence) or "(none)", list(r.claims) or "–"]
-        for r in rows
-    ]
-    text = f"{note} {len(rows)} weights, {len(rows) - missing} with evidence, {missing} without."
+    from sim.evidence import count_line
+
+    body = [[r.path, f"{r.value:.4g}", r.ids, list(r.claims) or "–"] for r in rows]
+    text = f"{note} {count_line(rows)}."
     table = Table(["weight", "value", "evidence ids", "claims"], body, (1,), "evidence")
     return Section("Evidence behind the weights", [text], [table])

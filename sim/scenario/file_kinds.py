@@ -16,7 +16,8 @@ from typing import Any
 
 def file_kind(data: dict[str, Any]) -> str | None:
     """'scenario', 'calibration spec', 'sweep file', 'observations file', 'results manifest',
-    or None when the keys say nothing (the caller's own checks then report the problems)."""
+    'evidence ledger', or None when the keys say nothing (the caller's own checks then
+    report the problems)."""
     from sim.results.manifest import KINDS
 
     if isinstance(data.get("kind"), str) and data["kind"] in KINDS:  # a run's lists `actors`
@@ -29,6 +30,8 @@ def file_kind(data: dict[str, Any]) -> str | None:
         return "sweep file"
     if "observations" in data:
         return "observations file"
+    if "records" in data:  # seeds/ledger.yaml: five lines about a title it never needed
+        return "evidence ledger"
     return None
 
 
@@ -38,6 +41,7 @@ HINTS = {
     "sweep file": "run it with: alliance-sim sweep {path}",
     "observations file": "score a scenario against it with: alliance-sim hindcast {path} SCENARIO",
     "results manifest": "alliance-sim report {folder} reads its folder",
+    "evidence ledger": "scenarios cite its record ids (alliance-sim evidence SCENARIO lists them)",
 }
 
 

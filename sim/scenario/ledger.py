@@ -60,6 +60,16 @@ def find_ledger(start: Path) -> Path | None:
     return None
 
 
+def is_ledger(path: Path) -> bool:
+    """A mapping with `records` and no scenario keys (forgiving, as `is_observations_file`:
+    an unreadable file is "not one", so the scenario loader reports its real problem)."""
+    try:
+        data = load_yaml(path).data
+    except (YamlFail, OSError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "records" in data and "actors" not in data
+
+
 def load_ledger(path: Path) -> Ledger:
     """The ledger at `path`, parsed once per file version (sweeps load scenarios often)."""
     stat = Path(path).stat()

@@ -41,6 +41,8 @@ _PLAIN_TAGS = {
 }
 EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 """Numbers YAML 1.1 reads as text (an exponent without a dot: 1e-3, 1e400)."""
+OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
+"""Whole numbers YAML 1.1 reads in base 8 (a leading zero: `steps: 036` is 30)."""
 _OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken)
 _OPEN_FLOW = (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
 _CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
@@ -252,6 +254,18 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             self._check_tag(node, "tag:yaml.org,2002:seq", path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag.endswith((":int", ":float")) and ":" in node.value:
+            # YAML 1.1's base 60: `steps: 1:30` was 90 steps without a word; as the text
+            # written it is refused where a number is expected, and a sweep's `10:20` range
+            # reads as written (sim/jobs/sweep/spec_file.py recovered it from the file)
+            return node.value
+        if node.tag.endswith(":int") and OCTAL.match(node.value):
+            line, col = _mark(node.start_mark)
+            decimal = node.value.replace("_", "").lstrip("+-").lstrip("0") or "0"
+            message = (f"expected a number, found {node.value}, which YAML 1.1 reads as octal "
+                       f"({self.scalars.construct_object(node)}); write {decimal} without the "
+                       "leading zero")  # fmt: skip
+            raise _Fail(line, col, _dotted(path), message)
         return self._scalar(node, path)
 
     def _count_expansion(self, node: yaml.Node, path: Path_) -> None:

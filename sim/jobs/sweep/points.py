@@ -51,12 +51,14 @@ def refuse_shadowed(raw: dict[str, Any], path: str) -> None:
         raise ValueError(reason)
 
 
-def resolve(base: dict[str, Any], path: str) -> tuple[str, ...]:
-    """The keys of `path` in the scenario; the run settings are not swept."""
+def resolve(base: dict[str, Any], path: str, verb: str = "swept") -> tuple[str, ...]:
+    """The keys of `path` in the scenario; the run settings are not swept, nor fixed by a
+    sweep's `set:` or --set (`verb` "set": `--set run.steps=5` was told "cannot be swept")."""
     keys = keypath.resolve(base, path)
     if keys[0] in FORBIDDEN_ROOTS:
+        what = "swept" if verb == "swept" else f"{verb} in a sweep"
         raise ValueError(
-            f"{keys[0]}.* cannot be swept (use --steps, -n and --seed for the run settings)"
+            f"{keys[0]}.* cannot be {what} (use --steps, -n and --seed for the run settings)"
         )
     return keys
 

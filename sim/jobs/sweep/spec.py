@@ -78,7 +78,7 @@ def _fixed_values(
     entries += [(k, v, None) for k, v in set_flags.items()]
     for key, value, loc in entries:
         try:
-            keys = resolve(base, key)
+            keys = resolve(base, key, "set")
             if isinstance(value, dict | list):
                 raise ValueError("expected a single value")
             candidate = check_value(base, keys, value, loaded.ledger)
@@ -220,7 +220,33 @@ def load_spec(
         description=spec.description,
     )
     check_design(out)
+    _check_model_values(out)
     return out
+
+
+def _check_model_values(spec: SweepSpec) -> None:
+    """Each swept value put into the sweep's model input, as every design point will be.
+
+    Why: the scenario check (points.py) accepts any key the scenario file has, `name` and
+    `title` too, but a design point changes the built model input, which holds none of
+    those; such a sweep used to print its plan line and fail at design point 0."""
+    from sim.scenario.overrides import InvalidValue, apply
+
+    for param in spec.params:
+        if param.kind == "range":
+            trials = [("low", param.low), ("high", param.high)]
+        else:
+            trials = [(f"value {v!r}", v) for v in param.values or ()]
+        for label, value in trials:
+            try:
+                apply(spec.model_input, {param.path: value})
+            except InvalidValue as exc:
+                why = f"{label}: {exc.about(param.keys)}"  # as points.check_param says it
+                if param.origin.startswith("--param"):
+                    raise UsageError(f"{param.origin}: {why}") from None
+                raise ScenarioError(
+                    [Problem(*_split_label(param.origin), param.path, why)]
+                ) from None
 
 
 def _split_label(label: str) -> tuple[str, int, int]:
