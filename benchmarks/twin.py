@@ -1,0 +1,153 @@
+"""An identical-twin test: could the 2016 – May 2024 design see dynamics that are true?
+
+The model ties with the events-only world out of sample and the history narrows none of its
+dynamics coefficients. Either the dynamics add nothing real, or these observations cannot
+tell dynamics of this size from none. This makes the model true by construction (the
+hand-set dynamics, the shipped posterior's median measurement coefficients, noise on, one
+replication), gives every in-sample observation the value the true model's operator draws,
+and runs the shipped fits and scores on those values (docs/preregistration-twin.md).
+
+    python -m benchmarks.twin                 # three twins, truth seeds 1 2 3, 2 workers
+    python -m benchmarks.twin --truths 7 --workers 1 --out results/twin
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from benchmarks.calibrate import markdown
+from sim.ensemble import run_ensemble
+from sim.observe.episodes import anchor_of, assign, episode_of, window
+from sim.observe.identify import width_table
+from sim.observe.observations import COUNT_KINDS
+from sim.observe.operators import OPERATOR_COEFFICIENTS, default_coefficients, draw
+from sim.observe.posterior import read_posterior
+from sim.observe.rolling import in_sample, observations_of, rolling_forecasts
+from sim.observe.scoring import skill_table
+from sim.observe.significance import interval_rows, intervals_of
+from sim.observe.spec import CalibrationSpec, load_spec
+from sim.parameters import defaults
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "scenarios" / "calibration" / "history.yaml"
+POSTERIOR = ROOT / "seeds" / "posterior" / "history-2016-2024.parquet"
+DYNAMICS = ("reactivity", "fatigue", "restraint", "backing", "axis_cost")
+WHOLE = (*COUNT_KINDS, "unsc_vote", "joint_exercise")  # kinds whose values are whole numbers
+
+
+def truth_operators(posterior: Path = POSTERIOR) -> dict[str, np.ndarray]:
+    """The measurement model of the truth: each fitted operator coefficient at the shipped
+    posterior's median, the others at their defaults (one replication)."""
+    ops = default_coefficients(1)
+    post = read_posterior(posterior)
+    for name in OPERATOR_COEFFICIENTS:
+        if name in post.columns:
+            ops[name] = np.array([float(post[name].median())])
+    return ops
+
+
+def synthetic_values(spec: CalibrationSpec, truth_seed: int) -> dict[str, float]:
+    """Every in-sample observation's value drawn by the true model, in time order, so an
+    anchor or a summit pair history reads the synthetic earlier values (a trade series'
+    first value is its own anchor: the real level, which the operator does not model)."""
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    assign([ep], observations_of(spec))
+    series = run_ensemble(ep.loaded.scenario, 1, truth_seed, ep.steps, keep_series=True).series
+    ops, rng = truth_operators(), np.random.default_rng(truth_seed)
+    values: dict[str, float] = {}
+    for obs in sorted(ep.observations, key=lambda o: (o.last, o.first, o.id)):
+        value = float(
+            draw(obs, window(series, ep, obs), ops, rng, 1, anchor_of(ep, series, obs))[0, 0]
+        )
+        values[obs.id] = value
+        at = next(i for i, o in enumerate(ep.observations) if o.id == obs.id)
+        ep.observations[at] = dataclasses.replace(obs, value=value)
+    return values
+
+
+def write_twin(spec_path: Path, values: dict[str, float], folder: Path) -> Path:
+    """The spec and its observation files with the synthetic values (records the fit does
+    not use keep theirs); returns the twin's spec path."""
+    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    obs_dir = folder / "observations"
+    obs_dir.mkdir(parents=True, exist_ok=True)
+    files = sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)})
+    for path in files:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rec in doc["observations"]:
+            if rec["id"] in values:
+                v = values[rec["id"]]
+                rec["value"] = round(v) if rec["kind"] in WHOLE else round(v, 6)
+        (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
+    data["observations"] = [str(obs_dir / "*.yaml")]
+    out = folder / "spec.yaml"
+    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def truth_of(name: str) -> float:
+    """The true value of a coefficient: the hand-set dynamics, structural offsets 0."""
+    return defaults().get(name, 0.0)
+
+
+def one_twin(truth_seed: int, folder: Path, workers: int) -> dict[str, pd.DataFrame]:
+    """Fit and score one twin: the identifiability table (with the truth and whether the
+    90% interval holds it) and the plain design's pooled rolling-origin intervals."""
+    spec = load_spec(SPEC)
+    twin = load_spec(write_twin(SPEC, synthetic_values(spec, truth_seed), folder))
+    _rows, _post, pop = in_sample(twin, workers)
+    widths = width_table(list(twin.priors), pop.theta, pop.weights)
+    model = widths[widths["coefficient"].isin(DYNAMICS)].copy()
+    model["truth"] = model["coefficient"].map(truth_of)
+    model["inside"] = (model["posterior q05"] <= model["truth"]) & (
+        model["truth"] <= model["posterior q95"]
+    )
+    plain = rolling_forecasts(twin, workers=workers, designs=False).plain
+    pooled = interval_rows(intervals_of({"plain": plain}, twin.settings["seed"]))
+    return {"widths": model, "pooled": pooled, "kinds": skill_table(plain)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.twin", description=__doc__)
+    ap.add_argument("--truths", type=int, nargs="+", default=[1, 2, 3], metavar="SEED")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "twin")
+    args = ap.parse_args(argv)
+    if any(s < 0 for s in args.truths) or len(set(args.truths)) != len(args.truths):
+        print("twin: error: --truths must be distinct whole numbers ≥ 0", file=sys.stderr)
+        return 2
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    for seed in args.truths:
+        t0 = time.perf_counter()
+        folder = args.out / stamp / f"truth-{seed}"
+        result = one_twin(seed, folder, args.workers)
+        for name, table in result.items():
+            table.to_csv(folder / f"{name}.csv", index=False)
+        print(f"\n## truth seed {seed} ({time.perf_counter() - t0:.0f} s)")
+        cols = [
+            "coefficient",
+            "truth",
+            "posterior q05",
+            "posterior q95",
+            "90% width ratio",
+            "inside",
+        ]
+        print(markdown(result["widths"][cols]))
+        print(markdown(result["pooled"]))
+        print(markdown(result["kinds"]))
+    print(f"\nresults: {args.out / stamp}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
