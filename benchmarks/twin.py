@@ -9,6 +9,7 @@ and runs the shipped fits and scores on those values (docs/preregistration-twin.
 
     python -m benchmarks.twin                 # three twins, truth seeds 1 2 3, 2 workers
     python -m benchmarks.twin --truths 7 --workers 1 --out results/twin
+    python -m benchmarks.twin --set reactivity=0.16   # a stronger truth (not pre-registered)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,7 @@ import yaml
 from benchmarks.calibrate import markdown
 from sim.ensemble import run_ensemble
 from sim.observe.episodes import anchor_of, assign, episode_of, window
-from sim.observe.identify import width_table
+from sim.observe.identify import prior_quantile, width_table
 from sim.observe.observations import COUNT_KINDS
 from sim.observe.operators import OPERATOR_COEFFICIENTS, default_coefficients, draw
 from sim.observe.posterior import read_posterior
@@ -56,13 +58,20 @@ def truth_operators(posterior: Path = POSTERIOR) -> dict[str, np.ndarray]:
     return ops
 
 
-def synthetic_values(spec: CalibrationSpec, truth_seed: int) -> dict[str, float]:
+def synthetic_values(
+    spec: CalibrationSpec, truth_seed: int, truth: Mapping[str, float] | None = None
+) -> dict[str, float]:
     """Every in-sample observation's value drawn by the true model, in time order, so an
     anchor or a summit pair history reads the synthetic earlier values (a trade series'
-    first value is its own anchor: the real level, which the operator does not model)."""
+    first value is its own anchor: the real level, which the operator does not model).
+    `truth` moves dynamics coefficients off their hand-set values (re-settled at the start,
+    as every calibration draw is)."""
     ep = episode_of(load_scenario(spec.scenarios[0]))
     assign([ep], observations_of(spec))
-    series = run_ensemble(ep.loaded.scenario, 1, truth_seed, ep.steps, keep_series=True).series
+    coefs = {k: np.array([float(v)]) for k, v in (truth or {}).items()}
+    series = run_ensemble(
+        ep.loaded.scenario, 1, truth_seed, ep.steps, keep_series=True, coefficients=coefs
+    ).series
     ops, rng = truth_operators(), np.random.default_rng(truth_seed)
     values: dict[str, float] = {}
     for obs in sorted(ep.observations, key=lambda o: (o.last, o.first, o.id)):
@@ -96,20 +105,45 @@ def write_twin(spec_path: Path, values: dict[str, float], folder: Path) -> Path:
     return out
 
 
-def truth_of(name: str) -> float:
-    """The true value of a coefficient: the hand-set dynamics, structural offsets 0."""
-    return defaults().get(name, 0.0)
+def truth_of(name: str, truth: Mapping[str, float] | None = None) -> float:
+    """The true value of a coefficient: `truth`'s, else the hand-set dynamics; structural
+    offsets 0."""
+    return float((truth or {}).get(name, defaults().get(name, 0.0)))
 
 
-def one_twin(truth_seed: int, folder: Path, workers: int) -> dict[str, pd.DataFrame]:
+def parse_truth(items: list[str], spec: CalibrationSpec) -> dict[str, float]:
+    """`NAME=VALUE` pairs for dynamics coefficients, each inside its prior's 90% range
+    (a truth the fit could not reach would test the prior, not the design)."""
+    truth: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name not in DYNAMICS:
+            raise ValueError(
+                f"--set {item!r}: expected NAME=VALUE, NAME one of {', '.join(DYNAMICS)}"
+            )
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"--set {item!r}: {text!r} is not a number") from None
+        prior = next(p for p in spec.priors if p.name == name)
+        lo, hi = prior_quantile(prior, 0.05), prior_quantile(prior, 0.95)
+        if not (np.isfinite(value) and lo <= value <= hi):
+            raise ValueError(f"--set {item!r}: outside the prior's 90% range {lo:.3g}–{hi:.3g}")
+        truth[name] = value
+    return truth
+
+
+def one_twin(
+    truth_seed: int, folder: Path, workers: int, truth: Mapping[str, float] | None = None
+) -> dict[str, pd.DataFrame]:
     """Fit and score one twin: the identifiability table (with the truth and whether the
     90% interval holds it) and the plain design's pooled rolling-origin intervals."""
     spec = load_spec(SPEC)
-    twin = load_spec(write_twin(SPEC, synthetic_values(spec, truth_seed), folder))
+    twin = load_spec(write_twin(SPEC, synthetic_values(spec, truth_seed, truth), folder))
     _rows, _post, pop = in_sample(twin, workers)
     widths = width_table(list(twin.priors), pop.theta, pop.weights)
     model = widths[widths["coefficient"].isin(DYNAMICS)].copy()
-    model["truth"] = model["coefficient"].map(truth_of)
+    model["truth"] = model["coefficient"].map(lambda n: truth_of(n, truth))
     model["inside"] = (model["posterior q05"] <= model["truth"]) & (
         model["truth"] <= model["posterior q95"]
     )
@@ -124,18 +158,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--truths", type=int, nargs="+", default=[1, 2, 3], metavar="SEED")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "twin")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a dynamics coefficient of the truth off its hand-set value (repeatable)",
+    )
     args = ap.parse_args(argv)
     if any(s < 0 for s in args.truths) or len(set(args.truths)) != len(args.truths):
         print("twin: error: --truths must be distinct whole numbers ≥ 0", file=sys.stderr)
+        return 2
+    try:
+        truth = parse_truth(args.set, load_spec(SPEC))
+    except ValueError as exc:
+        print(f"twin: error: {exc}", file=sys.stderr)
         return 2
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     for seed in args.truths:
         t0 = time.perf_counter()
         folder = args.out / stamp / f"truth-{seed}"
-        result = one_twin(seed, folder, args.workers)
+        result = one_twin(seed, folder, args.workers, truth)
         for name, table in result.items():
             table.to_csv(folder / f"{name}.csv", index=False)
-        print(f"\n## truth seed {seed} ({time.perf_counter() - t0:.0f} s)")
+        shown = ", ".join(f"{k}={v:g}" for k, v in truth.items()) or "hand-set dynamics"
+        print(f"\n## truth seed {seed}, {shown} ({time.perf_counter() - t0:.0f} s)")
         cols = [
             "coefficient",
             "truth",

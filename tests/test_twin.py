@@ -49,3 +49,28 @@ def test_the_twin_differs_from_the_data_in_the_values_alone(real, values, tmp_pa
             assert other.value == int(other.value)
         changed += other.value != obs.value
     assert changed > len(observations) // 4  # the twin is not the data
+
+
+def test_a_stronger_truth_changes_the_draws_and_is_reported_as_the_truth(real, values):
+    spec, _ = real
+    stronger = twin.synthetic_values(spec, 1, {"reactivity": 0.16})
+    assert stronger.keys() == values.keys()
+    assert stronger != values  # the coefficient reaches the true run
+    assert twin.truth_of("reactivity", {"reactivity": 0.16}) == 0.16
+    assert twin.truth_of("reactivity") == twin.defaults()["reactivity"]
+
+
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ("reactivity", "expected NAME=VALUE"),
+        ("launch_log_rate=0.1", "expected NAME=VALUE"),
+        ("reactivity=strong", "is not a number"),
+        ("reactivity=nan", "outside the prior's 90% range"),
+        ("reactivity=0.5", "outside the prior's 90% range"),
+    ],
+)
+def test_a_bad_truth_is_one_line_and_exit_2(item, message, capsys):
+    assert twin.main(["--set", item]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and "Traceback" not in err
