@@ -10,6 +10,7 @@ and runs the shipped fits and scores on those values (docs/preregistration-twin.
     python -m benchmarks.twin                 # three twins, truth seeds 1 2 3, 2 workers
     python -m benchmarks.twin --truths 7 --workers 1 --out results/twin
     python -m benchmarks.twin --set reactivity=0.16   # a stronger truth (not pre-registered)
+    python -m benchmarks.twin --design monthly-launches   # a denser, hypothetical design
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from benchmarks.calibrate import markdown
 from sim.ensemble import run_ensemble
 from sim.observe.episodes import anchor_of, assign, episode_of, window
 from sim.observe.identify import prior_quantile, width_table
-from sim.observe.observations import COUNT_KINDS
+from sim.observe.observations import COUNT_KINDS, load_observations
 from sim.observe.operators import OPERATOR_COEFFICIENTS, default_coefficients, draw
 from sim.observe.posterior import read_posterior
 from sim.observe.rolling import in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import skill_table
+from sim.observe.series import definition
 from sim.observe.significance import interval_rows, intervals_of
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.parameters import defaults
@@ -45,6 +47,62 @@ POSTERIOR = ROOT / "seeds" / "posterior" / "history-2016-2024.parquet"
 EXERCISES = "joint_exercise"  # near-zero CRPS for every forecaster: an unstable ratio
 DYNAMICS = ("reactivity", "fatigue", "restraint", "backing", "axis_cost")
 WHOLE = (*COUNT_KINDS, "unsc_vote", "joint_exercise")  # kinds whose values are whole numbers
+
+
+DESIGNS = ("shipped", "monthly-launches")
+SYNTHETIC_SOURCE = {  # a hypothetical record: it exists only in a twin's folder
+    "publisher": "benchmarks.twin (synthetic design, not data)",
+    "title": "Monthly launch-event counts: a hypothetical series for a power test",
+    "date": "2026-12-07",
+    "url": "https://example.invalid/alliance-sim/twin",
+}
+
+
+def monthly_launches(start: int = 2016, end: tuple[int, int] = (2024, 5)) -> list[dict]:
+    """One launch-event record per month, January `start` to `end` (values 0 until the
+    truth draws them)."""
+    records = []
+    for year in range(start, end[0] + 1):
+        for month in range(1, 13 if year < end[0] else end[1] + 1):
+            records.append(
+                {
+                    "id": f"twin-prk-launch-events-{year}-{month:02d}",
+                    "kind": "missile_launches",
+                    "actor": "PRK",
+                    "period": f"{year}-{month:02d}",
+                    "value": 0,
+                    "unit": "launch events in the month (synthetic design)",
+                    "reliability": "solid",
+                    "source": dict(SYNTHETIC_SOURCE),
+                }
+            )
+    return records
+
+
+def write_design(spec_path: Path, design: str, folder: Path) -> Path:
+    """The spec with its observation files as `design` has them; returns the design's
+    spec path. "shipped" is the spec itself; "monthly-launches" replaces the launch-event
+    series (every record counting events) by `monthly_launches`."""
+    if design == "shipped":
+        return spec_path
+    spec = load_spec(spec_path)
+    every = load_observations(list(spec.observations))  # the overlapping ones too
+    events = {o.id for o in every if definition(o) == "events"}
+    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    obs_dir = folder / "observations"
+    obs_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)}):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["observations"] = [r for r in doc["observations"] if r["id"] not in events]
+        if path.name == "missile_launches.yaml":
+            doc["observations"] += monthly_launches()
+        if doc["observations"]:
+            (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+    data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
+    data["observations"] = ["observations/*.yaml"]
+    out = folder / "spec.yaml"
+    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return out
 
 
 def truth_operators(posterior: Path = POSTERIOR) -> dict[str, np.ndarray]:
@@ -99,7 +157,7 @@ def write_twin(spec_path: Path, values: dict[str, float], folder: Path) -> Path:
                 rec["value"] = round(v) if rec["kind"] in WHOLE else round(v, 6)
         (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
-    data["observations"] = [str(obs_dir / "*.yaml")]
+    data["observations"] = ["observations/*.yaml"]
     out = folder / "spec.yaml"
     out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return out
@@ -134,12 +192,19 @@ def parse_truth(items: list[str], spec: CalibrationSpec) -> dict[str, float]:
 
 
 def one_twin(
-    truth_seed: int, folder: Path, workers: int, truth: Mapping[str, float] | None = None
+    truth_seed: int,
+    folder: Path,
+    workers: int,
+    truth: Mapping[str, float] | None = None,
+    design: str = "shipped",
+    filtered: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Fit and score one twin: the identifiability table (with the truth and whether the
-    90% interval holds it) and the plain design's pooled rolling-origin intervals."""
-    spec = load_spec(SPEC)
-    twin = load_spec(write_twin(SPEC, synthetic_values(spec, truth_seed, truth), folder))
+    90% interval holds it) and the plain design's pooled rolling-origin intervals (with
+    `filtered`, the particle filter's too)."""
+    shaped = write_design(SPEC, design, folder)
+    spec = load_spec(shaped)
+    twin = load_spec(write_twin(shaped, synthetic_values(spec, truth_seed, truth), folder))
     _rows, _post, pop = in_sample(twin, workers)
     widths = width_table(list(twin.priors), pop.theta, pop.weights)
     model = widths[widths["coefficient"].isin(DYNAMICS)].copy()
@@ -147,8 +212,15 @@ def one_twin(
     model["inside"] = (model["posterior q05"] <= model["truth"]) & (
         model["truth"] <= model["posterior q95"]
     )
-    plain = rolling_forecasts(twin, workers=workers, designs=False).plain
+    forecasts = rolling_forecasts(twin, workers=workers, designs=filtered)
+    plain = forecasts.plain
     views = {"plain": plain, "plain without the exercises": plain[plain["kind"] != EXERCISES]}
+    if filtered:
+        kept = forecasts.filtered
+        views |= {
+            "filtered": kept,
+            "filtered without the exercises": kept[kept["kind"] != EXERCISES],
+        }
     pooled = interval_rows(intervals_of(views, twin.settings["seed"]))
     return {"widths": model, "pooled": pooled, "kinds": skill_table(plain), "rolling": plain}
 
@@ -165,6 +237,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="a dynamics coefficient of the truth off its hand-set value (repeatable)",
     )
+    ap.add_argument(
+        "--design",
+        choices=DESIGNS,
+        default="shipped",
+        help="the observations' design: as shipped, or monthly launch-event counts",
+    )
+    ap.add_argument(
+        "--filtered", action="store_true", help="also score the particle filter's forecasts"
+    )
     args = ap.parse_args(argv)
     if any(s < 0 for s in args.truths) or len(set(args.truths)) != len(args.truths):
         print("twin: error: --truths must be distinct whole numbers ≥ 0", file=sys.stderr)
@@ -178,10 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     for seed in args.truths:
         t0 = time.perf_counter()
         folder = args.out / stamp / f"truth-{seed}"
-        result = one_twin(seed, folder, args.workers, truth)
+        result = one_twin(seed, folder, args.workers, truth, args.design, args.filtered)
         for name, table in result.items():
             table.to_csv(folder / f"{name}.csv", index=False)
         shown = ", ".join(f"{k}={v:g}" for k, v in truth.items()) or "hand-set dynamics"
+        shown += f", design {args.design}"
         print(f"\n## truth seed {seed}, {shown} ({time.perf_counter() - t0:.0f} s)")
         cols = [
             "coefficient",

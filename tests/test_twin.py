@@ -74,3 +74,25 @@ def test_a_bad_truth_is_one_line_and_exit_2(item, message, capsys):
     assert twin.main(["--set", item]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+
+
+def test_the_monthly_design_replaces_every_launch_event_record_and_nothing_else(real, tmp_path):
+    from sim.observe.observations import load_observations
+    from sim.observe.series import definition
+
+    spec, observations = real
+    shaped = load_spec(twin.write_design(twin.SPEC, "monthly-launches", tmp_path))
+    every = load_observations(list(shaped.observations))
+    events = [o for o in every if definition(o) == "events"]
+    assert len(events) == 101 and all(o.id.startswith("twin-") for o in events)
+    assert all(o.last == o.first for o in events)  # one month each, January 2016 – May 2024
+    assert all(o.source["url"].startswith("https://example.invalid/") for o in events)
+    kept = {o.id for o in observations_of(shaped)}
+    assert {o.id for o in events} <= kept  # no shipped annual record overshadows a month
+    others = {o.id for o in observations if definition(o) != "events"}
+    assert kept - {o.id for o in events} == others
+
+
+def test_the_shipped_design_is_the_spec_itself(tmp_path):
+    assert twin.write_design(twin.SPEC, "shipped", tmp_path) == twin.SPEC
+    assert not any(tmp_path.iterdir())
