@@ -1,0 +1,175 @@
+"""Reliability suite, round 17: property-based fuzzing of what the validator accepts.
+
+Earlier rounds probed bad inputs by hand; this round generates scenarios that `alliance-sim
+validate` accepts (the shipped scenarios with actors' values anywhere in their ranges,
+actors, relations, treaties and events added or removed, events at step 0, at the last step
+and several on one step, runs of 1 to 150 steps and 1 replication, coefficients at their
+bounds) and checks what must hold for every one of them: no traceback, finite outputs inside
+their documented bounds, the numpy and numba engines equal to rounding, the same tables
+from the same seed and from 1 or 2 workers, and results folders that `plot` and `report`
+read back. docs/reliability.md, section 22, lists what was found and what held.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.cli import main
+from sim.ensemble import prepare, run_chunk
+from sim.kernel import numba_available
+from sim.parameters import PARAMETERS
+from sim.scenario.schema import CHANNELS
+from tests.reliability_tools import BASELINE, REPO
+
+needs_numba = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
+
+SHIPPED = [BASELINE, REPO / "scenarios" / "russia_tech_transfer.yaml",
+           REPO / "scenarios" / "axis_with_iran.yaml",
+           REPO / "scenarios" / "history" / "base_2016.yaml"]  # fmt: skip
+TRAITS = ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")
+CAPABILITIES = ("military", "economic", "nuclear")
+# the documented range of every per-step series (docs/results-format.md, MODEL.md)
+BOUNDS = {"escalation": (0.0, 1.0), "leverage": (0.0, 1.0), "commitment": (-1.0, 1.0),
+          "tension": (0.0, 1.0), "distancing": (-2.0, 2.0), "frustration": (0.0, 1.0),
+          "readiness": (0.0, 1.0)}  # fmt: skip
+
+
+def engines(loaded: Any, reps: int = 2, seed: int = 5):
+    """The scenario's series on the numpy and the numba engine, same replications."""
+    world, events = prepare(loaded.scenario)
+    steps = loaded.scenario.run.steps
+    return [run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True,
+                      engine=engine).series for engine in ("numpy", "numba")]  # fmt: skip
+
+
+def largest_difference(a: Any, b: Any) -> dict[str, float]:
+    return {name: float(np.abs(getattr(a, name) - getattr(b, name)).max()) for name in BOUNDS}
+
+
+# --------------------------------------------------------------------------- 1. engines
+@needs_numba
+@pytest.mark.parametrize(("scenario", "pair"), [
+    (BASELINE, "USA.JPN"),                    # an alliance written down to indifference
+    (SHIPPED[1], "USA.JPN"),
+])  # fmt: skip
+def test_engines_agree_when_a_commitment_is_written_as_zero(scenario, pair):
+    """A commitment of exactly 0 rests where the payoff jumps ([C > 0] turns the axis and
+    instability costs on). The numba kernel's settled start was numpy's, so its own payoff
+    missed it by rounding (+4e-18), the pair left 0 in numba alone, and the costs switched
+    on there: the engines parted by 1e-3 in commitment (2e-5 in escalation) from step 2."""
+    loaded = sim.load(scenario, set={f"relations.{pair}.commitment": 0.0, "run.steps": 6})
+    numpy_run, numba_run = engines(loaded)
+    assert max(largest_difference(numpy_run, numba_run).values()) < 1e-12
+
+
+@needs_numba
+def test_engines_agree_on_the_baseline_and_a_pair_left_unwritten():
+    """Control: the shipped baseline, and the history, where KOR→CHN is written nowhere
+    (commitment 0) and its rounding happened to fall the harmless way before the fix."""
+    for loaded in (
+        sim.load(BASELINE, set={"run.steps": 6}),
+        sim.load(SHIPPED[3], set={"run.steps": 6}),
+    ):  # KOR→CHN unwritten
+        numpy_run, numba_run = engines(loaded)
+        assert max(largest_difference(numpy_run, numba_run).values()) < 1e-12
+
+
+# --------------------------------------------------------------------------- 2. generated
+def _in(lo: float, hi: float) -> st.SearchStrategy[float]:
+    """A value in [lo, hi], its ends and 0 (where allowed) drawn often."""
+    ends = [lo, hi, 0.0] if lo <= 0.0 <= hi else [lo, hi]
+    return st.sampled_from(ends) | st.floats(lo, hi, allow_nan=False)
+
+
+@st.composite
+def accepted(draw: st.DrawFn) -> dict[str, Any]:
+    """A scenario `validate` accepts: a shipped scenario extended with values anywhere in
+    their ranges, a new actor, commitments of exactly 0, a new treaty, coefficients at their
+    bounds, events at step 0, at the last step and several on one step, 1 to 40 steps."""
+    base = draw(st.sampled_from(SHIPPED))
+    loaded = sim.load(base)
+    ids = list(loaded.scenario.actors)
+    treaties = list(loaded.scenario.treaties)
+    steps = draw(st.sampled_from([1, 2, 3]) | st.integers(1, 40))
+    doc: dict[str, Any] = {"extends": str(base), "name": "fuzz", "title": "fuzz",
+                           "run": {"steps": steps, "replications": draw(st.integers(1, 2)),
+                                   "settle": draw(st.booleans())}}  # fmt: skip
+    actors: dict[str, Any] = {}
+    for a in draw(st.lists(st.sampled_from(ids), max_size=3, unique=True)):
+        actors[a] = {"traits": {t: draw(_in(0, 1)) for t in TRAITS},
+                     "capabilities": {c: draw(_in(0, 1)) for c in CAPABILITIES},
+                     "escalation": draw(_in(0, 1)), "leverage": draw(_in(0, 1))}  # fmt: skip
+    if draw(st.booleans()):
+        actors["NEW"] = {"name": "New", "traits": {t: draw(_in(0, 1)) for t in TRAITS},
+                         "capabilities": {c: draw(_in(0, 1)) for c in CAPABILITIES},
+                         "escalation": draw(_in(0, 1)), "active": draw(st.booleans())}  # fmt: skip
+        ids.append("NEW")
+    doc["actors"] = actors
+    relations: dict[str, Any] = {}
+    for _ in range(draw(st.integers(0, 4))):
+        a, b = draw(st.permutations(ids))[:2]
+        row = {c: draw(_in(0, 1)) for c in draw(st.lists(st.sampled_from(CHANNELS), unique=True))}
+        relations.setdefault(a, {})[b] = {**row, "commitment": draw(_in(-1, 1))}
+    doc["relations"] = relations
+    if draw(st.booleans()):
+        members = draw(st.lists(st.sampled_from(ids), min_size=2, max_size=3, unique=True))
+        doc["treaties"] = {"fuzz_pact": {"members": members, "obligation": "automatic",
+                                         "strength": draw(_in(0, 1))}}  # fmt: skip
+    free = [p for p, q in PARAMETERS.items() if q.mechanism != "outputs"]
+    names = draw(st.lists(st.sampled_from(free), max_size=6, unique=True))
+    doc["parameters"] = {p: draw(_in(PARAMETERS[p].lo, PARAMETERS[p].hi)) for p in names}
+    targets = [f"actors.{a}.escalation" for a in ids] + [f"parameters.{p}" for p in free]
+    targets += [f"treaties.{t}.strength" for t in treaties]
+    events = {}
+    for k in range(draw(st.integers(0, 3))):
+        path = draw(st.sampled_from(targets))
+        lo, hi = (PARAMETERS[path[11:]].lo, PARAMETERS[path[11:]].hi) if path.startswith(
+            "parameters.") else (0.0, 1.0)  # fmt: skip
+        op = draw(st.sampled_from(["set", "add", "scale"]))
+        value = draw({"set": _in(lo, hi), "add": _in(lo - hi, hi - lo), "scale": _in(0, 1000)}[op])
+        at = draw(st.sampled_from([0, steps - 1, max(steps - 1, 0) // 2]))
+        events[f"fuzz_{k}"] = {"label": f"fuzz {k}", "at": at, op: {path: value}}
+    doc["events"] = events
+    return doc
+
+
+def _write(doc: dict[str, Any], folder: Path) -> Path:
+    path = folder / f"fuzz-{abs(hash(repr(doc))) % 10**8}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def _check_series(series: Any, where: str) -> None:
+    for name, (lo, hi) in BOUNDS.items():
+        values = getattr(series, name)
+        assert np.isfinite(values).all(), f"{where}: {name} not finite"
+        assert values.min() >= lo and values.max() <= hi, f"{where}: {name} out of [{lo}, {hi}]"
+
+
+FAST = settings(max_examples=12, deadline=None, database=None,
+                suppress_health_check=list(HealthCheck))  # fmt: skip
+
+
+@needs_numba
+@given(doc=accepted())
+@FAST
+def test_every_accepted_scenario_stays_in_bounds_on_both_engines(tmp_path_factory, doc):
+    """Whatever `validate` accepts runs on both engines, finite and inside every series'
+    documented range, and the engines agree to rounding over the first steps (later, at the
+    corners of the coefficient box, their rounding may grow: §11)."""
+    path = _write(doc, tmp_path_factory.mktemp("fuzz"))
+    assert main(["validate", str(path)]) == 0
+    numpy_run, numba_run = engines(sim.load(path), reps=2)
+    _check_series(numpy_run, "numpy")
+    _check_series(numba_run, "numba")
+    first = {name: float(np.abs(getattr(numpy_run, name)[:3] - getattr(numba_run, name)[:3]).max())
+             for name in BOUNDS}  # fmt: skip
+    assert max(first.values()) < 1e-9, first
