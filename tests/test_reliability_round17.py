@@ -323,3 +323,28 @@ def test_an_odd_scenario_gives_the_same_tables_on_one_and_two_workers_and_run_ag
         assert main(argv) == 0
     _assert_same_tables(runs[0], runs[1])
     _assert_same_tables(runs[0], runs[2])
+
+
+# --------------------------------------------------------------------------- 5. messages
+def test_a_reference_to_an_actor_removed_with_null_says_it_was_removed(tmp_path, capsys):
+    """docs/scenario-format.md: `UKR: null` under `actors:` removes an actor ("then also
+    remove whatever refers to it"). Each reference left said "unknown relation target 'UKR'
+    (did you mean 'KOR'?)": a typo suggested for an actor removed on purpose."""
+    path = tmp_path / "no_ukr.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: no_ukr\ntitle: t\nactors:\n  UKR: null\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "did you mean 'KOR'" not in err
+    assert (
+        "relations.RUS.UKR: relation target 'UKR' was removed by actors.UKR: null "
+        f"({path}:5:3); remove or change what refers to it too"
+    ) in err
+
+
+def test_an_unknown_actor_still_gets_its_suggestion(tmp_path, capsys):
+    """Control: a typo is still a typo."""
+    path = tmp_path / "typo.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: typo\ntitle: t\nrelations:\n  CHM: {{}}\n")
+    assert main(["validate", str(path)]) == 2
+    assert one_line(capsys).endswith("relations.CHM: unknown relation source 'CHM' (did you "
+                                     "mean 'CHN'?)")  # fmt: skip
