@@ -348,3 +348,119 @@ def test_an_unknown_actor_still_gets_its_suggestion(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     assert one_line(capsys).endswith("relations.CHM: unknown relation source 'CHM' (did you "
                                      "mean 'CHN'?)")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 6. calibration
+ACTOR_KINDS = {"missile_launches": ("PRK", st.integers(0, 60)),
+               "nuclear_test": ("PRK", st.integers(0, 3)),
+               "sanction_measure": ("USA", st.integers(0, 20)),
+               "unsc_vote": ("CHN", st.sampled_from([-1, 0, 1]))}  # fmt: skip
+PAIR_KINDS = {"summit": (("CHN", "PRK"), st.integers(0, 5)),
+              "joint_exercise": (("USA", "KOR"), st.sampled_from([0, 1]))}  # fmt: skip
+SOURCE = '{publisher: P, title: T, date: "2019-01-05", url: "https://example.org/a"}'
+
+
+@st.composite
+def odd_period(draw: st.DrawFn) -> str:
+    """A period inside the episode (January 2017 – December 2018): one month, a year, or a
+    range of months (its first and last month included)."""
+    first = draw(st.integers(0, 23))
+    shape = draw(st.sampled_from(["month", "year", "range"]))
+    month = f"{2017 + first // 12}-{first % 12 + 1:02d}"
+    if shape == "month":
+        return month
+    if shape == "year":
+        return str(2017 + first // 12)
+    last = draw(st.integers(first, 23))
+    return f"{month}/{2017 + last // 12}-{last % 12 + 1:02d}"
+
+
+@st.composite
+def observation_file(draw: st.DrawFn) -> str:
+    """1 to 4 valid observations: zero values, single-month periods, one-record series."""
+    records = []
+    for i in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from([*ACTOR_KINDS, *PAIR_KINDS]))
+        who, values = ACTOR_KINDS.get(kind) or PAIR_KINDS[kind]
+        where = f"actor: {who}" if isinstance(who, str) else f"pair: [{who[0]}, {who[1]}]"
+        records.append(
+            f"  - id: r-{i}\n    kind: {kind}\n    {where}\n    period: \"{draw(odd_period())}\"\n"
+            f"    value: {draw(values)}\n    unit: events\n    reliability: "
+            f"{draw(st.sampled_from(['solid', 'estimate', 'derived', 'contested']))}\n"
+            f"    source: {SOURCE}\n"
+        )  # fmt: skip
+    return "observations:\n" + "".join(records)
+
+
+@given(observations=observation_file(), method=st.sampled_from(["smc", "rejection"]))
+@settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_a_tiny_calibration_on_odd_valid_observations_fits_or_says_why_in_one_line(
+    tmp_path_factory, capsys, observations, method
+):
+    """One prior, a budget of 4 particles, observations a newcomer might write (a zero, one
+    month, a series of one record, overlapping periods): `calibrate` either fits, with every
+    fitted value finite and inside its prior's bounds, or refuses in one line."""
+    from tests.reliability_tools import tiny_calibration
+
+    folder = tmp_path_factory.mktemp("fuzz-calibrate")
+    budget = {"population": "4", "generations": "2"} if method == "smc" else {
+        "method": "rejection", "population": "4", "accept": "0.5", "generations": None}  # fmt: skip
+    spec = tiny_calibration(folder, **budget)
+    (folder / "obs.yaml").write_text(observations)
+    assert main(["validate", str(spec)]) == 0
+    capsys.readouterr()
+    code = main(["calibrate", str(spec), "--out", str(folder / "out"), "-q", "--no-plots"])
+    assert code in (0, 2)
+    if code == 2:
+        one_line(capsys)
+        fitted = pd.read_parquet(folder / "out" / "posterior.parquet")["reactivity"]
+        assert np.isfinite(fitted).all() and fitted.between(0.01, 0.5).all()
+
+
+WAR_AT_THE_START = f"""extends: {BASELINE}
+name: ep_a
+run: {{start: "2017-01", steps: 24}}
+actors: {{PRK: {{escalation: 0.95}}, USA: {{escalation: 0.95}}}}
+"""
+
+
+@pytest.mark.parametrize("method", ["smc", "rejection"])
+def test_a_fit_whose_every_prior_draw_is_ruled_out_is_refused(tmp_path, capsys, method):
+    """An episode at war from its first month under `no_war: true`: every prior draw is
+    infinitely far. ABC-SMC stopped after generation 0 and wrote the prior's draws as the
+    posterior ("1 generation, ε = inf"), exit 0; rejection said "the population collapsed
+    to 0 distinct particle …; use a larger population, a higher quantile or fewer
+    generations", none of which helps."""
+    from tests.reliability_tools import tiny_calibration
+
+    budget = {"generations": "2"} if method == "smc" else {
+        "method": "rejection", "accept": "0.5", "generations": None}  # fmt: skip
+    spec = tiny_calibration(tmp_path, no_war="true", **budget)
+    (tmp_path / "ep.yaml").write_text(WAR_AT_THE_START)
+    code = main(["calibrate", str(spec), "--out", str(tmp_path / "out"), "-q", "--no-plots"])
+    line = one_line(capsys)
+    assert code == 2
+    draws = 8 if method == "smc" else 16  # rejection: population / accept
+    assert f"every one of the {draws} prior draws simulated a war, which no_war: true rules" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_generation_of_abc_smc_is_refused_before_any_work(tmp_path, capsys):
+    """`generations: 1`: generation 0 keeps every prior draw (ε = ∞), so the "posterior"
+    was the prior's draws, exit 0."""
+    from tests.reliability_tools import tiny_calibration
+
+    spec = tiny_calibration(tmp_path, generations="1")
+    assert main(["validate", str(spec)]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"{spec}:6:14: generations: expected at least 2 generations")
+    assert "method: rejection with accept: 1" in line
+
+
+def test_a_tiny_fit_of_two_generations_still_runs(tmp_path, capsys):
+    """Control: the smallest SMC fit that fits something."""
+    from tests.reliability_tools import tiny_calibration
+
+    spec = tiny_calibration(tmp_path)
+    assert main(["calibrate", str(spec), "--out", str(tmp_path / "out"), "-q", "--no-plots"]) == 0
+    assert "tiny: 2 generations" in capsys.readouterr().out
