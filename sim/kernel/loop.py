@@ -128,13 +128,19 @@ def own_fixed_point(state: State) -> None:
     jumps ([C > 0] charges the axis and instability costs): a pair nudged to +4e-18 paid
     them in the kernel alone, and the engines parted by 1e-3 (docs/reliability.md §22).
 
-    Only pairs at rest in numpy's arithmetic (live, at their anchor, a logit move of exactly
-    0) get r = −(the kernel's payoff); given preferences (`pref_A_B`), a start held at other
-    coefficients (`resettle=False`) and `run.settle: false` leave r as it is, since their
-    start is not meant to be at rest."""
+    Only pairs at that jump (C = 0) and at rest in numpy's arithmetic (live, at their
+    anchor, a logit move of exactly 0) get r = −(the kernel's payoff): elsewhere the
+    payoff is continuous and the kernel's numbers stay as they were. Given preferences
+    (`pref_A_B`), a start held at other coefficients (`resettle=False`) and `run.settle:
+    false` leave r as it is, since their start is not meant to be at rest. A scenario with
+    no commitment at 0 (every shipped one but the history's KOR→CHN) costs one comparison."""
+    act = np.broadcast_to(state.active, state.x.shape)
+    live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
+    if not ((state.C == 0.0) & live).any():
+        return
     d = dynamics.derive(state)
     mu = dynamics.payoffs(state, d) - (state.C - state.C_anchor) + state.r
-    rest = (mu == 0.0) & (d.mask != 0.0) & (state.C - state.C_anchor == 0.0)
+    rest = (state.C == 0.0) & (state.C_anchor == 0.0) & (mu == 0.0) & (d.mask != 0.0)
     if not rest.any():
         return
     p = pack(state)
