@@ -130,10 +130,11 @@ def own_fixed_point(state: State) -> None:
 
     Only pairs at that jump (C = 0) and at rest in numpy's arithmetic (live, at their
     anchor, a logit move of exactly 0) get r = −(the kernel's payoff): elsewhere the
-    payoff is continuous and the kernel's numbers stay as they were. Given preferences
-    (`pref_A_B`), a start held at other coefficients (`resettle=False`) and `run.settle:
-    false` leave r as it is, since their start is not meant to be at rest. A scenario with
-    no commitment at 0 (every shipped one but the history's KOR→CHN) costs one comparison."""
+    payoff is continuous and the kernel's numbers stay as they were. Where numpy's move at
+    the start is not 0 (given preferences `pref_A_B`, a start held at other coefficients,
+    `resettle=False`, or `run.settle: false`), the start is not meant to be at rest and r
+    stays. A scenario with no live commitment at 0 (every shipped one but the history's
+    KOR→CHN) costs one comparison."""
     act = np.broadcast_to(state.active, state.x.shape)
     live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
     if not ((state.C == 0.0) & live).any():
