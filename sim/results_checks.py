@@ -41,12 +41,15 @@ def _check_outcomes(path: Path, values, column: str = "outcome") -> None:
 
 
 def _check_summary(path: Path, frame, replications: int, per: int = 1,
-                   actors: list[str] | None = None) -> None:  # fmt: skip
+                   actors: list[str] | None = None,
+                   lacking_rows: dict[str, np.ndarray] | None = None) -> None:  # fmt: skip
     """One row per replication (per scenario), known outcomes, escalation in range, a peak
     escalation for each of the manifest's `actors` (the report's actor table and chart left
     an actor without one out, exit 0), and beside each actor's peak escalation its final
     escalation and rung (a dropped one was "(KeyError: 'final_rung_CHN')"), and beside
-    those its peak (compare manifests written before round 13 list no actors)."""
+    those its peak (compare manifests written before round 13 list no actors).
+    `lacking_rows[actor]` marks the rows (of a compare's scenarios without that actor)
+    where its columns are empty by design (`compare_lacking_rows`)."""
     if len(frame) != replications * per:
         fail(path, f"{len(frame):,} row(s), the manifest says {replications * per:,}")
     lacking = [f"peak_escalation_{a}" for a in actors or ()
@@ -68,7 +71,11 @@ def _check_summary(path: Path, frame, replications: int, per: int = 1,
     for col in frame.columns:
         for prefix, quantity in SUMMARY_PREFIXES.items():
             if str(col).startswith(prefix):
-                check_values(path, col, frame[col].to_numpy(float), *RANGES[quantity])
+                values = frame[col].to_numpy(float)
+                lacking = (lacking_rows or {}).get(str(col).removeprefix(prefix))
+                if lacking is not None:  # empty where the scenario has no such actor
+                    values = values[~(lacking & np.isnan(values))]
+                check_values(path, col, values, *RANGES[quantity])
 
 
 def _check_series(path: Path, replications: int, steps: int) -> None:
@@ -214,7 +221,8 @@ def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
     if unknown:
         fail(path, f"column scenario: {unknown[:3]} not among the manifest's {names}")
     actors = compare_actors(manifest)
-    _check_summary(path, frame, manifest["replications"], per=len(names), actors=actors)
+    _check_summary(path, frame, manifest["replications"], per=len(names), actors=actors,
+                   lacking_rows=compare_lacking_rows(manifest, frame))  # fmt: skip
     _check_comparison(folder / "comparison.csv", actors)
 
 
@@ -228,6 +236,23 @@ def compare_actors(manifest: dict[str, Any]) -> list[str] | None:
         return [str(a) for a in listed]
     shown = compared_actors(manifest)
     return None if shown is None else [str(a) for a in shown]
+
+
+def compare_lacking_rows(manifest: dict[str, Any], frame: Any) -> dict[str, np.ndarray]:
+    """actor → the summary rows of the compared scenarios whose entry does not list it.
+
+    Why: scenarios compared need not have the same actors (a variant may add one); a
+    scenario without actor A has no value for A, and `compare` writes A's columns empty
+    (NaN) in its rows. Those rows only may be empty: the range check refused them, so
+    `plot` and `report` refused the folder `compare` had just written. Entries that list no
+    actors (folders written before they did) allow nothing."""
+    entries = [s for s in manifest.get("scenarios", []) if isinstance(s, dict)]
+    if not entries or not all(isinstance(s.get("actors"), list) for s in entries):
+        return {}
+    scenario = frame["scenario"].astype(str).to_numpy()
+    every = dict.fromkeys(a for s in entries for a in s["actors"])
+    return {str(a): np.isin(scenario, [s["name"] for s in entries if a not in s["actors"]])
+            for a in every}  # fmt: skip
 
 
 PER_ACTOR = ("peak_escalation", "final_escalation", "final_rung")  # required of each actor

@@ -369,6 +369,48 @@ def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, ho
 
 
 @njit(cache=True)
+def payoff_table(C, x, active, traits, need, security, O, hold0, params, out):
+    """out[k] = the masked payoff `commitment_update` computes for every pair of block k
+    at this state, by the same calls in the same order (the first step of `run_block`).
+
+    Why: the kernel starts from numpy's settled state, whose preference r cancels numpy's
+    payoff exactly; the kernel's payoff differs from numpy's by rounding, so a settled pair
+    moved by ±1e-17 in the kernel alone. At a commitment of exactly 0 (an indifferent pair)
+    the payoff jumps (the axis and instability costs fall on C > 0), and that rounding
+    parted the engines by 1e-3. `sim.kernel.loop.own_fixed_point` sets r = −out where numpy's
+    start is at rest, so the kernel's start is at rest in its own arithmetic too."""
+    nb, n, _, lanes = C.shape
+    mask, H, A = np.empty((n, n, lanes)), np.empty((n, n, lanes)), np.empty((n, n, lanes))
+    hold, shared = np.empty((n, n, lanes)), np.empty((n, n, lanes))
+    bound, acc, tmp = np.empty((n, lanes)), np.empty(lanes), np.empty((3, lanes))
+    first, second, best = tmp[0], tmp[1], tmp[2]
+    for k in range(nb):
+        live_mask(active[k], mask)
+        patron_hold(need[k], mask, params[k], hold, acc)
+        alignment(C[k], mask, H, A)
+        shared_threat(H, x[k], shared, acc)
+        for j in range(n):
+            for b in range(lanes):
+                bound[j, b] = 0.0
+            for m in range(n):
+                for b in range(lanes):
+                    bound[j, b] += A[j, m, b] * O[k, j, m, b]
+        for j in range(n):
+            if n >= 2:
+                outside_options(A, j, first, second, best)
+            else:
+                first[:] = 0.0
+                second[:] = 0.0
+                best[:] = -1.0
+            for i in range(n):
+                for b in range(lanes):
+                    option = second[b] if best[b] == i else first[b]
+                    pay = payoff(C[k], x[k], traits[k], need[k], security[k], O[k], H, A, hold,
+                                 hold0[k], params[k], shared, bound, i, j, b, option)  # fmt: skip
+                    out[k, i, j, b] = pay * mask[i, j, b]
+
+
+@njit(cache=True)
 def logit_move(mu, temperature, step):
     """Expected move of a logit choice among tighten / hold / distance (scalar form of
     the three loops in commitment_update; kept for tests against sim.dynamics)."""

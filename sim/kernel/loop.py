@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
+from sim import dynamics
 from sim.engine import EventGroup, EventLog, Recorder, fire, settled_start, shocks
 from sim.kernel import compiled
 from sim.kernel.layout import Packed, from_lanes, pack, shocks_to_lanes, to_lanes, unpack
@@ -117,6 +118,39 @@ def one_thread(when: bool) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
+def own_fixed_point(state: State) -> None:
+    """Make the settled start a fixed point of the kernel's arithmetic, as it is of numpy's.
+
+    `settle` (numpy) sets each pair's preference r to minus numpy's payoff, so numpy's
+    logit move there is exactly 0. The kernel sums the same payoff in another order, and
+    its move at the start was ±1e-17 instead. That is harmless except at a commitment of
+    exactly 0 (an indifferent pair, or an alliance written down to 0), where the payoff
+    jumps ([C > 0] charges the axis and instability costs): a pair nudged to +4e-18 paid
+    them in the kernel alone, and the engines parted by 1e-3 (docs/reliability.md §22).
+
+    Only pairs at that jump (C = 0) and at rest in numpy's arithmetic (live, at their
+    anchor, a logit move of exactly 0) get r = −(the kernel's payoff): elsewhere the
+    payoff is continuous and the kernel's numbers stay as they were. Where numpy's move at
+    the start is not 0 (given preferences `pref_A_B`, a start held at other coefficients,
+    `resettle=False`, or `run.settle: false`), the start is not meant to be at rest and r
+    stays. A scenario with no live commitment at 0 (every shipped one but the history's
+    KOR→CHN) costs one comparison."""
+    act = np.broadcast_to(state.active, state.x.shape)
+    live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
+    if not ((state.C == 0.0) & live).any():
+        return
+    d = dynamics.derive(state)
+    mu = dynamics.payoffs(state, d) - (state.C - state.C_anchor) + state.r
+    rest = (state.C == 0.0) & (state.C_anchor == 0.0) & (mu == 0.0) & (d.mask != 0.0)
+    if not rest.any():
+        return
+    p = pack(state)
+    pay = np.empty_like(p.C)
+    compiled.payoff_table(p.C, p.x, p.active, p.traits, p.need, p.security, p.O, p.hold0,
+                          p.params, pay)  # fmt: skip
+    state.r = np.where(rest, -from_lanes(pay, state.replications), state.r)
+
+
 def simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, seed: int,
              steps: int, recorder: Recorder, log: EventLog | None = None,
              coefficients: Mapping[str, np.ndarray] | None = None,
@@ -134,6 +168,7 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
               coefficients: Mapping[str, np.ndarray] | None, resettle: bool,
               noise: np.ndarray) -> State:  # fmt: skip
     state = settled_start(world, reps, coefficients, resettle)
+    own_fixed_point(state)  # before step 0's events: the start as settled
     lanes = shocks_to_lanes(noise)  # all steps at once; spans take their slice
     recorder.record(state)  # step 0 in Python: the kernel records the steps it makes
     r = state.replications

@@ -23,6 +23,7 @@ from sim.observe.episodes import assign, episode_of, is_anchor, nothing_to_score
 from sim.observe.fitguard import (
     check_actors,
     check_exclude,
+    check_fitted,
     check_population,
     fit_hash,
     hold_work,
@@ -190,6 +191,7 @@ def calibrate(
     finally:
         if lock is not None:
             lock.release()
+    check_fitted(pops, spec.settings)
     check_population(pops[-1], len(pops) - 1)
     return pops, prob, left
 

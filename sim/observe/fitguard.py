@@ -11,6 +11,8 @@ share one work folder after the advice "add --resume". Each guard here ends in o
   bounds) the posterior's columns refer to; stored in posterior.parquet's metadata.
 - `check_population`: refuses a final population whose effective sample size or number of
   distinct particles is too small to summarise.
+- `check_fitted`: refuses a fit that fitted nothing (every prior draw infinitely far, or an
+  ABC-SMC fit that never left generation 0, the prior's draws).
 - `hold_work`: the work folder is locked (flock, sim/output.py) for the calibration's life.
 """
 
@@ -114,6 +116,38 @@ def check_given_columns(columns, scenario_actors: set[str], source: str, where: 
 
 def min_ess(particles: int) -> float:
     return min(MIN_ESS, MIN_ESS_SHARE * particles)
+
+
+def check_fitted(pops: list, settings: dict) -> None:
+    """Refuse a fit that fitted nothing (one line, exit 2), before the population checks.
+
+    Why (round 17): with `no_war: true` and episodes at war whatever the coefficients,
+    every prior draw is infinitely far. ABC-SMC then stopped after generation 0 and wrote
+    the prior's draws as the posterior, exit 0 ("1 generation, ε = inf"); rejection said
+    "the population collapsed to 0 distinct particle …; use a larger population, a higher
+    quantile or fewer generations", none of which helps. `pops[0]` is the prior's draws
+    (both methods); `pops[-1]` the kept population."""
+    draws = len(pops[0].weights)
+    nothing = not np.isfinite(pops[0].distances).any()
+    if settings["method"] == "rejection":
+        nothing = nothing or len(pops[-1].weights) == 0  # every median distance infinite
+    if nothing and settings["no_war"]:
+        raise UsageError(
+            f"every one of the {draws} prior draws simulated a war, which no_war: true rules "
+            "out: nothing can be fitted (the episodes reach the war rung whatever the "
+            "coefficients; check their escalation, or set no_war: false)"
+        )
+    if nothing:
+        raise UsageError(
+            f"every one of the {draws} prior draws is infinitely far from the observations: "
+            "nothing can be fitted"
+        )
+    if settings["method"] == "smc" and len(pops) < 2:
+        raise UsageError(
+            f"ABC-SMC stopped after generation 0: no particle of generation 1 came within the "
+            f"tolerance in {settings['max_batches']} batches of proposals, so the prior's "
+            "draws would be written as the posterior; raise max_batches or quantile"
+        )
 
 
 def check_population(pop, generation: int) -> None:

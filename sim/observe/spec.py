@@ -220,6 +220,7 @@ def load_spec(path: Path) -> CalibrationSpec:
         problems += translate_all(exc, data, where, CalibrationFile)
         settings, bad = {}, {e["loc"][0] for e in exc.errors() if e["loc"]}
     name = _name(data, Path(path), where, problems)
+    _one_generation(settings, where, problems)
     base = Path(path).parent
     scenarios = [] if "scenarios" in bad else _glob(data, "scenarios", base, where, problems)
     observations = (
@@ -254,6 +255,18 @@ def check_inputs(spec: CalibrationSpec) -> None:
         problems += exc.problems
     if problems:
         raise ScenarioError(problems)
+
+
+def _one_generation(settings: dict, where: FileLocator, problems: list[Problem]) -> None:
+    """ABC-SMC needs two generations: generation 0 keeps every prior draw (ε = ∞), so with
+    `generations: 1` the prior's draws were written as the posterior, exit 0. Rejection
+    reads no `generations`; the prior's draws as they are come from `accept: 1` there."""
+    if settings.get("method") == "smc" and settings.get("generations") == 1:
+        message = expected_found(
+            "at least 2 generations for method: smc (generation 0 keeps every prior draw, "
+            "so one generation fits nothing; for the prior's draws themselves use method: "
+            "rejection with accept: 1)", 1)  # fmt: skip
+        problems.append(where.problem(("generations",), message))
 
 
 def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -> str:

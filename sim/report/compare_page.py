@@ -55,15 +55,19 @@ def compare_sections(res: ResultsFolder) -> tuple[list[Section], int]:
             "percentile) of the paired difference from the reference. For crisis and war (0/1 "
             "per replication) the share of replications is shown."
         ],
-        [comparison_table(comp, keys, res.replications)],
+        [comparison_table(comp, keys, res.replications, ref)],
     )
     every = Section(
-        "All compared outcomes", tables=[comparison_table(comp, outcomes, res.replications)]
+        "All compared outcomes", tables=[comparison_table(comp, outcomes, res.replications, ref)]
     )
     return [first, key, every], 2
 
 
-def comparison_table(comp: pd.DataFrame, outcomes: list[str], n: int | None) -> Table:
+def comparison_table(comp: pd.DataFrame, outcomes: list[str], n: int | None,
+                     reference: str | None = None) -> Table:  # fmt: skip
+    """One row per outcome and scenario. A row without a difference is the reference's, or
+    an outcome the reference lacks (an actor only another scenario has): the Δ column says
+    which, instead of calling every such scenario "the reference"."""
     rows = []
     for o in outcomes:
         for r in comp[comp["outcome"] == o].itertuples(index=False):
@@ -77,8 +81,10 @@ def comparison_table(comp: pd.DataFrame, outcomes: list[str], n: int | None) -> 
                 level = f"{fmt(rd['median'], d)} ({fmt(rd['lo'], d)} to {fmt(rd['hi'], d)})"
                 if np.isfinite(rd["diff_median"]):
                     delta = effect_text(rd["diff_median"], rd["diff_lo"], rd["diff_hi"], n)
-                else:
+                elif reference is None or rd["scenario"] == reference:
                     delta = "– (the reference)"
+                else:
+                    delta = f"– ({reference} has no such value)"
             rows.append([outcome_label(o), rd["scenario"], level, delta])
     return Table(["outcome", "scenario", "value", "Δ vs reference"], rows, (2, 3))
 

@@ -25,7 +25,8 @@ def check_references(scenario: Scenario, ledger: Ledger | None, origins: Origins
 
     def need_actor(actor: str | None, loc: tuple, role: str = "actor", key: bool = False) -> None:
         if actor is not None and actor not in actors:
-            problems.append(origins.problem(loc, unknown_id(actor, actors, role), key=key))
+            message = removed_actor(actor, role, origins) or unknown_id(actor, actors, role)
+            problems.append(origins.problem(loc, message, key=key))
 
     for src, row in scenario.relations.items():
         need_actor(src, ("relations", src), "relation source", key=True)
@@ -271,6 +272,20 @@ def _no_ledger(cited: list[tuple[tuple, list[str]]], origins: Origins) -> list[P
                "file inside the repository, or extend the repository's "
                "scenarios/baseline.yaml")  # fmt: skip
     return [origins.problem(places[0], message)]
+
+
+def removed_actor(actor: str, role: str, origins: Origins) -> str | None:
+    """The message for a reference to an actor some file of the `extends` chain wrote and
+    a later one removed with `actors.ID: null` (docs/scenario-format.md), else None.
+
+    Why: each reference left behind said "unknown relation target 'UKR' (did you mean
+    'KOR'?)", a typo suggested for an actor removed on purpose; the line now names the
+    removal and what to do."""
+    if ("actors", actor) not in origins.table:  # never written: an unknown id (a typo)
+        return None
+    file, line, col = origins.where(("actors", actor), key=True)
+    return (f"{role} {actor!r} was removed by actors.{actor}: null ({file}:{line}:{col}); "
+            "remove or change what refers to it too")  # fmt: skip
 
 
 def unknown_id(name: str, known: set[str], role: str) -> str:
