@@ -79,10 +79,13 @@ def monthly_launches(start: int = 2016, end: tuple[int, int] = (2024, 5)) -> lis
     return records
 
 
-def write_design(spec_path: Path, design: str, folder: Path) -> Path:
+def write_design(
+    spec_path: Path, design: str, folder: Path, monthly: list[dict] | None = None
+) -> Path:
     """The spec with its observation files as `design` has them; returns the design's
     spec path. "shipped" is the spec itself; "monthly-launches" replaces the launch-event
-    series (every record counting events) by `monthly_launches`."""
+    series (every record counting events) by `monthly` (default: `monthly_launches`, the
+    synthetic records; benchmarks.monthly_launches passes the real ones)."""
     if design == "shipped":
         return spec_path
     spec = load_spec(spec_path)
@@ -95,7 +98,7 @@ def write_design(spec_path: Path, design: str, folder: Path) -> Path:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc["observations"] = [r for r in doc["observations"] if r["id"] not in events]
         if path.name == "missile_launches.yaml":
-            doc["observations"] += monthly_launches()
+            doc["observations"] += monthly if monthly is not None else monthly_launches()
         if doc["observations"]:
             (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
     data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
