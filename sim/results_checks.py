@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.results.manifest import compared_actors
+from sim.results.compare_actors import compare_actors, compare_lacking_rows
 from sim.table_checks import check_index, check_values, fail, read_csv, read_parquet, row_groups
 from sim.value_ranges import OUTCOMES, RANGES, SUMMARY_PREFIXES, effect_range
 
@@ -224,35 +224,6 @@ def _check_compare(folder: Path, manifest: dict[str, Any]) -> None:
     _check_summary(path, frame, manifest["replications"], per=len(names), actors=actors,
                    lacking_rows=compare_lacking_rows(manifest, frame))  # fmt: skip
     _check_comparison(folder / "comparison.csv", actors)
-
-
-def compare_actors(manifest: dict[str, Any]) -> list[str] | None:
-    """The actors a compare folder shows: the manifest's `actors` (written since round 13),
-    else those its scenario entries list, in order (each entry has listed its shown actors
-    since long before: without this, folders written in between were not checked per
-    actor), else None (nothing to check against)."""
-    listed = manifest.get("actors")
-    if isinstance(listed, list):
-        return [str(a) for a in listed]
-    shown = compared_actors(manifest)
-    return None if shown is None else [str(a) for a in shown]
-
-
-def compare_lacking_rows(manifest: dict[str, Any], frame: Any) -> dict[str, np.ndarray]:
-    """actor → the summary rows of the compared scenarios whose entry does not list it.
-
-    Why: scenarios compared need not have the same actors (a variant may add one); a
-    scenario without actor A has no value for A, and `compare` writes A's columns empty
-    (NaN) in its rows. Those rows only may be empty: the range check refused them, so
-    `plot` and `report` refused the folder `compare` had just written. Entries that list no
-    actors (folders written before they did) allow nothing."""
-    entries = [s for s in manifest.get("scenarios", []) if isinstance(s, dict)]
-    if not entries or not all(isinstance(s.get("actors"), list) for s in entries):
-        return {}
-    scenario = frame["scenario"].astype(str).to_numpy()
-    every = dict.fromkeys(a for s in entries for a in s["actors"])
-    return {str(a): np.isin(scenario, [s["name"] for s in entries if a not in s["actors"]])
-            for a in every}  # fmt: skip
 
 
 PER_ACTOR = ("peak_escalation", "final_escalation", "final_rung")  # required of each actor

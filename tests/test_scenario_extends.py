@@ -259,7 +259,11 @@ def test_dangling_reference_after_child_deletes_actor(chain: Path, tmp_path: Pat
     [problem] = problems_of(chain)
     assert (Path(problem.file).name, problem.line, problem.col) == ("middle.yaml", 14, 30)
     assert problem.path == "treaties.pact.members.2"
-    assert "unknown treaty member 'CCC'" in problem.message
+    # since round 17 it names the removal that left the reference dangling (child.yaml:8)
+    assert problem.message.startswith("treaty member 'CCC' was removed by actors.CCC: null (")
+    assert "child.yaml:8:" in problem.message and "remove or change what refers to it" in (
+        problem.message
+    )
 
 
 # --------------------------------------------------------------------------- --set overrides

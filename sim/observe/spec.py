@@ -9,10 +9,8 @@ the one translator (sim/scenario/messages.py) as FILE:LINE:COL: key.path: messag
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,9 +27,9 @@ from pydantic import (
 )
 
 from sim.errors import Problem, ScenarioError
-from sim.observe.observations import is_holdout
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.priors import FAMILIES, Prior
+from sim.observe.spec_files import glob_files
 from sim.parameters import PARAMETERS, not_fitted
 from sim.paths import is_name
 from sim.scenario.file_kinds import wrong_kind
@@ -222,9 +220,9 @@ def load_spec(path: Path) -> CalibrationSpec:
     name = _name(data, Path(path), where, problems)
     _one_generation(settings, where, problems)
     base = Path(path).parent
-    scenarios = [] if "scenarios" in bad else _glob(data, "scenarios", base, where, problems)
+    scenarios = [] if "scenarios" in bad else glob_files(data, "scenarios", base, where, problems)
     observations = (
-        [] if "observations" in bad else _glob(data, "observations", base, where, problems)
+        [] if "observations" in bad else glob_files(data, "observations", base, where, problems)
     )
     priors = _priors(data, bad, where, problems)
     if not problems:
@@ -280,52 +278,6 @@ def _name(data: dict, path: Path, where: FileLocator, problems: list[Problem]) -
             message = expected_found(f"a `name:` ({expected}); the file name is not one", name)
             problems.append(where.problem((), message))
     return name
-
-
-def _glob(data: dict, key: str, base: Path, where: FileLocator, problems: list[Problem]):
-    out: list[Path] = []
-    named: dict[str, int] = {}  # real path -> the entry that named it first
-    for i, item in enumerate(data[key]):
-        found = sorted(glob.glob(str(base / item)))
-        hits = [h for h in found if os.path.isfile(h)]  # `''` or `dir/` matched the folder
-        if found and not hits:
-            message = expected_found("files, not a folder (write FOLDER/*.yaml)", item)
-            problems.append(where.problem((key, i), message))
-        elif not hits:
-            message = expected_found("a file that exists (relative to the spec)", item)
-            problems.append(where.problem((key, i), message))
-        held = [h for h in hits if key == "observations" and is_holdout(h)]
-        if held:  # held-out data test the fit; fitting them would void the test
-            message = expected_found("observation files outside a holdout/ folder", item)
-            problems.append(where.problem((key, i), message))
-        out += _once(hits, (key, i), named, base, where, problems)
-    return out
-
-
-def _once(
-    hits: list[str],
-    at: tuple,
-    named: dict[str, int],
-    base: Path,
-    where: FileLocator,
-    problems: list[Problem],
-) -> list[Path]:
-    """The files an entry adds, refusing (one line per entry) any an earlier entry named: a
-    glob and a file it matches were read twice, and `calibrate` (`validate` said ok) printed
-    one "expected a unique id" line per observation, located in the observations file."""
-    new, again = [], []
-    for hit in hits:
-        real = os.path.realpath(hit)
-        (again if real in named else new).append(hit)
-        named.setdefault(real, at[1])
-    if again:
-        first = named[os.path.realpath(again[0])]
-        prefix = str(base) + os.sep  # a relative entry's files are shown as the spec wrote them
-        shown = again[0].removeprefix(prefix)
-        what = f"{shown} and {len(again) - 1} more files are" if again[1:] else f"{shown} is"
-        message = f"{what} named by {at[0]}.{first} too; name each file once"
-        problems.append(where.problem(at, message))
-    return [Path(h) for h in new]
 
 
 def _priors(data: dict, bad: set, where: FileLocator, problems: list[Problem]) -> list[Prior]:
