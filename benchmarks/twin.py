@@ -9,7 +9,7 @@ and runs the shipped fits and scores on those values (docs/preregistration-twin.
 
     python -m benchmarks.twin                 # three twins, truth seeds 1 2 3, 2 workers
     python -m benchmarks.twin --truths 7 --workers 1 --out results/twin
-    python -m benchmarks.twin --set reactivity=0.16   # a stronger truth (not pre-registered)
+    python -m benchmarks.twin --set reactivity=0.16   # a stronger truth
     python -m benchmarks.twin --design monthly-launches   # a denser, hypothetical design
 """
 
@@ -190,6 +190,8 @@ def parse_truth(items: list[str], spec: CalibrationSpec) -> dict[str, float]:
         lo, hi = prior_quantile(prior, 0.05), prior_quantile(prior, 0.95)
         if not (np.isfinite(value) and lo <= value <= hi):
             raise ValueError(f"--set {item!r}: outside the prior's 90% range {lo:.3g}–{hi:.3g}")
+        if name in truth:
+            raise ValueError(f"--set {item!r}: {name} is set twice")
         truth[name] = value
     return truth
 
@@ -225,7 +227,10 @@ def one_twin(
             "filtered without the exercises": kept[kept["kind"] != EXERCISES],
         }
     pooled = interval_rows(intervals_of(views, twin.settings["seed"]))
-    return {"widths": model, "pooled": pooled, "kinds": skill_table(plain), "rolling": plain}
+    out = {"widths": model, "pooled": pooled, "kinds": skill_table(plain), "rolling": plain}
+    if filtered:  # kept so that the filter's result can be audited kind by kind
+        out |= {"kinds-filtered": skill_table(kept), "rolling-filtered": kept}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     if any(s < 0 for s in args.truths) or len(set(args.truths)) != len(args.truths):
         print("twin: error: --truths must be distinct whole numbers ≥ 0", file=sys.stderr)
         return 2
+    if args.workers < 1:
+        print(f"twin: error: --workers must be at least 1, found {args.workers}", file=sys.stderr)
+        return 2
     try:
         truth = parse_truth(args.set, load_spec(SPEC))
     except ValueError as exc:
@@ -266,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, table in result.items():
             table.to_csv(folder / f"{name}.csv", index=False)
         shown = ", ".join(f"{k}={v:g}" for k, v in truth.items()) or "hand-set dynamics"
-        shown += f", design {args.design}"
+        shown += f", design {args.design}" + (", plain and filtered" if args.filtered else "")
         print(f"\n## truth seed {seed}, {shown} ({time.perf_counter() - t0:.0f} s)")
         cols = [
             "coefficient",

@@ -70,17 +70,36 @@ def test_a_stronger_truth_changes_the_draws_and_is_reported_as_the_truth(real, v
         ("reactivity=0.5", "outside the prior's 90% range"),
     ],
 )
-def test_a_bad_truth_is_one_line_and_exit_2(item, message, capsys):
-    assert twin.main(["--set", item]) == 2
+def test_a_bad_truth_is_one_line_and_exit_2(item, message, capsys, tmp_path):
+    assert twin.main(["--set", item, "--out", str(tmp_path)]) == 2  # no run if it regresses
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_coefficient_set_twice_or_no_worker_is_refused(capsys, tmp_path):
+    assert (
+        twin.main(["--set", "reactivity=0.1", "--set", "reactivity=0.12", "--out", str(tmp_path)])
+        == 2
+    )
+    assert "reactivity is set twice" in capsys.readouterr().err
+    assert twin.main(["--workers", "0", "--out", str(tmp_path)]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+
+
+def test_a_truth_inside_the_prior_range_is_taken_as_written(real):
+    spec, _ = real
+    assert twin.parse_truth(["reactivity=0.16", "backing=0.05"], spec) == {
+        "reactivity": 0.16,
+        "backing": 0.05,
+    }
 
 
 def test_the_monthly_design_replaces_every_launch_event_record_and_nothing_else(real, tmp_path):
     from sim.observe.observations import load_observations
     from sim.observe.series import definition
 
-    spec, observations = real
+    _, observations = real
     shaped = load_spec(twin.write_design(twin.SPEC, "monthly-launches", tmp_path))
     every = load_observations(list(shaped.observations))
     events = [o for o in every if definition(o) == "events"]
