@@ -30,6 +30,7 @@ from benchmarks.calibrate import markdown
 from sim.ensemble import run_ensemble
 from sim.observe.episodes import anchor_of, assign, episode_of, window
 from sim.observe.identify import prior_quantile, width_table
+from sim.observe.nulls import EVENTS_ONLY
 from sim.observe.observations import COUNT_KINDS, load_observations
 from sim.observe.operators import OPERATOR_COEFFICIENTS, default_coefficients, draw
 from sim.observe.posterior import read_posterior
@@ -50,6 +51,11 @@ WHOLE = (*COUNT_KINDS, "unsc_vote", "joint_exercise")  # kinds whose values are 
 
 
 DESIGNS = ("shipped", "monthly-launches")
+# Addendum 3's control truth: the events-only world's overrides but the noise and the
+# fatigue, so each actor's escalation is an independent mean-reverting noise process.
+MECHANISMS_OFF = {
+    k: v for k, v in EVENTS_ONLY.items() if k not in ("parameters.noise", "parameters.fatigue")
+}
 SYNTHETIC_SOURCE = {  # a hypothetical record: it exists only in a twin's folder
     "publisher": "benchmarks.twin (synthetic design, not data)",
     "title": "Monthly launch-event counts: a hypothetical series for a power test",
@@ -120,14 +126,18 @@ def truth_operators(posterior: Path = POSTERIOR) -> dict[str, np.ndarray]:
 
 
 def synthetic_values(
-    spec: CalibrationSpec, truth_seed: int, truth: Mapping[str, float] | None = None
+    spec: CalibrationSpec,
+    truth_seed: int,
+    truth: Mapping[str, float] | None = None,
+    mechanisms: bool = True,
 ) -> dict[str, float]:
     """Every in-sample observation's value drawn by the true model, in time order, so an
     anchor or a summit pair history reads the synthetic earlier values (a trade series'
     first value is its own anchor: the real level, which the operator does not model).
     `truth` moves dynamics coefficients off their hand-set values (re-settled at the start,
-    as every calibration draw is)."""
-    ep = episode_of(load_scenario(spec.scenarios[0]))
+    as every calibration draw is). `mechanisms=False` is the truth of addendum 3: the
+    interaction mechanisms off, noise and fatigue on (`MECHANISMS_OFF`)."""
+    ep = episode_of(load_scenario(spec.scenarios[0], None if mechanisms else MECHANISMS_OFF))
     assign([ep], observations_of(spec))
     coefs = {k: np.array([float(v)]) for k, v in (truth or {}).items()}
     series = run_ensemble(
@@ -166,9 +176,11 @@ def write_twin(spec_path: Path, values: dict[str, float], folder: Path) -> Path:
     return out
 
 
-def truth_of(name: str, truth: Mapping[str, float] | None = None) -> float:
-    """The true value of a coefficient: `truth`'s, else the hand-set dynamics; structural
-    offsets 0."""
+def truth_of(name: str, truth: Mapping[str, float] | None = None, mechanisms: bool = True) -> float:
+    """The true value of a coefficient: `truth`'s, else the hand-set dynamics (0 for a
+    mechanism switched off); structural offsets 0."""
+    if not mechanisms and f"parameters.{name}" in MECHANISMS_OFF:
+        return float(MECHANISMS_OFF[f"parameters.{name}"])
     return float((truth or {}).get(name, defaults().get(name, 0.0)))
 
 
@@ -203,17 +215,19 @@ def one_twin(
     truth: Mapping[str, float] | None = None,
     design: str = "shipped",
     filtered: bool = False,
+    mechanisms: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Fit and score one twin: the identifiability table (with the truth and whether the
     90% interval holds it) and the plain design's pooled rolling-origin intervals (with
     `filtered`, the particle filter's too)."""
     shaped = write_design(SPEC, design, folder)
     spec = load_spec(shaped)
-    twin = load_spec(write_twin(shaped, synthetic_values(spec, truth_seed, truth), folder))
+    values = synthetic_values(spec, truth_seed, truth, mechanisms)
+    twin = load_spec(write_twin(shaped, values, folder))
     _rows, _post, pop = in_sample(twin, workers)
     widths = width_table(list(twin.priors), pop.theta, pop.weights)
     model = widths[widths["coefficient"].isin(DYNAMICS)].copy()
-    model["truth"] = model["coefficient"].map(lambda n: truth_of(n, truth))
+    model["truth"] = model["coefficient"].map(lambda n: truth_of(n, truth, mechanisms))
     model["inside"] = (model["posterior q05"] <= model["truth"]) & (
         model["truth"] <= model["posterior q95"]
     )
@@ -254,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--filtered", action="store_true", help="also score the particle filter's forecasts"
     )
+    ap.add_argument(
+        "--truth-mechanisms",
+        choices=("on", "off"),
+        default="on",
+        help="off: the truth's interaction mechanisms off, its noise and fatigue on",
+    )
     args = ap.parse_args(argv)
     if any(s < 0 for s in args.truths) or len(set(args.truths)) != len(args.truths):
         print("twin: error: --truths must be distinct whole numbers ≥ 0", file=sys.stderr)
@@ -266,15 +286,20 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"twin: error: {exc}", file=sys.stderr)
         return 2
+    mechanisms = args.truth_mechanisms == "on"
+    if truth and not mechanisms:
+        print("twin: error: --set and --truth-mechanisms off do not mix", file=sys.stderr)
+        return 2
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     for seed in args.truths:
         t0 = time.perf_counter()
         folder = args.out / stamp / f"truth-{seed}"
-        result = one_twin(seed, folder, args.workers, truth, args.design, args.filtered)
+        result = one_twin(seed, folder, args.workers, truth, args.design, args.filtered, mechanisms)
         for name, table in result.items():
             table.to_csv(folder / f"{name}.csv", index=False)
         shown = ", ".join(f"{k}={v:g}" for k, v in truth.items()) or "hand-set dynamics"
         shown += f", design {args.design}" + (", plain and filtered" if args.filtered else "")
+        shown += "" if mechanisms else ", truth's mechanisms off"
         print(f"\n## truth seed {seed}, {shown} ({time.perf_counter() - t0:.0f} s)")
         cols = [
             "coefficient",

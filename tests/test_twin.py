@@ -115,3 +115,18 @@ def test_the_monthly_design_replaces_every_launch_event_record_and_nothing_else(
 def test_the_shipped_design_is_the_spec_itself(tmp_path):
     assert twin.write_design(twin.SPEC, "shipped", tmp_path) == twin.SPEC
     assert not any(tmp_path.iterdir())
+
+
+def test_a_truth_with_its_mechanisms_off_is_another_truth_and_says_so(real, values):
+    spec, _ = real
+    off = twin.synthetic_values(spec, 1, mechanisms=False)
+    assert off.keys() == values.keys() and off != values
+    assert twin.truth_of("reactivity", mechanisms=False) == 0.0
+    assert twin.truth_of("fatigue", mechanisms=False) == twin.defaults()["fatigue"]  # kept
+    assert "parameters.noise" not in twin.MECHANISMS_OFF
+
+
+def test_a_stronger_truth_with_the_mechanisms_off_is_refused(capsys, tmp_path):
+    argv = ["--set", "reactivity=0.1", "--truth-mechanisms", "off", "--out", str(tmp_path)]
+    assert twin.main(argv) == 2
+    assert "do not mix" in capsys.readouterr().err and not any(tmp_path.iterdir())
