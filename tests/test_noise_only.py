@@ -1,0 +1,26 @@
+"""`python -m benchmarks.noise_only`: the noise-only structure switches off exactly the
+events-only world's mechanisms and keeps what makes a persistent state (noise, fatigue)."""
+
+from __future__ import annotations
+
+from benchmarks import noise_only
+from sim.observe.nulls import EVENTS_ONLY
+from sim.parameters import PARAMETERS
+
+
+def test_the_noise_only_model_is_the_events_only_world_with_its_noise_and_fatigue_back():
+    found = noise_only.structures()
+    assert found["full"] == ()
+    off = set(found[noise_only.NOISE_ONLY])
+    events_only = {k.removeprefix("parameters.") for k in EVENTS_ONLY}
+    assert off == events_only - {"noise", "fatigue"}
+    assert off <= set(PARAMETERS) and "reactivity" in off
+
+
+def test_bad_arguments_are_one_usage_line(capsys, tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit) as stop:
+        noise_only.main(["--seeds", "1", "1", "--out", str(tmp_path)])
+    assert stop.value.code == 2 and "distinct --seeds" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
