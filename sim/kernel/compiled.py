@@ -329,6 +329,29 @@ def payoff(C, x, traits, need, security, O, H, A, hold, hold0, params, shared, b
 
 
 @njit(cache=True)
+def binding_ties(A, O, bound):
+    """bound[j] = Σ_k A_jk·O_jk: j's binding ties (read by the axis cost)."""
+    n, _, lanes = A.shape
+    for j in range(n):
+        for b in range(lanes):
+            bound[j, b] = 0.0
+        for k in range(n):
+            for b in range(lanes):
+                bound[j, b] += A[j, k, b] * O[j, k, b]
+
+
+@njit(cache=True)
+def options_of(A, j, first, second, best):
+    """j's best and second-best outside options (none with fewer than two actors)."""
+    if A.shape[0] >= 2:
+        outside_options(A, j, first, second, best)
+    else:
+        first[:] = 0.0
+        second[:] = 0.0
+        best[:] = -1.0
+
+
+@njit(cache=True)
 def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, hold, hold0,
                       mask, params, shared, bound, tmp):  # fmt: skip
     """C ← clip(C + logit move of the payoff, −1, 1), in place (commitment_rate and
@@ -336,19 +359,9 @@ def commitment_update(C, C_anchor, rpref, x, traits, need, security, O, H, A, ho
     loops are split so that all but the exponential run as lane vectors."""
     n, _, lanes = C.shape
     first, second, best, z, a = tmp[0], tmp[1], tmp[2], tmp[3], tmp[4]
+    binding_ties(A, O, bound)
     for j in range(n):
-        for b in range(lanes):
-            bound[j, b] = 0.0
-        for k in range(n):
-            for b in range(lanes):
-                bound[j, b] += A[j, k, b] * O[j, k, b]  # j's binding ties, Σ_k A_jk·O_jk
-    for j in range(n):
-        if n >= 2:
-            outside_options(A, j, first, second, best)
-        else:
-            first[:] = 0.0
-            second[:] = 0.0
-            best[:] = -1.0
+        options_of(A, j, first, second, best)
         for i in range(n):
             for b in range(lanes):
                 option = second[b] if best[b] == i else first[b]
@@ -389,19 +402,9 @@ def payoff_table(C, x, active, traits, need, security, O, hold0, params, out):
         patron_hold(need[k], mask, params[k], hold, acc)
         alignment(C[k], mask, H, A)
         shared_threat(H, x[k], shared, acc)
+        binding_ties(A, O[k], bound)
         for j in range(n):
-            for b in range(lanes):
-                bound[j, b] = 0.0
-            for m in range(n):
-                for b in range(lanes):
-                    bound[j, b] += A[j, m, b] * O[k, j, m, b]
-        for j in range(n):
-            if n >= 2:
-                outside_options(A, j, first, second, best)
-            else:
-                first[:] = 0.0
-                second[:] = 0.0
-                best[:] = -1.0
+            options_of(A, j, first, second, best)
             for i in range(n):
                 for b in range(lanes):
                     option = second[b] if best[b] == i else first[b]
