@@ -19,7 +19,7 @@ import argparse
 import dataclasses
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +85,25 @@ def monthly_launches(start: int = 2016, end: tuple[int, int] = (2024, 5)) -> lis
     return records
 
 
+def copy_spec(spec_path: Path, folder: Path, edit: Callable[[str, list[dict]], list[dict]]) -> Path:
+    """The spec and its observation files copied into `folder`, each file's records passed
+    through `edit(file name, records)` (a file left with none is not written); returns the
+    copy's spec path. Scenarios stay where they are (absolute paths)."""
+    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    obs_dir = folder / "observations"
+    obs_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)}):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["observations"] = edit(path.name, doc["observations"])
+        if doc["observations"]:
+            (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+    data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
+    data["observations"] = ["observations/*.yaml"]
+    out = folder / "spec.yaml"
+    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return out
+
+
 def write_design(
     spec_path: Path, design: str, folder: Path, monthly: list[dict] | None = None
 ) -> Path:
@@ -94,24 +113,15 @@ def write_design(
     synthetic records; benchmarks.monthly_launches passes the real ones)."""
     if design == "shipped":
         return spec_path
-    spec = load_spec(spec_path)
-    every = load_observations(list(spec.observations))  # the overlapping ones too
+    every = load_observations(list(load_spec(spec_path).observations))  # overlapping too
     events = {o.id for o in every if definition(o) == "events"}
-    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    obs_dir = folder / "observations"
-    obs_dir.mkdir(parents=True, exist_ok=True)
-    for path in sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)}):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        doc["observations"] = [r for r in doc["observations"] if r["id"] not in events]
-        if path.name == "missile_launches.yaml":
-            doc["observations"] += monthly if monthly is not None else monthly_launches()
-        if doc["observations"]:
-            (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
-    data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
-    data["observations"] = ["observations/*.yaml"]
-    out = folder / "spec.yaml"
-    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return out
+    added = monthly if monthly is not None else monthly_launches()
+
+    def edit(name: str, records: list[dict]) -> list[dict]:
+        kept = [r for r in records if r["id"] not in events]
+        return kept + added if name == "missile_launches.yaml" else kept
+
+    return copy_spec(spec_path, folder, edit)
 
 
 def truth_operators(posterior: Path = POSTERIOR) -> dict[str, np.ndarray]:
@@ -158,22 +168,15 @@ def synthetic_values(
 def write_twin(spec_path: Path, values: dict[str, float], folder: Path) -> Path:
     """The spec and its observation files with the synthetic values (records the fit does
     not use keep theirs); returns the twin's spec path."""
-    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    obs_dir = folder / "observations"
-    obs_dir.mkdir(parents=True, exist_ok=True)
-    files = sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)})
-    for path in files:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for rec in doc["observations"]:
+
+    def edit(_name: str, records: list[dict]) -> list[dict]:
+        for rec in records:
             if rec["id"] in values:
                 v = values[rec["id"]]
                 rec["value"] = round(v) if rec["kind"] in WHOLE else round(v, 6)
-        (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
-    data["observations"] = ["observations/*.yaml"]
-    out = folder / "spec.yaml"
-    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return out
+        return records
+
+    return copy_spec(spec_path, folder, edit)
 
 
 def truth_of(name: str, truth: Mapping[str, float] | None = None, mechanisms: bool = True) -> float:
