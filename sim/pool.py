@@ -23,7 +23,13 @@ from contextvars import ContextVar
 from typing import Any
 
 from sim.kernel import one_thread_per_process
-from sim.procs import cpu_count, kill_workers, new_pool, raise_if_interrupted
+from sim.procs import (
+    cpu_count,
+    interrupts_deferred,
+    kill_workers,
+    new_pool,
+    raise_if_interrupted,
+)
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: keeps workers busy, memory flat
 
@@ -48,8 +54,9 @@ class WorkerPool:
         if self._pool is None:
             # one kernel thread per worker: the workers already fill the cores
             self._pool = new_pool(self.workers, one_thread_per_process)
-        future = self._pool.submit(fn, *args)
-        self._note_workers()
+        with interrupts_deferred():  # a submit may start a worker: learn its pid first
+            future = self._pool.submit(fn, *args)
+            self._note_workers()
         return future
 
     def imap(

@@ -44,7 +44,16 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+_IN_WORKER: list[bool] = []  # set once in a pool worker by its initializer
+
+
+def in_pool_worker() -> bool:
+    """Whether this process is a worker of `new_pool` (its initializer ran here)."""
+    return bool(_IN_WORKER)
+
+
 def _worker_init(user_init: Callable[..., Any] | None, args: tuple) -> None:
+    _IN_WORKER.append(True)
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -115,11 +124,34 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
 # The signal that interrupted the command, kept until the command ends. Signals are
 # process-wide, so this is too; only `interrupts_raised` sets or clears it.
 _RECEIVED: list[int] = []
+_DEFERRED: list[bool] = []  # non-empty inside `interrupts_deferred`
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     _RECEIVED.append(signum)
+    if _DEFERRED:  # raised when the deferring block ends
+        return
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold an interrupt that arrives inside the block until the block ends, then raise it.
+
+    Why: starting a worker is two steps, the forkserver forks it and then tells us its pid.
+    A Ctrl-C or SIGTERM between the two left a worker whose pid the pool never learned: the
+    pool was stopped without it, and the orphan, unpickling its start-up data, found the
+    pool's semaphores gone and printed a `FileNotFoundError` traceback under the command's
+    one line. Inside this block the pool learns every pid first, so `kill_workers` stops
+    them all."""
+    before = len(_RECEIVED)  # an interrupt from before the block is not this block's
+    _DEFERRED.append(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.pop()
+    if not _DEFERRED and len(_RECEIVED) > before:
+        raise_if_interrupted()
 
 
 def raise_if_interrupted() -> None:
