@@ -74,8 +74,24 @@ def _make(kind, tmp, name, seed, history, workers=1) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def seed_four(tmp_path_factory, history):
+    """A result of each kind with seed 4, one worker, made once per module: the other
+    result of the first test and the donor of the second (which only reads it)."""
+    made: dict[str, Path] = {}
+
+    def get(kind: str) -> Path:
+        if kind not in made:
+            made[kind] = _make(kind, tmp_path_factory.mktemp(f"seed4-{kind}"), "out", 4, history)
+        return made[kind]
+
+    return get
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_table_carries_the_manifests_id_and_one_or_two_workers_agree(kind, tmp_path, history):
+def test_every_table_carries_the_manifests_id_and_one_or_two_workers_agree(
+    kind, tmp_path, history, seed_four
+):
     one = _make(kind, tmp_path, "one", 3, history)
     two = _make(kind, tmp_path, "two", 3, history, workers=2)
     meta = json.loads((one / "manifest.json").read_text())
@@ -85,16 +101,16 @@ def test_every_table_carries_the_manifests_id_and_one_or_two_workers_agree(kind,
     assert (parquet or kind == "hindcast") and all(output.parquet_id(t) == rid for t in parquet)
     csvs = {t.name: output.file_sha256(t) for t in one.glob("*.csv")}
     assert meta.get(output.CSV_HASHES, {}) == csvs and (csvs or kind == "sweep")
-    other = _make(kind, tmp_path, "other", 4, history)
+    other = seed_four(kind)
     assert json.loads((other / "manifest.json").read_text())[output.RESULT_ID] != rid
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("suffix", ["parquet", "csv"])
 def test_a_table_of_another_result_is_refused_and_nothing_published(
-    kind, suffix, tmp_path, history, monkeypatch, capsys
+    kind, suffix, tmp_path, history, monkeypatch, capsys, seed_four
 ):
-    donor = _make(kind, tmp_path, "donor", 4, history)
+    donor = seed_four(kind)
     tables = sorted(donor.glob(f"chunks/*.{suffix}")) or sorted(donor.glob(f"*.{suffix}"))
     if not tables:
         pytest.skip(f"{kind} writes no {suffix} table")
