@@ -120,3 +120,14 @@ def test_an_interrupt_from_before_the_block_is_not_raised_by_it():
             os.kill(os.getpid(), signal.SIGINT)
         with procs.interrupts_deferred():
             pass
+
+
+def test_outside_a_pool_worker_numba_keeps_its_own_start_lock():
+    """Only a pool worker swaps numba's lock: a process that may fork keeps numba's guard."""
+    parallel = pytest.importorskip("numba.np.ufunc.parallel")
+    from sim.kernel.numba_start import thread_lock_for_numba_start
+
+    before = parallel._backend_init_process_lock
+    thread_lock_for_numba_start()
+    assert parallel._backend_init_process_lock is before
+    assert not procs.in_pool_worker()

@@ -19,8 +19,9 @@ import numpy as np
 
 from sim import dynamics
 from sim.engine import EventGroup, EventLog, Recorder, fire, settled_start, shocks
-from sim.kernel import compiled, thread_lock_for_numba_start
+from sim.kernel import compiled
 from sim.kernel.layout import Packed, from_lanes, pack, shocks_to_lanes, to_lanes, unpack
+from sim.kernel.numba_start import thread_lock_for_numba_start
 from sim.state import State
 from sim.world import World
 
