@@ -30,7 +30,6 @@ from benchmarks.calibrate import markdown
 from sim.ensemble import run_ensemble
 from sim.observe.episodes import anchor_of, assign, episode_of, window
 from sim.observe.identify import prior_quantile, width_table
-from sim.observe.nulls import EVENTS_ONLY
 from sim.observe.observations import COUNT_KINDS, load_observations
 from sim.observe.operators import OPERATOR_COEFFICIENTS, default_coefficients, draw
 from sim.observe.posterior import read_posterior
@@ -39,6 +38,7 @@ from sim.observe.scoring import skill_table
 from sim.observe.series import definition
 from sim.observe.significance import interval_rows, intervals_of
 from sim.observe.spec import CalibrationSpec, load_spec
+from sim.observe.structures import MECHANISMS
 from sim.parameters import defaults
 from sim.scenario.loader import load_scenario
 
@@ -53,9 +53,8 @@ WHOLE = (*COUNT_KINDS, "unsc_vote", "joint_exercise")  # kinds whose values are 
 DESIGNS = ("shipped", "monthly-launches")
 # Addendum 3's control truth: the events-only world's overrides but the noise and the
 # fatigue, so each actor's escalation is an independent mean-reverting noise process.
-MECHANISMS_OFF = {
-    k: v for k, v in EVENTS_ONLY.items() if k not in ("parameters.noise", "parameters.fatigue")
-}
+# The noise-only structure of sim/observe/structures.py as scenario overrides.
+MECHANISMS_OFF = {f"parameters.{name}": 0.0 for name in MECHANISMS}
 SYNTHETIC_SOURCE = {  # a hypothetical record: it exists only in a twin's folder
     "publisher": "benchmarks.twin (synthetic design, not data)",
     "title": "Monthly launch-event counts: a hypothetical series for a power test",

@@ -24,3 +24,15 @@ def test_bad_arguments_are_one_usage_line(capsys, tmp_path):
         noise_only.main(["--seeds", "1", "1", "--out", str(tmp_path)])
     assert stop.value.code == 2 and "distinct --seeds" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_make_validate_model_compares_the_same_noise_only_model():
+    """`make validate-model`'s structure table carries the noise-only model as a structure,
+    the very one `benchmarks.noise_only` fits (one definition, not two)."""
+    from benchmarks import twin
+    from sim.observe.structures import STRUCTURES
+
+    assert STRUCTURES[noise_only.NOISE_ONLY] == noise_only.structures()[noise_only.NOISE_ONLY]
+    assert {
+        f"parameters.{c}": 0.0 for c in STRUCTURES[noise_only.NOISE_ONLY]
+    } == twin.MECHANISMS_OFF

@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from sim.observe.nulls import null_draws
+from sim.observe.nulls import EVENTS_ONLY, null_draws
 from sim.observe.rolling import (
     NULL_DRAWS,
     ORIGINS,
@@ -28,6 +28,18 @@ from sim.observe.spec import CalibrationSpec
 from sim.observe.streams import id_key, keyed
 from sim.parameters import PARAMETERS
 
+# Every interaction mechanism off, the noise and fatigue kept: the events-only world (the third
+# null) with its persistent noise back. It is the null that isolates the mechanisms: beating
+# the events-only world rewards any persistent state, mechanisms or not
+# (docs/preregistration-twin.md, addendum 3; docs/preregistration-noise-only.md).
+NOISE_ONLY = "noise only (every mechanism off)"
+KEPT_BY_NOISE_ONLY = ("noise", "fatigue")
+MECHANISMS = tuple(
+    k.removeprefix("parameters.")
+    for k in EVENTS_ONLY
+    if k.removeprefix("parameters.") not in KEPT_BY_NOISE_ONLY
+)
+
 # name -> coefficients fixed at 0 (sim/parameters.py; MODEL.md names each mechanism). A
 # structure whose coefficients the model does not have is left out (the mechanisms changed
 # between model versions: v2's `entrapment`, `abandonment` became v3's `alliance_fear`).
@@ -40,6 +52,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "no axis cost (axis_cost)": ("axis_cost",),
     "no Snyder fears (alliance_fear)": ("alliance_fear",),
     "no Snyder fears (entrapment, abandonment)": ("entrapment", "abandonment"),
+    NOISE_ONLY: MECHANISMS,
 }
 STRUCTURES = {k: v for k, v in CANDIDATES.items() if all(c in PARAMETERS for c in v)}
 
