@@ -13,7 +13,9 @@ Steps (all from scenarios/calibration/history.yaml; method in docs/validation.md
    data up to the origin; anomaly: last observation plus the model's change), score them,
    the events-only world (operators refitted the same way), persistence and trend on the
    same observations;
-3. alternative structures (mechanisms switched off) compared by the same rolling-origin score;
+3. alternative structures (one mechanism switched off, and the noise-only model with every
+   mechanism off: the null that isolates the mechanisms) compared by the same rolling-origin
+   score;
 4. the baseline's headline effects with the in-sample posterior; wall times;
 5. reaction-gain profile (`--part gain`, not in `all`): the rolling-origin scores with the
    reactivity fixed at ½, 1, 2 and 4 times its hand-set value (sim/observe/gain.py); and
