@@ -9,25 +9,38 @@ data with the launch-event series replaced by the 101 monthly launch-day counts 
 the shipped observation set; docs/preregistration-monthly-launches.md).
 
     python -m benchmarks.monthly_launches --workers 2
+    python -m benchmarks.monthly_launches --holdout --workers 2
+
+`--holdout`: the same training design forecasts the 23 held-out monthly counts of June
+2024 – April 2026 (`prk_launch_days_monthly_holdout.yaml`, never fitted) with the shipped
+held-out forecast (sim/observe/holdout.py), in place of the held-out launch-event records
+(docs/preregistration-monthly-launches-holdout.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from benchmarks.calibrate import markdown
 from benchmarks.twin import EXERCISES, SPEC, write_design
+from sim.observe.holdout import HOLDOUT, VARIANTS, holdout_forecasts
+from sim.observe.observations import load_observations
 from sim.observe.rolling import rolling_forecasts
 from sim.observe.scoring import skill_table
+from sim.observe.series import definition
 from sim.observe.significance import interval_rows, intervals_of
 from sim.observe.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = ROOT / "seeds" / "observations" / "candidates" / "prk_launch_days_monthly.yaml"
+HELD_OUT = CANDIDATE.with_name("prk_launch_days_monthly_holdout.yaml")
+MONTHLY = "prk-launch-days-"  # the id prefix of the monthly counts
 DESIGNS = ("plain", "filtered", "anomaly", "tracked")
 
 
@@ -35,12 +48,74 @@ def candidate_records(path: Path = CANDIDATE) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["observations"]
 
 
+def holdout_folder(folder: Path, shipped: Path = HOLDOUT, monthly: Path = HELD_OUT) -> Path:
+    """The shipped held-out files without their launch-event records (the series the
+    monthly counts stand in for, as `write_design` removes them from the training data),
+    and the held-out monthly counts beside them."""
+    out = folder / "holdout"
+    out.mkdir(parents=True)
+    files = sorted(shipped.glob("*.yaml"))
+    events = {o.id for o in load_observations(files) if definition(o) == "events"}
+    for path in files:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["observations"] = [r for r in doc["observations"] if r["id"] not in events]
+        if doc["observations"]:
+            (out / path.name).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    shutil.copyfile(monthly, out / monthly.name)
+    return out
+
+
+def held_out_tables(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pooled skill of every variant against each null with its interval, on the monthly
+    counts alone, on everything, and without the exercises; and the mean forecast of the
+    monthly counts beside their realised mean (a bias check)."""
+    monthly = rows[rows["id"].str.startswith(MONTHLY)]
+    parts = {
+        "monthly launch days": monthly,
+        "every held-out": rows,
+        "without the exercises": rows[rows["kind"] != EXERCISES],
+    }
+    views = {}
+    for variant in VARIANTS:
+        others = [v for v in VARIANTS if v != variant]
+        for label, part in parts.items():
+            view = part[~part["forecaster"].isin(others)].copy()
+            view.loc[view["forecaster"] == variant, "forecaster"] = "model"
+            views[f"{variant}, {label}"] = view.reset_index(drop=True)
+    pooled = interval_rows(intervals_of(views, seed))
+    means = monthly.groupby("forecaster")["mean"].mean().rename("mean forecast per month")
+    bias = means.to_frame().assign(realised=float(monthly.groupby("id")["observed"].first().mean()))
+    return pooled, bias.reset_index()
+
+
+def run_holdout(args: argparse.Namespace, folder: Path) -> int:
+    t0 = time.perf_counter()
+    spec = load_spec(write_design(SPEC, "monthly-launches", folder, candidate_records()))
+    result = holdout_forecasts(spec, workers=args.workers, folder=holdout_folder(folder))
+    result.rows.to_csv(folder / "holdout.csv", index=False)
+    pooled, bias = held_out_tables(result.rows, spec.settings["seed"])
+    pooled.to_csv(folder / "pooled.csv", index=False)
+    bias.to_csv(folder / "bias.csv", index=False)
+    n = result.rows[result.rows["id"].str.startswith(MONTHLY)]["id"].nunique()
+    print(f"## held out, {n} monthly launch-day counts ({time.perf_counter() - t0:.0f} s)")
+    print(markdown(pooled))
+    print("\n### mean forecast of the monthly counts")
+    print(markdown(bias))
+    if result.skipped:
+        print("\nnot scored: " + "; ".join(result.skipped))
+    print(f"\nresults: {folder}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.monthly_launches", description=__doc__)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--holdout", action="store_true", help="forecast the held-out months")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "monthly-launches")
     args = ap.parse_args(argv)
     folder = args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    if args.holdout:
+        return run_holdout(args, folder)
     t0 = time.perf_counter()
     spec = load_spec(write_design(SPEC, "monthly-launches", folder, candidate_records()))
     forecasts = rolling_forecasts(spec, workers=args.workers, designs=True)

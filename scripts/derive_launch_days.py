@@ -1,15 +1,21 @@
-"""Monthly North Korean launch days, January 2016 – May 2024, from the CNS database's rows.
+"""Monthly North Korean launch days from the CNS database's rows: January 2016 – May 2024
+(the candidate in-sample series) and June 2024 – April 2026 (its held-out months).
 
 Why a script: the 101 monthly counts in
-`seeds/observations/candidates/prk_launch_days_monthly.yaml` are derived, not read, so the
-rule must be checkable. Rows (`cns_launch_rows_2016_2024.tsv`, one per missile, quoted from
+`seeds/observations/candidates/prk_launch_days_monthly.yaml` and the 23 held-out ones in
+`prk_launch_days_monthly_holdout.yaml` are derived, not read, so the rule must be
+checkable. Rows (`cns_launch_rows_2016_2024.tsv` and `cns_launch_rows_2024_2026.tsv`, one
+per missile, quoted from
 the CNS North Korea Missile Test Database as copied in nagix/nk-missile-tests at a pinned
 commit) become launch days by Korean local date: UTC time + 9 h where a UTC time is given;
 a row without one takes the local date of a timed row of the same listed date, else the
 listed date. A month's value is its number of distinct launch days (0 if none).
 
-    python scripts/derive_launch_days.py            # rewrite the YAML file
-    python scripts/derive_launch_days.py --check    # exit 1 if the file differs
+    python scripts/derive_launch_days.py            # rewrite both YAML files
+    python scripts/derive_launch_days.py --check    # exit 1 if either file differs
+
+The held-out file ends with April 2026: the copy's last row is 26 May 2026, so May may be
+incomplete in it (docs/preregistration-monthly-launches-holdout.md).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -32,6 +39,13 @@ SOURCE = {
     "date": "2026-05-26",  # the copy's last entry: the data as of that date
     "url": f"https://github.com/nagix/nk-missile-tests/blob/{COMMIT}/data/test.en.json",
 }
+HOLDOUT_HEADER = """\
+# North Korean launch days per month, June 2024 – April 2026 — HOLDOUT: never fitted, and
+# outside the shipped observation set and the shipped holdout folder (candidate series).
+# Derived by scripts/derive_launch_days.py from cns_launch_rows_2024_2026.tsv (rows of the
+# CNS North Korea Missile Test Database, the same pinned copy); do not edit by hand.
+# docs/preregistration-monthly-launches-holdout.md says why and how it is used.
+"""
 HEADER = """\
 # North Korean launch days per month, January 2016 – May 2024 (candidate series, NOT in the
 # shipped observation set: the calibration spec reads seeds/observations/*.yaml only).
@@ -66,13 +80,32 @@ def launch_days(table: list[tuple[str, str]]) -> set[str]:
     return {local_date(d, t) or timed.get(d, d) for d, t in table}
 
 
-def months() -> list[str]:
-    return [f"{y}-{m:02d}" for y in range(2016, 2025) for m in range(1, 13) if (y, m) <= (2024, 5)]
+@dataclass(frozen=True)
+class Series:
+    """One derived file: its rows, its months (first and last, inclusive) and its header."""
+
+    rows: Path
+    out: Path
+    first: tuple[int, int]
+    last: tuple[int, int]
+    header: str
 
 
-def records(days: set[str]) -> list[dict]:
+IN_SAMPLE = Series(ROWS, OUT, (2016, 1), (2024, 5), HEADER)
+HELD_OUT = Series(HERE / "cns_launch_rows_2024_2026.tsv",
+                  HERE / "prk_launch_days_monthly_holdout.yaml", (2024, 6), (2026, 4),
+                  HOLDOUT_HEADER)  # fmt: skip
+
+
+def months(series: Series = IN_SAMPLE) -> list[str]:
+    years = range(series.first[0], series.last[0] + 1)
+    return [f"{y}-{m:02d}" for y in years for m in range(1, 13)
+            if series.first <= (y, m) <= series.last]  # fmt: skip
+
+
+def records(days: set[str], series: Series = IN_SAMPLE) -> list[dict]:
     out = []
-    for month in months():
+    for month in months(series):
         listed = sorted(d for d in days if d.startswith(month))
         out.append(
             {
@@ -90,24 +123,28 @@ def records(days: set[str]) -> list[dict]:
     return out
 
 
-def text() -> str:
-    body = yaml.safe_dump({"observations": records(launch_days(rows()))}, sort_keys=False,
-                          allow_unicode=True, width=100)  # fmt: skip
-    return HEADER + body
+def text(series: Series = IN_SAMPLE) -> str:
+    found = records(launch_days(rows(series.rows)), series)
+    body = yaml.safe_dump({"observations": found}, sort_keys=False, allow_unicode=True,
+                          width=100)  # fmt: skip
+    return series.header + body
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if the file is not derived")
     args = ap.parse_args(argv)
-    new = text()
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == new
-        print(f"{OUT.name}: {'derived from the rows' if same else 'differs from the rows'}")
-        return 0 if same else 1
-    OUT.write_text(new, encoding="utf-8")
-    print(f"wrote {OUT} ({len(months())} months)")
-    return 0
+    code = 0
+    for series in (IN_SAMPLE, HELD_OUT):
+        new, out = text(series), series.out
+        if args.check:
+            same = out.exists() and out.read_text(encoding="utf-8") == new
+            print(f"{out.name}: {'derived from the rows' if same else 'differs from the rows'}")
+            code = code or (0 if same else 1)
+            continue
+        out.write_text(new, encoding="utf-8")
+        print(f"wrote {out} ({len(months(series))} months)")
+    return code
 
 
 if __name__ == "__main__":

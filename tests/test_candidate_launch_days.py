@@ -4,10 +4,12 @@ documented rule from the quoted rows, valid as observations, and outside the shi
 from __future__ import annotations
 
 from benchmarks import monthly_launches
-from benchmarks.twin import SPEC
+from benchmarks.twin import SPEC, write_design
 from scripts import derive_launch_days as derive
+from sim.observe.holdout import load_holdout
 from sim.observe.observations import load_observations
 from sim.observe.rolling import observations_of
+from sim.observe.series import definition
 from sim.observe.spec import load_spec
 
 
@@ -37,3 +39,58 @@ def test_every_month_once_and_the_yearly_checks_of_the_preregistration():
 def test_the_candidates_are_not_in_the_shipped_observation_set():
     shipped = {o.id for o in observations_of(load_spec(SPEC))}
     assert not any(i.startswith("prk-launch-days-") for i in shipped)
+
+
+def test_the_held_out_months_are_june_2024_to_april_2026_and_agree_with_the_jcs_count():
+    """23 months, May 2026 left out (the copy ends on 26 May); the copy's 2025 launch days
+    to October equal the shipped held-out JCS count of ballistic launches (a second source)."""
+    held = load_observations([monthly_launches.HELD_OUT])
+    assert [r.period for r in held] == derive.months(derive.HELD_OUT) and len(held) == 23
+    assert held[0].period == "2024-06" and held[-1].period == "2026-04"
+    jcs = next(
+        o for o in load_holdout() if o.id == "prk-ballistic-launches-2025-01-2025-10-joongang"
+    )
+    in_2025 = [r for r in held if r.period.startswith("2025-") and r.period <= "2025-10"]
+    assert sum(int(r.value) for r in in_2025) == jcs.value
+
+
+def test_the_held_out_months_are_fitted_nowhere(tmp_path):
+    """Neither in the shipped observation set nor in the shipped holdout folder; the
+    benchmark's held-out folder swaps the launch-event records for them, and shares no
+    observation with its training design."""
+    shipped = {o.id for o in observations_of(load_spec(SPEC))} | {o.id for o in load_holdout()}
+    held = {o.id for o in load_observations([monthly_launches.HELD_OUT])}
+    assert not held & shipped
+    folder = monthly_launches.holdout_folder(tmp_path)
+    swapped = load_observations(sorted(folder.glob("*.yaml")))
+    assert held <= {o.id for o in swapped}
+    assert not [o for o in swapped if definition(o) == "events" and o.id not in held]
+    kept = {o.id for o in load_holdout() if definition(o) != "events"}
+    assert kept <= {o.id for o in swapped}
+    design = write_design(
+        SPEC, "monthly-launches", tmp_path / "d", monthly_launches.candidate_records()
+    )
+    assert not {o.id for o in observations_of(load_spec(design))} & {o.id for o in swapped}
+
+
+def test_the_held_out_tables_pool_each_variant_on_its_own_rows():
+    """Every variant beside the nulls on the monthly counts, everything, and everything but
+    the exercises; a variant that forecasts better than the events-only world is said so."""
+    import pandas as pd
+
+    from sim.observe.holdout import FORECASTERS
+
+    cases = [(f"prk-launch-days-2025-{m:02d}-cns", "missile_launches") for m in range(1, 13)]
+    cases += [("x-exercise-1", "joint_exercise"), ("x-exercise-2", "joint_exercise")]
+    rows = []
+    for i, (oid, kind) in enumerate(cases):
+        for f in FORECASTERS:
+            crps = (0.5 if f == "model" else 1.0) + 0.01 * i
+            rows.append({"id": oid, "kind": kind, "forecaster": f, "crps": crps, "origin": "h",
+                         "mean": 2.0, "observed": float(i % 2)})  # fmt: skip
+    pooled, bias = monthly_launches.held_out_tables(pd.DataFrame(rows), seed=1)
+    assert len(pooled) == 3 * 5
+    first = pooled.iloc[0]
+    assert first["design"] == "model, monthly launch days" and first["observations"] == 12
+    assert "better" in first["skill vs events_only (90%)"]
+    assert set(bias["realised"]) == {0.5} and set(bias["mean forecast per month"]) == {2.0}

@@ -109,7 +109,7 @@ def scored(spec: CalibrationSpec, train: list[Observation], held: list[Observati
 
 @dataclass
 class Holdout:
-    """`rows`: one per (observation, forecaster) with its CRPS and predictive median (the
+    """`rows`: one per (observation, forecaster) with its CRPS, predictive median and mean (the
     forecasters of FORECASTERS); `ess`: the filter's effective sample sizes; `skipped`: the
     held-out observations no forecaster could be scored on, with the reason."""
 

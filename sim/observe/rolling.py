@@ -177,6 +177,7 @@ def score_rows(
                     "observed": obs.value,
                     "forecaster": name,
                     "median": float(np.median(s)),
+                    "mean": float(np.mean(s)),  # a bias check: does it over-forecast?
                     "in90": bool(q05 <= obs.value <= q95),
                     "crps": crps_sample(s, obs.value),
                 }
