@@ -48,8 +48,8 @@ browser:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 test: $(STAMP) browser
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks scripts
+	$(BIN)/ruff format --check sim tests benchmarks scripts
 	$(BIN)/python -m pytest -n 2
 
 # The quick loop while editing: everything but the tests marked slow (tests/conftest.py).
@@ -58,8 +58,8 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix sim tests benchmarks
-	$(BIN)/ruff format sim tests benchmarks
+	$(BIN)/ruff check --fix sim tests benchmarks scripts
+	$(BIN)/ruff format sim tests benchmarks scripts
 
 SCENARIO ?= scenarios/baseline.yaml
 
