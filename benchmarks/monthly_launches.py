@@ -10,6 +10,10 @@ the shipped observation set; docs/preregistration-monthly-launches.md).
 
     python -m benchmarks.monthly_launches --workers 2
     python -m benchmarks.monthly_launches --holdout --workers 2
+    python -m benchmarks.monthly_launches [--holdout] --dispersion --workers 2
+
+`--dispersion` frees the launch operator's over-dispersion φ (prior uniform on [0, 3]) in
+every fit, the model's and the events-only world's (docs/preregistration-launch-dispersion.md).
 
 `--holdout`: the same training design forecasts the 23 held-out monthly counts of June
 2024 – April 2026 (`prk_launch_days_monthly_holdout.yaml`, never fitted) with the shipped
@@ -30,8 +34,9 @@ import yaml
 from benchmarks.calibrate import markdown
 from benchmarks.twin import EXERCISES, SPEC, write_design
 from sim.observe.holdout import HOLDOUT, VARIANTS, holdout_forecasts
+from sim.observe.identify import width_table
 from sim.observe.observations import load_observations
-from sim.observe.rolling import rolling_forecasts
+from sim.observe.rolling import fit, rolling_forecasts
 from sim.observe.scoring import skill_table
 from sim.observe.series import definition
 from sim.observe.significance import interval_rows, intervals_of
@@ -41,6 +46,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CANDIDATE = ROOT / "seeds" / "observations" / "candidates" / "prk_launch_days_monthly.yaml"
 HELD_OUT = CANDIDATE.with_name("prk_launch_days_monthly_holdout.yaml")
 MONTHLY = "prk-launch-days-"  # the id prefix of the monthly counts
+DISPERSION_PRIOR = {"prior": "uniform", "lo": 0.0, "hi": 3.0}  # pre-registered
+
+
+def design_spec(folder: Path, dispersion: bool) -> Path:
+    """Session 14's monthly design; with `dispersion`, its spec also frees φ."""
+    path = write_design(SPEC, "monthly-launches", folder, candidate_records())
+    if dispersion:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["operator_coefficients"]["launch_dispersion"] = dict(DISPERSION_PRIOR)
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    return path
+
+
 DESIGNS = ("plain", "filtered", "anomaly", "tracked")
 
 
@@ -90,7 +108,7 @@ def held_out_tables(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Dat
 
 def run_holdout(args: argparse.Namespace, folder: Path) -> int:
     t0 = time.perf_counter()
-    spec = load_spec(write_design(SPEC, "monthly-launches", folder, candidate_records()))
+    spec = load_spec(design_spec(folder, args.dispersion))
     result = holdout_forecasts(spec, workers=args.workers, folder=holdout_folder(folder))
     result.rows.to_csv(folder / "holdout.csv", index=False)
     pooled, bias = held_out_tables(result.rows, spec.settings["seed"])
@@ -103,6 +121,12 @@ def run_holdout(args: argparse.Namespace, folder: Path) -> int:
     print(markdown(bias))
     if result.skipped:
         print("\nnot scored: " + "; ".join(result.skipped))
+    if args.dispersion:  # the held-out forecast's own fit again (same spec, same seed)
+        _, pop = fit(spec, lambda o: True, args.workers)
+        widths = width_table(list(spec.priors), pop.theta, pop.weights)
+        widths.to_csv(folder / "identifiability.csv", index=False)
+        print("\n### identifiability of the over-dispersion")
+        print(markdown(widths[widths["coefficient"] == "launch_dispersion"]))
     print(f"\nresults: {folder}")
     return 0
 
@@ -111,13 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.monthly_launches", description=__doc__)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--holdout", action="store_true", help="forecast the held-out months")
+    ap.add_argument("--dispersion", action="store_true", help="free the launch over-dispersion")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "monthly-launches")
     args = ap.parse_args(argv)
     folder = args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     if args.holdout:
         return run_holdout(args, folder)
     t0 = time.perf_counter()
-    spec = load_spec(write_design(SPEC, "monthly-launches", folder, candidate_records()))
+    spec = load_spec(design_spec(folder, args.dispersion))
     forecasts = rolling_forecasts(spec, workers=args.workers, designs=True)
     views = {}
     for name in DESIGNS:

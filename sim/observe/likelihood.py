@@ -6,7 +6,9 @@ forecast needs the operator's expected level. Both come from the same formulas t
 use, so the filter weighs exactly what the operators would draw:
 
 - counts (launches, tests, summits, sanctions): Poisson(Σ_months exp(log rate)); a summit's
-  rate also reads its pair history (the anchor argument);
+  rate also reads its pair history (the anchor argument); launches with an over-dispersion
+  φ > 0: the negative binomial with the draws' mean Σμ and variance Σμ + φΣμ² (exact for a
+  period of one month, moment-matched for longer ones);
 - UN votes: the ordered logit's probability of the observed outcome;
 - exercises: Bernoulli with the operator's probability;
 - trade: lognormal around the anchored mean with the operator's s.d.
@@ -29,7 +31,9 @@ from sim.observe.operators import (
     Coefs,
     Window,
     count_mean,
+    dispersion_of,
     exercise_probability,
+    log_rate,
     trade_log_mean,
     vote_probabilities,
 )
@@ -47,7 +51,11 @@ def log_likelihood(
     y = obs.value
     if obs.kind in COUNT_KINDS:
         lam = count_mean(obs, w, k, anchor)
-        return y * np.log(np.maximum(lam, TINY)) - lam - gammaln(y + 1.0)
+        poisson = y * np.log(np.maximum(lam, TINY)) - lam - gammaln(y + 1.0)
+        phi = dispersion_of(obs, k)
+        if phi is None:
+            return poisson
+        return np.where(phi > 0, _negative_binomial(y, lam, obs, w, k, phi), poisson)
     if obs.kind == "unsc_vote":
         p = vote_probabilities(obs, w, k)[:, round(y) + 1]
         return np.log(np.maximum(p, TINY))
@@ -59,6 +67,18 @@ def log_likelihood(
         z = (math.log(y) - trade_log_mean(obs, w, k, anchor)) / sd
         return -math.log(y) - np.log(sd) - 0.5 * math.log(2 * math.pi) - 0.5 * z * z
     raise ValueError(f"no likelihood for kind {obs.kind!r}")
+
+
+def _negative_binomial(
+    y: float, lam: np.ndarray, obs: Observation, w: Window, k: Coefs, phi: np.ndarray
+) -> np.ndarray:
+    """(R,) log NB(y) with mean `lam` and the mixed draws' variance lam + φ Σ_months μ²."""
+    mu = np.exp(np.clip(log_rate(obs, w, k), -50, 20))
+    extra = np.maximum(phi * (mu * mu).sum(axis=0), TINY)  # variance above the Poisson's
+    lam = np.maximum(lam, TINY)
+    r = lam * lam / extra  # the NB's size: variance = lam + lam² / r
+    return (gammaln(y + r) - gammaln(r) - gammaln(y + 1.0)
+            + r * np.log(r / (r + lam)) + y * np.log(lam / (r + lam)))  # fmt: skip
 
 
 def expected_level(

@@ -29,6 +29,13 @@ OPERATOR_COEFFICIENTS: dict[str, OperatorCoefficient] = {
     "launch_icbm_log_share": OperatorCoefficient(
         -2.0, -6, 0, "missile_launches", "log share of launch events that are ICBMs (unit: ICBMs)"
     ),
+    "launch_dispersion": OperatorCoefficient(
+        0.0,
+        0,
+        5,
+        "missile_launches",
+        "φ: over-dispersion of a month's launch count, variance μ + φμ² (0: Poisson)",
+    ),
     "nuclear_log_rate": OperatorCoefficient(
         -5.0, -10, 0, "nuclear_test", "log nuclear tests per month at escalation 0"
     ),

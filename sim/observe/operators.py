@@ -84,6 +84,36 @@ def _poisson_total(rng: np.random.Generator, log_rate: np.ndarray, draws: int) -
     return rng.poisson(np.broadcast_to(lam[:, None], (lam.size, draws))).astype(float)
 
 
+def dispersion_of(obs: Observation, k: Coefs) -> np.ndarray | None:
+    """(R,) the launch count's over-dispersion φ, or None where the count is Poisson (every
+    kind but launches; launches when φ is 0 in every replication or not given)."""
+    phi = k.get("launch_dispersion") if obs.kind == "missile_launches" else None
+    if phi is None or not np.any(np.asarray(phi) > 0):
+        return None
+    return np.asarray(phi, dtype=float)
+
+
+def _mixed_total(
+    rng: np.random.Generator, log_rate: np.ndarray, draws: int, phi: np.ndarray | None
+) -> np.ndarray:
+    """Counts over the period with each month's rate scaled by a Gamma(1/φ, φ) factor (mean
+    1, variance φ), so a month's count is negative binomial with mean μ and variance μ + φμ².
+
+    Why: real launches come in bursts (six launch days in January 2022, none in 2018) that a
+    Poisson count around a slowly moving rate calls near-impossible
+    (docs/preregistration-launch-dispersion.md). The factors are drawn month by month, as the
+    bursts are. φ = 0 everywhere is `_poisson_total` exactly, the same random numbers."""
+    if phi is None:
+        return _poisson_total(rng, log_rate, draws)
+    mu = np.exp(np.clip(log_rate, -50, 20))  # (M, R)
+    phi = np.broadcast_to(phi, mu.shape[1:])
+    on = phi > 0
+    shape = np.where(on, 1.0 / np.where(on, phi, 1.0), 1.0)[None, :, None]
+    factor = rng.gamma(shape, np.where(on, phi, 1.0)[None, :, None], (*mu.shape, draws))
+    factor = np.where(on[None, :, None], factor, 1.0)
+    return rng.poisson((mu[:, :, None] * factor).sum(axis=0)).astype(float)
+
+
 def launch_log_rate(obs: Observation, w: Window, k: Coefs) -> np.ndarray:
     """(M, R) log monthly rate of launch events, α + β·x; a count of missiles fired adds the
     log of missiles per event, a count of ICBM launches the log ICBM share (one operator per
@@ -166,7 +196,7 @@ def count_mean(obs: Observation, w: Window, k: Coefs, anchor: Anchor | None = No
 
 
 def launches(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
-    return _poisson_total(rng, launch_log_rate(obs, w, k), draws)
+    return _mixed_total(rng, launch_log_rate(obs, w, k), draws, dispersion_of(obs, k))
 
 
 def nuclear_tests(obs: Observation, w: Window, k: Coefs, rng: np.random.Generator, draws: int):
