@@ -77,6 +77,8 @@ def _context() -> mp.context.BaseContext:
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
+        # Not sim.kernel.loop: it swaps numba's start lock when imported in a worker
+        # (sim/kernel/numba_start.py); imported in the forkserver it would not.
         ctx.set_forkserver_preload([FORKSERVER_GUARD, "sim.jobs.sweep.batch", "sim.ensemble"])
         return ctx
     return mp.get_context("spawn")
@@ -143,15 +145,27 @@ def interrupts_deferred() -> Iterator[None]:
     pool was stopped without it, and the orphan, unpickling its start-up data, found the
     pool's semaphores gone and printed a `FileNotFoundError` traceback under the command's
     one line. Inside this block the pool learns every pid first, so `kill_workers` stops
-    them all."""
+    them all.
+
+    It defers only what `interrupts_raised` would raise (the CLI's commands); under
+    Python's own SIGINT handler it does nothing. The first submit of a command starts the
+    forkserver (about a second), so a Ctrl-C then waits that long. An interrupt that
+    arrived inside the block is raised even when the block fails: it replaces the error,
+    which stays attached as its context, so the command still ends with its one line.
+    Outside the main thread (where no signal handler runs) the block is a plain block."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     before = len(_RECEIVED)  # an interrupt from before the block is not this block's
     _DEFERRED.append(True)
     try:
         yield
     finally:
         _DEFERRED.pop()
-    if not _DEFERRED and len(_RECEIVED) > before:
-        raise_if_interrupted()
+        if not _DEFERRED and len(_RECEIVED) > before:
+            raise_if_interrupted()
 
 
 def raise_if_interrupted() -> None:

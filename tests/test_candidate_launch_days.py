@@ -75,22 +75,28 @@ def test_the_held_out_months_are_fitted_nowhere(tmp_path):
 
 def test_the_held_out_tables_pool_each_variant_on_its_own_rows():
     """Every variant beside the nulls on the monthly counts, everything, and everything but
-    the exercises; a variant that forecasts better than the events-only world is said so."""
+    the exercises; each variant's rows are its own (each has its own CRPS here)."""
     import pandas as pd
 
-    from sim.observe.holdout import FORECASTERS
+    from sim.observe.holdout import FORECASTERS, VARIANTS
 
-    cases = [(f"prk-launch-days-2025-{m:02d}-cns", "missile_launches") for m in range(1, 13)]
+    monthly = sorted(monthly_launches.held_out_ids())[:12]
+    cases = [(i, "missile_launches") for i in monthly]
     cases += [("x-exercise-1", "joint_exercise"), ("x-exercise-2", "joint_exercise")]
+    crps = {v: 0.2 + 0.1 * n for n, v in enumerate(VARIANTS)}  # all below the nulls' 1.0
+    crps["anomaly"] = 2.0  # one variant worse than every null
     rows = []
     for i, (oid, kind) in enumerate(cases):
         for f in FORECASTERS:
-            crps = (0.5 if f == "model" else 1.0) + 0.01 * i
-            rows.append({"id": oid, "kind": kind, "forecaster": f, "crps": crps, "origin": "h",
-                         "mean": 2.0, "observed": float(i % 2)})  # fmt: skip
+            score = crps.get(f, 1.0) + 0.001 * i
+            row = {"id": oid, "kind": kind, "forecaster": f, "origin": "h", "crps": score}
+            rows.append({**row, "mean": 2.0, "observed": float(i % 2)})
     pooled, bias = monthly_launches.held_out_tables(pd.DataFrame(rows), seed=1)
-    assert len(pooled) == 3 * 5
-    first = pooled.iloc[0]
-    assert first["design"] == "model, monthly launch days" and first["observations"] == 12
-    assert "better" in first["skill vs events_only (90%)"]
+    assert len(pooled) == len(VARIANTS) * 3
+    for _, row in pooled.iterrows():
+        variant, part = row["design"].split(", ", 1)
+        assert row["observations"] == {"monthly launch days": 12, "every held-out": 14,
+                                       "without the exercises": 12}[part]  # fmt: skip
+        verdict = "worse" if variant == "anomaly" else "better"
+        assert all(verdict in row[c] for c in pooled.columns if c.startswith("skill vs")), row
     assert set(bias["realised"]) == {0.5} and set(bias["mean forecast per month"]) == {2.0}

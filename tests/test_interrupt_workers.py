@@ -131,3 +131,31 @@ def test_outside_a_pool_worker_numba_keeps_its_own_start_lock():
     thread_lock_for_numba_start()
     assert parallel._backend_init_process_lock is before
     assert not procs.in_pool_worker()
+
+
+def test_an_interrupt_inside_a_failing_block_is_still_raised():
+    """A worker start that fails (say the forkserver breaks) while a Ctrl-C is held: the
+    command ends as interrupted, with the failure kept as the interrupt's context."""
+    raised = pytest.raises(KeyboardInterrupt)
+    with raised as caught, procs.interrupts_raised(), procs.interrupts_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        raise EOFError("the forkserver went away")
+    assert isinstance(caught.value.__context__, EOFError)
+
+
+def _numba_start_lock() -> str:
+    """In a worker: the type of numba's start lock once the kernel is imported."""
+    from numba.np.ufunc import parallel
+
+    import sim.kernel.loop  # noqa: F401  (the import that swaps the lock in a worker)
+
+    return type(parallel._backend_init_process_lock).__module__
+
+
+@pytest.mark.skipif(not numba_available(), reason="the numba engine is not installed")
+def test_a_pool_worker_that_loads_the_kernel_guards_numba_with_a_thread_lock():
+    """The swap happens in the worker itself (it would not if the forkserver preloaded the
+    kernel): numba's lock there is a `_thread` lock, not a multiprocessing semaphore."""
+    with pool_module.pool_for(2) as pool:
+        modules = {pool.submit(_numba_start_lock).result() for _ in range(2)}
+    assert modules == {"_thread"}

@@ -26,6 +26,16 @@ def test_bad_arguments_are_one_usage_line(capsys, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+# The coefficients docs/preregistration-noise-only.md switched off, written out: a change to
+# EVENTS_ONLY that changes the noise-only model fails here, not silently everywhere.
+REGISTERED = ("reactivity", "grievance_gain", "backing", "moral_hazard", "restraint",
+              "commit_step", "leverage_rate", "ripeness_rate")  # fmt: skip
+
+
+def test_the_noise_only_model_is_the_one_registered():
+    assert noise_only.structures()[noise_only.NOISE_ONLY] == REGISTERED
+
+
 def test_make_validate_model_compares_the_same_noise_only_model():
     """`make validate-model`'s structure table carries the noise-only model as a structure,
     the very one `benchmarks.noise_only` fits (one definition, not two)."""
