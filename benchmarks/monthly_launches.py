@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from benchmarks.calibrate import markdown
+from benchmarks.calibrate import markdown, with_settings
 from benchmarks.twin import EXERCISES, SPEC, write_design
 from scripts import derive_launch_days as derive
 from sim.observe.holdout import HOLDOUT, VARIANTS, holdout_forecasts
@@ -106,6 +106,11 @@ def held_out_tables(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Dat
     return pooled, bias.reset_index()
 
 
+def seeded(spec, seed: int | None):
+    """The spec with another root seed (run-to-run noise of the fits), or as it is."""
+    return spec if seed is None else with_settings(spec, seed=seed)
+
+
 def held_out_ids(path: Path = HELD_OUT) -> set[str]:
     return {o.id for o in load_observations([path])}
 
@@ -114,7 +119,7 @@ def run_holdout(args: argparse.Namespace, folder: Path) -> int:
     """The held-out forecast of the monthly design: tables to the terminal and the folder
     (with `--dispersion`, also how far the fit narrowed φ)."""
     t0 = time.perf_counter()
-    spec = load_spec(design_spec(folder, args.dispersion))
+    spec = seeded(load_spec(design_spec(folder, args.dispersion)), args.seed)
     result = holdout_forecasts(spec, workers=args.workers, folder=holdout_folder(folder))
     result.rows.to_csv(folder / "holdout.csv", index=False)
     pooled, bias = held_out_tables(result.rows, spec.settings["seed"])
@@ -142,13 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--holdout", action="store_true", help="forecast the held-out months")
     ap.add_argument("--dispersion", action="store_true", help="free the launch over-dispersion")
+    ap.add_argument("--seed", type=int, default=None, help="root seed instead of the spec's")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "monthly-launches")
     args = ap.parse_args(argv)
     folder = args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     if args.holdout:
         return run_holdout(args, folder)
     t0 = time.perf_counter()
-    spec = load_spec(design_spec(folder, args.dispersion))
+    spec = seeded(load_spec(design_spec(folder, args.dispersion)), args.seed)
     forecasts = rolling_forecasts(spec, workers=args.workers, designs=True)
     views = {}
     for name in DESIGNS:
