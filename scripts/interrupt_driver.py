@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.step <= 0 or args.stop < args.start:
         ap.error("--step > 0 and --to ≥ --from, please")
     sig = signal.Signals[f"SIG{args.signal}"]
-    count = int(round((args.stop - args.start) / args.step)) + 1
+    count = round((args.stop - args.start) / args.step) + 1
     bad = 0
     for k in range(count):
         delay = args.start + k * args.step
