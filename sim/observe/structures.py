@@ -31,9 +31,9 @@ from sim.parameters import PARAMETERS
 # Every interaction mechanism off, the noise and fatigue kept: the events-only world (the third
 # null) with its persistent noise back. The payoff mechanisms (axis_cost, patron_competition,
 # alliance_fear) act only through commitment moves, so commit_step = 0 leaves them inert
-# (axis_cost stays in the priors, drawn and without effect). It is the null that isolates the mechanisms: beating
-# the events-only world rewards any persistent state, mechanisms or not
-# (docs/preregistration-twin.md, addendum 3; docs/preregistration-noise-only.md).
+# (axis_cost stays in the priors, drawn and without effect). It is the null that isolates
+# the mechanisms: beating the events-only world rewards any persistent state, mechanisms or
+# not (docs/preregistration-twin.md, addendum 3; docs/preregistration-noise-only.md).
 NOISE_ONLY = "noise only (every mechanism off)"
 KEPT_BY_NOISE_ONLY = ("noise", "fatigue")
 MECHANISMS = tuple(
