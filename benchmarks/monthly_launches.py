@@ -32,12 +32,12 @@ import pandas as pd
 import yaml
 
 from benchmarks.calibrate import markdown, with_settings
-from benchmarks.twin import EXERCISES, SPEC, write_design
+from benchmarks.twin import EXERCISES, SPEC, copy_records, write_design
 from scripts import derive_launch_days as derive
-from sim.observe.holdout import HOLDOUT, VARIANTS, holdout_forecasts
+from sim.observe.holdout import HOLDOUT, VARIANTS, Holdout, holdout_forecasts
 from sim.observe.identify import width_table
 from sim.observe.observations import load_observations
-from sim.observe.rolling import fit, rolling_forecasts
+from sim.observe.rolling import rolling_forecasts
 from sim.observe.scoring import skill_table
 from sim.observe.series import definition
 from sim.observe.significance import interval_rows, intervals_of
@@ -71,14 +71,9 @@ def holdout_folder(folder: Path, shipped: Path = HOLDOUT, monthly: Path = HELD_O
     monthly counts stand in for, as `write_design` removes them from the training data),
     and the held-out monthly counts beside them."""
     out = folder / "holdout"
-    out.mkdir(parents=True)
     files = sorted(shipped.glob("*.yaml"))
     events = {o.id for o in load_observations(files) if definition(o) == "events"}
-    for path in files:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        doc["observations"] = [r for r in doc["observations"] if r["id"] not in events]
-        if doc["observations"]:
-            (out / path.name).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    copy_records(files, out, lambda _name, records: [r for r in records if r["id"] not in events])
     shutil.copyfile(monthly, out / monthly.name)
     return out
 
@@ -93,13 +88,11 @@ def held_out_tables(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Dat
         "every held-out": rows,
         "without the exercises": rows[rows["kind"] != EXERCISES],
     }
-    views = {}
-    for variant in VARIANTS:
-        others = [v for v in VARIANTS if v != variant]
-        for label, part in parts.items():
-            view = part[~part["forecaster"].isin(others)].copy()
-            view.loc[view["forecaster"] == variant, "forecaster"] = "model"
-            views[f"{variant}, {label}"] = view.reset_index(drop=True)
+    views = {
+        f"{variant}, {label}": Holdout(part, pd.DataFrame(), []).view(variant)
+        for variant in VARIANTS
+        for label, part in parts.items()
+    }
     pooled = interval_rows(intervals_of(views, seed))
     means = monthly.groupby("forecaster")["mean"].mean().rename("mean forecast per month")
     bias = means.to_frame().assign(realised=float(monthly.groupby("id")["observed"].first().mean()))
@@ -132,8 +125,8 @@ def run_holdout(args: argparse.Namespace, folder: Path) -> int:
     print(markdown(bias))
     if result.skipped:
         print("\nnot scored: " + "; ".join(result.skipped))
-    if args.dispersion:  # the held-out forecast's own fit again (same spec, same seed)
-        _, pop = fit(spec, lambda o: True, args.workers)
+    if args.dispersion:  # how far the held-out forecast's own fit narrowed φ
+        pop = result.population
         widths = width_table(list(spec.priors), pop.theta, pop.weights)
         widths.to_csv(folder / "identifiability.csv", index=False)
         print("\n### identifiability of the over-dispersion")

@@ -84,18 +84,26 @@ def monthly_launches(start: int = 2016, end: tuple[int, int] = (2024, 5)) -> lis
     return records
 
 
-def copy_spec(spec_path: Path, folder: Path, edit: Callable[[str, list[dict]], list[dict]]) -> Path:
-    """The spec and its observation files copied into `folder`, each file's records passed
-    through `edit(file name, records)` (a file left with none is not written); returns the
-    copy's spec path. Scenarios stay where they are (absolute paths)."""
-    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
-    obs_dir = folder / "observations"
-    obs_dir.mkdir(parents=True, exist_ok=True)
-    for path in sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)}):
+Edit = Callable[[str, list[dict]], list[dict]]
+
+
+def copy_records(files: list[Path], out_dir: Path, edit: Edit) -> None:
+    """Observation files copied into `out_dir`, each file's records passed through
+    `edit(file name, records)`; a file left with none is not written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in files:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         doc["observations"] = edit(path.name, doc["observations"])
         if doc["observations"]:
-            (obs_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+            (out_dir / path.name).write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+
+
+def copy_spec(spec_path: Path, folder: Path, edit: Edit) -> Path:
+    """The spec and its observation files copied into `folder` (`copy_records`); returns
+    the copy's spec path. Scenarios stay where they are (absolute paths)."""
+    data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    files = sorted({p for g in data["observations"] for p in spec_path.parent.glob(g)})
+    copy_records(files, folder / "observations", edit)
     data["scenarios"] = [str((spec_path.parent / s).resolve()) for s in data["scenarios"]]
     data["observations"] = ["observations/*.yaml"]
     out = folder / "spec.yaml"

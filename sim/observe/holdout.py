@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import UsageError
-from sim.observe.abc import generator
+from sim.observe.abc import Population, generator
 from sim.observe.designs import design_draws
 from sim.observe.episodes import assign, episode_of, is_anchor
 from sim.observe.nulls import EVENTS_ONLY, level, series_history
@@ -111,11 +111,13 @@ def scored(spec: CalibrationSpec, train: list[Observation], held: list[Observati
 class Holdout:
     """`rows`: one per (observation, forecaster) with its CRPS, predictive median and mean (the
     forecasters of FORECASTERS); `ess`: the filter's effective sample sizes; `skipped`: the
-    held-out observations no forecaster could be scored on, with the reason."""
+    held-out observations no forecaster could be scored on, with the reason; `population`:
+    the model's fit (for an identifiability table without fitting again)."""
 
     rows: pd.DataFrame
     ess: pd.DataFrame
     skipped: list[str]
+    population: Population | None = None
 
     def view(self, variant: str) -> pd.DataFrame:
         """One model variant with the nulls, the variant named "model" (for skill_table)."""
@@ -170,7 +172,7 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
     steps = extension(spec, held)
     targets = scored(spec, train, held, steps)
     skipped = [f"{o.id}: no in-sample observation of its series" for o in held if o not in targets]
-    post, _ = fit(spec, lambda o: True, workers)
+    post, pop = fit(spec, lambda o: True, workers)
     fitted, ess = model_draws(spec, post, targets, train, workers, steps)
     null_spec = events_only_spec(spec)
     null_post, _ = fit(null_spec, lambda o: True, workers, EVENTS_ONLY)
@@ -179,7 +181,7 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
         null_spec, null_post, targets, train, workers, SEED_KEY, only
     )
     rows = pd.DataFrame(score_rows("holdout", targets, train, fitted, spec.settings["seed"]))
-    return Holdout(rows, ess, skipped)
+    return Holdout(rows, ess, skipped, pop)
 
 
 def level_of(obs: Observation, value: float) -> float:

@@ -108,8 +108,8 @@ def _mixed_total(
     mu = np.exp(np.clip(log_rate, -50, 20))  # (M, R)
     phi = np.broadcast_to(phi, mu.shape[1:])
     on = phi > 0
-    shape = np.where(on, 1.0 / np.where(on, phi, 1.0), 1.0)[None, :, None]
-    factor = rng.gamma(shape, np.where(on, phi, 1.0)[None, :, None], (*mu.shape, draws))
+    scale = np.where(on, phi, 1.0)[None, :, None]  # a replication at φ = 0 gets factor 1
+    factor = rng.gamma(1.0 / scale, scale, (*mu.shape, draws))
     factor = np.where(on[None, :, None], factor, 1.0)
     return rng.poisson((mu[:, :, None] * factor).sum(axis=0)).astype(float)
 

@@ -37,9 +37,9 @@ from sim.parameters import PARAMETERS
 NOISE_ONLY = "noise only (every mechanism off)"
 KEPT_BY_NOISE_ONLY = ("noise", "fatigue")
 MECHANISMS = tuple(
-    k.removeprefix("parameters.")
-    for k in EVENTS_ONLY
-    if k.removeprefix("parameters.") not in KEPT_BY_NOISE_ONLY
+    name
+    for name in (k.removeprefix("parameters.") for k in EVENTS_ONLY)
+    if name not in KEPT_BY_NOISE_ONLY
 )
 
 # name -> coefficients fixed at 0 (sim/parameters.py; MODEL.md names each mechanism). A
