@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from benchmarks.calibrate import markdown, with_settings
+from benchmarks.calibrate import markdown, whole, with_settings
 from benchmarks.twin import EXERCISES, SPEC, copy_records, write_design
 from scripts import derive_launch_days as derive
 from sim.observe.holdout import HOLDOUT, VARIANTS, Holdout, holdout_forecasts
@@ -136,11 +136,15 @@ def run_holdout(args: argparse.Namespace, folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.limits import MAX_WORKERS
+    from sim.observe.spec import SETTINGS
+
     ap = argparse.ArgumentParser(prog="python -m benchmarks.monthly_launches", description=__doc__)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=whole(1, MAX_WORKERS), default=2)
     ap.add_argument("--holdout", action="store_true", help="forecast the held-out months")
     ap.add_argument("--dispersion", action="store_true", help="free the launch over-dispersion")
-    ap.add_argument("--seed", type=int, default=None, help="root seed instead of the spec's")
+    ap.add_argument("--seed", type=whole(*SETTINGS["seed"][2:]), default=None,
+                    help="root seed instead of the spec's")  # fmt: skip
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "monthly-launches")
     args = ap.parse_args(argv)
     folder = args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

@@ -3,6 +3,8 @@ documented rule from the quoted rows, valid as observations, and outside the shi
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import monthly_launches
 from benchmarks.twin import SPEC, write_design
 from scripts import derive_launch_days as derive
@@ -100,3 +102,12 @@ def test_the_held_out_tables_pool_each_variant_on_its_own_rows():
         verdict = "worse" if variant == "anomaly" else "better"
         assert all(verdict in row[c] for c in pooled.columns if c.startswith("skill vs")), row
     assert set(bias["realised"]) == {0.5} and set(bias["mean forecast per month"]) == {2.0}
+
+
+@pytest.mark.parametrize("argv", [["--holdout", "--seed", "-1"], ["--workers", "0"]])
+def test_a_bad_seed_or_worker_count_is_one_usage_line_and_nothing_written(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        monthly_launches.main([*argv, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "expected a whole number" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
