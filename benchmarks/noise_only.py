@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.calibrate import SEEDS, markdown, with_settings
+from benchmarks.calibrate import SEEDS, markdown, whole, with_settings
 from benchmarks.twin import EXERCISES, SPEC
-from sim.observe.spec import load_spec
+from sim.observe.spec import SETTINGS, load_spec
 from sim.observe.structures import (
     MECHANISMS,
     NOISE_ONLY,
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.noise_only", description=__doc__)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--population", type=int, default=40, help="particles kept per fit")
-    ap.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    ap.add_argument("--seeds", type=whole(*SETTINGS["seed"][2:]), nargs="+", default=list(SEEDS))
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "noise-only")
     args = ap.parse_args(argv)
     if args.workers < 1 or args.population < 2 or len(set(args.seeds)) != len(args.seeds):

@@ -46,3 +46,12 @@ def test_make_validate_model_compares_the_same_noise_only_model():
     assert {
         f"parameters.{c}": 0.0 for c in STRUCTURES[noise_only.NOISE_ONLY]
     } == twin.MECHANISMS_OFF
+
+
+def test_a_negative_seed_is_one_usage_line(capsys, tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit) as stop:
+        noise_only.main(["--seeds", "-3", "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2 and "expected a whole number" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
