@@ -130,11 +130,9 @@ def structure_table(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
     return pd.DataFrame(out).sort_values("pooled skill vs persistence", ascending=False)
 
 
-def _against_full(rows: pd.DataFrame, name: str, seed: int) -> str:
-    """The structure's pooled skill against the full model with its interval and verdict
-    (sim/observe/significance.py); a dash for the full model itself."""
-    if name == "full":
-        return "–"
+def against_full(rows: pd.DataFrame, name: str, seed: int) -> pd.Series:
+    """The structure's pooled skill against the full model with its 90% interval
+    (sim/observe/significance.py: skill, low, high, ...); positive = the structure is better."""
     cols = ["origin", "id", "kind", "crps", *(["fit"] if "fit" in rows else [])]
     pair = pd.concat(
         [
@@ -143,7 +141,12 @@ def _against_full(rows: pd.DataFrame, name: str, seed: int) -> str:
         ]
     )
     table = skill_intervals(pair, seed, nulls=("full",))
-    return cell(table[table["kind"] == "pooled"].iloc[0])
+    return table[table["kind"] == "pooled"].iloc[0]
+
+
+def _against_full(rows: pd.DataFrame, name: str, seed: int) -> str:
+    """`against_full` as one cell with its verdict; a dash for the full model itself."""
+    return "–" if name == "full" else cell(against_full(rows, name, seed))
 
 
 def structure_seed_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,182 @@
+"""How often would true mechanisms beat the noise-only model on this history's design?
+
+On the real history the full model ties with the noise-only model (benchmarks.noise_only).
+That tie counts against the mechanisms only if true mechanisms would usually win. This
+makes identical twins (benchmarks.twin, shipped design) in two arms, truths with the
+mechanisms on and off, runs the noise-only comparison unchanged on each, and reports the
+design's power (detections in the *on* arm), its false-alarm rate (the *off* arm), and
+where the real data's comparison sits among the twins' (docs/preregistration-power.md).
+
+    python -m benchmarks.power --workers 2                  # 20 twins per arm, ~1 hour
+    python -m benchmarks.power --truths 1 2 --workers 1     # a quick look
+    python -m benchmarks.power --resume results/power/STAMP # finish a stopped run
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from benchmarks.calibrate import markdown, whole, with_settings
+from benchmarks.noise_only import structures
+from benchmarks.twin import EXERCISES, SPEC, synthetic_values, write_twin
+from sim.observe.significance import interval_verdict
+from sim.observe.spec import SETTINGS, load_spec
+from sim.observe.structures import NOISE_ONLY, against_full, compare_structures
+
+ROOT = Path(__file__).resolve().parents[1]
+ARMS = {"on": True, "off": False}  # the truth's interaction mechanisms
+VIEWS = ("every kind", "without the exercises")
+REAL = "real"  # the real history's comparison, scored beside the twins
+
+
+def structure_rows(spec_path: Path, workers: int, population: int) -> pd.DataFrame:
+    """The full and the noise-only model fitted and forecast on one spec's data, as
+    benchmarks.noise_only does for one root seed (the spec's)."""
+    spec = with_settings(load_spec(spec_path), population=population)
+    return compare_structures(spec, workers=workers, structures=structures())
+
+
+def twin_rows(seed: int, arm: str, folder: Path, workers: int, population: int) -> pd.DataFrame:
+    """One twin of the shipped design (truth seed `seed`, mechanisms as `arm` says) and
+    the noise-only comparison on its synthetic data."""
+    values = synthetic_values(load_spec(SPEC), seed, mechanisms=ARMS[arm])
+    return structure_rows(write_twin(SPEC, values, folder), workers, population)
+
+
+def verdicts(rows: pd.DataFrame, seed: int) -> list[dict]:
+    """The noise-only model's pooled skill against the full model, per view; `detected`
+    when its interval lies wholly below 0 (the full model surely better)."""
+    out = []
+    for view in VIEWS:
+        kept = rows if view == VIEWS[0] else rows[rows["kind"] != EXERCISES]
+        row = against_full(kept, NOISE_ONLY, seed)
+        out.append(
+            {
+                "view": view,
+                "skill": float(row["skill"]),
+                "low": float(row["low"]),
+                "high": float(row["high"]),
+                "verdict": interval_verdict(row["low"], row["high"]),
+                "detected": bool(row["high"] < 0),
+            }
+        )
+    return out
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per view and arm: detections, ties and the reverse, the skills' spread, and where
+    the real value falls among the arm's twins (its percentile rank)."""
+    out = []
+    for view in VIEWS:
+        mine = table[table["view"] == view]
+        real = mine.loc[mine["arm"] == REAL, "skill"]
+        for arm in ARMS:
+            s = mine.loc[mine["arm"] == arm, "skill"].to_numpy()
+            if not len(s):
+                continue
+            verdict = mine.loc[mine["arm"] == arm, "verdict"]
+            out.append(
+                {
+                    "view": view,
+                    "arm": f"mechanisms {arm}",
+                    "twins": len(s),
+                    "full surely better (detected)": int((verdict == "worse").sum()),
+                    "tie": int((verdict == "tie").sum()),
+                    "noise-only surely better": int((verdict == "better").sum()),
+                    "median skill": float(np.median(s)),
+                    "10th percentile": float(np.percentile(s, 10)),
+                    "90th percentile": float(np.percentile(s, 90)),
+                    "real skill's rank (%)": (
+                        float(100 * np.mean(s <= real.iloc[0])) if len(real) else np.nan
+                    ),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def separation(table: pd.DataFrame) -> pd.DataFrame:
+    """Two-sided Mann–Whitney test of the skills, mechanisms on against off, per view."""
+    out = []
+    for view in VIEWS:
+        mine = table[table["view"] == view]
+        on, off = (mine.loc[mine["arm"] == a, "skill"] for a in ARMS)
+        if len(on) and len(off):
+            p = float(mannwhitneyu(on, off, alternative="two-sided").pvalue)
+            out.append({"view": view, "on": len(on), "off": len(off), "Mann–Whitney p": p})
+    return pd.DataFrame(out)
+
+
+def run_one(key: str, folder: Path, make) -> pd.DataFrame:
+    """`make()`'s structure rows, kept as `folder/rows-KEY.csv`; read back when present,
+    so that a stopped run resumes where it stopped."""
+    path = folder / f"rows-{key}.csv"
+    if path.exists():
+        return pd.read_csv(path)
+    rows = make()
+    rows.to_csv(path.with_suffix(".tmp"), index=False)
+    path.with_suffix(".tmp").replace(path)
+    return rows
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.power", description=__doc__)
+    ap.add_argument(
+        "--truths", type=whole(0, 2**31), nargs="+", default=list(range(1, 21)), metavar="SEED"
+    )
+    ap.add_argument("--arms", nargs="+", choices=tuple(ARMS), default=list(ARMS))
+    ap.add_argument("--workers", type=whole(1, 64), default=2)
+    ap.add_argument("--population", type=whole(*SETTINGS["population"][2:]), default=40)
+    ap.add_argument("--out", type=Path, default=ROOT / "results" / "power")
+    ap.add_argument("--resume", type=Path, metavar="FOLDER", help="a stopped run's folder")
+    args = ap.parse_args(argv)
+    if len(set(args.truths)) != len(args.truths) or len(set(args.arms)) != len(args.arms):
+        ap.error("--truths and --arms must not repeat a value")
+    if args.resume is not None and not (args.resume / "rows-real.csv").exists():
+        ap.error(f"--resume {args.resume}: not a folder this benchmark wrote (no rows-real.csv)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    folder = args.resume or args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    folder.mkdir(parents=True, exist_ok=True)
+    seed = int(load_spec(SPEC).settings["seed"])
+    t0 = time.perf_counter()
+    jobs = [(REAL, None)] + [(arm, s) for arm in args.arms for s in args.truths]
+    rows = []
+    for i, (arm, truth) in enumerate(jobs, start=1):
+        key = REAL if truth is None else f"{arm}-{truth}"
+        if truth is None:
+            made = run_one(key, folder, lambda: structure_rows(SPEC, args.workers, args.population))
+        else:
+            made = run_one(
+                key,
+                folder,
+                lambda a=arm, t=truth, k=key: twin_rows(
+                    t, a, folder / k, args.workers, args.population
+                ),
+            )
+        rows += [
+            {"arm": arm, "truth": "" if truth is None else truth, **v} for v in verdicts(made, seed)
+        ]
+        print(f"[{i}/{len(jobs)}] {key} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    table = pd.DataFrame(rows)
+    table.to_csv(folder / "twins.csv", index=False)
+    print(f"## The design's power against the noise-only null ({time.perf_counter() - t0:.0f} s)")
+    print(markdown(summary(table)))
+    apart = separation(table)
+    if not apart.empty:
+        print("\n" + markdown(apart, 3))
+    print(f"\nresults: {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

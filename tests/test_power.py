@@ -1,0 +1,143 @@
+"""`python -m benchmarks.power`: a twin detects the mechanisms only when the full model is
+surely better than the noise-only one; the arms differ in the truth's mechanisms and in
+nothing else; a stopped run resumes without refitting what it kept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from benchmarks import power
+from sim.observe.structures import NOISE_ONLY
+
+
+def rows(full: float, noise: float, exercise_noise: float | None = None) -> pd.DataFrame:
+    """Structure rows of 12 summit and 6 exercise observations: every full-model CRPS
+    `full`, the noise-only model's `noise` (its exercises' `exercise_noise`)."""
+    out = []
+    for kind, n in (("summit", 12), ("joint_exercise", 6)):
+        for i in range(n):
+            mine = exercise_noise if kind == "joint_exercise" and exercise_noise else noise
+            # a little spread per observation, so that the bootstrap has something to draw
+            wobble = 0.01 * (i % 3)
+            for name, crps in (("full", full + wobble), (NOISE_ONLY, mine + wobble)):
+                out.append(
+                    {
+                        "structure": name,
+                        "origin": 2018,
+                        "id": f"{kind}-{i}",
+                        "kind": kind,
+                        "crps": crps,
+                        "crps_persistence": 1.0,
+                    }
+                )
+    return pd.DataFrame(out)
+
+
+def by_view(found: list[dict]) -> dict[str, dict]:
+    return {v["view"]: v for v in found}
+
+
+def test_a_surely_better_full_model_is_a_detection():
+    found = by_view(power.verdicts(rows(full=0.5, noise=1.0), seed=1))
+    for view in power.VIEWS:
+        assert found[view]["detected"] and found[view]["verdict"] == "worse"
+        assert found[view]["high"] < 0
+
+
+def test_equal_forecasts_are_no_detection():
+    found = by_view(power.verdicts(rows(full=0.5, noise=0.5), seed=1))
+    assert not any(v["detected"] for v in found.values())
+    assert all(v["skill"] == pytest.approx(0.0) for v in found.values())
+
+
+def test_a_noise_only_model_surely_better_is_not_a_detection():
+    found = by_view(power.verdicts(rows(full=1.0, noise=0.5), seed=1))
+    assert all(v["verdict"] == "better" and not v["detected"] for v in found.values())
+
+
+def test_a_detection_made_by_the_exercises_alone_vanishes_without_them():
+    found = by_view(power.verdicts(rows(full=0.5, noise=0.5, exercise_noise=5.0), seed=1))
+    assert found["every kind"]["detected"]
+    assert not found["without the exercises"]["detected"]
+
+
+def test_the_arms_differ_only_in_the_truths_mechanisms(monkeypatch, tmp_path):
+    seen = []
+
+    def fake_values(spec, seed, truth=None, mechanisms=True):
+        seen.append((seed, truth, mechanisms))
+        return {"x": 1.0}
+
+    monkeypatch.setattr(power, "synthetic_values", fake_values)
+    monkeypatch.setattr(power, "write_twin", lambda spec, values, folder: folder / "spec.yaml")
+    monkeypatch.setattr(power, "structure_rows", lambda path, workers, population: path)
+    for arm in ("on", "off"):
+        assert power.twin_rows(7, arm, tmp_path / arm, 1, 40) == tmp_path / arm / "spec.yaml"
+    assert seen == [(7, None, True), (7, None, False)]
+
+
+def test_summary_counts_detections_and_ranks_the_real_value():
+    table = pd.DataFrame(
+        [{"arm": "real", "truth": "", "view": "every kind", "skill": 0.0, "verdict": "tie"}]
+        + [
+            {"arm": "on", "truth": t, "view": "every kind", "skill": s, "verdict": v}
+            for t, (s, v) in enumerate(
+                [(-0.3, "worse"), (-0.1, "tie"), (0.1, "tie"), (0.2, "better")]
+            )
+        ]
+        + [
+            {"arm": "off", "truth": t, "view": "every kind", "skill": s, "verdict": "tie"}
+            for t, s in enumerate([0.05, 0.1])
+        ]
+    )
+    found = power.summary(table).set_index("arm")
+    on, off = found.loc["mechanisms on"], found.loc["mechanisms off"]
+    assert (on["twins"], on["full surely better (detected)"], on["tie"]) == (4, 1, 2)
+    assert on["noise-only surely better"] == 1
+    assert on["real skill's rank (%)"] == 50.0 and off["real skill's rank (%)"] == 0.0
+    assert off["median skill"] == pytest.approx(0.075)
+
+
+def test_a_stopped_run_resumes_without_making_what_it_kept(tmp_path):
+    made = []
+
+    def make():
+        made.append(1)
+        return pd.DataFrame({"a": [1, 2]})
+
+    first = power.run_one("on-1", tmp_path, make)
+    again = power.run_one("on-1", tmp_path, make)
+    assert made == [1] and again.equals(first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows-on-1.csv"]  # no .tmp left
+
+
+def test_the_whole_run_scores_the_real_data_and_every_twin(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(power, "structure_rows", lambda *a: rows(full=0.5, noise=0.6))
+    monkeypatch.setattr(
+        power, "twin_rows", lambda s, arm, *a: rows(0.5, 1.0 if arm == "on" else 0.5)
+    )
+    assert power.main(["--truths", "1", "2", "--workers", "1", "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    table = pd.read_csv(folder / "twins.csv")
+    assert len(table) == (1 + 2 * 2) * len(power.VIEWS)
+    assert set(table.loc[table["arm"] == "on", "detected"]) == {True}
+    assert set(table.loc[table["arm"] == "off", "detected"]) == {False}
+    out = capsys.readouterr()
+    assert "Mann–Whitney p" in out.out and "[5/5] off-2" in out.err
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--truths", "1", "1"], "must not repeat"),
+        (["--truths", "-1"], "expected a whole number"),
+        (["--workers", "0"], "expected a whole number"),
+        (["--resume", "."], "not a folder this benchmark wrote"),
+    ],
+)
+def test_bad_arguments_are_one_usage_line_and_write_nothing(argv, says, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        power.main([*argv, "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2 and says in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
