@@ -82,6 +82,9 @@ def test_the_whole_run_writes_its_rows_and_tables(monkeypatch, tmp_path, capsys)
     def fake(spec, workers):
         variant = "free" if any(p.name == "reactivity" for p in spec.priors) else "fixed"
         seen.append((spec.settings["seed"], variant))
+        # make validate-model's budget, so that the free variant is the documented model
+        assert spec.settings["predictive_replications"] == 200
+        assert spec.settings["population"] == 100
         one = rows({variant: 1.0 if variant == "free" else 0.7}, seeds=(0,))
         return {
             part: one[one["part"] == part].drop(columns=["fit", "variant", "part"])
