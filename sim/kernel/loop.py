@@ -137,14 +137,39 @@ def own_fixed_point(state: State) -> None:
     the start is not 0 (given preferences `pref_A_B`, a start held at other coefficients,
     `resettle=False`, or `run.settle: false`), the start is not meant to be at rest and r
     stays. A scenario with no live commitment at 0 (every shipped one but the history's
-    KOR→CHN) costs one comparison."""
+    KOR→CHN) costs one comparison.
+
+    An actor inactive at the start gets its pairs' r from the world with it switched on
+    (`settle`), so that its joining by an event moves nothing by itself in numpy; its pairs
+    at 0 are made a fixed point of the kernel in that same world (docs/reliability.md §24:
+    before, a joiner's pairs at 0 moved by rounding in the kernel alone and the engines
+    parted by up to 5e-2 in commitment)."""
     act = np.broadcast_to(state.active, state.x.shape)
     live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
-    if not ((state.C == 0.0) & live).any():
-        return
+    if ((state.C == 0.0) & live).any():
+        _at_rest_in_the_kernel(state, live)
+    active = state.active
+    try:
+        for k in np.flatnonzero(~act.all(axis=0)):  # actors inactive at the start (any row)
+            joined = act.copy()
+            joined[:, k] = True
+            pairs = np.zeros_like(live)  # k's pairs, in the rows where k joins later
+            pairs[:, k, :] = joined & ~act[:, k, None]
+            pairs[:, :, k] = pairs[:, k, :]
+            pairs[:, k, k] = False
+            if ((state.C == 0.0) & pairs).any():
+                state.active = joined  # the world `settle` took k's r from
+                _at_rest_in_the_kernel(state, pairs)
+                state.active = active
+    finally:
+        state.active = active
+
+
+def _at_rest_in_the_kernel(state: State, pairs: np.ndarray) -> None:
+    """r = −(the kernel's payoff) where one of `pairs` sits at the jump at rest in numpy."""
     d = dynamics.derive(state)
     mu = dynamics.payoffs(state, d) - (state.C - state.C_anchor) + state.r
-    rest = (state.C == 0.0) & (state.C_anchor == 0.0) & (mu == 0.0) & (d.mask != 0.0)
+    rest = pairs & (state.C == 0.0) & (state.C_anchor == 0.0) & (mu == 0.0) & (d.mask != 0.0)
     if not rest.any():
         return
     p = pack(state)
