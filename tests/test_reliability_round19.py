@@ -387,3 +387,40 @@ def test_a_treaty_of_one_member_is_told_how_many_it_has(tmp_path, capsys):
     line = one_line(capsys)
     assert line.endswith(": treaties.solo.members: expected at least 2 items, found 1 item"), line
     assert line.startswith(f"{path}:7:")
+
+
+# --------------------------------------------------------------------------- 5. charts
+NEAR_ONE = f"""name: near_one
+title: One actor a hair below the top of the ladder
+actors:
+  AAA: {ONE.replace("escalation: 0.1", "escalation: 0.9999999999999999")}
+  BBB: {ONE}
+parameters: {{noise: 0}}
+run: {{steps: 3, replications: 2, distancing: {{actor: AAA, partners: [BBB]}}}}
+"""
+
+
+def test_a_run_whose_peak_is_one_ulp_below_the_top_draws_its_charts(tmp_path, capsys):
+    """An escalation of 0.9999999999999999 (the scratch run met it as a peak an actor
+    reached by itself) broke the outcomes chart: `rung_top` looked up the rung above
+    level + 1e-9, past the ladder's last edge, and `run` (and `plot`, and `report`) ended
+    in an IndexError traceback with no results folder."""
+    path = tmp_path / "near_one.yaml"
+    path.write_text(NEAR_ONE)
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert (out / "charts" / "outcomes.png").exists()
+    assert main(["plot", str(out), "--kind", "outcomes"]) == 0
+    assert main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+
+
+def test_the_rung_top_of_levels_near_and_at_the_ends():
+    """Control and unit: the top of the ladder is 1 for any level in its top rung, 1 − 1e-16
+    included; a level on an edge belongs to the rung above it, as before."""
+    from sim.ladder import EDGES
+    from sim.plots.style import rung_top
+
+    assert rung_top(0.9999999999999999) == rung_top(1.0) == rung_top(0.96) == 1.0
+    assert rung_top(0.0) == pytest.approx(EDGES[0] + 0.02)
+    assert rung_top(0.5) == pytest.approx(0.67)  # mobilisation, 0.50–0.65
