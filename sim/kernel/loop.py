@@ -11,14 +11,14 @@ by the kernel. A recorder that must see every state itself gets spans of one ste
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import numba
 import numpy as np
 
 from sim import dynamics
-from sim.engine import EventGroup, EventLog, Recorder, fire, settled_start, shocks
+from sim.engine import EventGroup, EventLog, Recorder, fire, settled_start, shocks, start
 from sim.kernel import compiled
 from sim.kernel.layout import Packed, from_lanes, pack, shocks_to_lanes, to_lanes, unpack
 from sim.kernel.numba_start import thread_lock_for_numba_start
@@ -121,7 +121,7 @@ def one_thread(when: bool) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
-def own_fixed_point(state: State) -> None:
+def own_fixed_point(state: State, joiners: Collection[int] | None = None) -> None:
     """Make the settled start a fixed point of the kernel's arithmetic, as it is of numpy's.
 
     `settle` (numpy) sets each pair's preference r to minus numpy's payoff, so numpy's
@@ -137,14 +137,92 @@ def own_fixed_point(state: State) -> None:
     the start is not 0 (given preferences `pref_A_B`, a start held at other coefficients,
     `resettle=False`, or `run.settle: false`), the start is not meant to be at rest and r
     stays. A scenario with no live commitment at 0 (every shipped one but the history's
-    KOR→CHN) costs one comparison."""
+    KOR→CHN) costs one comparison.
+
+    An actor inactive at the start gets its pairs' r from the world with it switched on
+    (`settle`), so that its joining by an event moves nothing by itself in numpy; its pairs
+    at 0 are made a fixed point of the kernel in that same world (docs/reliability.md §24:
+    before, a joiner's pairs at 0 moved by rounding in the kernel alone and the engines
+    parted by up to 5e-2 in commitment). `joiners` are the actors an event can switch on
+    (`joinable`; None: every actor inactive at the start): the others' r is never read, and
+    the pass costs a payoff per joiner (the baseline's UKR and IRN, which no event switches
+    on, would cost 58 ms per 1,000 rows)."""
     act = np.broadcast_to(state.active, state.x.shape)
     live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
-    if not ((state.C == 0.0) & live).any():
+    if ((state.C == 0.0) & live).any():
+        _at_rest_in_the_kernel(state, live)
+    active = state.active
+    try:
+        for k, pairs in _joined_pairs(act, live, joiners):
+            if ((state.C == 0.0) & pairs).any():
+                state.active = act.copy()
+                state.active[:, k] = True  # the world `settle` took k's r from
+                _at_rest_in_the_kernel(state, pairs)
+                state.active = active
+    finally:
+        state.active = active
+
+
+def _joined_pairs(act: np.ndarray, live: np.ndarray, joiners: Collection[int] | None):
+    """(k, k's pairs in the rows where k joins later) for each actor inactive at the start
+    (in some row) that is one of `joiners` (None: every such actor)."""
+    for k in np.flatnonzero(~act.all(axis=0)):
+        if joiners is not None and k not in joiners:
+            continue
+        joined = act.copy()
+        joined[:, k] = True
+        pairs = np.zeros_like(live)
+        pairs[:, k, :] = joined & ~act[:, k, None]
+        pairs[:, :, k] = pairs[:, k, :]
+        pairs[:, k, k] = False
+        yield k, pairs
+
+
+def _may_change(state: State, joiners: Collection[int] | None) -> bool:
+    """Whether `own_fixed_point` has a pair to look at (a live or a joiner's pair at 0)."""
+    act = np.broadcast_to(state.active, state.x.shape)
+    live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
+    zero = state.C == 0.0
+    return bool((zero & live).any()) or any(
+        (zero & pairs).any() for _, pairs in _joined_pairs(act, live, joiners)
+    )
+
+
+def kernel_start(state: State, world: World, groups: Sequence[EventGroup], reps: np.ndarray,
+                 coefficients: Mapping[str, np.ndarray] | None,
+                 resettle: bool) -> None:  # fmt: skip
+    """`own_fixed_point` of the chunk's settled start, with the actors `groups` can switch on.
+
+    Why one row: without coefficient draws every row starts from the same state, and each
+    row's (and lane's) arithmetic is the same whatever the number of rows, so the first
+    row's r is every row's. Computed for all rows, the per-joiner pass cost 22 ms per 1,000
+    rows of `axis_with_iran` (Iran joins by an event) against a 50 ms chunk of 36 steps."""
+    joiners = joinable(world, groups)
+    if not _may_change(state, joiners):
         return
+    if coefficients or world.x0.shape[0] != 1 or len(reps) < 2:
+        own_fixed_point(state, joiners)
+        return
+    one = start(world, reps[:1], None, resettle)
+    before = one.r.copy()
+    own_fixed_point(one, joiners)
+    changed = one.r != before
+    if changed.any():
+        state.r = np.where(changed, one.r, state.r)
+
+
+def joinable(world: World, groups: Sequence[EventGroup]) -> set[int]:
+    """The actors some event can switch on (`set: {actors.K.active: true}`)."""
+    return {world.index(effect.target.actor) for group in groups for event in group.events
+            for effect in event.effects if effect.target.kind == "actor"
+            and effect.target.field == "active" and effect.value}  # fmt: skip
+
+
+def _at_rest_in_the_kernel(state: State, pairs: np.ndarray) -> None:
+    """r = −(the kernel's payoff) where one of `pairs` sits at the jump at rest in numpy."""
     d = dynamics.derive(state)
     mu = dynamics.payoffs(state, d) - (state.C - state.C_anchor) + state.r
-    rest = (state.C == 0.0) & (state.C_anchor == 0.0) & (mu == 0.0) & (d.mask != 0.0)
+    rest = pairs & (state.C == 0.0) & (state.C_anchor == 0.0) & (mu == 0.0) & (d.mask != 0.0)
     if not rest.any():
         return
     p = pack(state)
@@ -171,7 +249,7 @@ def _simulate(world: World, groups: Sequence[EventGroup], reps: np.ndarray, step
               coefficients: Mapping[str, np.ndarray] | None, resettle: bool,
               noise: np.ndarray) -> State:  # fmt: skip
     state = settled_start(world, reps, coefficients, resettle)
-    own_fixed_point(state)  # before step 0's events: the start as settled
+    kernel_start(state, world, groups, reps, coefficients, resettle)  # before step 0's events
     lanes = shocks_to_lanes(noise)  # all steps at once; spans take their slice
     recorder.record(state)  # step 0 in Python: the kernel records the steps it makes
     r = state.replications

@@ -197,7 +197,10 @@ def date_axis(
 def rung_top(level: float) -> float:
     """The upper edge of the rung holding `level`, plus a little headroom (≤ 1)."""
     uppers = np.append(EDGES, 1.0)
-    top = uppers[np.searchsorted(uppers, level + 1e-9)] if level < 1 else 1.0
+    # a level within 1e-9 of 1 (0.9999999999999999, a peak the dynamics reach) is in the
+    # top rung: the lookup past the last edge was an IndexError that ended `run` and `plot`
+    k = min(int(np.searchsorted(uppers, level + 1e-9)), len(uppers) - 1)
+    top = uppers[k] if level < 1 else 1.0
     return float(min(1.0, top + 0.02))
 
 

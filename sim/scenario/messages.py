@@ -150,6 +150,10 @@ def translate(
         return origins.problem(loc, expected)
     if kind == "string_type" and isinstance(err.get("input"), bool):  # `actor: NO` (Norway)
         found += f"{_BOOLEAN_WORDS}; quote the text"
+    if kind == "too_short":  # one actor said "expected at least 2 items, found a mapping"
+        have = err.get("ctx", {}).get("actual_length")
+        if isinstance(have, int):
+            found = f"{have} item" + ("" if have == 1 else "s")
     return origins.problem(loc, f"{expected}, found {found}")
 
 
