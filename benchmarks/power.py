@@ -10,11 +10,13 @@ where the real data's comparison sits among the twins' (docs/preregistration-pow
     python -m benchmarks.power --workers 2                  # 20 twins per arm, ~1 hour
     python -m benchmarks.power --truths 1 2 --workers 1     # a quick look
     python -m benchmarks.power --resume results/power/STAMP # finish a stopped run
+    python -m benchmarks.power --fixed-dynamics --truths 1 2 3 4 5 6 7 8 9 10  # the oracle arm
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from benchmarks.calibrate import markdown, whole, with_settings
+from benchmarks.fixed_dynamics import fixed
 from benchmarks.noise_only import structures
 from benchmarks.twin import EXERCISES, SPEC, synthetic_values, write_twin
 from sim.observe.significance import interval_verdict
@@ -36,18 +39,24 @@ VIEWS = ("every kind", "without the exercises")
 REAL = "real"  # the real history's comparison, scored beside the twins
 
 
-def structure_rows(spec_path: Path, workers: int, population: int) -> pd.DataFrame:
+def structure_rows(
+    spec_path: Path, workers: int, population: int, fixed_dynamics: bool = False
+) -> pd.DataFrame:
     """The full and the noise-only model fitted and forecast on one spec's data, as
-    benchmarks.noise_only does for one root seed (the spec's)."""
+    benchmarks.noise_only does for one root seed (the spec's); with `fixed_dynamics`, both
+    with the dynamics coefficients at their hand-set values (the oracle arm: the truth's)."""
     spec = with_settings(load_spec(spec_path), population=population)
+    spec = fixed(spec) if fixed_dynamics else spec
     return compare_structures(spec, workers=workers, structures=structures())
 
 
-def twin_rows(seed: int, arm: str, folder: Path, workers: int, population: int) -> pd.DataFrame:
+def twin_rows(
+    seed: int, arm: str, folder: Path, workers: int, population: int, fixed_dynamics: bool = False
+) -> pd.DataFrame:
     """One twin of the shipped design (truth seed `seed`, mechanisms as `arm` says) and
     the noise-only comparison on its synthetic data."""
     values = synthetic_values(load_spec(SPEC), seed, mechanisms=ARMS[arm])
-    return structure_rows(write_twin(SPEC, values, folder), workers, population)
+    return structure_rows(write_twin(SPEC, values, folder), workers, population, fixed_dynamics)
 
 
 def verdicts(rows: pd.DataFrame, seed: int) -> list[dict]:
@@ -135,6 +144,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--population", type=whole(*SETTINGS["population"][2:]), default=40)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "power")
     ap.add_argument("--resume", type=Path, metavar="FOLDER", help="a stopped run's folder")
+    ap.add_argument(
+        "--fixed-dynamics",
+        action="store_true",
+        help="fit both models with the dynamics at their hand-set values (the oracle arm)",
+    )
     args = ap.parse_args(argv)
     if len(set(args.truths)) != len(args.truths) or len(set(args.arms)) != len(args.arms):
         ap.error("--truths and --arms must not repeat a value")
@@ -147,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     folder = args.resume or args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     folder.mkdir(parents=True, exist_ok=True)
+    mine = json.dumps({"fixed_dynamics": args.fixed_dynamics, "population": args.population})
+    kept = folder / "settings.json"
+    if kept.exists() and kept.read_text(encoding="utf-8") != mine:  # rows of two designs
+        print(f"power: error: --resume {folder} was made with {kept.read_text()}", file=sys.stderr)
+        return 2
+    kept.write_text(mine, encoding="utf-8")
     seed = int(load_spec(SPEC).settings["seed"])
     t0 = time.perf_counter()
     jobs = [(REAL, None)] + [(arm, s) for arm in args.arms for s in args.truths]
@@ -154,13 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     for i, (arm, truth) in enumerate(jobs, start=1):
         key = REAL if truth is None else f"{arm}-{truth}"
         if truth is None:
-            made = run_one(key, folder, lambda: structure_rows(SPEC, args.workers, args.population))
+            made = run_one(
+                key,
+                folder,
+                lambda: structure_rows(SPEC, args.workers, args.population, args.fixed_dynamics),
+            )
         else:
             made = run_one(
                 key,
                 folder,
                 lambda a=arm, t=truth, k=key: twin_rows(
-                    t, a, folder / k, args.workers, args.population
+                    t, a, folder / k, args.workers, args.population, args.fixed_dynamics
                 ),
             )
         rows += [

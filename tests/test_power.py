@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import power
+from benchmarks.twin import DYNAMICS
 from sim.observe.structures import NOISE_ONLY
 
 
@@ -71,7 +72,7 @@ def test_the_arms_differ_only_in_the_truths_mechanisms(monkeypatch, tmp_path):
 
     monkeypatch.setattr(power, "synthetic_values", fake_values)
     monkeypatch.setattr(power, "write_twin", lambda spec, values, folder: folder / "spec.yaml")
-    monkeypatch.setattr(power, "structure_rows", lambda path, workers, population: path)
+    monkeypatch.setattr(power, "structure_rows", lambda path, workers, population, fixed: path)
     for arm in ("on", "off"):
         assert power.twin_rows(7, arm, tmp_path / arm, 1, 40) == tmp_path / arm / "spec.yaml"
     assert seen == [(7, None, True), (7, None, False)]
@@ -141,3 +142,27 @@ def test_bad_arguments_are_one_usage_line_and_write_nothing(argv, says, capsys, 
         power.main([*argv, "--out", str(tmp_path / "out")])
     assert stop.value.code == 2 and says in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_oracle_arm_fits_both_models_with_the_dynamics_out_of_the_priors(monkeypatch):
+    seen = []
+
+    def fake(spec, workers, structures):
+        seen.append({p.name for p in spec.priors})
+        return "rows"
+
+    monkeypatch.setattr(power, "compare_structures", fake)
+    for fixed in (False, True):
+        assert power.structure_rows(power.SPEC, 1, 40, fixed) == "rows"
+    free, oracle = seen
+    assert free - oracle == set(DYNAMICS) and oracle < free
+
+
+def test_a_resumed_run_of_another_design_is_refused(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(power, "structure_rows", lambda *a: rows(full=0.5, noise=0.6))
+    monkeypatch.setattr(power, "twin_rows", lambda *a: rows(0.5, 0.5))
+    assert power.main(["--truths", "1", "--workers", "1", "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    argv = ["--truths", "1", "--resume", str(folder), "--fixed-dynamics"]
+    assert power.main(argv) == 2
+    assert "was made with" in capsys.readouterr().err
