@@ -29,6 +29,7 @@ from benchmarks.calibrate import (
     with_settings,
     without_kind,
 )
+from benchmarks.provenance import record_run
 from benchmarks.twin import DYNAMICS, EXERCISES, SPEC
 from sim.observe.holdout import holdout_forecasts
 from sim.observe.rolling import rolling_forecasts
@@ -122,11 +123,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seed {seed}, {v} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     rows = pd.concat(frames, ignore_index=True)
     folder.mkdir(parents=True)
+    record_run(folder, sys.argv[1:] if argv is None else argv)  # the code at the end of the run
     rows.to_csv(folder / "rows.csv", index=False)
-    print(f"## Dynamics fixed at their hand-set values ({time.perf_counter() - t0:.0f} s)")
+    text = f"## Dynamics fixed at their hand-set values ({time.perf_counter() - t0:.0f} s)\n"
     for title, table in {**tables(rows), "mean launch CRPS": launch_crps(rows)}.items():
-        print(f"\n### {title}\n{markdown(table)}")
-    print(f"\nresults: {folder}")
+        text += f"\n### {title}\n{markdown(table)}\n"
+    (folder / "summary.md").write_text(text, encoding="utf-8")
+    print(text + f"\nresults: {folder}")
     return 0
 
 

@@ -28,6 +28,7 @@ from scipy.stats import mannwhitneyu
 from benchmarks.calibrate import markdown, whole, with_settings
 from benchmarks.fixed_dynamics import fixed
 from benchmarks.noise_only import structures
+from benchmarks.provenance import record_run
 from benchmarks.twin import EXERCISES, SPEC, synthetic_values, write_twin
 from sim.observe.significance import interval_verdict
 from sim.observe.spec import SETTINGS, load_spec
@@ -66,14 +67,15 @@ def verdicts(rows: pd.DataFrame, seed: int) -> list[dict]:
     for view in VIEWS:
         kept = rows if view == VIEWS[0] else rows[rows["kind"] != EXERCISES]
         row = against_full(kept, NOISE_ONLY, seed)
+        verdict = interval_verdict(row["low"], row["high"], int(row["degenerate"]))
         out.append(
             {
                 "view": view,
                 "skill": float(row["skill"]),
                 "low": float(row["low"]),
                 "high": float(row["high"]),
-                "verdict": interval_verdict(row["low"], row["high"]),
-                "detected": bool(row["high"] < 0),
+                "verdict": verdict,
+                "detected": verdict == "worse",
             }
         )
     return out
@@ -152,21 +154,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if len(set(args.truths)) != len(args.truths) or len(set(args.arms)) != len(args.arms):
         ap.error("--truths and --arms must not repeat a value")
-    if args.resume is not None and not (args.resume / "rows-real.csv").exists():
-        ap.error(f"--resume {args.resume}: not a folder this benchmark wrote (no rows-real.csv)")
+    if args.resume is not None and not (args.resume / "settings.json").exists():
+        ap.error(f"--resume {args.resume}: not a folder this benchmark wrote (no settings.json)")
     return args
+
+
+def design_of(args: argparse.Namespace) -> str:
+    """What a folder's rows and tables depend on: a resumed run must ask for the same (a
+    resume with other --truths rewrote twins.csv with a subset of the registered twins)."""
+    keys = ("fixed_dynamics", "population", "truths", "arms")
+    return json.dumps({k: getattr(args, k) for k in keys}, sort_keys=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     folder = args.resume or args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    folder.mkdir(parents=True, exist_ok=True)
-    mine = json.dumps({"fixed_dynamics": args.fixed_dynamics, "population": args.population})
-    kept = folder / "settings.json"
-    if kept.exists() and kept.read_text(encoding="utf-8") != mine:  # rows of two designs
+    kept, mine = folder / "settings.json", design_of(args)
+    if args.resume is not None and kept.read_text(encoding="utf-8") != mine:
         print(f"power: error: --resume {folder} was made with {kept.read_text()}", file=sys.stderr)
         return 2
+    folder.mkdir(parents=True, exist_ok=True)
     kept.write_text(mine, encoding="utf-8")
+    record_run(folder, sys.argv[1:] if argv is None else argv)
     seed = int(load_spec(SPEC).settings["seed"])
     t0 = time.perf_counter()
     jobs = [(REAL, None)] + [(arm, s) for arm in args.arms for s in args.truths]
@@ -193,12 +202,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{i}/{len(jobs)}] {key} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     table = pd.DataFrame(rows)
     table.to_csv(folder / "twins.csv", index=False)
-    print(f"## The design's power against the noise-only null ({time.perf_counter() - t0:.0f} s)")
-    print(markdown(summary(table)))
+    text = f"## The design's power against the noise-only null ({time.perf_counter() - t0:.0f} s)\n"
+    text += markdown(summary(table)) + "\n"
     apart = separation(table)
     if not apart.empty:
-        print("\n" + markdown(apart, 3))
-    print(f"\nresults: {folder}")
+        text += "\n" + markdown(apart, 3) + "\n"
+    (folder / "summary.md").write_text(text, encoding="utf-8")
+    print(text + f"\nresults: {folder}")
     return 0
 
 

@@ -98,6 +98,8 @@ def test_the_whole_run_writes_its_rows_and_tables(monkeypatch, tmp_path, capsys)
     assert len(pd.read_csv(folder / "rows.csv")) == 2 * 2 * 2 * sum(KINDS.values()) * 4
     out = capsys.readouterr().out
     assert "### rolling origin: fixed against free" in out and "mean launch CRPS" in out
+    assert (folder / "summary.md").read_text() in out  # the printed tables are kept
+    assert '"commit"' in (folder / "runs.jsonl").read_text()
 
 
 def test_a_repeated_seed_is_one_usage_line_and_writes_nothing(capsys, tmp_path):

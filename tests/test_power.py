@@ -72,10 +72,15 @@ def test_the_arms_differ_only_in_the_truths_mechanisms(monkeypatch, tmp_path):
 
     monkeypatch.setattr(power, "synthetic_values", fake_values)
     monkeypatch.setattr(power, "write_twin", lambda spec, values, folder: folder / "spec.yaml")
-    monkeypatch.setattr(power, "structure_rows", lambda path, workers, population, fixed: path)
+    fits = []
+    monkeypatch.setattr(
+        power, "structure_rows", lambda path, workers, pop, fixed: fits.append(fixed) or path
+    )
     for arm in ("on", "off"):
         assert power.twin_rows(7, arm, tmp_path / arm, 1, 40) == tmp_path / arm / "spec.yaml"
     assert seen == [(7, None, True), (7, None, False)]
+    power.twin_rows(7, "on", tmp_path / "oracle", 1, 40, fixed_dynamics=True)
+    assert fits == [False, False, True]  # the oracle arm's flag reaches the fits
 
 
 def test_summary_counts_detections_and_ranks_the_real_value():
@@ -134,7 +139,7 @@ def test_the_whole_run_scores_the_real_data_and_every_twin(monkeypatch, tmp_path
         (["--truths", "1", "1"], "must not repeat"),
         (["--truths", "-1"], "expected a whole number"),
         (["--workers", "0"], "expected a whole number"),
-        (["--resume", "."], "not a folder this benchmark wrote"),
+        (["--resume", "."], "not a folder this benchmark wrote (no settings.json)"),
     ],
 )
 def test_bad_arguments_are_one_usage_line_and_write_nothing(argv, says, capsys, tmp_path):
@@ -166,3 +171,50 @@ def test_a_resumed_run_of_another_design_is_refused(monkeypatch, tmp_path, capsy
     argv = ["--truths", "1", "--resume", str(folder), "--fixed-dynamics"]
     assert power.main(argv) == 2
     assert "was made with" in capsys.readouterr().err
+
+
+def test_a_resume_of_the_same_design_keeps_what_was_made_and_records_each_run(
+    monkeypatch, tmp_path
+):
+    made = []
+
+    def twin(seed, arm, *rest):
+        made.append((arm, seed))
+        return rows(0.5, 1.0)
+
+    monkeypatch.setattr(power, "structure_rows", lambda *a: rows(full=0.5, noise=0.6))
+    monkeypatch.setattr(power, "twin_rows", twin)
+    argv = ["--truths", "1", "2", "--arms", "on", "--workers", "1"]
+    assert power.main([*argv, "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    (folder / "rows-on-2.csv").unlink()  # as if stopped before the last twin
+    assert power.main([*argv, "--resume", str(folder)]) == 0
+    assert made == [("on", 1), ("on", 2), ("on", 2)]
+    runs = (folder / "runs.jsonl").read_text().splitlines()
+    assert len(runs) == 2 and '"commit"' in runs[0] and "--resume" in runs[1]
+    assert len(pd.read_csv(folder / "twins.csv")) == 3 * len(power.VIEWS)
+    assert (folder / "summary.md").read_text().startswith("## The design's power")
+
+
+def test_a_resume_with_other_twins_is_refused(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(power, "structure_rows", lambda *a: rows(full=0.5, noise=0.6))
+    monkeypatch.setattr(power, "twin_rows", lambda *a: rows(0.5, 0.5))
+    assert power.main(["--truths", "1", "2", "--workers", "1", "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    before = (folder / "twins.csv").read_bytes()
+    assert power.main(["--truths", "1", "--resume", str(folder)]) == 2
+    assert "was made with" in capsys.readouterr().err
+    assert (folder / "twins.csv").read_bytes() == before  # the registered table not shrunk
+
+
+def test_the_arms_are_told_apart_only_when_their_skills_differ():
+    def table(on, off):
+        return pd.DataFrame(
+            [{"arm": "on", "view": v, "skill": s} for v in power.VIEWS for s in on]
+            + [{"arm": "off", "view": v, "skill": s} for v in power.VIEWS for s in off]
+        )
+
+    apart = power.separation(table([-0.5, -0.4, -0.3, -0.2, -0.1], [0.1, 0.2, 0.3, 0.4, 0.5]))
+    assert (apart["Mann–Whitney p"] < 0.05).all() and list(apart["on"]) == [5, 5]
+    same = power.separation(table([0.1, 0.2, 0.3, 0.4, 0.5], [0.15, 0.25, 0.35, 0.45, 0.05]))
+    assert (same["Mann–Whitney p"] > 0.5).all()
