@@ -25,35 +25,26 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
-from sim.ensemble import prepare, run_chunk
-from sim.kernel import numba_available
 from sim.parameters import PARAMETERS
 from sim.scenario.schema import CHANNELS
+from tests.generated_tools import (
+    BOUNDS,
+    CAPABILITIES,
+    TRAITS,
+    assert_same_tables,
+    engines,
+    largest_difference,
+    needs_numba,
+    tables,
+)
+from tests.generated_tools import (
+    value_in as _in,  # short: the generators draw it on every line
+)
 from tests.reliability_tools import BASELINE, REPO, one_line
-
-needs_numba = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
 
 SHIPPED = [BASELINE, REPO / "scenarios" / "russia_tech_transfer.yaml",
            REPO / "scenarios" / "axis_with_iran.yaml",
            REPO / "scenarios" / "history" / "base_2016.yaml"]  # fmt: skip
-TRAITS = ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")
-CAPABILITIES = ("military", "economic", "nuclear")
-# the documented range of every per-step series (docs/results-format.md, MODEL.md)
-BOUNDS = {"escalation": (0.0, 1.0), "leverage": (0.0, 1.0), "commitment": (-1.0, 1.0),
-          "tension": (0.0, 1.0), "distancing": (-2.0, 2.0), "frustration": (0.0, 1.0),
-          "readiness": (0.0, 1.0)}  # fmt: skip
-
-
-def engines(loaded: Any, reps: int = 2, seed: int = 5):
-    """The scenario's series on the numpy and the numba engine, same replications."""
-    world, events = prepare(loaded.scenario)
-    steps = loaded.scenario.run.steps
-    return [run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True,
-                      engine=engine).series for engine in ("numpy", "numba")]  # fmt: skip
-
-
-def largest_difference(a: Any, b: Any) -> dict[str, float]:
-    return {name: float(np.abs(getattr(a, name) - getattr(b, name)).max()) for name in BOUNDS}
 
 
 # --------------------------------------------------------------------------- 1. engines
@@ -69,7 +60,7 @@ def test_engines_agree_when_a_commitment_is_written_as_zero(scenario, pair):
     on there: the engines parted by 1e-3 in commitment (2e-5 in escalation) from step 2."""
     loaded = sim.load(scenario, set={f"relations.{pair}.commitment": 0.0, "run.steps": 6})
     numpy_run, numba_run = engines(loaded)
-    assert max(largest_difference(numpy_run, numba_run).values()) < 1e-12
+    assert largest_difference(numpy_run, numba_run) < 1e-12
 
 
 @needs_numba
@@ -81,16 +72,10 @@ def test_engines_agree_on_the_baseline_and_a_pair_left_unwritten():
         sim.load(SHIPPED[3], set={"run.steps": 6}),
     ):  # KOR→CHN unwritten
         numpy_run, numba_run = engines(loaded)
-        assert max(largest_difference(numpy_run, numba_run).values()) < 1e-12
+        assert largest_difference(numpy_run, numba_run) < 1e-12
 
 
 # --------------------------------------------------------------------------- 2. generated
-def _in(lo: float, hi: float) -> st.SearchStrategy[float]:
-    """A value in [lo, hi], its ends and 0 (where allowed) drawn often."""
-    ends = [lo, hi, 0.0] if lo <= 0.0 <= hi else [lo, hi]
-    return st.sampled_from(ends) | st.floats(lo, hi, allow_nan=False)
-
-
 def _explored(loaded: Any) -> set[str]:
     """The start values a shipped scenario's exploration section names."""
     section = loaded.scenario.exploration
@@ -150,7 +135,13 @@ def accepted(draw: st.DrawFn) -> dict[str, Any]:
         # shadow the explored value), so such a scenario is not one `validate` accepts
         ops = ["add", "scale"] if at == 0 and path in explored else ["set", "add", "scale"]
         op = draw(st.sampled_from(ops))
-        value = draw({"set": _in(lo, hi), "add": _in(lo - hi, hi - lo), "scale": _in(0, 1000)}[op])
+        value = draw(
+            {
+                "set": _in(lo, hi),
+                "add": _in(lo - hi, hi - lo),
+                "scale": _in(0, 1000),
+            }[op]
+        )
         events[f"fuzz_{k}"] = {"label": f"fuzz {k}", "at": at, op: {path: value}}
     doc["events"] = events
     return doc
@@ -268,20 +259,6 @@ def test_a_compare_report_does_not_call_a_scenario_without_the_reference_the_ref
 
 
 # --------------------------------------------------------------------------- 4. the CLI
-def _tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every Parquet table of a run folder, and its summary."""
-    out = {p.name: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
-    out["summary.csv"] = pd.read_csv(folder / "summary.csv")
-    return out
-
-
-def _assert_same_tables(a: Path, b: Path) -> None:
-    ta, tb = _tables(a), _tables(b)
-    assert ta.keys() == tb.keys()
-    for name in ta:
-        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
-
-
 @given(doc=accepted(), engine=st.sampled_from(["numpy", "numba"]))
 @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_what_validate_accepts_runs_and_is_read_back_by_plot_and_report(
@@ -293,7 +270,7 @@ def test_what_validate_accepts_runs_and_is_read_back_by_plot_and_report(
     path = _write(doc, folder)
     out = folder / "run"
     assert main(["run", str(path), "--out", str(out), "-q", "--no-plots", "--engine", engine]) == 0
-    for table in _tables(out).values():
+    for table in tables(out).values():
         for column in table.columns:
             if column in BOUNDS:
                 lo, hi = BOUNDS[column]
@@ -334,8 +311,8 @@ def test_an_odd_scenario_gives_the_same_tables_on_one_and_two_workers_and_run_ag
         argv = ["run", str(path), "--out", str(runs[-1]), "-q", "--no-plots", "--engine",
                 "numpy", "--workers", workers]  # fmt: skip
         assert main(argv) == 0
-    _assert_same_tables(runs[0], runs[1])
-    _assert_same_tables(runs[0], runs[2])
+    assert_same_tables(runs[0], runs[1])
+    assert_same_tables(runs[0], runs[2])
 
 
 # --------------------------------------------------------------------------- 5. messages

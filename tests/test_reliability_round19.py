@@ -26,34 +26,26 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
-from sim.ensemble import prepare, run_chunk
+from sim.ensemble import prepare
 from sim.facts import CHANNELS, OBLIGATIONS
-from sim.kernel import numba_available
 from sim.parameters import PARAMETERS
+from tests.generated_tools import (
+    BOUNDS,
+    CAPABILITIES,
+    TRAITS,
+    assert_same_tables,
+    engines,
+    largest_difference,
+    needs_numba,
+    tables,
+)
+from tests.generated_tools import (
+    value_in as _in,  # short: the generators draw it on every line
+)
 from tests.reliability_tools import one_line
 
 DATA = Path(__file__).parent / "data" / "round19"
 HISTORY = Path(__file__).parents[1] / "scenarios" / "history" / "base_2016.yaml"
-needs_numba = pytest.mark.skipif(not numba_available(), reason="numba is not installed")
-
-TRAITS = ("stability", "risk_tolerance", "resolve", "grievance", "axis_aversion")
-CAPABILITIES = ("military", "economic", "nuclear")
-# the documented range of every per-step series (docs/results-format.md, MODEL.md)
-BOUNDS = {"escalation": (0.0, 1.0), "leverage": (0.0, 1.0), "commitment": (-1.0, 1.0),
-          "tension": (0.0, 1.0), "distancing": (-2.0, 2.0), "frustration": (0.0, 1.0),
-          "readiness": (0.0, 1.0)}  # fmt: skip
-
-
-def engines(loaded: Any, reps: int = 2, seed: int = 5):
-    """The scenario's series on the numpy and the numba engine, same replications."""
-    world, events = prepare(loaded.scenario)
-    steps = loaded.scenario.run.steps
-    return [run_chunk(world, events, np.arange(reps), seed, steps, keep_series=True,
-                      engine=engine).series for engine in ("numpy", "numba")]  # fmt: skip
-
-
-def largest_difference(a: Any, b: Any) -> float:
-    return max(float(np.abs(getattr(a, name) - getattr(b, name)).max()) for name in BOUNDS)
 
 
 # --------------------------------------------------------------------------- 1. a joiner
@@ -107,12 +99,6 @@ def test_the_kernel_start_computed_on_one_row_is_every_rows(scenario):
 
 
 # --------------------------------------------------------------------------- 2. generated
-def _in(lo: float, hi: float) -> st.SearchStrategy[float]:
-    """A value in [lo, hi], its ends and 0 (where allowed) drawn often."""
-    ends = [lo, hi, 0.0] if lo <= 0.0 <= hi else [lo, hi]
-    return st.sampled_from(ends) | st.floats(lo, hi, allow_nan=False)
-
-
 ID = st.from_regex(r"[A-Z][A-Z0-9_]{1,11}", fullmatch=True).filter(
     lambda s: s not in ("CHN", "RUS", "PRK", "USA", "JPN", "KOR", "UKR", "IRN")
 )
@@ -184,7 +170,13 @@ def standalone(draw: st.DrawFn, max_actors: int = 40, max_steps: int = 40) -> di
         elif path.endswith(".commitment"):
             lo = -1.0
         op = draw(st.sampled_from(["set", "add", "scale"]))
-        value = draw({"set": _in(lo, hi), "add": _in(lo - hi, hi - lo), "scale": _in(0, 1000)}[op])
+        value = draw(
+            {
+                "set": _in(lo, hi),
+                "add": _in(lo - hi, hi - lo),
+                "scale": _in(0, 1000),
+            }[op]
+        )
         event: dict[str, Any] = {"label": f"event {k}", op: {path: value}}
         if draw(st.sampled_from(range(4))):
             event["at"] = draw(steps_at)
@@ -225,13 +217,6 @@ def assert_refused_in_located_lines(err: str, path: Path) -> None:
         assert pattern.match(line), line
 
 
-def tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every Parquet table of a run folder, and its summary."""
-    out = {p.name: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
-    out["summary.csv"] = pd.read_csv(folder / "summary.csv")
-    return out
-
-
 def check_in_range(folder: Path) -> None:
     """Every per-step value of a run folder finite and inside its series' range."""
     for name, table in tables(folder).items():
@@ -265,13 +250,6 @@ def largest_table_difference(a: Path, b: Path) -> float:
             else:
                 assert x.equals(y), f"{name}: {column}"
     return worst
-
-
-def assert_same_tables(a: Path, b: Path) -> None:
-    ta, tb = tables(a), tables(b)
-    assert ta.keys() == tb.keys()
-    for name in ta:
-        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
 
 
 FAST = settings(max_examples=3, deadline=None, database=None,
