@@ -147,8 +147,7 @@ def own_fixed_point(state: State, joiners: Collection[int] | None = None) -> Non
     (`joinable`; None: every actor inactive at the start): the others' r is never read, and
     the pass costs a payoff per joiner (the baseline's UKR and IRN, which no event switches
     on, would cost 58 ms per 1,000 rows)."""
-    act = np.broadcast_to(state.active, state.x.shape)
-    live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
+    act, live = _live_pairs(state)
     if ((state.C == 0.0) & live).any():
         _at_rest_in_the_kernel(state, live)
     active = state.active
@@ -158,9 +157,14 @@ def own_fixed_point(state: State, joiners: Collection[int] | None = None) -> Non
                 state.active = act.copy()
                 state.active[:, k] = True  # the world `settle` took k's r from
                 _at_rest_in_the_kernel(state, pairs)
-                state.active = active
     finally:
         state.active = active
+
+
+def _live_pairs(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """Who is active in each row, and the ordered pairs of two distinct active actors."""
+    act = np.broadcast_to(state.active, state.x.shape)
+    return act, act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
 
 
 def _joined_pairs(act: np.ndarray, live: np.ndarray, joiners: Collection[int] | None):
@@ -180,8 +184,7 @@ def _joined_pairs(act: np.ndarray, live: np.ndarray, joiners: Collection[int] | 
 
 def _may_change(state: State, joiners: Collection[int] | None) -> bool:
     """Whether `own_fixed_point` has a pair to look at (a live or a joiner's pair at 0)."""
-    act = np.broadcast_to(state.active, state.x.shape)
-    live = act[:, :, None] & act[:, None, :] & ~np.eye(act.shape[-1], dtype=bool)
+    act, live = _live_pairs(state)
     zero = state.C == 0.0
     return bool((zero & live).any()) or any(
         (zero & pairs).any() for _, pairs in _joined_pairs(act, live, joiners)
