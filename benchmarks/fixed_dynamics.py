@@ -33,8 +33,9 @@ from benchmarks.provenance import record_run
 from benchmarks.twin import DYNAMICS, EXERCISES, SPEC
 from sim.observe.holdout import holdout_forecasts
 from sim.observe.rolling import rolling_forecasts
-from sim.observe.significance import cell, skill_intervals
+from sim.observe.significance import cell
 from sim.observe.spec import SETTINGS, CalibrationSpec, load_spec
+from sim.observe.structures import against_full
 
 ROOT = Path(__file__).resolve().parents[1]
 # make validate-model's budget (benchmarks.calibrate.validate), not the spec's 400 predictive
@@ -64,8 +65,8 @@ def paired(rows: pd.DataFrame) -> pd.DataFrame:
     over all seeds (each seed's bootstrap stream; the first seed's for all), every kind and
     without the exercises: one cell each, positive = fixed better."""
     model = rows[rows["forecaster"] == "model"]
-    pair = model.assign(forecaster=model["variant"].map({"fixed": "model", "free": "free"}))
-    pair = pair.drop(columns="variant")
+    # the structure comparison's own pairing: "fixed" against "full" (the free variant)
+    pair = model.assign(structure=model["variant"].map({"fixed": "fixed", "free": "full"}))
     seeds = sorted(pair["fit"].unique())
     out = []
     for view, kept in (
@@ -77,8 +78,7 @@ def paired(rows: pd.DataFrame) -> pd.DataFrame:
             *((str(s), kept[kept["fit"] == s].drop(columns="fit"), s) for s in seeds),
             (f"all {len(seeds)} seeds", kept, seeds[0]),
         ]:
-            table = skill_intervals(part, int(seed), nulls=("free",))
-            row[label] = cell(table[table["kind"] == "pooled"].iloc[0])
+            row[label] = cell(against_full(part, "fixed", int(seed)))
         out.append(row)
     return pd.DataFrame(out)
 
