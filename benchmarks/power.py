@@ -11,6 +11,12 @@ where the real data's comparison sits among the twins' (docs/preregistration-pow
     python -m benchmarks.power --truths 1 2 --workers 1     # a quick look
     python -m benchmarks.power --resume results/power/STAMP # finish a stopped run
     python -m benchmarks.power --fixed-dynamics --truths 1 2 3 4 5 6 7 8 9 10  # the oracle arm
+    python -m benchmarks.power --fixed-dynamics --scale 2 --truths 1 … 10 --off-truths 1 … 5
+                                                # the effect-size arm: mechanisms ×2
+
+With `--scale K` the world's interaction mechanisms are K times their hand-set strength
+(docs/preregistration-effect-size.md): the truth's and, with `--fixed-dynamics`, the full
+model's; the noise-only model has them at 0 whatever K.
 """
 
 from __future__ import annotations
@@ -23,16 +29,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.stats import mannwhitneyu
 
 from benchmarks.calibrate import markdown, whole, with_settings
 from benchmarks.fixed_dynamics import fixed
 from benchmarks.noise_only import structures
 from benchmarks.provenance import record_run
-from benchmarks.twin import EXERCISES, SPEC, synthetic_values, write_twin
+from benchmarks.twin import EXERCISES, SPEC, copy_spec, synthetic_values, write_twin
 from sim.observe.significance import interval_verdict
 from sim.observe.spec import SETTINGS, load_spec
-from sim.observe.structures import NOISE_ONLY, against_full, compare_structures
+from sim.observe.structures import MECHANISMS, NOISE_ONLY, against_full, compare_structures
+from sim.parameters import PARAMETERS
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ARMS = {"on": True, "off": False}  # the truth's interaction mechanisms
@@ -52,12 +61,59 @@ def structure_rows(
 
 
 def twin_rows(
-    seed: int, arm: str, folder: Path, workers: int, population: int, fixed_dynamics: bool = False
+    seed: int,
+    arm: str,
+    folder: Path,
+    workers: int,
+    population: int,
+    fixed_dynamics: bool = False,
+    spec_path: Path = SPEC,
 ) -> pd.DataFrame:
-    """One twin of the shipped design (truth seed `seed`, mechanisms as `arm` says) and
+    """One twin of `spec_path`'s design (truth seed `seed`, mechanisms as `arm` says) and
     the noise-only comparison on its synthetic data."""
-    values = synthetic_values(load_spec(SPEC), seed, mechanisms=ARMS[arm])
-    return structure_rows(write_twin(SPEC, values, folder), workers, population, fixed_dynamics)
+    values = synthetic_values(load_spec(spec_path), seed, mechanisms=ARMS[arm])
+    twin = write_twin(spec_path, values, folder)
+    return structure_rows(twin, workers, population, fixed_dynamics)
+
+
+def scaled_parameters(k: float, spec_path: Path = SPEC) -> dict[str, float]:
+    """Each interaction mechanism the noise-only model switches off, at k times the
+    history's value (a coefficient the history does not set: its default). Why these and
+    only these: they are what the noise-only comparison tests, so scaling them is scaling
+    the effect it looks for; noise and fatigue stay, or the noise would scale too."""
+    history = load_scenario(load_spec(spec_path).scenarios[0]).scenario.parameters
+    out = {}
+    for name in MECHANISMS:
+        given = getattr(history, name, None)
+        value = k * float(PARAMETERS[name].default if given is None else given)
+        p = PARAMETERS[name]
+        if not p.lo <= value <= p.hi:
+            raise ValueError(
+                f"--scale {k:g}: {name} would be {value:g}, outside its range {p.lo:g}–{p.hi:g}"
+            )
+        out[name] = value
+    return out
+
+
+def scaled_spec(k: float, folder: Path, spec_path: Path = SPEC) -> Path:
+    """The spec with a scenario that extends its history and sets `scaled_parameters(k)`
+    (nothing else changed); returns the copy's spec path. Written again on a resume, the
+    same bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    history = load_spec(spec_path).scenarios[0].resolve()
+    scenario = {
+        "extends": str(history),
+        "name": f"{history.stem}-mechanisms-x{k:g}",
+        "title": f"The history with every interaction mechanism x{k:g} (benchmarks.power)",
+        "parameters": scaled_parameters(k, spec_path),
+    }
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    out = copy_spec(spec_path, folder, lambda _name, records: records)
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    data["scenarios"] = [str(path.resolve())]
+    out.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return out
 
 
 def verdicts(rows: pd.DataFrame, seed: int) -> list[dict]:
@@ -141,7 +197,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--truths", type=whole(0, 2**31), nargs="+", default=list(range(1, 21)), metavar="SEED"
     )
+    ap.add_argument(
+        "--off-truths",
+        type=whole(0, 2**31),
+        nargs="+",
+        metavar="SEED",
+        help="the mechanism-free arm's truth seeds (default: --truths)",
+    )
     ap.add_argument("--arms", nargs="+", choices=tuple(ARMS), default=list(ARMS))
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        metavar="K",
+        help="every interaction mechanism K times its hand-set strength (with --fixed-dynamics)",
+    )
     ap.add_argument("--workers", type=whole(1, 64), default=2)
     ap.add_argument("--population", type=whole(*SETTINGS["population"][2:]), default=40)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "power")
@@ -152,8 +222,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="fit both models with the dynamics at their hand-set values (the oracle arm)",
     )
     args = ap.parse_args(argv)
-    if len(set(args.truths)) != len(args.truths) or len(set(args.arms)) != len(args.arms):
-        ap.error("--truths and --arms must not repeat a value")
+    args.off_truths = args.truths if args.off_truths is None else args.off_truths
+    if any(len(set(v)) != len(v) for v in (args.truths, args.off_truths, args.arms)):
+        ap.error("--truths, --off-truths and --arms must not repeat a value")
+    if args.scale != 1.0:
+        if not args.fixed_dynamics:
+            ap.error("--scale needs --fixed-dynamics (free dynamics have priors centred on x1)")
+        if not (np.isfinite(args.scale) and args.scale > 0):
+            ap.error(f"--scale {args.scale:g}: expected a number above 0")
+        try:
+            scaled_parameters(args.scale)
+        except ValueError as e:
+            ap.error(str(e))
     if args.resume is not None and not (args.resume / "settings.json").exists():
         ap.error(f"--resume {args.resume}: not a folder this benchmark wrote (no settings.json)")
     return args
@@ -163,7 +243,10 @@ def design_of(args: argparse.Namespace) -> str:
     """What a folder's rows and tables depend on: a resumed run must ask for the same (a
     resume with other --truths rewrote twins.csv with a subset of the registered twins)."""
     keys = ("fixed_dynamics", "population", "truths", "arms")
-    return json.dumps({k: getattr(args, k) for k in keys}, sort_keys=True)
+    design = {k: getattr(args, k) for k in keys}
+    if args.scale != 1.0 or args.off_truths != args.truths:  # earlier folders lack these keys
+        design |= {"scale": args.scale, "off_truths": args.off_truths}
+    return json.dumps(design, sort_keys=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,7 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     record_run(folder, sys.argv[1:] if argv is None else argv)
     seed = int(load_spec(SPEC).settings["seed"])
     t0 = time.perf_counter()
-    jobs = [(REAL, None)] + [(arm, s) for arm in args.arms for s in args.truths]
+    spec = SPEC if args.scale == 1.0 else scaled_spec(args.scale, folder / "scaled")
+    seeds = {"on": args.truths, "off": args.off_truths}
+    jobs = [(REAL, None)] + [(arm, s) for arm in args.arms for s in seeds[arm]]
     rows = []
     for i, (arm, truth) in enumerate(jobs, start=1):
         key = REAL if truth is None else f"{arm}-{truth}"
@@ -186,14 +271,14 @@ def main(argv: list[str] | None = None) -> int:
             made = run_one(
                 key,
                 folder,
-                lambda: structure_rows(SPEC, args.workers, args.population, args.fixed_dynamics),
+                lambda: structure_rows(spec, args.workers, args.population, args.fixed_dynamics),
             )
         else:
             made = run_one(
                 key,
                 folder,
                 lambda a=arm, t=truth, k=key: twin_rows(
-                    t, a, folder / k, args.workers, args.population, args.fixed_dynamics
+                    t, a, folder / k, args.workers, args.population, args.fixed_dynamics, spec
                 ),
             )
         rows += [
