@@ -218,3 +218,97 @@ def test_the_arms_are_told_apart_only_when_their_skills_differ():
     assert (apart["Mann–Whitney p"] < 0.05).all() and list(apart["on"]) == [5, 5]
     same = power.separation(table([0.1, 0.2, 0.3, 0.4, 0.5], [0.15, 0.25, 0.35, 0.45, 0.05]))
     assert (same["Mann–Whitney p"] > 0.5).all()
+
+
+# The effect-size arm (docs/preregistration-effect-size.md): mechanisms ×K.
+
+
+def loaded_parameters(path, overrides=None) -> dict[str, float]:
+    from sim.parameters import PARAMETERS
+    from sim.scenario.loader import load_scenario
+
+    given = load_scenario(path, overrides).scenario.parameters
+    return {n: PARAMETERS[n].default if getattr(given, n) is None else getattr(given, n)
+            for n in PARAMETERS}  # fmt: skip
+
+
+def test_the_scaled_world_scales_the_mechanisms_and_nothing_else(tmp_path):
+    from sim.observe.spec import load_spec
+    from sim.observe.structures import MECHANISMS
+
+    spec = load_spec(power.scaled_spec(2.0, tmp_path))
+    history = loaded_parameters(load_spec(power.SPEC).scenarios[0])
+    scaled = loaded_parameters(spec.scenarios[0])
+    for name, value in history.items():
+        assert scaled[name] == (2.0 * value if name in MECHANISMS else value), name
+    assert any(history[n] > 0 for n in MECHANISMS)  # the scaling moves something
+    assert spec.priors == load_spec(power.SPEC).priors  # the fit's priors unchanged
+    assert len(spec.observations) == len(load_spec(power.SPEC).observations)
+
+
+def test_the_scaled_worlds_mechanism_free_truth_is_the_unscaled_ones(tmp_path):
+    """The pre-registration's claim: the *off* arm does not depend on K. Control: with the
+    mechanisms on, the scaled and the unscaled history part."""
+    import numpy as np
+
+    from benchmarks.twin import MECHANISMS_OFF
+    from sim.ensemble import run_ensemble
+    from sim.observe.spec import load_spec
+
+    scaled = load_spec(power.scaled_spec(2.0, tmp_path)).scenarios[0]
+    history = load_spec(power.SPEC).scenarios[0]
+
+    def escalation(path, overrides):
+        from sim.scenario.loader import load_scenario
+
+        scenario = load_scenario(path, overrides).scenario
+        return run_ensemble(scenario, 3, 11, 60, keep_series=True).series.escalation
+
+    np.testing.assert_array_equal(
+        escalation(scaled, MECHANISMS_OFF), escalation(history, MECHANISMS_OFF)
+    )
+    assert np.abs(escalation(scaled, None) - escalation(history, None)).max() > 1e-3
+
+
+def test_the_scaled_run_fits_and_makes_every_twin_on_the_scaled_spec(monkeypatch, tmp_path):
+    specs, twins = [], []
+    monkeypatch.setattr(
+        power, "structure_rows", lambda path, *a: specs.append(path) or rows(0.5, 0.6)
+    )
+
+    def twin(seed, arm, folder, workers, population, fixed, spec):
+        twins.append((arm, seed, spec))
+        return rows(0.5, 0.5)
+
+    monkeypatch.setattr(power, "twin_rows", twin)
+    argv = ["--fixed-dynamics", "--scale", "2", "--truths", "1", "2", "--off-truths", "3"]
+    assert power.main([*argv, "--workers", "1", "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    spec = folder / "scaled" / "spec.yaml"
+    assert specs == [spec] and [(a, s) for a, s, _ in twins] == [("on", 1), ("on", 2), ("off", 3)]
+    assert {p for *_, p in twins} == {spec}
+    assert '"scale": 2.0' in (folder / "settings.json").read_text()
+
+
+def test_an_unscaled_run_keeps_the_earlier_settings_so_its_folders_resume():
+    args = power.parse_args(["--truths", "1", "2", "--fixed-dynamics"])
+    assert power.design_of(args) == (
+        '{"arms": ["on", "off"], "fixed_dynamics": true, "population": 40, "truths": [1, 2]}'
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--scale", "2"], "--scale needs --fixed-dynamics"),
+        (["--scale", "0", "--fixed-dynamics"], "expected a number above 0"),
+        (["--scale", "nan", "--fixed-dynamics"], "expected a number above 0"),
+        (["--scale", "9", "--fixed-dynamics"], "leverage_rate would be 1.8, outside its range"),
+        (["--off-truths", "2", "2"], "must not repeat"),
+    ],
+)
+def test_bad_scales_are_one_usage_line_and_write_nothing(argv, says, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        power.main([*argv, "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2 and says in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
