@@ -11,12 +11,13 @@ where the real data's comparison sits among the twins' (docs/preregistration-pow
     python -m benchmarks.power --truths 1 2 --workers 1     # a quick look
     python -m benchmarks.power --resume results/power/STAMP # finish a stopped run
     python -m benchmarks.power --fixed-dynamics --truths 1 2 3 4 5 6 7 8 9 10  # the oracle arm
-    python -m benchmarks.power --fixed-dynamics --scale 2 --truths 1 … 10 --off-truths 1 … 5
-                                                # the effect-size arm: mechanisms ×2
+    python -m benchmarks.power --fixed-dynamics --scale 2 --off-truths 1 2 3 4 5 --truths 1 2 3
 
-With `--scale K` the world's interaction mechanisms are K times their hand-set strength
-(docs/preregistration-effect-size.md): the truth's and, with `--fixed-dynamics`, the full
-model's; the noise-only model has them at 0 whatever K.
+The last is the effect-size arm (docs/preregistration-effect-size.md; its runs took truths
+1 to 10): with `--scale K` the mechanisms the noise-only model switches off (`MECHANISMS`;
+payoff terms such as the axis cost act through `commit_step`, which is one of them) are K
+times their hand-set strength, in the truth and, with `--fixed-dynamics`, in the full
+model; the noise-only model has them at 0 whatever K.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def scaled_spec(k: float, folder: Path, spec_path: Path = SPEC) -> Path:
     scenario = {
         "extends": str(history),
         "name": f"{history.stem}-mechanisms-x{k:g}",
-        "title": f"The history with every interaction mechanism x{k:g} (benchmarks.power)",
+        "title": f"The history with the noise-only model's mechanisms x{k:g} (benchmarks.power)",
         "parameters": scaled_parameters(k, spec_path),
     }
     path = folder / "scenario.yaml"
@@ -193,7 +194,11 @@ def run_one(key: str, folder: Path, make) -> pd.DataFrame:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.power", description=__doc__)
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.power",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # the examples, one per line
+    )
     ap.add_argument(
         "--truths", type=whole(0, 2**31), nargs="+", default=list(range(1, 21)), metavar="SEED"
     )
@@ -210,7 +215,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=1.0,
         metavar="K",
-        help="every interaction mechanism K times its hand-set strength (with --fixed-dynamics)",
+        help="the mechanisms the noise-only model switches off, K times their hand-set strength"
+        " (needs --fixed-dynamics)",
     )
     ap.add_argument("--workers", type=whole(1, 64), default=2)
     ap.add_argument("--population", type=whole(*SETTINGS["population"][2:]), default=40)
@@ -234,6 +240,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             scaled_parameters(args.scale)
         except ValueError as e:
             ap.error(str(e))
+        drawn = sorted({p.name for p in fixed(load_spec(SPEC)).priors} & set(MECHANISMS))
+        if drawn:  # the full model would draw them from priors centred on x1
+            ap.error(f"--scale: the spec has priors for {', '.join(drawn)}; they would not scale")
     if args.resume is not None and not (args.resume / "settings.json").exists():
         ap.error(f"--resume {args.resume}: not a folder this benchmark wrote (no settings.json)")
     return args

@@ -273,11 +273,13 @@ def test_the_scaled_worlds_mechanism_free_truth_is_the_unscaled_ones(tmp_path):
 def test_the_scaled_run_fits_and_makes_every_twin_on_the_scaled_spec(monkeypatch, tmp_path):
     specs, twins = [], []
     monkeypatch.setattr(
-        power, "structure_rows", lambda path, *a: specs.append(path) or rows(0.5, 0.6)
+        power,
+        "structure_rows",
+        lambda path, workers, pop, fixed: specs.append((path, fixed)) or rows(0.5, 0.6),
     )
 
     def twin(seed, arm, folder, workers, population, fixed, spec):
-        twins.append((arm, seed, spec))
+        twins.append((arm, seed, spec, fixed))
         return rows(0.5, 0.5)
 
     monkeypatch.setattr(power, "twin_rows", twin)
@@ -285,9 +287,39 @@ def test_the_scaled_run_fits_and_makes_every_twin_on_the_scaled_spec(monkeypatch
     assert power.main([*argv, "--workers", "1", "--out", str(tmp_path)]) == 0
     (folder,) = tmp_path.iterdir()
     spec = folder / "scaled" / "spec.yaml"
-    assert specs == [spec] and [(a, s) for a, s, _ in twins] == [("on", 1), ("on", 2), ("off", 3)]
-    assert {p for *_, p in twins} == {spec}
+    assert specs == [(spec, True)]
+    assert [(a, s) for a, s, *_ in twins] == [("on", 1), ("on", 2), ("off", 3)]
+    assert {(p, fixed) for *_, p, fixed in twins} == {(spec, True)}
     assert '"scale": 2.0' in (folder / "settings.json").read_text()
+
+
+def test_a_twin_is_drawn_and_written_from_the_spec_it_is_given(monkeypatch, tmp_path):
+    seen = []
+    monkeypatch.setattr(
+        power, "synthetic_values", lambda spec, seed, mechanisms: seen.append(spec.file) or {}
+    )
+    monkeypatch.setattr(
+        power, "write_twin", lambda spec, values, folder: seen.append(spec) or folder / "s.yaml"
+    )
+    monkeypatch.setattr(power, "structure_rows", lambda path, *a: path)
+    scaled = power.scaled_spec(2.0, tmp_path / "scaled")
+    assert power.twin_rows(1, "on", tmp_path / "t", 1, 40, True, scaled) == tmp_path / "t/s.yaml"
+    assert [str(p) for p in seen] == [str(scaled), str(scaled)]
+
+
+def test_the_full_model_at_k_draws_none_of_the_scaled_mechanisms_from_a_prior(monkeypatch):
+    """With --fixed-dynamics every scaled coefficient must come from the scaled scenario;
+    one left in the priors would be drawn around its x1 value. The shipped spec has none;
+    a spec that had one is refused."""
+    from benchmarks.fixed_dynamics import fixed
+    from sim.observe.spec import load_spec
+    from sim.observe.structures import MECHANISMS
+
+    assert not {p.name for p in fixed(load_spec(power.SPEC)).priors} & set(MECHANISMS)
+    monkeypatch.setattr(power, "fixed", lambda spec: spec)  # as if they were not fixed
+    with pytest.raises(SystemExit) as stop:
+        power.parse_args(["--scale", "2", "--fixed-dynamics"])
+    assert stop.value.code == 2
 
 
 def test_an_unscaled_run_keeps_the_earlier_settings_so_its_folders_resume():
