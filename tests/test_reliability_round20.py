@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cli import main
-from tests.reliability_tools import ACTOR
+from tests.reliability_tools import ACTOR, one_line
 
 SOURCE = '{publisher: P, title: T, date: "2024-08-01", url: "https://example.org/x"}'
 
@@ -79,3 +79,73 @@ def test_a_pair_with_a_member_that_is_no_actor_id_names_that_member(tmp_path, ca
     pair = [line for line in lines if ".pair: " in line]
     assert len(pair) == 3 and all(line.endswith(", found 'a1'") for line in pair), lines
     assert all(re.match(rf"^{re.escape(str(obs))}:\d+:\d+: observations\.\d\.", x) for x in lines)
+
+
+CALIBRATION = """name: ids
+scenarios: [ids.yaml]
+observations: [obs.yaml]
+coefficients:
+  reactivity: {{prior: uniform, lo: 0.03, hi: 0.09}}
+  {given}
+operator_coefficients:
+  launch_log_rate: {{prior: normal, mean: -1, sd: 1}}
+method: rejection
+population: 4
+accept: 0.5
+replications: 1
+predictive_replications: 4
+seed: 3
+"""
+GIVEN = (
+    "drive_EU_27: {prior: normal, mean: 0, sd: 0.02}\n"
+    "  pref_A1_EU_27: {prior: normal, mean: 0, sd: 0.1}\n"
+    "  start_A1: {prior: normal, mean: 0, sd: 0.05}"
+)
+
+
+def test_given_terms_of_actors_of_other_spellings_are_calibrated_and_applied(tmp_path, capsys):
+    """`drive_A`, `pref_A_B` and `start_A` took three capitals per actor: `drive_EU_27`
+    was "expected a coefficient of sim.parameters.PARAMETERS or drive_A, pref_A_B, start_A,
+    found 'drive_EU_27'". Now a standalone scenario's actors carry them: `calibrate` fits
+    them and `hindcast --posterior` applies them."""
+    (tmp_path / "ids.yaml").write_text(scenario(["A1", "EU_27", "CCC"]))
+    (tmp_path / "obs.yaml").write_text(observations("A1", "EU_27"))
+    spec = tmp_path / "cal.yaml"
+    spec.write_text(CALIBRATION.format(given=GIVEN))
+    assert main(["validate", str(spec)]) == 0, capsys.readouterr().err
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(spec), "--out", str(out), "-q", "--no-plots"]) == 0
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert {"drive_EU_27", "pref_A1_EU_27", "start_A1"} <= set(posterior.columns)
+    argv = ["hindcast", str(tmp_path / "obs.yaml"), str(tmp_path / "ids.yaml"), "-n", "4",
+            "-q", "--no-plots", "--posterior", str(out / "posterior.parquet")]  # fmt: skip
+    assert main([*argv, "--out", str(tmp_path / "h")]) == 0, capsys.readouterr().err
+
+
+def test_a_preference_that_reads_two_ways_is_refused_in_one_located_line(tmp_path, capsys):
+    """With actors AB, AB_CD, CD_EF and EF, `pref_AB_CD_EF` is AB_CD with EF or AB with
+    CD_EF: refused at its key, naming both readings, not guessed."""
+    (tmp_path / "ids.yaml").write_text(scenario(["AB", "AB_CD", "CD_EF", "EF"]))
+    (tmp_path / "obs.yaml").write_text(observations("AB", "EF"))
+    spec = tmp_path / "cal.yaml"
+    spec.write_text(CALIBRATION.format(given="pref_AB_CD_EF: {prior: normal, mean: 0, sd: 0.1}"))
+    assert main(["validate", str(spec)]) == 2
+    assert one_line(capsys) == (
+        f"{spec}:6:3: coefficients.pref_AB_CD_EF: coefficient pref_AB_CD_EF can be read as "
+        f"AB with CD_EF or AB_CD with EF: rename an actor in {tmp_path / 'ids.yaml'}"
+    )
+
+
+def test_the_readings_of_given_terms():
+    """Unit and control: one reading for drive_ and start_ (an id may hold `_`); pref_
+    split where both sides are ids, the scenario's actors choosing; three capitals as
+    before."""
+    from sim.structural import parse, readings
+
+    assert parse("drive_PRK") == ("drive", ("PRK",))
+    assert parse("pref_CHN_PRK") == ("pref", ("CHN", "PRK"))
+    assert parse("start_EU_27") == ("start", ("EU_27",))
+    assert readings("pref_EU_27_A1") == [("pref", ("EU_27", "A1"))]  # "27_A1" is no id
+    assert parse("pref_AB_CD_EF", {"AB", "CD_EF"}) == ("pref", ("AB", "CD_EF"))
+    assert parse("pref_AB_CD_EF", {"AB_CD", "EF"}) == ("pref", ("AB_CD", "EF"))
+    assert parse("drive_P") is None and parse("reactivity") is None

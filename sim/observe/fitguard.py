@@ -105,7 +105,7 @@ def check_given_columns(columns, scenario_actors: set[str], source: str, where: 
     from sim.structural import parse
 
     for name in columns:
-        parsed = parse(str(name))
+        parsed = parse(str(name), scenario_actors)
         unknown = sorted(set(parsed[1]) - scenario_actors) if parsed else []
         if unknown:
             raise UsageError(
