@@ -11,9 +11,11 @@ was found and what held.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from sim.cli import main
 from tests.reliability_tools import ACTOR, one_line
@@ -149,3 +151,47 @@ def test_the_readings_of_given_terms():
     assert parse("pref_AB_CD_EF", {"AB", "CD_EF"}) == ("pref", ("AB", "CD_EF"))
     assert parse("pref_AB_CD_EF", {"AB_CD", "EF"}) == ("pref", ("AB_CD", "EF"))
     assert parse("drive_P") is None and parse("reactivity") is None
+
+
+# --------------------------------------------------------------------------- 2. events-only
+SETS_REACTIVITY = (
+    "events:\n  calm: {label: calm, at: 0, set: {parameters.reactivity: 0.1}}\n"
+    "  noisy: {label: noisy, at: 2, add: {parameters.noise: 0.05}}\n"
+)
+
+
+def test_hindcast_of_a_scenario_whose_event_sets_a_coefficient_at_step_0(tmp_path, capsys):
+    """`hindcast` scores an events-only null: the scenario loaded again with reactivity,
+    noise, fatigue and others at 0 (`EVENTS_ONLY`), as overrides. A scenario whose event
+    sets `parameters.reactivity` at step 0 shadows that start value, and the hindcast was
+    refused, after the model's ensemble had run, with "--set:1:1: parameters.reactivity:
+    event 'calm' (calm) sets this value to 0.1 at step 0, …": a --set nobody wrote."""
+    path = tmp_path / "ids.yaml"
+    path.write_text(scenario(["AAA", "BBB"], SETS_REACTIVITY))
+    obs = tmp_path / "obs.yaml"
+    obs.write_text(observations("AAA", "BBB"))
+    out = tmp_path / "hindcast"
+    argv = ["hindcast", str(obs), str(path), "-n", "4", "-q", "--no-plots", "--out", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "hindcast.csv")
+    assert np.isfinite(table.loc[table["scored"], "crps_events_only"]).all()
+
+
+def test_the_events_only_overrides_zero_the_events_effects_too():
+    """Unit and control: the null zeroes the coefficient where the event sets it (the start
+    value it shadows is left alone) and where an event adds to it later (that would turn
+    noise back on); a scenario whose events touch none of them (the 2016 history) gets
+    EVENTS_ONLY itself, so its hindcast is unchanged."""
+    import sim
+    from sim.observe.nulls import EVENTS_ONLY, events_only
+
+    loaded = sim.load(Path(__file__).parents[1] / "scenarios" / "history" / "base_2016.yaml")
+    assert events_only(loaded) == EVENTS_ONLY
+    doc = yaml.safe_load(scenario(["AAA", "BBB"], SETS_REACTIVITY))
+    got = events_only(doc)
+    assert got["events.calm.set.parameters.reactivity"] == 0.0
+    assert got["events.noisy.add.parameters.noise"] == 0.0
+    assert "parameters.reactivity" not in got and got["parameters.noise"] == 0.0
+    assert set(got) - {"events.calm.set.parameters.reactivity",
+                       "events.noisy.add.parameters.noise"} == set(EVENTS_ONLY) - {
+        "parameters.reactivity"}  # fmt: skip
