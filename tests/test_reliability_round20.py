@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from sim.cli import main
@@ -195,3 +196,62 @@ def test_the_events_only_overrides_zero_the_events_effects_too():
     assert set(got) - {"events.calm.set.parameters.reactivity",
                        "events.noisy.add.parameters.noise"} == set(EVENTS_ONLY) - {
         "parameters.reactivity"}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- 3. --set null
+@pytest.mark.parametrize(
+    ("key", "what"),
+    [
+        ("events.bump", "an event: delete it in the file, or list it in "
+                        "counterfactual.remove_events to run the world without it"),
+        ("actors.CCC", "an actor: delete it in the file, or set actors.CCC.active=false to "
+                       "run without it"),
+        ("treaties.pact", "a treaty: delete it in the file"),
+        ("relations.AAA.BBB", "a relation: delete it in the file"),
+    ],
+)  # fmt: skip
+def test_set_null_on_an_entry_says_that_set_cannot_remove_it(tmp_path, capsys, key, what):
+    """`--set events.ID=null` said "events.ID: expected a mapping, found nothing (null)",
+    which reads as a typo; the intent (run without the event) is not what --set does.
+    Now one line says so, and how to do it (round 19, Left alone)."""
+    path = tmp_path / "s.yaml"
+    extra = "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
+    path.write_text(scenario(["AAA", "BBB", "CCC"], extra))
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--set", f"{key}=null", "--out", str(out), "-q"]) == 2
+    assert one_line(capsys) == f"--set:1:1: {key}: --set cannot remove {what}"
+    assert not out.exists()
+
+
+def test_a_sweep_set_null_on_an_event_says_so_and_writes_null(tmp_path, capsys):
+    """A sweep's `--set` goes its own way (fixed values of the spec): the same sentence,
+    and the value as written (`=null`, it said `=None`)."""
+    path = tmp_path / "s.yaml"
+    extra = "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
+    path.write_text(scenario(["AAA", "BBB", "CCC"], extra))
+    out = tmp_path / "sweep"
+    argv = ["sweep", str(path), "--param", "parameters.reactivity=0.02:0.1:2", "--set",
+            "events.bump=null", "--out", str(out), "-q"]  # fmt: skip
+    assert main(argv) == 2
+    assert one_line(capsys) == (
+        "alliance-sim sweep: error: --set events.bump=null: --set cannot remove an event: "
+        "delete it in the file, or list it in counterfactual.remove_events to run the world "
+        "without it"
+    )
+    assert not out.exists()
+
+
+def test_set_null_on_a_key_of_an_event_still_removes_the_key(tmp_path, capsys):
+    """Control: null removes a key of an entry, as documented (the event then has no
+    trigger, said against --set), and removes an optional section (the counterfactual)."""
+    path = tmp_path / "s.yaml"
+    extra = (
+        "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
+        "counterfactual: {label: no bump, remove_events: [bump]}\n"
+    )
+    path.write_text(scenario(["AAA", "BBB", "CCC"], extra))
+    argv = ["run", str(path), "-q", "--no-plots", "--out"]
+    assert main([*argv, str(tmp_path / "a"), "--set", "events.bump.at=null"]) == 2
+    assert one_line(capsys).endswith("null removes the key")
+    assert main([*argv, str(tmp_path / "b"), "--set", "counterfactual=null"]) == 0
+    assert not (tmp_path / "b" / "effects.csv").exists()
