@@ -84,6 +84,21 @@ def test_a_pair_with_a_member_that_is_no_actor_id_names_that_member(tmp_path, ca
     assert all(re.match(rf"^{re.escape(str(obs))}:\d+:\d+: observations\.\d\.", x) for x in lines)
 
 
+def test_an_observation_about_two_actors_the_scenario_lacks_says_actors(tmp_path, capsys):
+    """A summit of CHN and PRK scored against a standalone scenario said "is about CHN,
+    PRK, an actor the scenario … does not have": two actors, one article."""
+    path = tmp_path / "ids.yaml"
+    path.write_text(scenario(["AAA", "BBB"]))
+    obs = tmp_path / "obs.yaml"
+    rows = observations("CHN", "PRK").splitlines()
+    obs.write_text("\n".join([rows[0], *rows[2:]]) + "\n")  # no launch count of CHN alone
+    argv = ["hindcast", str(obs), str(path), "-n", "2", "-q", "--out", str(tmp_path / "h")]
+    assert main(argv) == 2
+    line = one_line(capsys)
+    assert f"is about CHN, PRK, actors the scenario {path} does not have (it has AAA, BBB)" in line
+    assert not (tmp_path / "h").exists()
+
+
 CALIBRATION = """name: ids
 scenarios: [ids.yaml]
 observations: [obs.yaml]
