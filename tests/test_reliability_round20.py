@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.cli import main
+from sim.value_ranges import effect_range, level_range
 from tests.reliability_tools import ACTOR, one_line
+from tests.test_reliability_round19 import standalone
 
 SOURCE = '{publisher: P, title: T, date: "2024-08-01", url: "https://example.org/x"}'
 
@@ -270,3 +275,128 @@ def test_set_null_on_a_key_of_an_event_still_removes_the_key(tmp_path, capsys):
     assert one_line(capsys).endswith("null removes the key")
     assert main([*argv, str(tmp_path / "b"), "--set", "counterfactual=null"]) == 0
     assert not (tmp_path / "b" / "effects.csv").exists()
+
+
+# --------------------------------------------------------------------------- 4. generated
+LOCATED = re.compile(r"^\S+:\d+:\d+: \S+: \S.*$")
+
+
+def assert_refused(err: str, out: Path) -> None:
+    """Located lines, or one `alliance-sim CMD: error:` line; no traceback; nothing left."""
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert lines, "refused without a line"
+    one = len(lines) == 1 and re.match(r"^alliance-sim \w+: error: \S", lines[0])
+    assert one or all(LOCATED.match(line) for line in lines), err
+    assert not out.exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+def tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every table of a results folder but its charts."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if "charts" not in p.parts and p.suffix in (".parquet", ".csv"):
+            out[str(p.relative_to(folder))] = (pd.read_parquet if p.suffix == ".parquet"
+                                               else pd.read_csv)(p)  # fmt: skip
+    return out
+
+
+def assert_in_range(folder: Path) -> None:
+    """Every column named after a bounded quantity finite and inside its range."""
+    for name, table in tables(folder).items():
+        for column in map(str, table.columns):
+            lo, hi = (
+                effect_range(column[7:]) if column.startswith("effect_") else level_range(column)
+            )
+            values = table[column]
+            if np.isfinite(lo) and pd.api.types.is_numeric_dtype(values) and len(values):
+                v = values.to_numpy(float)
+                assert not np.isinf(v).any(), (name, column)
+                assert np.nanmin(v) >= lo and np.nanmax(v) <= hi, (name, column)
+
+
+@st.composite
+def with_sections(draw: st.DrawFn) -> dict[str, Any]:
+    """A standalone scenario (round 19's generator) with, sometimes, a counterfactual that
+    removes some of its events and a `sweep:` block of one or two parameters."""
+    doc = draw(standalone(max_actors=5, max_steps=6))
+    events = list(doc.get("events") or {})
+    if events and draw(st.booleans()):
+        removed = draw(st.lists(st.sampled_from(events), min_size=1, unique=True))
+        doc["counterfactual"] = {"label": "without some events", "remove_events": removed}
+    if draw(st.booleans()):
+        names = draw(st.lists(st.sampled_from(["reactivity", "fatigue", "restraint", "noise"]),
+                              min_size=1, max_size=2, unique=True))  # fmt: skip
+        doc["sweep"] = {"parameters": {f"parameters.{p}": {"low": 0.0, "high": 0.1}
+                                       for p in names}, "replications": 2}  # fmt: skip
+    return doc
+
+
+def on_two_worker_counts(argv: list[str], folder: Path, name: str, capsys) -> Path | None:
+    """`argv` on 1 and on 2 workers: both refused alike (None) or both finished with the
+    same tables, in range (the 1-worker folder)."""
+    outs, codes, errs = [folder / f"{name}1", folder / f"{name}2"], [], []
+    for workers, out in zip(("1", "2"), outs, strict=True):
+        codes.append(main([*argv, "--out", str(out), "--workers", workers]))
+        errs.append(capsys.readouterr().err.replace(str(out), "OUT"))
+    assert codes[0] == codes[1], errs
+    if codes[0] != 0:
+        assert codes[0] == 2 and errs[0] == errs[1]
+        for out, err in zip(outs, errs, strict=True):
+            assert_refused(err, out)
+        return None
+    a, b = tables(outs[0]), tables(outs[1])
+    assert a.keys() == b.keys() and a
+    for key in a:
+        pd.testing.assert_frame_equal(a[key], b[key], check_exact=True, obj=key)
+    assert_in_range(outs[0])
+    return outs[0]
+
+
+FEW = settings(max_examples=3, deadline=None, database=None,
+               suppress_health_check=list(HealthCheck))  # fmt: skip
+
+
+@given(doc=with_sections())
+@FEW
+def test_the_other_commands_refuse_in_one_line_or_agree_on_one_and_two_workers(
+    tmp_path_factory, capsys, doc
+):
+    """A generated standalone scenario through `compare` (against a variant), `sweep`,
+    `robustness` and `hindcast` (observations about its first two actors): each refuses in
+    located lines or one line with nothing written, or finishes with finite tables in
+    their ranges, the same on 1 and 2 workers."""
+    folder = tmp_path_factory.mktemp("other")
+    path = folder / "shape.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    if main(["validate", str(path)]) != 0:
+        capsys.readouterr()
+        for argv in (["compare", str(path), str(path)], ["sweep", str(path), "-n", "1"],
+                     ["robustness", str(path), "--draws", "2", "-n", "1"]):  # fmt: skip
+            out = folder / argv[0]
+            assert main([*argv, "--out", str(out), "-q", "--no-plots"]) == 2
+            assert_refused(capsys.readouterr().err, out)
+        return
+    variant = dict(doc, name="variant", parameters={**doc["parameters"], "noise": 0.05})
+    (folder / "variant.yaml").write_text(yaml.safe_dump(variant, sort_keys=False))
+    quiet = ["-q", "--no-plots"]
+    compared = on_two_worker_counts(["compare", str(path), str(folder / "variant.yaml"), "-n",
+                                     "2", *quiet], folder, "compare", capsys)  # fmt: skip
+    assert compared is not None  # a valid scenario compares with its variant
+    sweep = ["sweep", str(path), "--chunk-size", "2", *quiet]
+    if "sweep" not in doc:
+        sweep += ["--param", "parameters.fatigue=0.1:0.5:2", "-n", "2"]
+    on_two_worker_counts(sweep, folder, "sweep", capsys)
+    robust = on_two_worker_counts(["robustness", str(path), "--draws", "3", "-n", "2", *quiet],
+                                  folder, "robustness", capsys)  # fmt: skip
+    assert (robust is None) == ("counterfactual" not in doc)
+    ids = list(doc["actors"])
+    obs = folder / "obs.yaml"
+    start = doc["run"]["start"]
+    obs.write_text(observations(ids[0], ids[1]).replace("2024-06", start).replace(
+        "'2024-07'", f"'{start}'").replace("2024-09", start))  # fmt: skip
+    assert main(["validate", str(obs)]) == 0, capsys.readouterr().err
+    hindcast = ["hindcast", str(obs), str(path), "-n", "3", *quiet]
+    done = on_two_worker_counts(hindcast, folder, "hindcast", capsys)
+    assert (done is None) == (doc["run"]["step_unit"] != "month")
