@@ -18,12 +18,16 @@ limit every prior (sim/observe/spec.py) and posterior (sim/observe/posterior.py)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-_NAME = re.compile(r"^(drive|start)_([A-Z]{3})$|^(pref)_([A-Z]{3})_([A-Z]{3})$")
+# an actor id as a scenario spells it (sim/scenario/schema.py ACTOR_ID): three capitals only
+# refused drive_A1, start_EU_27, pref_A1_B2 for the actors of a standalone scenario (round 20)
+_ID = r"[A-Z][A-Z0-9_]{1,11}"
+_ONE = re.compile(rf"^(drive|start)_({_ID})$")
+_IS_ID = re.compile(rf"^{_ID}$")
 
 
 @dataclass(frozen=True)
@@ -40,14 +44,38 @@ GIVEN_BOUNDS = {
 }
 
 
-def parse(name: str) -> tuple[str, tuple[str, ...]] | None:
-    """("drive", ("PRK",)) for "drive_PRK"; None for a name that is not a given term."""
-    m = _NAME.match(name)
-    if not m:
+def readings(name: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Every way to read a name as a given term: one for drive_A and start_A; for pref_X one
+    per `_` of X that splits it into two actor ids (pref_AB_CD_EF is AB_CD with EF, or AB with
+    CD_EF, since an id may hold `_`)."""
+    m = _ONE.match(name)
+    if m:
+        return [(m.group(1), (m.group(2),))]
+    if not name.startswith("pref_"):
+        return []
+    rest = name[5:]
+    splits = [(rest[:i], rest[i + 1 :]) for i, c in enumerate(rest) if c == "_"]
+    return [("pref", pair) for pair in splits if all(_IS_ID.match(a) for a in pair)]
+
+
+def parse(name: str, actors: Collection[str] | None = None) -> tuple[str, tuple[str, ...]] | None:
+    """("drive", ("PRK",)) for "drive_PRK"; None for a name that is not a given term. With
+    `actors` (a scenario's ids), the reading whose actors the scenario has (UsageError when
+    two readings both name its actors); without a fitting one, or without `actors`, the
+    first reading (whose missing actor the callers report)."""
+    from sim.errors import UsageError
+
+    found = readings(name)
+    if not found:
         return None
-    if m.group(1):
-        return m.group(1), (m.group(2),)
-    return "pref", (m.group(4), m.group(5))
+    if actors is not None:
+        fits = [r for r in found if set(r[1]) <= set(actors)]
+        if len(fits) > 1:
+            pairs = " or ".join(f"{a} with {b}" for _, (a, b) in fits)
+            raise UsageError(f"coefficient {name} can be read as {pairs}: rename an actor")
+        if fits:
+            return fits[0]
+    return found[0]
 
 
 def is_given(name: str) -> bool:
@@ -77,7 +105,7 @@ def apply_given(state, ids: Sequence[str], given: Mapping[str, np.ndarray], reps
     from sim.errors import UsageError
 
     for name, values in given.items():
-        kind, actors = parse(name)
+        kind, actors = parse(name, ids)
         if name_problem(name):
             raise UsageError(f"coefficient {name_problem(name)}")
         missing = [a for a in actors if a not in ids]

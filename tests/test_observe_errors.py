@@ -93,7 +93,7 @@ CASES = [
         4,
         12,
         "observations.0.actor",
-        "expected an actor id of three capital letters like PRK, found 'prk'",
+        "expected an actor id like PRK (2–12 capitals, digits or _, from a capital), found 'prk'",
     ),
     (
         "actor: PRK",
@@ -205,8 +205,8 @@ def test_error_corpus(tmp_path, capsys, old, new, line, col, path, message):
         ),
         (
             VALID.replace("    actor: PRK\n", ""),
-            ":2:5: observations.0.actor: expected an actor id of three capital letters like PRK, "
-            "found nothing",
+            ":2:5: observations.0.actor: expected an actor id like PRK (2–12 capitals, digits or "
+            "_, from a capital), found nothing",
         ),
         (
             VALID.replace("value: 20", "value: true"),

@@ -94,7 +94,8 @@ def check_actors(observations, scenario_actors: set[str], where: str) -> None:
         if unknown:
             raise UsageError(
                 f"{obs.file}:{obs.line}: observation {obs.id} is about {', '.join(unknown)}, "
-                f"an actor {where} does not have (it has {', '.join(sorted(scenario_actors))})"
+                f"{'actors' if len(unknown) > 1 else 'an actor'} {where} does not have "
+                f"(it has {', '.join(sorted(scenario_actors))})"
             )
 
 
@@ -105,7 +106,7 @@ def check_given_columns(columns, scenario_actors: set[str], source: str, where: 
     from sim.structural import parse
 
     for name in columns:
-        parsed = parse(str(name))
+        parsed = parse(str(name), scenario_actors)
         unknown = sorted(set(parsed[1]) - scenario_actors) if parsed else []
         if unknown:
             raise UsageError(

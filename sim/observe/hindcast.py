@@ -15,7 +15,7 @@ import pandas as pd
 from sim.errors import UsageError
 from sim.observe.abc import generator
 from sim.observe.episodes import Episode, draw_observables, is_anchor, is_model, split
-from sim.observe.nulls import EVENTS_ONLY, METHODS, months, null_draws
+from sim.observe.nulls import METHODS, events_only, months, null_draws
 from sim.observe.observations import COUNT_KINDS, Observation, who
 from sim.observe.operators import default_coefficients
 from sim.observe.posterior import resample
@@ -149,7 +149,8 @@ def hindcast(
     from sim.scenario.loader import load_scenario
 
     obs, _ = one_per_definition(load_observations(observations))
-    ep = episode_of(load_scenario(scenario))
+    loaded = load_scenario(scenario)
+    ep = episode_of(loaded)
     check_actors(obs, set(ep.ids), f"the scenario {scenario}")  # sim/observe/fitguard.py
     post = read_posterior(posterior, allow_model_change) if posterior is not None else None
     if post is not None:
@@ -162,12 +163,12 @@ def hindcast(
     with tqdm(total=3, desc="hindcast", unit="stage", disable=not progress, leave=False) as bar:
         table = score_episodes([ep], post, replications, seed, draws, workers)
         bar.update()
-        only = episode_of(load_scenario(scenario, EVENTS_ONLY))
+        only = episode_of(load_scenario(scenario, events_only(loaded)))
         assign([only], obs)
         ops = None if post is None else post[[c for c in post.columns if not is_model(c)]]
-        events_only = score_episodes([only], ops, replications, seed, draws, workers)
+        only_table = score_episodes([only], ops, replications, seed, draws, workers)
         bar.update()
-        table = with_nulls(table, events_only, obs, seed)
+        table = with_nulls(table, only_table, obs, seed)
         table = with_designs(table, ep, post, replications, seed)
         bar.update()
     return table, left, ep

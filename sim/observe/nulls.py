@@ -18,6 +18,8 @@ clipped to the outcome's range for votes (−1…1) and exercises (0…1).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sim.observe.observations import COUNT_KINDS, Observation
@@ -47,6 +49,25 @@ EVENTS_ONLY: dict[str, float] = {
     )
     if name in PARAMETERS  # moral_hazard exists from model v3 on
 }
+
+
+def events_only(source: Any) -> dict[str, float]:
+    """The EVENTS_ONLY overrides for one scenario: each coefficient 0 at the start and in
+    every event effect that sets or adds to it (0 times a `scale` stays 0). Why (round 20):
+    a scenario whose event sets `parameters.reactivity` at step 0 shadows the start value,
+    so `hindcast` was refused with "--set:1:1: parameters.reactivity: event … sets this
+    value …", a --set nobody wrote; an event setting it later would have turned the
+    mechanism back on in the null. A scenario whose events touch none of them (the
+    history) gets EVENTS_ONLY itself."""
+    from sim.scenario.shadow import touching
+
+    out: dict[str, float] = {}
+    for path, zero in EVENTS_ONLY.items():
+        touches = touching(source, path)
+        if not any(t.shadows for t in touches):
+            out[path] = zero
+        out.update((t.lever, zero) for t in touches if t.op in ("set", "add"))
+    return out
 
 
 def months(obs: Observation) -> int:

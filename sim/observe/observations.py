@@ -27,6 +27,7 @@ from pydantic import (
 
 from sim.errors import Problem, ScenarioError, UsageError
 from sim.scenario.messages import FileLocator, expected_found, require, translate_all
+from sim.scenario.schema import ACTOR_ID
 from sim.scenario.yamlio import Located, YamlFail, fail_to_problem, load_yaml
 
 COUNT_KINDS = ("missile_launches", "nuclear_test", "summit", "sanction_measure")
@@ -47,7 +48,10 @@ KINDS = (
 RELIABILITY = ("solid", "estimate", "derived", "contested")
 VOTE_TARGET = "PRK"  # UNSC votes in the observations are on resolutions about North Korea
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_ACTOR = re.compile(r"^[A-Z]{3}$")
+# a scenario's actor id (docs/scenario-format.md: 2–12 capitals, digits or _, starting with a
+# capital); three capitals only refused every observation about a standalone scenario's
+# `EU_27` or `A1` (round 20)
+_ACTOR = re.compile(ACTOR_ID)
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:/(\d{4})-(\d{2}))?$")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -194,9 +198,13 @@ class Record(BaseModel):
             raise ValueError(expected_found(f"'pair' (a {kind} observation is about two "
                                             "actors)", None))  # fmt: skip
         ok = isinstance(pair, list) and len(pair) == 2
-        ok = ok and all(isinstance(a, str) and _ACTOR.fullmatch(a) for a in pair)
-        if ok and pair[0] == pair[1]:  # it said "found a list"
+        bad = [a for a in pair if not (isinstance(a, str) and _ACTOR.fullmatch(a))] if ok else []
+        if ok and not bad and pair[0] == pair[1]:  # it said "found a list"
             raise ValueError(f"a pair needs two different actors, found [{pair[0]}, {pair[1]}]")
+        if bad:  # a list of two said "found a list": name the member that is no actor id
+            raise ValueError(expected_found("two different actor ids like [CHN, PRK] (an id: "
+                                            "2–12 capitals, digits or _, from a capital)",
+                                            bad[0]))  # fmt: skip
         return require(ok, "two different actor ids like [CHN, PRK]", pair)
 
     @field_validator("actor", mode="before")
@@ -212,7 +220,7 @@ class Record(BaseModel):
                                                 "actors)", "actor"))  # fmt: skip
             return actor
         ok = isinstance(actor, str) and bool(_ACTOR.fullmatch(actor))
-        require(ok, "an actor id of three capital letters like PRK", actor)
+        require(ok, "an actor id like PRK (2–12 capitals, digits or _, from a capital)", actor)
         if kind == "unsc_vote":  # was scored from North Korea's commitment to itself
             voter = f"a voter other than {VOTE_TARGET} (the resolutions are on North Korea)"
             require(actor != VOTE_TARGET, voter, actor)

@@ -303,15 +303,22 @@ def _given_actors(
     Why: `drive_XYZ` passed `validate`, and `calibrate` ended in a KeyError traceback from
     the engine after the prior draws. The scenarios are loaded here (their own problems
     are reported as they are)."""
+    from sim.errors import UsageError
     from sim.scenario.loader import load_scenario
     from sim.structural import parse
 
-    given = [(p.name, parse(p.name)[1]) for p in priors if is_given(p.name)]
+    given = [p.name for p in priors if is_given(p.name)]
     if not given:
         return
     for path in scenarios:
         ids = set(load_scenario(path).scenario.actors)
-        for name, actors in given:
+        for name in given:
+            try:  # pref_A_B_C may read as A_B with C or A with B_C: the scenario's ids decide
+                actors = parse(name, ids)[1]
+            except UsageError as exc:
+                problems.append(where.problem(("coefficients", name), f"{exc} in {path}",
+                                              key=True))  # fmt: skip
+                continue
             missing = [a for a in actors if a not in ids]
             if missing:
                 message = (

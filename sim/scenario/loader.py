@@ -11,6 +11,7 @@ import json
 import math
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -179,6 +180,8 @@ def apply_overrides(
         try:
             parts = _effect_key(keypath.resolve(raw, path))  # keys may hold dots (effects)
             _check_override_ids(raw, parts, path)
+            if value is None and no_removal(parts):
+                raise ScenarioError([Problem("--set", 1, 1, path, no_removal(parts))])
             if isinstance(value, float) and not math.isfinite(value):
                 message = f"expected a finite number, found {value}"
                 raise ScenarioError([Problem("--set", 1, 1, path, message)])
@@ -198,6 +201,27 @@ def apply_overrides(
         elif _exists(raw, (*parts, "value")):  # a weight keeps its evidence; its value is ours
             origins.table[(*parts, "value")] = ("--set", 1, 1)
     return raw
+
+
+# what `--set K=null` cannot remove: an entry of a keyed collection (null removes a key of
+# an entry, `events.E.at=null`; an entry set to null was "expected a mapping, found nothing")
+_ENTRIES = {"actors": 2, "events": 2, "treaties": 2, "theatres": 2, "relations": 3}
+_INSTEAD = {
+    "actors": "or set actors.{0}.active=false to run without it",
+    "events": "or list it in counterfactual.remove_events to run the world without it",
+}
+
+
+def no_removal(parts: Sequence[str]) -> str | None:
+    """Why `--set PATH=null` cannot remove the entry at `parts`, or None (not an entry)."""
+    if not 1 < len(parts) <= _ENTRIES.get(parts[0], 0):
+        return None
+    what = {"relations": "a relation", "actors": "an actor", "events": "an event",
+            "treaties": "a treaty", "theatres": "a theatre"}[parts[0]]  # fmt: skip
+    if parts[0] == "relations" and len(parts) == 2:
+        what = "an actor's relations"
+    instead = _INSTEAD.get(parts[0], "").format(*parts[1:])
+    return f"--set cannot remove {what}: delete it in the file{', ' + instead if instead else ''}"
 
 
 def _effect_key(parts: tuple[str, ...]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ and whether a value suits the model is points.py.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,7 +26,7 @@ from sim.jobs.sweep.names import DESIGNS
 from sim.jobs.sweep.params import Param, make_param, split_flag
 from sim.jobs.sweep.points import check_param, check_value, refuse_shadowed, resolve, validate_raw
 from sim.jobs.sweep.spec_file import SweepBlock, Where, parse_block, read_spec_file
-from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.scenario.loader import LoadedScenario, load_scenario, no_removal
 from sim.scenario.schema import NAME_ID
 
 if TYPE_CHECKING:
@@ -81,11 +82,13 @@ def _fixed_values(
             keys = resolve(base, key, "set")
             if isinstance(value, dict | list):
                 raise ValueError("expected a single value")
+            if value is None and no_removal(keys):  # "expected a mapping, found nothing"
+                raise ValueError(no_removal(keys))
             candidate = check_value(base, keys, value, loaded.ledger)
             refuse_shadowed(candidate, key)
         except (ValueError, UsageError) as exc:
             if loc is None:
-                raise UsageError(f"--set {key}={value}: {exc}") from None
+                raise UsageError(f"--set {key}={_written(value)}: {exc}") from None
             problems.append(where.entry(loc, key, str(exc)))
             continue
         base = candidate
@@ -138,6 +141,11 @@ def _same_settings(params: list[Param]) -> list[Problem]:
     return out
 
 
+def _written(value: Any) -> str:
+    """A --set value as it was written: `null`, `true`, not Python's `None`, `True`."""
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
+
 def _swept_and_fixed(
     params: list[Param], fixed: dict[str, Any], set_flags: dict[str, Any], base: dict[str, Any],
     where: Where, problems: list[Problem],
@@ -156,11 +164,13 @@ def _swept_and_fixed(
         if key not in set_flags:
             problems.append(where.entry(("set", key), key, message))
         elif param.origin.startswith("--param"):
-            raise UsageError(f"--set {key}={value}: {message}")
+            raise UsageError(f"--set {key}={_written(value)}: {message}")
         else:
             del swept[param.keys]
             if not swept:
-                raise UsageError(f"--set {key}={value}: fixes the last value the spec sweeps")
+                raise UsageError(
+                    f"--set {key}={_written(value)}: fixes the last value the spec sweeps"
+                )
     return list(swept.values())
 
 
