@@ -292,8 +292,9 @@ def assert_refused(err: str, out: Path) -> None:
     assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
 
 
-def tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every table of a results folder but its charts."""
+def every_table(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every table of any command's results folder but its charts, by relative path (the
+    run-folder `generated_tools.tables` knows a run's files only)."""
     out = {}
     for p in sorted(folder.rglob("*")):
         if "charts" not in p.parts and p.suffix in (".parquet", ".csv"):
@@ -304,7 +305,7 @@ def tables(folder: Path) -> dict[str, pd.DataFrame]:
 
 def assert_in_range(folder: Path) -> None:
     """Every column named after a bounded quantity finite and inside its range."""
-    for name, table in tables(folder).items():
+    for name, table in every_table(folder).items():
         for column in map(str, table.columns):
             lo, hi = (
                 effect_range(column[7:]) if column.startswith("effect_") else level_range(column)
@@ -346,7 +347,7 @@ def on_two_worker_counts(argv: list[str], folder: Path, name: str, capsys) -> Pa
         for out, err in zip(outs, errs, strict=True):
             assert_refused(err, out)
         return None
-    a, b = tables(outs[0]), tables(outs[1])
+    a, b = every_table(outs[0]), every_table(outs[1])
     assert a.keys() == b.keys() and a
     for key in a:
         pd.testing.assert_frame_equal(a[key], b[key], check_exact=True, obj=key)

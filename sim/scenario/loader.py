@@ -180,8 +180,8 @@ def apply_overrides(
         try:
             parts = _effect_key(keypath.resolve(raw, path))  # keys may hold dots (effects)
             _check_override_ids(raw, parts, path)
-            if value is None and no_removal(parts):
-                raise ScenarioError([Problem("--set", 1, 1, path, no_removal(parts))])
+            if value is None and (why := no_removal(parts)):
+                raise ScenarioError([Problem("--set", 1, 1, path, why)])
             if isinstance(value, float) and not math.isfinite(value):
                 message = f"expected a finite number, found {value}"
                 raise ScenarioError([Problem("--set", 1, 1, path, message)])

@@ -82,8 +82,8 @@ def _fixed_values(
             keys = resolve(base, key, "set")
             if isinstance(value, dict | list):
                 raise ValueError("expected a single value")
-            if value is None and no_removal(keys):  # "expected a mapping, found nothing"
-                raise ValueError(no_removal(keys))
+            if value is None and (why := no_removal(keys)):  # not "expected a mapping, …"
+                raise ValueError(why)
             candidate = check_value(base, keys, value, loaded.ledger)
             refuse_shadowed(candidate, key)
         except (ValueError, UsageError) as exc:
