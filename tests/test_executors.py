@@ -145,6 +145,8 @@ def test_a_dask_sweep_that_ends_normally_gives_back_the_log_levels():
     # configuration is theirs again after a sweep that ended normally.
     import logging
 
+    import distributed  # noqa: F401  its first import sets tornado's level (its own config)
+
     from sim.jobs.sweep.executors import DaskExecutor
 
     before = {name: logging.getLogger(name).level for name in ("tornado", "asyncio")}
