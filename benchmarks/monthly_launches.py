@@ -11,6 +11,7 @@ the shipped observation set; docs/preregistration-monthly-launches.md).
     python -m benchmarks.monthly_launches --workers 2
     python -m benchmarks.monthly_launches --holdout --workers 2
     python -m benchmarks.monthly_launches [--holdout] --dispersion --workers 2
+    python -m benchmarks.monthly_launches --noise-only [--seeds S ...] --workers 2
 
 `--dispersion` frees the launch operator's over-dispersion φ (prior uniform on [0, 3]) in
 every fit, the model's and the events-only world's (docs/preregistration-launch-dispersion.md).
@@ -19,6 +20,9 @@ every fit, the model's and the events-only world's (docs/preregistration-launch-
 2024 – April 2026 (`prk_launch_days_monthly_holdout.yaml`, never fitted) with the shipped
 held-out forecast (sim/observe/holdout.py), in place of the held-out launch-event records
 (docs/preregistration-monthly-launches-holdout.md).
+
+`--noise-only`: the noise-only model's designs against the full model's, on four root seeds
+(benchmarks/monthly_noise_only.py; docs/preregistration-monthly-noise-only.md).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from benchmarks.calibrate import markdown, whole, with_settings
+from benchmarks import monthly_noise_only
+from benchmarks.calibrate import SEEDS, markdown, whole, with_settings
 from benchmarks.twin import EXERCISES, SPEC, copy_records, write_design
 from scripts import derive_launch_days as derive
 from sim.observe.holdout import HOLDOUT, VARIANTS, Holdout, holdout_forecasts
@@ -145,9 +150,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dispersion", action="store_true", help="free the launch over-dispersion")
     ap.add_argument("--seed", type=whole(*SETTINGS["seed"][2:]), default=None,
                     help="root seed instead of the spec's")  # fmt: skip
+    ap.add_argument("--noise-only", action="store_true",
+                    help="the noise-only model's designs against the full model's")  # fmt: skip
+    ap.add_argument("--seeds", type=whole(*SETTINGS["seed"][2:]), nargs="+", default=list(SEEDS),
+                    help="root seeds of --noise-only")  # fmt: skip
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "monthly-launches")
     args = ap.parse_args(argv)
+    if args.noise_only and (args.holdout or args.dispersion or args.seed is not None):
+        ap.error("--noise-only takes --seeds, not --holdout, --dispersion or --seed")
+    if len(set(args.seeds)) != len(args.seeds):
+        ap.error("--seeds: distinct root seeds, please")
     folder = args.out / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    if args.noise_only:
+        folder.mkdir(parents=True)
+        return monthly_noise_only.run(design_spec(folder, False), folder, args.seeds, args.workers)
     if args.holdout:
         return run_holdout(args, folder)
     t0 = time.perf_counter()
