@@ -210,10 +210,28 @@ _INSTEAD = {
     "actors": "or set actors.{0}.active=false to run without it",
     "events": "or list it in counterfactual.remove_events to run the world without it",
 }
+# ... nor a whole section (`--set events=null` was "expected a mapping, found nothing"):
+# --set changes one value at a time, and cannot write a mapping either (`events={}` is text)
+_ONE = "it sets one value at a time, as in"
+_SECTIONS = {
+    "actors": ("the actors", "a scenario needs at least 2; set actors.ID.active=false to "
+               "run without one"),
+    "relations": ("the relations", "delete them in the file"),
+    "treaties": ("the treaties", "delete them in the file"),
+    "theatres": ("the theatres", "delete them in the file"),
+    "events": ("the events", "delete them in the file, or list them in "
+               "counterfactual.remove_events to run the world without them"),
+    "parameters": ("the parameters section", f"{_ONE} --set parameters.NAME=VALUE"),
+    "run": ("the run section", f"{_ONE} --set run.steps=12"),
+}  # fmt: skip
 
 
 def no_removal(parts: Sequence[str]) -> str | None:
-    """Why `--set PATH=null` cannot remove the entry at `parts`, or None (not an entry)."""
+    """Why `--set PATH=null` cannot remove the entry or section at `parts`, or None (not
+    an entry or such a section)."""
+    if len(parts) == 1 and parts[0] in _SECTIONS:
+        what, instead = _SECTIONS[parts[0]]
+        return f"--set cannot remove {what}: {instead}"
     if not 1 < len(parts) <= _ENTRIES.get(parts[0], 0):
         return None
     what = {"relations": "a relation", "actors": "an actor", "events": "an event",
