@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.cli import main
 from tests.reliability_tools import one_line
-from tests.test_reliability_round20 import scenario
+from tests.test_reliability_round20 import SETS_REACTIVITY, observations, scenario
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY = REPO / "scenarios" / "history" / "base_2016.yaml"
@@ -74,3 +75,79 @@ def test_set_null_on_an_optional_section_or_a_coefficient_still_works(tmp_path, 
             "parameters.reactivity=null", "--out", str(tmp_path / "run")]  # fmt: skip
     assert main(argv) == 0, capsys.readouterr().err
     assert (tmp_path / "run" / "manifest.json").exists()
+
+
+# --------------------------------------------------------------------------- 2. events-only
+CALIBRATION = """name: ids
+scenarios: [ids.yaml]
+observations: [obs.yaml]
+coefficients:
+  reactivity: {prior: uniform, lo: 0.03, hi: 0.09}
+operator_coefficients:
+  launch_log_rate: {prior: normal, mean: -1, sd: 1}
+method: rejection
+population: 4
+accept: 0.5
+replications: 1
+predictive_replications: 4
+seed: 3
+"""
+LATER_LAUNCH = (
+    "  - {id: launches-b, kind: missile_launches, actor: AAA, period: '2024-09', value: 3, "
+    "unit: launch events, reliability: solid, source: {publisher: P, title: T, date: "
+    '"2024-08-01", url: "https://example.org/x"}}\n'
+)
+
+
+def events_only_case(tmp_path: Path) -> Path:
+    """A spec on a scenario whose event sets `parameters.reactivity` at step 0 (and adds
+    noise at step 2), with two launch counts so the later one has a series to forecast."""
+    (tmp_path / "ids.yaml").write_text(scenario(["AAA", "BBB"], SETS_REACTIVITY))
+    (tmp_path / "obs.yaml").write_text(observations("AAA", "BBB") + LATER_LAUNCH)
+    (tmp_path / "cal.yaml").write_text(CALIBRATION)
+    return tmp_path / "cal.yaml"
+
+
+def test_the_benchmarks_events_only_fits_take_the_scenarios_own_null(tmp_path):
+    """`rolling.in_sample` (and `rolling_forecasts`, `holdout_forecasts`, `gain_profile`,
+    which fit and draw the events-only world the same way) loaded the spec's scenario with
+    the plain EVENTS_ONLY overrides: a scenario whose event sets `parameters.reactivity` at
+    step 0 was refused with "--set:1:1: parameters.reactivity: event 'calm' (calm) sets this
+    value to 0.1 at step 0, …", a --set nobody wrote (round 20 fixed `hindcast` alone)."""
+    from sim.observe.rolling import in_sample
+    from sim.observe.spec import load_spec
+
+    rows, _, _ = in_sample(load_spec(events_only_case(tmp_path)))
+    only = rows[rows["forecaster"] == "events_only"]
+    assert set(only["id"]) == {"trade-b", "launches-b"} and np.isfinite(only["crps"]).all()
+
+
+def test_the_holdouts_events_only_fit_and_predictive_with_more_steps(tmp_path):
+    """holdout.py's calls (gain.py's are the first): the events-only fit, then its
+    predictive with the held-out extension's `run.steps` on top, on the same scenario."""
+    from sim.observe.nulls import events_only_of
+    from sim.observe.rolling import events_only_spec, fit, observations_of, predictive_draws
+    from sim.observe.spec import load_spec
+
+    spec = load_spec(events_only_case(tmp_path))
+    null_spec = events_only_spec(spec)
+    post, _ = fit(null_spec, lambda o: True, 1, events_only_of())
+    obs = observations_of(spec)
+    target = [o for o in obs if o.id == "launches-b"]
+    draws = predictive_draws(null_spec, post, target, obs, 1, 0, events_only_of({"run.steps": 8}))
+    assert draws["launches-b"].size > 0 and np.isfinite(draws["launches-b"]).all()
+
+
+def test_the_historys_events_only_overrides_are_unchanged():
+    """Control: for the shipped history (whose events touch none of the coefficients) the
+    overrides the fits now load are exactly the EVENTS_ONLY (plus a held-out extension's
+    steps) they loaded before, so the benchmarks' numbers do not move."""
+    from sim.observe.nulls import EVENTS_ONLY, events_only_of, scenario_with
+    from sim.scenario.loader import load_scenario
+
+    assert scenario_with(HISTORY, events_only_of()).overrides == EVENTS_ONLY
+    steps = {"run.steps": 120}
+    got = scenario_with(HISTORY, events_only_of(steps))
+    assert got.overrides == {**EVENTS_ONLY, **steps}
+    assert got.scenario == load_scenario(HISTORY, {**EVENTS_ONLY, **steps}).scenario
+    assert scenario_with(HISTORY, steps).overrides == steps  # a plain dict as before
