@@ -151,3 +151,57 @@ def test_the_historys_events_only_overrides_are_unchanged():
     assert got.overrides == {**EVENTS_ONLY, **steps}
     assert got.scenario == load_scenario(HISTORY, {**EVENTS_ONLY, **steps}).scenario
     assert scenario_with(HISTORY, steps).overrides == steps  # a plain dict as before
+
+
+# --------------------------------------------------------------------------- 3. condition bound
+CONDITIONAL = (
+    "events:\n  e: {label: e, when: {metric: escalation, actor: AAA, above: 0.3}, "
+    "add: {actors.BBB.escalation: 0.1}}\n"
+)
+
+
+def test_a_second_condition_bound_is_refused_in_the_loaders_words_by_apply_too(tmp_path, capsys):
+    """`--set events.e.when.below=0.2` on a condition with `above`: the loader said
+    "FILE:7:23: events.e.when: give exactly one of 'above' or 'below'" (the file's line
+    blamed for the override), `apply` (a sweep's design points, sim.scenario.overrides)
+    "event 'e' has no condition bound 'below'" (section 16.5, noticed). Now both say the
+    loader's words, at the override's key path."""
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.overrides import InvalidValue, apply
+
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario(["AAA", "BBB"], CONDITIONAL))
+    out = tmp_path / "run"
+    argv = ["run", str(path), "-q", "--set", "events.e.when.below=0.2", "--out", str(out)]
+    assert main(argv) == 2
+    words = "events.e.when.below: give exactly one of 'above' or 'below'"
+    assert one_line(capsys) == f"--set:1:1: {words}"
+    assert not out.exists()
+    with pytest.raises(InvalidValue) as caught:
+        apply(load_scenario(path).model_input, {"events.e.when.below": 0.2})
+    assert str(caught.value) == words
+
+
+def test_a_bound_the_condition_has_still_moves_and_a_bad_file_is_still_its_own(tmp_path, capsys):
+    """Controls: the bound the condition has moves (`--set` and `apply`); a condition the
+    file writes with both bounds is still located at the file's line."""
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.overrides import apply
+
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario(["AAA", "BBB"], CONDITIONAL))
+    loaded = load_scenario(path, {"events.e.when.above": 0.4})
+    assert loaded.scenario.events["e"].when.above == 0.4
+    moved = apply(load_scenario(path).model_input, {"events.e.when.above": 0.4})
+    assert moved.events["e"]["when"]["above"] == 0.4
+    both = tmp_path / "both.yaml"
+    both.write_text(
+        scenario(["AAA", "BBB"], CONDITIONAL.replace("above: 0.3", "above: 0.3, below: 0.1"))
+    )
+    out = tmp_path / "run"
+    argv = ["run", str(both), "-q", "--set", "events.e.when.above=0.4", "--out", str(out)]
+    assert main(argv) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"{both}:") and line.endswith(
+        "events.e.when: give exactly one of 'above' or 'below'"
+    )
