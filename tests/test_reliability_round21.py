@@ -205,3 +205,35 @@ def test_a_bound_the_condition_has_still_moves_and_a_bad_file_is_still_its_own(t
     assert line.startswith(f"{both}:") and line.endswith(
         "events.e.when: give exactly one of 'above' or 'below'"
     )
+
+
+# --------------------------------------------------------------------------- 4. no events
+def test_a_sweep_of_a_scenario_without_events_runs(tmp_path, capsys):
+    """The simplest standalone scenario has no `events:` section. The sweep's check of an
+    axis an event shadows (sim/scenario/shadow.py) read such a scenario mapping as its own
+    events, so `sweep --param parameters.reactivity=…` (or `--set parameters.noise=…`)
+    ended in an AttributeError traceback: 'str' object has no attribute 'get'."""
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario(["AAA", "BBB"]))
+    out = tmp_path / "sweep"
+    argv = ["sweep", str(path), "--param", "parameters.reactivity=0.01:0.2:2", "--set",
+            "parameters.noise=0.02", "-n", "1", "--steps", "3", "--workers", "1", "-q",
+            "--no-plots", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (out / "analysis" / "by_point.parquet").exists()
+
+
+def test_the_events_a_shadow_check_reads_from_a_scenario_mapping():
+    """Unit and controls: a raw scenario without events has none (it was read as its own
+    events); with events, those; an events mapping given alone is read as it is."""
+    import yaml
+
+    from sim.scenario.shadow import events_of, touching
+
+    bare = yaml.safe_load(scenario(["AAA", "BBB"]))
+    assert events_of(bare) == {} and touching(bare, "parameters.reactivity") == []
+    with_events = yaml.safe_load(scenario(["AAA", "BBB"], SETS_REACTIVITY))
+    assert set(events_of(with_events)) == {"calm", "noisy"}
+    assert [t.lever for t in touching(with_events["events"], "parameters.reactivity")] == [
+        "events.calm.set.parameters.reactivity"
+    ]
