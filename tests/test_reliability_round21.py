@@ -237,3 +237,169 @@ def test_the_events_a_shadow_check_reads_from_a_scenario_mapping():
     assert [t.lever for t in touching(with_events["events"], "parameters.reactivity")] == [
         "events.calm.set.parameters.reactivity"
     ]
+
+
+# --------------------------------------------------------------------------- 5. analyze
+AXES = ["--param", "parameters.reactivity=0.01:0.2", "--param", "actors.AAA.escalation=0.1:0.6"]
+
+
+BUMP = "events:\n  bump: {label: bump, at: 1, add: {actors.BBB.escalation: 0.1}}\n"
+
+
+def sweep(tmp_path: Path, name: str, *args: str) -> Path:
+    """A finished sweep of a two-actor standalone scenario with an event (without one the
+    sweep itself failed before this round, section 4), 1 replication, 3 steps."""
+    path = tmp_path / "s.yaml"
+    if not path.exists():
+        path.write_text(scenario(["AAA", "BBB"], BUMP))
+    out = tmp_path / name
+    argv = ["sweep", str(path), *args, "-n", "1", "--steps", "3", "--workers", "1", "-q",
+            "--no-plots", "--no-analysis", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    return out
+
+
+@pytest.mark.parametrize("samples", [12, 20])
+def test_an_lhs_sweep_too_small_for_rbd_fast_gets_a_note_not_indices(tmp_path, capsys, samples):
+    """RBD-FAST (an LHS sweep's indices) sums M = 10 harmonics and removes a bias of 2M/N:
+    `sweep --design lhs --samples 20` ended, after the sweep, in a ZeroDivisionError
+    traceback from SALib (1 − 2M/N = 0), and 12 points wrote rbd_fast.csv with every S1
+    1.0 and every interval 0 (docs said 2D + 2 = 6 points were enough)."""
+    out = sweep(tmp_path, "lhs", "--design", "lhs", "--samples", str(samples), *AXES)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"note: lhs design of {samples} points: RBD-FAST indices need at least 44" in err
+    assert not (out / "analysis" / "rbd_fast.csv").exists()
+    assert (out / "analysis" / "by_point.parquet").exists()
+
+
+def test_an_lhs_sweep_of_44_points_gets_rbd_fast_indices(tmp_path, capsys):
+    """Control: at 44 points the indices are written, finite and not all 1."""
+    import pandas as pd
+
+    out = sweep(tmp_path, "lhs", "--design", "lhs", "--samples", "44", *AXES)
+    assert main(["analyze", str(out), "--no-plots"]) == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "analysis" / "rbd_fast.csv")
+    assert len(table) and np.isfinite(table["S1"]).all() and not (table["S1"] == 1.0).all()
+
+
+def edit_manifest(folder: Path, **changes) -> None:
+    import json
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(changes)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("design", "before"),
+    [("sobol", "SALib's RuntimeError traceback"), ("lhs", "RBD-FAST of NaN"),
+     ("morris", "'the tables do not match the manifest (TypeError: int() …)'")],
+)  # fmt: skip
+def test_a_sweep_whose_manifest_design_was_changed_is_refused_in_one_line(
+    tmp_path, capsys, design, before
+):
+    """A grid's manifest edited to another design reached SALib with 6 points: `sobol` a
+    traceback, `lhs` indices of NaN, `morris` a TypeError in a line. The design's own
+    number of points tells them apart (results_checks.design_size)."""
+    out = sweep(tmp_path, "grid", "--param", "parameters.reactivity=0.01:0.2:3", "--param",
+                "actors.AAA.escalation=0.1:0.6:2")  # fmt: skip
+    edit_manifest(out, design=design)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--no-plots"]) == 2, before
+    line = one_line(capsys)
+    assert line.startswith(f"alliance-sim analyze: error: {out / 'manifest.json'}: n_points: 6, "
+                           f"but a {design} design of 2 parameter(s)")  # fmt: skip
+    assert line.endswith("the manifest was edited (run the sweep again)")
+    assert not (out / "analysis").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        ({"levels": 0}, "manifest.json: levels: expected a whole number of at least 2, found 0"),
+        ({"replications": 2}, "manifest.json: n_runs: 12, but 12 design points × 2 "
+                              "replication(s) make 24; the manifest was edited"),
+    ],
+)  # fmt: skip
+def test_an_edited_morris_manifest_is_refused_in_one_line(tmp_path, capsys, edit, words):
+    """`levels: 0` wrote Morris indices of NaN (exit 0); `replications: 2` on a sweep of
+    one was analysed as if PRIM's cases were replications 0 and 1 (exit 0)."""
+    out = sweep(tmp_path, "morris", "--design", "morris", "--samples", "4", *AXES)
+    edit_manifest(out, **edit)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--no-plots"]) == 2
+    assert one_line(capsys) == f"alliance-sim analyze: error: {out / words}"
+    assert not (out / "analysis").exists()
+
+
+def test_a_morris_sweep_with_a_design_matrix_cut_or_deleted_is_refused(tmp_path, capsys):
+    """design.parquet one row short: "the tables do not match the manifest (ValueError:
+    cannot reshape …)"; deleted: exit 0 with the note "morris design: no variance-based
+    indices (use --design sobol or morris)", for a morris design."""
+    import pandas as pd
+
+    out = sweep(tmp_path, "morris", "--design", "morris", "--samples", "4", *AXES)
+    design = out / "design.parquet"
+    kept = design.read_bytes()
+    pd.read_parquet(design).iloc[:-1].to_parquet(design)
+    capsys.readouterr()
+    assert main(["analyze", str(out), "--no-plots"]) == 2
+    assert one_line(capsys) == (
+        f"alliance-sim analyze: error: {design}: 11 row(s), the manifest says 12 design points"
+    )
+    design.unlink()
+    assert main(["analyze", str(out), "--no-plots"]) == 2
+    assert one_line(capsys) == (
+        f"alliance-sim analyze: error: {design}: missing (the morris indices are computed "
+        "from its design matrix)"
+    )
+    design.write_bytes(kept)  # control: the folder as written is analysed
+    assert main(["analyze", str(out), "--no-plots"]) == 0
+    assert (out / "analysis" / "morris.csv").exists()
+
+
+def test_analyze_of_an_interrupted_sweeps_out_names_its_unfinished_folder(
+    tmp_path, capsys, monkeypatch
+):
+    """`sweep --out X` stopped after a chunk keeps the chunks in `.X.partial-open`;
+    `analyze X` said "X: no such folder", and `analyze` of the folder above it "not a sweep
+    results folder (no manifest.json)"."""
+    import sim.jobs.sweep.store as store
+
+    real, calls = store.write_chunk, []
+
+    def write_chunk(*args, **kwargs):
+        real(*args, **kwargs)
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "write_chunk", write_chunk)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "s.yaml").write_text(scenario(["AAA", "BBB"], BUMP))
+    out = tmp_path / "runs" / "X"
+    argv = ["sweep", str(tmp_path / "s.yaml"), "--param", "parameters.reactivity=0.01:0.2:4",
+            "--chunk-size", "2", "-n", "1", "--steps", "3", "--workers", "1", "-q",
+            "--no-plots", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 130 and calls == [1]
+    monkeypatch.undo()
+    partial = tmp_path / "runs" / ".X.partial-open"
+    capsys.readouterr()
+    finish = "finish it with the same `alliance-sim sweep` command and --resume"
+    assert main(["analyze", str(out)]) == 2
+    assert one_line(capsys) == (
+        f"alliance-sim analyze: error: {out}: no such folder; an unfinished sweep's chunks "
+        f"are in {partial}: {finish}"
+    )
+    assert main(["analyze", str(out.parent)]) == 2
+    assert one_line(capsys) == (
+        f"alliance-sim analyze: error: {out.parent}: not a sweep results folder; an "
+        f"unfinished sweep's chunks are in {partial}: {finish}"
+    )
+    assert main(["analyze", str(tmp_path / "runs" / "Y")]) == 2  # control: nothing there
+    assert (
+        one_line(capsys)
+        == f"alliance-sim analyze: error: {tmp_path / 'runs' / 'Y'}: no such folder"
+    )
