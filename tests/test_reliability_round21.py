@@ -403,3 +403,61 @@ def test_analyze_of_an_interrupted_sweeps_out_names_its_unfinished_folder(
         one_line(capsys)
         == f"alliance-sim analyze: error: {tmp_path / 'runs' / 'Y'}: no such folder"
     )
+
+
+# --------------------------------------------------------------------------- 6. dashboard
+HOSTILE = ("  AAA: {BBB: {commitment: 0.5, trade: 0.4}}", "  AAA: {BBB: {commitment: -0.6}}\n"
+           "  BBB: {AAA: {commitment: -0.6}}")  # fmt: skip
+
+
+def small_sweep_of(tmp_path: Path, monkeypatch, text: str):
+    """The Sweep tab's run (`sim.app.analysis.small_sweep`): 3 points of the reactivity
+    lever × 10 runs, the scenario offered as the page's first."""
+    import sim
+    from sim.app.analysis import small_sweep
+    from sim.app.dashboard_env import SCENARIO_ENV
+    from sim.app.levers import levers_for
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    monkeypatch.setenv(SCENARIO_ENV, str(path))
+    monkeypatch.chdir(tmp_path)  # the sweep's default folder is results/sweeps/NAME
+    lever = next(lv for lv in levers_for(sim.load(path)) if lv.path == "parameters.reactivity")
+    return small_sweep(str(path), {}, lever, 3, 10), lever
+
+
+def test_the_dashboards_sweep_tab_runs_on_a_scenario_without_events(tmp_path, monkeypatch):
+    """The Sweep tab goes through the sweep's shadow check, so on a scenario without
+    `events:` it said "sweep failed: 'str' object has no attribute 'get'" (section 4)."""
+    text = scenario(["AAA", "BBB"]).replace(*HOSTILE)  # hostile: the outcomes move
+    done, lever = small_sweep_of(tmp_path, monkeypatch, text)
+    assert len(done.by_point) == 3 and done.by_point[lever.path].is_monotonic_increasing
+    assert done.chart is not None and done.chart[:4] == b"\x89PNG"
+
+
+def test_the_dashboards_sweep_of_a_lever_that_moves_nothing_shows_the_table(tmp_path, monkeypatch):
+    """A lever that moves no outcome (the reactivity of two friends: no threat to react
+    to) left the scatter chart without data: "sweep failed: no data for the 'scatter'
+    chart in …/results", and no table. Now no chart, and the table."""
+    done, _ = small_sweep_of(tmp_path, monkeypatch, scenario(["AAA", "BBB"], BUMP))
+    assert done.chart is None and len(done.by_point) == 3
+
+
+def test_the_dashboard_names_a_standalone_scenarios_distancing_actor():
+    """The Ensemble tab's heading, the Mesa tab's and the Compare tab's axis said "China's
+    distancing …" whatever the scenario; a standalone scenario's is its own `run.distancing`
+    (actors by name). Control: the baseline's words are as before."""
+    import yaml
+
+    from sim.app.charts import distancing_words
+
+    doc = yaml.safe_load(scenario(["AAA", "EU_27", "CCC"]))  # AAA from EU_27 (names = ids)
+    assert distancing_words(doc) == ("AAA's distancing from EU_27", "AAA's distancing (−2…2)")
+    doc["run"]["distancing"]["partners"] = ["EU_27", "CCC"]
+    assert distancing_words(doc)[0] == "AAA's distancing from the EU_27–CCC pair"
+    import sim
+
+    baseline = sim.load(REPO / "scenarios" / "baseline.yaml").scenario
+    assert distancing_words(baseline) == (
+        "China's distancing from the Russia–North Korea pair", "China's distancing (−2…2)"
+    )  # fmt: skip
