@@ -15,7 +15,7 @@ import solara
 import solara.lab
 
 import sim
-from sim.app.charts import comparison_over_time, png
+from sim.app.charts import comparison_over_time, distancing_words, png
 from sim.app.choices import (
     COMPARE_REPLICATIONS,
     SWEEP_POINTS,
@@ -38,6 +38,7 @@ class Comparison:
     series: dict[str, tuple[pd.DataFrame, pd.DataFrame]]
     actors: tuple[str, ...]
     step_unit: str
+    distancing: str = "China's distancing (−2…2)"  # the first scenario's (charts.distancing_words)
 
 
 def compare_runs(first: str, moved: dict[str, float], second: str, n: int) -> Comparison:
@@ -54,7 +55,8 @@ def compare_runs(first: str, moved: dict[str, float], second: str, n: int) -> Co
         labels = (labels[0] + " (1)", labels[1] + " (2)")
     series = {label: (r.timeseries, r.system) for label, r in zip(labels, results, strict=True)}
     active = [a_id for a_id, actor in a.scenario.actors.items() if actor.active]
-    return Comparison(labels, series, tuple(active), run.step_unit)
+    return Comparison(labels, series, tuple(active), run.step_unit,
+                      distancing_words(a.scenario)[1])  # fmt: skip
 
 
 run_comparison = solara.lab.task(compare_runs, prefer_threaded=True)
@@ -96,7 +98,8 @@ def ComparePanel(levers: list[Lever]):
 def CompareChart(done: Comparison, actor: solara.Reactive[str]):
     shown = actor.value if actor.value in done.actors else done.actors[0]
     image = solara.use_memo(
-        lambda: comparison_over_time(done.series, shown, done.step_unit), [done, shown]
+        lambda: comparison_over_time(done.series, shown, done.step_unit, done.distancing),
+        [done, shown],
     )
     solara.Select("Actor", values=list(done.actors), value=shown,
                   on_value=choice_setter(actor, "Actor", done.actors))  # fmt: skip
@@ -109,7 +112,7 @@ def CompareChart(done: Comparison, actor: solara.Reactive[str]):
 @dataclass(frozen=True, eq=False)
 class Sweep:
     label: str
-    chart: bytes
+    chart: bytes | None  # None: every outcome the same at every point, nothing to draw
     by_point: pd.DataFrame
 
 
@@ -125,7 +128,11 @@ def small_sweep(path: str, moved: dict[str, float], lever: Lever, points: int,
     table = done.by_point
     keep = [c for c in (table.columns if table is not None else []) if c in (
         lever.path, "final_distancing", "peak_escalation_PRK", "p_crisis", "crisis")]  # fmt: skip
-    return Sweep(label, png(done.plot("scatter")), table[keep].round(3) if keep else table)
+    try:
+        chart: bytes | None = png(done.plot("scatter"))
+    except ValueError:  # round 21: "no data for the 'scatter' chart", as "sweep failed: …"
+        chart = None
+    return Sweep(label, chart, table[keep].round(3) if keep else table)
 
 
 run_small_sweep = solara.lab.task(small_sweep, prefer_threaded=True)
@@ -169,6 +176,10 @@ def SweepPanel(levers: list[Lever]):
     done = run_small_sweep.value
     if done is not None:
         solara.Text(done.label, classes=["sweep-label"])
-        with solara.Column(classes=["chart", "chart-sweep"]):
-            solara.Image(done.chart, width="520px")
+        if done.chart is None:
+            solara.Info("Every outcome is the same at every point of this sweep: no chart "
+                        "(the table has the values).")  # fmt: skip
+        else:
+            with solara.Column(classes=["chart", "chart-sweep"]):
+                solara.Image(done.chart, width="520px")
         solara.DataFrame(done.by_point, items_per_page=10)

@@ -9,6 +9,7 @@ on the page: the Mesa run as it unfolds, and two scenarios over time side by sid
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 
@@ -21,6 +22,30 @@ from matplotlib.figure import Figure
 
 BANDS = (5, 50, 95)
 COLOURS = ("#1f77b4", "#d62728")
+
+
+def distancing_words(scenario: Any) -> tuple[str, str]:
+    """(heading, axis label) of a scenario's distancing index, from its `run.distancing`
+    and its actors' names (a Scenario, or the resolved scenario a results folder records).
+    Why (round 21): the page said "China's distancing from the Russia–North Korea pair"
+    over a standalone scenario's AAA distancing from BBB."""
+    if hasattr(scenario, "model_dump"):
+        scenario = scenario.model_dump(mode="json")
+    scenario = scenario if isinstance(scenario, dict) else {}
+    run = scenario.get("run") if isinstance(scenario.get("run"), dict) else {}
+    dist = run.get("distancing") if isinstance(run.get("distancing"), dict) else {}
+    actors = scenario.get("actors") if isinstance(scenario.get("actors"), dict) else {}
+
+    def name(a: str) -> str:
+        entry = actors.get(a)
+        return str(entry.get("name") or a) if isinstance(entry, dict) else a
+
+    actor, partners = dist.get("actor", "CHN"), list(dist.get("partners", ["RUS", "PRK"]))
+    whom = "–".join(map(name, partners))
+    if len(partners) > 1:
+        whom = f"the {whom} {'pair' if len(partners) == 2 else 'partners'}"
+    heading = f"{name(actor)}'s distancing from {whom}"
+    return heading, f"{name(actor)}'s distancing (−2…2)"
 
 
 def png(fig: Figure, dpi: int = 80) -> bytes:
@@ -70,7 +95,8 @@ def _bands(frame: pd.DataFrame, value: str) -> pd.DataFrame:
 
 
 def comparison_over_time(series: dict[str, tuple[pd.DataFrame, pd.DataFrame]], actor: str,
-                         step_unit: str) -> bytes:  # fmt: skip
+                         step_unit: str, axis: str = "China's distancing (−2…2)"
+                         ) -> bytes:  # fmt: skip
     """Two (or more) scenarios over time: `actor`'s escalation and China's distancing,
     median and 5–95% of replications, from each run's timeseries and system tables."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 5.6), sharex=True, layout="constrained")
@@ -84,7 +110,7 @@ def comparison_over_time(series: dict[str, tuple[pd.DataFrame, pd.DataFrame]], a
     top.set_title("Median and 5–95% of replications (same seed: common random numbers)",
                   fontsize="medium")  # fmt: skip
     top.legend(fontsize="small")
-    bottom.set_ylabel("China's distancing (−2…2)")
+    bottom.set_ylabel(axis)
     bottom.axhline(0, color="grey", linewidth=0.6)
     bottom.set_xlabel(f"step ({step_unit}s)")
     return png(fig)

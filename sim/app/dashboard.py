@@ -22,7 +22,7 @@ import solara.lab
 import sim
 from sim.app import state
 from sim.app.analysis import ComparePanel, SweepPanel
-from sim.app.charts import png
+from sim.app.charts import distancing_words, png
 from sim.app.choices import REPLICATIONS, one_of
 from sim.app.effects_table import effects_display
 from sim.app.export import export_run
@@ -196,7 +196,9 @@ def EnsemblePanel(levers: list[Lever]):
     ExportButton(ensemble)
     solara.Markdown("### Escalation per actor (median, middle 50% and 90% of replications)")
     Chart(ensemble.charts["escalation"], "escalation")
-    solara.Markdown("### China's distancing from the Russia–North Korea pair")
+    solara.Markdown(
+        f"### {distancing_words(ensemble.results.manifest.get('resolved_scenario'))[0]}"
+    )
     Chart(ensemble.charts["distancing"], "distancing")
     solara.Markdown("### The relation network")
     NetworkChart(ensemble)

@@ -14,7 +14,7 @@ from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
 import sim
-from sim.app.charts import mesa_escalation, mesa_system
+from sim.app.charts import distancing_words, mesa_escalation, mesa_system
 from sim.app.choices import MESA_REPLICATIONS, MESA_SEEDS, MesaRange
 from sim.app.levers import levers_for, overrides
 from sim.app.state import lever_values, refusing, scenario_path
@@ -57,7 +57,7 @@ def MesaCharts(model: LeverModel):
     escalation = mesa_escalation(record.escalation_history(), list(model.world.ids),
                                  model.state.active[0], title(model), unit, last)  # fmt: skip
     distancing = mesa_system(record.system_history("distancing"),
-                             "China's distancing (−2…2)", unit, last)  # fmt: skip
+                             distancing_words(model.scenario)[1], unit, last)  # fmt: skip
     with solara.Column(classes=["chart", "chart-mesa"]):
         solara.Image(escalation, width="100%")
         solara.Image(distancing, width="100%")

@@ -30,12 +30,12 @@ from sim.observe.fitguard import (
     holds_generations,
     model_version,
 )
+from sim.observe.nulls import Overrides, scenario_with
 from sim.observe.observations import Observation, load_observations, refuse_holdout
 from sim.observe.operators import RELIABILITY_WEIGHT, transform
 from sim.observe.posterior import write_posterior
 from sim.observe.series import one_per_definition
 from sim.observe.spec import CalibrationSpec
-from sim.scenario.loader import load_scenario
 
 
 def build_problem(
@@ -43,13 +43,14 @@ def build_problem(
     workers: int = 1,
     exclude: str | None = None,
     keep: Callable[[Observation], bool] | None = None,
-    overrides: dict[str, float] | None = None,
+    overrides: Overrides = None,
     engine: str = "numpy",
 ) -> tuple[FitSetup, list[Observation]]:
     """Episodes (minus `exclude`), their observations (those `keep` accepts: a rolling
     origin fits on data up to a date), and what is left uncovered. `overrides` (key path:
-    value, as `--set`) change every episode's scenario: an alternative model structure."""
-    episodes = [episode_of(load_scenario(p, overrides)) for p in spec.scenarios]
+    value, as `--set`) change every episode's scenario: an alternative model structure;
+    `nulls.EventsOnlyOf` gives each its own events-only overrides."""
+    episodes = [episode_of(scenario_with(p, overrides)) for p in spec.scenarios]
     check_exclude(exclude, [ep.name for ep in episodes], spec.file)
     episodes = [ep for ep in episodes if ep.name != exclude]
     if not episodes:

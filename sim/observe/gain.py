@@ -20,7 +20,7 @@ import dataclasses
 
 import pandas as pd
 
-from sim.observe.nulls import EVENTS_ONLY
+from sim.observe.nulls import events_only_of
 from sim.observe.rolling import (
     ORIGINS,
     events_only_spec,
@@ -61,7 +61,7 @@ def gain_profile(
     frames = []
     for fold in folds(spec, origins):
         origin, train, targets, keep = fold.origin, fold.train, fold.targets, fold.keep
-        nulls = fitted_draws(null_spec, keep, targets, train, workers, origin, EVENTS_ONLY)
+        nulls = fitted_draws(null_spec, keep, targets, train, workers, origin, events_only_of())
         for m in multiples:
             model = fitted_draws(fixed, keep, targets, train, workers, origin, overrides_at(m))
             fitted = {"model": model, "events_only": nulls}

@@ -38,7 +38,7 @@ from sim.errors import UsageError
 from sim.observe.abc import Population, generator
 from sim.observe.designs import design_draws
 from sim.observe.episodes import assign, episode_of, is_anchor
-from sim.observe.nulls import EVENTS_ONLY, level, series_history
+from sim.observe.nulls import events_only_of, level, series_history
 from sim.observe.observations import Observation, load_observations, month_index
 from sim.observe.rolling import (
     DRAWS,
@@ -175,8 +175,8 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
     post, pop = fit(spec, lambda o: True, workers)
     fitted, ess = model_draws(spec, post, targets, train, workers, steps)
     null_spec = events_only_spec(spec)
-    null_post, _ = fit(null_spec, lambda o: True, workers, EVENTS_ONLY)
-    only = {**EVENTS_ONLY, **steps}
+    null_post, _ = fit(null_spec, lambda o: True, workers, events_only_of())
+    only = events_only_of(steps)
     fitted["events_only"] = predictive_draws(
         null_spec, null_post, targets, train, workers, SEED_KEY, only
     )

@@ -10,7 +10,7 @@ of Y+1 and Y+2 (`HORIZON`). Four forecasters see exactly the same observations:
   up to the origin (`unseen_inputs`). The run restarts in January 2016 with the posterior's
   coefficients: the state at the origin is not filtered to the data, only the coefficients
   carry what the training data taught;
-- events_only: the same history with mechanisms and noise off (nulls.EVENTS_ONLY), the
+- events_only: the same history with mechanisms and noise off (nulls.events_only), the
   operator coefficients refitted by the same ABC on the same data;
 - persistence and trend: sim/observe/nulls.py, from the series' earlier observations.
 
@@ -51,7 +51,7 @@ from sim.observe.episodes import (
     split,
 )
 from sim.observe.hindcast import coefficient_draws
-from sim.observe.nulls import EVENTS_ONLY, METHODS, null_draws
+from sim.observe.nulls import METHODS, Overrides, events_only_of, null_draws, scenario_with
 from sim.observe.observations import Observation, load_observations, month_index
 from sim.observe.operators import OPERATOR_COEFFICIENTS
 from sim.observe.rejection import rejection_abc
@@ -69,7 +69,7 @@ DRAWS = 10  # measurement draws per replication and observation
 
 
 def events_only_spec(spec: CalibrationSpec) -> CalibrationSpec:
-    """The events-only world (run with the EVENTS_ONLY overrides): operator priors only."""
+    """The events-only world (run with nulls.events_only_of): operator priors only."""
     priors = tuple(p for p in spec.priors if p.name in OPERATOR_COEFFICIENTS)
     return dataclasses.replace(spec, priors=priors)
 
@@ -78,7 +78,7 @@ def fit(
     spec: CalibrationSpec,
     keep: Callable[[Observation], bool],
     workers: int = 1,
-    overrides: dict[str, float] | None = None,
+    overrides: Overrides = None,
 ) -> tuple[pd.DataFrame, Population]:
     """Rejection ABC of the spec's priors on the observations `keep` accepts: the posterior
     (one row per kept particle) and the population."""
@@ -95,7 +95,7 @@ def predictive_draws(
     context: list[Observation],
     workers: int,
     seed_key: int,
-    overrides: dict[str, float] | None = None,
+    overrides: Overrides = None,
 ) -> dict[str, np.ndarray]:
     """Posterior predictive samples of `targets` ({id: flat sample}) from the spec's first
     scenario; `context` supplies the anchors and the summit pair histories."""
@@ -112,13 +112,13 @@ def predictive_setup(
     targets: list[Observation],
     context: list[Observation],
     seed_key: int,
-    overrides: dict[str, float] | None = None,
+    overrides: Overrides = None,
 ) -> tuple[Episode, dict, dict, int]:
     """The history episode holding `context` and `targets`, the model and operator
     coefficients of each replication (resampled from the posterior) and the ensemble seed:
     shared by the plain, filtered and anomaly designs, so they differ only in design."""
     s = spec.settings
-    ep = episode_of(load_scenario(spec.scenarios[0], overrides))
+    ep = episode_of(scenario_with(spec.scenarios[0], overrides))
     assign([ep], context + [o for o in targets if o not in context], {o.id for o in context})
     model, ops = split(coefficient_draws(post, s["predictive_replications"], s["seed"]))
     key = (5, seed_key)
@@ -133,7 +133,7 @@ def fitted_draws(
     context: list[Observation],
     workers: int,
     seed_key: int,
-    overrides: dict[str, float] | None = None,
+    overrides: Overrides = None,
 ) -> dict[str, np.ndarray]:
     """Fit on the observations `keep` accepts, then draw the predictive of `targets`."""
     post, _ = fit(spec, keep, workers, overrides)
@@ -298,7 +298,7 @@ def design_rows(
     train: list[Observation],
     targets: list[Observation],
     seed_key: int,
-    overrides: dict[str, float] | None = None,
+    overrides: Overrides = None,
 ) -> DesignDraws:
     """The filtered, anomaly and tracked forecasts from the same posterior draws,
     replications and ensemble seed as the plain predictive (rolling.predictive_draws), and
@@ -346,7 +346,7 @@ def rolling_forecasts(
                 for m, e in more.ess
             ]
         fitted["events_only"] = fitted_draws(
-            null_spec, keep, targets, train, workers, origin, EVENTS_ONLY | unseen
+            null_spec, keep, targets, train, workers, origin, events_only_of(unseen)
         )
         rows += score_rows(str(origin), targets, train, fitted, spec.settings["seed"] + origin)
     cols = ["origin", "month", "ess", "particles", "distinct"]
@@ -368,7 +368,7 @@ def in_sample(
     fitted = {
         "model": predictive_draws(spec, post, targets, observations, workers, 0),
         "events_only": fitted_draws(
-            only, lambda o: True, targets, observations, workers, 0, EVENTS_ONLY
+            only, lambda o: True, targets, observations, workers, 0, events_only_of()
         ),
     }
     rows = score_rows("in-sample", targets, observations, fitted, spec.settings["seed"])

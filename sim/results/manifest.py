@@ -93,6 +93,12 @@ class SweepManifest(Manifest):
     replications: Count
     steps: Count
     scenario: str | None = None
+    # what `analyze` hands SALib (round 21: an edited `levels: 0` wrote Morris indices of
+    # NaN, `design_seed: -1` said "the tables do not match the manifest (ValueError: …)")
+    samples: Count | None = None
+    second_order: bool | None = None
+    levels: Annotated[int, Field(ge=2, le=100)] | None = None
+    design_seed: Seed | None = None
 
 
 class RobustnessManifest(Manifest):
@@ -153,8 +159,12 @@ def _first_problem(exc: ValidationError, kind_name: str) -> str:
     kind = err["type"]
     if kind == "missing":
         return f"{where}: missing (a {kind_name} manifest needs it)"
+    if kind == "greater_than_equal" and err.get("ctx", {}).get("ge", 1) > 1:
+        return f"{where}: expected a whole number of at least {err['ctx']['ge']}, found {value}"
     if kind in ("greater_than_equal", "greater_than"):
         return f"{where}: expected a positive whole number, found {value}"
+    if kind == "less_than_equal":
+        return f"{where}: expected a whole number of at most {err['ctx']['le']}, found {value}"
     if kind == "model_type" or kind == "dict_type":
         field = loc[-1] if loc else ""
         key = {"parameters": "path", "scenarios": "name"}.get(loc[0] if loc else "", field)

@@ -51,6 +51,7 @@ class Origins:
     keys: dict[tuple, tuple[str, int, int]] = field(default_factory=dict)
     root: str = ""
     nulled: set[tuple] = field(default_factory=set)  # key paths `--set K=null` removed
+    added: set[tuple] = field(default_factory=set)  # keys `--set` wrote that were not there
 
     def add(self, located: Located) -> None:
         for path, (line, col) in located.positions.items():
@@ -72,6 +73,11 @@ class Origins:
         under = sorted(p for p in self.nulled if len(p) > len(path) and p[: len(path)] == path)
         if under and file != "--set":
             return Problem("--set", 1, 1, dotted(under[0]), f"{message}; null removes the key")
+        # `--set events.E.when.below=0.2` on a condition with `above` breaks the condition's
+        # own check: said against the override (round 21), as apply says it for a sweep
+        added = sorted(p for p in self.added if len(p) > len(path) and p[: len(path)] == path)
+        if added and file != "--set":
+            return Problem("--set", 1, 1, dotted(added[0]), message)
         return Problem(file, line, col, dotted(path), message)
 
 
@@ -186,11 +192,14 @@ def apply_overrides(
                 message = f"expected a finite number, found {value}"
                 raise ScenarioError([Problem("--set", 1, 1, path, message)])
             created = [parts[:i] for i in range(1, len(parts)) if not _exists(raw, parts[:i])]
+            new_key = not _exists(raw, parts)
             raw = keypath.assign(raw, parts, value)
         except UsageError as exc:
             raise ScenarioError([Problem("--set", 1, 1, path, str(exc))]) from None
         if value is None:
             origins.nulled.add(parts)
+        elif new_key:
+            origins.added.add(parts)
         # Mappings the override created have no line in any file: point their errors at --set.
         for prefix in (*created, parts):
             origins.table[prefix] = ("--set", 1, 1)
@@ -210,10 +219,28 @@ _INSTEAD = {
     "actors": "or set actors.{0}.active=false to run without it",
     "events": "or list it in counterfactual.remove_events to run the world without it",
 }
+# ... nor a whole section (`--set events=null` was "expected a mapping, found nothing"):
+# --set changes one value at a time, and cannot write a mapping either (`events={}` is text)
+_ONE = "it sets one value at a time, as in"
+_SECTIONS = {
+    "actors": ("the actors", "a scenario needs at least 2; set actors.ID.active=false to "
+               "run without one"),
+    "relations": ("the relations", "delete them in the file"),
+    "treaties": ("the treaties", "delete them in the file"),
+    "theatres": ("the theatres", "delete them in the file"),
+    "events": ("the events", "delete them in the file, or list them in "
+               "counterfactual.remove_events to run the world without them"),
+    "parameters": ("the parameters section", f"{_ONE} --set parameters.NAME=VALUE"),
+    "run": ("the run section", f"{_ONE} --set run.steps=12"),
+}  # fmt: skip
 
 
 def no_removal(parts: Sequence[str]) -> str | None:
-    """Why `--set PATH=null` cannot remove the entry at `parts`, or None (not an entry)."""
+    """Why `--set PATH=null` cannot remove the entry or section at `parts`, or None (not
+    an entry or such a section)."""
+    if len(parts) == 1 and parts[0] in _SECTIONS:
+        what, instead = _SECTIONS[parts[0]]
+        return f"--set cannot remove {what}: {instead}"
     if not 1 < len(parts) <= _ENTRIES.get(parts[0], 0):
         return None
     what = {"relations": "a relation", "actors": "an actor", "events": "an event",

@@ -229,8 +229,12 @@ def _event_value(draft: _Draft, parts: list[str], value: Any, path: str) -> None
     elif field in ("at", "once") and len(parts) == 3:
         event[field] = checked(schema.Event, field, value, path, event)
     elif field == "when" and len(parts) == 4 and parts[3] in ("above", "below"):
-        if not event.get("when") or parts[3] not in event["when"]:
-            raise InvalidValue(f"event {eid!r} has no condition bound {parts[3]!r}", path)
+        if not event.get("when"):
+            raise InvalidValue(f"event {eid!r} has no condition ('when') to bound", path)
+        if parts[3] not in event["when"]:
+            # the loader's words for the same --set (round 21; it said "event 'e' has no
+            # condition bound 'below'", docs/sweeps.md promises the loader's)
+            raise InvalidValue("give exactly one of 'above' or 'below'", path)
         bound = checked(schema.Condition, parts[3], value, path, event["when"])
         event["when"][parts[3]] = bound
     else:

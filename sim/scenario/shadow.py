@@ -53,7 +53,14 @@ def events_of(source: Any) -> Mapping[str, Mapping[str, Any]]:
     if hasattr(source, "model_dump"):  # a validated pydantic Scenario
         return source.model_dump(mode="json", exclude_none=True)["events"]
     if isinstance(source, Mapping):
-        return source.get("events", source)
+        # a whole scenario (raw) with or without `events:`, else the events themselves. Why
+        # (round 21): a scenario mapping without `events:` was read as its own events, so a
+        # sweep of any coefficient of a scenario without events ended in an AttributeError
+        # traceback ('str' object has no attribute 'get', from its `name`)
+        whole = "events" in source or "actors" in source
+        if whole or not all(isinstance(v, Mapping) for v in source.values()):
+            return source.get("events") or {}
+        return source
     return getattr(source, "events", {})  # the model input: events as plain values
 
 

@@ -8,7 +8,8 @@ with the number of runs) and writes `analysis/` (docs/results-format.md):
 - sobol.csv (design sobol): first-order and total Sobol indices with confidence
   intervals, SALib `sobol.analyze` on the per-point means (sobol2.csv: second order);
 - morris.csv (design morris): μ*, its confidence interval, σ (and μ), SALib `morris.analyze`;
-- rbd_fast.csv (design lhs): first-order indices by RBD-FAST, SALib `rbd_fast.analyze`;
+- rbd_fast.csv (design lhs of at least RBD_MIN_POINTS points): first-order indices by
+  RBD-FAST, SALib `rbd_fast.analyze`;
 - prim.csv: PRIM boxes for crisis and war (sim.jobs.sweep.prim, ema_workbench).
 
 Categorical parameters enter the sensitivity analysis as their index in sampler units
@@ -43,6 +44,13 @@ PRIM_MAX_RUNS = 200_000
 # "sensitivity" would be an index of that rounding.
 CONSTANT_RTOL = 1e-9
 CONSTANT_ATOL = 1e-12
+# RBD-FAST sums the first M harmonics of a periodogram of the N outputs and removes its bias
+# by 2M/N; its interval bootstraps half the points. With N ≤ 2M + 1 (or half of N) every
+# index was 1.0 with an interval of 0, and N = 2M (or half of it) a ZeroDivisionError
+# traceback (round 21: `sweep --design lhs --samples 20`, then `analyze`). So it needs more
+# than 2M + 1 points in half the sample: N ≥ 4M + 4.
+RBD_HARMONICS = 10  # SALib's default M
+RBD_MIN_POINTS = 4 * RBD_HARMONICS + 4
 
 
 @dataclass
@@ -62,7 +70,7 @@ def find_sweep(path: Path, rewrites: tuple[str, ...] = ()) -> Path:
 
         what = what_is(path)  # a FIFO is not "no such folder"
         if what == "no such file or folder":
-            raise UsageError(f"{path}: no such folder")
+            raise UsageError(f"{path}: no such folder{_unfinished(path.parent, path.name)}")
         raise UsageError(f"{path}: {what}, expected a sweep results folder")
     if (path / store.MANIFEST).is_file():
         manifest = store.read_manifest(path, rewrites)
@@ -78,8 +86,31 @@ def find_sweep(path: Path, rewrites: tuple[str, ...] = ()) -> Path:
         if p.is_dir() and not p.name.startswith(".") and (p / store.MANIFEST).is_file()
     )  # fmt: skip
     if not runs:
-        raise UsageError(f"{path}: not a sweep results folder (no manifest.json)")
+        why = _unfinished(path) or " (no manifest.json)"
+        raise UsageError(f"{path}: not a sweep results folder{why}")
     return find_sweep(runs[-1], rewrites)
+
+
+def _unfinished(parent: Path, name: str = "*") -> str:
+    """'; …' naming the newest unfinished sweep `.NAME.partial-*` in `parent`, or ''. Why
+    (round 21): `sweep --out X` stopped half way keeps its chunks in `.X.partial-open`, and
+    `analyze X` said only "X: no such folder" (the parent of such folders, "not a sweep
+    results folder (no manifest.json)")."""
+    from sim.output import is_live
+
+    try:
+        found = [p for p in parent.glob(f".{name}.partial-*") if (p / store.PLAN_FILE).is_file()]
+        newest = max(found, key=lambda p: p.stat().st_mtime, default=None)
+    except OSError:
+        return ""
+    if newest is None:
+        return ""
+    if is_live(newest):
+        return f"; a sweep still running is writing {newest}"
+    return (
+        f"; an unfinished sweep's chunks are in {newest}: finish it with the same "
+        "`alliance-sim sweep` command and --resume"
+    )
 
 
 def outcome_columns(frame_columns: list[str]) -> list[str]:
@@ -221,6 +252,11 @@ def morris_table(manifest, by_point, design, outcomes) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def rbd_min(d: int) -> int:
+    """Points an LHS design of `d` parameters needs for RBD-FAST indices (RBD_MIN_POINTS)."""
+    return max(2 * d + 2, RBD_MIN_POINTS)
+
+
 def rbd_fast_table(manifest, by_point, design, outcomes) -> pd.DataFrame:
     from SALib.analyze import rbd_fast
 
@@ -229,8 +265,9 @@ def rbd_fast_table(manifest, by_point, design, outcomes) -> pd.DataFrame:
     rows = []
     for o in outcomes:
         res = _quiet(
-            rbd_fast.analyze, problem, X, by_point[o].to_numpy(float), num_resamples=RESAMPLES,
-            conf_level=CONF_LEVEL, print_to_console=False, seed=manifest["design_seed"],
+            rbd_fast.analyze, problem, X, by_point[o].to_numpy(float), M=RBD_HARMONICS,
+            num_resamples=RESAMPLES, conf_level=CONF_LEVEL, print_to_console=False,
+            seed=manifest["design_seed"],
         )  # fmt: skip
         for i, name in enumerate(problem["names"]):
             rows.append((o, name, res["S1"][i], res["S1_conf"][i]))
@@ -285,12 +322,25 @@ def analyze(
     design_kind = manifest["design"]
     design_path = folder / "design.parquet"
     design = pd.read_parquet(design_path) if design_path.is_file() else None
+    rbd = design_kind == "lhs" and len(points) >= rbd_min(len(params))
+    if design is None and (design_kind == "morris" or rbd):  # it said "use --design morris"
+        raise UsageError(f"{design_path}: missing (the {design_kind} indices are computed "
+                         "from its design matrix)")  # fmt: skip
+    if design_kind == "morris" and manifest.get("levels") is None:  # int(None): TypeError
+        raise UsageError(f"{folder / store.MANIFEST}: levels: expected a whole number of at "
+                         "least 2, found nothing (a morris sweep's manifest needs it)")  # fmt: skip
     if design_kind == "sobol":
         result.tables.update(sobol_tables(manifest, by_point, outcomes))
     elif design_kind == "morris" and design is not None:
         result.tables["morris"] = morris_table(manifest, by_point, design, outcomes)
-    elif design_kind == "lhs" and design is not None and len(by_point) >= 2 * len(params) + 2:
+    elif rbd and design is not None:
         result.tables["rbd_fast"] = rbd_fast_table(manifest, by_point, design, outcomes)
+    elif design_kind == "lhs":
+        result.notes.append(
+            f"lhs design of {len(by_point)} points: RBD-FAST indices need at least "
+            f"{rbd_min(len(params))} (use --samples {rbd_min(len(params))} or more); "
+            "by_point.parquet holds the per-point means"
+        )
     else:
         result.notes.append(
             f"{design_kind} design: no variance-based indices (use --design sobol or morris); "
