@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.results.compare_actors import compare_actors, compare_lacking_rows
+from sim.sweep_checks import check_design_matrix, check_sweep_manifest
 from sim.table_checks import check_index, check_values, fail, read_csv, read_parquet, row_groups
 from sim.value_ranges import OUTCOMES, RANGES, SUMMARY_PREFIXES, effect_range
 
@@ -357,34 +358,12 @@ def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:
     n_points = manifest.get("n_points")
     if n_points is not None and n_points > MAX_POINTS:
         fail(meta, f"n_points: {n_points:,} is above the cap of {MAX_POINTS:,} design points")
-    reps, n_runs = manifest.get("replications"), manifest.get("n_runs")
-    if all(isinstance(v, int) for v in (n_points, reps, n_runs)) and n_points * reps != n_runs:
-        fail(meta, f"n_runs: {n_runs:,}, but {n_points:,} design points × {reps:,} "
-             f"replication(s) make {n_points * reps:,}; the manifest was edited")  # fmt: skip
-    want = design_size(manifest)
-    if want is not None and isinstance(n_points, int) and want != n_points:
-        fail(meta, f"n_points: {n_points:,}, but a {manifest['design']} design of "
-             f"{len(paths)} parameter(s){_samples_words(manifest)} has {want:,} points; "
-             "the manifest was edited (run the sweep again)")  # fmt: skip
-    for i, p in enumerate(manifest["parameters"]):
-        low, high = p.get("low"), p.get("high")
-        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high))
-        if p.get("kind") == "range" and numbers and not low < high:
-            fail(meta, f"parameters.{i}: expected low < high, found {low} and {high}")
+    check_sweep_manifest(meta, manifest, paths)
     path = folder / "points.parquet"
     table = read_parquet(path)
     if n_points is not None and table.num_rows != n_points:
         fail(path, f"{table.num_rows:,} row(s), the manifest says {n_points:,} design points")
-    design = folder / "design.parquet"  # the matrix Morris and RBD-FAST read back
-    if design.exists():
-        matrix = read_parquet(design)
-        if n_points is not None and matrix.num_rows != n_points:
-            fail(
-                design, f"{matrix.num_rows:,} row(s), the manifest says {n_points:,} design points"
-            )
-        missing = [p for p in paths if p not in matrix.column_names]
-        if missing:
-            fail(design, f"no column for the swept {missing[:3]}")
+    check_design_matrix(folder / "design.parquet", paths, n_points)
     missing = [p for p in paths if p not in table.column_names]
     if missing:
         fail(path, f"no column for the swept {missing[:3]}")
@@ -395,43 +374,6 @@ def _check_sweep(folder: Path, manifest: dict[str, Any]) -> None:
             if not np.isfinite(values).all():
                 fail(path, f"column {name}: {int((~np.isfinite(values)).sum()):,} value(s) "
                      "that are not finite numbers")  # fmt: skip
-
-
-def design_size(manifest: dict[str, Any]) -> int | None:
-    """How many points the manifest's design of its parameters makes (as
-    sim.jobs.sweep.designs.expected_points), or None when the manifest does not say enough.
-    Why (round 21): a manifest whose `design` was changed by hand (`grid` → `sobol` on a
-    grid's 6 points) reached SALib, whose "Incorrect number of samples in model output
-    file" ended `analyze` in a traceback; `grid` → `lhs` wrote RBD-FAST indices of NaN."""
-    import math
-
-    design, params, n = manifest.get("design"), manifest.get("parameters"), manifest.get("samples")
-    if not isinstance(params, list) or not all(isinstance(p, dict) for p in params):
-        return None
-    d = len(params)
-    whole = isinstance(n, int) and not isinstance(n, bool)
-    if design == "grid":
-        levels = [p.get("values") for p in params]
-        if not all(isinstance(v, list) for v in levels):
-            return None
-        return math.prod(len(v) for v in levels)
-    if not whole:
-        return None
-    if design == "lhs":
-        return n
-    if design == "sobol":
-        return n * (2 * d + 2 if manifest.get("second_order") is True else d + 2)
-    if design == "morris":
-        return n * (d + 1)
-    return None
-
-
-def _samples_words(manifest: dict[str, Any]) -> str:
-    if manifest.get("design") == "grid":
-        return ""
-    order = ", second order" if manifest.get("design") == "sobol" and manifest.get(
-        "second_order") is True else ""  # fmt: skip
-    return f" and {manifest.get('samples')} samples{order}"
 
 
 def _is_number(kind) -> bool:

@@ -303,7 +303,7 @@ def test_a_sweep_whose_manifest_design_was_changed_is_refused_in_one_line(
 ):
     """A grid's manifest edited to another design reached SALib with 6 points: `sobol` a
     traceback, `lhs` indices of NaN, `morris` a TypeError in a line. The design's own
-    number of points tells them apart (results_checks.design_size)."""
+    number of points tells them apart (sweep_checks.design_size)."""
     out = sweep(tmp_path, "grid", "--param", "parameters.reactivity=0.01:0.2:3", "--param",
                 "actors.AAA.escalation=0.1:0.6:2")  # fmt: skip
     edit_manifest(out, design=design)
