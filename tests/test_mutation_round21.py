@@ -1,0 +1,128 @@
+"""Round 21: tests for the mutants that survived in files no earlier round had mutated
+(docs/reliability.md §16.6). Each test fails on its mutant and passes on the original; each
+asserts a rule the code documents, on small hand-made cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.observe.leakage import event_conflicts
+from sim.observe.observations import Observation, month_index
+from sim.observe.operators import (
+    PairHistory,
+    Window,
+    default_coefficients,
+    launches,
+    summit_log_rate,
+)
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Condition, Event
+
+ROOT = Path(__file__).resolve().parents[1]
+HISTORY = ROOT / "scenarios" / "history" / "base_2016.yaml"
+SRC = {"publisher": "p", "title": "t", "date": "2020-01-01", "url": "https://e.org"}
+PRK_ESCALATION = "actors.PRK.escalation"
+
+
+# --- sim/observe/leakage.py -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def history():
+    return load_scenario(HISTORY).scenario
+
+
+def _launches(first: int, last: int) -> Observation:
+    """A launch count of North Korea over months first..last (its operator reads PRK's
+    escalation)."""
+    return Observation("launches", "missile_launches", ("PRK",), "p", first, last, 1.0, "u",
+                       "solid", SRC, "f", 1)  # fmt: skip
+
+
+def _with_events(scenario, **events: Event):
+    return scenario.model_copy(update={"events": events})
+
+
+def test_an_event_conflicts_from_the_month_before_an_observation_to_its_last_month(history):
+    """The rule of `_overlaps`: an event fires at the start of its step and is first seen in
+    the next month's state, so one in the month before the period counts, two months before
+    does not, and one after the last month does not."""
+    year, month = (int(p) for p in history.run.start.split("-"))
+    start = month_index(year, month)
+    obs = _launches(start + 6, start + 8)  # the 7th to the 9th month of the run
+    hits = {}
+    for at in range(3, 11):
+        ev = Event(label="e", at=at, add={PRK_ESCALATION: 0.1})
+        hits[at] = bool(event_conflicts(_with_events(history, e=ev), [obs]))
+    # month start + at: 5 is the month before the period, 6..8 the period itself
+    assert hits == {3: False, 4: False, 5: True, 6: True, 7: True, 8: True, 9: False, 10: False}
+
+
+def test_a_conditional_event_may_fire_in_any_month_so_it_conflicts_with_every_period(history):
+    """An event with no `at` (a `when` condition) can fire in any month: writing what an
+    operator reads, it conflicts with an observation however far from the run's start; one
+    writing something no operator of the observation reads does not."""
+    when = Condition(metric="escalation", actor="KOR", above=0.45)
+    reads_it = Event(label="r", when=when, add={PRK_ESCALATION: 0.1})
+    other = Event(label="o", when=when, add={"actors.KOR.escalation": 0.1})
+    far = _launches(month_index(2090, 1), month_index(2090, 3))
+    conflicts = event_conflicts(_with_events(history, r=reads_it, o=other), [far])
+    assert [(c.event, c.path, c.observation) for c in conflicts] == [
+        ("r", PRK_ESCALATION, "launches")
+    ]
+
+
+# --- sim/observe/operators.py -----------------------------------------------------------
+
+
+def _prk_window(months: int, reps: int) -> Window:
+    """PRK alone, escalation 0 in every month and replication (all a launch count reads)."""
+    shape = (months, reps)
+    return Window(x=np.zeros((*shape, 1)), C=np.zeros((*shape, 1, 1)),
+                  lev=np.zeros((*shape, 1)), ids=["PRK"])  # fmt: skip
+
+
+@pytest.mark.parametrize("mu", [2.0, 0.25])
+def test_a_replication_at_zero_dispersion_stays_poisson_beside_a_dispersed_one(mu):
+    """φ per replication: a replication at φ = 0 gets the factor 1 (its count Poisson, mean
+    = variance = Σμ) while its neighbour at φ = 1 has variance Σμ + φΣμ² (3 months at rate μ:
+    mean 3μ in both, variance 3μ and 3μ + 3μ²). A rate below one a month (log rate < 0) is
+    drawn at that rate too."""
+    obs = Observation("l", "missile_launches", ("PRK",), "p", 0, 2, 1.0, "launch events",
+                      "solid", SRC, "f", 1)  # fmt: skip
+    k = default_coefficients(2)
+    k["launch_log_rate"] = np.full(2, np.log(mu))
+    k["launch_escalation"] = np.zeros(2)
+    k["launch_dispersion"] = np.array([0.0, 1.0])
+    values = launches(obs, _prk_window(3, 2), k, np.random.default_rng(4), 200_000)
+    assert values.mean(axis=1) == pytest.approx([3 * mu, 3 * mu], rel=0.02)
+    assert values.var(axis=1) == pytest.approx([3 * mu, 3 * mu + 3 * mu * mu], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "gamma, delta, c_bar", [(-4.0, 3.0, 0.2), (1.0, 2.0, 0.5), (2.0, 10.0, 1.0)]
+)
+def test_a_pair_whose_own_rate_is_the_common_rate_keeps_the_common_rate(gamma, delta, c_bar):
+    """r̂ = (ω·Y + μ0)/(ω·M + 1) with μ0 = exp(γ + δ·c̄): a pair that met exactly at the
+    common rate, Y = M·μ0, has r̂ = μ0 whatever ω, so its log rate is the common operator's
+    γ + δ·c_m in every month. The last two cases put γ + δ·c̄ above 0 (2 and 12, inside the
+    coefficients' bounds), where μ0 exceeds one summit a month."""
+    months, reps = 4, 3
+    c = np.array([c_bar - 0.3, c_bar, c_bar - 0.1, 0.0])  # the pair's mutual commitment
+    C = np.zeros((months, reps, 2, 2))
+    C[:, :, 0, 1] = C[:, :, 1, 0] = c[:, None]
+    w = Window(x=np.zeros((months, reps, 2)), C=C, lev=np.zeros((months, reps, 2)),
+               ids=["CHN", "PRK"])  # fmt: skip
+    k = default_coefficients(reps)
+    k.update(summit_log_rate=np.full(reps, gamma), summit_commitment=np.full(reps, delta),
+             summit_pair_weight=np.array([0.05, 1.0, 20.0]))  # fmt: skip
+    history = PairHistory(count=24 * np.exp(gamma + delta * c_bar), months=24,
+                          commitment=np.full(reps, c_bar))  # fmt: skip
+    obs = Observation("s", "summit", ("CHN", "PRK"), "p", 0, months - 1, 1.0, "summits",
+                      "solid", SRC, "f", 1)  # fmt: skip
+    got = summit_log_rate(obs, w, k, history)
+    np.testing.assert_allclose(got, np.broadcast_to((gamma + delta * c)[:, None], got.shape),
+                               rtol=0, atol=1e-9)  # fmt: skip
