@@ -18,6 +18,8 @@ from sim.observe.operators import (
     launches,
     summit_log_rate,
 )
+from sim.observe.priors import Prior
+from sim.observe.rejection import rejection_populations
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Condition, Event
 
@@ -126,3 +128,53 @@ def test_a_pair_whose_own_rate_is_the_common_rate_keeps_the_common_rate(gamma, d
     got = summit_log_rate(obs, w, k, history)
     np.testing.assert_allclose(got, np.broadcast_to((gamma + delta * c)[:, None], got.shape),
                                rtol=0, atol=1e-9)  # fmt: skip
+
+
+# --- sim/observe/rejection.py -----------------------------------------------------------
+
+
+def _distance_to(target: float):
+    """A simulator stand-in: each draw's distance to `target` on three data sets (the
+    distance scales are moot here); a draw above 0.9 is a simulated war (infinitely far)."""
+
+    def simulate(theta: np.ndarray, key: int, batch: int) -> np.ndarray:
+        d = np.abs(theta[:, 0] - target)
+        d = np.where(theta[:, 0] > 0.9, np.inf, d)
+        return np.column_stack([d, 2 * d, d / 2])
+
+    return simulate
+
+
+def test_rejection_generations_are_weighted_and_counted_as_what_they_are():
+    """Generation 0 is every prior draw, equally weighted (weights 1/draws, summing to 1, an
+    effective sample of all of them) and all accepted; the kept generation holds `kept`
+    draws of kept/accept, so its acceptance is kept/draws."""
+    prior = [Prior("theta", "uniform", (), 0.0, 1.0)]
+    every, kept = rejection_populations(_distance_to(0.3), prior, 10, 0.25, seed=5)
+    assert len(every.weights) == every.proposed == 40 and kept.proposed == 40
+    np.testing.assert_allclose(every.weights, 1 / 40)
+    assert every.ess == pytest.approx(40) and every.acceptance == 1.0
+    assert np.isinf(every.epsilon)
+    assert len(kept.weights) == 10 and kept.acceptance == pytest.approx(10 / 40)
+    np.testing.assert_allclose(kept.weights, 0.1)
+
+
+def test_a_rejection_run_with_one_or_no_finite_draw_keeps_what_it_has():
+    """Every prior draw a war: nothing is kept (ε infinite, acceptance 0) and no division
+    fails; one draw not a war: it is kept alone, with the whole weight."""
+    prior = [Prior("theta", "uniform", (), 0.0, 1.0)]
+
+    def wars(theta, key, batch):
+        return np.full((len(theta), 3), np.inf)
+
+    def one_peace(theta, key, batch):
+        d = np.full((len(theta), 3), np.inf)
+        if batch == 0:
+            d[0] = 0.5
+        return d
+
+    _, none = rejection_populations(wars, prior, 10, 0.25, seed=5)
+    assert len(none.theta) == 0 and np.isinf(none.epsilon) and none.acceptance == 0.0
+    every, one = rejection_populations(one_peace, prior, 10, 0.25, seed=5)
+    assert one.weights.tolist() == [1.0] and one.epsilon == 0.5
+    assert one.theta.tolist() == every.theta[:1].tolist()
