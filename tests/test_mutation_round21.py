@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
 from sim.observe.leakage import event_conflicts
 from sim.observe.observations import Observation, month_index
@@ -20,6 +22,8 @@ from sim.observe.operators import (
 )
 from sim.observe.priors import Prior
 from sim.observe.rejection import rejection_populations
+from sim.observe.scoring import NULLS
+from sim.observe.significance import interval_table, interval_words, skill_intervals
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Condition, Event
 
@@ -178,3 +182,89 @@ def test_a_rejection_run_with_one_or_no_finite_draw_keeps_what_it_has():
     every, one = rejection_populations(one_peace, prior, 10, 0.25, seed=5)
     assert one.weights.tolist() == [1.0] and one.epsilon == 0.5
     assert one.theta.tolist() == every.theta[:1].tolist()
+
+
+# --- sim/observe/significance.py --------------------------------------------------------
+
+
+def _two_kinds(n: int = 6) -> pd.DataFrame:
+    """Long scored rows of two kinds, n observations each; the model's CRPS 0.7 of every
+    null's on every observation."""
+    rows = []
+    for kind in ("launches", "votes"):
+        for i in range(n):
+            crps = 1.0 + i
+            rows.append({"id": f"{kind}-{i}", "kind": kind, "forecaster": "model",
+                         "crps": 0.7 * crps})  # fmt: skip
+            rows += [{"id": f"{kind}-{i}", "kind": kind, "forecaster": null, "crps": crps}
+                     for null in NULLS]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_interval_table_gives_the_pooled_row_of_each_design_unless_asked_for_kinds():
+    """`interval_table(views, seed)`: one row per design, its pooled skill; the kinds' rows
+    only with `kinds=True`."""
+    rows = _two_kinds()
+    plain = interval_table({"a": rows, "b": rows}, seed=1)
+    assert list(zip(plain["design"], plain["kind"], strict=True)) == [
+        ("a", "pooled"),
+        ("b", "pooled"),
+    ]
+    every = interval_table({"a": rows}, seed=1, kinds=True)
+    assert list(every["kind"]) == ["launches", "votes", "pooled"]
+
+
+def test_the_interval_words_are_one_sentence_with_its_full_stop():
+    """The command line and the report print the pooled intervals as one sentence: it
+    names every null once, separated by semicolons, and ends with a full stop."""
+    words = interval_words(skill_intervals(_two_kinds(), seed=1))
+    assert words.endswith(".") and not words.endswith("..")
+    assert words.count("; ") == len(NULLS) - 1 + words.count("; 'tie'")
+
+
+# --- sim/observe/priors.py --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "family, args",
+    [("uniform", ()), ("normal", (1.0, 0.5)), ("lognormal", (0.0, 0.5)), ("beta", (2.0, 3.0))],
+)
+def test_a_prior_has_no_density_outside_its_bounds(family, args):
+    """`logpdf` is −inf outside [lo, hi] (a proposal there has prior weight 0), finite all
+    the way between them, whatever the family's own support."""
+    prior = Prior("c", family, args, 0.5, 2.0)
+    out = prior.logpdf(np.array([-1.0, 0.25, 0.4999, 2.0001, 3.0, 10.0]))
+    assert np.isneginf(out).all()
+    assert np.isfinite(prior.logpdf(np.array([0.51, 1.0, 1.7, 1.99]))).all()
+
+
+@pytest.mark.parametrize("lo, hi", [(0.015, 0.06), (0.0, 5.0)])
+def test_the_mass_of_a_prior_flat_over_its_bounds_is_width_times_density(lo, hi):
+    """A normal with sd 1e14 is flat over any bounds to rounding (its CDF cannot resolve
+    them, so the mass comes from the density): P(lo ≤ X ≤ hi) = (hi − lo)·φ(0)/sd, on
+    bounds narrower and wider than 1 (where log(hi − lo) is not 0)."""
+    sd = 1.0e14
+    prior = Prior("c", "normal", (0.0, sd), lo, hi)
+    want = np.log((hi - lo) / (sd * np.sqrt(2 * np.pi)))
+    assert prior.log_mass() == pytest.approx(want, rel=1e-9)
+
+
+def test_a_beta_prior_spans_exactly_its_bounds():
+    """beta(a, b) is stretched over [lo, hi]: all its mass lies within the bounds (log mass
+    0) and its draws have the mean lo + (hi − lo)·a/(a + b) (here 0.5 + 1.5·0.4 = 1.1)."""
+    prior = Prior("c", "beta", (2.0, 3.0), 0.5, 2.0)
+    assert prior.log_mass() == pytest.approx(0.0, abs=1e-12)
+    draws = prior.sample(np.random.default_rng(6), 20_000)
+    assert draws.mean() == pytest.approx(1.1, abs=0.01)
+
+
+@pytest.mark.parametrize("lo, hi", [(0.5, 2.0), (1.0, 1.5), (-3.0, -1.0)])
+def test_the_mass_and_the_draws_of_a_truncated_normal(lo, hi):
+    """normal(0, 1) on [lo, hi]: the log mass is log(Φ(hi) − Φ(lo)), and the draws follow
+    the truncated normal (scipy's truncnorm); [1, 1.5] lies above the median, where the
+    draws go through the survival function."""
+    prior = Prior("c", "normal", (0.0, 1.0), lo, hi)
+    assert prior.log_mass() == pytest.approx(np.log(stats.norm.cdf(hi) - stats.norm.cdf(lo)))
+    draws = prior.sample(np.random.default_rng(8), 4000)
+    assert draws.min() >= lo and draws.max() <= hi
+    assert stats.kstest(draws, stats.truncnorm(lo, hi).cdf).pvalue > 1e-3
