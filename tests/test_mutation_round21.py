@@ -4,6 +4,8 @@ asserts a rule the code documents, on small hand-made cases."""
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from sim import limits
+from sim.errors import UsageError
 from sim.observe.leakage import event_conflicts
 from sim.observe.observations import Observation, month_index
 from sim.observe.operators import (
@@ -268,3 +272,72 @@ def test_the_mass_and_the_draws_of_a_truncated_normal(lo, hi):
     draws = prior.sample(np.random.default_rng(8), 4000)
     assert draws.min() >= lo and draws.max() <= hi
     assert stats.kstest(draws, stats.truncnorm(lo, hi).cdf).pvalue > 1e-3
+
+
+# --- sim/limits.py ----------------------------------------------------------------------
+
+
+def test_a_count_at_its_cap_is_accepted_and_one_above_refused():
+    """The caps are the largest values allowed (the schema's `le`): the API takes a count
+    equal to its cap and refuses the next one; a design of MAX_POINTS points or MAX_RUNS
+    runs too."""
+    at_cap = {name: cap for name, cap in limits.CAPS.items() if name != "n"}
+    limits.check_counts(**at_cap)  # no UsageError
+    for name, cap in at_cap.items():
+        with pytest.raises(UsageError, match=f"{name} must be at most"):
+            limits.check_counts(**{name: cap + 1})
+    limits.check_design_size(limits.MAX_POINTS, 1)
+    with pytest.raises(UsageError, match="points, at most"):
+        limits.check_design_size(limits.MAX_POINTS + 1, 1)
+    limits.check_design_size(1000, limits.MAX_RUNS // 1000)  # exactly MAX_RUNS runs
+    with pytest.raises(UsageError, match="the sweep has 1,000,001,000 runs, at most"):
+        limits.check_design_size(1000, limits.MAX_RUNS // 1000 + 1)  # 1000 × 1,000,001
+
+
+def test_a_summary_run_needs_disk_for_every_replications_summary_row():
+    """`series="summary"` keeps one row of float64 values per replication: its disk estimate
+    is at least 8 bytes per value of those rows, and grows with the replications."""
+    n_actors, reps = 5, 10_000
+    _, disk = limits.estimate_run_bytes(n_actors, reps, 100, "summary")
+    assert disk >= reps * limits.summary_columns(n_actors) * 8
+    assert limits.estimate_run_bytes(n_actors, 2 * reps, 100, "summary")[1] > disk
+
+
+@pytest.mark.parametrize("series, more", [("full", True), ("summary", False)])
+def test_a_run_too_large_for_memory_is_refused_in_the_units_it_needs(
+    tmp_path, monkeypatch, series, more
+):
+    """The refusal gives both sizes in readable units (bytes, KB, …, PB by powers of 1024)
+    and, for a run that keeps full series, the remedy of keeping summaries only."""
+    monkeypatch.setattr("sim.limits.available_memory", lambda: 3 << 30)  # 3 GB free
+    with pytest.raises(UsageError) as caught:
+        limits.check_run_resources(5, 10**7, 100, series, tmp_path)
+    words = str(caught.value)
+    assert re.search(r"needs about \d+\.\d (GB|TB) of memory, 3\.0 GB is free", words), words
+    assert ("or keep summaries only" in words) is more
+    monkeypatch.setattr("sim.limits.available_memory", lambda: 1536)
+    with pytest.raises(UsageError, match=r", 1\.5 KB is free"):
+        limits.check_run_resources(5, 10, 10, series, tmp_path)
+
+
+def test_an_estimate_beyond_a_petabyte_is_said_in_petabytes(tmp_path, monkeypatch):
+    """PB is the largest unit: 2⁶⁰ bytes is 1024.0 PB, not an index past the units."""
+    monkeypatch.setattr("sim.limits.available_memory", lambda: 3 << 30)
+    with pytest.raises(UsageError, match=r"needs about 1024\.0 PB of memory, 3\.0 GB is free"):
+        limits.check_fits("the run", 2**60, 0, tmp_path, "use less")
+
+
+def test_a_machine_reporting_no_free_memory_gets_the_refusal_not_a_math_error(
+    tmp_path, monkeypatch
+):
+    """0 bytes free (a container's limit reached) is said as such: the unit of 0 is bytes."""
+    monkeypatch.setattr("sim.limits.available_memory", lambda: 0)
+    with pytest.raises(UsageError, match=r"MB of memory, 0 bytes is free"):
+        limits.check_run_resources(5, 10, 10, "summary", tmp_path)
+
+
+def test_the_free_memory_is_read_in_kilobytes_from_meminfo(monkeypatch):
+    """/proc/meminfo gives MemAvailable in kB (1024 bytes)."""
+    text = "MemTotal:       8000 kB\nMemFree:         500 kB\nMemAvailable:   1000 kB\n"
+    monkeypatch.setattr(limits, "open", lambda *a, **k: io.StringIO(text), raising=False)
+    assert limits.available_memory() == 1000 * 1024
