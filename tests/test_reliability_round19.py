@@ -410,9 +410,9 @@ def test_engines_agree_on_a_commitment_a_hair_above_zero(noise, tmp_path):
     """A commitment a hair above the jump at 0 (7e-205) in a treaty: the engines agree at
     every noise whose moves are above rounding. (At the file's own noise, 2.5e-15, the
     sign of a 1e-18 move of the pair at the jump is decided by rounding, which the two
-    engines reach by different summation orders: on some platforms they part by a step,
-    on others, e.g. numpy 2.4.6 with numba 0.68.1, they agree; that case is no test of
-    this code, docs/reliability.md §24.)"""
+    engines reach by different summation orders: with some installations they part by a
+    step, with others, e.g. numpy 2.4.6 with numba 0.68.1, they agree. That known limit
+    is recorded in docs/reliability.md §24; no test can pin a result rounding decides.)"""
     doc = yaml.safe_load((DATA / "tiny_commitment.yaml").read_text(encoding="utf-8"))
     assert doc["relations"]["BB"]["AA"]["commitment"] == pytest.approx(7.19e-205, rel=1e-3)
     doc["parameters"]["noise"] = noise
