@@ -219,6 +219,22 @@ def test_the_events_only_overrides_zero_the_events_effects_too():
 
 
 # --------------------------------------------------------------------------- 3. --set null
+BUMP = "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
+
+
+def refused(tmp_path: Path, capsys, command: str, text: str, sets: str) -> str:
+    """`run` or `sweep` (of reactivity at 2 levels) of the scenario `text` with `--set sets`:
+    exit 2, nothing written; returns the one line it said."""
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    out = tmp_path / command
+    axis = ["--param", "parameters.reactivity=0.02:0.1:2"] if command == "sweep" else []
+    assert main([command, str(path), *axis, "--set", sets, "--out", str(out), "-q"]) == 2
+    line = one_line(capsys)
+    assert not out.exists()
+    return line
+
+
 @pytest.mark.parametrize(
     ("key", "what"),
     [
@@ -234,31 +250,19 @@ def test_set_null_on_an_entry_says_that_set_cannot_remove_it(tmp_path, capsys, k
     """`--set events.ID=null` said "events.ID: expected a mapping, found nothing (null)",
     which reads as a typo; the intent (run without the event) is not what --set does.
     Now one line says so, and how to do it (round 19, Left alone)."""
-    path = tmp_path / "s.yaml"
-    extra = "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
-    path.write_text(scenario(["AAA", "BBB", "CCC"], extra))
-    out = tmp_path / "run"
-    assert main(["run", str(path), "--set", f"{key}=null", "--out", str(out), "-q"]) == 2
-    assert one_line(capsys) == f"--set:1:1: {key}: --set cannot remove {what}"
-    assert not out.exists()
+    line = refused(tmp_path, capsys, "run", scenario(["AAA", "BBB", "CCC"], BUMP), f"{key}=null")
+    assert line == f"--set:1:1: {key}: --set cannot remove {what}"
 
 
 def test_a_sweep_set_null_on_an_event_says_so_and_writes_null(tmp_path, capsys):
     """A sweep's `--set` goes its own way (fixed values of the spec): the same sentence,
     and the value as written (`=null`, it said `=None`)."""
-    path = tmp_path / "s.yaml"
-    extra = "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
-    path.write_text(scenario(["AAA", "BBB", "CCC"], extra))
-    out = tmp_path / "sweep"
-    argv = ["sweep", str(path), "--param", "parameters.reactivity=0.02:0.1:2", "--set",
-            "events.bump=null", "--out", str(out), "-q"]  # fmt: skip
-    assert main(argv) == 2
-    assert one_line(capsys) == (
+    text = scenario(["AAA", "BBB", "CCC"], BUMP)
+    assert refused(tmp_path, capsys, "sweep", text, "events.bump=null") == (
         "alliance-sim sweep: error: --set events.bump=null: --set cannot remove an event: "
         "delete it in the file, or list it in counterfactual.remove_events to run the world "
         "without it"
     )
-    assert not out.exists()
 
 
 def test_set_null_on_a_key_of_an_event_still_removes_the_key(tmp_path, capsys):

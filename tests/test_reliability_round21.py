@@ -18,7 +18,15 @@ import pytest
 
 from sim.cli import main
 from tests.reliability_tools import one_line
-from tests.test_reliability_round20 import SETS_REACTIVITY, observations, scenario
+from tests.test_reliability_round20 import (
+    BUMP as AAA_BUMP,
+)
+from tests.test_reliability_round20 import (
+    SETS_REACTIVITY,
+    observations,
+    refused,
+    scenario,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY = REPO / "scenarios" / "history" / "base_2016.yaml"
@@ -41,28 +49,17 @@ def test_set_null_on_a_whole_section_says_what_set_can_do(tmp_path, capsys, key,
     """`--set events=null` (or `parameters=null`) said "events: expected a mapping, found
     nothing (null)", which reads as a typo in the file; round 20 worded the entry-level
     case (`events.ID=null`) and left the section (section 25, Left alone)."""
-    path = tmp_path / "s.yaml"
-    extra = "events:\n  bump: {label: bump, at: 1, add: {actors.AAA.escalation: 0.1}}\n"
-    path.write_text(scenario(["AAA", "BBB", "CCC"], extra))
-    out = tmp_path / "run"
-    assert main(["run", str(path), "--set", f"{key}=null", "--out", str(out), "-q"]) == 2
-    assert one_line(capsys) == f"--set:1:1: {key}: --set cannot remove {what}"
-    assert not out.exists()
+    text = scenario(["AAA", "BBB", "CCC"], AAA_BUMP)
+    line = refused(tmp_path, capsys, "run", text, f"{key}=null")
+    assert line == f"--set:1:1: {key}: --set cannot remove {what}"
 
 
 def test_a_sweep_set_null_on_a_section_says_the_same(tmp_path, capsys):
     """A sweep's `--set` goes through sim/jobs/sweep/spec.py: the same sentence."""
-    path = tmp_path / "s.yaml"
-    path.write_text(scenario(["AAA", "BBB"]))
-    out = tmp_path / "sweep"
-    argv = ["sweep", str(path), "--param", "parameters.reactivity=0.02:0.1:2", "--set",
-            "parameters=null", "--out", str(out), "-q"]  # fmt: skip
-    assert main(argv) == 2
-    assert one_line(capsys) == (
+    assert refused(tmp_path, capsys, "sweep", scenario(["AAA", "BBB"]), "parameters=null") == (
         "alliance-sim sweep: error: --set parameters=null: --set cannot remove the parameters "
         "section: it sets one value at a time, as in --set parameters.NAME=VALUE"
     )
-    assert not out.exists()
 
 
 def test_set_null_on_an_optional_section_or_a_coefficient_still_works(tmp_path, capsys):
