@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sim
@@ -382,7 +382,18 @@ def observation_file(draw: st.DrawFn) -> str:
     return "observations:\n" + "".join(records)
 
 
+# A file hypothesis found that ABC-SMC refuses (4 particles collapse): the refusal branch.
+COLLAPSES = "observations:\n" + "".join(
+    f"  - id: r-{i}\n    kind: {kind}\n    actor: {who}\n    period: \"{period}\"\n"
+    f"    value: {value}\n    unit: events\n    reliability: solid\n    source: {SOURCE}\n"
+    for i, (kind, who, period, value) in enumerate([
+        ("missile_launches", "PRK", "2018-06", 27), ("nuclear_test", "PRK", "2017-01", 0),
+        ("unsc_vote", "CHN", "2017-01", 0)])
+)  # fmt: skip
+
+
 @given(observations=observation_file(), method=st.sampled_from(["smc", "rejection"]))
+@example(observations=COLLAPSES, method="smc")
 @settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_a_tiny_calibration_on_odd_valid_observations_fits_or_says_why_in_one_line(
     tmp_path_factory, capsys, observations, method
@@ -403,6 +414,8 @@ def test_a_tiny_calibration_on_odd_valid_observations_fits_or_says_why_in_one_li
     assert code in (0, 2)
     if code == 2:
         one_line(capsys)
+        assert not (folder / "out").exists()
+    else:
         fitted = pd.read_parquet(folder / "out" / "posterior.parquet")["reactivity"]
         assert np.isfinite(fitted).all() and fitted.between(0.01, 0.5).all()
 

@@ -170,7 +170,7 @@ def calibrate(
     spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
     history: list[Population] = []
     work = work_dir(out) if out is not None else None
-    lock = None
+    lock, finished = None, False
     if work is not None:
         lock = hold_work(work, resume)  # one writer per work folder, --resume or not
     try:
@@ -185,15 +185,18 @@ def calibrate(
                 if not history and say is not None:
                     say(f"--resume: nothing to resume in {work}; starting anew")
             pops = _run_smc(spec, prob, history, work, spec_hash, progress)
-    except BaseException:  # an interrupt too: a work folder with nothing to resume goes
-        if lock is not None and not holds_generations(work):
+        finished = True
+        check_fitted(pops, spec.settings)
+        check_population(pops[-1], len(pops) - 1)
+    except BaseException:  # an interrupt too: a work folder with nothing to resume goes,
+        # and so does a finished fit's that is refused: its advice (a larger population,
+        # more batches) changes the spec, so no --resume could take the folder up again
+        if lock is not None and (finished or not holds_generations(work)):
             shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
         if lock is not None:
             lock.release()
-    check_fitted(pops, spec.settings)
-    check_population(pops[-1], len(pops) - 1)
     return pops, prob, left
 
 

@@ -190,7 +190,10 @@ def hold_work(work: Path, resume: bool):
         if not holds_generations(work):  # left by a fit killed before it saved anything
             return lock
         lock.release()
-        raise UsageError(f"{work} holds an unfinished calibration: add --resume")
+        raise UsageError(
+            f"{work} holds an unfinished calibration: add --resume to continue it, "
+            "or remove the folder to start anew"
+        )
     work.mkdir(parents=True, exist_ok=True)
     lock = try_lock(work)
     if lock is None:
