@@ -299,7 +299,8 @@ def _build(path: Path, raw: dict[str, Any], origins: Origins, new: dict[str, Any
     except ValidationError as exc:
         raise ScenarioError(translate_all(exc, raw, origins)) from None
     if ledger is None and cites_evidence(scenario):  # a broken ledger must not break
-        files = {_real(f).parent for f, _, _ in origins.table.values() if f != "--set"}
+        named = {f for f, _, _ in origins.table.values() if f != "--set"}  # a few files
+        files = {_real(f).parent for f in named}  # resolved once each, not once per key
         candidates = [_real(path).parent, *sorted(files)]
         ledger_file = ledger_path or next(filter(None, map(find_ledger, candidates)), None)
         ledger = load_ledger(ledger_file) if ledger_file else None
