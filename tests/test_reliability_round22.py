@@ -133,6 +133,32 @@ def test_the_network_of_30_actors_names_12_and_all_actors_uses_one_collection(cr
     plt.close("all")
 
 
+def test_the_capped_charts_keep_their_note_inside_the_figure(crowd):
+    """The note is the title's last lines: every capped chart keeps it, wrapped, inside."""
+    from tests.test_plots_text_fits import outside
+
+    for chart, fig in figures(crowd, ["escalation", "effects", "occupancy", "network", "outcomes"]):
+        assert "shown" in fig._suptitle.get_text(), chart.name
+        assert outside(fig) == [], chart.name
+    plt.close("all")
+
+
+def test_the_compare_charts_of_30_actors_draw_12(crowd, tmp_path):
+    """The compare charts drew a row (comparison) and a bar (compare_outcomes) per actor."""
+    path = crowd.parent / "crowd.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["name"], doc["parameters"] = "crowd_b", {"reactivity": 0.1}
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    sim.compare(sim.load(path), sim.load(tmp_path / "b.yaml"), n=3, seed=1, out=tmp_path / "c")
+    figs = dict((c.name, f) for c, f in figures(tmp_path / "c"))
+    rows = [t.get_text() for t in figs["comparison"].axes[0].get_yticklabels()]
+    bars = [t.get_text() for t in figs["compare_outcomes"].axes[1].get_xticklabels()]
+    assert len(rows) == len(bars) == 12
+    for fig in figs.values():
+        assert "12 of 30 actors shown: the highest median peak" in fig._suptitle.get_text()
+    plt.close("all")
+
+
 def test_plot_all_actors_is_a_flag_of_the_command(crowd, capsys):
     assert main(["plot", str(crowd), "--kind", "outcomes", "--all-actors", "--dpi", "30"]) == 0
     assert (crowd / "charts" / "outcomes.png").is_file()

@@ -235,7 +235,8 @@ def figures(
 
 
 # charts of one panel, violin, node or row per actor: at most crowd.ACTORS_SHOWN by default
-CROWDED = ("escalation", "effects", "occupancy", "network", "outcomes")
+CROWDED = ("escalation", "effects", "occupancy", "network", "outcomes", "comparison",
+           "compare_outcomes")  # fmt: skip
 
 
 def build(

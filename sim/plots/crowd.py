@@ -21,7 +21,7 @@ import pandas as pd
 from sim.results.folder import ResultsFolder as Results
 
 ACTORS_SHOWN = 12  # per-actor panels, violins, nodes and effect rows drawn by default
-HOW_TO_ALL = "plot --all-actors draws all"
+HOW_TO_ALL = "plot\u00a0--all-actors draws all"  # kept on one line when the note wraps
 
 
 def peak_medians(res: Results, actors: Sequence[str]) -> dict[str, float]:
@@ -45,9 +45,11 @@ def chosen_actors(
 ) -> tuple[list[str], str | None]:
     """(the actors to draw, in their own order; a note for the chart, or None when all are).
 
-    The rule: the `run.distancing` actor and its partners (the scenario's own focus), then
-    the actors with the highest median peak escalation over replications, ties and actors
-    without a summary column in the scenario's order, up to `limit` (None: every actor)."""
+    The rule: the `run.distancing` actor and its partners (the scenario's own focus; a
+    compare folder records no resolved scenario, so there it is the peak rule alone), then
+    the actors with the highest median peak escalation over replications (in a compare,
+    the largest of the scenarios' medians), ties and actors without a summary column in
+    the scenario's order, up to `limit` (None: every actor)."""
     actors = list(actors)
     if limit is None or len(actors) <= limit:
         return actors, None
@@ -60,9 +62,10 @@ def chosen_actors(
     )
     keep = set(focus + rest[: limit - len(focus)])
     shown = [a for a in actors if a in keep]
+    why = "the distancing actor, its partners and " if focus else ""
     note = (
-        f"{len(shown)} of {len(actors)} actors shown: the distancing actor, its partners and "
-        f"the highest median peak escalation; {HOW_TO_ALL}"
+        f"{len(shown)} of {len(actors)} actors shown: {why}the highest median peak "
+        f"escalation; {HOW_TO_ALL}"
     )
     return shown, note
 
@@ -95,4 +98,4 @@ def chosen_effects(
 def with_note(title: str, note: str | None) -> str:
     """A chart title with the note of what it leaves out as its last lines (wrapped to
     fit the narrowest chart that takes one, the effects chart)."""
-    return title if note is None else title + "\n" + textwrap.fill(note, 68)
+    return title if note is None else title + "\n" + textwrap.fill(note, 68, break_on_hyphens=False)
