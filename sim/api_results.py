@@ -74,17 +74,20 @@ class Folder:
     def manifest(self) -> dict[str, Any]:
         return self._reader.manifest
 
-    def plot(self, kind: str, steps: Sequence[int] | None = None) -> Figure:
+    def plot(
+        self, kind: str, steps: Sequence[int] | None = None, all_actors: bool = False
+    ) -> Figure:
         """One chart of docs/charts.md (e.g. "escalation", "network") as a matplotlib Figure.
 
-        `steps` picks the network chart's steps. Raises UsageError for a chart this kind
-        of results does not have, ValueError when the results lack its data. The figure
-        is pyplot's: `plt.close(fig)` when drawing many.
+        `steps` picks the network chart's steps; `all_actors` draws every actor in a
+        per-actor chart (default: at most 12, as docs/charts.md says). Raises UsageError
+        for a chart this kind of results does not have, ValueError when the results lack
+        its data. The figure is pyplot's: `plt.close(fig)` when drawing many.
         """
         from sim.plots import build, charts_for
 
         (chart,) = charts_for(self._reader.kind, [kind])
-        fig = build(chart, self._reader, steps)
+        fig = build(chart, self._reader, steps, all_actors)
         if fig is None:
             raise ValueError(f"no data for the {kind!r} chart in {self.folder}")
         return fig

@@ -107,6 +107,10 @@ class ArrayCollector(mesa.DataCollector):
         """(collected steps, actors): escalation at each collection, actors in model order."""
         return np.array(self._x)
 
+    def active_history(self) -> np.ndarray:
+        """(collected steps, actors): whether each actor was active at each collection."""
+        return np.array(self._active, dtype=bool)
+
     def system_history(self, name: str) -> list[float | bool]:
         """One model reporter's values at each collection (no table built)."""
         i = MODEL_REPORTERS.index(name)

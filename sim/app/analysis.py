@@ -39,6 +39,7 @@ class Comparison:
     actors: tuple[str, ...]
     step_unit: str
     distancing: str = "China's distancing (−2…2)"  # the first scenario's (charts.distancing_words)
+    pairs: tuple[str, ...] = ()  # each scenario's distancing heading, when they differ
 
 
 def compare_runs(first: str, moved: dict[str, float], second: str, n: int) -> Comparison:
@@ -54,9 +55,18 @@ def compare_runs(first: str, moved: dict[str, float], second: str, n: int) -> Co
     if labels[0] == labels[1]:
         labels = (labels[0] + " (1)", labels[1] + " (2)")
     series = {label: (r.timeseries, r.system) for label, r in zip(labels, results, strict=True)}
-    active = [a_id for a_id, actor in a.scenario.actors.items() if actor.active]
-    return Comparison(labels, series, tuple(active), run.step_unit,
-                      distancing_words(a.scenario)[1])  # fmt: skip
+    # Why (round 22): the actors were the first scenario's active at the start, so one an
+    # event switches on could not be picked, and the default (the first of them) missing
+    # from the second scenario ended the page in a traceback. Now every actor either run
+    # shows, those both show first; the chart says which scenario lacks the one picked.
+    shown = [list(r.manifest.get("actors") or []) for r in results]
+    both = [x for x in shown[0] if x in shown[1]]
+    actors = both + [x for x in dict.fromkeys(shown[0] + shown[1]) if x not in both]
+    words = [distancing_words(r.manifest.get("resolved_scenario")) for r in results]
+    axis, pairs = words[0][1], ()
+    if words[0][0] != words[1][0]:  # two distancing indices: each named in the legend
+        axis, pairs = "distancing index (−2…2)", tuple(w[0] for w in words)
+    return Comparison(labels, series, tuple(actors), run.step_unit, axis, pairs)
 
 
 run_comparison = solara.lab.task(compare_runs, prefer_threaded=True)
@@ -98,9 +108,10 @@ def ComparePanel(levers: list[Lever]):
 def CompareChart(done: Comparison, actor: solara.Reactive[str]):
     shown = actor.value if actor.value in done.actors else done.actors[0]
     image = solara.use_memo(
-        lambda: comparison_over_time(done.series, shown, done.step_unit, done.distancing),
+        lambda: comparison_over_time(done.series, shown, done.step_unit, done.distancing,
+                                     done.pairs),
         [done, shown],
-    )
+    )  # fmt: skip
     solara.Select("Actor", values=list(done.actors), value=shown,
                   on_value=choice_setter(actor, "Actor", done.actors))  # fmt: skip
     with solara.Column(classes=["chart", "chart-compare"]):
@@ -126,13 +137,21 @@ def small_sweep(path: str, moved: dict[str, float], lever: Lever, points: int,
     done = sim.sweep(path, params={lever.path: (lo, hi, points)}, set=fixed, n=n)
     label = f"{_name(path)}: {lever.label} from {lo:g} to {hi:g}, {points} points × {n} runs"
     table = done.by_point
-    keep = [c for c in (table.columns if table is not None else []) if c in (
-        lever.path, "final_distancing", "peak_escalation_PRK", "p_crisis", "crisis")]  # fmt: skip
+    shown = (lever.path, "final_distancing", *partner_peaks(path), "p_crisis", "crisis")
+    keep = [c for c in (table.columns if table is not None else []) if c in shown]
     try:
         chart: bytes | None = png(done.plot("scatter"))
     except ValueError:  # round 21: "no data for the 'scatter' chart", as "sweep failed: …"
         chart = None
     return Sweep(label, chart, table[keep].round(3) if keep else table)
+
+
+def partner_peaks(path: str) -> list[str]:
+    """The peak escalation of each `run.distancing` partner (North Korea's and Russia's in
+    the shipped scenarios), shown beside the distancing index. Why (round 22): the table
+    kept `peak_escalation_PRK` alone, so a standalone scenario's had no actor's escalation
+    beside the chart of it."""
+    return [f"peak_escalation_{a}" for a in sim.load(path).scenario.run.distancing.partners]
 
 
 run_small_sweep = solara.lab.task(small_sweep, prefer_threaded=True)

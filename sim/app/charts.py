@@ -9,6 +9,7 @@ on the page: the Mesa run as it unfolds, and two scenarios over time side by sid
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Any
 
 import matplotlib
@@ -60,13 +61,17 @@ def png(fig: Figure, dpi: int = 80) -> bytes:
 
 def mesa_escalation(history: np.ndarray, actors: list[str], active: np.ndarray,
                     title: str, step_unit: str, max_steps: int) -> bytes:  # fmt: skip
-    """Each active actor's escalation so far in one replication (the Mesa tab)."""
+    """Each actor's escalation so far in one replication (the Mesa tab), drawn where it
+    is active: `active` is (steps so far, actors). Why (round 22): only the actors active
+    at the current step were drawn, over every step, so an actor an event switches on
+    showed its start value from step 0 and one that left vanished with its past."""
     fig, ax = plt.subplots(figsize=(6, 3.2))
     fig.subplots_adjust(left=0.11, right=0.98, bottom=0.15, top=0.86)  # fixed: cheap per step
     steps = np.arange(len(history))
+    active = np.asarray(active, dtype=bool).reshape(len(history), len(actors))
     for i, actor in enumerate(actors):
-        if active[i]:
-            ax.plot(steps, history[:, i], label=actor)
+        if active[:, i].any():
+            ax.plot(steps, np.where(active[:, i], history[:, i], np.nan), label=actor)
     ax.set_xlim(0, max_steps)
     ax.set_ylim(0, 1)
     ax.set_xlabel(f"step ({step_unit}s)")
@@ -78,12 +83,15 @@ def mesa_escalation(history: np.ndarray, actors: list[str], active: np.ndarray,
 
 def mesa_system(values: list[float], name: str, step_unit: str, max_steps: int) -> bytes:
     """One model reporter over the steps so far (the Mesa tab)."""
+    # Why (round 22): a long name ("European Union's distancing (−2…2)") ran off the
+    # figure; it is set on two lines, with the room they need (China's keeps one line)
+    long = len(name) > 28 and " " in name
     fig, ax = plt.subplots(figsize=(6, 2.6))
-    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.18, top=0.95)
+    fig.subplots_adjust(left=0.18 if long else 0.12, right=0.98, bottom=0.18, top=0.95)
     ax.plot(np.arange(len(values)), values, color=COLOURS[0])
     ax.set_xlim(0, max_steps)
     ax.set_xlabel(f"step ({step_unit}s)")
-    ax.set_ylabel(name)
+    ax.set_ylabel(textwrap.fill(name, max(len(name) // 2 + 1, 20)) if long else name)
     return png(fig)
 
 
@@ -95,21 +103,33 @@ def _bands(frame: pd.DataFrame, value: str) -> pd.DataFrame:
 
 
 def comparison_over_time(series: dict[str, tuple[pd.DataFrame, pd.DataFrame]], actor: str,
-                         step_unit: str, axis: str = "China's distancing (−2…2)"
-                         ) -> bytes:  # fmt: skip
-    """Two (or more) scenarios over time: `actor`'s escalation and China's distancing,
-    median and 5–95% of replications, from each run's timeseries and system tables."""
+                         step_unit: str, axis: str = "China's distancing (−2…2)",
+                         pairs: tuple[str, ...] = ()) -> bytes:  # fmt: skip
+    """Two (or more) scenarios over time: `actor`'s escalation and each one's distancing
+    index, median and 5–95% of replications, from each run's timeseries and system tables.
+    A scenario without `actor` (active at no step) has no escalation line and says so in
+    the legend; `pairs` (each scenario's distancing heading) label the lower panel's lines
+    when the scenarios measure different distancing indices."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 5.6), sharex=True, layout="constrained")
     for k, (label, (timeseries, system)) in enumerate(series.items()):
         colour = COLOURS[k % len(COLOURS)]
         rows = timeseries[timeseries["actor"].astype(str) == actor]
-        for ax, q in ((top, _bands(rows, "escalation")), (bottom, _bands(system, "distancing"))):
+        if "active" in rows:
+            rows = rows[rows["active"].astype(bool)]
+        drawn = [(bottom, _bands(system, "distancing"), pairs[k] if pairs else label)]
+        if len(rows):
+            drawn.insert(0, (top, _bands(rows, "escalation"), label))
+        else:
+            top.plot([], [], color=colour, label=f"{label} (no {actor})")
+        for ax, q, name in drawn:
             ax.fill_between(q.index, q[5], q[95], color=colour, alpha=0.18, linewidth=0)
-            ax.plot(q.index, q[50], color=colour, label=label)
+            ax.plot(q.index, q[50], color=colour, label=name)
     top.set_ylabel(f"escalation, {actor} (0–1)")
     top.set_title("Median and 5–95% of replications (same seed: common random numbers)",
                   fontsize="medium")  # fmt: skip
     top.legend(fontsize="small")
+    if pairs:
+        bottom.legend(fontsize="small")
     bottom.set_ylabel(axis)
     bottom.axhline(0, color="grey", linewidth=0.6)
     bottom.set_xlabel(f"step ({step_unit}s)")

@@ -80,6 +80,12 @@ def _names(spec: Scenario) -> dict[str, str]:
     return {a: actor.name or a for a, actor in spec.actors.items()}
 
 
+def treaty_name(key: str, treaty) -> str:
+    """A treaty's `label`, or its id and members when it has none (`label` is optional).
+    Why (round 22): a standalone scenario's treaty without a label was "Treaty: None"."""
+    return treaty.label or f"{key} ({'–'.join(treaty.members)})"
+
+
 def treaty_levers(loaded: LoadedScenario, evidence: dict[str, str]) -> list[Lever]:
     actors = loaded.scenario.actors
     out = []
@@ -89,8 +95,9 @@ def treaty_levers(loaded: LoadedScenario, evidence: dict[str, str]) -> list[Leve
         if value is None or not all(actors[m].active for m in treaty.members):
             continue
         why = evidence.get(path, "no evidence cited")
-        tip = f"{treaty.label} ({treaty.obligation}): strength {value:g}\n{why}"
-        out.append(Lever(path, f"Treaty: {treaty.label}", "treaties", value, 0.0, 1.0, tip))
+        name = treaty_name(key, treaty)
+        tip = f"{name} ({treaty.obligation}): strength {value:g}\n{why}"
+        out.append(Lever(path, f"Treaty: {name}", "treaties", value, 0.0, 1.0, tip))
     return out
 
 

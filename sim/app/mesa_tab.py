@@ -55,7 +55,7 @@ def MesaCharts(model: LeverModel):
     unit, last = model.scenario.run.step_unit, model.max_steps
     record = model.datacollector
     escalation = mesa_escalation(record.escalation_history(), list(model.world.ids),
-                                 model.state.active[0], title(model), unit, last)  # fmt: skip
+                                 record.active_history(), title(model), unit, last)  # fmt: skip
     distancing = mesa_system(record.system_history("distancing"),
                              distancing_words(model.scenario)[1], unit, last)  # fmt: skip
     with solara.Column(classes=["chart", "chart-mesa"]):

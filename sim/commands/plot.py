@@ -104,6 +104,12 @@ def _plot_args(p: argparse.ArgumentParser) -> None:
         help="network chart: steps to draw (default: first and last); repeat for several",
     )
     p.add_argument("--dpi", type=int, help="PNG resolution (default 150)")
+    p.add_argument(
+        "--all-actors",
+        action="store_true",
+        help="per-actor charts draw every actor (default: at most 12, chosen as "
+        "docs/charts.md says; slow for hundreds)",
+    )
 
 
 @command("plot", _plot_args)
@@ -128,8 +134,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     with reading(folder):
         written = draw_charts(
-            folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi, jobs=None
-        )
+            folder, formats=formats, kinds=kinds, steps=args.at, dpi=args.dpi, jobs=None,
+            all_actors=args.all_actors,
+        )  # fmt: skip
     for path in written:
         print(path)
     if not written:

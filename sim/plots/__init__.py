@@ -221,22 +221,32 @@ def figures(
     results_dir: Path | Results,
     kinds: Iterable[str] | None = None,
     steps: Sequence[int] | None = None,
+    all_actors: bool = False,
 ) -> list[tuple[Chart, Figure]]:
-    """Every chart the folder supports, as (chart, Figure) pairs; charts without data: skipped."""
+    """Every chart the folder supports, as (chart, Figure) pairs; charts without data: skipped.
+    `all_actors`: per-actor charts draw every actor, not the `crowd.ACTORS_SHOWN` chosen."""
     res = results_dir if isinstance(results_dir, Results) else Results(results_dir)
     out = []
     for chart in charts_for(res.kind, kinds):
-        fig = build(chart, res, steps)
+        fig = build(chart, res, steps, all_actors)
         if fig is not None:
             out.append((chart, fig))
     return out
 
 
-def build(chart: Chart, res: Results, steps: Sequence[int] | None = None) -> Figure | None:
+# charts of one panel, violin, node or row per actor: at most crowd.ACTORS_SHOWN by default
+CROWDED = ("escalation", "effects", "occupancy", "network", "outcomes", "comparison",
+           "compare_outcomes")  # fmt: skip
+
+
+def build(
+    chart: Chart, res: Results, steps: Sequence[int] | None = None, all_actors: bool = False
+) -> Figure | None:
     """One chart's Figure, or None when the folder lacks its data."""
+    more = {"limit": None} if all_actors and chart.name in CROWDED else {}
     if chart.name != "network":
-        return chart.draw(res)
-    return chart.draw(res, steps=network_steps(steps, res.manifest["steps"]))
+        return chart.draw(res, **more)
+    return chart.draw(res, steps=network_steps(steps, res.manifest["steps"]), **more)
 
 
 def network_steps(steps: object, last: int) -> list[int] | None:
@@ -267,13 +277,16 @@ def draw_charts(
     steps: Sequence[int] | None = None,
     dpi: int | None = None,
     jobs: int | None = 1,
+    all_actors: bool = False,
 ) -> list[Path]:
     """Draw every chart the results folder supports into `results_dir/charts/`; their paths.
 
     `kinds` picks charts by name (see CHART_NAMES), `steps` the network chart's steps,
-    `dpi` the resolution of PNGs (default 150). `jobs` processes share the charts (None: up
-    to 2 where the OS can fork; the files are the same either way). The default stays in this
-    process: forking is for the command line, not for a program that embeds the library.
+    `dpi` the resolution of PNGs (default 150), `all_actors` every actor in the per-actor
+    charts (default: at most `crowd.ACTORS_SHOWN`, chosen as docs/charts.md says). `jobs`
+    processes share the charts (None: up to 2 where the OS can fork; the files are the same
+    either way). The default stays in this process: forking is for the command line, not
+    for a program that embeds the library.
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -283,9 +296,9 @@ def draw_charts(
     names = [c.name for c in charts_for(res.kind, kinds)]
     jobs = _jobs(jobs, len(names))
     if jobs <= 1:
-        written = _draw(res, formats, names, steps, dpi)
+        written = _draw(res, formats, names, steps, dpi, all_actors)
     else:
-        written = _draw_parallel(results_dir, formats, names, steps, dpi, jobs)
+        written = _draw_parallel(results_dir, formats, names, steps, dpi, jobs, all_actors)
     from sim.results_ledger import record  # which result each chart is (sim/results_ledger.py)
 
     record(results_dir / "charts", res.manifest.get("result_id"), written)
@@ -304,12 +317,12 @@ def _jobs(jobs: int | None, n: int) -> int:
 
 def _draw(
     res: Results | Path, formats: Sequence[str], names: Sequence[str],
-    steps: Sequence[int] | None, dpi: int | None,
+    steps: Sequence[int] | None, dpi: int | None, all_actors: bool = False,
 ) -> list[Path]:  # fmt: skip
     res = res if isinstance(res, Results) else Results(res)
     out_dir = res.path / "charts"
     written = []
-    for chart, fig in figures(res, names, steps):
+    for chart, fig in figures(res, names, steps, all_actors):
         try:
             for fmt in formats:
                 written.append(save(fig, out_dir / f"{chart.name}.{fmt}", dpi, close=False,
@@ -323,7 +336,7 @@ def _draw(
 
 def _draw_parallel(
     results_dir: Path, formats: Sequence[str], names: list[str],
-    steps: Sequence[int] | None, dpi: int | None, jobs: int,
+    steps: Sequence[int] | None, dpi: int | None, jobs: int, all_actors: bool = False,
 ) -> list[Path]:  # fmt: skip
     """Charts shared among `jobs` processes (forked: matplotlib is already loaded) by their
     drawing cost (`shares`); this process draws the first share. Paths come back in chart
@@ -334,9 +347,10 @@ def _draw_parallel(
     shares = balanced(names, jobs)
     with ProcessPoolExecutor(jobs - 1, mp_context=mp.get_context("fork")) as pool:
         futures = [
-            pool.submit(_draw, results_dir, formats, share, steps, dpi) for share in shares[1:]
+            pool.submit(_draw, results_dir, formats, share, steps, dpi, all_actors)
+            for share in shares[1:]
         ]
-        written = _draw(results_dir, formats, shares[0], steps, dpi)
+        written = _draw(results_dir, formats, shares[0], steps, dpi, all_actors)
         for future in futures:
             written += future.result()
     order = {name: k for k, name in enumerate(names)}

@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
+from sim.plots.crowd import ACTORS_SHOWN, chosen_actors, with_note
 from sim.plots.style import (
     GUIDE,
     OUTCOME_CLASSES,
@@ -147,8 +148,9 @@ def _forest(ax, rows, labels, others, value, colour, marker) -> None:
         ax.axhline(k - 0.5, color="#eeeeee", lw=0.8, zorder=0)
 
 
-def comparison_chart(res: Results) -> Figure | None:
-    """Forest plot: each scenario's paired difference from the reference, per outcome."""
+def comparison_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
+    """Forest plot: each scenario's paired difference from the reference, per outcome (at
+    most `limit` actors, by `crowd.chosen_actors`; None: all)."""
     comp = res.comparison
     if comp is None or comp.empty:
         return None
@@ -161,6 +163,7 @@ def comparison_chart(res: Results) -> Figure | None:
     actors = list(
         dict.fromkeys(o.split("_escalation_", 1)[1] for o in outcomes if "_escalation_" in o)
     )
+    actors, note = chosen_actors(res, actors, limit)
     panels = []  # (title, outcomes, labels, x label)
     for kind in ("peak", "final"):
         rows = [f"{kind}_escalation_{a}" for a in actors]
@@ -213,9 +216,12 @@ def comparison_chart(res: Results) -> Figure | None:
             row += 1
         handles, labels = fig.axes[0].get_legend_handles_labels()
         fig.suptitle(
-            f"How each scenario changes the outcomes, relative to {ref!r}\n"
-            f"(paired by replication over {count(n_rep, 'replication')}"
-            + (", common random numbers)" if res.common_random_numbers else ")")
+            with_note(
+                f"How each scenario changes the outcomes, relative to {ref!r}\n"
+                f"(paired by replication over {count(n_rep, 'replication')}"
+                + (", common random numbers)" if res.common_random_numbers else ")"),
+                note,
+            )
         )
         footer(
             fig,
@@ -229,8 +235,9 @@ def comparison_chart(res: Results) -> Figure | None:
     return fig
 
 
-def outcome_classes_chart(res: Results) -> Figure | None:
-    """Outcome class shares per scenario, and peak escalation per actor by scenario."""
+def outcome_classes_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
+    """Outcome class shares per scenario, and peak escalation per actor by scenario (at
+    most `limit` actors, by `crowd.chosen_actors`; None: all)."""
     s = res.summaries
     if s is None or s.empty or "scenario" not in s:
         return None
@@ -238,7 +245,7 @@ def outcome_classes_chart(res: Results) -> Figure | None:
         dict.fromkeys(s["scenario"])
     )
     present = actors_from_columns(s, [])
-    actors = [a for a in res.shown_actors() if a in present]
+    actors, note = chosen_actors(res, [a for a in res.shown_actors() if a in present], limit)
     with style():
         fig, axes = plt.subplots(
             1,
@@ -327,6 +334,6 @@ def outcome_classes_chart(res: Results) -> Figure | None:
             bbox_to_anchor=(0.5, -0.13),
             ncol=min(len(names), 4),
         )
-        fig.suptitle(f"Outcomes of {len(names)} scenarios side by side")
+        fig.suptitle(with_note(f"Outcomes of {len(names)} scenarios side by side", note))
         footer(fig, res.provenance() + " · summaries.parquet")
     return fig

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.plots.crowd import ACTORS_SHOWN, chosen_effects, with_note
 from sim.plots.style import ACTOR_NAMES, footer, style
 from sim.results.folder import ResultsFolder as Results
 
@@ -31,14 +32,16 @@ def _label(outcome: str, res: Results) -> str:
     return outcome
 
 
-def effects_chart(res: Results) -> Figure | None:
-    """Forest plot of the effects against the counterfactual (None without effects.csv)."""
+def effects_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
+    """Forest plot of the effects against the counterfactual (None without effects.csv); at
+    most `limit` per-actor rows, by `crowd.chosen_effects` (None: all)."""
     table = res.effects
     if table is None or table.empty:
         return None
     cf = (res.manifest.get("counterfactual") or {}).get("label", "the counterfactual")
     crisis = table[table["outcome"] == "crisis"]
     table = table[table["outcome"] != "crisis"]  # a share: its interval means something else
+    table, note = chosen_effects(table, limit)
     y = np.arange(len(table))[::-1]
     with style():
         fig, ax = plt.subplots(figsize=(9.0, 0.42 * len(table) + 2.2), layout="constrained")
@@ -55,7 +58,7 @@ def effects_chart(res: Results) -> Figure | None:
                 f" ({row.effect_median * 100:+.1f} pp)"
             )
         ax.set_title(title, loc="left")
-        fig.suptitle(res.title, fontweight="bold")
+        fig.suptitle(with_note(res.title, note), fontweight="bold")
         handles = [
             Line2D([], [], marker="o", ls="", color="#1a365d"),
             Line2D([], [], color="#2b6cb0", lw=3, alpha=0.6),

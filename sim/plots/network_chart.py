@@ -9,12 +9,14 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from sim.facts import CHANNELS
 from sim.plots import aggregated
+from sim.plots.crowd import ACTORS_SHOWN, chosen_actors, with_note
 from sim.plots.style import DIVERGING, actor_colours, footer, style
 from sim.results.folder import ResultsFolder as Results
 
@@ -56,8 +58,11 @@ def _node_size(cap: float) -> float:
     return 420 + 2600 * cap
 
 
-def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | None:
-    """Relation network at chosen steps (default: first and last), side by side."""
+def network_chart(
+    res: Results, steps: Sequence[int] | None = None, limit: int | None = ACTORS_SHOWN
+) -> Figure | None:
+    """Relation network at chosen steps (default: first and last), side by side; at most
+    `limit` actors, by `crowd.chosen_actors` (None: all)."""
     dates = res.dates()
     summed = res.aggregates is not None  # drawn during the run: never reads the per-step rows
     pairs, ts = (None, None) if summed else (res.pairs, res.timeseries)
@@ -65,8 +70,9 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
         return None
     last = len(dates) - 1
     chosen = sorted({min(max(int(s), 0), last) for s in (steps or (0, last))})
-    order = res.shown_actors()
-    colours = actor_colours(order)
+    every = res.shown_actors()
+    order, note = chosen_actors(res, every, limit)
+    colours = actor_colours(every)
     pos = _positions(order)
     cmap, norm = plt.get_cmap(DIVERGING), Normalize(-1, 1)
     caps = {a: res.weight("actors", a, "capabilities", "military") for a in order}
@@ -89,6 +95,9 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
                     vals = [med[k] for k in ((a, b), (b, a)) if k in med.index]
                     if vals:
                         edges.append((float(np.mean(vals)), dependency(res, a, b), a, b))
+            if len(order) > ACTORS_SHOWN:  # --all-actors: one artist for every edge, node
+                _crowd(ax, actors, edges, pos, caps, colours, cmap, norm)
+                edges, actors = [], []
             radius = {a: math.sqrt(_node_size(caps.get(a) or 0.3)) / 2 + 1 for a in actors}
             for c, dep, a, b in sorted(edges, key=lambda e: abs(e[0])):
                 patch = FancyArrowPatch(
@@ -132,10 +141,33 @@ def network_chart(res: Results, steps: Sequence[int] | None = None) -> Figure | 
         when = (
             "at the start and the end" if len(chosen) == 2 and chosen[-1] == last else "over time"
         )
-        fig.suptitle(f"Relation network {when}\n{res.title}")
+        fig.suptitle(with_note(f"Relation network {when}\n{res.title}", note))
         source = "aggregates.parquet" if summed else "pairs.parquet"
         footer(fig, res.provenance() + f" · {source}, manifest resolved_scenario")
     return fig
+
+
+def _crowd(ax, actors, edges, pos, caps, colours, cmap, norm) -> None:
+    """The network of more actors than a chart names one by one: straight edges in one
+    LineCollection (weakest commitment first, as the arcs), nodes in one scatter, ids in
+    small type. (One FancyArrowPatch per edge took most of the chart's time.)"""
+    edges = sorted(edges, key=lambda e: abs(e[0]))
+    if edges:
+        ax.add_collection(
+            LineCollection(
+                [(pos[a], pos[b]) for _, _, a, b in edges],
+                colors=[cmap(norm(c)) for c, _, _, _ in edges],
+                linewidths=[0.4 + 3 * dep for _, dep, _, _ in edges],
+                zorder=1,
+            )
+        )
+    if actors:
+        xy = np.array([pos[a] for a in actors])
+        sizes = [_node_size(caps.get(a) or 0.3) / 8 for a in actors]
+        ax.scatter(xy[:, 0], xy[:, 1], s=sizes, color="white", zorder=4, lw=1,
+                   edgecolors=[colours[a] for a in actors])  # fmt: skip
+        for a in actors:
+            ax.text(*pos[a], a, ha="center", va="center", fontsize=4, zorder=5)
 
 
 def _network_key(ax) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from sim.plots.crowd import ACTORS_SHOWN, chosen_actors, with_note
 from sim.plots.style import (
     OUTCOME_CLASSES,
     OUTCOME_COLOURS,
@@ -82,15 +83,17 @@ def _first_crisis(ax, first: np.ndarray, steps: int, unit: str) -> None:
     ax.legend(loc="upper left", fontsize=7.5)
 
 
-def outcomes_chart(res: Results) -> Figure | None:
-    """Per-replication outcomes: peak escalation by actor, time to first crisis, outcome class."""
+def outcomes_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
+    """Per-replication outcomes: peak escalation by actor (at most `limit` actors, by
+    `crowd.chosen_actors`; None: all), time to first crisis, outcome class."""
     summ = res.summary
     if summ is None or summ.empty:
         return None
-    actors = [a for a in res.shown_actors() if f"peak_escalation_{a}" in summ]
+    every = [a for a in res.shown_actors() if f"peak_escalation_{a}" in summ]
+    actors, note = chosen_actors(res, every, limit)
     steps = int(res.manifest.get("steps") or max(summ.get("first_crisis_step", [0]).max(), 1))
     n_rep = len(summ)
-    colours = actor_colours(actors)
+    colours = actor_colours(every)
     with style():
         fig, axes = plt.subplots(
             1, 3, figsize=(13.5, 4.6), layout="constrained", width_ratios=[3.2, 2.2, 1.5]
@@ -151,6 +154,10 @@ def outcomes_chart(res: Results) -> Figure | None:
         ax.set_xlabel("outcome class\n(war, crisis: at any step;\ntense: ends ≥ arms transfers)")
         ax.set_ylabel("share of replications (%)")
         ax.set_title("Outcome class", loc="left")
-        fig.suptitle(f"Outcome distributions over {count(n_rep, 'replication')}\n{res.title}")
+        fig.suptitle(
+            with_note(
+                f"Outcome distributions over {count(n_rep, 'replication')}\n{res.title}", note
+            )
+        )
         footer(fig, res.provenance() + " · summary.csv")
     return fig

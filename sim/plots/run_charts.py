@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 
 from sim.ladder import RUNGS
 from sim.plots import aggregated
+from sim.plots.crowd import ACTORS_SHOWN, chosen_actors, with_note
 from sim.plots.data import quantile_bands, wide
 from sim.plots.event_marks import event_handles, event_marks, mark_events
 from sim.plots.style import (
@@ -51,11 +52,13 @@ def _active_escalation(ts: pd.DataFrame, actor: str) -> np.ndarray:
     return wide(g, "escalation")
 
 
-def escalation_chart(res: Results) -> Figure | None:
-    """Escalation per actor over time: median, middle-50% and middle-90% bands, rungs."""
-    dates, actors = res.dates(), res.shown_actors()
-    if not dates or not actors:
+def escalation_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
+    """Escalation per actor over time: median, middle-50% and middle-90% bands, rungs (at
+    most `limit` actors, by `crowd.chosen_actors`; None: all)."""
+    dates, every = res.dates(), res.shown_actors()
+    if not dates or not every:
         return None
+    actors, note = chosen_actors(res, every, limit)
     if res.aggregates is not None:  # drawn during the run: never reads the per-step rows
         n_rep, source = aggregated.replications(res), "aggregates.parquet"
         data = {a: aggregated.bands(res, "escalation", a) for a in actors}
@@ -65,7 +68,7 @@ def escalation_chart(res: Results) -> Figure | None:
     else:
         return None
     top = rung_top(max(float(np.nanmax(q[0.95])) for q in data.values()))
-    colours, names = actor_colours(actors), res.actor_names()
+    colours, names = actor_colours(every), res.actor_names()
     marks = event_marks(res, n_rep)
     nrows, ncols = _grid(len(actors))
     x = np.arange(len(dates))
@@ -97,7 +100,7 @@ def escalation_chart(res: Results) -> Figure | None:
         labels.append("rung boundary (rung names on the right)")
         more, texts = event_handles(marks)
         handles, labels = handles + more, labels + texts
-        fig.suptitle(f"Escalation over time by actor\n{res.title}")
+        fig.suptitle(with_note(f"Escalation over time by actor\n{res.title}", note))
         footer(
             fig,
             res.provenance() + " · " + source,
@@ -108,11 +111,13 @@ def escalation_chart(res: Results) -> Figure | None:
     return fig
 
 
-def occupancy_chart(res: Results) -> Figure | None:
-    """Share of replications on each ladder rung over time, one stacked panel per actor."""
+def occupancy_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
+    """Share of replications on each ladder rung over time, one stacked panel per actor (at
+    most `limit` actors, by `crowd.chosen_actors`; None: all)."""
     dates, actors = res.dates(), res.shown_actors()
     if not dates or not actors:
         return None
+    actors, note = chosen_actors(res, actors, limit)
     ts = None if res.aggregates is not None else res.timeseries
     if res.aggregates is None and (ts is None or "rung" not in ts):
         return None
@@ -163,7 +168,10 @@ def occupancy_chart(res: Results) -> Figure | None:
         else:
             n_rep, source = int(ts["replication"].nunique()), "timeseries.parquet (rung)"
         fig.suptitle(
-            f"Ladder occupancy: where the {count(n_rep, 'replication')} stand\n{res.title}"
+            with_note(
+                f"Ladder occupancy: where the {count(n_rep, 'replication')} stand\n{res.title}",
+                note,
+            )
         )
         footer(fig, res.provenance() + " · " + source)
     return fig

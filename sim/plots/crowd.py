@@ -1,0 +1,101 @@
+"""Charts of many actors: which actors (and which per-actor effects) get a panel, a violin,
+a node or a row of their own.
+
+Why: every run chart drew one panel, violin or node per actor shown. A standalone
+scenario of 300 actors made a 100-row grid of shared axes (the escalation chart 12.5 × 250
+inches), and each chart took minutes to lay out (round 22, docs/reliability.md §27). Past
+`ACTORS_SHOWN` actors a chart draws that many, chosen by one documented rule, says on
+itself how many it shows and how to ask for all (`alliance-sim plot --all-actors`,
+`figures(..., all_actors=True)`). Scenarios of at most `ACTORS_SHOWN` actors (every
+shipped one) are drawn exactly as before.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.results.folder import ResultsFolder as Results
+
+ACTORS_SHOWN = 12  # per-actor panels, violins, nodes and effect rows drawn by default
+HOW_TO_ALL = "plot\u00a0--all-actors draws all"  # kept on one line when the note wraps
+
+
+def peak_medians(res: Results, actors: Sequence[str]) -> dict[str, float]:
+    """Each actor's median peak escalation over replications (`summary.csv`, or for a
+    compare folder the largest of its scenarios' medians); NaN where there is no column."""
+    table = res.summary if res.kind == "run" else res.summaries if res.kind == "compare" else None
+    out = {}
+    for a in actors:
+        column = f"peak_escalation_{a}"
+        if table is None or column not in table:
+            out[a] = float("nan")
+        elif res.kind == "compare" and "scenario" in table:
+            out[a] = float(table.groupby("scenario")[column].median().max())
+        else:
+            out[a] = float(table[column].median())
+    return out
+
+
+def chosen_actors(
+    res: Results, actors: Sequence[str], limit: int | None = ACTORS_SHOWN
+) -> tuple[list[str], str | None]:
+    """(the actors to draw, in their own order; a note for the chart, or None when all are).
+
+    The rule: the `run.distancing` actor and its partners (the scenario's own focus; a
+    compare folder records no resolved scenario, so there it is the peak rule alone), then
+    the actors with the highest median peak escalation over replications (in a compare,
+    the largest of the scenarios' medians), ties and actors without a summary column in
+    the scenario's order, up to `limit` (None: every actor)."""
+    actors = list(actors)
+    if limit is None or len(actors) <= limit:
+        return actors, None
+    who, partners = res.distancing_pair()
+    focus = [a for a in dict.fromkeys([who, *partners]) if a in actors][:limit]
+    peaks = peak_medians(res, actors)
+    rest = sorted(
+        (a for a in actors if a not in focus),
+        key=lambda a: (-peaks[a] if np.isfinite(peaks[a]) else np.inf, actors.index(a)),
+    )
+    keep = set(focus + rest[: limit - len(focus)])
+    shown = [a for a in actors if a in keep]
+    why = "the distancing actor, its partners and " if focus else ""
+    note = (
+        f"{len(shown)} of {len(actors)} actors shown: {why}the highest median peak "
+        f"escalation; {HOW_TO_ALL}"
+    )
+    return shown, note
+
+
+def chosen_effects(
+    table: pd.DataFrame, limit: int | None = ACTORS_SHOWN
+) -> tuple[pd.DataFrame, str | None]:
+    """The rows of an effects table to draw, in its own order, and a note (None: all).
+
+    Outcomes of no single actor (the distancing index, frustration, …) are always drawn;
+    per-actor outcomes (`final_escalation_A`, …) only for the `limit` with the largest
+    absolute median effect, ties in the table's order."""
+    from sim.results.labels import actor_of
+
+    per_actor = np.array([actor_of(str(o)) is not None for o in table["outcome"]], dtype=bool)
+    if limit is None or per_actor.sum() <= limit:
+        return table, None
+    size = table["effect_median"].abs().to_numpy(dtype=float)
+    size = np.where(np.isfinite(size), size, -1.0)
+    ranked = sorted(np.flatnonzero(per_actor), key=lambda k: (-size[k], k))[:limit]
+    keep = ~per_actor
+    keep[ranked] = True
+    note = (
+        f"{limit} of {int(per_actor.sum())} per-actor effects shown: the largest medians; "
+        f"{HOW_TO_ALL}"
+    )
+    return table[keep], note
+
+
+def with_note(title: str, note: str | None) -> str:
+    """A chart title with the note of what it leaves out as its last lines (wrapped to
+    fit the narrowest chart that takes one, the effects chart)."""
+    return title if note is None else title + "\n" + textwrap.fill(note, 68, break_on_hyphens=False)
