@@ -153,3 +153,23 @@ def one_line(capsys) -> str:
     lines = err.strip().splitlines()
     assert "Traceback" not in err and len(lines) == 1, err
     return lines[0]
+
+
+# Observations round 17's property test drew, on which ABC-SMC with 4 particles collapses
+# (docs/reliability.md §28): a refusal every run can reach.
+_SOURCE = '{publisher: P, title: T, date: "2019-01-05", url: "https://example.org/a"}'
+COLLAPSES = "observations:\n" + "".join(
+    f"  - id: r-{i}\n    kind: {kind}\n    actor: {who}\n    period: \"{period}\"\n"
+    f"    value: {value}\n    unit: events\n    reliability: solid\n    source: {_SOURCE}\n"
+    for i, (kind, who, period, value) in enumerate([
+        ("missile_launches", "PRK", "2018-06", 27), ("nuclear_test", "PRK", "2017-01", 0),
+        ("unsc_vote", "CHN", "2017-01", 0)])
+)  # fmt: skip
+
+
+# An episode at war from its first month: under `no_war: true` every prior draw is ruled out.
+WAR_AT_THE_START = f"""extends: {BASELINE}
+name: ep_a
+run: {{start: "2017-01", steps: 24}}
+actors: {{PRK: {{escalation: 0.95}}, USA: {{escalation: 0.95}}}}
+"""

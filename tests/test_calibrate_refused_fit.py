@@ -6,16 +6,18 @@ generations. Following the advice then hit a loop: without `--resume` the comman
 folder "holds an unfinished calibration: add --resume", with it the folder "was fitted to
 another spec … remove it or drop --resume". A fit that ran to its end and was refused has
 nothing to resume (its advice changes the spec), so its work folder goes; an interrupted
-fit's generations are still kept (the control)."""
+fit's generations are still kept (the controls), even when the interrupt comes during the
+final checks."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
 import sim.observe.calibrate as cal
 from sim.cli import main
-from tests.reliability_tools import one_line, tiny_calibration
-from tests.test_reliability_round17 import COLLAPSES
+from tests.reliability_tools import COLLAPSES, WAR_AT_THE_START, one_line, tiny_calibration
 
 
 def _calibrate(spec, out, *extra: str) -> int:
@@ -30,44 +32,14 @@ def test_a_collapsed_fit_leaves_no_work_folder_and_a_larger_population_runs(tmp_
     assert "the population collapsed" in one_line(capsys)
     assert not out.exists() and not cal.work_dir(out).exists()
     spec.write_text(spec.read_text().replace("population: 4", "population: 8"))
-    code = _calibrate(spec, out)
-    err = capsys.readouterr().err
-    assert "unfinished calibration" not in err and "another spec" not in err
-    assert code == 0 or len(err.strip().splitlines()) == 1
-
-
-def test_an_interrupted_fit_keeps_its_generations(tmp_path, capsys, monkeypatch):
-    """The control: a fit stopped after generation 0 keeps it for --resume, and the same
-    command without --resume names both ways on; removing the folder, as it says, starts
-    the fit anew."""
-    spec = tiny_calibration(tmp_path)
-    real = cal.save_generation
-
-    def stop(work, t, pop, prob, spec_hash):
-        real(work, t, pop, prob, spec_hash)
-        raise KeyboardInterrupt
-
-    out = tmp_path / "out"
-    with monkeypatch.context() as m:
-        m.setattr(cal, "save_generation", stop)
-        assert _calibrate(spec, out) == 130
-    assert (cal.work_dir(out) / "gen_000.npz").exists()
-    capsys.readouterr()
-    assert _calibrate(spec, out) == 2
-    line = one_line(capsys)
-    assert line.endswith("add --resume to continue it, or remove the folder to start anew")
-    import shutil
-
-    shutil.rmtree(cal.work_dir(out))
-    assert _calibrate(spec, out) == 0 and (out / "posterior.parquet").exists()
+    assert _calibrate(spec, out) == 0, capsys.readouterr().err
+    assert (out / "posterior.parquet").exists()
 
 
 @pytest.mark.parametrize("method", ["smc", "rejection"])
 def test_a_fit_refused_for_ruling_out_every_draw_leaves_no_work_folder(tmp_path, capsys, method):
     """check_fitted's refusals (every prior draw infinitely far; SMC stopped at generation
     0) are final as well."""
-    from tests.test_reliability_round17 import WAR_AT_THE_START
-
     budget = {"generations": "2"} if method == "smc" else {
         "method": "rejection", "accept": "0.5", "generations": None}  # fmt: skip
     spec = tiny_calibration(tmp_path, no_war="true", **budget)
@@ -76,3 +48,41 @@ def test_a_fit_refused_for_ruling_out_every_draw_leaves_no_work_folder(tmp_path,
     assert _calibrate(spec, out) == 2
     one_line(capsys)
     assert not out.exists() and not cal.work_dir(out).exists()
+
+
+def _interrupted(tmp_path, monkeypatch, where: str):
+    """A tiny calibration interrupted (Ctrl-C) after its first generation was saved, or in
+    the final checks of a fit that ran to its end: (spec, out)."""
+    spec = tiny_calibration(tmp_path)
+    real = cal.save_generation
+
+    def stop(*args, **kwargs):
+        if where == "save":
+            real(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        m.setattr(cal, "save_generation" if where == "save" else "check_population", stop)
+        assert _calibrate(spec, out) == 130
+    return spec, out
+
+
+@pytest.mark.parametrize("where", ["save", "checks"])
+def test_an_interrupted_fit_keeps_its_generations(tmp_path, monkeypatch, where):
+    """The control: an interrupt is no refusal; the generations stay for --resume."""
+    _, out = _interrupted(tmp_path, monkeypatch, where)
+    saved = sorted(p.name for p in cal.work_dir(out).glob("gen_*.npz"))
+    assert saved == (["gen_000.npz"] if where == "save" else ["gen_000.npz", "gen_001.npz"])
+
+
+def test_a_kept_work_folder_names_both_ways_on(tmp_path, capsys, monkeypatch):
+    """Without --resume the line names --resume and removing the folder; removing it, as it
+    says, starts the fit anew."""
+    spec, out = _interrupted(tmp_path, monkeypatch, "save")
+    capsys.readouterr()
+    assert _calibrate(spec, out) == 2
+    line = one_line(capsys)
+    assert line.endswith("add --resume to continue it, or remove the folder to start anew")
+    shutil.rmtree(cal.work_dir(out))
+    assert _calibrate(spec, out) == 0 and (out / "posterior.parquet").exists()

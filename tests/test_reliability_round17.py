@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.observe.calibrate import work_dir
 from sim.parameters import PARAMETERS
 from sim.scenario.schema import CHANNELS
 from tests.generated_tools import (
@@ -40,7 +41,7 @@ from tests.generated_tools import (
 from tests.generated_tools import (
     value_in as _in,  # short: the generators draw it on every line
 )
-from tests.reliability_tools import BASELINE, REPO, one_line
+from tests.reliability_tools import BASELINE, COLLAPSES, REPO, WAR_AT_THE_START, one_line
 
 SHIPPED = [BASELINE, REPO / "scenarios" / "russia_tech_transfer.yaml",
            REPO / "scenarios" / "axis_with_iran.yaml",
@@ -382,16 +383,6 @@ def observation_file(draw: st.DrawFn) -> str:
     return "observations:\n" + "".join(records)
 
 
-# A file hypothesis found that ABC-SMC refuses (4 particles collapse): the refusal branch.
-COLLAPSES = "observations:\n" + "".join(
-    f"  - id: r-{i}\n    kind: {kind}\n    actor: {who}\n    period: \"{period}\"\n"
-    f"    value: {value}\n    unit: events\n    reliability: solid\n    source: {SOURCE}\n"
-    for i, (kind, who, period, value) in enumerate([
-        ("missile_launches", "PRK", "2018-06", 27), ("nuclear_test", "PRK", "2017-01", 0),
-        ("unsc_vote", "CHN", "2017-01", 0)])
-)  # fmt: skip
-
-
 @given(observations=observation_file(), method=st.sampled_from(["smc", "rejection"]))
 @example(observations=COLLAPSES, method="smc")
 @settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -412,19 +403,12 @@ def test_a_tiny_calibration_on_odd_valid_observations_fits_or_says_why_in_one_li
     capsys.readouterr()
     code = main(["calibrate", str(spec), "--out", str(folder / "out"), "-q", "--no-plots"])
     assert code in (0, 2)
-    if code == 2:
+    if code == 2:  # nothing published, and no work folder left that blocks a rerun (§28)
         one_line(capsys)
-        assert not (folder / "out").exists()
+        assert not (folder / "out").exists() and not work_dir(folder / "out").exists()
     else:
         fitted = pd.read_parquet(folder / "out" / "posterior.parquet")["reactivity"]
         assert np.isfinite(fitted).all() and fitted.between(0.01, 0.5).all()
-
-
-WAR_AT_THE_START = f"""extends: {BASELINE}
-name: ep_a
-run: {{start: "2017-01", steps: 24}}
-actors: {{PRK: {{escalation: 0.95}}, USA: {{escalation: 0.95}}}}
-"""
 
 
 @pytest.mark.parametrize("method", ["smc", "rejection"])

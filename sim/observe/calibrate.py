@@ -165,12 +165,14 @@ def calibrate(
     """Run the spec's method (ABC-SMC, or rejection ABC) on `engine` (numpy or numba); with
     `out`, keep every SMC generation in its work folder for `--resume`. A `--resume` with
     nothing to resume starts anew and `say`s so in one line, as `sweep --resume` does: a
-    mistyped --out shows at once, not after hours of a fit begun again."""
+    mistyped --out shows at once, not after hours of a fit begun again. A fit that ran to its
+    end and is refused (fitguard's checks) removes its work folder: nothing could resume it,
+    and a folder kept would block the rerun its advice asks for."""
     prob, left = build_problem(spec, workers, exclude, engine=engine)
     spec_hash = fit_hash(spec, exclude)  # spec, observation files, episodes, model
     history: list[Population] = []
     work = work_dir(out) if out is not None else None
-    lock, finished = None, False
+    lock, refused = None, False
     if work is not None:
         lock = hold_work(work, resume)  # one writer per work folder, --resume or not
     try:
@@ -185,13 +187,16 @@ def calibrate(
                 if not history and say is not None:
                     say(f"--resume: nothing to resume in {work}; starting anew")
             pops = _run_smc(spec, prob, history, work, spec_hash, progress)
-        finished = True
-        check_fitted(pops, spec.settings)
-        check_population(pops[-1], len(pops) - 1)
+        try:
+            check_fitted(pops, spec.settings)
+            check_population(pops[-1], len(pops) - 1)
+        except UsageError:
+            refused = True
+            raise
     except BaseException:  # an interrupt too: a work folder with nothing to resume goes,
-        # and so does a finished fit's that is refused: its advice (a larger population,
-        # more batches) changes the spec, so no --resume could take the folder up again
-        if lock is not None and (finished or not holds_generations(work)):
+        # and so does the folder of a finished fit that is refused: its advice (a larger
+        # population, more batches) changes the spec, so no --resume could take it up again
+        if lock is not None and (refused or not holds_generations(work)):
             shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
