@@ -117,14 +117,43 @@ def test_the_effects_chart_of_30_actors_draws_12_per_actor_rows(crowd):
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     per_actor = [label for label in labels if label.startswith("final escalation")]
     assert len(per_actor) == 12 and len(labels) == 13  # and the distancing index
-    assert "per-actor effects shown" in fig._suptitle.get_text()
+    assert "12 of 30 actors' effects shown" in fig._suptitle.get_text()
     plt.close("all")
+
+
+def test_the_effects_cap_counts_actors_and_keeps_the_largest_effects():
+    """The rule, on a table made here: outcomes of no single actor always stay; per-actor
+    rows of at most 12 actors stay whole (7 actors × 2 outcomes: 14 rows, no note); past 12
+    actors every row of the 12 with the largest absolute median effect, in table order."""
+    import pandas as pd
+
+    from sim.plots.crowd import chosen_effects
+
+    def table(n: int) -> pd.DataFrame:
+        rows = [("distancing", 0.01)]
+        for k in range(n):  # A00 has the largest effect, in its final escalation, negative
+            size = (n - k) / n
+            rows += [
+                (f"peak_escalation_A{k:02d}", 0.1 * size),
+                (f"final_escalation_A{k:02d}", -size),
+            ]
+        return pd.DataFrame(rows, columns=["outcome", "effect_median"])
+
+    small = table(7)
+    kept, note = chosen_effects(small)
+    assert note is None and kept.equals(small)
+    big = table(20).iloc[::-1].reset_index(drop=True)  # the largest effects last in the table
+    kept, note = chosen_effects(big)
+    chosen = {f"A{k:02d}" for k in range(12)}
+    expected = big[[o == "distancing" or o[-3:] in chosen for o in big["outcome"]]]
+    assert kept.equals(expected) and len(kept) == 25
+    assert note.startswith("12 of 20 actors' effects shown")
 
 
 def test_the_network_of_30_actors_names_12_and_all_actors_uses_one_collection(crowd):
     (_, fig), = figures(crowd, ["network"])  # fmt: skip
     names = {t.get_text() for t in fig.axes[0].texts}
-    assert names == set(expected_actors(crowd)) & names and len(names) <= 12
+    assert names == set(expected_actors(crowd))
     (_, every), = figures(crowd, ["network"], all_actors=True)  # fmt: skip
     ax = every.axes[0]
     assert not [p for p in ax.patches if isinstance(p, FancyArrowPatch)]

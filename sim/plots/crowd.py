@@ -2,9 +2,10 @@
 a node or a row of their own.
 
 Why: every run chart drew one panel, violin or node per actor shown. A standalone
-scenario of 300 actors made a 100-row grid of shared axes (the escalation chart 12.5 × 250
-inches), and each chart took minutes to lay out (round 22, docs/reliability.md §27). Past
-`ACTORS_SHOWN` actors a chart draws that many, chosen by one documented rule, says on
+scenario of 300 actors made a 100-row grid of shared axes (the escalation chart 12.5 × 251
+inches), and the escalation and occupancy grids took minutes to lay out (round 22,
+docs/reliability.md §27). Past `ACTORS_SHOWN` actors a chart draws that many, chosen by
+one documented rule, says on
 itself how many it shows and how to ask for all (`alliance-sim plot --all-actors`,
 `figures(..., all_actors=True)`). Scenarios of at most `ACTORS_SHOWN` actors (every
 shipped one) are drawn exactly as before.
@@ -76,22 +77,22 @@ def chosen_effects(
     """The rows of an effects table to draw, in its own order, and a note (None: all).
 
     Outcomes of no single actor (the distancing index, frustration, …) are always drawn;
-    per-actor outcomes (`final_escalation_A`, …) only for the `limit` with the largest
-    absolute median effect, ties in the table's order."""
+    per-actor outcomes (`final_escalation_A`, …) for at most `limit` actors, every row of
+    each: those whose largest absolute median effect is largest, ties in the table's
+    order. The cap counts actors, not rows, so a scenario of at most `limit` actors keeps
+    every row however many outcomes its headline lists per actor."""
     from sim.results.labels import actor_of
 
-    per_actor = np.array([actor_of(str(o)) is not None for o in table["outcome"]], dtype=bool)
-    if limit is None or per_actor.sum() <= limit:
+    owners = [actor_of(str(o)) for o in table["outcome"]]
+    actors = list(dict.fromkeys(a for a in owners if a is not None))
+    if limit is None or len(actors) <= limit:
         return table, None
     size = table["effect_median"].abs().to_numpy(dtype=float)
     size = np.where(np.isfinite(size), size, -1.0)
-    ranked = sorted(np.flatnonzero(per_actor), key=lambda k: (-size[k], k))[:limit]
-    keep = ~per_actor
-    keep[ranked] = True
-    note = (
-        f"{limit} of {int(per_actor.sum())} per-actor effects shown: the largest medians; "
-        f"{HOW_TO_ALL}"
-    )
+    largest = {a: max(size[k] for k, o in enumerate(owners) if o == a) for a in actors}
+    kept = set(sorted(actors, key=lambda a: (-largest[a], actors.index(a)))[:limit])
+    keep = np.array([o is None or o in kept for o in owners], dtype=bool)
+    note = f"{limit} of {len(actors)} actors' effects shown: the largest medians; {HOW_TO_ALL}"
     return table[keep], note
 
 

@@ -34,7 +34,7 @@ def _label(outcome: str, res: Results) -> str:
 
 def effects_chart(res: Results, limit: int | None = ACTORS_SHOWN) -> Figure | None:
     """Forest plot of the effects against the counterfactual (None without effects.csv); at
-    most `limit` per-actor rows, by `crowd.chosen_effects` (None: all)."""
+    most `limit` actors' per-actor rows, by `crowd.chosen_effects` (None: all)."""
     table = res.effects
     if table is None or table.empty:
         return None
