@@ -5,10 +5,9 @@ Why: every run chart drew one panel, violin or node per actor shown. A standalon
 scenario of 300 actors made a 100-row grid of shared axes (the escalation chart 12.5 × 251
 inches), and the escalation and occupancy grids took minutes to lay out (round 22,
 docs/reliability.md §27). Past `ACTORS_SHOWN` actors a chart draws that many, chosen by
-one documented rule, says on
-itself how many it shows and how to ask for all (`alliance-sim plot --all-actors`,
-`figures(..., all_actors=True)`). Scenarios of at most `ACTORS_SHOWN` actors (every
-shipped one) are drawn exactly as before.
+one documented rule, says on itself how many it shows and how to ask for all
+(`alliance-sim plot --all-actors`, `figures(..., all_actors=True)`). Scenarios of at most
+`ACTORS_SHOWN` actors (every shipped one) are drawn exactly as before.
 """
 
 from __future__ import annotations
