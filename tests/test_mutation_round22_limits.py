@@ -80,3 +80,23 @@ def test_a_sweep_needs_disk_for_every_runs_summary_row():
     n_actors, runs = 8, 10**6
     _, disk = limits.estimate_sweep_bytes(n_actors, runs, 1000, 3, 100, 2)
     assert disk >= runs * limits.summary_columns(n_actors) * 8
+
+
+def _sweep(tmp_path, design: str, samples: int, parameters: str):
+    from sim.jobs.sweep.spec import load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        f"scenario: {BASELINE}\nname: caps\ndesign: {design}\nsamples: {samples}\n"
+        f"replications: 1\nsteps: 2\nparameters:\n{parameters}"
+    )
+    return load_spec(path)
+
+
+def test_a_sweep_at_the_sample_cap_and_an_lhs_over_several_levers_are_accepted(tmp_path):
+    """MAX_POINTS is the largest number of samples allowed (as every cap: §16.6), and only a
+    grid's points are the product over its parameters: an LHS of 1,000 samples over three
+    levers is 1,000 points, not 1,000³."""
+    levers = [f"  actors.{a}.leverage: 0.0:0.8\n" for a in ("CHN", "RUS", "USA")]
+    limits.check_sweep_size(_sweep(tmp_path, "lhs", 1000, "".join(levers)))
+    limits.check_sweep_size(_sweep(tmp_path, "lhs", limits.MAX_POINTS, levers[0]))
