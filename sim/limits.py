@@ -92,8 +92,10 @@ def _series_bytes_per_step(n_actors: int) -> int:
 
 
 def summary_columns(n_actors: int) -> int:
-    """Columns of one summary row: four per actor plus the system-wide ones."""
-    return 4 * n_actors + 8
+    """Columns of one summary row (summary.csv, docs/results-format.md): four per actor, the
+    distancing actor's final commitment to each of its partners (at most n − 1), the
+    replication and the seven system-wide ones."""
+    return 4 * n_actors + (n_actors - 1) + 8
 
 
 # `run` streams its series chunk by chunk (sim/jobs/run.py): memory is bounded by the chunks in
