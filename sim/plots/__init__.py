@@ -234,16 +234,19 @@ def figures(
     return out
 
 
-# charts of one panel, violin, node or row per actor: at most crowd.ACTORS_SHOWN by default
-CROWDED = ("escalation", "effects", "occupancy", "network", "outcomes", "comparison",
-           "compare_outcomes")  # fmt: skip
+def _per_actor(chart: Chart) -> bool:
+    """Whether the chart draws one item per actor (at most crowd.ACTORS_SHOWN by default):
+    read off its function's `limit`, so no list of names must be kept in step with it."""
+    import inspect
+
+    return "limit" in inspect.signature(chart.draw).parameters
 
 
 def build(
     chart: Chart, res: Results, steps: Sequence[int] | None = None, all_actors: bool = False
 ) -> Figure | None:
     """One chart's Figure, or None when the folder lacks its data."""
-    more = {"limit": None} if all_actors and chart.name in CROWDED else {}
+    more = {"limit": None} if all_actors and _per_actor(chart) else {}
     if chart.name != "network":
         return chart.draw(res, **more)
     return chart.draw(res, steps=network_steps(steps, res.manifest["steps"]), **more)
