@@ -173,7 +173,10 @@ def test_the_capped_charts_keep_their_note_inside_the_figure(crowd):
 
 
 def test_the_compare_charts_of_30_actors_draw_12(crowd, tmp_path):
-    """The compare charts drew a row (comparison) and a bar (compare_outcomes) per actor."""
+    """The compare charts drew a row (comparison) and a bar (compare_outcomes) per actor;
+    now the 12 of highest median peak escalation (a compare has no distancing focus)."""
+    import pandas as pd
+
     path = crowd.parent / "crowd.yaml"
     doc = yaml.safe_load(path.read_text())
     doc["name"], doc["parameters"] = "crowd_b", {"reactivity": 0.1}
@@ -182,7 +185,11 @@ def test_the_compare_charts_of_30_actors_draw_12(crowd, tmp_path):
     figs = dict((c.name, f) for c, f in figures(tmp_path / "c"))
     rows = [t.get_text() for t in figs["comparison"].axes[0].get_yticklabels()]
     bars = [t.get_text() for t in figs["compare_outcomes"].axes[1].get_xticklabels()]
-    assert len(rows) == len(bars) == 12
+    summaries = pd.read_parquet(tmp_path / "c" / "summaries.parquet")
+    ids = [f"A{k:02d}" for k in range(N)]  # the rule, computed here: the largest of the two
+    peak = {a: summaries.groupby("scenario")[f"peak_escalation_{a}"].median().max() for a in ids}
+    top = set(sorted(ids, key=lambda a: (-peak[a], ids.index(a)))[:12])  # scenarios' medians
+    assert rows == bars == [a for a in ids if a in top]
     for fig in figs.values():
         assert "12 of 30 actors shown: the highest median peak" in fig._suptitle.get_text()
     plt.close("all")
