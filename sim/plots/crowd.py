@@ -28,16 +28,15 @@ def peak_medians(res: Results, actors: Sequence[str]) -> dict[str, float]:
     """Each actor's median peak escalation over replications (`summary.csv`, or for a
     compare folder the largest of its scenarios' medians); NaN where there is no column."""
     table = res.summary if res.kind == "run" else res.summaries if res.kind == "compare" else None
-    out = {}
-    for a in actors:
-        column = f"peak_escalation_{a}"
-        if table is None or column not in table:
-            out[a] = float("nan")
-        elif res.kind == "compare" and "scenario" in table:
-            out[a] = float(table.groupby("scenario")[column].median().max())
-        else:
-            out[a] = float(table[column].median())
-    return out
+    columns = [f"peak_escalation_{a}" for a in actors]
+    present = [c for c in dict.fromkeys(columns) if table is not None and c in table]
+    if not present:
+        medians = pd.Series(dtype=float)
+    elif res.kind == "compare" and "scenario" in table:
+        medians = table.groupby("scenario")[present].median().max()
+    else:
+        medians = table[present].median()
+    return {a: float(medians.get(c, np.nan)) for a, c in zip(actors, columns, strict=True)}
 
 
 def chosen_actors(

@@ -99,24 +99,30 @@ def sobol_tables(manifest, by_point, outcomes) -> dict[str, pd.DataFrame]:
     return out
 
 
-def morris_table(manifest, by_point, design, outcomes) -> pd.DataFrame:
-    from SALib.analyze import morris
-
+def _design_indices(manifest, by_point, design, outcomes, analyze: Callable,
+                    fields: tuple[str, ...], **options: Any) -> pd.DataFrame:  # fmt: skip
+    """One row per outcome and parameter of the `fields` a SALib `analyze` of the design
+    matrix returns (Morris and RBD-FAST read the design; Sobol reads its own order)."""
     problem = salib_problem(manifest)
     X = design[problem["names"]].to_numpy(float)
     rows = []
     for o in outcomes:
         res = _quiet(
-            morris.analyze, problem, X, by_point[o].to_numpy(float), num_resamples=RESAMPLES,
-            conf_level=CONF_LEVEL, print_to_console=False, num_levels=int(manifest["levels"]),
-            seed=manifest["design_seed"],
+            analyze, problem, X, by_point[o].to_numpy(float), num_resamples=RESAMPLES,
+            conf_level=CONF_LEVEL, print_to_console=False, seed=manifest["design_seed"],
+            **options,
         )  # fmt: skip
         for i, name in enumerate(problem["names"]):
-            rows.append(
-                (o, name, res["mu_star"][i], res["mu_star_conf"][i], res["sigma"][i], res["mu"][i])
-            )
-    columns = ["outcome", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
-    return pd.DataFrame(rows, columns=columns)
+            rows.append((o, name, *(res[f][i] for f in fields)))
+    return pd.DataFrame(rows, columns=["outcome", "parameter", *fields])
+
+
+def morris_table(manifest, by_point, design, outcomes) -> pd.DataFrame:
+    from SALib.analyze import morris
+
+    return _design_indices(manifest, by_point, design, outcomes, morris.analyze,
+                           ("mu_star", "mu_star_conf", "sigma", "mu"),
+                           num_levels=int(manifest["levels"]))  # fmt: skip
 
 
 def rbd_min(d: int) -> int:
@@ -127,15 +133,5 @@ def rbd_min(d: int) -> int:
 def rbd_fast_table(manifest, by_point, design, outcomes) -> pd.DataFrame:
     from SALib.analyze import rbd_fast
 
-    problem = salib_problem(manifest)
-    X = design[problem["names"]].to_numpy(float)
-    rows = []
-    for o in outcomes:
-        res = _quiet(
-            rbd_fast.analyze, problem, X, by_point[o].to_numpy(float), M=RBD_HARMONICS,
-            num_resamples=RESAMPLES, conf_level=CONF_LEVEL, print_to_console=False,
-            seed=manifest["design_seed"],
-        )  # fmt: skip
-        for i, name in enumerate(problem["names"]):
-            rows.append((o, name, res["S1"][i], res["S1_conf"][i]))
-    return pd.DataFrame(rows, columns=["outcome", "parameter", "S1", "S1_conf"])
+    return _design_indices(manifest, by_point, design, outcomes, rbd_fast.analyze,
+                           ("S1", "S1_conf"), M=RBD_HARMONICS)  # fmt: skip
