@@ -74,8 +74,9 @@ def cli(args: list[str], checkout: Path) -> float:
     """Wall seconds of one `alliance-sim ARGS` process importing `sim` from `checkout`."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "MPLBACKEND": "Agg"}
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sim.cli", *args], env=env, check=True,
+    subprocess.run([sys.executable, "-m", "sim.cli", *args], env=env, check=True, cwd=checkout,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    # cwd: `-m` puts the working directory before PYTHONPATH on sys.path
     return time.perf_counter() - t
 
 

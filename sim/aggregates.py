@@ -46,15 +46,41 @@ Sparse = tuple[np.ndarray, np.ndarray]  # (flat indices into counts, their count
 
 
 class Histograms:
-    """Counts of values per (step, group, bin) of one bounded series."""
+    """Counts of values per (step, group, bin) of one bounded series.
+
+    Why two stores: the dense array has a cell for every bin of every (step, group), 2,000
+    bins for commitment; at 300 actors' 4,500 related pairs and 37 steps that is 1.3 GB,
+    while 20 replications fill at most 20 cells a row (3.3 million). The counts stay sparse
+    (sorted flat indices and their counts) until they would take a third of the dense
+    array's bytes, then become dense for good: never more than the dense array's memory,
+    and the same counts, so the same quantiles, either way."""
 
     def __init__(self, steps: int, groups: int, lo: float, hi: float):
         self.lo = lo
         self.bins = round((hi - lo) / BIN_WIDTH)
-        # 32-bit: a cell counts one value per replication at most (the schema caps a run at
-        # 10 million), and a run's commitment counts are 12 million cells: half the memory
-        # merged into per chunk (issue 18). Sums and running totals are taken in 64 bits.
-        self.counts = np.zeros((steps, groups, self.bins), dtype=np.int32)
+        self.shape, self._rows = (steps, groups, self.bins), steps * groups
+        self._dense: np.ndarray | None = None
+        self._sparse: Sparse = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+
+    @property
+    def counts(self) -> np.ndarray:
+        """The dense (steps, groups, bins) counts, made dense for good on first read.
+        32-bit: a cell counts one value per replication at most (the schema caps a run at
+        10 million); sums and running totals are taken in 64 bits."""
+        if self._dense is None:
+            self._dense = np.zeros(self.shape, dtype=np.int32)
+            add_sparse(self._dense, self._sparse)
+            self._sparse = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+        return self._dense
+
+    def merge(self, sparse: Sparse) -> None:
+        """Add counts from `count` (here or in a worker)."""
+        if self._dense is not None:
+            add_sparse(self._dense, sparse)
+            return
+        self._sparse = merge_sparse(self._sparse, sparse)
+        if 3 * 12 * len(self._sparse[0]) > 4 * self._rows * self.bins:  # 8 + 4 bytes a cell
+            self._dense = self.counts  # dense for good from here
 
     def bin_of(self, values: np.ndarray) -> np.ndarray:
         """Bin index of each value; values at or beyond the bounds go to the edge bins."""
@@ -66,27 +92,33 @@ class Histograms:
 
     def add(self, values: np.ndarray, keep: np.ndarray | None = None) -> None:
         """Fold (steps, R, groups) values in; `keep` (same shape) masks values out."""
-        add_sparse(self.counts, self.count(values, keep))
+        self.merge(self.count(values, keep))
 
     def count(self, values: np.ndarray, keep: np.ndarray | None = None) -> Sparse:
         """The counts `add` would add, as (flat index, count) of the non-empty bins; compiled
         where numba is loaded already (`compiled_counts`: the same counts)."""
         fast = compiled_counts()
         if fast is not None:
-            return fast(self.counts.shape, values, keep, self.lo, BIN_WIDTH)
+            return fast(self.shape, values, keep, self.lo, BIN_WIDTH)
         ok = np.isfinite(values)
         if keep is not None:
             ok &= keep
         if ok.all():  # the usual case: no masked copy of the values first (bin_of copies)
-            return sparse_counts(self.counts.shape, self.bin_of(values), ok)
-        return sparse_counts(self.counts.shape, self.bin_of(np.where(ok, values, self.lo)), ok)
+            return sparse_counts(self.shape, self.bin_of(values), ok)
+        return sparse_counts(self.shape, self.bin_of(np.where(ok, values, self.lo)), ok)
 
     def n(self) -> np.ndarray:
-        return self.counts.sum(axis=-1)
+        if self._dense is not None:
+            return self._dense.sum(axis=-1)
+        return row_totals(self._sparse, self._rows, self.bins).reshape(self.shape[:2])
 
     def quantiles(self) -> np.ndarray:
         """(steps, groups, len(QUANTILES)); NaN where a step × group has no values."""
-        return histogram_quantiles(self.counts, self.lo)
+        if self._dense is not None:
+            return histogram_quantiles(self._dense, self.lo)
+        ranks = Ranks.of_sparse(self._sparse, self._rows, self.bins)
+        found = quantiles_of(ranks, self.n().reshape(-1), self.lo, self.bins)
+        return found.reshape(*self.shape[:2], len(QUANTILES))
 
 
 def compiled_counts():
@@ -164,15 +196,34 @@ def pair_series(series: Series, src: np.ndarray, dst: np.ndarray) -> dict[str, n
     }
 
 
+def merge_sparse(a: Sparse, b: Sparse) -> Sparse:
+    """The sum of two sparse counts, as sorted unique flat indices and their counts."""
+    index = np.concatenate([a[0], b[0].astype(np.int64, copy=False)])
+    n = np.concatenate([a[1], b[1]])
+    order = np.argsort(index, kind="stable")
+    index, n = index[order], n[order]
+    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]]) if len(index) else index
+    return index[starts], np.add.reduceat(n, starts) if len(index) else n
+
+
+def row_totals(sparse: Sparse, rows: int, width: int) -> np.ndarray:
+    """Each row's sum of sparse counts of a (rows, width) array (exact below 2**53)."""
+    return np.bincount(sparse[0] // width, weights=sparse[1], minlength=rows).astype(np.int64)
+
+
 def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
     """Quantiles (QUANTILES) along the last axis of bin counts of width BIN_WIDTH from `lo`."""
     shape = counts.shape[:-1]
     flat = counts.reshape(-1, counts.shape[-1])
-    total = flat.sum(axis=1)
+    quantiles = quantiles_of(Ranks(flat), flat.sum(axis=1), lo, flat.shape[1])
+    return quantiles.reshape(*shape, len(QUANTILES))
+
+
+def quantiles_of(ranks: Ranks, total: np.ndarray, lo: float, width: int) -> np.ndarray:
+    """(rows, len(QUANTILES)) from each row's `Ranks` and number of values; NaN if none."""
     has = total > 0
-    ranks = Ranks(flat)
-    mids = lo + (np.arange(flat.shape[1]) + 0.5) * BIN_WIDTH
-    out = np.full((flat.shape[0], len(QUANTILES)), np.nan)
+    mids = lo + (np.arange(width) + 0.5) * BIN_WIDTH
+    out = np.full((len(total), len(QUANTILES)), np.nan)
     n = total[has]
     for j, q in enumerate(QUANTILES):
         pos = q * (n - 1)
@@ -181,7 +232,7 @@ def histogram_quantiles(counts: np.ndarray, lo: float) -> np.ndarray:
         below = mids[ranks.bin_of(k, has)]
         above = mids[ranks.bin_of(np.minimum(k + 1, n - 1), has)]
         out[has, j] = below + frac * (above - below)
-    return out.reshape(*shape, len(QUANTILES))
+    return out
 
 
 class Ranks:
@@ -197,12 +248,21 @@ class Ranks:
     of the row whose cumulative count exceeds k (an empty bin never does first)."""
 
     def __init__(self, counts: np.ndarray):
-        width = counts.shape[1]
         flat = counts.reshape(-1)
         cells = np.flatnonzero(flat)
-        self.bins = cells % width
-        self.cum = np.cumsum(flat[cells])
-        totals = counts.sum(axis=1)
+        self._fill((cells, flat[cells]), *counts.shape)
+
+    @classmethod
+    def of_sparse(cls, sparse: Sparse, rows: int, width: int) -> Ranks:
+        """The same search from the sorted sparse counts of a (rows, width) array."""
+        ranks = object.__new__(cls)
+        ranks._fill(sparse, rows, width)
+        return ranks
+
+    def _fill(self, sparse: Sparse, rows: int, width: int) -> None:
+        self.bins = sparse[0] % width
+        self.cum = np.cumsum(sparse[1], dtype=np.int64)
+        totals = row_totals(sparse, rows, width)
         self.before = np.cumsum(totals) - totals  # values in the rows before each row
 
     def bin_of(self, rank: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
@@ -272,7 +332,7 @@ class RunAggregates:
         """Add one chunk's counts (from `count`, here or in a worker)."""
         self.replications += counts.replications
         for name, sparse in counts.hist.items():
-            add_sparse(self.hist[name].counts, sparse)
+            self.hist[name].merge(sparse)
         add_sparse(self.rungs, counts.rungs)
         for flag, total in self.flags.items():
             total += counts.flags[flag]

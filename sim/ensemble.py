@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.chunks import fitted_chunk
 from sim.engine import EventGroup, EventLog
 from sim.events import CompiledEvent, compile_events
 from sim.facts import OUTCOMES
@@ -369,6 +370,7 @@ def iter_arms(
     keeps = tuple(arm.keep_series for arm in arms)
     resettles = tuple(arm.resettle for arm in arms)
     sinks = tuple(arm.sink for arm in arms)
+    chunk_size = fitted_chunk(chunk_size, models[0].n, steps, keeps, engine)  # memory: N²
     jobs = [
         (models, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keeps,
          coefficients, resettles, engine, sinks)

@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+from sim.chunks import fitted_chunk, replication_bytes, series_bytes_per_step
 from sim.errors import UsageError
 from sim.scenario.schema import Run
 
@@ -84,13 +85,6 @@ def shown_number(value: int) -> str:
     return text if len(text) <= 40 else f"a number of {len(str(value))} digits"
 
 
-def _series_bytes_per_step(n_actors: int) -> int:
-    """Bytes one replication-step of the full series holds (sim/ensemble.py `Series`)."""
-    floats = 2 * n_actors + 3 * n_actors * n_actors + 2  # x, lev, C, tension, readiness, ...
-    flags = 2 + n_actors  # crisis, war, active
-    return 8 * floats + flags
-
-
 def summary_columns(n_actors: int) -> int:
     """Columns of one summary row (summary.csv, docs/results-format.md): four per actor, the
     distancing actor's final commitment to each of its partners (at most n − 1), the
@@ -108,30 +102,51 @@ BASE_MEMORY = 250 << 20  # interpreter, numpy, pandas, pyarrow
 
 def estimate_run_bytes(
     n_actors: int, replications: int, steps: int, series: str, n_pairs: int | None = None,
-    chunk: int = RUN_CHUNK, workers: int = 1,
+    chunk: int = RUN_CHUNK, workers: int = 1, arms: int = 1, engine: str = "numpy",
 ) -> tuple[int, int]:  # fmt: skip
     """(peak memory, disk) of `run` in bytes, an estimate from array sizes.
 
     `series="full"` writes three per-step tables chunk by chunk: memory holds a few chunks
     (one per worker in flight) and every replication's summary row; disk holds every step.
     `series="summary"` keeps one row per replication. `n_pairs` is the number of related
-    pairs in pairs.parquet (default: every ordered pair)."""
+    pairs in pairs.parquet (default: every ordered pair); `arms`: 2 when the run's
+    counterfactual runs beside it (summaries only). A chunk's state and series grow with
+    the square of the actors; chunks are cut to fit (sim/chunks.py), as the run cuts them."""
     if series not in ("full", "summary"):
         raise ValueError(f"series must be 'full' or 'summary', found {series!r}")
     pairs = n_actors * (n_actors - 1) if n_pairs is None else n_pairs
     summary = replications * summary_columns(n_actors) * BYTES_PER_SUMMARY_VALUE
-    per_chunk_state = min(chunk, replications) * (steps + 1) * 16 * n_actors  # shocks etc.
-    if series == "summary":
-        return int(BASE_MEMORY + workers * per_chunk_state + 3 * summary), int(summary * 1.2)
-    per_rep_step = 7 * n_actors + 2 * pairs + 5  # values in the three tables
-    values_per_chunk = min(chunk, replications) * (steps + 1) * per_rep_step
+    keeps = (series == "full",) + (False,) * (arms - 1)
+    chunk = fitted_chunk(min(chunk, replications), n_actors, steps, keeps, engine)
+    per_chunk_state = chunk * sum(replication_bytes(n_actors, steps, k) for k in keeps)
     in_flight = (workers + 2) if workers > 1 else 1
+    if series == "summary":
+        return int(BASE_MEMORY + in_flight * per_chunk_state + 3 * summary), int(summary * 1.2)
+    per_rep_step = 7 * n_actors + 2 * pairs + 5  # values in the three tables
+    values_per_chunk = chunk * (steps + 1) * per_rep_step
     memory = (
-        BASE_MEMORY + in_flight * values_per_chunk * 8 + values_per_chunk * MEMORY_PER_VALUE
-        + 3 * summary
+        BASE_MEMORY + in_flight * (values_per_chunk * 8 + per_chunk_state)
+        + values_per_chunk * MEMORY_PER_VALUE + 3 * summary
+        + histogram_bytes(n_actors, pairs, replications, steps)
     )  # fmt: skip
     disk = replications * (steps + 1) * per_rep_step * DISK_PER_VALUE + summary * 1.2
     return int(memory), int(disk)
+
+
+# sim/aggregates.py RunAggregates.hist: escalation per actor, commitment and tension per
+# related pair, distancing and frustration once; bins of BIN_WIDTH 0.001 over RANGES
+HISTOGRAM_BINS = (1_000, 2_000, 1_000, 4_000, 1_000)
+
+
+def histogram_bytes(n_actors: int, n_pairs: int, replications: int, steps: int) -> int:
+    """The run's aggregates (sim/aggregates.py): sparse counts, at most one cell per value
+    of a row (12 bytes, three copies while two are merged), until they would take a third
+    of the dense array (4 bytes a bin), then dense."""
+    total = 0
+    for groups, bins in zip((n_actors, n_pairs, n_pairs, 1, 1), HISTOGRAM_BINS, strict=True):
+        rows = (steps + 1) * groups
+        total += min(3 * 12 * rows * min(replications, bins), 4 * rows * bins * 4 // 3)
+    return total
 
 
 def estimate_sweep_bytes(n_actors: int, n_runs: int, n_points: int, n_params: int,
@@ -244,7 +259,7 @@ def estimate_hindcast_bytes(n_actors: int, replications: int, steps: int, n_obs:
                             draws: int) -> int:  # fmt: skip
     """Peak memory of a hindcast: every replication's series held at once (no chunks) plus
     the measurement draws of every observation."""
-    series = replications * (steps + 1) * _series_bytes_per_step(n_actors)
+    series = replications * (steps + 1) * series_bytes_per_step(n_actors)
     return BASE_MEMORY + 2 * series + 2 * 8 * replications * draws * max(n_obs, 1)
 
 

@@ -262,10 +262,11 @@ def test_the_variant_spec_is_the_shipped_one_plus_the_preregistered_priors():
 
 
 def test_the_memory_guard_counts_every_series_array_the_recorder_keeps():
-    """sim.limits sizes a run's series before it starts; the readiness series (N² floats a
-    step) must be counted like the commitment series, or the guard under-counts by ~40%."""
+    """sim.limits and sim.chunks size a run's series before it starts; the readiness series
+    (N² floats a step) must be counted like the commitment series, or the guard under-counts
+    by ~40%."""
+    from sim.chunks import series_bytes_per_step as _series_bytes_per_step
     from sim.ensemble import Recorder
-    from sim.limits import _series_bytes_per_step
 
     world, _ = world_of()
     s = Recorder(world, 1, 9, keep_series=True).s

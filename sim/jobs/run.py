@@ -354,8 +354,9 @@ def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tupl
     world = loaded.model_input
     memory, disk = estimate_run_bytes(
         world.n, settings.replications, settings.steps, settings.series,
-        n_pairs=len(related_pairs(world)), workers=settings.workers,
+        n_pairs=len(related_pairs(world)), workers=settings.workers, engine=settings.engine,
         chunk=CHUNK if settings.series == "full" else SUMMARY_CHUNK,
+        arms=1 + (loaded.scenario.counterfactual is not None),
     )  # fmt: skip
     hint = "use fewer replications (-n) or steps (--steps)"
     if settings.series == "full":
@@ -366,9 +367,8 @@ def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tupl
         room, have = free_disk(out) or 0, available_memory() or 0
         print(
             f"estimate: {_mb(disk)} on disk (free {_mb(room)}), "
-            f"peak memory {_mb(memory)} (available {_mb(have)})",
-            file=sys.stderr,
-        )
+            f"peak memory {_mb(memory)} (available {_mb(have)})", file=sys.stderr,
+        )  # fmt: skip
     return memory, disk
 
 
