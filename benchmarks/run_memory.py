@@ -47,8 +47,9 @@ def peak_run(args: list[str], checkout: Path) -> tuple[float, float]:
 
 
 def estimate_mb(path: Path, replications: int, steps: int, series: str) -> float:
-    """This checkout's estimate, as `run` computes it (sim/jobs/run.py check_size)."""
-    from sim.jobs.run import RunSettings, check_size
+    """This checkout's estimate, as `run` computes it (sim/jobs/run_console.py check_size)."""
+    from sim.jobs.run import RunSettings
+    from sim.jobs.run_console import check_size
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(path)

@@ -48,15 +48,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.commands.checks import engine_for
     from sim.effects import effect_lines
     from sim.jobs.run import (
-        check_size,
         default_out,
         main_argv,
-        outcome_lines,
         override_label,
         settings_for,
         shown_actors,
         stream_run,
     )
+    from sim.jobs.run_console import check_size, outcome_lines
     from sim.output import reserved
     from sim.results.folder import count
     from sim.scenario.loader import load_scenario
