@@ -6,9 +6,18 @@ code or a document states, on small cases whose expected values are derived in t
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from sim.observe.scoring import NULLS, skill_table
+from sim.observe.scoring import (
+    NULLS,
+    design_skill,
+    null_rows,
+    null_scope,
+    null_skill,
+    skill_table,
+)
 from sim.observe.verdict import kind_losses, pooled_verdict, signed
 
 
@@ -133,3 +142,62 @@ def test_one_null_exact_on_a_kind_is_said_with_its_and_two_kinds_with_those():
         " Persistence forecast every a and b observation exactly (CRPS 0): those kinds are "
         "left out of its pooled skill."
     )
+
+
+# ------------------------------------------------------------------ sim/observe/scoring.py
+def test_an_observation_a_null_cannot_forecast_is_left_out_for_every_forecaster():
+    """`null_rows`: the skill is computed "on the scored observations that all of them can
+    forecast". Observation c has every design's CRPS but no trend forecast: it is left out
+    of every forecaster's rows, so the model's mean CRPS is that of a and b, (1 + 3)/2 = 2,
+    and the skill against persistence 1 − 2/2 = 0 (with c, (1 + 3 + 8)/3 = 4: skill −1)."""
+    table = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "kind": ["summit"] * 3,
+            "scored": [True, True, True],
+            "crps": [1.0, 3.0, 8.0],
+            "crps_filtered": [0.5, 1.5, 2.0],
+            "crps_persistence": [2.0, 2.0, 2.0],
+            "crps_trend": [4.0, 4.0, np.nan],
+            "crps_events_only": [1.0, 1.0, 1.0],
+        }
+    )
+    rows = null_rows(table, "plain")
+    assert sorted(rows["id"].unique()) == ["a", "b"]
+    assert rows.groupby("forecaster").size().to_dict() == dict.fromkeys(("model", *NULLS), 2)
+    summit = null_skill(table).set_index("kind").loc["summit"]
+    assert summit["CRPS model"] == pytest.approx(2.0)
+    assert summit["skill vs persistence"] == pytest.approx(0.0)
+
+
+def test_the_null_scope_of_a_table_of_the_four_scores_alone_counts_its_complete_rows():
+    """`null_scope` reads a table without a `scored` column as all scored: a table of just
+    the model's and the three nulls' CRPS counts the rows where all four are present (2 of
+    3 here), not 0 as if a null's column were missing."""
+    table = pd.DataFrame(
+        {
+            "crps": [1.0, 2.0, 3.0],
+            "crps_persistence": [1.0, np.nan, 1.0],
+            "crps_trend": [1.0, 1.0, 1.0],
+            "crps_events_only": [1.0, 1.0, 1.0],
+        }
+    )
+    assert null_scope(table) == 2
+
+
+def test_the_stacked_design_table_has_its_documented_columns_and_a_plain_index():
+    """`design_skill`: rows (kind, design) with the columns kind, design, observations, CRPS
+    and the skill against each null, and nothing else (benchmarks/calibrate.py writes it as
+    a markdown table, the index unnamed and dropped)."""
+    rows = long({"k": nulls_at(0.5), "m": nulls_at(0.5)})
+    d = design_skill({"plain": rows, "filtered": rows})
+    assert list(d.columns) == [
+        "kind",
+        "design",
+        "observations",
+        "CRPS",
+        "skill vs persistence",
+        "skill vs trend",
+        "skill vs events_only",
+    ]
+    assert list(d.index) == list(range(6))
