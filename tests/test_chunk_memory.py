@@ -47,6 +47,15 @@ def test_the_shipped_scenarios_keep_their_chunks_whole(path):
         assert fitted_chunk(SUMMARY_CHUNK, n, steps, (False, False), engine) == SUMMARY_CHUNK
 
 
+def test_the_history_the_fits_run_keeps_its_chunks_whole():
+    """The calibration and forecasts run the 2016–May 2024 history through `run_ensemble`
+    (chunks of 1,000, series kept): unchanged, so no fit's batches move."""
+    loaded = load_scenario(ROOT / "scenarios" / "history" / "base_2016.yaml")
+    n, steps = loaded.model_input.n, loaded.scenario.run.steps
+    for engine in ("numpy", "numba"):
+        assert fitted_chunk(1000, n, steps, (True,), engine) == 1000
+
+
 def test_a_chunk_of_many_actors_is_cut_to_the_budget_and_never_below_a_kernel_block():
     big = fitted_chunk(CHUNK, 300, 36, (True, False))
     need = replication_bytes(300, 36, True) + replication_bytes(300, 36, False)
