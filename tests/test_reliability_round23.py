@@ -258,3 +258,43 @@ def test_the_shipped_training_files_pass_the_guards(spec):
     """Control: no shipped training file is held out, and every fit's guard passes them."""
     assert not [p for p in spec.observations if is_holdout(p)]
     build_problem(spec)
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_the_validation_scores_a_folder_and_prints_the_verdict(reviewer, tmp_path, capsys,
+                                                              monkeypatch):  # fmt: skip
+    """`--part holdout` could not be pointed at a reviewer's folder (they had to edit
+    seeds/, and a full run then rewrote docs/validation.md with their numbers), printed
+    tables only, no verdict, and did not say what it left out."""
+    from benchmarks.calibrate import DOC
+    from benchmarks.calibrate import main as validation
+
+    folder, _ = reviewer
+    before = DOC.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    argv = ["--part", "holdout", "--population", "8", "--holdout", str(folder)]
+    assert validation(argv) == 0
+    out = capsys.readouterr().out
+    assert DOC.read_bytes() == before  # --holdout implies --no-doc
+    assert f"Held out ({folder}): " in out
+    assert "\nmodel: The plain model " in out and "\npact: The pact forecast " in out
+    assert "not scored: rv-summit-ind-prk: the history scenario has no actor IND" in out
+    (results,) = (tmp_path / "results" / "validation").iterdir()
+    assert (results / "holdout_verdict.txt").read_text() in out
+
+
+def test_the_holdout_flag_is_refused_where_no_part_reads_it(capsys):
+    from benchmarks.calibrate import main as validation
+
+    with pytest.raises(SystemExit) as exit_:
+        validation(["--part", "structures", "--holdout", "x"])
+    assert exit_.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith(
+            "argument --holdout: read only by --part holdout, all and seeds, not --part structures"
+        )
+    )
