@@ -298,3 +298,18 @@ def test_the_holdout_flag_is_refused_where_no_part_reads_it(capsys):
             "argument --holdout: read only by --part holdout, all and seeds, not --part structures"
         )
     )
+
+
+def test_hindcast_of_observations_after_the_history_names_its_window(tmp_path, capsys):
+    """`hindcast` of observations after May 2024 on the history said only "falls inside
+    history-2016's time window": not which months, nor where such data are scored."""
+    from sim.cli import main
+
+    history = ROOT / "scenarios" / "history" / "base_2016.yaml"
+    argv = ["hindcast", str(HOLDOUT / "summits.yaml"), str(history), "-n", "2", "-q",
+            "--out", str(tmp_path / "h")]  # fmt: skip
+    assert main(argv) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "history-2016's time window (2016-01 to 2024-05); they all end after it" in line
+    assert "python -m benchmarks.calibrate --part holdout --holdout FOLDER" in line
+    assert not (tmp_path / "h").exists()
