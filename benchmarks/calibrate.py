@@ -498,6 +498,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.holdout is not None and args.part not in ("all", "holdout", "seeds"):
         ap.error(f"argument --holdout: read only by --part holdout, all and seeds, not --part"
                  f" {args.part}")  # fmt: skip
+    if args.holdout is not None and not args.holdout.is_dir():  # not after the other parts
+        ap.error(f"argument --holdout: {args.holdout} is not a folder")
     if args.holdout is not None:  # the documented tables are of the shipped folder
         args.no_doc = True
     args.holdout = args.holdout if args.holdout is not None else HOLDOUT

@@ -300,6 +300,18 @@ def test_the_holdout_flag_is_refused_where_no_part_reads_it(capsys):
     )
 
 
+def test_a_holdout_flag_naming_no_folder_is_refused_before_any_part_runs(tmp_path, capsys):
+    """`--part all --holdout FILE` ran the in-sample fit, the rolling origin and the
+    structures before the held-out part found that FILE was no folder."""
+    from benchmarks.calibrate import main as validation
+
+    with pytest.raises(SystemExit) as exit_:
+        validation(["--part", "all", "--holdout", str(HOLDOUT / "summits.yaml")])
+    assert exit_.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.endswith(f"argument --holdout: {HOLDOUT / 'summits.yaml'} is not a folder")
+
+
 def test_hindcast_of_observations_after_the_history_names_its_window(tmp_path, capsys):
     """`hindcast` of observations after May 2024 on the history said only "falls inside
     history-2016's time window": not which months, nor where such data are scored."""
