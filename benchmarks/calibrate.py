@@ -253,6 +253,7 @@ def holdout_verdict(result, folder: Path) -> str:
         subject = "The plain model" if v == "model" else f"The {v} forecast"
         lines.append(f"{v}: {verdict(skill_table(result.view(v)), subject)}")
     lines += [f"not scored: {why}" for why in result.skipped]
+    lines += [f"scored, straddling May 2024: {note}" for note in result.straddling]
     return "\n".join(lines) + "\n"
 
 

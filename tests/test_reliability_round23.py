@@ -187,6 +187,20 @@ def test_every_observation_set_aside_is_named_with_its_reason(reviewer):
     assert not scored & set(why)
 
 
+def test_a_score_straddling_may_2024_says_so(reviewer):
+    """A held-out observation that begins before June 2024 is kept (the shipped 2024 trade
+    values and January–October 2024 launches), but its score was not told from the others,
+    nor that the fit saw part of its months."""
+    _, result = reviewer
+    assert result.straddling == [
+        "prk-missile-tests-2024-01-2024-10-anadolu (2024-01/2024-10) begins before June 2024,"
+        " in months the fit covers; the fit saw prk-missile-tests-2024-01-2024-03-nti of its"
+        " series in those months",
+        "trade-chn-rus-2024 (2024) begins before June 2024, in months the fit covers",
+        "trade-chn-prk-2024 (2024) begins before June 2024, in months the fit covers",
+    ]
+
+
 def test_a_skill_table_checked_by_hand(reviewer, spec):
     """Control: China–North Korea trade in 2024 (2.18). Persistence draws the last
     in-sample level (2023: 2.3) times one of the series' year-on-year ratios, either way:
@@ -281,6 +295,7 @@ def test_the_validation_scores_a_folder_and_prints_the_verdict(reviewer, tmp_pat
     assert f"Held out ({folder}): " in out
     assert "\nmodel: The plain model " in out and "\npact: The pact forecast " in out
     assert "not scored: rv-summit-ind-prk: the history scenario has no actor IND" in out
+    assert "scored, straddling May 2024: trade-chn-prk-2024 (2024) begins before June" in out
     (results,) = (tmp_path / "results" / "validation").iterdir()
     assert (results / "holdout_verdict.txt").read_text() in out
 

@@ -46,6 +46,7 @@ from sim.observe.holdout_files import (
     not_scored_reason,
     overlap_notes,
     period_problems,
+    straddle_notes,
     training_problems,
 )
 from sim.observe.nulls import events_only_of, level, series_history
@@ -154,6 +155,7 @@ class Holdout:
     ess: pd.DataFrame
     skipped: list[str]
     population: Population | None = None
+    straddling: list[str] = dataclasses.field(default_factory=list)  # straddle_notes
 
     def view(self, variant: str) -> pd.DataFrame:
         """One model variant with the nulls, the variant named "model" (for skill_table)."""
@@ -216,7 +218,7 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
         null_spec, null_post, targets, train, workers, SEED_KEY, only
     )
     rows = pd.DataFrame(score_rows("holdout", targets, train, fitted, spec.settings["seed"]))
-    return Holdout(rows, ess, skipped, pop)
+    return Holdout(rows, ess, skipped, pop, straddle_notes(targets, train))
 
 
 def level_of(obs: Observation, value: float) -> float:
