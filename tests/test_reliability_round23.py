@@ -218,7 +218,7 @@ def test_a_skill_table_checked_by_hand(reviewer, spec):
     assert crps_sample(x, 2.18) == pytest.approx(exact)
     table = skill_table(result.view("model")).set_index("kind")
     plain = result.view("model")
-    for kind in ("trade_value", "unsc_vote", "missile_launches"):
+    for kind in ("trade_value", "summit", "missile_launches"):
         mean = plain[plain["kind"] == kind].groupby("forecaster")["crps"].mean()
         for null in ("persistence", "trend", "events_only"):
             assert table.loc[kind, f"skill vs {null}"] == pytest.approx(
