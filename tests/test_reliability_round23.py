@@ -139,6 +139,26 @@ def test_nothing_to_score_is_one_line_with_the_reason_before_any_fit(spec, tmp_p
     )
 
 
+def test_a_pairs_trade_with_no_in_sample_value_says_why(spec, tmp_path, no_fit):
+    """Russia–North Korea trade in 2025 and 2026 (no in-sample value): both were "the first
+    trade value of its pair", the second wrongly; and both fits ran before a KeyError."""
+    usd = "USD bn per year"
+    rus_prk = "pair: [RUS, PRK]"
+    write(tmp_path / "held" / "trade.yaml",
+          record("rv-trade-rus-prk-2025", "trade_value", rus_prk, "2025", 0.05, usd),
+          record("rv-trade-rus-prk-2026", "trade_value", rus_prk, "2026", 0.06, usd))  # fmt: skip
+    with pytest.raises(UsageError) as err:
+        holdout_forecasts(spec, folder=tmp_path / "held")
+    why = (
+        "no in-sample observation of its series, so neither persistence and the trend nor the "
+        "trade operator (no known level) can forecast it"
+    )
+    assert str(err.value) == (
+        f"no held-out observation of {tmp_path / 'held'} can be scored: "
+        f"rv-trade-rus-prk-2025: {why}; rv-trade-rus-prk-2026: {why}"
+    )
+
+
 @pytest.fixture(scope="module")
 def reviewer(spec, tmp_path_factory):
     """The shipped held-out files and a reviewer's own: a missiles count, a vote and a

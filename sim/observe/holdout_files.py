@@ -123,18 +123,19 @@ def refuse_held_records(observations: Iterable[Observation], folder: Path = HOLD
 
 def not_scored_reason(o: Observation, ids: set[str], anchor: bool, history: bool) -> str:
     """Why a held-out observation inside the run is set aside, in words (`ids`: the history
-    scenario's actors)."""
+    scenario's actors). A series with no in-sample observation is said before the trade
+    anchor: a pair's second held-out trade value was "the first trade value of its pair"."""
     needed = [*o.actors, *([VOTE_TARGET] if o.kind == "unsc_vote" else [])]
     missing = [a for a in needed if a not in ids]
     if missing:
         return f"{o.id}: the history scenario has no actor {', '.join(missing)}"
+    if not history:
+        who = "persistence and the trend cannot"
+        if o.kind == "trade_value":
+            who = "neither persistence and the trend nor the trade operator (no known level) can"
+        return f"{o.id}: no in-sample observation of its series, so {who} forecast it"
     if anchor:
         return f"{o.id}: the first trade value of its pair and unit, which only anchors the level"
-    if not history:
-        return (
-            f"{o.id}: no in-sample observation of its series, so persistence and the trend "
-            "cannot forecast it"
-        )
     return f"{o.id}: not scored"
 
 
