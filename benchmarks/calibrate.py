@@ -51,7 +51,7 @@ from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
 from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import NULLS, design_skill, skill_table
-from sim.observe.significance import interval_rows, intervals_of
+from sim.observe.significance import interval_rows, interval_words, intervals_of
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import (
     STRUCTURES,
@@ -241,9 +241,10 @@ def holdout_intervals(intervals: dict[str, pd.DataFrame]) -> pd.DataFrame:
 VERDICT = "holdout_verdict.txt"  # printed after the tables; not a block of the doc
 
 
-def holdout_verdict(result, folder: Path) -> str:
+def holdout_verdict(result, folder: Path, intervals: dict[str, pd.DataFrame]) -> str:
     """In words, under the tables: which nulls each design beats and where it loses
-    (sim/observe/verdict.py, as `hindcast` prints it), and every held-out observation of
+    (sim/observe/verdict.py, as `hindcast` prints it) and how sure (its pooled intervals),
+    and every held-out observation of
     `folder` that is not scored, with the reason. Why (round 23): the command printed the
     tables only, and an observation set aside (a pair the scenario lacks, no in-sample
     observation of its series, one overlapped by another) vanished without a word."""
@@ -252,6 +253,7 @@ def holdout_verdict(result, folder: Path) -> str:
     for v in VARIANTS:
         subject = "The plain model" if v == "model" else f"The {v} forecast"
         lines.append(f"{v}: {verdict(skill_table(result.view(v)), subject)}")
+        lines.append(f"{v}: {interval_words(intervals[v])}")
     lines += [f"not scored: {why}" for why in result.skipped]
     lines += [f"scored, straddling May 2024: {note}" for note in result.straddling]
     return "\n".join(lines) + "\n"
@@ -265,11 +267,11 @@ def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     wall = {"holdout (2 fits, 5 model variants)": time.perf_counter() - t0}
     result.rows.to_csv(out / "holdout.csv", index=False)
     result.ess.to_csv(out / "holdout_ess.csv", index=False)
-    (out / VERDICT).write_text(holdout_verdict(result, args.holdout))
     turns = directions(result, observations_of(spec), load_holdout(args.holdout))
     turns.to_csv(out / "holdout_directions.csv", index=False)
     seed = spec.settings["seed"]
     intervals = intervals_of({v: result.view(v) for v in VARIANTS}, seed)
+    (out / VERDICT).write_text(holdout_verdict(result, args.holdout, intervals))
     title = "Held out (after May 2024): pooled skill with its 90% interval by design"
     named = {"plain" if v == "model" else v: t for v, t in intervals.items()}  # as elsewhere
     interval_chart(out, CHARTS[1], named, seed, title, "holdout")

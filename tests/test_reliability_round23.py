@@ -279,6 +279,21 @@ def test_a_copy_or_hard_link_of_a_held_out_file_is_refused_by_every_fit(spec, tm
         build_problem(sneaky)
 
 
+def test_a_broken_held_out_file_does_not_stop_every_fit(tmp_path):
+    """Unit: the fits' record guard reads the held-out files; one with a problem is left to
+    the held-out test to report (a typo there refused every calibration), the others still
+    guard."""
+    from sim.observe.holdout_files import refuse_held_records
+    from sim.observe.observations import load_observations
+
+    held = tmp_path / "holdout"
+    write(held / "broken.yaml", NUKE_2026.replace("value: 0", "value: 2.5"))
+    good = write(held / "good.yaml", NUKE_2026.replace("rv-nuke-2026", "rv-nuke-2026-b"))
+    refuse_held_records(observations_of(load_spec(SPEC)), held)  # the training data pass
+    with pytest.raises(UsageError, match="rv-nuke-2026-b is a held-out observation"):
+        refuse_held_records(load_observations(good), held)
+
+
 def test_a_file_in_a_subfolder_of_the_shipped_holdout_is_held_out():
     """`seeds/observations/holdout/2026/x.yaml` is read by the held-out test (above) and was
     not refused by `refuse_holdout`, which looked at the parent folder's name only."""
@@ -314,6 +329,7 @@ def test_the_validation_scores_a_folder_and_prints_the_verdict(reviewer, tmp_pat
     assert DOC.read_bytes() == before  # --holdout implies --no-doc
     assert f"Held out ({folder}): " in out
     assert "\nmodel: The plain model " in out and "\npact: The pact forecast " in out
+    assert "\nmodel: Pooled skill with its 90% interval over the 25 observations" in out
     assert "not scored: rv-summit-ind-prk: the history scenario has no actor IND" in out
     assert "scored, straddling May 2024: trade-chn-prk-2024 (2024) begins before June" in out
     (results,) = (tmp_path / "results" / "validation").iterdir()

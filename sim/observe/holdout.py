@@ -149,7 +149,8 @@ class Holdout:
     """`rows`: one per (observation, forecaster) with its CRPS, predictive median and mean (the
     forecasters of FORECASTERS); `ess`: the filter's effective sample sizes; `skipped`: the
     held-out observations no forecaster could be scored on, with the reason; `population`:
-    the model's fit (for an identifiability table without fitting again)."""
+    the model's fit (for an identifiability table without fitting again); `straddling`: the
+    scored ones that begin before June 2024, in words."""
 
     rows: pd.DataFrame
     ess: pd.DataFrame
