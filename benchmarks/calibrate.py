@@ -46,12 +46,12 @@ import numpy as np
 import pandas as pd
 
 from sim.observe.gain import gain_profile, gain_table
-from sim.observe.holdout import VARIANTS, directions, holdout_forecasts, load_holdout
+from sim.observe.holdout import HOLDOUT, VARIANTS, directions, holdout_forecasts, load_holdout
 from sim.observe.identify import width_table
 from sim.observe.posterior import write_posterior
 from sim.observe.rolling import ORIGINS, in_sample, observations_of, rolling_forecasts
 from sim.observe.scoring import NULLS, design_skill, skill_table
-from sim.observe.significance import interval_rows, intervals_of
+from sim.observe.significance import interval_rows, interval_words, intervals_of
 from sim.observe.spec import CalibrationSpec, load_spec
 from sim.observe.structures import (
     STRUCTURES,
@@ -59,6 +59,7 @@ from sim.observe.structures import (
     structure_seed_table,
     structure_table,
 )
+from sim.observe.verdict import verdict
 from sim.output import timestamped
 from sim.pool import command_pool
 
@@ -237,18 +238,40 @@ def holdout_intervals(intervals: dict[str, pd.DataFrame]) -> pd.DataFrame:
                      ignore_index=True)  # fmt: skip
 
 
+VERDICT = "holdout_verdict.txt"  # printed after the tables; not a block of the doc
+
+
+def holdout_verdict(result, folder: Path, intervals: dict[str, pd.DataFrame]) -> str:
+    """In words, under the tables: which nulls each design beats and where it loses
+    (sim/observe/verdict.py, as `hindcast` prints it) and how sure (its pooled intervals),
+    and every held-out observation of
+    `folder` that is not scored, with the reason. Why (round 23): the command printed the
+    tables only, and an observation set aside (a pair the scenario lacks, no in-sample
+    observation of its series, one overlapped by another) vanished without a word."""
+    n = result.rows["id"].nunique()
+    lines = [f"Held out ({folder}): {n} observations scored, {len(result.skipped)} not."]
+    for v in VARIANTS:
+        subject = "The plain model" if v == "model" else f"The {v} forecast"
+        lines.append(f"{v}: {verdict(skill_table(result.view(v)), subject)}")
+        lines.append(f"{v}: {interval_words(intervals[v])}")
+    lines += [f"not scored: {why}" for why in result.skipped]
+    lines += [f"scored, straddling May 2024: {note}" for note in result.straddling]
+    return "\n".join(lines) + "\n"
+
+
 def holdout_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     """The held-out scores (every model variant beside the nulls), the plain model per
     kind, the directions of change and the wall time, as Markdown tables."""
     t0 = time.perf_counter()
-    result = holdout_forecasts(spec, workers=args.workers)
+    result = holdout_forecasts(spec, workers=args.workers, folder=args.holdout)
     wall = {"holdout (2 fits, 5 model variants)": time.perf_counter() - t0}
     result.rows.to_csv(out / "holdout.csv", index=False)
     result.ess.to_csv(out / "holdout_ess.csv", index=False)
-    turns = directions(result, observations_of(spec), load_holdout())
+    turns = directions(result, observations_of(spec), load_holdout(args.holdout))
     turns.to_csv(out / "holdout_directions.csv", index=False)
     seed = spec.settings["seed"]
     intervals = intervals_of({v: result.view(v) for v in VARIANTS}, seed)
+    (out / VERDICT).write_text(holdout_verdict(result, args.holdout, intervals))
     title = "Held out (after May 2024): pooled skill with its 90% interval by design"
     named = {"plain" if v == "model" else v: t for v, t in intervals.items()}  # as elsewhere
     interval_chart(out, CHARTS[1], named, seed, title, "holdout")
@@ -322,7 +345,8 @@ def seed_blocks(spec: CalibrationSpec, out: Path, args) -> dict[str, str]:
     for seed in args.seeds:
         one = with_settings(spec, seed=seed)
         rolling.append(rolling_forecasts(one, workers=args.workers).plain.assign(fit=seed))
-        held.append(holdout_forecasts(one, workers=args.workers).view("model").assign(fit=seed))
+        hold = holdout_forecasts(one, workers=args.workers, folder=args.holdout)
+        held.append(hold.view("model").assign(fit=seed))
     pd.concat(rolling).to_csv(out / "seeds_rolling.csv", index=False)
     pd.concat(held).to_csv(out / "seeds_holdout.csv", index=False)
     wall = {f"{len(args.seeds)} seeds × (rolling origin + held out)": time.perf_counter() - t0}
@@ -461,12 +485,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/validation.md")
     ap.add_argument(
+        "--holdout",
+        type=Path,
+        default=None,
+        help="folder of held-out observation files (*.yaml, *.yml, subfolders too) instead of"
+        " seeds/observations/holdout/, read by --part holdout, all and seeds; implies --no-doc",
+    )
+    ap.add_argument(
         "--seed",
         type=whole(*SETTINGS["seed"][2:]),
         help="root seed instead of the spec's (run-to-run noise: docs/validation.md); implies"
         " --no-doc, so the documented tables stay those of the spec's seed",
     )
     args = ap.parse_args(argv)
+    if args.holdout is not None and args.part not in ("all", "holdout", "seeds"):
+        ap.error(f"argument --holdout: read only by --part holdout, all and seeds, not --part"
+                 f" {args.part}")  # fmt: skip
+    if args.holdout is not None and not args.holdout.is_dir():  # not after the other parts
+        ap.error(f"argument --holdout: {args.holdout} is not a folder")
+    if args.holdout is not None:  # the documented tables are of the shipped folder
+        args.no_doc = True
+    args.holdout = args.holdout if args.holdout is not None else HOLDOUT
     given = args.seeds is not None  # None: not on the command line (the default is SEEDS)
     args.seeds = args.seeds if given else SEEDS
     twice = sorted({s for s in args.seeds if list(args.seeds).count(s) > 1})
@@ -531,6 +570,8 @@ def validate(args: argparse.Namespace) -> int:
         shutil.rmtree(work, ignore_errors=True)
     for name, body in blocks.items():
         print(f"\n## {name}\n{body}")
+    if (out / VERDICT).exists():
+        print(f"\n{(out / VERDICT).read_text().rstrip()}")
     if not args.no_doc and not args.quick:
         text = DOC.read_text()
         for name, body in blocks.items():

@@ -169,5 +169,5 @@ def test_a_held_out_observation_in_the_training_data_is_refused(spec, tmp_path):
     (held / "dup.yaml").write_text(
         (ROOT / "seeds" / "observations" / "trade.yaml").read_text()
     )  # the training file's ids, held out as well
-    with pytest.raises(UsageError, match="held-out observations in the training data"):
-        holdout_forecasts(spec, folder=held)
+    with pytest.raises(ScenarioError, match="expected an id not in the training data"):
+        holdout_forecasts(spec, folder=held)  # one located line per id (round 23)

@@ -284,6 +284,6 @@ def test_hindcast_outside_the_window_is_one_line(tmp_path, capsys, baseline):
     assert main(["hindcast", str(file), str(baseline), "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.strip() == (
         f"alliance-sim hindcast: error: no observation of {file} falls inside baseline's "
-        "time window"
+        "time window (2024-06 to 2027-05)"  # its months named since round 23
     )
     assert not (tmp_path / "o").exists()

@@ -355,9 +355,10 @@ def _seed_run(monkeypatch, tmp_path, chart_fails: bool = False) -> tuple[dict, d
 
     monkeypatch.setattr(bench, "rolling_forecasts", lambda s, workers: SimpleNamespace(
         plain=seeded(s % 1000, 0.9)))  # fmt: skip
-    monkeypatch.setattr(bench, "holdout_forecasts", lambda s, workers: SimpleNamespace(
+    monkeypatch.setattr(bench, "holdout_forecasts", lambda s, workers, folder: SimpleNamespace(
         view=lambda v: seeded(s % 1000 + 50, 1.1)))  # fmt: skip
-    args = SimpleNamespace(seeds=[20160101, 20160102, 20160103], workers=1)
+    args = SimpleNamespace(seeds=[20160101, 20160102, 20160103], workers=1,
+                           holdout=bench.HOLDOUT)  # fmt: skip
     try:
         return bench.seed_blocks(None, tmp_path, args), drawn
     except RuntimeError:

@@ -30,6 +30,7 @@ from sim.observe.fitguard import (
     holds_generations,
     model_version,
 )
+from sim.observe.holdout_files import refuse_held_records
 from sim.observe.nulls import Overrides, scenario_with
 from sim.observe.observations import Observation, load_observations, refuse_holdout
 from sim.observe.operators import RELIABILITY_WEIGHT, transform
@@ -56,6 +57,7 @@ def build_problem(
     if not episodes:
         raise UsageError("no episode left to calibrate on")
     observations, _ = one_per_definition(load_observations(refuse_holdout(spec.observations)))
+    refuse_held_records(observations)  # a copy or hard link of a held-out file (round 23)
     check_actors(observations, set().union(*(ep.ids for ep in episodes)), "no episode scenario")
     if keep is not None:
         observations = [o for o in observations if keep(o)]

@@ -31,6 +31,12 @@ from sim.observe.scoring import (  # noqa: F401
 from sim.observe.streams import id_key, keyed
 
 NULL_DRAWS = 4000
+# Why no observation after the window is scored, and where they are (round 23: a reviewer's
+# observations after May 2024 against the history were refused without the window's months)
+LATER = (
+    "they all end after it; observations after May 2024 are forecast from the history by"
+    " `python -m benchmarks.calibrate --part holdout --holdout FOLDER` (docs/validation.md)"
+)
 
 
 def coefficient_draws(
@@ -143,6 +149,7 @@ def hindcast(
 
     from sim.observe.episodes import assign, episode_of, nothing_to_score
     from sim.observe.fitguard import check_actors, check_given_columns
+    from sim.observe.holdout_files import month_label
     from sim.observe.observations import load_observations
     from sim.observe.posterior import read_posterior
     from sim.observe.series import one_per_definition
@@ -159,6 +166,10 @@ def hindcast(
     left = assign([ep], obs)
     why = nothing_to_score([ep], f"{ep.name}'s time window")  # before any replication runs
     if why is not None:
+        end = ep.start + ep.steps - 1
+        if not ep.observations:  # none inside: say which months the window has
+            why += f" ({month_label(ep.start)} to {month_label(end)})"
+            why += f"; {LATER}" if all(o.last > end for o in obs) else ""
         raise UsageError(f"no observation of {', '.join(map(str, observations))} {why}")
     with tqdm(total=3, desc="hindcast", unit="stage", disable=not progress, leave=False) as bar:
         table = score_episodes([ep], post, replications, seed, draws, workers)

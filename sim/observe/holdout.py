@@ -34,10 +34,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.errors import UsageError
+from sim.errors import ScenarioError, UsageError
+from sim.limits import MAX_STEPS
 from sim.observe.abc import Population, generator
 from sim.observe.designs import design_draws
 from sim.observe.episodes import assign, episode_of, is_anchor
+from sim.observe.holdout_files import (
+    HOLDOUT,
+    ORIGIN,  # noqa: F401 (importable from here, as before round 23)
+    held_files,
+    not_scored_reason,
+    overlap_notes,
+    period_problems,
+    straddle_notes,
+    training_problems,
+)
 from sim.observe.nulls import events_only_of, level, series_history
 from sim.observe.observations import Observation, load_observations, month_index
 from sim.observe.rolling import (
@@ -54,8 +65,6 @@ from sim.observe.series import definition, one_per_definition
 from sim.observe.spec import CalibrationSpec
 from sim.scenario.loader import load_scenario
 
-HOLDOUT = Path(__file__).resolve().parents[2] / "seeds" / "observations" / "holdout"
-ORIGIN = month_index(2024, 5)  # the last month of the training data
 SEED_KEY = 2024  # predictive streams of the holdout (rolling origins use 2018–2023, 0)
 # the model's forecasts ("model": the plain design)
 VARIANTS = ("model", "filtered", "anomaly", "tracked", "pact")
@@ -64,8 +73,28 @@ FORECASTERS = (*VARIANTS, "events_only", "persistence", "trend")
 
 def load_holdout(folder: Path = HOLDOUT) -> list[Observation]:
     """The held-out observations, one per series and period (series.one_per_definition)."""
-    files = sorted(folder.glob("*.yaml"))
+    files = held_files(folder)
     return one_per_definition(load_observations(files))[0] if files else []
+
+
+def checked_holdout(
+    spec: CalibrationSpec, train: list[Observation], folder: Path
+) -> tuple[list[Observation], list[str]]:
+    """The held-out observations of `folder` (one per series and period) and why any other
+    is not scored; a folder without observation files is a UsageError, an observation that
+    ends by May 2024 or past the longest run, or that is in the training data, a located
+    line (ScenarioError)."""
+    files = held_files(folder)
+    if not files:
+        raise UsageError(f"{folder}: no observation file (*.yaml, *.yml) in it or its subfolders")
+    every = load_observations(files)
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    problems = period_problems(every, ep.start, ep.start + MAX_STEPS - 1)
+    problems += training_problems(every, train)
+    if problems:
+        raise ScenarioError(problems)
+    kept, dropped = one_per_definition(every)
+    return kept, overlap_notes(dropped, kept)
 
 
 def extension(spec: CalibrationSpec, held: list[Observation]) -> dict[str, int]:
@@ -99,12 +128,20 @@ def pact_input(spec: CalibrationSpec) -> dict:
 
 
 def scored(spec: CalibrationSpec, train: list[Observation], held: list[Observation],
-           steps: dict) -> list[Observation]:  # fmt: skip
-    """Held-out observations every forecaster can forecast: inside the extended run, not a
-    trade anchor, with an in-sample observation of the same series."""
+           steps: dict) -> tuple[list[Observation], list[str]]:  # fmt: skip
+    """Held-out observations every forecaster can forecast (inside the extended run, not a
+    trade anchor, with an in-sample observation of the same series), and why each other one
+    is not scored."""
     ep = episode_of(load_scenario(spec.scenarios[0], steps))
     assign([ep], train + held, {o.id for o in train})
-    return [o for o in held if ep.covers(o) and not is_anchor(ep, o) and series_history(train, o)]
+    targets, skipped = [], []
+    for o in held:
+        covered, history = ep.covers(o), bool(series_history(train, o))
+        if covered and history and not is_anchor(ep, o):
+            targets.append(o)
+        else:
+            skipped.append(not_scored_reason(o, set(ep.ids), is_anchor(ep, o), history))
+    return targets, skipped
 
 
 @dataclass
@@ -112,12 +149,14 @@ class Holdout:
     """`rows`: one per (observation, forecaster) with its CRPS, predictive median and mean (the
     forecasters of FORECASTERS); `ess`: the filter's effective sample sizes; `skipped`: the
     held-out observations no forecaster could be scored on, with the reason; `population`:
-    the model's fit (for an identifiability table without fitting again)."""
+    the model's fit (for an identifiability table without fitting again); `straddling`: the
+    scored ones that begin before June 2024, in words."""
 
     rows: pd.DataFrame
     ess: pd.DataFrame
     skipped: list[str]
     population: Population | None = None
+    straddling: list[str] = dataclasses.field(default_factory=list)  # straddle_notes
 
     def view(self, variant: str) -> pd.DataFrame:
         """One model variant with the nulls, the variant named "model" (for skill_table)."""
@@ -165,13 +204,12 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
     """Fit on every in-sample observation, forecast the held-out ones with every model
     variant and the events-only world, score them beside persistence and trend."""
     train = observations_of(spec)
-    held = load_holdout(folder)
-    overlap = {o.id for o in train} & {o.id for o in held}
-    if overlap:  # a held-out observation in the training data voids the test
-        raise UsageError(f"held-out observations in the training data: {sorted(overlap)}")
+    held, overlapping = checked_holdout(spec, train, folder)  # a copy of training data: refused
     steps = extension(spec, held)
-    targets = scored(spec, train, held, steps)
-    skipped = [f"{o.id}: no in-sample observation of its series" for o in held if o not in targets]
+    targets, skipped = scored(spec, train, held, steps)
+    skipped = overlapping + skipped
+    if not targets:  # was two fits, then a KeyError on the empty table
+        raise UsageError(f"no held-out observation of {folder} can be scored: {'; '.join(skipped)}")
     post, pop = fit(spec, lambda o: True, workers)
     fitted, ess = model_draws(spec, post, targets, train, workers, steps)
     null_spec = events_only_spec(spec)
@@ -181,7 +219,7 @@ def holdout_forecasts(spec: CalibrationSpec, workers: int = 1, folder: Path = HO
         null_spec, null_post, targets, train, workers, SEED_KEY, only
     )
     rows = pd.DataFrame(score_rows("holdout", targets, train, fitted, spec.settings["seed"]))
-    return Holdout(rows, ess, skipped, pop)
+    return Holdout(rows, ess, skipped, pop, straddle_notes(targets, train))
 
 
 def level_of(obs: Observation, value: float) -> float:
