@@ -157,3 +157,18 @@ def test_an_event_fires_the_first_step_its_condition_holds_and_then_only_if_once
     assert [f for f in fired if f[0] == "b"] == sorted(
         ("b", r, t, "every") for r in (0, 1) for t in range(5)
     )
+
+
+# ------------------------------------------------------------------ sim/model.py
+def test_a_mesa_model_runs_its_planned_steps_and_then_stops():
+    """`AllianceModel(steps=n)` "sets `running`": it is running until its n-th step and
+    stops after it (Mesa's `batch_run` and ModelController step a model while it runs), at
+    step n of its state, with n + 1 collections (the start and each step)."""
+    from sim.model import AllianceModel
+
+    model = AllianceModel(BASELINE, seed=3, steps=4)
+    for t in range(4):
+        assert model.running, t
+        model.step()
+    assert not model.running
+    assert model.state.step == 4 and len(model.datacollector.escalation_history()) == 5
