@@ -244,10 +244,10 @@ VERDICT = "holdout_verdict.txt"  # printed after the tables; not a block of the 
 def holdout_verdict(result, folder: Path, intervals: dict[str, pd.DataFrame]) -> str:
     """In words, under the tables: which nulls each design beats and where it loses
     (sim/observe/verdict.py, as `hindcast` prints it) and how sure (its pooled intervals),
-    and every held-out observation of
-    `folder` that is not scored, with the reason. Why (round 23): the command printed the
-    tables only, and an observation set aside (a pair the scenario lacks, no in-sample
-    observation of its series, one overlapped by another) vanished without a word."""
+    and every held-out observation of `folder` that is not scored, with the reason. Why
+    (round 23): the command printed the tables only, and an observation set aside (a pair
+    the scenario lacks, no in-sample observation of its series, one overlapped by another)
+    vanished without a word."""
     n = result.rows["id"].nunique()
     lines = [f"Held out ({folder}): {n} observations scored, {len(result.skipped)} not."]
     for v in VARIANTS:

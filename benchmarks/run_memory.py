@@ -5,13 +5,13 @@ Why: a chunk held 250 (full series) or 1,024 (summaries) replications whatever t
 of actors, and each replication holds ~24 N × N arrays, 3 more per recorded step; the
 chart histograms were dense (1.3 GB of commitment bins at 300 actors). The estimate counted
 neither, so a run could pass the memory check and then exhaust the machine. Each case is
-one fresh `alliance-sim run` process (numpy engine, charts off); its peak resident memory
-is the child's `ru_maxrss` from `os.wait4`. `--checkout DIR` measures another checkout's
-`sim` on the same scenarios (e.g. main before the chunks were cut); the estimate is always
-this checkout's.
+one fresh `alliance-sim run` process (numpy engine unless `--engine numba`, charts off);
+its peak resident memory is the child's `ru_maxrss` from `os.wait4`. `--checkout DIR`
+measures another checkout's `sim` on the same scenarios (e.g. main before the chunks were
+cut); the estimate is always this checkout's.
 
     python -m benchmarks.run_memory [--cases 100:36:20:full 300:36:20:full ...]
-        [--checkout DIR]
+        [--checkout DIR] [--engine numpy|numba]
 """
 
 from __future__ import annotations
@@ -46,14 +46,15 @@ def peak_run(args: list[str], checkout: Path) -> tuple[float, float]:
     return time.perf_counter() - t, usage.ru_maxrss / 1024  # Linux: kilobytes
 
 
-def estimate_mb(path: Path, replications: int, steps: int, series: str) -> float:
+def estimate_mb(path: Path, replications: int, steps: int, series: str, engine: str) -> float:
     """This checkout's estimate, as `run` computes it (sim/jobs/run_console.py check_size)."""
     from sim.jobs.run import RunSettings
     from sim.jobs.run_console import check_size
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(path)
-    settings = RunSettings(replications=replications, seed=1, steps=steps, series=series)
+    settings = RunSettings(replications=replications, seed=1, steps=steps, series=series,
+                           engine=engine)  # fmt: skip
     with open(os.devnull, "w") as quiet:
         saved, sys.stderr = sys.stderr, quiet
         try:
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", nargs="+", default=list(CASES),
                     help="ACTORS:STEPS:REPLICATIONS:SERIES each")  # fmt: skip
     ap.add_argument("--checkout", type=Path, default=REPO, help="the sim to measure")
+    ap.add_argument("--engine", choices=("numpy", "numba"), default="numpy")
     args = ap.parse_args(argv)
     print("actors | steps | replications | series | wall (s) | peak (MB) | estimate (MB) | "
           "estimate ÷ peak")  # fmt: skip
@@ -79,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(yaml.safe_dump(scenario(int(n), int(steps)), sort_keys=False))
             out = Path(tmp) / f"run{case.replace(':', '-')}"
             wall, peak = peak_run(["run", str(path), "-n", reps, "--series", series,
-                                   "--engine", "numpy", "--out", str(out), "--no-plots",
+                                   "--engine", args.engine, "--out", str(out), "--no-plots",
                                    "-q"], args.checkout)  # fmt: skip
-            est = estimate_mb(path, int(reps), int(steps), series)
+            est = estimate_mb(path, int(reps), int(steps), series, args.engine)
             print(f"{n} | {steps} | {reps} | {series} | {wall:.1f} | {peak:,.0f} | {est:,.0f} | "
                   f"{est / peak:.2f}", flush=True)  # fmt: skip
     return 0

@@ -6,8 +6,9 @@ Why: the chunk sizes (250 replications with full series, 1,024 summaries only, 1
 about 24 arrays of N × N float64 while it steps (the state and the dynamics' temporaries;
 measured with tracemalloc on the numpy engine at 50–200 actors: 20 to 22, and from the
 peak resident memory on the numba engine: 19), and with full series 3 more per recorded
-step (commitment, tension, readiness: `_series_bytes_per_step`). At 300 actors a chunk of
-250 replications of 36 steps held 20 GB of series and one of 1,024 summaries 15 GB.
+step (commitment, tension, readiness: `series_bytes_per_step`). At 300 actors a chunk of
+250 replications of 36 steps held 20 GB of series, and one of 1,024 summaries about 15 GB
+(by the ~20 arrays measured; 17.7 GB by the rule's 24).
 Results do not depend on the chunking (seeds are per replication, sim/noise.py), so a
 chunk is cut to fit CHUNK_BUDGET; the shipped scenarios keep their chunks whole.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 CHUNK_BUDGET = 256 << 20  # bytes of one chunk's state and series, in one process
 STATE_ARRAYS = 24  # N × N float64 arrays a stepping replication holds (measured: 19 to 22)
 LANES = 32  # the compiled kernel's block (sim/kernel/layout.py): a smaller chunk is padded
+NUMBA_MEMORY = 160 << 20  # numba, llvmlite and the compiled kernel (measured: 125-135 MiB)
 
 
 def series_bytes_per_step(n_actors: int) -> int:
@@ -30,6 +32,19 @@ def replication_bytes(n_actors: int, steps: int, keep_series: bool) -> int:
     """Memory one replication of one arm holds while its chunk runs."""
     series = (steps + 1) * series_bytes_per_step(n_actors) if keep_series else 0
     return STATE_ARRAYS * 8 * n_actors * n_actors + series
+
+
+def block_fits(n_actors: int, steps: int, keeps: tuple[bool, ...]) -> bool:
+    """Whether one block of the compiled kernel (LANES replications of every arm) fits in
+    CHUNK_BUDGET: where it does not, `auto` runs numpy, whose chunks can be cut smaller
+    (at 300 actors with full series a block is about 3.7 GB)."""
+    return LANES * sum(replication_bytes(n_actors, steps, k) for k in keeps) <= CHUNK_BUDGET
+
+
+def auto_work(work: int, n_actors: int, steps: int, keeps: tuple[bool, ...]) -> int:
+    """The replication-steps `choose_engine` weighs for `auto`: 0 (so numpy) where a kernel
+    block does not fit the budget, else `work`. An explicit engine is not affected."""
+    return work if block_fits(n_actors, steps, keeps) else 0
 
 
 def fitted_chunk(chunk_size: int, n_actors: int, steps: int, keeps: tuple[bool, ...],

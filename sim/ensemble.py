@@ -370,7 +370,7 @@ def iter_arms(
     keeps = tuple(arm.keep_series for arm in arms)
     resettles = tuple(arm.resettle for arm in arms)
     sinks = tuple(arm.sink for arm in arms)
-    chunk_size = fitted_chunk(chunk_size, models[0].n, steps, keeps, engine)  # memory: N²
+    chunk_size = fitted_chunk(chunk_size, max(m.n for m in models), steps, keeps, engine)
     jobs = [
         (models, np.arange(lo, min(lo + chunk_size, replications)), seed, steps, keeps,
          coefficients, resettles, engine, sinks)

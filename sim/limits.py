@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from sim.chunks import fitted_chunk, replication_bytes, series_bytes_per_step
+from sim.chunks import NUMBA_MEMORY, fitted_chunk, replication_bytes, series_bytes_per_step
 from sim.errors import UsageError
 from sim.scenario.schema import Run
 
@@ -120,12 +120,13 @@ def estimate_run_bytes(
     chunk = fitted_chunk(min(chunk, replications), n_actors, steps, keeps, engine)
     per_chunk_state = chunk * sum(replication_bytes(n_actors, steps, k) for k in keeps)
     in_flight = (workers + 2) if workers > 1 else 1
+    base = BASE_MEMORY + (NUMBA_MEMORY if engine == "numba" else 0)
     if series == "summary":
-        return int(BASE_MEMORY + in_flight * per_chunk_state + 3 * summary), int(summary * 1.2)
+        return int(base + in_flight * per_chunk_state + 3 * summary), int(summary * 1.2)
     per_rep_step = 7 * n_actors + 2 * pairs + 5  # values in the three tables
     values_per_chunk = chunk * (steps + 1) * per_rep_step
     memory = (
-        BASE_MEMORY + in_flight * (values_per_chunk * 8 + per_chunk_state)
+        base + in_flight * (values_per_chunk * 8 + per_chunk_state)
         + values_per_chunk * MEMORY_PER_VALUE + 3 * summary
         + histogram_bytes(n_actors, pairs, replications, steps)
     )  # fmt: skip

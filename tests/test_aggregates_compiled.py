@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sim.aggregates as aggregates
+import sim.histograms as histograms
 from sim.aggregates import BIN_WIDTH, Histograms, RunAggregates
 from sim.ensemble import prepare, run_chunk
 from sim.kernel import numba_available
@@ -29,10 +29,10 @@ def both(fn, monkeypatch):
     """fn() counted by the compiled counter, then by numpy's."""
     import numba  # noqa: F401  (the compiled counter runs where numba is loaded)
 
-    assert aggregates.compiled_counts() is not None
+    assert histograms.compiled_counts() is not None
     fast = fn()
     with monkeypatch.context() as m:
-        m.setattr(aggregates, "compiled_counts", lambda: None)
+        m.setattr(histograms, "compiled_counts", lambda: None)
         slow = fn()
     return fast, slow
 

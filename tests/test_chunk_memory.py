@@ -1,4 +1,4 @@
-"""Memory at many actors (sim/chunks.py, sim/aggregates.py' sparse store, the run's
+"""Memory at many actors (sim/chunks.py, the sparse store, the run's
 estimate in sim/limits.py): a chunk is cut so its N × N arrays fit a budget, results do not
 depend on the cut, the chart histograms stay sparse while they are mostly empty, and the
 estimate counts what a replication really holds."""
@@ -56,6 +56,59 @@ def test_the_history_the_fits_run_keeps_its_chunks_whole():
         assert fitted_chunk(1000, n, steps, (True,), engine) == 1000
 
 
+def test_the_held_out_forecasts_run_of_the_history_keeps_its_chunks_whole():
+    """The held-out test carries the history on to the last held-out month (123 steps with
+    the shipped files): its chunks are unchanged too."""
+    from sim.observe.holdout import extension, load_holdout
+    from sim.observe.spec import load_spec
+
+    spec = load_spec(ROOT / "scenarios" / "calibration" / "history.yaml")
+    steps = extension(spec, load_holdout())["run.steps"]
+    n = load_scenario(spec.scenarios[0]).model_input.n
+    assert steps > load_scenario(spec.scenarios[0]).scenario.run.steps
+    for engine in ("numpy", "numba"):
+        assert fitted_chunk(1000, n, steps, (True,), engine) == 1000
+
+
+def test_auto_runs_numpy_where_a_kernel_block_would_pass_the_budget():
+    """At 300 actors with full series one 32-replication block of the compiled kernel is
+    about 3.7 GB: `auto` then runs numpy, whose chunks can be cut; at the baseline's 8
+    actors the work decides as before; an explicit engine is kept."""
+    from sim.chunks import auto_work, block_fits
+    from sim.kernel import AUTO_MIN_WORK, choose_engine
+
+    work = 10 * AUTO_MIN_WORK
+    assert not block_fits(300, 36, (True, False)) and block_fits(8, 36, (True, False))
+    assert choose_engine("auto", auto_work(work, 300, 36, (True, False))) == "numpy"
+    assert auto_work(work, 8, 36, (True, False)) == work
+    assert auto_work(work, 300, 36, (True, False)) == 0
+    assert choose_engine("numpy", auto_work(work, 8, 36, (True,))) == "numpy"
+
+
+def test_the_run_checks_its_size_with_its_counterfactual_and_its_engine(tmp_path, monkeypatch):
+    """`run`'s check counts the counterfactual that runs beside it and the numba engine's
+    own memory: dropping either from check_size would under-count (10 actors: the chunk is
+    not cut, so the second arm only adds)."""
+    from sim.chunks import NUMBA_MEMORY
+    from sim.jobs.run import RunSettings
+    from sim.jobs.run_console import check_size
+    from sim.tables import related_pairs
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(many_actors(10)))
+    loaded = load_scenario(path)
+    assert loaded.scenario.counterfactual is not None
+    pairs = len(related_pairs(loaded.model_input))
+    for engine in ("numpy", "numba"):
+        settings = RunSettings(replications=400, seed=1, steps=6, engine=engine)
+        got, _ = check_size(loaded, settings, tmp_path / "out")
+        want = estimate_run_bytes(10, 400, 6, "full", n_pairs=pairs, arms=2, engine=engine)
+        alone = estimate_run_bytes(10, 400, 6, "full", n_pairs=pairs, arms=1, engine=engine)
+        assert got == want[0] > alone[0]
+    numba = estimate_run_bytes(10, 400, 6, "full", n_pairs=pairs, engine="numba")[0]
+    assert numba >= estimate_run_bytes(10, 400, 6, "full", n_pairs=pairs)[0] + NUMBA_MEMORY
+
+
 def test_a_chunk_of_many_actors_is_cut_to_the_budget_and_never_below_a_kernel_block():
     big = fitted_chunk(CHUNK, 300, 36, (True, False))
     need = replication_bytes(300, 36, True) + replication_bytes(300, 36, False)
@@ -87,8 +140,9 @@ def test_a_replication_holds_no_more_than_the_chunk_sizing_assumes(n, tmp_path):
 
 def test_a_run_cut_into_small_chunks_writes_the_same_results(tmp_path, monkeypatch):
     """Ablation of the budget: with room for two replications a chunk, a 30-actor run of
-    8 replications is cut in four, and its summaries, events and aggregates are the same
-    bytes as the run in one chunk; its step tables the same rows."""
+    8 replications is cut in four, and its summaries, events, effects (its counterfactual is
+    cut beside it) and aggregates are the same bytes as the run in one chunk; its step
+    tables the same rows."""
     import pandas as pd
 
     path = tmp_path / "s.yaml"
@@ -102,7 +156,7 @@ def test_a_run_cut_into_small_chunks_writes_the_same_results(tmp_path, monkeypat
 
     assert pq.ParquetFile(tmp_path / "cut" / "pairs.parquet").num_row_groups == 4
     assert pq.ParquetFile(tmp_path / "whole" / "pairs.parquet").num_row_groups == 1
-    for name in ("summary.csv", "events.csv", "aggregates.parquet"):
+    for name in ("summary.csv", "events.csv", "effects.csv", "aggregates.parquet"):
         assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
     for name in ("pairs.parquet", "timeseries.parquet", "system.parquet"):
         a, b = (pd.read_parquet(tmp_path / d / name) for d in ("cut", "whole"))

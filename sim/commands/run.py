@@ -45,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
+    from sim.chunks import auto_work
     from sim.commands.checks import engine_for
     from sim.effects import effect_lines
     from sim.jobs.run import (
@@ -70,6 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides,
     )  # fmt: skip
     work = settings.replications * settings.steps
+    keeps = (settings.series == "full",) + (False,) * (loaded.scenario.counterfactual is not None)
+    work = auto_work(work, loaded.model_input.n, settings.steps, keeps)  # many actors: numpy
     settings = dataclasses.replace(settings, engine=engine_for(args, work))
     if args.posterior is not None:
         from sim.observe.posterior import with_posterior

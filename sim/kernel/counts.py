@@ -1,4 +1,4 @@
-"""The chart histograms' counts of one chunk (sim/aggregates.py `sparse_counts` of
+"""The chart histograms' counts of one chunk (sim/histograms.py `sparse_counts` of
 `Histograms.bin_of`), compiled: the same sparse counts, without sorting.
 
 Why: a full-series worker spent ~36 ms per 250 × 200 chunk counting its series into the

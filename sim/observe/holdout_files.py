@@ -33,11 +33,17 @@ SUFFIXES = (".yaml", ".yml")
 
 
 def held_files(folder: Path = HOLDOUT) -> list[Path]:
-    """Every observation file in `folder` and its subfolders (`.yaml` or `.yml`), sorted."""
+    """Every observation file in `folder` and its subfolders (`.yaml` or `.yml`), sorted;
+    hidden files and folders (a name starting with a dot) are skipped."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder of held-out observation files")
-    return sorted(p for p in folder.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    # not .ipynb_checkpoints/ and the like: copies of the files, so duplicate ids
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.suffix in SUFFIXES and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )  # fmt: skip
 
 
 def month_label(month: int) -> str:
@@ -54,12 +60,15 @@ def _locate(obs: Observation, key: str, message: str) -> Problem:
 
 def period_problems(held: list[Observation], start: int, last: int) -> list[Problem]:
     """A held-out observation must end after May 2024 (one that ends by then is of months the
-    fit has seen) and by the last month the history can be run to (`last`; it starts in
-    month `start`)."""
+    fit has seen), begin inside the history (`start`) and end by the last month the history
+    can be run to (`last`)."""
     out = []
     for o in held:
         if o.last <= ORIGIN:
             why = "a period ending after 2024-05 (held out: after the training data)"
+            out.append(_locate(o, "period", expected_found(why, o.period)))
+        elif o.first < start:  # not the months of any run: was "no in-sample observation"
+            why = f"a period starting in or after {month_label(start)} (the history's first month)"
             out.append(_locate(o, "period", expected_found(why, o.period)))
         elif o.last > last:
             why = (f"a period ending by {month_label(last)} (the history runs at most "
@@ -112,10 +121,10 @@ def refuse_held_records(observations: Iterable[Observation], folder: Path = HOLD
             held += load_observations(path)
         except ScenarioError:
             continue
-    ids = {o.id for o in held}
+    ids = {o.id: series_key(o) for o in held}  # an id alone may be a user's own, reused
     records = {_record(o) for o in held}
     for o in observations:
-        if o.id in ids or _record(o) in records:
+        if ids.get(o.id) == series_key(o) or _record(o) in records:
             raise UsageError(
                 f"{o.file}:{o.line}: {o.id} is a held-out observation ({folder}): held-out "
                 "observations are never used for calibration (seeds/observations/holdout/"
@@ -138,7 +147,7 @@ def not_scored_reason(o: Observation, ids: set[str], anchor: bool, history: bool
         return f"{o.id}: no in-sample observation of its series, so {who} forecast it"
     if anchor:
         return f"{o.id}: the first trade value of its pair and unit, which only anchors the level"
-    return f"{o.id}: not scored"
+    return f"{o.id}: outside the months of the extended history run"
 
 
 def straddle_notes(targets: list[Observation], train: list[Observation]) -> list[str]:
