@@ -12,8 +12,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
+from sim.observe.episodes import episode_of
+from sim.observe.holdout import (
+    FORECASTERS,
+    SEED_KEY,
+    Holdout,
+    directions,
+    extension,
+    pact_input,
+    scored,
+)
 from sim.observe.holdout_files import (
     ORIGIN,
     not_scored_reason,
@@ -22,7 +34,12 @@ from sim.observe.holdout_files import (
     straddle_notes,
 )
 from sim.observe.observations import load_observations, month_index
-from sim.observe.series import one_per_definition
+from sim.observe.rolling import ORIGINS, observations_of
+from sim.observe.series import definition, one_per_definition, series_key
+from sim.observe.spec import load_spec
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SOURCE = '{publisher: Test, title: Test, date: "2026-01-01", url: "https://example.org/t"}'
 UNIT = "launch events"
@@ -35,6 +52,11 @@ def record(oid: str, period: str, value: float = 1, kind: str = "missile_launche
         f'  - {{id: {oid}, kind: {kind}, {who}, period: "{period}", value: {value}, '
         f"unit: {unit}, reliability: estimate, source: {SOURCE}}}\n"
     )
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec(ROOT / "scenarios" / "calibration" / "history.yaml")
 
 
 def observations(path: Path, *records: str) -> list:
@@ -140,3 +162,115 @@ def test_a_training_observation_ending_in_the_first_month_of_a_straddling_one_is
         "held (2024-03/2024-08) begins before June 2024, in months the fit covers; the fit "
         "saw in-march of its series in those months"
     ]
+
+
+# --------------------------------------------------------------------------- holdout.py
+
+
+def test_the_direction_of_each_forecast_is_read_from_the_series_last_in_sample_level(tmp_path):
+    """Counts are compared per month (nulls.level): the last in-sample count, January to
+    March 2024, is 6 launch events (2 a month); 12 in 2025 (1 a month) is down. A median of
+    36 a year is up (3 a month), 24 flat (2), 6 down (0.5). The share right is each
+    forecaster's share of observations whose direction it got: only "down" was right."""
+    train = observations(
+        tmp_path / "train.yaml",
+        record("y2022", "2022", 24),
+        record("y2023", "2023", 12),
+        record("q2024", "2024-01/2024-03", 6),
+    )
+    (held,) = observations(tmp_path / "held.yaml", record("y2025", "2025", 12))
+    medians = {"model": 36, "filtered": 24, "anomaly": 6, "tracked": 36, "pact": 24,
+               "events_only": 6, "persistence": 24, "trend": 36}  # fmt: skip
+    assert set(medians) == set(FORECASTERS)
+    rows = pd.DataFrame([{"id": "y2025", "forecaster": f, "median": m} for f, m in medians.items()])
+    table = directions(Holdout(rows, pd.DataFrame(), []), train, [held])
+    said = {36: "up", 24: "flat", 6: "down"}
+    assert table.iloc[0].to_dict() == {
+        "observation": "y2025",
+        "series": f"missile_launches PRK ({definition(held)})",
+        "from": "2024-01/2024-03: 6",
+        "observed": "12 (down)",
+        **{f: said[m] for f, m in medians.items()},
+    }
+    share = {f: "1.00" if m == 6 else "0.00" for f, m in medians.items()}
+    assert table.iloc[1].to_dict() == {
+        "observation": "share right",
+        "series": "",
+        "from": "",
+        "observed": "",
+        **share,
+    }
+
+
+def test_the_pact_input_is_the_baselines_treaty_signed_in_june_2024(spec):
+    """The sensitivity forecast adds the baseline's Russia–North Korea treaty of 2024: its
+    start strength and signing year from scenarios/baseline.yaml, the strength its
+    pact_signed event gives it, set in June 2024: step 101 of a history starting in January
+    2016 (8 years and 5 months later)."""
+    baseline = yaml.safe_load((ROOT / "scenarios" / "baseline.yaml").read_text())
+    treaty = baseline["treaties"]["rus_prk_2024"]
+    key = "treaties.rus_prk_2024.strength"
+    pact = pact_input(spec)
+    got = pact["treaties.rus_prk_2024"]
+    assert got["strength"]["value"] == treaty["strength"]["value"]
+    assert got["signed"] == treaty["signed"]
+    assert got["members"] == treaty["members"] and got["obligation"] == treaty["obligation"]
+    event = pact["events.pact_signed_2024"]
+    assert event["set"] == {key: baseline["events"]["pact_signed"]["set"][key]}
+    start = episode_of(load_scenario(spec.scenarios[0])).start
+    assert start == month_index(2016, 1)
+    assert event["at"] == 8 * 12 + 5 == 101
+
+
+def test_a_trade_value_in_a_unit_worded_otherwise_is_set_aside_as_its_pairs_first(spec, tmp_path):
+    """The trade operator anchors a value on the latest known one of its pair *and unit*
+    (episodes.assign): China–Russia trade in 2025 in "USD billion per year" has in-sample
+    values of its series (trade is one definition) but none in its own unit, so it is its
+    own anchor, the level the model cannot predict, and is not scored."""
+    (held,) = observations(
+        tmp_path / "held.yaml",
+        record("rv-trade", "2025", 230, "trade_value", "pair: [CHN, RUS]", "USD billion per year"),
+    )
+    train = observations_of(spec)
+    assert any(series_key(o) == series_key(held) for o in train)
+    targets, skipped = scored(spec, train, [held], extension(spec, [held]))
+    assert targets == []
+    assert skipped == [
+        "rv-trade: the first trade value of its pair and unit, which only anchors the level"
+    ]
+
+
+def test_the_extension_never_shortens_the_run_and_reaches_the_last_held_out_month(spec, tmp_path):
+    """`run.steps` carries the history (January 2016, 101 months to May 2024) on to the last
+    held-out month: December 2026 is month 132 of the run; with nothing held out, or only
+    months inside the run, the scenario keeps its own steps."""
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    assert (ep.start, ep.steps) == (month_index(2016, 1), 101)
+    dec, may = observations(
+        tmp_path / "held.yaml", record("dec", "2026-12"), record("may", "2024-05")
+    )
+    assert extension(spec, [dec, may]) == {"run.steps": 11 * 12}
+    assert extension(spec, [may]) == {"run.steps": 101}
+    assert extension(spec, []) == {"run.steps": 101}
+
+
+def test_a_variants_view_is_its_rows_named_model_beside_the_nulls_with_the_same_columns():
+    """`view` keeps one variant (named "model", for skill_table) and the three nulls, in the
+    rows' own columns: benchmarks/calibrate.py writes it to seeds_holdout.csv as it is."""
+    rows = pd.DataFrame(
+        [{"id": f"o{i}", "forecaster": f, "crps": float(n)}
+         for i in range(2) for n, f in enumerate(FORECASTERS)]
+    )  # fmt: skip
+    view = Holdout(rows, pd.DataFrame(), []).view("pact")
+    assert list(view.columns) == ["id", "forecaster", "crps"]
+    assert list(view.index) == list(range(2 * 4))
+    crps = {f: float(n) for n, f in enumerate(FORECASTERS)}
+    expected = {"model": crps["pact"], **{n: crps[n] for n in ("events_only", "persistence",
+                                                               "trend")}}  # fmt: skip
+    assert dict(zip(view["forecaster"], view["crps"], strict=True)) == expected
+
+
+def test_the_held_out_predictive_streams_are_none_of_the_rolling_origins_nor_the_in_sample():
+    """The held-out forecasts draw their own streams: the rolling origins key theirs by the
+    origin year (2018 to 2023) and the in-sample forecasts by 0 (sim/observe/rolling.py)."""
+    assert SEED_KEY not in {0, *ORIGINS}
