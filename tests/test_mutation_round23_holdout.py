@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -274,3 +275,52 @@ def test_the_held_out_predictive_streams_are_none_of_the_rolling_origins_nor_the
     """The held-out forecasts draw their own streams: the rolling origins key theirs by the
     origin year (2018 to 2023) and the in-sample forecasts by 0 (sim/observe/rolling.py)."""
     assert SEED_KEY not in {0, *ORIGINS}
+
+
+# --------------------------------------------------------------------------- designs.py
+
+
+def test_the_anomaly_design_starts_from_the_latest_of_several_earlier_observations():
+    """With mechanisms and noise off the model's change is zero, so the anomaly forecast is
+    the last observed value: 2018's 107, not 2017's 84 nor 2016's 69."""
+    from sim.observe.assimilate import particle_filter
+    from sim.observe.designs import anomaly_draws
+    from sim.observe.episodes import assign
+    from sim.observe.nulls import EVENTS_ONLY
+    from sim.observe.operators import default_coefficients
+    from tests.test_assimilate import HISTORY, obs
+
+    ep = episode_of(load_scenario(HISTORY, EVENTS_ONLY))
+    pair = ("CHN", "RUS")
+    train = [obs("trade_value", pair, y, 6, v) for y, v in ((2016, 69.0), (2017, 84.0),
+                                                            (2018, 107.0))]  # fmt: skip
+    target = obs("trade_value", pair, 2020, 6, 108.0)
+    assign([ep], [*train, target])
+    plain = particle_filter(ep, {}, default_coefficients(4), 4, 3, np.random.default_rng(0), [])
+    d = anomaly_draws(ep, plain, train, [target], np.random.default_rng(1), 5)
+    assert d[target.id] == pytest.approx(np.full(4 * 5, 107.0))
+
+
+def test_asking_for_the_designs_own_drift_scales_keeps_their_evidence():
+    """The evidence at scale 0 is the filtered design's and at TRACK_SCALE the tracked
+    design's (DesignDraws): asking for those scales again runs no other filter over them."""
+    from sim.observe.designs import design_draws
+    from sim.observe.drift import TRACK_SCALE
+    from sim.observe.operators import default_coefficients
+    from tests.test_filter_pooling import HISTORY, R, launches
+
+    ep = episode_of(load_scenario(HISTORY))
+    coefs = {"drive_PRK": np.random.default_rng(0).normal(0, 0.05, R)}
+    k = default_coefficients(R)
+    train, targets = launches(2016, range(1, 13)), launches(2017, (3, 9), 2.0)
+
+    def evidence(scales):
+        rng = np.random.default_rng(1)
+        return design_draws(ep, coefs, k, R, 5, rng, train, targets, 10,
+                            evidence_scales=scales).evidence  # fmt: skip
+
+    alone = evidence(())
+    assert set(alone) == {0.0, TRACK_SCALE}
+    assert evidence((0.0, TRACK_SCALE)) == alone
+    more = evidence((0.0, 0.5))
+    assert {s: more[s] for s in alone} == alone and set(more) == {0.0, TRACK_SCALE, 0.5}
