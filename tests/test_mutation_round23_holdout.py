@@ -132,7 +132,9 @@ def test_a_vote_needs_north_korea_in_the_scenario_and_other_kinds_do_not(tmp_pat
     assert not_scored_reason(vote, ids, anchor=False, history=True) == (
         "vote: the history scenario has no actor PRK"
     )
-    assert not_scored_reason(summit, ids, anchor=False, history=True) == "summit: not scored"
+    assert not_scored_reason(summit, ids, anchor=False, history=True) == (
+        "summit: outside the months of the extended history run"
+    )
 
 
 # --------------------------------------------------------------------------- straddling
