@@ -1,0 +1,145 @@
+"""Round 23e: tests for the mutants that survived in the rolling origin and the hindcast
+(docs/reliability.md §16.11): which observations each origin trains on and forecasts, which
+inputs its forecast may use (sim/observe/rolling.py), and what `alliance-sim hindcast`
+scores (sim/observe/hindcast.py). Each test fails on its mutant and passes on the original;
+each asserts the rule docs/validation.md states ("for each origin year Y = 2018 … 2023: fit
+on the observations ending by December Y, forecast those of Y+1 and Y+2 with no event after
+Y"), on observations whose expected split is derived in the test from their months."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from sim.observe.episodes import episode_of
+from sim.observe.nulls import series_history
+from sim.observe.observations import Observation, month_index
+from sim.observe.rolling import (
+    ORIGINS,
+    Fold,
+    folds,
+    observations_of,
+    origin_split,
+    scored_targets,
+    unseen_inputs,
+)
+from sim.observe.spec import load_spec
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "scenarios" / "calibration" / "history.yaml"
+SRC = {"publisher": "p", "title": "t", "date": "2020-01-01", "url": "https://e.org"}
+
+
+def obs(name: str, first: int, last: int) -> Observation:
+    """A trade observation of the months first..last (month indices, inclusive)."""
+    return Observation(
+        name, "trade_value", ("CHN", "RUS"), name, first, last, 1.0, "USD bn per year",
+        "solid", SRC, "f", 1,
+    )  # fmt: skip
+
+
+def boundary_observations(y: int) -> dict[str, Observation]:
+    """Observations at the edges of origin y's training data and its two forecast years."""
+    dec_y, jan_1, dec_2, jan_3 = (
+        month_index(y, 12),
+        month_index(y + 1, 1),
+        month_index(y + 2, 12),
+        month_index(y + 3, 1),
+    )
+    return {
+        "year y": obs("year y", month_index(y, 1), dec_y),  # ends by December y
+        "december y": obs("december y", dec_y, dec_y),
+        "across the origin": obs("across the origin", dec_y, jan_1),  # in neither
+        "january y+1": obs("january y+1", jan_1, jan_1),  # first forecast month
+        "year y+2": obs("year y+2", month_index(y + 2, 1), dec_2),  # last forecast year
+        "december y+2": obs("december y+2", dec_2, dec_2),
+        "across the horizon": obs("across the horizon", dec_2, jan_3),  # in neither
+        "january y+3": obs("january y+3", jan_3, jan_3),  # after the horizon
+    }
+
+
+# ------------------------------------------------------------------ sim/observe/rolling.py
+def test_the_origins_are_the_decembers_of_2018_to_2023():
+    """docs/validation.md: "For each origin year Y = 2018 … 2023"."""
+    assert ORIGINS == (2018, 2019, 2020, 2021, 2022, 2023)
+
+
+def test_each_origin_trains_on_what_ended_by_its_december_and_forecasts_its_next_two_years():
+    """`origin_split` for every origin: training data are the observations whose last month
+    is December Y or earlier; test data are those lying wholly inside January Y+1 to
+    December Y+2; an observation across either edge is in neither; the last training month
+    is December Y."""
+    for y in ORIGINS:
+        by_name = boundary_observations(y)
+        train, test, end = origin_split(list(by_name.values()), y)
+        assert end == month_index(y, 12)
+        assert {o.id for o in train} == {"year y", "december y"}
+        assert {o.id for o in test} == {"january y+1", "year y+2", "december y+2"}
+        assert all(o.last <= month_index(y, 12) for o in train)
+        assert all(month_index(y, 12) < o.first and o.last < month_index(y + 3, 1) for o in test)
+
+
+def test_a_fold_may_see_an_observation_ending_in_its_last_training_month_and_nothing_later():
+    """`Fold.keep` (what a fit sees) is the training split's rule: the last month of the
+    observation is at most the fold's end."""
+    end = month_index(2020, 12)
+    fold = Fold(2020, [], [], end)
+    assert fold.keep(obs("december", end, end))
+    assert fold.keep(obs("a year", end - 11, end))
+    assert not fold.keep(obs("january", end + 1, end + 1))
+    assert not fold.keep(obs("across", end, end + 1))
+
+
+def test_every_fold_of_the_history_forecasts_only_inside_its_horizon_from_earlier_data():
+    """The shipped spec's folds: each fit sees exactly its training observations, all ended
+    by its December; each target starts after it and ends by December Y+2, and has an earlier
+    observation of its series in the training data (else the nulls could not forecast it)."""
+    spec = load_spec(SHIPPED)
+    observations = observations_of(spec)
+    seen = []
+    for fold in folds(spec, ORIGINS):
+        seen.append(fold.origin)
+        end = month_index(fold.origin, 12)
+        assert fold.end == end and fold.targets
+        assert {o.id for o in observations if fold.keep(o)} == {o.id for o in fold.train}
+        assert all(o.last <= end for o in fold.train)
+        for t in fold.targets:
+            assert end < t.first and t.last <= month_index(fold.origin + 2, 12), t.id
+            assert series_history(fold.train, t), t.id
+    assert seen == sorted(seen) and set(seen) <= set(ORIGINS) and seen
+
+
+def test_an_input_dated_in_the_origin_month_is_known_and_one_a_month_later_is_withheld():
+    """`unseen_inputs` switches off the inputs dated after the origin month ("an input nobody
+    knew at the origin"): one dated in that month itself was known then and stays on."""
+    spec = load_spec(SHIPPED)
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    events = ep.loaded.scenario.events
+    closure = ep.start + events["border_closure"].at  # a dated input inside the history
+    at_origin = unseen_inputs(spec, closure)
+    assert "events.border_closure.at" not in at_origin
+    before = unseen_inputs(spec, closure - 1)
+    assert "events.border_closure.at" in before
+    for key in before:  # every withheld input is dated after the month given, and only those
+        assert ep.start + events[key.split(".")[1]].at > closure - 1
+    later = {k for k, ev in events.items() if ev.at is not None and ep.start + ev.at > closure}
+    assert {k.split(".")[1] for k in at_origin} == later
+
+
+def test_an_observation_is_scored_when_its_series_was_observed_before_the_origin():
+    """`scored_targets` (module docstring: scored when the history covers it, it is not a
+    trade anchor, and its series has an earlier observation): a 2019 trade value of a pair
+    seen in 2017 is scored, its own anchor in the training data is the 2017 value; a pair
+    first seen in 2019 is its own anchor and is not; one beyond the history's window is
+    not."""
+    spec = load_spec(SHIPPED)
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    y17, y19 = month_index(2017, 1), month_index(2019, 1)
+    beyond = ep.start + ep.steps  # the first month after the history's window
+    seen = obs("chn-rus 2017", y17, y17 + 11)
+    again = obs("chn-rus 2019", y19, y19 + 11)
+    new = dataclasses.replace(again, id="chn-prk 2019", actors=("CHN", "PRK"))
+    late = dataclasses.replace(again, id="chn-rus beyond", first=beyond, last=beyond + 11)
+    targets = scored_targets(spec, [seen], [again, new, late])
+    assert [o.id for o in targets] == ["chn-rus 2019"]
