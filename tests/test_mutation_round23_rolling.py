@@ -11,8 +11,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.observe import rolling
 from sim.observe.episodes import episode_of
-from sim.observe.nulls import series_history
+from sim.observe.nulls import events_only_of, series_history
 from sim.observe.observations import Observation, month_index
 from sim.observe.rolling import (
     ORIGINS,
@@ -143,3 +148,150 @@ def test_an_observation_is_scored_when_its_series_was_observed_before_the_origin
     late = dataclasses.replace(again, id="chn-rus beyond", first=beyond, last=beyond + 11)
     targets = scored_targets(spec, [seen], [again, new, late])
     assert [o.id for o in targets] == ["chn-rus 2019"]
+
+
+class Stub:
+    """rolling.fit and rolling.predictive_draws replaced by recorders (no ABC, no runs):
+    every forecast is the observed value, so only the wiring and the nulls are exercised."""
+
+    def __init__(self, monkeypatch, observations: list[Observation]):
+        self.observations = observations
+        self.fits: list[list[str]] = []
+        self.draws: list[dict] = []
+        self.workers: set[int] = set()
+        monkeypatch.setattr(rolling, "fit", self.fit)
+        monkeypatch.setattr(rolling, "predictive_draws", self.predictive_draws)
+
+    def fit(self, spec, keep, workers=1, overrides=None):
+        self.fits.append([o.id for o in self.observations if keep(o)])
+        self.workers.add(workers)
+        return pd.DataFrame(), None
+
+    def predictive_draws(self, spec, post, targets, context, workers, seed_key, overrides=None):
+        self.draws.append({"targets": targets, "context": context, "overrides": overrides})
+        self.workers.add(workers)
+        return {o.id: np.full(4, o.value) for o in targets}
+
+
+def test_the_in_sample_fits_of_the_model_and_the_events_only_world_read_every_observation(
+    monkeypatch,
+):
+    """`in_sample`: "the model and the events-only world fitted to every observation"."""
+    spec = load_spec(SHIPPED)
+    observations = observations_of(spec)
+    stub = Stub(monkeypatch, observations)
+    rolling.in_sample(spec)
+    every = [o.id for o in observations]
+    assert stub.fits == [every, every]
+
+
+def test_each_origins_fits_and_forecasts_read_only_what_was_known_in_its_december(monkeypatch):
+    """`rolling_forecasts` (the plain design): for each origin both fits see exactly the
+    observations ended by December Y, both forecasts are given only those as context, and
+    run with the inputs dated after December Y switched off (the events-only world's on top
+    of its own overrides)."""
+    spec = load_spec(SHIPPED)
+    observations = observations_of(spec)
+    stub = Stub(monkeypatch, observations)
+    origins = (2018, 2021)
+    rolling.rolling_forecasts(spec, origins, designs=False)
+    assert len(stub.fits) == len(stub.draws) == 2 * len(origins)
+    for k, y in enumerate(origins):
+        end = month_index(y, 12)
+        known = [o.id for o in observations if o.last <= end]
+        assert stub.fits[2 * k : 2 * k + 2] == [known, known]
+        unseen = unseen_inputs(spec, end)
+        assert unseen  # the history has inputs after 2018 and after 2021
+        model, only = stub.draws[2 * k : 2 * k + 2]
+        assert model["overrides"] == unseen
+        assert only["overrides"] == events_only_of(unseen)
+        for d in (model, only):
+            assert all(o.last <= end for o in d["context"])
+            assert all(end < o.first and o.last <= month_index(y + 2, 12) for o in d["targets"])
+
+
+def test_another_seed_draws_other_null_forecasts_at_every_origin(monkeypatch):
+    """The spec's seed keys the null forecasters' draws of each origin (with the origin), so
+    a rerun on another seed draws persistence and trend afresh: a seed that changed only the
+    model's draws would leave the nulls' scores fixed at one draw."""
+    spec = load_spec(SHIPPED)
+    Stub(monkeypatch, observations_of(spec))
+    rows = []
+    for seed in (11, 12):
+        other = dataclasses.replace(spec, settings={**spec.settings, "seed": seed})
+        rows.append(rolling.rolling_forecasts(other, (2021,), designs=False).rows)
+    a, b = (r[r.forecaster == "persistence"].crps.to_numpy() for r in rows)
+    assert len(a) == len(b) > 0 and not np.array_equal(a, b)
+
+
+def test_the_rolling_and_in_sample_calls_run_in_this_process_unless_given_workers(monkeypatch):
+    """`rolling_origin`, `rolling_forecasts` and `in_sample` default to one worker (as the
+    ensemble's library functions, docs/reliability.md §16.7): every fit and forecast they
+    make is asked for one worker unless the caller gives more."""
+    spec = load_spec(SHIPPED)
+    for call in (
+        lambda: rolling.rolling_origin(spec, (2021,)),
+        lambda: rolling.rolling_forecasts(spec, (2021,), designs=False),
+        lambda: rolling.in_sample(spec),
+    ):
+        stub = Stub(monkeypatch, observations_of(spec))
+        call()
+        assert stub.workers == {1}
+    stub = Stub(monkeypatch, observations_of(spec))
+    rolling.rolling_origin(spec, (2021,), workers=2)
+    assert stub.workers == {2}
+
+
+def test_each_forecast_reads_its_anchors_and_pair_histories_from_the_training_data():
+    """`predictive_setup`: the forecast's episode holds the training data as context, so a
+    2019–2020 trade value is forecast as a change from its pair's latest value known in
+    December 2018 and a summit reads its pair's known summits; without the context every
+    trade target was its own anchor (the model handed the value it is scored on)."""
+    spec = load_spec(SHIPPED)
+    fold = next(folds(spec, (2018,)))
+    ep, _, _, _ = rolling.predictive_setup(spec, None, fold.targets, fold.train, 2018)
+    known = {o.id for o in fold.train}
+    trade = [t for t in fold.targets if t.kind == "trade_value"]
+    assert trade
+    for t in trade:
+        assert ep.anchors[t.id] in known, t.id
+    for t in fold.targets:
+        assert set(ep.histories.get(t.id, ())) <= known, t.id
+    summits = [t for t in fold.targets if t.kind == "summit" and t.id in ep.histories]
+    assert summits  # some summit target has a known pair history
+
+
+def test_in90_says_whether_the_observed_value_lies_in_the_central_90_percent_interval():
+    """`score_rows`' in90 (the 90% coverage docs/validation.md reports): inside the 5% and
+    95% quantiles of the forecast, edges included. For the sample 0, 1, …, 100 those are
+    5 and 95."""
+    sample = np.arange(101.0)
+    y19 = month_index(2019, 1)
+    train = [obs("2017", month_index(2017, 1), month_index(2017, 12))]
+    values = {"below": 4.9, "low edge": 5.0, "middle": 50.0, "high edge": 95.0, "above": 95.1}
+    targets = [dataclasses.replace(obs(k, y19, y19 + 11), value=v) for k, v in values.items()]
+    fitted = {"model": {t.id: sample for t in targets}}
+    rows = pd.DataFrame(rolling.score_rows("2018", targets, train, fitted, 0))
+    model = rows[rows.forecaster == "model"].set_index("id")["in90"].to_dict()
+    assert model == {"below": False, "low edge": True, "middle": True, "high edge": True,
+                     "above": False}  # fmt: skip
+
+
+def test_a_fit_runs_in_this_process_unless_given_workers(monkeypatch):
+    """`fit`, a library entry point like `rolling_origin`, builds its problem for one
+    worker unless the caller gives more."""
+    asked = []
+
+    class Built(Exception):
+        pass
+
+    def build_problem(spec, workers, keep=None, overrides=None):
+        asked.append(workers)
+        raise Built
+
+    monkeypatch.setattr(rolling, "build_problem", build_problem)
+    spec = load_spec(SHIPPED)
+    for kwargs in ({}, {"workers": 3}):
+        with pytest.raises(Built):
+            rolling.fit(spec, lambda o: True, **kwargs)
+    assert asked == [1, 3]
