@@ -295,3 +295,53 @@ def test_a_fit_runs_in_this_process_unless_given_workers(monkeypatch):
         with pytest.raises(Built):
             rolling.fit(spec, lambda o: True, **kwargs)
     assert asked == [1, 3]
+
+
+# ----------------------------------------------------------------- sim/observe/hindcast.py
+def test_the_hindcasts_designs_forecast_each_year_from_the_observations_ended_before_it(
+    monkeypatch,
+):
+    """`with_designs`: each scored observation is forecast "from the origin at the end of
+    the year before it starts, conditioned on those observations that ended by then": the
+    filter of year Y reads every observation of the episode ended by December Y−1 and none
+    later, and forecasts the scored observations starting in Y."""
+    from sim.observe import designs
+    from sim.observe.episodes import assign, is_anchor
+    from sim.observe.hindcast import with_designs
+
+    calls = []
+
+    def design_draws(ep, model, ops, reps, seed, rng, train, targets, draws):
+        calls.append((train, targets))
+        sample = {o.id: np.full(4, o.value) for o in targets}
+        return designs.DesignDraws(sample, sample, tracked=sample)
+
+    monkeypatch.setattr(designs, "design_draws", design_draws)
+    spec = load_spec(SHIPPED)
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    assign([ep], observations_of(spec))
+    out = with_designs(pd.DataFrame({"id": [o.id for o in ep.observations]}), ep, None, 2, 0)
+    assert calls
+    for train, targets in calls:
+        year = targets[0].first // 12
+        end = month_index(year - 1, 12)
+        assert {o.id for o in train} == {o.id for o in ep.observations if o.last <= end}
+        assert all(o.first // 12 == year and not is_anchor(ep, o) for o in targets)
+    forecast = {o.id for _, targets in calls for o in targets}
+    assert set(out.loc[out["crps_filtered"].notna(), "id"]) == forecast
+
+
+def test_the_direction_of_change_is_from_the_latest_earlier_observation_of_the_series():
+    """`previous` (the hindcast's direction of change): "the latest earlier observation of
+    the same series", not the series' first, and none that ends after the observation
+    starts."""
+    from sim.observe.episodes import assign
+    from sim.observe.hindcast import previous
+
+    spec = load_spec(SHIPPED)
+    ep = episode_of(load_scenario(spec.scenarios[0]))
+    years = {y: obs(str(y), month_index(y, 1), month_index(y, 12)) for y in (2016, 2017, 2018)}
+    assign([ep], list(years.values()))
+    assert previous(ep, years[2018]) == years[2017]
+    assert previous(ep, years[2017]) == years[2016]
+    assert previous(ep, years[2016]) is None
