@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.ensemble import ChunkResult
-from sim.jobs.run import CHUNK, SUMMARY_CHUNK, RunSettings
+from sim.jobs import run as run_job  # its CHUNK read at call time (tests patch it)
+from sim.jobs.run import RunSettings
 from sim.scenario.loader import LoadedScenario
 from sim.tables import related_pairs
 
@@ -26,7 +27,7 @@ def check_size(loaded: LoadedScenario, settings: RunSettings, out: Path) -> tupl
     memory, disk = estimate_run_bytes(
         world.n, settings.replications, settings.steps, settings.series,
         n_pairs=len(related_pairs(world)), workers=settings.workers, engine=settings.engine,
-        chunk=CHUNK if settings.series == "full" else SUMMARY_CHUNK,
+        chunk=run_job.CHUNK if settings.series == "full" else run_job.SUMMARY_CHUNK,
         arms=1 + (loaded.scenario.counterfactual is not None),
     )  # fmt: skip
     hint = "use fewer replications (-n) or steps (--steps)"
