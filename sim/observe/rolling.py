@@ -277,9 +277,11 @@ def unseen_inputs(spec: CalibrationSpec, end: int) -> dict[str, int]:
     """Overrides that switch off the history's inputs dated after month `end` (their `at`
     moved past the run), when the spec sets `origin_inputs_only`; else none. Why: a forecast
     from an origin must not know an input nobody knew there (the 2020 border closure in a
-    forecast made in December 2018; docs/preregistration-origin-inputs.md). The fits keep
-    every input: their distances and their `no_war` filter read only the months up to their
-    last observation (episodes.war_window), so a later input cannot change them."""
+    forecast made in December 2018; docs/preregistration-origin-inputs.md). The model's fit
+    keeps every input, the events-only world's runs without them (`fitted_draws` takes one
+    set of overrides for its fit and its forecast); either way the same numbers: a fit's
+    distances and `no_war` filter read only the months up to its last observation
+    (episodes.war_window), so a later input cannot change it."""
     if not spec.settings.get("origin_inputs_only"):
         return {}
     ep = episode_of(load_scenario(spec.scenarios[0]))
