@@ -2,10 +2,10 @@
 
 Each test but `test_records_all_ending_after_the_window_are_sent_to_the_holdout_path` (the
 message's other side) fails on a mutant that survived the hindcast selection and passes on
-the code. The refusal of a file with no observation inside the scenario's window adds "they all end
-after it" (and where later observations are scored) only when every one of them ends after
-the window's last month; the bar over the stages is drawn only when asked for and erased
-when done; the events-only null reads only a posterior's operator columns.
+the code. The refusal of a file with no observation inside the scenario's window adds
+"they all end after it" (and where later observations are scored) only when every one of
+them ends after the window's last month; the bar over the stages is drawn only when asked
+for and erased when done; the events-only null reads only a posterior's operator columns.
 """
 
 from __future__ import annotations
