@@ -34,11 +34,17 @@ def replication_bytes(n_actors: int, steps: int, keep_series: bool) -> int:
     return STATE_ARRAYS * 8 * n_actors * n_actors + series
 
 
+def arms_bytes(n_actors: int, steps: int, keeps: tuple[bool, ...]) -> int:
+    """Memory one replication holds across every arm of its chunk (`keeps`: each arm's
+    keep_series): a run and its counterfactual share a chunk."""
+    return sum(replication_bytes(n_actors, steps, keep) for keep in keeps)
+
+
 def block_fits(n_actors: int, steps: int, keeps: tuple[bool, ...]) -> bool:
     """Whether one block of the compiled kernel (LANES replications of every arm) fits in
     CHUNK_BUDGET: where it does not, `auto` runs numpy, whose chunks can be cut smaller
     (at 300 actors with full series a block is about 3.7 GB)."""
-    return LANES * sum(replication_bytes(n_actors, steps, k) for k in keeps) <= CHUNK_BUDGET
+    return LANES * arms_bytes(n_actors, steps, keeps) <= CHUNK_BUDGET
 
 
 def auto_work(work: int, n_actors: int, steps: int, keeps: tuple[bool, ...]) -> int:
@@ -52,8 +58,7 @@ def fitted_chunk(chunk_size: int, n_actors: int, steps: int, keeps: tuple[bool, 
     """`chunk_size`, or fewer replications where a chunk of every arm (`keeps`: each arm's
     keep_series) would need more than CHUNK_BUDGET; never below one replication, nor below
     a kernel block on the numba engine (a smaller chunk costs a whole block of compute)."""
-    need = sum(replication_bytes(n_actors, steps, keep) for keep in keeps)
-    fit = max(1, CHUNK_BUDGET // max(need, 1))
+    fit = max(1, CHUNK_BUDGET // max(arms_bytes(n_actors, steps, keeps), 1))
     if engine == "numba":
         fit = max(LANES, fit - fit % LANES)
     return max(1, min(chunk_size, fit))

@@ -42,9 +42,7 @@ class Histograms:
         32-bit: a cell counts one value per replication at most (the schema caps a run at
         10 million); sums and running totals are taken in 64 bits."""
         if self._dense is None:
-            self._dense = np.zeros(self.shape, dtype=np.int32)
-            add_sparse(self._dense, self._sparse)
-            self._sparse = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+            self._densify()
         return self._dense
 
     def merge(self, sparse: Sparse) -> None:
@@ -54,7 +52,13 @@ class Histograms:
             return
         self._sparse = merge_sparse(self._sparse, sparse)
         if 3 * 12 * len(self._sparse[0]) > 4 * self._rows * self.bins:  # 8 + 4 bytes a cell
-            self._dense = self.counts  # dense for good from here
+            self._densify()
+
+    def _densify(self) -> None:
+        """Move the sparse counts into a dense array, for good."""
+        self._dense = np.zeros(self.shape, dtype=np.int32)
+        add_sparse(self._dense, self._sparse)
+        self._sparse = (np.zeros(0, np.int64), np.zeros(0, np.int32))
 
     def bin_of(self, values: np.ndarray) -> np.ndarray:
         """Bin index of each value; values at or beyond the bounds go to the edge bins."""

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from sim.chunks import NUMBA_MEMORY, fitted_chunk, replication_bytes, series_bytes_per_step
+from sim.chunks import NUMBA_MEMORY, arms_bytes, fitted_chunk, series_bytes_per_step
 from sim.errors import UsageError
 from sim.scenario.schema import Run
 
@@ -118,7 +118,7 @@ def estimate_run_bytes(
     summary = replications * summary_columns(n_actors) * BYTES_PER_SUMMARY_VALUE
     keeps = (series == "full",) + (False,) * (arms - 1)
     chunk = fitted_chunk(min(chunk, replications), n_actors, steps, keeps, engine)
-    per_chunk_state = chunk * sum(replication_bytes(n_actors, steps, k) for k in keeps)
+    per_chunk_state = chunk * arms_bytes(n_actors, steps, keeps)
     in_flight = (workers + 2) if workers > 1 else 1
     base = BASE_MEMORY + (NUMBA_MEMORY if engine == "numba" else 0)
     if series == "summary":

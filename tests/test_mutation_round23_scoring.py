@@ -19,16 +19,7 @@ from sim.observe.scoring import (
     skill_table,
 )
 from sim.observe.verdict import kind_losses, pooled_verdict, signed
-
-
-def long(scores: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
-    """skill_table's long rows: one per (observation, forecaster)."""
-    rows = []
-    for kind, by in scores.items():
-        for f, values in by.items():
-            for i, v in enumerate(values):
-                rows.append({"id": f"{kind}-{i}", "kind": kind, "forecaster": f, "crps": v})
-    return pd.DataFrame(rows)
+from tests.test_scoring_properties import long  # skill_table's long rows
 
 
 def nulls_at(model: float, null: dict[str, float] | float = 1.0) -> dict[str, list[float]]:

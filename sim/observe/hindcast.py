@@ -149,8 +149,7 @@ def hindcast(
 
     from sim.observe.episodes import assign, episode_of, nothing_to_score
     from sim.observe.fitguard import check_actors, check_given_columns
-    from sim.observe.holdout_files import month_label
-    from sim.observe.observations import load_observations
+    from sim.observe.observations import load_observations, month_label
     from sim.observe.posterior import read_posterior
     from sim.observe.series import one_per_definition
     from sim.scenario.loader import load_scenario

@@ -23,6 +23,7 @@ from sim.observe.observations import (
     Observation,
     load_observations,
     month_index,
+    month_label,
 )
 from sim.observe.series import series_key
 from sim.scenario.messages import FileLocator, expected_found
@@ -44,10 +45,6 @@ def held_files(folder: Path = HOLDOUT) -> list[Path]:
         if p.suffix in SUFFIXES and p.is_file()
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )  # fmt: skip
-
-
-def month_label(month: int) -> str:
-    return f"{month // 12}-{month % 12 + 1:02d}"
 
 
 def _locate(obs: Observation, key: str, message: str) -> Problem:

@@ -86,6 +86,11 @@ def month_index(year: int, month: int) -> int:
     return year * 12 + month - 1
 
 
+def month_label(month: int) -> str:
+    """`YYYY-MM` of a `month_index`."""
+    return f"{month // 12}-{month % 12 + 1:02d}"
+
+
 def _real_date(text: str) -> bool:
     """ "YYYY", "YYYY-MM" or "YYYY-MM-DD" naming a day, month or year that exists."""
     import datetime as dt

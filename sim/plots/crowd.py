@@ -87,8 +87,11 @@ def chosen_effects(
         return table, None
     size = table["effect_median"].abs().to_numpy(dtype=float)
     size = np.where(np.isfinite(size), size, -1.0)
-    largest = {a: max(size[k] for k, o in enumerate(owners) if o == a) for a in actors}
-    kept = set(sorted(actors, key=lambda a: (-largest[a], actors.index(a)))[:limit])
+    largest: dict[str, float] = {}
+    for owner, s in zip(owners, size, strict=True):
+        if owner is not None:
+            largest[owner] = max(largest.get(owner, -1.0), s)
+    kept = set(sorted(actors, key=lambda a: -largest[a])[:limit])  # stable: ties in order
     keep = np.array([o is None or o in kept for o in owners], dtype=bool)
     note = f"{limit} of {len(actors)} actors' effects shown: the largest medians; {HOW_TO_ALL}"
     return table[keep], note
